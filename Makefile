@@ -1,0 +1,38 @@
+# Thin wrapper over CMake. `make` builds build/rae; `make test` runs every test through ctest;
+# `make run` builds and starts the main job.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build test run fuzz bench format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh all
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+
+configure: $(BUILD)/CMakeCache.txt
+
+build: deps configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+run: build
+	@scripts/run.sh $(BUILD)/rae
+
+fuzz: deps
+	@scripts/fuzz.sh $(or $(SECONDS),60)
+
+bench: build
+	@bench/engineer/run.sh $(BUILD)/rae
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what rae needs to build and test on Debian 12, idempotently.
+# Fast when nothing is missing: one dpkg-query and one look at node_modules.
+# Usage: scripts/deps.sh [build|test|all]   (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_pkgs=(build-essential cmake pkg-config libjansson-dev)
+test_pkgs=(libcmocka-dev python3 python3-httpx chromium clang libclang-rt-14-dev)
+
+want=("${build_pkgs[@]}")
+case "${1:-all}" in
+build) ;;
+test | all) want+=("${test_pkgs[@]}") ;;
+*) echo "usage: scripts/deps.sh [build|test|all]" >&2; exit 2 ;;
+esac
+
+# Node.js may come from Debian or from NodeSource (whose nodejs bundles npm): ask for Debian's
+# packages only when the commands are missing.
+if [ "${1:-all}" != build ]; then
+    command -v node >/dev/null || want+=(nodejs)
+    command -v npm >/dev/null || want+=(npm)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    [ "$status" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "deps: installing ${missing[*]}" >&2
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+        $sudo apt-get update -qq
+        $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+fi
+
+# npm packages for the browser-driven tests (playwright-core drives Debian's chromium).
+if [ "${1:-all}" != build ] && [ ! -f node_modules/playwright-core/package.json ]; then
+    echo "deps: installing npm packages" >&2
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+exit 0

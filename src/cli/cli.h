@@ -1,0 +1,17 @@
+/* The rae command line: one function per subcommand, all returning the process exit status
+ * (0 success, 1 runtime failure, 2 bad usage or bad input). */
+#ifndef RAE_CLI_H
+#define RAE_CLI_H
+
+#define RAE_VERSION "0.1.0"
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+int cmd_har(int argc, char **argv);
+
+/* Prints "rae: MESSAGE" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* 1 when argv[i] is -h or --help. */
+int cli_is_help(const char *arg);
+
+#endif

@@ -1,0 +1,474 @@
+#include "har/internal.h"
+#include "har/scan.h"
+#include "util/buf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct har_reader {
+    char *path;
+    const char *data; /* the whole file */
+    size_t len;
+    void *map;            /* non-NULL when data is our mapping */
+    size_t entries_begin; /* just past '[' of log.entries */
+    size_t pos;           /* scan position inside the entries array */
+    long next_index;
+    size_t log_begin, log_end; /* the span of the log object */
+    har_info info;
+    arena *info_arena;
+};
+
+void har_error_set(har_error *err, const char *path, size_t line, size_t column, long entry,
+                   const char *fmt, ...) {
+    if (!err) return;
+    buf b = BUF_INIT;
+    if (path) buf_puts(&b, path);
+    if (line) buf_printf(&b, ":%zu:%zu", line, column);
+    if (b.len) buf_puts(&b, ": ");
+    if (entry >= 0) buf_printf(&b, "entry %ld: ", entry);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    snprintf(err->message, sizeof err->message, "%s", buf_str(&b));
+    buf_free(&b);
+    err->line = line;
+    err->column = column;
+    err->entry = entry;
+}
+
+static void fail_at(const har_reader *r, har_error *err, size_t off, long entry, const char *why) {
+    size_t line, col;
+    har_scan_position(r->data, r->len, off, &line, &col);
+    har_error_set(err, r->path, line, col, entry, "%s", why);
+}
+
+/* Compares the raw bytes of the JSON string at s[i] (a key) with name. */
+static int key_is(const char *s, size_t i, size_t end, const char *name) {
+    size_t n = strlen(name);
+    return end - i == n + 2 && memcmp(s + i + 1, name, n) == 0;
+}
+
+/* A small JSON value (creator, browser, version) decoded with jansson; NULL on error. */
+static json_t *load_span(const har_reader *r, size_t begin, size_t end) {
+    return json_loadb(r->data + begin, end - begin, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+}
+
+static const char *info_string(har_reader *r, json_t *obj, const char *key) {
+    json_t *v = json_object_get(obj, key);
+    return arena_strdup(r->info_arena, json_is_string(v) ? json_string_value(v) : "");
+}
+
+/* Counts the elements of the array at s[i] == '['; returns the end or -1. */
+static size_t count_array(har_reader *r, size_t i, long *count, har_error *err) {
+    const char *why;
+    size_t where;
+    *count = 0;
+    i = har_scan_ws(r->data, r->len, i + 1);
+    if (i < r->len && r->data[i] == ']') return i + 1;
+    for (;;) {
+        i = har_scan_value(r->data, r->len, i, &why, &where);
+        if (i == (size_t)-1) {
+            fail_at(r, err, where, -1, why);
+            return i;
+        }
+        (*count)++;
+        if (i < r->len && r->data[i] == ',') {
+            i = har_scan_ws(r->data, r->len, i + 1);
+            continue;
+        }
+        if (i < r->len && r->data[i] == ']') return i + 1;
+        fail_at(r, err, i, -1, "expected ',' or ']' in array");
+        return (size_t)-1;
+    }
+}
+
+/* Walks an object's members: calls member(r, key_begin, key_end, value_begin) which returns the
+ * index past the value or -1. Returns the index past '}' or -1. */
+typedef size_t (*member_fn)(har_reader *r, size_t kb, size_t ke, size_t vb, har_error *err);
+
+static size_t walk_object(har_reader *r, size_t i, member_fn member, har_error *err) {
+    const char *s = r->data;
+    size_t n = r->len;
+    i = har_scan_ws(s, n, i + 1);
+    if (i < n && s[i] == '}') return i + 1;
+    for (;;) {
+        if (i >= n || s[i] != '"') {
+            fail_at(r, err, i, -1, i >= n ? "unexpected end of file" : "expected a member name");
+            return (size_t)-1;
+        }
+        size_t ke = har_scan_string(s, n, i);
+        if (ke == (size_t)-1) {
+            fail_at(r, err, i, -1, "unterminated string");
+            return ke;
+        }
+        size_t c = har_scan_ws(s, n, ke);
+        if (c >= n || s[c] != ':') {
+            fail_at(r, err, c, -1, "expected ':' after a member name");
+            return (size_t)-1;
+        }
+        size_t vb = har_scan_ws(s, n, c + 1);
+        i = member(r, i, ke, vb, err);
+        if (i == (size_t)-1) return i;
+        i = har_scan_ws(s, n, i);
+        if (i < n && s[i] == ',') {
+            i = har_scan_ws(s, n, i + 1);
+            continue;
+        }
+        if (i < n && s[i] == '}') return i + 1;
+        fail_at(r, err, i, -1,
+                i >= n ? "unexpected end of file inside an object"
+                       : "expected ',' or '}' in object");
+        return (size_t)-1;
+    }
+}
+
+static size_t skip_member(har_reader *r, size_t vb, har_error *err) {
+    const char *why;
+    size_t where;
+    size_t end = har_scan_value(r->data, r->len, vb, &why, &where);
+    if (end == (size_t)-1) fail_at(r, err, where, -1, why);
+    return end;
+}
+
+static size_t log_member(har_reader *r, size_t kb, size_t ke, size_t vb, har_error *err) {
+    const char *s = r->data;
+    int is_array = vb < r->len && s[vb] == '[';
+    if (key_is(s, kb, ke, "entries") || key_is(s, kb, ke, "pages")) {
+        int entries = key_is(s, kb, ke, "entries");
+        if (!is_array) {
+            fail_at(r, err, vb, -1,
+                    entries ? "log.entries is not an array" : "log.pages is not an array");
+            return (size_t)-1;
+        }
+        if (entries) r->entries_begin = vb + 1;
+        return count_array(r, vb, entries ? &r->info.n_entries : &r->info.n_pages, err);
+    }
+    size_t end = skip_member(r, vb, err);
+    if (end == (size_t)-1) return end;
+    int is_creator = key_is(s, kb, ke, "creator"), is_browser = key_is(s, kb, ke, "browser");
+    if (key_is(s, kb, ke, "version") || is_creator || is_browser) {
+        json_t *v = load_span(r, vb, end);
+        if (json_is_string(v)) r->info.version = arena_strdup(r->info_arena, json_string_value(v));
+        if (is_creator) {
+            r->info.creator_name = info_string(r, v, "name");
+            r->info.creator_version = info_string(r, v, "version");
+        } else if (is_browser) {
+            r->info.browser_name = info_string(r, v, "name");
+            r->info.browser_version = info_string(r, v, "version");
+        }
+        json_decref(v);
+    }
+    return end;
+}
+
+static size_t top_member(har_reader *r, size_t kb, size_t ke, size_t vb, har_error *err) {
+    if (!key_is(r->data, kb, ke, "log")) return skip_member(r, vb, err);
+    if (vb >= r->len || r->data[vb] != '{') {
+        fail_at(r, err, vb, -1, "\"log\" is not an object");
+        return (size_t)-1;
+    }
+    r->log_begin = vb;
+    r->log_end = walk_object(r, vb, log_member, err);
+    return r->log_end;
+}
+
+static int scan_top(har_reader *r, har_error *err) {
+    size_t i = har_scan_ws(r->data, r->len, 0);
+    if (i >= r->len) {
+        har_error_set(err, r->path, 0, 0, -1, "empty file, not a HAR");
+        return -1;
+    }
+    if (r->data[i] != '{') {
+        fail_at(r, err, i, -1, "not a HAR: the file does not start with a JSON object");
+        return -1;
+    }
+    size_t end = walk_object(r, i, top_member, err);
+    if (end == (size_t)-1) return -1;
+    end = har_scan_ws(r->data, r->len, end);
+    while (end < r->len && r->data[end] == '\0')
+        end++; /* NUL padding some writers leave */
+    if (end < r->len) {
+        fail_at(r, err, end, -1, "unexpected data after the top-level object");
+        return -1;
+    }
+    if (!r->log_end) {
+        har_error_set(err, r->path, 0, 0, -1, "not a HAR: no \"log\" object at the top level");
+        return -1;
+    }
+    if (!r->entries_begin) {
+        har_error_set(err, r->path, 0, 0, -1, "not a HAR: \"log\" has no \"entries\" array");
+        return -1;
+    }
+    return 0;
+}
+
+static har_reader *reader_new(const char *path) {
+    har_reader *r = calloc(1, sizeof *r);
+    if (!r) abort();
+    r->path = strdup(path);
+    r->info_arena = arena_new();
+    r->info.version = r->info.creator_name = r->info.creator_version = "";
+    r->info.browser_name = r->info.browser_version = "";
+    return r;
+}
+
+static int finish_open(har_reader *r, har_reader **out, har_error *err) {
+    /* A UTF-8 byte order mark is allowed before the JSON. */
+    if (r->len >= 3 && memcmp(r->data, "\xEF\xBB\xBF", 3) == 0) {
+        r->data += 3;
+        r->len -= 3;
+    }
+    if (scan_top(r, err) < 0) {
+        har_reader_free(r);
+        return -1;
+    }
+    har_reader_rewind(r);
+    *out = r;
+    return 0;
+}
+
+int har_reader_open_mem(const char *data, size_t len, har_reader **out, har_error *err) {
+    har_reader *r = reader_new("<memory>");
+    r->data = data;
+    r->len = len;
+    return finish_open(r, out, err);
+}
+
+int har_reader_open(const char *path, har_reader **out, har_error *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        har_error_set(err, path, 0, 0, -1, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        har_error_set(err, path, 0, 0, -1, "not a regular file");
+        close(fd);
+        return -1;
+    }
+    har_reader *r = reader_new(path);
+    if (st.st_size > 0) {
+        r->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (r->map == MAP_FAILED) {
+            r->map = NULL;
+            har_error_set(err, path, 0, 0, -1, "cannot map: %s", strerror(errno));
+            close(fd);
+            har_reader_free(r);
+            return -1;
+        }
+        madvise(r->map, (size_t)st.st_size, MADV_SEQUENTIAL);
+        r->data = r->map;
+        r->len = (size_t)st.st_size;
+    } else {
+        r->data = "";
+    }
+    close(fd);
+    return finish_open(r, out, err);
+}
+
+void har_reader_free(har_reader *r) {
+    if (!r) return;
+    if (r->map) munmap(r->map, r->len + (r->data != r->map ? 3 : 0));
+    arena_free(r->info_arena);
+    free(r->path);
+    free(r);
+}
+
+const har_info *har_reader_info(const har_reader *r) {
+    return &r->info;
+}
+
+const char *har_reader_path(const har_reader *r) {
+    return r->path;
+}
+
+const char *har_reader_data(const har_reader *r, size_t *len) {
+    *len = r->len;
+    return r->data;
+}
+
+size_t har_reader_size(const har_reader *r) {
+    return r->len;
+}
+
+void har_reader_rewind(har_reader *r) {
+    r->pos = har_scan_ws(r->data, r->len, r->entries_begin);
+    r->next_index = 0;
+}
+
+/* Rewrites a JSON span so that jansson accepts it: invalid UTF-8 and lone surrogate escapes become
+ * U+FFFD, raw control characters inside strings are escaped. Caller frees the result. */
+static char *sanitize(const char *s, size_t n, size_t *out_len) {
+    buf b = BUF_INIT;
+    buf_reserve(&b, n + 16);
+    int in_str = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (!in_str) {
+            if (c == '"') in_str = 1;
+            buf_putc(&b, (char)c);
+            i++;
+            continue;
+        }
+        if (c == '"') {
+            in_str = 0;
+            buf_putc(&b, '"');
+            i++;
+        } else if (c == '\\' && i + 1 < n && s[i + 1] == 'u' && i + 6 <= n) {
+            unsigned v =
+                (unsigned)strtoul((char[]){s[i + 2], s[i + 3], s[i + 4], s[i + 5], 0}, NULL, 16);
+            int high = v >= 0xD800 && v <= 0xDBFF, low = v >= 0xDC00 && v <= 0xDFFF;
+            int paired = high && i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u' &&
+                         (s[i + 8] == 'd' || s[i + 8] == 'D') &&
+                         strchr("cdefCDEF", s[i + 9]) != NULL;
+            if ((high && !paired) || low) {
+                buf_puts(&b, "\\uFFFD");
+                i += 6;
+            } else {
+                size_t k = paired ? 12 : 6;
+                buf_append(&b, s + i, k);
+                i += k;
+            }
+        } else if (c == '\\' && i + 1 < n) {
+            buf_append(&b, s + i, 2);
+            i += 2;
+        } else if (c < 0x20) {
+            buf_printf(&b, "\\u%04x", c);
+            i++;
+        } else if (c < 0x80) {
+            buf_putc(&b, (char)c);
+            i++;
+        } else {
+            size_t k = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+            int ok = k && i + k <= n;
+            for (size_t j = 1; ok && j < k; j++)
+                ok = ((unsigned char)s[i + j] & 0xC0) == 0x80;
+            if (ok && k == 3) {
+                unsigned char c1 = (unsigned char)s[i + 1];
+                ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+            } else if (ok && k == 4) {
+                unsigned char c1 = (unsigned char)s[i + 1];
+                ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+            }
+            if (ok) {
+                buf_append(&b, s + i, k);
+                i += k;
+            } else {
+                buf_puts(&b, "\\uFFFD");
+                i++;
+            }
+        }
+    }
+    *out_len = b.len;
+    return buf_take(&b);
+}
+
+static json_t *load_entry(const char *s, size_t n, json_error_t *jerr) {
+    json_t *j = json_loadb(s, n, JSON_ALLOW_NUL, jerr);
+    if (j) return j;
+    size_t clean_len;
+    char *clean = sanitize(s, n, &clean_len);
+    json_error_t ignored;
+    j = json_loadb(clean, clean_len, JSON_ALLOW_NUL, &ignored);
+    free(clean);
+    return j;
+}
+
+int har_reader_next_json(har_reader *r, json_t **out, size_t *offset, har_error *err) {
+    const char *s = r->data;
+    size_t n = r->len, i = r->pos;
+    if (i >= n || s[i] == ']') return 0;
+    if (r->next_index > 0) {
+        if (s[i] != ',') {
+            fail_at(r, err, i, r->next_index, "expected ',' between entries");
+            return -1;
+        }
+        i = har_scan_ws(s, n, i + 1);
+    }
+    long index = r->next_index++;
+    const char *why;
+    size_t where;
+    size_t end = har_scan_value(s, n, i, &why, &where);
+    if (end == (size_t)-1) { /* cannot happen after a successful open, but stay safe */
+        fail_at(r, err, where, index, why);
+        r->pos = n;
+        return -1;
+    }
+    r->pos = end;
+    if (s[i] != '{') {
+        fail_at(r, err, i, index, "not an object");
+        return -1;
+    }
+    json_error_t jerr;
+    json_t *j = load_entry(s + i, end - i, &jerr);
+    if (!j) {
+        fail_at(r, err, i + (size_t)jerr.position, index, jerr.text);
+        return -1;
+    }
+    *out = j;
+    *offset = i;
+    return 1;
+}
+
+static void decref(void *p) {
+    json_decref(p);
+}
+
+int har_reader_next(har_reader *r, arena *a, har_entry **out, har_error *err) {
+    json_t *j;
+    size_t off;
+    int rc = har_reader_next_json(r, &j, &off, err);
+    if (rc <= 0) return rc;
+    arena_defer(a, decref, j);
+    har_entry *e = arena_alloc(a, sizeof *e);
+    long index = r->next_index - 1;
+    if (har_entry_from_json(j, index, a, e, err) < 0) {
+        /* Keep the message from the conversion, add the place. */
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        fail_at(r, err, off, index, why);
+        return -1;
+    }
+    *out = e;
+    return 1;
+}
+
+json_t *har_reader_log_header(har_reader *r) {
+    if (!r->log_end) return NULL;
+    /* Decode the log object with its arrays skipped: cheap, since entries can be huge. */
+    buf b = BUF_INIT;
+    const char *s = r->data;
+    size_t i = har_scan_ws(s, r->len, r->log_begin + 1);
+    buf_putc(&b, '{');
+    int first = 1;
+    while (i < r->log_end && s[i] == '"') {
+        size_t ke = har_scan_string(s, r->len, i);
+        size_t vb = har_scan_ws(s, r->len, har_scan_ws(s, r->len, ke) + 1);
+        const char *why;
+        size_t where;
+        size_t ve = har_scan_value(s, r->len, vb, &why, &where);
+        if (ve == (size_t)-1) break;
+        if (!first) buf_putc(&b, ',');
+        first = 0;
+        buf_append(&b, s + i, ke - i);
+        buf_putc(&b, ':');
+        if (key_is(s, i, ke, "entries"))
+            buf_puts(&b, "[]");
+        else
+            buf_append(&b, s + vb, ve - vb);
+        i = har_scan_ws(s, r->len, ve);
+        if (i < r->log_end && s[i] == ',') i = har_scan_ws(s, r->len, i + 1);
+    }
+    buf_putc(&b, '}');
+    json_t *j = load_entry(b.data, b.len, &(json_error_t){0});
+    buf_free(&b);
+    return j;
+}

@@ -1,0 +1,235 @@
+/* HAR 1.2 conformance: required members, their types, and value ranges, per the spec
+ * (http://www.softwareishard.com/blog/har-12-spec/) and the npm `har-schema` rules. */
+#include "rae/har_validate.h"
+
+#include "har/internal.h"
+#include "har/scan.h"
+#include "util/buf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef enum { T_STRING, T_NUMBER, T_OBJECT, T_ARRAY } json_kind;
+
+typedef struct vctx {
+    har_problem_fn report;
+    void *user;
+    long entry;
+    size_t line, column;
+    long count;
+} vctx;
+
+static void problem(vctx *v, const char *path, const char *fmt, const char *arg) {
+    har_problem p;
+    char msg[256];
+    snprintf(msg, sizeof msg, fmt, arg);
+    p.entry = v->entry;
+    p.line = v->line;
+    p.column = v->column;
+    p.path = path;
+    p.message = msg;
+    v->count++;
+    v->report(v->user, &p);
+}
+
+static int kind_ok(json_t *j, json_kind k) {
+    switch (k) {
+    case T_STRING:
+        return json_is_string(j);
+    case T_NUMBER:
+        return json_is_number(j);
+    case T_OBJECT:
+        return json_is_object(j);
+    case T_ARRAY:
+        return json_is_array(j);
+    }
+    return 0;
+}
+
+static const char *kind_name(json_kind k) {
+    static const char *names[] = {"a string", "a number", "an object", "an array"};
+    return names[k];
+}
+
+/* Checks obj.key: returns the member when it has the right type, NULL (and reports) otherwise. */
+static json_t *need(vctx *v, json_t *obj, const char *base, const char *key, json_kind k,
+                    int required) {
+    char path[200];
+    snprintf(path, sizeof path, "%s%s%s", base, *base ? "." : "", key);
+    json_t *m = json_object_get(obj, key);
+    if (!m) {
+        if (required) problem(v, path, "required member is missing%s", "");
+        return NULL;
+    }
+    if (!kind_ok(m, k)) {
+        problem(v, path, "is not %s", kind_name(k));
+        return NULL;
+    }
+    return m;
+}
+
+static void name_values(vctx *v, json_t *obj, const char *base, const char *key) {
+    char path[200];
+    json_t *arr = need(v, obj, base, key, T_ARRAY, 1);
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        snprintf(path, sizeof path, "%s.%s[%zu]", base, key, i);
+        json_t *it = json_array_get(arr, i);
+        if (!json_is_object(it)) {
+            problem(v, path, "is not an object%s", "");
+            continue;
+        }
+        need(v, it, path, "name", T_STRING, 1);
+        need(v, it, path, "value", T_STRING, 1);
+    }
+}
+
+static void min_number(vctx *v, json_t *obj, const char *base, const char *key, int required,
+                       double min) {
+    json_t *m = need(v, obj, base, key, T_NUMBER, required);
+    if (m && json_number_value(m) < min) {
+        char path[200];
+        snprintf(path, sizeof path, "%s.%s", base, key);
+        problem(v, path, "must be >= %s", min < 0 ? "-1" : "0");
+    }
+}
+
+static int iso8601(const char *s) {
+    /* YYYY-MM-DDThh:mm:ss, then fraction and zone as the spec allows. */
+    int y, mo, d, h, mi;
+    double sec;
+    char t;
+    return sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%lf", &y, &mo, &d, &t, &h, &mi, &sec) == 7 &&
+           (t == 'T' || t == 't') && mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
+}
+
+static void request(vctx *v, json_t *req) {
+    need(v, req, "request", "method", T_STRING, 1);
+    need(v, req, "request", "url", T_STRING, 1);
+    need(v, req, "request", "httpVersion", T_STRING, 1);
+    name_values(v, req, "request", "cookies");
+    name_values(v, req, "request", "headers");
+    name_values(v, req, "request", "queryString");
+    min_number(v, req, "request", "headersSize", 1, -1);
+    min_number(v, req, "request", "bodySize", 1, -1);
+    json_t *pd = need(v, req, "request", "postData", T_OBJECT, 0);
+    if (pd) {
+        need(v, pd, "request.postData", "mimeType", T_STRING, 1);
+        json_t *params = need(v, pd, "request.postData", "params", T_ARRAY, 0);
+        for (size_t i = 0; i < json_array_size(params); i++) {
+            char path[80];
+            snprintf(path, sizeof path, "request.postData.params[%zu]", i);
+            json_t *p = json_array_get(params, i);
+            if (!json_is_object(p)) {
+                problem(v, path, "is not an object%s", "");
+                continue;
+            }
+            need(v, p, path, "name", T_STRING, 1);
+            need(v, p, path, "value", T_STRING, 0);
+            need(v, p, path, "fileName", T_STRING, 0);
+            need(v, p, path, "contentType", T_STRING, 0);
+        }
+        json_t *text = need(v, pd, "request.postData", "text", T_STRING, 0);
+        if (!params && !text) problem(v, "request.postData", "has neither text nor params%s", "");
+    }
+}
+
+static void response(vctx *v, json_t *resp) {
+    json_t *status = need(v, resp, "response", "status", T_NUMBER, 1);
+    if (status && (json_number_value(status) < 0 || json_number_value(status) > 999))
+        problem(v, "response.status", "is not a status code%s", "");
+    need(v, resp, "response", "statusText", T_STRING, 1);
+    need(v, resp, "response", "httpVersion", T_STRING, 1);
+    name_values(v, resp, "response", "cookies");
+    name_values(v, resp, "response", "headers");
+    json_t *content = need(v, resp, "response", "content", T_OBJECT, 1);
+    if (content) {
+        need(v, content, "response.content", "size", T_NUMBER, 1);
+        need(v, content, "response.content", "mimeType", T_STRING, 1);
+        need(v, content, "response.content", "text", T_STRING, 0);
+        need(v, content, "response.content", "encoding", T_STRING, 0);
+    }
+    need(v, resp, "response", "redirectURL", T_STRING, 1);
+    min_number(v, resp, "response", "headersSize", 1, -1);
+    min_number(v, resp, "response", "bodySize", 1, -1);
+}
+
+static void entry(vctx *v, json_t *e) {
+    json_t *started = need(v, e, "", "startedDateTime", T_STRING, 1);
+    if (started && !iso8601(json_string_value(started)))
+        problem(v, "startedDateTime", "is not an ISO 8601 date: \"%.60s\"",
+                json_string_value(started));
+    min_number(v, e, "", "time", 1, 0);
+    json_t *req = need(v, e, "", "request", T_OBJECT, 1);
+    if (req) request(v, req);
+    json_t *resp = need(v, e, "", "response", T_OBJECT, 1);
+    if (resp) response(v, resp);
+    need(v, e, "", "cache", T_OBJECT, 1);
+    json_t *timings = need(v, e, "", "timings", T_OBJECT, 1);
+    if (timings) {
+        static const char *opt[] = {"blocked", "dns", "connect", "ssl"};
+        for (size_t i = 0; i < 4; i++)
+            min_number(v, timings, "timings", opt[i], 0, -1);
+        min_number(v, timings, "timings", "send", 1, 0);
+        min_number(v, timings, "timings", "wait", 1, 0);
+        min_number(v, timings, "timings", "receive", 1, 0);
+    }
+}
+
+static void header(vctx *v, json_t *log) {
+    json_t *ver = need(v, log, "log", "version", T_STRING, 1);
+    if (ver && strcmp(json_string_value(ver), "1.2") != 0 &&
+        strcmp(json_string_value(ver), "1.1") != 0)
+        problem(v, "log.version", "is \"%.20s\", expected \"1.2\"", json_string_value(ver));
+    json_t *creator = need(v, log, "log", "creator", T_OBJECT, 1);
+    if (creator) {
+        need(v, creator, "log.creator", "name", T_STRING, 1);
+        need(v, creator, "log.creator", "version", T_STRING, 1);
+    }
+    json_t *browser = need(v, log, "log", "browser", T_OBJECT, 0);
+    if (browser) {
+        need(v, browser, "log.browser", "name", T_STRING, 1);
+        need(v, browser, "log.browser", "version", T_STRING, 1);
+    }
+    json_t *pages = need(v, log, "log", "pages", T_ARRAY, 0);
+    for (size_t i = 0; i < json_array_size(pages); i++) {
+        char path[64];
+        json_t *p = json_array_get(pages, i);
+        snprintf(path, sizeof path, "log.pages[%zu]", i);
+        if (!json_is_object(p)) {
+            problem(v, path, "is not an object%s", "");
+            continue;
+        }
+        need(v, p, path, "startedDateTime", T_STRING, 1);
+        need(v, p, path, "id", T_STRING, 1);
+        need(v, p, path, "title", T_STRING, 1);
+        need(v, p, path, "pageTimings", T_OBJECT, 1);
+    }
+}
+
+long har_validate(har_reader *r, har_problem_fn report, void *user, har_error *err) {
+    vctx v = {report, user, -1, 0, 0, 0};
+    json_t *log = har_reader_log_header(r);
+    if (log) header(&v, log);
+    json_decref(log);
+    har_reader_rewind(r);
+    json_t *j;
+    size_t off;
+    int rc;
+    size_t len, last = 0, line = 1, col_base = 0;
+    const char *data = har_reader_data(r, &len);
+    for (long index = 0; (rc = har_reader_next_json(r, &j, &off, err)) != 0; index++) {
+        if (rc < 0) return -1;
+        /* Count lines incrementally: entries come in file order. */
+        for (const char *p = data + last; (p = memchr(p, '\n', off - (size_t)(p - data))); p++) {
+            line++;
+            col_base = (size_t)(p - data) + 1;
+        }
+        last = off;
+        v.entry = index;
+        v.line = line;
+        v.column = off - col_base + 1;
+        entry(&v, j);
+        json_decref(j);
+    }
+    return v.count;
+}

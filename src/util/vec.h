@@ -1,0 +1,18 @@
+/* pvec: a growable array of pointers. The vector owns its array, not what the pointers point to. */
+#ifndef RAE_UTIL_VEC_H
+#define RAE_UTIL_VEC_H
+
+#include <stddef.h>
+
+typedef struct pvec {
+    void **items;
+    size_t n, cap;
+} pvec;
+
+#define PVEC_INIT                                                                                  \
+    { NULL, 0, 0 }
+
+void pvec_push(pvec *v, void *p);
+void pvec_free(pvec *v);
+
+#endif

@@ -1,0 +1,196 @@
+/* The HAR reader: what real tools write is accepted, malformed input is named precisely. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rae/har.h"
+
+static har_reader *open_str(const char *s, har_error *err) {
+    har_reader *r = NULL;
+    return har_reader_open_mem(s, strlen(s), &r, err) == 0 ? r : NULL;
+}
+
+static void test_entry_fields(void **state) {
+    (void)state;
+    const char *har =
+        "\xEF\xBB\xBF{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"t\",\"version\":\"1\"},"
+        "\"entries\":[{\"startedDateTime\":\"2024-01-01T00:00:00Z\",\"time\":12.5,"
+        "\"request\":{\"method\":\"POST\",\"url\":\"https://a.example/"
+        "x?q=1\",\"httpVersion\":\"HTTP/1.1\","
+        "\"headers\":[{\"name\":\"Content-Type\",\"value\":\"application/"
+        "json\"},{\"name\":\"X-N\",\"value\":7}],"
+        "\"queryString\":[{\"name\":\"q\",\"value\":\"1\"}],\"cookies\":[],"
+        "\"postData\":{\"mimeType\":\"application/json\",\"text\":\"{\\\"a\\\":1}\"}},"
+        "\"response\":{\"status\":201,\"statusText\":\"Created\",\"headers\":[],\"cookies\":[],"
+        "\"content\":{\"size\":-1,\"mimeType\":\"application/"
+        "octet-stream\",\"encoding\":\"base64\","
+        "\"text\":\"aGVsbG8=\"},\"redirectURL\":\"\"},\"_resourceType\":\"fetch\"}]}}";
+    har_error err;
+    har_reader *r = open_str(har, &err);
+    assert_non_null(r);
+    assert_string_equal(har_reader_info(r)->version, "1.2");
+    assert_int_equal(har_reader_info(r)->n_entries, 1);
+    arena *a = arena_new();
+    har_entry *e;
+    assert_int_equal(har_reader_next(r, a, &e, &err), 1);
+    assert_string_equal(e->method, "POST");
+    assert_string_equal(e->url, "https://a.example/x?q=1");
+    assert_string_equal(har_entry_req_header(e, "content-type"), "application/json");
+    assert_string_equal(har_entry_req_header(e, "x-n"), "7");
+    assert_true(e->has_req_body);
+    assert_string_equal(e->req_body.text, "{\"a\":1}");
+    assert_int_equal(e->status, 201);
+    assert_int_equal(e->resp_body.size, -1);
+    size_t len;
+    const char *bytes = har_body_bytes(&e->resp_body, a, &len);
+    assert_int_equal(len, 5);
+    assert_memory_equal(bytes, "hello", 5);
+    assert_string_equal(e->resource_type, "fetch");
+    assert_int_equal(har_reader_next(r, a, &e, &err), 0);
+    har_reader_rewind(r);
+    assert_int_equal(har_reader_next(r, a, &e, &err), 1);
+    arena_free(a);
+    har_reader_free(r);
+}
+
+static void expect_open_error(const char *har, const char *needle, size_t line) {
+    har_error err;
+    memset(&err, 0, sizeof err);
+    har_reader *r = open_str(har, &err);
+    assert_null(r);
+    if (!strstr(err.message, needle)) fail_msg("message '%s' lacks '%s'", err.message, needle);
+    assert_int_equal(err.line, line);
+}
+
+static void test_malformed_files(void **state) {
+    (void)state;
+    expect_open_error("", "empty file", 0);
+    expect_open_error("[1,2]", "does not start with a JSON object", 1);
+    expect_open_error("{\"x\":{}}", "no \"log\"", 0);
+    expect_open_error("{\"log\":{\"version\":\"1.2\"}}", "no \"entries\"", 0);
+    expect_open_error("{\"log\":{\n\"entries\":{}}}", "not an array", 2);
+    expect_open_error("{\"log\":{\"entries\":[\n{\"request\":\n", "end of file", 3);
+    expect_open_error("{\"log\":{\"entries\":[]}} trailing", "after the top-level", 1);
+    expect_open_error("{\"log\":{\"entries\":[\"abc]}}", "unterminated string", 1);
+}
+
+static void test_bad_entry_is_named_and_skipped(void **state) {
+    (void)state;
+    const char *har = "{\"log\":{\"entries\":[\n"
+                      "{\"request\":{\"method\":\"GET\",\"url\":5}},\n"
+                      "{\"request\":{\"method\":\"GET\",\"url\":\"http://h/"
+                      "\"},\"response\":{\"status\":\"204\"}},\n"
+                      "{\"request\":{\"method\":\"GET\",\"url\":\"http://h/\",\"headers\":{}}},\n"
+                      "{\"request\":{\"method\":\"GET\" \"url\":\"http://h/\"}}\n"
+                      "]}}";
+    har_error err;
+    har_reader *r = open_str(har, &err);
+    assert_non_null(r);
+    arena *a = arena_new();
+    har_entry *e;
+    assert_int_equal(har_reader_next(r, a, &e, &err), -1);
+    assert_int_equal(err.entry, 0);
+    assert_int_equal(err.line, 2);
+    assert_non_null(strstr(err.message, "request.url is not a string"));
+    assert_int_equal(har_reader_next(r, a, &e, &err), 1);
+    assert_int_equal(e->index, 1);
+    assert_int_equal(e->status, 204); /* numeric strings are tolerated */
+    assert_int_equal(har_reader_next(r, a, &e, &err), -1);
+    assert_non_null(strstr(err.message, "request.headers is not an array"));
+    assert_int_equal(har_reader_next(r, a, &e, &err), -1);
+    assert_int_equal(err.entry, 3);
+    assert_int_equal(err.line, 5);
+    assert_int_equal(har_reader_next(r, a, &e, &err), 0);
+    arena_free(a);
+    har_reader_free(r);
+}
+
+static void test_invalid_text_is_repaired(void **state) {
+    (void)state;
+    /* Latin-1 bytes, a lone surrogate escape and a raw tab inside strings. */
+    const char *har =
+        "{\"log\":{\"entries\":[{\"request\":{\"method\":\"GET\",\"url\":\"http://h/caf\xE9\"},"
+        "\"response\":{\"status\":200,\"content\":{\"text\":\"x\\ud800y\tz\"}}}]}}";
+    har_error err;
+    har_reader *r = open_str(har, &err);
+    assert_non_null(r);
+    arena *a = arena_new();
+    har_entry *e;
+    assert_int_equal(har_reader_next(r, a, &e, &err), 1);
+    assert_string_equal(e->url, "http://h/caf\xEF\xBF\xBD");
+    assert_string_equal(e->resp_body.text, "x\xEF\xBF\xBDy\tz");
+    arena_free(a);
+    har_reader_free(r);
+}
+
+static void test_deep_nesting_fails_cleanly(void **state) {
+    (void)state;
+    size_t n = 100000;
+    char *s = malloc(n * 2 + 64);
+    strcpy(s, "{\"log\":{\"entries\":[");
+    size_t at = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        s[at++] = '[';
+    s[at] = '\0';
+    har_error err;
+    assert_null(open_str(s, &err));
+    assert_non_null(strstr(err.message, "nesting too deep"));
+    free(s);
+}
+
+/* Every file in the shared corpus opens and every entry decodes, but the two malformed ones. */
+static void test_corpus(void **state) {
+    (void)state;
+    DIR *d = opendir(RAE_CORPUS);
+    if (!d) skip();
+    struct dirent *de;
+    int files = 0, rejected = 0;
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 4, ".har") != 0) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", RAE_CORPUS, de->d_name);
+        har_reader *r;
+        har_error err;
+        files++;
+        if (har_reader_open(path, &r, &err) < 0) {
+            rejected++;
+            assert_true(strstr(de->d_name, "corrupted") || strstr(de->d_name, "har_extractor"));
+            continue;
+        }
+        arena *a = arena_new();
+        har_entry *e;
+        int rc;
+        long n = 0;
+        while ((rc = har_reader_next(r, a, &e, &err)) != 0) {
+            if (rc < 0) fail_msg("%s", err.message);
+            n++;
+            arena_reset(a);
+        }
+        assert_int_equal(n, har_reader_info(r)->n_entries);
+        arena_free(a);
+        har_reader_free(r);
+    }
+    closedir(d);
+    assert_true(files >= 60);
+    assert_int_equal(rejected, 2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_entry_fields),
+        cmocka_unit_test(test_malformed_files),
+        cmocka_unit_test(test_bad_entry_is_named_and_skipped),
+        cmocka_unit_test(test_invalid_text_is_repaired),
+        cmocka_unit_test(test_deep_nesting_fails_cleanly),
+        cmocka_unit_test(test_corpus),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
