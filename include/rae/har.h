@@ -44,13 +44,13 @@ typedef struct har_param {
 /* A request's postData or a response's content. Strings are never NULL ("" when absent). */
 typedef struct har_body {
     const char *mime_type;
-    const char *text; /* as stored in the HAR: base64 when `base64` is set */
-    size_t text_len;  /* may contain NUL bytes */
-    int base64;       /* encoding == "base64" */
-    long long size;   /* -1 when unknown */
+    size_t text_len; /* raw (still JSON-escaped) length of `text`; 0 when there is none */
+    int base64;      /* encoding == "base64" */
+    long long size;  /* -1 when unknown */
     har_param *params;
     size_t n_params;
     const char *comment; /* a `_`-field explaining why the body is missing, or NULL */
+    void *text_node;     /* private: the undecoded text, read with har_body_text() */
 } har_body;
 
 typedef struct har_entry {
@@ -107,6 +107,9 @@ void har_reader_rewind(har_reader *r);
 const char *har_pairs_get(const har_pairs *p, const char *name);
 const char *har_entry_req_header(const har_entry *e, const char *name);
 const char *har_entry_resp_header(const har_entry *e, const char *name);
+/* The body's text as stored in the HAR (base64 when `base64` is set), decoded on first use into
+ * `a`; "" when absent. *len (may be NULL) gets the length; the text may contain NUL bytes. */
+const char *har_body_text(const har_body *b, arena *a, size_t *len);
 /* The body's bytes (base64 decoded when needed), allocated from `a`; *len gets the length.
  * NULL when the body is empty or its base64 is invalid. */
 const char *har_body_bytes(const har_body *b, arena *a, size_t *len);

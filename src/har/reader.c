@@ -56,14 +56,15 @@ static int key_is(const char *s, size_t i, size_t end, const char *name) {
     return end - i == n + 2 && memcmp(s + i + 1, name, n) == 0;
 }
 
-/* A small JSON value (creator, browser, version) decoded with jansson; NULL on error. */
-static json_t *load_span(const har_reader *r, size_t begin, size_t end) {
-    return json_loadb(r->data + begin, end - begin, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+/* A small JSON value (creator, browser, version); NULL on error. */
+static jv *load_span(const har_reader *r, size_t begin, size_t end) {
+    jv_error jerr;
+    return jv_parse(r->info_arena, r->data + begin, end - begin, NULL, &jerr);
 }
 
-static const char *info_string(har_reader *r, json_t *obj, const char *key) {
-    json_t *v = json_object_get(obj, key);
-    return arena_strdup(r->info_arena, json_is_string(v) ? json_string_value(v) : "");
+static const char *info_string(har_reader *r, jv *obj, const char *key) {
+    const char *s = jv_str(jv_get(obj, key), r->info_arena, NULL);
+    return s ? s : "";
 }
 
 /* Counts the elements of the array at s[i] == '['; returns the end or -1. */
@@ -155,8 +156,8 @@ static size_t log_member(har_reader *r, size_t kb, size_t ke, size_t vb, har_err
     if (end == (size_t)-1) return end;
     int is_creator = key_is(s, kb, ke, "creator"), is_browser = key_is(s, kb, ke, "browser");
     if (key_is(s, kb, ke, "version") || is_creator || is_browser) {
-        json_t *v = load_span(r, vb, end);
-        if (json_is_string(v)) r->info.version = arena_strdup(r->info_arena, json_string_value(v));
+        jv *v = load_span(r, vb, end);
+        if (jv_is(v, JV_STRING)) r->info.version = jv_str(v, r->info_arena, NULL);
         if (is_creator) {
             r->info.creator_name = info_string(r, v, "name");
             r->info.creator_version = info_string(r, v, "version");
@@ -164,7 +165,6 @@ static size_t log_member(har_reader *r, size_t kb, size_t ke, size_t vb, har_err
             r->info.browser_name = info_string(r, v, "name");
             r->info.browser_version = info_string(r, v, "version");
         }
-        json_decref(v);
     }
     return end;
 }
@@ -304,130 +304,50 @@ void har_reader_rewind(har_reader *r) {
     r->next_index = 0;
 }
 
-/* Rewrites a JSON span so that jansson accepts it: invalid UTF-8 and lone surrogate escapes become
- * U+FFFD, raw control characters inside strings are escaped. Caller frees the result. */
-static char *sanitize(const char *s, size_t n, size_t *out_len) {
-    buf b = BUF_INIT;
-    buf_reserve(&b, n + 16);
-    int in_str = 0;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (!in_str) {
-            if (c == '"') in_str = 1;
-            buf_putc(&b, (char)c);
-            i++;
-            continue;
-        }
-        if (c == '"') {
-            in_str = 0;
-            buf_putc(&b, '"');
-            i++;
-        } else if (c == '\\' && i + 1 < n && s[i + 1] == 'u' && i + 6 <= n) {
-            unsigned v =
-                (unsigned)strtoul((char[]){s[i + 2], s[i + 3], s[i + 4], s[i + 5], 0}, NULL, 16);
-            int high = v >= 0xD800 && v <= 0xDBFF, low = v >= 0xDC00 && v <= 0xDFFF;
-            int paired = high && i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u' &&
-                         (s[i + 8] == 'd' || s[i + 8] == 'D') &&
-                         strchr("cdefCDEF", s[i + 9]) != NULL;
-            if ((high && !paired) || low) {
-                buf_puts(&b, "\\uFFFD");
-                i += 6;
-            } else {
-                size_t k = paired ? 12 : 6;
-                buf_append(&b, s + i, k);
-                i += k;
-            }
-        } else if (c == '\\' && i + 1 < n) {
-            buf_append(&b, s + i, 2);
-            i += 2;
-        } else if (c < 0x20) {
-            buf_printf(&b, "\\u%04x", c);
-            i++;
-        } else if (c < 0x80) {
-            buf_putc(&b, (char)c);
-            i++;
-        } else {
-            size_t k = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-            int ok = k && i + k <= n;
-            for (size_t j = 1; ok && j < k; j++)
-                ok = ((unsigned char)s[i + j] & 0xC0) == 0x80;
-            if (ok && k == 3) {
-                unsigned char c1 = (unsigned char)s[i + 1];
-                ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
-            } else if (ok && k == 4) {
-                unsigned char c1 = (unsigned char)s[i + 1];
-                ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
-            }
-            if (ok) {
-                buf_append(&b, s + i, k);
-                i += k;
-            } else {
-                buf_puts(&b, "\\uFFFD");
-                i++;
-            }
-        }
-    }
-    *out_len = b.len;
-    return buf_take(&b);
-}
-
-static json_t *load_entry(const char *s, size_t n, json_error_t *jerr) {
-    json_t *j = json_loadb(s, n, JSON_ALLOW_NUL, jerr);
-    if (j) return j;
-    size_t clean_len;
-    char *clean = sanitize(s, n, &clean_len);
-    json_error_t ignored;
-    j = json_loadb(clean, clean_len, JSON_ALLOW_NUL, &ignored);
-    free(clean);
-    return j;
-}
-
-int har_reader_next_json(har_reader *r, json_t **out, size_t *offset, har_error *err) {
+int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, har_error *err) {
     const char *s = r->data;
     size_t n = r->len, i = r->pos;
     if (i >= n || s[i] == ']') return 0;
     if (r->next_index > 0) {
         if (s[i] != ',') {
             fail_at(r, err, i, r->next_index, "expected ',' between entries");
+            r->pos = n;
             return -1;
         }
         i = har_scan_ws(s, n, i + 1);
     }
     long index = r->next_index++;
-    const char *why;
-    size_t where;
-    size_t end = har_scan_value(s, n, i, &why, &where);
-    if (end == (size_t)-1) { /* cannot happen after a successful open, but stay safe */
-        fail_at(r, err, where, index, why);
-        r->pos = n;
-        return -1;
-    }
-    r->pos = end;
-    if (s[i] != '{') {
+    if (i >= n || s[i] != '{') {
+        const char *why;
+        size_t where;
+        size_t end = har_scan_value(s, n, i, &why, &where);
+        r->pos = end == (size_t)-1 ? n : end;
         fail_at(r, err, i, index, "not an object");
         return -1;
     }
-    json_error_t jerr;
-    json_t *j = load_entry(s + i, end - i, &jerr);
+    jv_error jerr;
+    size_t used;
+    jv *j = jv_parse(a, s + i, n - i, &used, &jerr);
     if (!j) {
-        fail_at(r, err, i + (size_t)jerr.position, index, jerr.text);
+        fail_at(r, err, i + jerr.offset, index, jerr.message);
+        /* The open-time scan guarantees brackets match: skip to the entry's end and go on. */
+        const char *why;
+        size_t where;
+        size_t end = har_scan_value(s, n, i, &why, &where);
+        r->pos = end == (size_t)-1 ? n : end;
         return -1;
     }
+    r->pos = i + used;
     *out = j;
     *offset = i;
     return 1;
 }
 
-static void decref(void *p) {
-    json_decref(p);
-}
-
 int har_reader_next(har_reader *r, arena *a, har_entry **out, har_error *err) {
-    json_t *j;
+    jv *j;
     size_t off;
-    int rc = har_reader_next_json(r, &j, &off, err);
+    int rc = har_reader_next_json(r, a, &j, &off, err);
     if (rc <= 0) return rc;
-    arena_defer(a, decref, j);
     har_entry *e = arena_alloc(a, sizeof *e);
     long index = r->next_index - 1;
     if (har_entry_from_json(j, index, a, e, err) < 0) {
@@ -441,9 +361,9 @@ int har_reader_next(har_reader *r, arena *a, har_entry **out, har_error *err) {
     return 1;
 }
 
-json_t *har_reader_log_header(har_reader *r) {
+jv *har_reader_log_header(har_reader *r, arena *a) {
     if (!r->log_end) return NULL;
-    /* Decode the log object with its arrays skipped: cheap, since entries can be huge. */
+    /* The log object with its entries array emptied: entries can be huge. */
     buf b = BUF_INIT;
     const char *s = r->data;
     size_t i = har_scan_ws(s, r->len, r->log_begin + 1);
@@ -468,7 +388,9 @@ json_t *har_reader_log_header(har_reader *r) {
         if (i < r->log_end && s[i] == ',') i = har_scan_ws(s, r->len, i + 1);
     }
     buf_putc(&b, '}');
-    json_t *j = load_entry(b.data, b.len, &(json_error_t){0});
+    const char *copy = arena_strndup(a, buf_str(&b), b.len);
+    jv_error jerr;
+    jv *j = jv_parse(a, copy, b.len, NULL, &jerr);
     buf_free(&b);
     return j;
 }

@@ -3,6 +3,7 @@
 #include "rae/har_validate.h"
 
 #include "har/internal.h"
+#include "util/json.h"
 #include "har/scan.h"
 #include "util/buf.h"
 
@@ -17,11 +18,20 @@ typedef struct vctx {
     long entry;
     size_t line, column;
     long count;
+    arena *a;
 } vctx;
+
+static int jv_is_obj(const jv *j) {
+    return jv_is(j, JV_OBJECT);
+}
+
+static const char *vstr(vctx *v, jv *j) {
+    return jv_str(j, v->a, NULL);
+}
 
 static void problem(vctx *v, const char *path, const char *fmt, const char *arg) {
     har_problem p;
-    char msg[256];
+    char msg[600];
     snprintf(msg, sizeof msg, fmt, arg);
     p.entry = v->entry;
     p.line = v->line;
@@ -32,18 +42,13 @@ static void problem(vctx *v, const char *path, const char *fmt, const char *arg)
     v->report(v->user, &p);
 }
 
-static int kind_ok(json_t *j, json_kind k) {
-    switch (k) {
-    case T_STRING:
-        return json_is_string(j);
-    case T_NUMBER:
-        return json_is_number(j);
-    case T_OBJECT:
-        return json_is_object(j);
-    case T_ARRAY:
-        return json_is_array(j);
-    }
-    return 0;
+static int kind_ok(jv *j, json_kind k) {
+    static const jv_type types[] = {JV_STRING, JV_NUMBER, JV_OBJECT, JV_ARRAY};
+    return jv_is(j, types[k]);
+}
+
+static size_t count(const jv *arr) {
+    return jv_is(arr, JV_ARRAY) ? arr->len : 0;
 }
 
 static const char *kind_name(json_kind k) {
@@ -52,11 +57,10 @@ static const char *kind_name(json_kind k) {
 }
 
 /* Checks obj.key: returns the member when it has the right type, NULL (and reports) otherwise. */
-static json_t *need(vctx *v, json_t *obj, const char *base, const char *key, json_kind k,
-                    int required) {
+static jv *need(vctx *v, jv *obj, const char *base, const char *key, json_kind k, int required) {
     char path[200];
     snprintf(path, sizeof path, "%s%s%s", base, *base ? "." : "", key);
-    json_t *m = json_object_get(obj, key);
+    jv *m = jv_get(obj, key);
     if (!m) {
         if (required) problem(v, path, "required member is missing%s", "");
         return NULL;
@@ -68,13 +72,13 @@ static json_t *need(vctx *v, json_t *obj, const char *base, const char *key, jso
     return m;
 }
 
-static void name_values(vctx *v, json_t *obj, const char *base, const char *key) {
+static void name_values(vctx *v, jv *obj, const char *base, const char *key) {
     char path[200];
-    json_t *arr = need(v, obj, base, key, T_ARRAY, 1);
-    for (size_t i = 0; i < json_array_size(arr); i++) {
+    jv *arr = need(v, obj, base, key, T_ARRAY, 1);
+    for (size_t i = 0; i < count(arr); i++) {
         snprintf(path, sizeof path, "%s.%s[%zu]", base, key, i);
-        json_t *it = json_array_get(arr, i);
-        if (!json_is_object(it)) {
+        jv *it = arr->items[i];
+        if (!jv_is_obj(it)) {
             problem(v, path, "is not an object%s", "");
             continue;
         }
@@ -83,10 +87,10 @@ static void name_values(vctx *v, json_t *obj, const char *base, const char *key)
     }
 }
 
-static void min_number(vctx *v, json_t *obj, const char *base, const char *key, int required,
+static void min_number(vctx *v, jv *obj, const char *base, const char *key, int required,
                        double min) {
-    json_t *m = need(v, obj, base, key, T_NUMBER, required);
-    if (m && json_number_value(m) < min) {
+    jv *m = need(v, obj, base, key, T_NUMBER, required);
+    if (m && jv_num(m) < min) {
         char path[200];
         snprintf(path, sizeof path, "%s.%s", base, key);
         problem(v, path, "must be >= %s", min < 0 ? "-1" : "0");
@@ -102,7 +106,7 @@ static int iso8601(const char *s) {
            (t == 'T' || t == 't') && mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
 }
 
-static void request(vctx *v, json_t *req) {
+static void request(vctx *v, jv *req) {
     need(v, req, "request", "method", T_STRING, 1);
     need(v, req, "request", "url", T_STRING, 1);
     need(v, req, "request", "httpVersion", T_STRING, 1);
@@ -111,15 +115,15 @@ static void request(vctx *v, json_t *req) {
     name_values(v, req, "request", "queryString");
     min_number(v, req, "request", "headersSize", 1, -1);
     min_number(v, req, "request", "bodySize", 1, -1);
-    json_t *pd = need(v, req, "request", "postData", T_OBJECT, 0);
+    jv *pd = need(v, req, "request", "postData", T_OBJECT, 0);
     if (pd) {
         need(v, pd, "request.postData", "mimeType", T_STRING, 1);
-        json_t *params = need(v, pd, "request.postData", "params", T_ARRAY, 0);
-        for (size_t i = 0; i < json_array_size(params); i++) {
+        jv *params = need(v, pd, "request.postData", "params", T_ARRAY, 0);
+        for (size_t i = 0; i < count(params); i++) {
             char path[80];
             snprintf(path, sizeof path, "request.postData.params[%zu]", i);
-            json_t *p = json_array_get(params, i);
-            if (!json_is_object(p)) {
+            jv *p = params->items[i];
+            if (!jv_is_obj(p)) {
                 problem(v, path, "is not an object%s", "");
                 continue;
             }
@@ -128,20 +132,20 @@ static void request(vctx *v, json_t *req) {
             need(v, p, path, "fileName", T_STRING, 0);
             need(v, p, path, "contentType", T_STRING, 0);
         }
-        json_t *text = need(v, pd, "request.postData", "text", T_STRING, 0);
+        jv *text = need(v, pd, "request.postData", "text", T_STRING, 0);
         if (!params && !text) problem(v, "request.postData", "has neither text nor params%s", "");
     }
 }
 
-static void response(vctx *v, json_t *resp) {
-    json_t *status = need(v, resp, "response", "status", T_NUMBER, 1);
-    if (status && (json_number_value(status) < 0 || json_number_value(status) > 999))
+static void response(vctx *v, jv *resp) {
+    jv *status = need(v, resp, "response", "status", T_NUMBER, 1);
+    if (status && (jv_num(status) < 0 || jv_num(status) > 999))
         problem(v, "response.status", "is not a status code%s", "");
     need(v, resp, "response", "statusText", T_STRING, 1);
     need(v, resp, "response", "httpVersion", T_STRING, 1);
     name_values(v, resp, "response", "cookies");
     name_values(v, resp, "response", "headers");
-    json_t *content = need(v, resp, "response", "content", T_OBJECT, 1);
+    jv *content = need(v, resp, "response", "content", T_OBJECT, 1);
     if (content) {
         need(v, content, "response.content", "size", T_NUMBER, 1);
         need(v, content, "response.content", "mimeType", T_STRING, 1);
@@ -153,18 +157,17 @@ static void response(vctx *v, json_t *resp) {
     min_number(v, resp, "response", "bodySize", 1, -1);
 }
 
-static void entry(vctx *v, json_t *e) {
-    json_t *started = need(v, e, "", "startedDateTime", T_STRING, 1);
-    if (started && !iso8601(json_string_value(started)))
-        problem(v, "startedDateTime", "is not an ISO 8601 date: \"%.60s\"",
-                json_string_value(started));
+static void entry(vctx *v, jv *e) {
+    jv *started = need(v, e, "", "startedDateTime", T_STRING, 1);
+    if (started && !iso8601(vstr(v, started)))
+        problem(v, "startedDateTime", "is not an ISO 8601 date: \"%.60s\"", vstr(v, started));
     min_number(v, e, "", "time", 1, 0);
-    json_t *req = need(v, e, "", "request", T_OBJECT, 1);
+    jv *req = need(v, e, "", "request", T_OBJECT, 1);
     if (req) request(v, req);
-    json_t *resp = need(v, e, "", "response", T_OBJECT, 1);
+    jv *resp = need(v, e, "", "response", T_OBJECT, 1);
     if (resp) response(v, resp);
     need(v, e, "", "cache", T_OBJECT, 1);
-    json_t *timings = need(v, e, "", "timings", T_OBJECT, 1);
+    jv *timings = need(v, e, "", "timings", T_OBJECT, 1);
     if (timings) {
         static const char *opt[] = {"blocked", "dns", "connect", "ssl"};
         for (size_t i = 0; i < 4; i++)
@@ -175,27 +178,26 @@ static void entry(vctx *v, json_t *e) {
     }
 }
 
-static void header(vctx *v, json_t *log) {
-    json_t *ver = need(v, log, "log", "version", T_STRING, 1);
-    if (ver && strcmp(json_string_value(ver), "1.2") != 0 &&
-        strcmp(json_string_value(ver), "1.1") != 0)
-        problem(v, "log.version", "is \"%.20s\", expected \"1.2\"", json_string_value(ver));
-    json_t *creator = need(v, log, "log", "creator", T_OBJECT, 1);
+static void header(vctx *v, jv *log) {
+    jv *ver = need(v, log, "log", "version", T_STRING, 1);
+    if (ver && strcmp(vstr(v, ver), "1.2") != 0 && strcmp(vstr(v, ver), "1.1") != 0)
+        problem(v, "log.version", "is \"%.20s\", expected \"1.2\"", vstr(v, ver));
+    jv *creator = need(v, log, "log", "creator", T_OBJECT, 1);
     if (creator) {
         need(v, creator, "log.creator", "name", T_STRING, 1);
         need(v, creator, "log.creator", "version", T_STRING, 1);
     }
-    json_t *browser = need(v, log, "log", "browser", T_OBJECT, 0);
+    jv *browser = need(v, log, "log", "browser", T_OBJECT, 0);
     if (browser) {
         need(v, browser, "log.browser", "name", T_STRING, 1);
         need(v, browser, "log.browser", "version", T_STRING, 1);
     }
-    json_t *pages = need(v, log, "log", "pages", T_ARRAY, 0);
-    for (size_t i = 0; i < json_array_size(pages); i++) {
+    jv *pages = need(v, log, "log", "pages", T_ARRAY, 0);
+    for (size_t i = 0; i < count(pages); i++) {
         char path[64];
-        json_t *p = json_array_get(pages, i);
+        jv *p = pages->items[i];
         snprintf(path, sizeof path, "log.pages[%zu]", i);
-        if (!json_is_object(p)) {
+        if (!jv_is_obj(p)) {
             problem(v, path, "is not an object%s", "");
             continue;
         }
@@ -207,29 +209,35 @@ static void header(vctx *v, json_t *log) {
 }
 
 long har_validate(har_reader *r, har_problem_fn report, void *user, har_error *err) {
-    vctx v = {report, user, -1, 0, 0, 0};
-    json_t *log = har_reader_log_header(r);
+    arena *a = arena_new();
+    vctx v = {report, user, -1, 0, 0, 0, a};
+    jv *log = har_reader_log_header(r, a);
     if (log) header(&v, log);
-    json_decref(log);
     har_reader_rewind(r);
-    json_t *j;
-    size_t off;
-    int rc;
-    size_t len, last = 0, line = 1, col_base = 0;
+    jv *j;
+    size_t off, len, last = 0, line = 1, col_base = 0;
     const char *data = har_reader_data(r, &len);
-    for (long index = 0; (rc = har_reader_next_json(r, &j, &off, err)) != 0; index++) {
-        if (rc < 0) return -1;
+    int rc;
+    for (long index = 0; (rc = har_reader_next_json(r, a, &j, &off, err)) != 0; index++) {
+        v.entry = index;
+        if (rc < 0) { /* a JSON error inside one entry: report it, go on with the next */
+            v.line = err->line;
+            v.column = err->column;
+            problem(&v, "(entry)", "%s", err->message);
+            arena_reset(a);
+            continue;
+        }
         /* Count lines incrementally: entries come in file order. */
         for (const char *p = data + last; (p = memchr(p, '\n', off - (size_t)(p - data))); p++) {
             line++;
             col_base = (size_t)(p - data) + 1;
         }
         last = off;
-        v.entry = index;
         v.line = line;
         v.column = off - col_base + 1;
         entry(&v, j);
-        json_decref(j);
+        arena_reset(a);
     }
+    arena_free(a);
     return v.count;
 }

@@ -1,0 +1,461 @@
+#include "util/json.h"
+
+#include "util/buf.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct parser {
+    arena *a;
+    const char *s;
+    size_t n, i;
+    jv_error *err;
+    /* Scratch stacks for the children of open arrays and objects, copied into the arena when
+     * each closes: one allocation per container, none per element. */
+    jv **items;
+    size_t n_items, cap_items;
+    jv_member *members;
+    size_t n_members, cap_members;
+} parser;
+
+static jv *fail(parser *p, const char *message, size_t at) {
+    if (!p->err->message) {
+        p->err->message = message;
+        p->err->offset = at;
+    }
+    return NULL;
+}
+
+static void ws(parser *p) {
+    while (p->i < p->n) {
+        char c = p->s[p->i];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') break;
+        p->i++;
+    }
+}
+
+static void *grow(void *ptr, size_t *cap, size_t size) {
+    *cap = *cap ? *cap * 2 : 64;
+    void *q = realloc(ptr, *cap * size);
+    if (!q) {
+        fprintf(stderr, "rae: out of memory\n");
+        abort();
+    }
+    return q;
+}
+
+static jv *node(parser *p, jv_type t) {
+    jv *v = arena_alloc(p->a, sizeof *v);
+    v->type = t;
+    return v;
+}
+
+/* p->s[p->i] is '"': the index of the closing quote, or n. */
+static size_t string_end(parser *p) {
+    const char *s = p->s;
+    size_t i = p->i + 1;
+    for (;;) {
+        const char *q = memchr(s + i, '"', p->n - i);
+        if (!q) return p->n;
+        size_t at = (size_t)(q - s), bs = 0;
+        while (at - bs > i && s[at - bs - 1] == '\\')
+            bs++;
+        if (bs % 2 == 0) return at;
+        i = at + 1;
+    }
+}
+
+static jv *parse_string(parser *p) {
+    size_t end = string_end(p);
+    if (end >= p->n) return fail(p, "unterminated string", p->i);
+    jv *v = node(p, JV_STRING);
+    v->s = p->s + p->i + 1;
+    v->len = end - p->i - 1;
+    p->i = end + 1;
+    return v;
+}
+
+static int is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+static jv *parse_number(parser *p) {
+    const char *s = p->s;
+    size_t i = p->i, n = p->n, start = i;
+    if (i < n && s[i] == '-') i++;
+    if (i >= n || !is_digit(s[i])) return fail(p, "invalid number", start);
+    if (s[i] == '0') {
+        i++;
+    } else {
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    if (i < n && s[i] == '.') {
+        i++;
+        if (i >= n || !is_digit(s[i])) return fail(p, "invalid number", start);
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+        if (i >= n || !is_digit(s[i])) return fail(p, "invalid number", start);
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    jv *v = node(p, JV_NUMBER);
+    v->s = s + start;
+    v->len = i - start;
+    p->i = i;
+    return v;
+}
+
+static jv *parse_value(parser *p, int depth);
+
+static jv *parse_array(parser *p, int depth) {
+    size_t base = p->n_items;
+    p->i++;
+    ws(p);
+    if (p->i < p->n && p->s[p->i] == ']') {
+        p->i++;
+        return node(p, JV_ARRAY);
+    }
+    for (;;) {
+        jv *child = parse_value(p, depth + 1);
+        if (!child) return NULL;
+        if (p->n_items == p->cap_items) p->items = grow(p->items, &p->cap_items, sizeof *p->items);
+        p->items[p->n_items++] = child;
+        ws(p);
+        if (p->i >= p->n) return fail(p, "unexpected end of input inside an array", p->i);
+        char c = p->s[p->i++];
+        if (c == ']') break;
+        if (c != ',') return fail(p, "expected ',' or ']' in array", p->i - 1);
+        ws(p);
+    }
+    jv *v = node(p, JV_ARRAY);
+    v->len = p->n_items - base;
+    v->items = arena_alloc(p->a, v->len * sizeof *v->items);
+    memcpy(v->items, p->items + base, v->len * sizeof *v->items);
+    p->n_items = base;
+    return v;
+}
+
+static jv *parse_object(parser *p, int depth) {
+    size_t base = p->n_members;
+    p->i++;
+    ws(p);
+    if (p->i < p->n && p->s[p->i] == '}') {
+        p->i++;
+        return node(p, JV_OBJECT);
+    }
+    for (;;) {
+        if (p->i >= p->n) return fail(p, "unexpected end of input inside an object", p->i);
+        if (p->s[p->i] != '"') return fail(p, "expected a member name", p->i);
+        jv *key = parse_string(p);
+        if (!key) return NULL;
+        ws(p);
+        if (p->i >= p->n || p->s[p->i] != ':')
+            return fail(p, "expected ':' after a member name", p->i);
+        p->i++;
+        ws(p);
+        jv *val = parse_value(p, depth + 1);
+        if (!val) return NULL;
+        if (p->n_members == p->cap_members)
+            p->members = grow(p->members, &p->cap_members, sizeof *p->members);
+        jv_member *m = &p->members[p->n_members++];
+        m->key = jv_str(key, p->a, &m->klen);
+        m->value = val;
+        ws(p);
+        if (p->i >= p->n) return fail(p, "unexpected end of input inside an object", p->i);
+        char c = p->s[p->i++];
+        if (c == '}') break;
+        if (c != ',') return fail(p, "expected ',' or '}' in object", p->i - 1);
+        ws(p);
+    }
+    jv *v = node(p, JV_OBJECT);
+    v->len = p->n_members - base;
+    v->members = arena_alloc(p->a, v->len * sizeof *v->members);
+    memcpy(v->members, p->members + base, v->len * sizeof *v->members);
+    p->n_members = base;
+    return v;
+}
+
+static jv *literal(parser *p, const char *word, jv_type t) {
+    size_t n = strlen(word);
+    if (p->n - p->i < n || memcmp(p->s + p->i, word, n) != 0)
+        return fail(p, "invalid literal", p->i);
+    p->i += n;
+    return node(p, t);
+}
+
+static jv *parse_value(parser *p, int depth) {
+    if (depth > JV_MAX_DEPTH) return fail(p, "nesting too deep", p->i);
+    ws(p);
+    if (p->i >= p->n) return fail(p, "unexpected end of input, a value was expected", p->i);
+    switch (p->s[p->i]) {
+    case '{':
+        return parse_object(p, depth);
+    case '[':
+        return parse_array(p, depth);
+    case '"':
+        return parse_string(p);
+    case 't':
+        return literal(p, "true", JV_TRUE);
+    case 'f':
+        return literal(p, "false", JV_FALSE);
+    case 'n':
+        return literal(p, "null", JV_NULL);
+    default:
+        if (p->s[p->i] == '-' || is_digit(p->s[p->i])) return parse_number(p);
+        return fail(p, "unexpected character", p->i);
+    }
+}
+
+jv *jv_parse(arena *a, const char *s, size_t n, size_t *end, jv_error *err) {
+    parser p = {a, s, n, 0, err, NULL, 0, 0, NULL, 0, 0};
+    err->message = NULL;
+    err->offset = 0;
+    jv *v = parse_value(&p, 0);
+    if (v) {
+        ws(&p);
+        if (end)
+            *end = p.i;
+        else if (p.i < n)
+            v = fail(&p, "unexpected data after the value", p.i);
+    }
+    free(p.items);
+    free(p.members);
+    return v;
+}
+
+jv *jv_get(const jv *v, const char *key) {
+    if (!v || v->type != JV_OBJECT) return NULL;
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < v->len; i++)
+        if (v->members[i].klen == klen && memcmp(v->members[i].key, key, klen) == 0)
+            return v->members[i].value;
+    return NULL;
+}
+
+static int hex4(const char *s, unsigned *out) {
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static size_t put_utf8(char *o, unsigned cp) {
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n), 0 when invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+    unsigned char c = s[0];
+    size_t k = c < 0x80                 ? 1
+               : c >= 0xC2 && c <= 0xDF ? 2
+               : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4
+                                        : 0;
+    if (k == 0 || k > n) return 0;
+    for (size_t j = 1; j < k; j++)
+        if ((s[j] & 0xC0) != 0x80) return 0;
+    if (k == 3 && ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))) return 0;
+    if (k == 4 && ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))) return 0;
+    return k;
+}
+
+/* Appends the decoded form of s[0..n) to out. */
+static void decode_into(const char *s, size_t n, buf *out) {
+    size_t i = 0;
+    char u[4];
+    while (i < n) {
+        /* Copy the longest run that needs no work in one go. */
+        size_t run = i;
+        while (run < n && (unsigned char)s[run] < 0x80 && s[run] != '\\')
+            run++;
+        buf_append(out, s + i, run - i);
+        i = run;
+        if (i >= n) break;
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\\' && i + 1 < n) {
+            char e = s[i + 1];
+            static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+            const char *m = memchr(from, e, 8);
+            unsigned cp;
+            if (m) {
+                buf_putc(out, to[m - from]);
+                i += 2;
+                continue;
+            }
+            if (e == 'u' && i + 6 <= n && hex4(s + i + 2, &cp) == 0) {
+                i += 6;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    unsigned lo;
+                    if (i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u' &&
+                        hex4(s + i + 2, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                        i += 6;
+                    } else {
+                        cp = 0xFFFD;
+                    }
+                } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                    cp = 0xFFFD;
+                }
+                buf_append(out, u, put_utf8(u, cp));
+                continue;
+            }
+            buf_append(out, u, put_utf8(u, 0xFFFD)); /* invalid escape */
+            i += 2;
+            continue;
+        }
+        size_t k = c == '\\' ? 0 : utf8_len((const unsigned char *)s + i, n - i);
+        if (k == 0) {
+            buf_append(out, u, put_utf8(u, 0xFFFD));
+            i++;
+        } else {
+            buf_append(out, s + i, k);
+            i += k;
+        }
+    }
+}
+
+static const char *decode(const char *s, size_t n, arena *a, size_t *out_len) {
+    if (!memchr(s, '\\', n)) {
+        size_t i = 0;
+        while (i < n && (unsigned char)s[i] < 0x80)
+            i++;
+        if (i == n) { /* plain ASCII: one copy */
+            *out_len = n;
+            return arena_strndup(a, s, n);
+        }
+    }
+    buf b = BUF_INIT;
+    buf_reserve(&b, n);
+    decode_into(s, n, &b);
+    *out_len = b.len;
+    const char *r = arena_strndup(a, buf_str(&b), b.len);
+    buf_free(&b);
+    return r;
+}
+
+const char *jv_str(jv *v, arena *a, size_t *len) {
+    if (!v || v->type != JV_STRING) return NULL;
+    if (!v->decoded) {
+        v->s = decode(v->s, v->len, a, &v->len);
+        v->decoded = 1;
+    }
+    if (len) *len = v->len;
+    return v->s;
+}
+
+double jv_num(const jv *v) {
+    if (!v || v->type != JV_NUMBER) return 0;
+    char tmp[64];
+    size_t n = v->len < sizeof tmp - 1 ? v->len : sizeof tmp - 1;
+    memcpy(tmp, v->s, n);
+    tmp[n] = '\0';
+    return strtod(tmp, NULL);
+}
+
+int jv_is_int(const jv *v) {
+    if (!v || v->type != JV_NUMBER) return 0;
+    for (size_t i = 0; i < v->len; i++)
+        if (v->s[i] == '.' || v->s[i] == 'e' || v->s[i] == 'E') return 0;
+    return 1;
+}
+
+const char *jv_num_text(const jv *v, arena *a) {
+    if (!v || v->type != JV_NUMBER) return "";
+    return arena_strndup(a, v->s, v->len);
+}
+
+static void dump_string(const char *s, size_t n, buf *out) {
+    static const char hex[] = "0123456789abcdef";
+    buf_putc(out, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            buf_putc(out, '\\');
+            buf_putc(out, (char)c);
+        } else if (c < 0x20) {
+            char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+            buf_puts(out, esc);
+        } else {
+            buf_putc(out, (char)c);
+        }
+    }
+    buf_putc(out, '"');
+}
+
+void jv_dump(jv *v, arena *a, buf *out) {
+    size_t len;
+    switch (v->type) {
+    case JV_NULL:
+        buf_puts(out, "null");
+        break;
+    case JV_FALSE:
+        buf_puts(out, "false");
+        break;
+    case JV_TRUE:
+        buf_puts(out, "true");
+        break;
+    case JV_NUMBER:
+        buf_append(out, v->s, v->len);
+        break;
+    case JV_STRING: {
+        const char *s = jv_str(v, a, &len);
+        dump_string(s, len, out);
+        break;
+    }
+    case JV_ARRAY:
+        buf_putc(out, '[');
+        for (size_t i = 0; i < v->len; i++) {
+            if (i) buf_putc(out, ',');
+            jv_dump(v->items[i], a, out);
+        }
+        buf_putc(out, ']');
+        break;
+    case JV_OBJECT:
+        buf_putc(out, '{');
+        for (size_t i = 0; i < v->len; i++) {
+            if (i) buf_putc(out, ',');
+            dump_string(v->members[i].key, v->members[i].klen, out);
+            buf_putc(out, ':');
+            jv_dump(v->members[i].value, a, out);
+        }
+        buf_putc(out, '}');
+        break;
+    }
+}
