@@ -8,7 +8,7 @@ seconds=${1:-60}
 scripts/deps.sh test
 out=build-fuzz
 mkdir -p "$out/corpus-har"
-srcs=$(ls src/util/*.c src/har/*.c)
+srcs=$(ls src/util/*.c src/har/*.c src/engineer/*.c)
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Iinclude -Isrc"
 clang $flags tests/fuzz/fuzz_har.c $srcs $(pkg-config --cflags --libs jansson) -lm -o "$out/fuzz_har"
 corpus=${RAE_CORPUS:-../shared/corpus/har}

@@ -234,7 +234,9 @@ static har_class classify(const har_entry *e, const har_site *s, const url_parts
         har_registrable_domain(u->host, site, sizeof site);
         if (strcmp(site, s->site) != 0) return HAR_CLASS_THIRD_PARTY;
     }
-    if (e->status == 0) return HAR_CLASS_FAILED;
+    /* No response and an error: a failed request. No response and no error: a request-only entry
+     * (written by API tools and generators), still worth engineering. */
+    if (e->status == 0 && *e->error_text) return HAR_CLASS_FAILED;
     if (is_read(e) && is_asset(u, e)) return HAR_CLASS_ASSET;
     if (is_document(e)) return HAR_CLASS_DOCUMENT;
     return HAR_CLASS_API;

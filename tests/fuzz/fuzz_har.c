@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engineer/internal.h"
+#include "rae/engineer.h"
 #include "rae/har.h"
 #include "rae/har_stats.h"
 #include "rae/har_validate.h"
@@ -36,6 +38,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     har_stats st;
     har_stats_collect(r, &st, &err);
     har_stats_free(&st);
+    /* The engineer and every generator, in memory. */
+    eng_options o = eng_options_default();
+    eng_model *m;
+    if (eng_analyze(r, &o, &m, &err) == 0) {
+        buf b = BUF_INIT;
+        eng_gen_python(m, &b);
+        eng_gen_replay(m, &b);
+        eng_gen_openapi(m, &b);
+        eng_gen_readme(m, &b);
+        eng_gen_env(m, 0, &b);
+        buf_free(&b);
+        eng_model_free(m);
+    }
     har_reader_free(r);
     return 0;
 }

@@ -1,0 +1,229 @@
+/* engineer: from a HAR to an API model, and from the model to a Python client, an OpenAPI spec, a
+ * replay test and a README. Offline, deterministic, no LLM.
+ *
+ *   eng_model *m; eng_options o = eng_options_default(); har_error err;
+ *   if (eng_analyze(reader, &o, &m, &err) < 0) ...;
+ *   eng_write(m, "out", &o, &err);
+ *   eng_model_free(m);
+ *
+ * The model is plain data (endpoints, parameters, schemas, value flows, auth, pagination, the
+ * captured call sequence): code generators only read it, so other generators (or an LLM-assisted
+ * mode) can be built on it. */
+#ifndef RAE_ENGINEER_H
+#define RAE_ENGINEER_H
+
+#include <stddef.h>
+
+#include "rae/arena.h"
+#include "rae/events.h"
+#include "rae/har.h"
+
+/* ---- schemas: JSON values merged over every sample ---- */
+
+enum {
+    ENG_T_NULL = 1,
+    ENG_T_BOOL = 2,
+    ENG_T_INT = 4,
+    ENG_T_NUM = 8,
+    ENG_T_STR = 16,
+    ENG_T_ARR = 32,
+    ENG_T_OBJ = 64,
+};
+
+#define ENG_ENUM_MAX 6
+
+typedef struct eng_schema eng_schema;
+typedef struct eng_prop {
+    const char *name;
+    eng_schema *schema;
+    long present; /* samples of the object that had this property */
+} eng_prop;
+
+struct eng_schema {
+    unsigned types; /* ENG_T_* seen */
+    long samples;   /* values merged */
+    long objects;   /* object samples (a property is required when present == objects) */
+    eng_prop *props;
+    size_t n_props, cap_props;
+    eng_schema *items;  /* array elements, merged */
+    const char *format; /* strings: "uuid", "date-time", "date", "email", "uri"; NULL when mixed */
+    int format_set;
+    const char *enums[ENG_ENUM_MAX]; /* distinct string values while few */
+    size_t n_enums;
+    int enum_overflow;
+    const char *example; /* the first scalar value, as JSON text */
+};
+
+/* ---- value flows: where a request value came from ---- */
+
+typedef enum eng_source_kind {
+    ENG_SRC_NONE,
+    ENG_SRC_JSON,       /* a field of an earlier JSON response: path */
+    ENG_SRC_HEADER,     /* a response header: name */
+    ENG_SRC_COOKIE,     /* a Set-Cookie: name */
+    ENG_SRC_HTML_META,  /* <meta name=NAME content=...> */
+    ENG_SRC_HTML_INPUT, /* <input name=NAME value=...> */
+    ENG_SRC_HTML_SCRIPT /* "NAME": "..." or NAME = "..." in an inline script */
+} eng_source_kind;
+
+typedef struct eng_source {
+    eng_source_kind kind;
+    long call;        /* index into model->calls of the call whose response supplied it */
+    const char *path; /* JSON path as "a.b[0].c", or the header/cookie/html name */
+    const char *key;  /* the last JSON key on the path (for naming), or the name */
+} eng_source;
+
+/* ---- endpoints ---- */
+
+typedef enum eng_where { ENG_IN_PATH, ENG_IN_QUERY, ENG_IN_HEADER, ENG_IN_BODY } eng_where;
+
+typedef struct eng_param {
+    const char *name;    /* as on the wire */
+    const char *py_name; /* a valid Python identifier */
+    eng_where in;
+    eng_schema *schema;
+    int required;
+    int session; /* filled by the client itself (CSRF token, API key, ...), not an argument */
+    int secret;  /* a credential: comes from .env */
+    int file;    /* multipart file part */
+} eng_param;
+
+typedef enum eng_body_kind {
+    ENG_BODY_NONE,
+    ENG_BODY_JSON,
+    ENG_BODY_FORM,
+    ENG_BODY_MULTIPART,
+    ENG_BODY_TEXT
+} eng_body_kind;
+
+typedef enum eng_page_style {
+    ENG_PAGE_NONE,
+    ENG_PAGE_CURSOR,
+    ENG_PAGE_PAGE,
+    ENG_PAGE_OFFSET,
+    ENG_PAGE_LINK
+} eng_page_style;
+
+typedef struct eng_pagination {
+    eng_page_style style;
+    const char *param;      /* the query parameter that moves (cursor, page, offset) */
+    const char *next_path;  /* cursor/link: JSON path of the next value in the response */
+    const char *items_path; /* JSON path of the item array ("" = the response itself) */
+    const char *limit_param;
+} eng_pagination;
+
+typedef struct eng_response {
+    int status;
+    const char *mime;   /* without parameters */
+    eng_schema *schema; /* JSON responses; NULL otherwise */
+    long samples;
+} eng_response;
+
+typedef struct eng_endpoint {
+    const char *method;
+    const char *origin;     /* scheme://host[:port] */
+    const char *path;       /* template: /api/notes/{note_id} */
+    const char *op_name;    /* Python method name */
+    const char *summary;    /* one line for docs */
+    const char *graphql_op; /* GraphQL operationName, or NULL */
+    eng_param *params;
+    size_t n_params;
+    eng_body_kind body_kind;
+    const char *body_mime;
+    eng_schema *body_schema; /* JSON bodies */
+    int body_is_object;      /* JSON object with fields as arguments */
+    eng_response *responses;
+    size_t n_responses;
+    long samples;
+    int is_page;    /* an HTML page kept because a later request used a value from it */
+    int is_login;   /* takes credentials and starts a session */
+    int needs_auth; /* sent a session value (token, cookie, key) when captured */
+    eng_pagination page;
+    size_t *uses; /* indexes into model->session of the values this endpoint sends */
+    size_t n_uses;
+} eng_endpoint;
+
+/* ---- the captured sequence of calls ---- */
+
+typedef struct eng_arg {
+    eng_param *param;  /* NULL for a non-argument body (raw JSON / text) */
+    const char *value; /* the captured value: text, or JSON text for JSON bodies */
+    int is_json;       /* value is JSON text */
+    const char *file_name, *content_type; /* multipart file parts */
+    eng_source src;                       /* where the value came from, when it flows */
+} eng_arg;
+
+typedef struct eng_call {
+    long entry; /* HAR entry index */
+    eng_endpoint *ep;
+    int status;
+    eng_arg *args;
+    size_t n_args;
+    const char *body_json; /* whole JSON body when not split into arguments */
+} eng_call;
+
+/* ---- session values: what the client keeps and fills by itself ---- */
+
+typedef enum eng_session_use {
+    ENG_USE_BEARER,
+    ENG_USE_HEADER,
+    ENG_USE_QUERY,
+    ENG_USE_BODY
+} eng_session_use;
+
+typedef struct eng_session_value {
+    const char *name; /* Python-friendly key: "token", "csrf_token", "api_key" */
+    eng_session_use use;
+    const char *wire_name;  /* header / query / body field name */
+    eng_endpoint *producer; /* NULL: a constant from .env */
+    eng_source src;         /* how to extract it from the producer's response */
+    const char *env_name;   /* RAE_... when it is a constant secret */
+    const char *captured;   /* the captured value (for .env) */
+} eng_session_value;
+
+typedef struct eng_credential {
+    const char *field;    /* body field name: "username", "password" */
+    const char *env_name; /* RAE_USERNAME */
+    const char *captured; /* the captured value (written to .env, never into code) */
+} eng_credential;
+
+typedef struct eng_model {
+    arena *mem;           /* owns everything below */
+    const char *source;   /* the HAR's path */
+    const char *base_url; /* the primary API origin */
+    eng_endpoint **endpoints;
+    size_t n_endpoints;
+    eng_call *calls;
+    size_t n_calls;
+    eng_session_value *session;
+    size_t n_session;
+    eng_credential *creds;
+    size_t n_creds;
+    const char **static_cookies; /* "name=value" cookies sent but never set by the capture */
+    size_t n_static_cookies;
+    long entries, api_entries, noise_entries, bad_entries;
+    long by_class[8];
+    int has_basic_auth;
+} eng_model;
+
+typedef struct eng_options {
+    const char *host;    /* only this API host, or NULL */
+    const char *include; /* POSIX extended regex over URLs, or NULL */
+    const char *exclude;
+    int redact;     /* leave secrets out of .env */
+    long max_calls; /* calls kept for the replay (default 500) */
+    rae_event_fn on_event;
+    void *event_user;
+} eng_options;
+
+eng_options eng_options_default(void);
+
+/* Analyses every entry of r. 0 on success (free *out with eng_model_free), -1 with err filled. */
+int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error *err);
+void eng_model_free(eng_model *m);
+
+/* Writes api_client.py, openapi.json, replay.py, README.md and .env (0600) into dir (made when
+ * missing). 0 on success, -1 with err->message naming the file. */
+int eng_write(const eng_model *m, const char *dir, const eng_options *o, har_error *err);
+
+#endif

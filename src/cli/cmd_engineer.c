@@ -1,0 +1,218 @@
+/* rae engineer CAPTURE.har -o DIR: the API model of a capture, written as a Python client, an
+ * OpenAPI spec, a replay test, a README and a .env. */
+#include "cli/cli.h"
+#include "rae/engineer.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: rae engineer CAPTURE.har -o DIR [options]\n"
+    "\n"
+    "Turns a HAR into a working API client, offline and deterministically:\n"
+    "  DIR/api_client.py  Python 3.9+ client on httpx, one method per operation\n"
+    "  DIR/openapi.json   OpenAPI 3.1 of the API endpoints (no assets, no trackers)\n"
+    "  DIR/replay.py      re-runs the captured workflow through the client:\n"
+    "                     python3 DIR/replay.py [--base-url URL]  ->  'N passed, N failed'\n"
+    "  DIR/README.md      endpoints, auth, value flows, pagination\n"
+    "  DIR/.env           captured credentials and secrets (mode 0600)\n"
+    "\n"
+    "options:\n"
+    "  -o, --out DIR       where to write (made when missing)\n"
+    "  --host HOST         only requests to this API host\n"
+    "  --include REGEX     only URLs matching this extended regular expression\n"
+    "  --exclude REGEX     leave out URLs matching it\n"
+    "  --redact            leave secrets out of .env entirely\n"
+    "  --max-calls N       calls kept for the replay and flows (default 500)\n"
+    "  --json              a machine-readable summary on stdout\n"
+    "  --json-stream       NDJSON events (progress, code, complete, error) on stdout\n"
+    "  -q, --quiet         no progress on stderr\n"
+    "\n"
+    "Exit status: 0 success (also when no API traffic is found), 1 runtime failure, 2 bad usage\n"
+    "or bad input (a malformed HAR is named with its line, column and entry index; the entries\n"
+    "that could be read are still engineered).\n";
+
+typedef struct opts {
+    const char *har, *out;
+    int json, stream, quiet;
+    eng_options eng;
+} opts;
+
+static void print_event(void *user, const rae_event *ev) {
+    opts *o = user;
+    if (o->stream) {
+        char *line = rae_event_json(ev);
+        if (line) {
+            puts(line);
+            fflush(stdout);
+        }
+        free(line);
+        return;
+    }
+    if (o->quiet || ev->type != RAE_EV_PROGRESS) return;
+    if (ev->total > 0 && isatty(2))
+        fprintf(stderr, "\rrae: %s %ld/%ld entries   ", ev->stage, ev->done, ev->total);
+    else if (ev->total == 0 && isatty(2))
+        fprintf(stderr, "\rrae: %-60.60s", ev->message ? ev->message : ev->stage);
+}
+
+static int parse(int argc, char **argv, opts *o) {
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_next = i + 1 < argc;
+        if (cli_is_help(a)) {
+            fputs(usage, stdout);
+            exit(EXIT_OK);
+        } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0) && has_next) {
+            o->out = argv[++i];
+        } else if (strcmp(a, "--host") == 0 && has_next) {
+            o->eng.host = argv[++i];
+        } else if (strcmp(a, "--include") == 0 && has_next) {
+            o->eng.include = argv[++i];
+        } else if (strcmp(a, "--exclude") == 0 && has_next) {
+            o->eng.exclude = argv[++i];
+        } else if (strcmp(a, "--max-calls") == 0 && has_next) {
+            char *end;
+            o->eng.max_calls = strtol(argv[++i], &end, 10);
+            if (*end || o->eng.max_calls < 1) {
+                cli_error("engineer: --max-calls needs a positive number, not '%s'", argv[i]);
+                return -1;
+            }
+        } else if (strcmp(a, "--redact") == 0) {
+            o->eng.redact = 1;
+        } else if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+        } else if (strcmp(a, "--json-stream") == 0) {
+            o->stream = 1;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            o->quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            cli_error("engineer: unknown option '%s' or missing value (see 'rae engineer --help')",
+                      a);
+            return -1;
+        } else if (!o->har) {
+            o->har = a;
+        } else {
+            cli_error("engineer: one CAPTURE.har only ('%s' is extra)", a);
+            return -1;
+        }
+    }
+    if (!o->har || !o->out) {
+        cli_error("engineer: %s (see 'rae engineer --help')",
+                  !o->har ? "missing CAPTURE.har" : "missing -o DIR");
+        return -1;
+    }
+    if (o->json && o->stream) {
+        cli_error("engineer: --json and --json-stream both write stdout: choose one");
+        return -1;
+    }
+    return 0;
+}
+
+static const char *const files[] = {"api_client.py", "openapi.json", "replay.py", "README.md",
+                                    ".env"};
+
+static void print_summary_json(const opts *o, const eng_model *m) {
+    json_t *eps = json_array();
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        const eng_endpoint *ep = m->endpoints[i];
+        json_t *uses = json_array();
+        for (size_t u = 0; u < ep->n_uses; u++)
+            json_array_append_new(uses, json_string(m->session[ep->uses[u]].name));
+        json_array_append_new(eps,
+                              json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:b, s:b}", "operation",
+                                        ep->op_name, "method", ep->method, "path", ep->path,
+                                        "origin", ep->origin, "samples", (json_int_t)ep->samples,
+                                        "uses", uses, "login", ep->is_login, "page", ep->is_page));
+    }
+    json_t *fl = json_array();
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        json_array_append_new(fl, json_string(files[i]));
+    json_t *o_json = json_pack(
+        "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "har", o->har, "out", o->out,
+        "base_url", m->base_url, "entries", (json_int_t)m->entries, "api_entries",
+        (json_int_t)m->api_entries, "noise_entries", (json_int_t)m->noise_entries, "bad_entries",
+        (json_int_t)m->bad_entries, "calls", (json_int_t)m->n_calls, "endpoints", eps, "files", fl);
+    char *s = json_dumps(o_json, JSON_INDENT(2));
+    puts(s);
+    free(s);
+    json_decref(o_json);
+}
+
+static void report_error(const opts *o, const char *kind, const char *message) {
+    if (o->stream) {
+        rae_event ev = {0};
+        ev.type = RAE_EV_ERROR;
+        ev.kind = kind;
+        ev.message = message;
+        char *line = rae_event_json(&ev);
+        if (line) puts(line);
+        free(line);
+    }
+    cli_error("%s", message);
+}
+
+int cmd_engineer(int argc, char **argv) {
+    opts o = {0};
+    o.eng = eng_options_default();
+    if (parse(argc, argv, &o) < 0) return EXIT_USAGE;
+    o.eng.on_event = print_event;
+    o.eng.event_user = &o;
+    har_reader *r;
+    har_error err;
+    if (har_reader_open(o.har, &r, &err) < 0) {
+        report_error(&o, "input", err.message);
+        return EXIT_USAGE;
+    }
+    eng_model *m;
+    int rc = eng_analyze(r, &o.eng, &m, &err);
+    if (!o.quiet && !o.stream && isatty(2)) fputs("\r\033[K", stderr);
+    if (rc < 0) {
+        report_error(&o, "usage", err.message);
+        har_reader_free(r);
+        return EXIT_USAGE;
+    }
+    har_error bad = err; /* the first malformed entry, if any */
+    if (eng_write(m, o.out, &o.eng, &err) < 0) {
+        report_error(&o, "runtime", err.message);
+        eng_model_free(m);
+        har_reader_free(r);
+        return EXIT_RUNTIME;
+    }
+    if (o.stream) {
+        rae_event ev = {0};
+        ev.type = RAE_EV_COMPLETE;
+        ev.scripts_dir = o.out;
+        ev.files = files;
+        ev.n_files = sizeof files / sizeof *files;
+        char *line = rae_event_json(&ev);
+        if (line) puts(line);
+        free(line);
+    } else if (o.json) {
+        print_summary_json(&o, m);
+    }
+    if (!o.quiet && !o.stream) {
+        if (m->n_endpoints == 0)
+            fprintf(stderr,
+                    "rae: no API traffic found in %s (%ld entries); wrote an empty client to %s/\n",
+                    o.har, m->entries, o.out);
+        else
+            fprintf(stderr,
+                    "rae: %zu operations from %ld API calls (%ld entries, %ld noise) -> %s/ "
+                    "(api_client.py, openapi.json, replay.py, README.md, .env)\n",
+                    m->n_endpoints, m->api_entries, m->entries, m->noise_entries, o.out);
+    }
+    rc = EXIT_OK;
+    if (m->bad_entries) {
+        report_error(&o, "input", bad.message);
+        fprintf(stderr, "rae: %ld malformed entr%s left out\n", m->bad_entries,
+                m->bad_entries == 1 ? "y" : "ies");
+        rc = EXIT_USAGE;
+    }
+    eng_model_free(m);
+    har_reader_free(r);
+    return rc;
+}

@@ -1,0 +1,81 @@
+/* eng_analyze: the whole analysis, in order: ingest (noise out, values and their sources),
+ * endpoints (templates, parameters, schemas, names), session (auth, flows, pagination, calls). */
+#include "engineer/ingest.h"
+
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+eng_options eng_options_default(void) {
+    eng_options o;
+    memset(&o, 0, sizeof o);
+    o.max_calls = 500;
+    return o;
+}
+
+static void progress(const eng_options *o, const char *stage, const char *message) {
+    if (!o->on_event) return;
+    rae_event ev = {0};
+    ev.type = RAE_EV_PROGRESS;
+    ev.stage = stage;
+    ev.message = message;
+    o->on_event(o->event_user, &ev);
+}
+
+/* The origin most API calls went to. */
+static const char *primary_origin(const eng_model *m) {
+    const char *best = NULL;
+    long best_n = 0;
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        const char *o = m->endpoints[i]->origin;
+        long n = 0;
+        for (size_t j = 0; j < m->n_endpoints; j++)
+            if (strcmp(m->endpoints[j]->origin, o) == 0) n += m->endpoints[j]->samples;
+        if (n > best_n) {
+            best = o;
+            best_n = n;
+        }
+    }
+    return best ? best : "";
+}
+
+static void free_re(void *re) {
+    if (!re) return;
+    regfree(re);
+    free(re);
+}
+
+int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error *err) {
+    eng_model *m = calloc(1, sizeof *m);
+    if (!m) abort();
+    m->mem = arena_new();
+    m->source = arena_strdup(m->mem, har_reader_path(r));
+    ingest in = {m->mem, o, PVEC_INIT, smap_new(), smap_new(), smap_new(), NULL, NULL};
+    memset(err, 0, sizeof *err);
+    int rc = eng_ingest(&in, r, m, err);
+    if (rc == 0) {
+        progress(o, "endpoints", "inferring path templates, parameters and schemas");
+        eng_build_endpoints(&in, m);
+        progress(o, "flows", "tracing values, auth and pagination");
+        eng_build_session(&in, m);
+        m->base_url = primary_origin(m);
+    }
+    pvec_free(&in.calls);
+    smap_free(in.index);
+    smap_free(in.sent);
+    smap_free(in.set_cookies);
+    free_re(in.include_re);
+    free_re(in.exclude_re);
+    if (rc < 0) {
+        eng_model_free(m);
+        return -1;
+    }
+    *out = m;
+    return 0;
+}
+
+void eng_model_free(eng_model *m) {
+    if (!m) return;
+    arena_free(m->mem);
+    free(m);
+}

@@ -1,0 +1,362 @@
+/* openapi.json (OpenAPI 3.1), README.md and .env. */
+#include "engineer/internal.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void jstr(buf *out, const char *s) {
+    json_t *v = json_string(s); /* NULL for invalid UTF-8, which the reader never hands out */
+    char *j = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+    buf_puts(out, j ? j : "\"\"");
+    free(j);
+    json_decref(v);
+}
+
+static const char *where_name(eng_where w) {
+    static const char *names[] = {"path", "query", "header", "body"};
+    return names[w];
+}
+
+static void gen_parameters(const eng_endpoint *ep, buf *out) {
+    int first = 1;
+    buf_puts(out, "\"parameters\":[");
+    for (size_t i = 0; i < ep->n_params; i++) {
+        const eng_param *p = &ep->params[i];
+        if (p->in != ENG_IN_PATH && p->in != ENG_IN_QUERY) continue;
+        if (!first) buf_putc(out, ',');
+        buf_puts(out, "{\"name\":");
+        jstr(out, p->name);
+        buf_printf(out, ",\"in\":\"%s\",\"required\":%s,\"schema\":", where_name(p->in),
+                   p->required || p->in == ENG_IN_PATH ? "true" : "false");
+        eng_schema_json(p->schema, out);
+        buf_putc(out, '}');
+        first = 0;
+    }
+    buf_putc(out, ']');
+}
+
+static void form_schema(const eng_endpoint *ep, buf *out) {
+    buf_puts(out, "{\"type\":\"object\",\"properties\":{");
+    int first = 1;
+    for (size_t i = 0; i < ep->n_params; i++) {
+        const eng_param *p = &ep->params[i];
+        if (p->in != ENG_IN_BODY) continue;
+        if (!first) buf_putc(out, ',');
+        jstr(out, p->name);
+        buf_putc(out, ':');
+        if (p->file)
+            buf_puts(out,
+                     "{\"type\":\"string\",\"contentMediaType\":\"application/octet-stream\"}");
+        else
+            eng_schema_json(p->schema, out);
+        first = 0;
+    }
+    buf_puts(out, "}}");
+}
+
+static void gen_request_body(const eng_endpoint *ep, buf *out) {
+    if (ep->body_kind == ENG_BODY_NONE) return;
+    buf_puts(out, ",\"requestBody\":{\"required\":true,\"content\":{");
+    jstr(out, ep->body_mime && *ep->body_mime ? ep->body_mime : "application/octet-stream");
+    buf_puts(out, ":{\"schema\":");
+    if (ep->body_kind == ENG_BODY_JSON && ep->body_schema)
+        eng_schema_json(ep->body_schema, out);
+    else if (ep->body_kind == ENG_BODY_FORM || ep->body_kind == ENG_BODY_MULTIPART)
+        form_schema(ep, out);
+    else
+        buf_puts(out, "{\"type\":\"string\"}");
+    buf_puts(out, "}}}");
+}
+
+static void gen_responses(const eng_endpoint *ep, buf *out) {
+    buf_puts(out, ",\"responses\":{");
+    for (size_t i = 0; i < ep->n_responses; i++) {
+        const eng_response *r = &ep->responses[i];
+        if (i) buf_putc(out, ',');
+        buf_printf(out, "\"%d\":{\"description\":\"captured %ld time%s\"",
+                   r->status ? r->status : 200, r->samples, r->samples == 1 ? "" : "s");
+        if (*r->mime) {
+            buf_puts(out, ",\"content\":{");
+            jstr(out, r->mime);
+            buf_puts(out, ":{");
+            if (r->schema) {
+                buf_puts(out, "\"schema\":");
+                eng_schema_json(r->schema, out);
+            }
+            buf_puts(out, "}}");
+        }
+        buf_putc(out, '}');
+    }
+    if (ep->n_responses == 0)
+        buf_puts(out, "\"default\":{\"description\":\"no response captured\"}");
+    buf_putc(out, '}');
+}
+
+static void gen_security(const eng_model *m, const eng_endpoint *ep, buf *out) {
+    int first = 1;
+    buf_puts(out, ",\"security\":[{");
+    for (size_t i = 0; i < ep->n_uses; i++) {
+        const eng_session_value *s = &m->session[ep->uses[i]];
+        if (!first) buf_putc(out, ',');
+        jstr(out, s->name);
+        buf_puts(out, ":[]");
+        first = 0;
+    }
+    buf_puts(out, "}]");
+}
+
+static void gen_security_schemes(const eng_model *m, buf *out) {
+    buf_puts(out, ",\"components\":{\"securitySchemes\":{");
+    for (size_t i = 0; i < m->n_session; i++) {
+        const eng_session_value *s = &m->session[i];
+        if (i) buf_putc(out, ',');
+        jstr(out, s->name);
+        if (s->use == ENG_USE_BEARER) {
+            buf_puts(out, ":{\"type\":\"http\",\"scheme\":\"bearer\"");
+        } else {
+            buf_printf(out, ":{\"type\":\"apiKey\",\"in\":\"%s\",\"name\":",
+                       s->use == ENG_USE_QUERY  ? "query"
+                       : s->use == ENG_USE_BODY ? "cookie"
+                                                : "header");
+            jstr(out, s->wire_name);
+        }
+        buf_puts(out, ",\"description\":");
+        jstr(out, s->producer ? s->producer->op_name : "a constant from .env");
+        buf_putc(out, '}');
+    }
+    buf_puts(out, "}}");
+}
+
+int eng_gen_openapi(const eng_model *m, buf *out) {
+    buf doc = BUF_INIT;
+    buf_puts(&doc, "{\"openapi\":\"3.1.0\",\"info\":{\"title\":");
+    jstr(&doc, *m->base_url ? m->base_url : "API");
+    buf_puts(&doc, ",\"version\":\"captured\",\"description\":");
+    jstr(&doc, "Engineered by rae from a captured browser session.");
+    buf_puts(&doc, "},\"servers\":[");
+    /* every origin, the primary first */
+    buf_puts(&doc, "{\"url\":");
+    jstr(&doc, m->base_url);
+    buf_putc(&doc, '}');
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        const char *o = m->endpoints[i]->origin;
+        int seen = strcmp(o, m->base_url) == 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(m->endpoints[j]->origin, o) == 0;
+        if (seen) continue;
+        buf_puts(&doc, ",{\"url\":");
+        jstr(&doc, o);
+        buf_putc(&doc, '}');
+    }
+    buf_puts(&doc, "],\"paths\":{");
+    int first_path = 1;
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        const eng_endpoint *ep = m->endpoints[i];
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(m->endpoints[j]->path, ep->path) == 0;
+        if (seen || ep->is_page) continue;
+        if (!first_path) buf_putc(&doc, ',');
+        first_path = 0;
+        jstr(&doc, ep->path);
+        buf_puts(&doc, ":{");
+        int first_op = 1;
+        for (size_t j = i; j < m->n_endpoints; j++) {
+            const eng_endpoint *e = m->endpoints[j];
+            if (strcmp(e->path, ep->path) != 0 || e->is_page) continue;
+            if (!first_op) buf_putc(&doc, ',');
+            first_op = 0;
+            char method[16];
+            size_t n = strlen(e->method) < 15 ? strlen(e->method) : 15;
+            for (size_t k = 0; k < n; k++)
+                method[k] = (char)(e->method[k] >= 'A' && e->method[k] <= 'Z' ? e->method[k] + 32
+                                                                              : e->method[k]);
+            method[n] = '\0';
+            jstr(&doc, method);
+            buf_puts(&doc, ":{\"operationId\":");
+            jstr(&doc, e->op_name);
+            buf_puts(&doc, ",\"summary\":");
+            jstr(&doc, e->summary);
+            if (strcmp(e->origin, m->base_url) != 0) {
+                buf_puts(&doc, ",\"servers\":[{\"url\":");
+                jstr(&doc, e->origin);
+                buf_puts(&doc, "}]");
+            }
+            buf_putc(&doc, ',');
+            gen_parameters(e, &doc);
+            gen_request_body(e, &doc);
+            gen_responses(e, &doc);
+            if (e->n_uses) gen_security(m, e, &doc);
+            buf_putc(&doc, '}');
+        }
+        buf_putc(&doc, '}');
+    }
+    buf_putc(&doc, '}');
+    if (m->n_session) gen_security_schemes(m, &doc);
+    buf_putc(&doc, '}');
+    json_error_t err;
+    json_t *j = json_loadb(doc.data, doc.len, 0, &err);
+    buf_free(&doc);
+    if (!j) return -1;
+    char *pretty = json_dumps(j, JSON_INDENT(2));
+    json_decref(j);
+    if (!pretty) return -1;
+    buf_puts(out, pretty);
+    buf_putc(out, '\n');
+    free(pretty);
+    return 0;
+}
+
+static const char *source_text(const eng_model *m, const eng_source *s, arena *a) {
+    const char *from =
+        s->call >= 0 && (size_t)s->call < m->n_calls ? m->calls[s->call].ep->op_name : "?";
+    switch (s->kind) {
+    case ENG_SRC_JSON:
+        return arena_printf(a, "`%s` → `%s`", from, s->path);
+    case ENG_SRC_HEADER:
+        return arena_printf(a, "`%s` → header `%s`", from, s->path);
+    case ENG_SRC_COOKIE:
+        return arena_printf(a, "`%s` → cookie `%s`", from, s->path);
+    case ENG_SRC_HTML_META:
+        return arena_printf(a, "`%s` → `<meta name=\"%s\">`", from, s->path);
+    case ENG_SRC_HTML_INPUT:
+        return arena_printf(a, "`%s` → `<input name=\"%s\">`", from, s->path);
+    case ENG_SRC_HTML_SCRIPT:
+        return arena_printf(a, "`%s` → script `%s`", from, s->path);
+    default:
+        return "";
+    }
+}
+
+int eng_gen_readme(const eng_model *m, buf *out) {
+    arena *a = arena_new();
+    buf_printf(out, "# API client for %s\n\n",
+               *m->base_url ? m->base_url : "(no API traffic found)");
+    buf_printf(
+        out,
+        "Engineered by rae from `%s`: %ld entries read, %ld API calls, %ld noise entries left out, "
+        "%zu operations.\n\n",
+        m->source, m->entries, m->api_entries, m->noise_entries, m->n_endpoints);
+    if (m->n_endpoints == 0)
+        buf_puts(out,
+                 "No API traffic was found in this capture; the client has no operations.\n\n");
+    buf_puts(out, "| file | what it is |\n|---|---|\n"
+                  "| `api_client.py` | the client: `ApiClient`, one method per operation (Python "
+                  "3.9+, httpx) |\n"
+                  "| `openapi.json` | OpenAPI 3.1 of the API |\n"
+                  "| `replay.py` | replays the captured workflow through the client: `python3 "
+                  "replay.py --base-url URL` |\n"
+                  "| `.env` | captured credentials and secrets (keep it private) |\n\n");
+    buf_puts(out,
+             "## Usage\n\n```python\nfrom api_client import ApiClient\n\nwith ApiClient() as api:"
+             "  # base URL and credentials from .env or RAE_* variables\n");
+    for (size_t i = 0, shown = 0; i < m->n_endpoints && shown < 4; i++, shown++)
+        buf_printf(out, "    api.%s(...)\n", m->endpoints[i]->op_name);
+    buf_puts(out, "```\n\n## Endpoints\n\n| operation | method | path | auth | captured "
+                  "|\n|---|---|---|---|---|\n");
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        const eng_endpoint *ep = m->endpoints[i];
+        buf_printf(out, "| `%s` | %s | `%s` | ", ep->op_name, ep->method, ep->path);
+        for (size_t u = 0; u < ep->n_uses; u++)
+            buf_printf(out, "%s%s", u ? ", " : "", m->session[ep->uses[u]].name);
+        if (ep->is_login) buf_printf(out, "%slogin", ep->n_uses ? ", " : "");
+        buf_puts(out, " | ");
+        for (size_t r = 0; r < ep->n_responses; r++)
+            buf_printf(out, "%s%d", r ? ", " : "", ep->responses[r].status);
+        buf_puts(out, " |\n");
+    }
+    buf_puts(out, "\n## Auth and session\n\n");
+    if (m->n_session == 0 && m->n_creds == 0 && m->n_static_cookies == 0)
+        buf_puts(out, "No credentials, tokens or CSRF values were seen.\n");
+    for (size_t i = 0; i < m->n_creds; i++)
+        buf_printf(out, "- login field `%s`: from `%s` in .env\n", m->creds[i].field,
+                   m->creds[i].env_name);
+    for (size_t i = 0; i < m->n_session; i++) {
+        const eng_session_value *s = &m->session[i];
+        const char *how = s->use == ENG_USE_BEARER
+                              ? "`Authorization: Bearer`"
+                              : arena_printf(a, "%s `%s`",
+                                             s->use == ENG_USE_QUERY  ? "query"
+                                             : s->use == ENG_USE_BODY ? "body field"
+                                                                      : "header",
+                                             s->wire_name);
+        if (s->producer)
+            buf_printf(out, "- `%s`, sent as %s: obtained by calling `%s` (%s)\n", s->name, how,
+                       s->producer->op_name, source_text(m, &s->src, a));
+        else
+            buf_printf(out, "- `%s`, sent as %s: a constant, `%s` in .env\n", s->name, how,
+                       s->env_name);
+    }
+    if (m->n_static_cookies)
+        buf_printf(out, "- %zu cookie%s set before the capture started: `RAE_COOKIES` in .env\n",
+                   m->n_static_cookies, m->n_static_cookies == 1 ? "" : "s");
+    buf_puts(out, "- cookies set by responses are kept by the client's cookie jar\n");
+    buf_puts(out,
+             "\n## Value flows\n\nValues that later requests took from earlier responses:\n\n");
+    size_t flows = 0;
+    for (size_t i = 0; i < m->n_calls && flows < 50; i++)
+        for (size_t k = 0; k < m->calls[i].n_args; k++) {
+            const eng_arg *arg = &m->calls[i].args[k];
+            if (arg->src.kind == ENG_SRC_NONE || !arg->param) continue;
+            buf_printf(out, "- step %zu `%s(%s=…)` ← step %ld %s\n", i + 1, m->calls[i].ep->op_name,
+                       arg->param->py_name, arg->src.call + 1, source_text(m, &arg->src, a));
+            flows++;
+        }
+    if (!flows) buf_puts(out, "- none\n");
+    buf_puts(out, "\n## Pagination\n\n");
+    int any = 0;
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        const eng_endpoint *ep = m->endpoints[i];
+        if (ep->page.style == ENG_PAGE_NONE) continue;
+        buf_printf(out, "- `iter_%s(...)` follows `%s` and yields the items%s%s\n", ep->op_name,
+                   ep->page.param, *ep->page.items_path ? " of `" : "",
+                   *ep->page.items_path ? arena_printf(a, "%s`", ep->page.items_path) : "");
+        any = 1;
+    }
+    if (!any) buf_puts(out, "- none detected\n");
+    arena_free(a);
+    return 0;
+}
+
+static void env_line(buf *out, const char *key, const char *value) {
+    buf_printf(out, "%s=", key);
+    if (strpbrk(value, "\"#\n\r\\ '") || !*value)
+        jstr(out, value);
+    else
+        buf_puts(out, value);
+    buf_putc(out, '\n');
+}
+
+void eng_gen_env(const eng_model *m, int redact, buf *out) {
+    buf_printf(out, "# Settings and secrets for api_client.py, captured by rae from %s.\n",
+               m->source);
+    buf_puts(out, "# Keep this file private. RAE_* environment variables override it.\n");
+    env_line(out, "RAE_BASE_URL", m->base_url);
+    if (redact)
+        buf_puts(out, "# Secrets were left out (--redact): set the variables below yourself.\n");
+    for (size_t i = 0; i < m->n_creds; i++) {
+        if (redact)
+            buf_printf(out, "# %s=\n", m->creds[i].env_name);
+        else
+            env_line(out, m->creds[i].env_name, m->creds[i].captured);
+    }
+    for (size_t i = 0; i < m->n_session; i++) {
+        const eng_session_value *s = &m->session[i];
+        if (s->producer) continue;
+        if (redact)
+            buf_printf(out, "# %s=\n", s->env_name);
+        else
+            env_line(out, s->env_name, s->captured);
+    }
+    if (m->n_static_cookies) {
+        buf b = BUF_INIT;
+        for (size_t i = 0; i < m->n_static_cookies; i++)
+            buf_printf(&b, "%s%s", i ? "; " : "", m->static_cookies[i]);
+        if (redact)
+            buf_puts(out, "# RAE_COOKIES=\n");
+        else
+            env_line(out, "RAE_COOKIES", buf_str(&b));
+        buf_free(&b);
+    }
+}

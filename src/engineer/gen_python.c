@@ -1,0 +1,670 @@
+/* api_client.py: one client class on httpx, one documented method per operation, a session that
+ * fills tokens, CSRF values and keys by itself, typed errors and pagination iterators. */
+#include "engineer/internal.h"
+
+#include <string.h>
+
+/* The part of every client that does not depend on the API. */
+static const char prelude[] =
+    "import json\n"
+    "import os\n"
+    "import re\n"
+    "from pathlib import Path\n"
+    "from typing import Any, Dict, Iterator, List, Optional, Tuple\n"
+    "\n"
+    "import httpx\n"
+    "\n"
+    "\n"
+    "def load_env(path: Optional[str] = None) -> Dict[str, str]:\n"
+    "    \"\"\"KEY=VALUE lines of the .env file next to this module (or `path`); the environment "
+    "wins.\"\"\"\n"
+    "    values: Dict[str, str] = {}\n"
+    "    env_path = Path(path) if path else Path(__file__).with_name(\".env\")\n"
+    "    if env_path.is_file():\n"
+    "        for line in env_path.read_text(encoding=\"utf-8\").splitlines():\n"
+    "            line = line.strip()\n"
+    "            if not line or line.startswith(\"#\") or \"=\" not in line:\n"
+    "                continue\n"
+    "            key, value = line.split(\"=\", 1)\n"
+    "            value = value.strip()\n"
+    "            if value.startswith('\"'):\n"
+    "                value = json.loads(value)\n"
+    "            values[key.strip()] = value\n"
+    "    for key, value in os.environ.items():\n"
+    "        if key.startswith(\"RAE_\"):\n"
+    "            values[key] = value\n"
+    "    return values\n"
+    "\n"
+    "\n"
+    "class ApiError(Exception):\n"
+    "    \"\"\"A response with status 400 or above.\"\"\"\n"
+    "\n"
+    "    def __init__(self, response: httpx.Response) -> None:\n"
+    "        self.response = response\n"
+    "        self.status_code = response.status_code\n"
+    "        request = response.request\n"
+    "        super().__init__(f\"{request.method} {request.url} -> {response.status_code}: "
+    "{response.text[:200]}\")\n"
+    "\n"
+    "\n"
+    "class AuthError(ApiError):\n"
+    "    \"\"\"401 or 403: not signed in, or not allowed.\"\"\"\n"
+    "\n"
+    "\n"
+    "class NotFoundError(ApiError):\n"
+    "    \"\"\"404.\"\"\"\n"
+    "\n"
+    "\n"
+    "class ClientError(ApiError):\n"
+    "    \"\"\"Another 4xx: the request was refused as it was.\"\"\"\n"
+    "\n"
+    "\n"
+    "class ServerError(ApiError):\n"
+    "    \"\"\"5xx.\"\"\"\n"
+    "\n"
+    "\n"
+    "def error_for(response: httpx.Response) -> ApiError:\n"
+    "    status = response.status_code\n"
+    "    if status in (401, 403):\n"
+    "        return AuthError(response)\n"
+    "    if status == 404:\n"
+    "        return NotFoundError(response)\n"
+    "    if status >= 500:\n"
+    "        return ServerError(response)\n"
+    "    return ClientError(response)\n"
+    "\n"
+    "\n"
+    "def json_get(data: Any, path: str) -> Any:\n"
+    "    \"\"\"The value at a path such as \\\"items[0].id\\\" in parsed JSON, or None.\"\"\"\n"
+    "    for part in re.findall(r\"[^.\\[\\]]+|\\[\\d+\\]\", path):\n"
+    "        if part.startswith(\"[\"):\n"
+    "            index = int(part[1:-1])\n"
+    "            data = data[index] if isinstance(data, list) and index < len(data) else None\n"
+    "        else:\n"
+    "            data = data.get(part) if isinstance(data, dict) else None\n"
+    "        if data is None:\n"
+    "            return None\n"
+    "    return data\n"
+    "\n"
+    "\n"
+    "def html_value(html: str, kind: str, name: str) -> Optional[str]:\n"
+    "    \"\"\"A value from an HTML page: <meta name=NAME content=...>, <input name=NAME "
+    "value=...>,\n"
+    "    or NAME: \\\"...\\\" / NAME = \\\"...\\\" in an inline script.\"\"\"\n"
+    "    import html as html_lib\n"
+    "\n"
+    "    if kind in (\"meta\", \"input\"):\n"
+    "        name_attr = \"(?:name|property)\" if kind == \"meta\" else \"name\"\n"
+    "        value_attr = \"content\" if kind == \"meta\" else \"value\"\n"
+    "        for tag in re.findall(r\"<\" + kind + r\"\\b[^>]*>\", html, re.I):\n"
+    "            if re.search(r\"\\s\" + name_attr + r\"\\s*=\\s*[\\\"']?\" + re.escape(name) + "
+    "r\"[\\\"'\\s/>]\", tag, re.I):\n"
+    "                found = re.search(r\"\\s\" + value_attr + "
+    "r\"\\s*=\\s*(?:\\\"([^\\\"]*)\\\"|'([^']*)'|([^\\s>]+))\", tag, re.I)\n"
+    "                if found:\n"
+    "                    return html_lib.unescape(next(g for g in found.groups() if g is not "
+    "None))\n"
+    "        return None\n"
+    "    found = re.search(r\"[\\\"']?\" + re.escape(name) + "
+    "r\"[\\\"']?\\s*[:=]\\s*[\\\"']([^\\\"']+)[\\\"']\", html)\n"
+    "    return found.group(1) if found else None\n"
+    "\n"
+    "\n"
+    "def drop_none(values: Dict[str, Any]) -> Dict[str, Any]:\n"
+    "    return {key: value for key, value in values.items() if value is not None}\n"
+    "\n"
+    "\n"
+    "def path_part(value: Any) -> str:\n"
+    "    from urllib.parse import quote\n"
+    "\n"
+    "    return quote(str(value), safe=\"\")\n"
+    "\n";
+
+/* The client's plumbing: session values, requests, re-authentication. */
+static const char plumbing[] =
+    "    def close(self) -> None:\n"
+    "        self.http.close()\n"
+    "\n"
+    "    def __enter__(self) -> \"ApiClient\":\n"
+    "        return self\n"
+    "\n"
+    "    def __exit__(self, *exc: Any) -> None:\n"
+    "        self.close()\n"
+    "\n"
+    "    def _ensure(self, names: Tuple[str, ...], operation: str) -> None:\n"
+    "        \"\"\"Obtains missing session values by calling the operations that produce "
+    "them.\"\"\"\n"
+    "        for name in names:\n"
+    "            how = SESSION[name]\n"
+    "            producer = how.get(\"producer\")\n"
+    "            if self.session.get(name) is None and producer and producer != operation \\\n"
+    "                    and producer not in self._producing:\n"
+    "                self._producing.add(producer)\n"
+    "                try:\n"
+    "                    getattr(self, producer)()\n"
+    "                except ApiError:\n"
+    "                    pass\n"
+    "                finally:\n"
+    "                    self._producing.discard(producer)\n"
+    "\n"
+    "    def _extract(self, operation: str, response: httpx.Response) -> None:\n"
+    "        \"\"\"Keeps the session values this operation's response carries.\"\"\"\n"
+    "        for name, how in SESSION.items():\n"
+    "            if how.get(\"producer\") != operation:\n"
+    "                continue\n"
+    "            kind, where = how[\"kind\"], how[\"path\"]\n"
+    "            value: Any = None\n"
+    "            if kind == \"json\":\n"
+    "                try:\n"
+    "                    value = json_get(response.json(), where)\n"
+    "                except ValueError:\n"
+    "                    value = None\n"
+    "            elif kind == \"header\":\n"
+    "                value = response.headers.get(where)\n"
+    "            elif kind == \"cookie\":\n"
+    "                value = response.cookies.get(where) or self.http.cookies.get(where)\n"
+    "            else:\n"
+    "                value = html_value(response.text, kind, where)\n"
+    "            if value is not None:\n"
+    "                self.session[name] = str(value)\n"
+    "\n"
+    "    def _call(self, operation: str, method: str, path: str, *, params: Optional[Dict[str, "
+    "Any]] = None,\n"
+    "              json_body: Any = None, data: Optional[Dict[str, Any]] = None, files: Any = "
+    "None,\n"
+    "              content: Optional[str] = None, uses: Tuple[str, ...] = (), retry: bool = True) "
+    "-> Any:\n"
+    "        \"\"\"Sends one request with the session values it needs; returns the parsed "
+    "body.\"\"\"\n"
+    "        self._ensure(uses, operation)\n"
+    "        headers: Dict[str, str] = {}\n"
+    "        params = drop_none(dict(params or {}))\n"
+    "        if isinstance(json_body, dict):\n"
+    "            json_body = dict(json_body)\n"
+    "        data = drop_none(dict(data)) if data is not None else None\n"
+    "        for name in uses:\n"
+    "            value, how = self.session.get(name), SESSION[name]\n"
+    "            if value is None:\n"
+    "                continue\n"
+    "            if how[\"use\"] == \"bearer\":\n"
+    "                headers[\"Authorization\"] = \"Bearer \" + value\n"
+    "            elif how[\"use\"] == \"header\":\n"
+    "                headers[how[\"wire\"]] = value\n"
+    "            elif how[\"use\"] == \"query\":\n"
+    "                params[how[\"wire\"]] = value\n"
+    "            elif isinstance(json_body, dict):\n"
+    "                json_body[how[\"wire\"]] = value\n"
+    "            elif data is not None:\n"
+    "                data[how[\"wire\"]] = value\n"
+    "        kwargs: Dict[str, Any] = {\"params\": params or None, \"headers\": headers}\n"
+    "        if json_body is not None:\n"
+    "            kwargs[\"json\"] = json_body\n"
+    "        if data is not None:\n"
+    "            kwargs[\"data\"] = data\n"
+    "        if files is not None:\n"
+    "            kwargs[\"files\"] = files\n"
+    "        if content is not None:\n"
+    "            kwargs[\"content\"] = content\n"
+    "        response = self.http.request(method, path, **kwargs)\n"
+    "        self.last_response = response\n"
+    "        self._extract(operation, response)\n"
+    "        if response.status_code in (401, 403) and retry and self.reauthenticate and uses:\n"
+    "            for name in uses:\n"
+    "                if SESSION[name].get(\"producer\"):\n"
+    "                    self.session[name] = None\n"
+    "            return self._call(operation, method, path, params=params, json_body=json_body, "
+    "data=data,\n"
+    "                              files=files, content=content, uses=uses, retry=False)\n"
+    "        if response.status_code >= 400:\n"
+    "            raise error_for(response)\n"
+    "        if not response.content:\n"
+    "            return None\n"
+    "        if \"json\" in response.headers.get(\"content-type\", \"\"):\n"
+    "            try:\n"
+    "                return response.json()\n"
+    "            except ValueError:\n"
+    "                pass\n"
+    "        return response.text\n"
+    "\n";
+
+void eng_py_str(buf *out, const char *s) {
+    buf_putc(out, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            buf_printf(out, "\\%c", *p);
+        else if (*p == '\n')
+            buf_puts(out, "\\n");
+        else if (*p == '\r')
+            buf_puts(out, "\\r");
+        else if (*p == '\t')
+            buf_puts(out, "\\t");
+        else if (*p < 0x20 || *p == 0x7f)
+            buf_printf(out, "\\x%02x", *p);
+        else
+            buf_putc(out, (char)*p);
+    }
+    buf_putc(out, '"');
+}
+
+static void py_value(buf *out, jv *v, arena *a) {
+    switch (v->type) {
+    case JV_NULL:
+        buf_puts(out, "None");
+        break;
+    case JV_TRUE:
+        buf_puts(out, "True");
+        break;
+    case JV_FALSE:
+        buf_puts(out, "False");
+        break;
+    case JV_NUMBER:
+        buf_append(out, v->s, v->len);
+        break;
+    case JV_STRING:
+        eng_py_str(out, jv_str(v, a, NULL));
+        break;
+    case JV_ARRAY:
+        buf_putc(out, '[');
+        for (size_t i = 0; i < v->len; i++) {
+            if (i) buf_puts(out, ", ");
+            py_value(out, v->items[i], a);
+        }
+        buf_putc(out, ']');
+        break;
+    case JV_OBJECT:
+        buf_putc(out, '{');
+        for (size_t i = 0; i < v->len; i++) {
+            if (i) buf_puts(out, ", ");
+            eng_py_str(out, v->members[i].key);
+            buf_puts(out, ": ");
+            py_value(out, v->members[i].value, a);
+        }
+        buf_putc(out, '}');
+        break;
+    }
+}
+
+void eng_py_json(buf *out, const char *json, arena *a) {
+    jv_error err;
+    jv *v = jv_parse(a, json, strlen(json), NULL, &err);
+    if (v)
+        py_value(out, v, a);
+    else
+        eng_py_str(out, json);
+}
+
+static const char *source_kind(eng_source_kind k) {
+    switch (k) {
+    case ENG_SRC_JSON:
+        return "json";
+    case ENG_SRC_HEADER:
+        return "header";
+    case ENG_SRC_COOKIE:
+        return "cookie";
+    case ENG_SRC_HTML_META:
+        return "meta";
+    case ENG_SRC_HTML_INPUT:
+        return "input";
+    case ENG_SRC_HTML_SCRIPT:
+        return "script";
+    default:
+        return "none";
+    }
+}
+
+static const char *use_name(eng_session_use u) {
+    static const char *names[] = {"bearer", "header", "query", "body"};
+    return names[u];
+}
+
+static void gen_session_table(const eng_model *m, buf *out) {
+    buf_puts(out, "# Session values the client keeps and sends by itself, and the operations that "
+                  "produce them.\n");
+    buf_puts(out, "SESSION: Dict[str, Dict[str, Any]] = {\n");
+    for (size_t i = 0; i < m->n_session; i++) {
+        const eng_session_value *s = &m->session[i];
+        buf_printf(out, "    \"%s\": {\"use\": \"%s\", \"wire\": ", s->name, use_name(s->use));
+        eng_py_str(out, s->wire_name);
+        if (s->producer) {
+            buf_printf(out,
+                       ", \"producer\": \"%s\", \"kind\": \"%s\", \"path\": ", s->producer->op_name,
+                       source_kind(s->src.kind));
+            eng_py_str(out, s->src.path);
+        } else {
+            buf_printf(out, ", \"env\": \"%s\"", s->env_name);
+        }
+        buf_puts(out, "},\n");
+    }
+    buf_puts(out, "}\n\n");
+}
+
+static const eng_credential *cred(const eng_model *m, const char *field) {
+    for (size_t i = 0; i < m->n_creds; i++)
+        if (strcmp(m->creds[i].field, field) == 0) return &m->creds[i];
+    return NULL;
+}
+
+static void gen_init(const eng_model *m, buf *out, arena *a) {
+    buf_puts(out, "class ApiClient:\n");
+    buf_printf(out,
+               "    \"\"\"Client for %s, engineered by rae from a captured browser session.\n\n",
+               m->base_url);
+    buf_puts(
+        out,
+        "    Settings come from arguments, then RAE_* environment variables, then the .env file\n"
+        "    next to this module. Every operation returns the parsed response body (JSON as\n"
+        "    dicts and lists, else text) and raises ApiError (AuthError, NotFoundError,\n"
+        "    ClientError, ServerError) for statuses of 400 and above. Tokens, CSRF values\n"
+        "    and keys are obtained and sent by the client itself; on a 401 or 403 it signs\n"
+        "    in again once and retries.\n    \"\"\"\n\n");
+    buf_puts(out, "    def __init__(self, base_url: Optional[str] = None, *, env_file: "
+                  "Optional[str] = None,\n"
+                  "                 timeout: float = 30.0, **credentials: str) -> None:\n");
+    buf_puts(out, "        env = load_env(env_file)\n");
+    buf_puts(out, "        self.base_url = (base_url or env.get(\"RAE_BASE_URL\") or "
+                  "DEFAULT_BASE_URL).rstrip(\"/\")\n");
+    buf_puts(out, "        self.credentials: Dict[str, Optional[str]] = {\n");
+    for (size_t i = 0; i < m->n_creds; i++) {
+        buf_printf(out, "            ");
+        eng_py_str(out, m->creds[i].env_name);
+        char *key = arena_strdup(a, m->creds[i].env_name + 4);
+        for (char *p = key; *p; p++)
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        buf_printf(out, ": credentials.get(\"%s\") or env.get(\"%s\"),\n", key,
+                   m->creds[i].env_name);
+    }
+    buf_puts(out, "        }\n");
+    buf_puts(out, "        self.session: Dict[str, Optional[str]] = {\n");
+    for (size_t i = 0; i < m->n_session; i++) {
+        const eng_session_value *s = &m->session[i];
+        if (s->producer)
+            buf_printf(out, "            \"%s\": None,\n", s->name);
+        else
+            buf_printf(out, "            \"%s\": env.get(\"%s\"),\n", s->name, s->env_name);
+    }
+    buf_puts(out, "        }\n");
+    buf_puts(out, "        self.reauthenticate = True\n");
+    buf_puts(out, "        self.last_response: Optional[httpx.Response] = None\n");
+    buf_puts(out, "        self._producing: set = set()\n");
+    buf_puts(out, "        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, "
+                  "follow_redirects=False)\n");
+    if (m->has_basic_auth)
+        buf_puts(out, "        basic = self.credentials.get(\"RAE_BASIC_AUTH\")\n"
+                      "        if basic:\n"
+                      "            self.http.headers[\"Authorization\"] = \"Basic \" + basic\n");
+    if (m->n_static_cookies)
+        buf_puts(out, "        # Cookies the site had set before the capture started.\n"
+                      "        for pair in (env.get(\"RAE_COOKIES\") or \"\").split(\";\"):\n"
+                      "            if \"=\" in pair:\n"
+                      "                name, value = pair.strip().split(\"=\", 1)\n"
+                      "                self.http.cookies.set(name, value)\n");
+    buf_puts(out, "\n");
+}
+
+static int is_arg(const eng_param *p) {
+    return !p->session;
+}
+
+static const char *param_type(const eng_param *p, arena *a) {
+    if (p->file) return "Any";
+    if (p->in == ENG_IN_PATH) return p->schema->types == ENG_T_INT ? "int" : "str";
+    const char *t = eng_schema_py(p->schema, a);
+    return strcmp(t, "Optional[Any]") == 0 ? "Any" : t;
+}
+
+/* def NAME(self, required..., optional=None...) -> Any: */
+static void gen_signature(const eng_endpoint *ep, buf *out, arena *a) {
+    buf_printf(out, "    def %s(self", ep->op_name);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < ep->n_params; i++) {
+            const eng_param *p = &ep->params[i];
+            int required = p->required && !p->secret;
+            if (!is_arg(p) || required != (pass == 0)) continue;
+            const char *t = param_type(p, a);
+            if (required)
+                buf_printf(out, ", %s: %s", p->py_name, t);
+            else
+                buf_printf(out, ", %s: %s = None", p->py_name,
+                           strncmp(t, "Optional[", 9) == 0 || strcmp(t, "Any") == 0
+                               ? t
+                               : arena_printf(a, "Optional[%s]", t));
+        }
+    if ((ep->body_kind == ENG_BODY_JSON && !ep->body_is_object) || ep->body_kind == ENG_BODY_TEXT)
+        buf_puts(out, ", body: Any = None");
+    buf_puts(out, ") -> Any:\n");
+}
+
+static void gen_doc(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
+    buf_printf(out, "        \"\"\"%s", ep->summary);
+    if (strcmp(ep->origin, m->base_url) != 0) buf_printf(out, " (on %s)", ep->origin);
+    buf_puts(out, "\n\n");
+    if (ep->is_login)
+        buf_puts(out, "        Signs in; credentials default to RAE_USERNAME / RAE_PASSWORD.\n");
+    if (ep->is_page) buf_puts(out, "        An HTML page that later requests take values from.\n");
+    for (size_t i = 0; i < ep->n_responses; i++) {
+        const eng_response *r = &ep->responses[i];
+        buf_printf(out, "        Captured: %d %s", r->status, *r->mime ? r->mime : "(no body)");
+        if (r->schema && (r->schema->types & ENG_T_OBJ) && r->schema->n_props) {
+            buf_puts(out, " with ");
+            for (size_t k = 0; k < r->schema->n_props && k < 6; k++)
+                buf_printf(out, "%s%s", k ? ", " : "", r->schema->props[k].name);
+            if (r->schema->n_props > 6) buf_puts(out, ", ...");
+        }
+        buf_printf(out, " (%ld time%s).\n", r->samples, r->samples == 1 ? "" : "s");
+    }
+    buf_printf(out, "\n        Example:\n            api.%s(", ep->op_name);
+    int first = 1;
+    for (size_t i = 0; i < ep->n_params; i++) {
+        const eng_param *p = &ep->params[i];
+        if (!is_arg(p) || !p->required || p->secret) continue;
+        const char *ex = p->schema->example;
+        buf_printf(out, "%s%s=%s", first ? "" : ", ", p->py_name,
+                   p->file                                      ? "open(\"file\", \"rb\")"
+                   : ex && strlen(ex) < 60 && !strchr(ex, '\\') ? ex
+                                                                : "...");
+        first = 0;
+    }
+    (void)a;
+    buf_puts(out, ")\n        \"\"\"\n");
+}
+
+static void gen_path(const eng_model *m, const eng_endpoint *ep, buf *out) {
+    buf_puts(out, "f\"");
+    if (strcmp(ep->origin, m->base_url) != 0) buf_puts(out, ep->origin);
+    for (const char *p = ep->path; *p; p++) {
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            const char *name = NULL;
+            for (size_t i = 0; i < ep->n_params; i++)
+                if (ep->params[i].in == ENG_IN_PATH &&
+                    strlen(ep->params[i].name) == (size_t)(close - p - 1) &&
+                    strncmp(ep->params[i].name, p + 1, (size_t)(close - p - 1)) == 0)
+                    name = ep->params[i].py_name;
+            buf_printf(out, "{path_part(%s)}", name ? name : "''");
+            p = close;
+        } else if (*p == '"' || *p == '\\') {
+            buf_printf(out, "\\%c", *p);
+        } else {
+            buf_putc(out, *p);
+        }
+    }
+    buf_putc(out, '"');
+}
+
+static void gen_dict(const eng_model *m, const eng_endpoint *ep, eng_where in, buf *out) {
+    buf_putc(out, '{');
+    int first = 1;
+    for (size_t i = 0; i < ep->n_params; i++) {
+        const eng_param *p = &ep->params[i];
+        if (p->in != in || !is_arg(p) || p->file) continue;
+        if (!first) buf_puts(out, ", ");
+        eng_py_str(out, p->name);
+        const eng_credential *c = p->secret ? cred(m, p->name) : NULL;
+        if (c)
+            buf_printf(out, ": %s if %s is not None else self.credentials.get(\"%s\")", p->py_name,
+                       p->py_name, c->env_name);
+        else
+            buf_printf(out, ": %s", p->py_name);
+        first = 0;
+    }
+    buf_putc(out, '}');
+}
+
+static void gen_body(const eng_model *m, const eng_endpoint *ep, buf *out) {
+    switch (ep->body_kind) {
+    case ENG_BODY_JSON:
+        buf_puts(out, "json_body=");
+        if (ep->body_is_object) {
+            buf_puts(out, "drop_none(");
+            gen_dict(m, ep, ENG_IN_BODY, out);
+            buf_putc(out, ')');
+        } else {
+            buf_puts(out, "body");
+        }
+        break;
+    case ENG_BODY_FORM:
+        buf_puts(out, "data=");
+        gen_dict(m, ep, ENG_IN_BODY, out);
+        break;
+    case ENG_BODY_MULTIPART: {
+        buf_puts(out, "data=");
+        gen_dict(m, ep, ENG_IN_BODY, out);
+        buf_puts(out, ", files=drop_none({");
+        int first = 1;
+        for (size_t i = 0; i < ep->n_params; i++) {
+            const eng_param *p = &ep->params[i];
+            if (!p->file) continue;
+            buf_printf(out, "%s", first ? "" : ", ");
+            eng_py_str(out, p->name);
+            buf_printf(out, ": %s", p->py_name);
+            first = 0;
+        }
+        buf_puts(out, "})");
+        break;
+    }
+    case ENG_BODY_TEXT:
+        buf_puts(out, "content=body");
+        break;
+    default:
+        break;
+    }
+}
+
+static void gen_operation(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
+    gen_signature(ep, out, a);
+    gen_doc(m, ep, out, a);
+    buf_printf(out, "        return self._call(\"%s\", \"%s\", ", ep->op_name, ep->method);
+    gen_path(m, ep, out);
+    int has_query = 0;
+    for (size_t i = 0; i < ep->n_params; i++)
+        has_query |= ep->params[i].in == ENG_IN_QUERY && is_arg(&ep->params[i]);
+    if (has_query) {
+        buf_puts(out, ",\n                          params=");
+        gen_dict(m, ep, ENG_IN_QUERY, out);
+    }
+    if (ep->body_kind != ENG_BODY_NONE) buf_puts(out, ",\n                          ");
+    gen_body(m, ep, out);
+    if (ep->n_uses) {
+        buf_puts(out, ",\n                          uses=(");
+        for (size_t i = 0; i < ep->n_uses; i++)
+            buf_printf(out, "\"%s\", ", m->session[ep->uses[i]].name);
+        buf_putc(out, ')');
+    }
+    buf_puts(out, ")\n\n");
+}
+
+/* iter_NAME(...): follows the endpoint's pagination and yields items. */
+static void gen_iterator(const eng_endpoint *ep, buf *out, arena *a) {
+    const eng_pagination *pg = &ep->page;
+    if (pg->style == ENG_PAGE_NONE) return;
+    const char *move = NULL;
+    for (size_t i = 0; i < ep->n_params; i++)
+        if (ep->params[i].in == ENG_IN_QUERY && strcmp(ep->params[i].name, pg->param) == 0)
+            move = ep->params[i].py_name;
+    if (!move) return;
+    buf_printf(out, "    def iter_%s(self", ep->op_name);
+    buf b = BUF_INIT; /* the call's arguments */
+    for (size_t i = 0; i < ep->n_params; i++) {
+        const eng_param *p = &ep->params[i];
+        if (!is_arg(p)) continue;
+        if (strcmp(p->py_name, move) != 0) {
+            int required = p->required && !p->secret;
+            if (required)
+                buf_printf(out, ", %s: %s", p->py_name, param_type(p, a));
+            else
+                buf_printf(out, ", %s: Any = None", p->py_name);
+        }
+        buf_printf(&b, "%s%s=%s", b.len ? ", " : "", p->py_name,
+                   strcmp(p->py_name, move) == 0 ? "position" : p->py_name);
+    }
+    buf_puts(out, ") -> Iterator[Any]:\n");
+    buf_printf(out,
+               "        \"\"\"Yields every item of %s %s, page after page (%s pagination on "
+               "'%s').\"\"\"\n",
+               ep->method, ep->path,
+               pg->style == ENG_PAGE_CURSOR   ? "cursor"
+               : pg->style == ENG_PAGE_PAGE   ? "page-number"
+               : pg->style == ENG_PAGE_OFFSET ? "offset"
+                                              : "next-link",
+               pg->param);
+    const char *items = *pg->items_path ? pg->items_path : "";
+    buf_printf(out, "        position: Any = %s\n",
+               pg->style == ENG_PAGE_PAGE     ? "1"
+               : pg->style == ENG_PAGE_OFFSET ? "0"
+                                              : "None");
+    buf_puts(out, "        while True:\n");
+    buf_printf(out, "            page = self.%s(%s)\n", ep->op_name, buf_str(&b));
+    if (*items)
+        buf_printf(out, "            items = json_get(page, \"%s\") or []\n", items);
+    else
+        buf_puts(out, "            items = page if isinstance(page, list) else []\n");
+    buf_puts(out, "            yield from items\n");
+    if (pg->style == ENG_PAGE_CURSOR || pg->style == ENG_PAGE_LINK) {
+        buf_printf(out, "            position = json_get(page, \"%s\")\n", pg->next_path);
+        buf_puts(out, "            if not position or not items:\n                return\n\n");
+    } else if (pg->style == ENG_PAGE_PAGE) {
+        buf_puts(
+            out,
+            "            if not items:\n                return\n            position += 1\n\n");
+    } else {
+        buf_puts(out, "            if not items:\n                return\n            position += "
+                      "len(items)\n\n");
+    }
+    buf_free(&b);
+}
+
+int eng_gen_python(const eng_model *m, buf *out) {
+    arena *a = arena_new();
+    buf_printf(out, "\"\"\"Python client for the API of %s.\n\n",
+               *m->base_url ? m->base_url : "(no API found)");
+    buf_printf(out, "Engineered by rae from %s: %zu operations. Usage:\n\n", m->source,
+               m->n_endpoints);
+    buf_puts(out, "    from api_client import ApiClient\n\n    with ApiClient() as api:  # "
+                  "settings from .env\n");
+    for (size_t i = 0, shown = 0; i < m->n_endpoints && shown < 3; i++) {
+        const eng_endpoint *ep = m->endpoints[i];
+        int simple = 1;
+        for (size_t k = 0; k < ep->n_params; k++)
+            simple &= !(ep->params[k].required && is_arg(&ep->params[k]) && !ep->params[k].secret);
+        if (!simple) continue;
+        buf_printf(out, "        api.%s()\n", ep->op_name);
+        shown++;
+    }
+    buf_puts(out, "\nRequires Python 3.9+ and httpx.\n\"\"\"\n\n");
+    buf_puts(out, prelude);
+    buf_puts(out, "\nDEFAULT_BASE_URL = ");
+    eng_py_str(out, m->base_url);
+    buf_puts(out, "\n\n");
+    gen_session_table(m, out);
+    gen_init(m, out, a);
+    buf_puts(out, plumbing);
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        gen_operation(m, m->endpoints[i], out, a);
+        gen_iterator(m->endpoints[i], out, a);
+    }
+    /* trim the last blank line: files end with one newline */
+    while (out->len >= 2 && out->data[out->len - 1] == '\n' && out->data[out->len - 2] == '\n')
+        out->data[--out->len] = '\0';
+    arena_free(a);
+    return 0;
+}

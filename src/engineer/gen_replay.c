@@ -1,0 +1,151 @@
+/* replay.py: the captured workflow, step by step, through the client, with every value that came
+ * from an earlier response taken from that response again. */
+#include "engineer/internal.h"
+
+#include <string.h>
+
+static const char head[] =
+    "import argparse\n"
+    "import sys\n"
+    "from typing import Any, Callable, Dict\n"
+    "\n"
+    "import httpx\n"
+    "\n"
+    "from api_client import ApiClient, ApiError, html_value, json_get\n"
+    "\n"
+    "\n"
+    "def main() -> int:\n"
+    "    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])\n"
+    "    parser.add_argument(\"--base-url\", help=\"where to replay (default: RAE_BASE_URL, then "
+    "the captured origin)\")\n"
+    "    parser.add_argument(\"--env-file\", help=\"the .env file with credentials (default: next "
+    "to api_client.py)\")\n"
+    "    args = parser.parse_args()\n"
+    "    client = ApiClient(base_url=args.base_url, env_file=args.env_file)\n"
+    "    client.reauthenticate = False  # replay the capture as it was, sign-ins included\n"
+    "    results: Dict[int, Any] = {}\n"
+    "    responses: Dict[int, httpx.Response] = {}\n"
+    "    counts = {\"passed\": 0, \"failed\": 0}\n"
+    "\n"
+    "    def step(number: int, captured: int, what: str, run: Callable[[], Any]) -> None:\n"
+    "        client.last_response = None\n"
+    "        try:\n"
+    "            results[number] = run()\n"
+    "            status = client.last_response.status_code if client.last_response is not None "
+    "else 0\n"
+    "        except ApiError as error:\n"
+    "            results[number] = None\n"
+    "            status = error.status_code\n"
+    "        except Exception as error:  # a value that could not be obtained, a network error\n"
+    "            counts[\"failed\"] += 1\n"
+    "            print(f\"FAIL {number:3} {what}: {type(error).__name__}: {error}\")\n"
+    "            return\n"
+    "        if client.last_response is not None:\n"
+    "            responses[number] = client.last_response\n"
+    "        ok = status // 100 == captured // 100\n"
+    "        counts[\"passed\" if ok else \"failed\"] += 1\n"
+    "        note = \"\" if ok else f\" (captured {captured})\"\n"
+    "        print(f\"{'ok  ' if ok else 'FAIL'} {number:3} {what} -> {status}{note}\")\n"
+    "\n";
+
+static void arg_value(const eng_arg *arg, buf *out, arena *a) {
+    const eng_source *s = &arg->src;
+    long k = s->call + 1;
+    switch (s->kind) {
+    case ENG_SRC_JSON:
+        buf_printf(out, "json_get(results[%ld], ", k);
+        eng_py_str(out, s->path);
+        buf_putc(out, ')');
+        return;
+    case ENG_SRC_HEADER:
+        buf_printf(out, "responses[%ld].headers.get(", k);
+        eng_py_str(out, s->path);
+        buf_putc(out, ')');
+        return;
+    case ENG_SRC_COOKIE:
+        buf_puts(out, "client.http.cookies.get(");
+        eng_py_str(out, s->path);
+        buf_putc(out, ')');
+        return;
+    case ENG_SRC_HTML_META:
+    case ENG_SRC_HTML_INPUT:
+    case ENG_SRC_HTML_SCRIPT:
+        buf_printf(out, "html_value(responses[%ld].text, \"%s\", ", k,
+                   s->kind == ENG_SRC_HTML_META    ? "meta"
+                   : s->kind == ENG_SRC_HTML_INPUT ? "input"
+                                                   : "script");
+        eng_py_str(out, s->path);
+        buf_putc(out, ')');
+        return;
+    default:
+        break;
+    }
+    const eng_param *p = arg->param;
+    if (p && p->file) {
+        buf_putc(out, '(');
+        eng_py_str(out, arg->file_name ? arg->file_name : "file");
+        buf_puts(out, ", ");
+        eng_py_str(out, arg->value);
+        buf_puts(out, ".encode(), ");
+        eng_py_str(out, arg->content_type ? arg->content_type : "application/octet-stream");
+        buf_putc(out, ')');
+    } else if (arg->is_json) {
+        eng_py_json(out, arg->value, a);
+    } else if (p && (p->schema->types & ~(unsigned)ENG_T_NULL) == ENG_T_INT &&
+               strspn(arg->value, "-0123456789") == strlen(arg->value) && *arg->value &&
+               !(arg->value[0] == '0' && arg->value[1])) {
+        buf_puts(out, arg->value);
+    } else if (p && (p->schema->types & ~(unsigned)ENG_T_NULL) == ENG_T_BOOL &&
+               (strcmp(arg->value, "true") == 0 || strcmp(arg->value, "false") == 0) &&
+               p->in == ENG_IN_BODY) {
+        buf_puts(out, arg->value[0] == 't' ? "True" : "False");
+    } else {
+        eng_py_str(out, arg->value);
+    }
+}
+
+static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
+    const eng_call *c = &m->calls[i];
+    const eng_endpoint *ep = c->ep;
+    buf_printf(out, "    step(%zu, %d, \"%s %s\", lambda: client.%s(", i + 1,
+               c->status ? c->status : 200, ep->method, ep->path, ep->op_name);
+    int first = 1;
+    for (size_t k = 0; k < c->n_args; k++) {
+        const eng_arg *arg = &c->args[k];
+        if (arg->param && (arg->param->secret || arg->param->session)) continue;
+        buf_printf(out, "%s%s=", first ? "" : ", ", arg->param ? arg->param->py_name : "body");
+        arg_value(arg, out, a);
+        first = 0;
+    }
+    if (c->body_json) {
+        buf_printf(out, "%sbody=", first ? "" : ", ");
+        eng_py_json(out, c->body_json, a);
+    }
+    buf_puts(out, "))\n");
+}
+
+int eng_gen_replay(const eng_model *m, buf *out) {
+    arena *a = arena_new();
+    buf_puts(out, "#!/usr/bin/env python3\n");
+    buf_printf(out, "\"\"\"Replays the workflow captured in %s through api_client.ApiClient.\n\n",
+               m->source);
+    buf_puts(
+        out,
+        "Each step calls the client in the captured order; values that came from an earlier\n"
+        "response (ids, cursors, tokens, CSRF values) are taken from that response again, so the\n"
+        "replay works against a fresh instance of the site. Each step's status class is checked\n"
+        "against the captured one; the last line is `N passed, N failed` and the exit status is 0\n"
+        "only when none failed.\n\n"
+        "    python3 replay.py [--base-url URL]\n\"\"\"\n");
+    buf_puts(out, head);
+    if (m->n_calls == 0) buf_puts(out, "    # The capture held no API calls.\n");
+    for (size_t i = 0; i < m->n_calls; i++)
+        gen_step(m, i, out, a);
+    buf_puts(out, "\n    print(f\"{counts['passed']} passed, {counts['failed']} failed\")\n"
+                  "    client.close()\n"
+                  "    return 0 if counts[\"failed\"] == 0 else 1\n\n\n"
+                  "if __name__ == \"__main__\":\n"
+                  "    sys.exit(main())\n");
+    arena_free(a);
+    return 0;
+}

@@ -1,0 +1,588 @@
+/* One pass over the HAR: noise out, every kept request's values recorded, and every response's
+ * values indexed so that a later request's value can be traced to where it came from. */
+#include "engineer/ingest.h"
+
+#include "util/url.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_INDEXED_VALUE 512
+#define MAX_HTML_SCAN (4u << 20)
+
+static const char *mime_base(arena *a, const char *mime) {
+    size_t n = strcspn(mime, ";");
+    while (n && mime[n - 1] == ' ')
+        n--;
+    char *m = arena_strndup(a, mime, n);
+    for (char *p = m; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return m;
+}
+
+static int is_json_mime(const char *m) {
+    return strstr(m, "json") != NULL;
+}
+
+static void split_segments(arena *a, const char *path, raw_call *c) {
+    size_t n = 0;
+    for (const char *p = path; *p; p++)
+        n += *p == '/';
+    c->segs = arena_alloc(a, (n + 1) * sizeof *c->segs);
+    c->seg_param = arena_alloc(a, (n + 1) * sizeof *c->seg_param);
+    const char *p = path;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        size_t len = strcspn(p, "/");
+        if (len) c->segs[c->n_segs++] = url_decode(a, p, len, 0);
+        p += len;
+    }
+}
+
+/* ---- value sources ---- */
+
+static int small_int(const char *v) {
+    size_t n = strlen(v);
+    return n > 0 && n < 3 && strspn(v, "0123456789") == n;
+}
+
+static void lookup(ingest *in, raw_value *rv) {
+    size_t n = strlen(rv->value);
+    if (n == 0 || n > MAX_INDEXED_VALUE) return;
+    if (strcmp(rv->value, "true") == 0 || strcmp(rv->value, "false") == 0 ||
+        strcmp(rv->value, "null") == 0)
+        return;
+    eng_source *s = smap_get(in->index, rv->value, n);
+    if (!s) return;
+    /* Small numbers match too much: only id fields feeding id slots or path segments. */
+    if (small_int(rv->value) &&
+        !(eng_is_id_key(s->key) && (rv->where == RAW_SEG || eng_is_id_key(rv->name))))
+        return;
+    rv->src = *s;
+}
+
+static raw_value *add_value(ingest *in, raw_call *c, pvec *vals, raw_where where, const char *name,
+                            const char *value) {
+    raw_value *rv = arena_alloc(in->a, sizeof *rv);
+    rv->where = where;
+    rv->name = name;
+    rv->value = value;
+    lookup(in, rv);
+    pvec_push(vals, rv);
+    (void)c;
+    return rv;
+}
+
+static void remember_sent(ingest *in, const raw_call *c) {
+    for (size_t i = 0; i < c->n_values; i++) {
+        const char *v = c->values[i].value;
+        size_t n = strlen(v);
+        if (n == 0 || n > MAX_INDEXED_VALUE || c->values[i].src.kind != ENG_SRC_NONE) continue;
+        int created;
+        void **slot = smap_slot(in->sent, v, n, &created);
+        if (created) *slot = (void *)1;
+    }
+}
+
+static void index_value(ingest *in, long call, eng_source_kind kind, const char *path,
+                        const char *key, const char *value) {
+    size_t n = strlen(value);
+    if (n == 0 || n > MAX_INDEXED_VALUE) return;
+    if (n < 3 && !(strspn(value, "0123456789") == n && eng_is_id_key(key))) return;
+    if (smap_get(in->sent, value, n)) return; /* the client sent it first: user input, no flow */
+    int created;
+    void **slot = smap_slot(in->index, value, n, &created);
+    if (!created) return; /* the first response that held a value is where it was born */
+    eng_source *s = arena_alloc(in->a, sizeof *s);
+    s->kind = kind;
+    s->call = call;
+    s->path = arena_strdup(in->a, path);
+    s->key = arena_strdup(in->a, key);
+    *slot = s;
+}
+
+static void index_json(ingest *in, long call, jv *v, buf *path, const char *key) {
+    size_t mark = path->len;
+    switch (v->type) {
+    case JV_STRING:
+        index_value(in, call, ENG_SRC_JSON, buf_str(path), key, jv_str(v, in->a, NULL));
+        break;
+    case JV_NUMBER:
+        if (jv_is_int(v))
+            index_value(in, call, ENG_SRC_JSON, buf_str(path), key, jv_num_text(v, in->a));
+        break;
+    case JV_ARRAY:
+        for (size_t i = 0; i < v->len && i < 200; i++) {
+            buf_printf(path, "[%zu]", i);
+            index_json(in, call, v->items[i], path, key);
+            path->len = mark;
+            path->data[mark] = '\0';
+        }
+        break;
+    case JV_OBJECT:
+        for (size_t i = 0; i < v->len; i++) {
+            buf_printf(path, "%s%s", mark ? "." : "", v->members[i].key);
+            index_json(in, call, v->members[i].value, path, v->members[i].key);
+            path->len = mark;
+            if (path->data) path->data[mark] = '\0';
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- HTML: meta tags, form inputs, inline script assignments ---- */
+
+static const char *html_unescape(arena *a, const char *s, size_t n) {
+    static const struct {
+        const char *ent, *ch;
+    } ents[] = {{"&amp;", "&"}, {"&quot;", "\""}, {"&#39;", "'"},  {"&#x27;", "'"},
+                {"&lt;", "<"},  {"&gt;", ">"},    {"&#x2F;", "/"}, {"&#47;", "/"}};
+    buf b = BUF_INIT;
+    for (size_t i = 0; i < n;) {
+        size_t k = 0;
+        for (size_t e = 0; s[i] == '&' && e < sizeof ents / sizeof *ents; e++) {
+            size_t l = strlen(ents[e].ent);
+            if (i + l <= n && strncasecmp(s + i, ents[e].ent, l) == 0) {
+                buf_puts(&b, ents[e].ch);
+                k = l;
+                break;
+            }
+        }
+        if (!k) {
+            buf_putc(&b, s[i]);
+            k = 1;
+        }
+        i += k;
+    }
+    const char *r = arena_strdup(a, buf_str(&b));
+    buf_free(&b);
+    return r;
+}
+
+/* The value of attribute attr inside tag[0..n), or NULL. */
+static const char *tag_attr(arena *a, const char *tag, size_t n, const char *attr) {
+    size_t al = strlen(attr);
+    for (size_t i = 1; i + al < n; i++) {
+        if (!isspace((unsigned char)tag[i - 1]) || strncasecmp(tag + i, attr, al) != 0) continue;
+        size_t j = i + al;
+        while (j < n && isspace((unsigned char)tag[j]))
+            j++;
+        if (j >= n || tag[j] != '=') continue;
+        j++;
+        while (j < n && isspace((unsigned char)tag[j]))
+            j++;
+        if (j >= n) return NULL;
+        char q = tag[j];
+        size_t start, end;
+        if (q == '"' || q == '\'') {
+            start = j + 1;
+            const char *close = memchr(tag + start, q, n - start);
+            if (!close) return NULL;
+            end = (size_t)(close - tag);
+        } else {
+            start = j;
+            end = j;
+            while (end < n && !isspace((unsigned char)tag[end]) && tag[end] != '>')
+                end++;
+        }
+        return html_unescape(a, tag + start, end - start);
+    }
+    return NULL;
+}
+
+static void index_tags(ingest *in, long call, const char *html, size_t n, const char *tagname,
+                       const char *name_attr, const char *value_attr, eng_source_kind kind) {
+    size_t tl = strlen(tagname);
+    for (const char *p = html; (p = strcasestr(p, tagname)) != NULL && (size_t)(p - html) < n;
+         p += tl) {
+        const char *end = memchr(p, '>', n - (size_t)(p - html));
+        if (!end) break;
+        size_t len = (size_t)(end - p);
+        const char *name = tag_attr(in->a, p, len, name_attr);
+        if (!name && kind == ENG_SRC_HTML_META) name = tag_attr(in->a, p, len, "property");
+        const char *value = tag_attr(in->a, p, len, value_attr);
+        if (name && value && *name) index_value(in, call, kind, name, name, value);
+    }
+}
+
+/* KEY: "VALUE", "KEY": "VALUE" or KEY = "VALUE" inside <script> blocks, for token-like keys. */
+static void index_scripts(ingest *in, long call, const char *html, size_t n) {
+    for (const char *p = html; (p = strcasestr(p, "<script")) != NULL && (size_t)(p - html) < n;
+         p += 7) {
+        const char *end = strcasestr(p, "</script");
+        if (!end) end = html + n;
+        for (const char *q = p; q < end; q++) {
+            if (*q != '"' && *q != '\'') continue;
+            char quote = *q;
+            const char *vend = memchr(q + 1, quote, (size_t)(end - q - 1));
+            if (!vend) break;
+            size_t vlen = (size_t)(vend - q - 1);
+            /* look back for "key" = / key: */
+            const char *k = q - 1;
+            while (k > p && isspace((unsigned char)*k))
+                k--;
+            if (vlen >= 8 && vlen <= 256 && k > p && (*k == '=' || *k == ':')) {
+                k--;
+                while (k > p && isspace((unsigned char)*k))
+                    k--;
+                if (*k == '"' || *k == '\'') k--;
+                const char *kend = k + 1;
+                while (k > p && (isalnum((unsigned char)*k) || *k == '_' || *k == '-' || *k == '$'))
+                    k--;
+                size_t klen = (size_t)(kend - k - 1);
+                if (klen > 0 && klen < 64) {
+                    char *key = arena_strndup(in->a, k + 1, klen);
+                    char *value = arena_strndup(in->a, q + 1, vlen);
+                    if (strcasestr(key, "token") || strcasestr(key, "csrf") ||
+                        strcasestr(key, "key") || strcasestr(key, "nonce"))
+                        index_value(in, call, ENG_SRC_HTML_SCRIPT, key, key, value);
+                }
+            }
+            q = vend;
+        }
+        p = end;
+        if (p >= html + n) break;
+    }
+}
+
+static void index_html(ingest *in, long call, const char *html, size_t n) {
+    if (n > MAX_HTML_SCAN) n = MAX_HTML_SCAN;
+    char *copy = arena_strndup(in->a, html, n); /* NUL-terminated for strcasestr */
+    index_tags(in, call, copy, n, "<meta", "name", "content", ENG_SRC_HTML_META);
+    index_tags(in, call, copy, n, "<input", "name", "value", ENG_SRC_HTML_INPUT);
+    index_scripts(in, call, copy, n);
+}
+
+static void index_response_headers(ingest *in, long call, const har_entry *e) {
+    for (size_t i = 0; i < e->resp_cookies.n; i++) {
+        const har_pair *p = &e->resp_cookies.items[i];
+        index_value(in, call, ENG_SRC_COOKIE, p->name, p->name, p->value);
+        *smap_slot(in->set_cookies, p->name, strlen(p->name), NULL) = (void *)1;
+    }
+    for (size_t i = 0; i < e->resp_headers.n; i++) {
+        const har_pair *h = &e->resp_headers.items[i];
+        if (strcasecmp(h->name, "set-cookie") == 0) {
+            /* name=value; attrs — some writers leave response.cookies empty */
+            size_t eq = strcspn(h->value, "=;");
+            if (h->value[eq] != '=') continue;
+            const char *name = arena_strndup(in->a, h->value, eq);
+            const char *v = h->value + eq + 1;
+            const char *value = arena_strndup(in->a, v, strcspn(v, ";"));
+            index_value(in, call, ENG_SRC_COOKIE, name, name, value);
+            *smap_slot(in->set_cookies, name, strlen(name), NULL) = (void *)1;
+        } else if (strcasestr(h->name, "token") || strcasestr(h->name, "csrf") ||
+                   strcasestr(h->name, "xsrf") || strcasestr(h->name, "api-key")) {
+            index_value(in, call, ENG_SRC_HEADER, h->name, h->name, h->value);
+        }
+    }
+}
+
+/* ---- request values ---- */
+
+static void cookie_values(ingest *in, raw_call *c, pvec *vals, const char *header) {
+    const char *p = header;
+    while (*p) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        size_t len = strcspn(p, ";");
+        const char *eq = memchr(p, '=', len);
+        if (eq) {
+            const char *name = arena_strndup(in->a, p, (size_t)(eq - p));
+            const char *value = arena_strndup(in->a, eq + 1, len - (size_t)(eq - p) - 1);
+            add_value(in, c, vals, RAW_COOKIE, name, value);
+        }
+        p += len;
+    }
+}
+
+/* Multipart parts from the raw text, when the HAR has no params. */
+static void multipart_values(ingest *in, raw_call *c, pvec *vals, const char *ctype,
+                             const char *text) {
+    const char *b = strcasestr(ctype, "boundary=");
+    if (!b) return;
+    b += 9;
+    char boundary[256];
+    size_t bl = strcspn(b, ";");
+    if (b[0] == '"') {
+        b++;
+        bl = strcspn(b, "\"");
+    }
+    if (bl + 3 > sizeof boundary) return;
+    snprintf(boundary, sizeof boundary, "--%.*s", (int)bl, b);
+    const char *p = strstr(text, boundary);
+    while (p) {
+        p += strlen(boundary);
+        const char *hend = strstr(p, "\r\n\r\n");
+        const char *next = hend ? strstr(hend, boundary) : NULL;
+        if (!hend || !next) break;
+        size_t hl = (size_t)(hend - p);
+        char *headers = arena_strndup(in->a, p, hl);
+        const char *name = NULL, *fname = NULL;
+        char *np = strcasestr(headers, "name=\"");
+        if (np && (np == headers || np[-1] != 'e')) {
+            np += 6;
+            name = arena_strndup(in->a, np, strcspn(np, "\""));
+        }
+        char *fp = strcasestr(headers, "filename=\"");
+        if (fp) {
+            fp += 10;
+            fname = arena_strndup(in->a, fp, strcspn(fp, "\""));
+            /* name= appears after filename= too: find the one not preceded by 'e' */
+        }
+        if (!name) {
+            for (char *q = headers; (q = strcasestr(q, "name=\"")) != NULL; q += 6)
+                if (q == headers || q[-1] == ' ' || q[-1] == ';') {
+                    name = arena_strndup(in->a, q + 6, strcspn(q + 6, "\""));
+                    break;
+                }
+        }
+        size_t vlen = (size_t)(next - hend - 4);
+        if (vlen >= 2 && hend[4 + vlen - 2] == '\r') vlen -= 2;
+        if (name) {
+            raw_value *rv =
+                add_value(in, c, vals, RAW_BODY, name, arena_strndup(in->a, hend + 4, vlen));
+            if (fname) {
+                rv->is_file = 1;
+                rv->file_name = fname;
+                char *ct = strcasestr(headers, "content-type:");
+                if (ct) {
+                    ct += 13;
+                    while (*ct == ' ')
+                        ct++;
+                    rv->content_type = arena_strndup(in->a, ct, strcspn(ct, "\r\n"));
+                }
+            }
+        }
+        p = next;
+        if (strncmp(p + strlen(boundary), "--", 2) == 0) break;
+    }
+}
+
+static void body_values(ingest *in, raw_call *c, pvec *vals, const har_entry *e, arena *scratch) {
+    if (!e->has_req_body) return;
+    const char *ctype = har_entry_req_header(e, "content-type");
+    if (!ctype || !*ctype) ctype = e->req_body.mime_type;
+    c->body_mime = mime_base(in->a, ctype);
+    size_t len;
+    const char *text = har_body_text(&e->req_body, scratch, &len);
+    if (is_json_mime(c->body_mime) || ((text[0] == '{' || text[0] == '[') && !*c->body_mime)) {
+        jv_error jerr;
+        char *copy = arena_strndup(in->a, text, len);
+        jv *j = jv_parse(in->a, copy, len, NULL, &jerr);
+        if (j) {
+            c->body_kind = ENG_BODY_JSON;
+            c->body_json = j;
+            if (j->type == JV_OBJECT) {
+                for (size_t i = 0; i < j->len; i++) {
+                    jv *v = j->members[i].value;
+                    raw_value *rv;
+                    if (v->type == JV_STRING) {
+                        rv = add_value(in, c, vals, RAW_BODY, j->members[i].key,
+                                       jv_str(v, in->a, NULL));
+                    } else {
+                        buf b = BUF_INIT;
+                        jv_dump(v, in->a, &b);
+                        rv = add_value(in, c, vals, RAW_BODY, j->members[i].key,
+                                       arena_strdup(in->a, buf_str(&b)));
+                        rv->is_json = 1;
+                        buf_free(&b);
+                    }
+                }
+            }
+            return;
+        }
+    }
+    if (strstr(c->body_mime, "x-www-form-urlencoded")) {
+        c->body_kind = ENG_BODY_FORM;
+        har_pairs p = url_split_query(in->a, text, len);
+        for (size_t i = 0; i < p.n; i++)
+            add_value(in, c, vals, RAW_BODY, p.items[i].name, p.items[i].value);
+        return;
+    }
+    if (strstr(c->body_mime, "multipart/")) {
+        c->body_kind = ENG_BODY_MULTIPART;
+        if (e->req_body.n_params) {
+            for (size_t i = 0; i < e->req_body.n_params; i++) {
+                const har_param *hp = &e->req_body.params[i];
+                raw_value *rv = add_value(in, c, vals, RAW_BODY, arena_strdup(in->a, hp->name),
+                                          arena_strdup(in->a, hp->value ? hp->value : ""));
+                if (hp->file_name) {
+                    rv->is_file = 1;
+                    rv->file_name = arena_strdup(in->a, hp->file_name);
+                    rv->content_type =
+                        hp->content_type ? arena_strdup(in->a, hp->content_type) : NULL;
+                }
+            }
+        } else {
+            multipart_values(in, c, vals, ctype, text);
+        }
+        return;
+    }
+    if (len) {
+        c->body_kind = ENG_BODY_TEXT;
+        c->body_text = arena_strndup(in->a, text, len);
+    }
+}
+
+static void request_values(ingest *in, raw_call *c, const har_entry *e, const url_parts *u,
+                           arena *scratch) {
+    pvec vals = PVEC_INIT;
+    for (size_t i = 0; i < c->n_segs; i++) {
+        raw_value *rv = add_value(in, c, &vals, RAW_SEG, "", c->segs[i]);
+        rv->seg = i;
+    }
+    har_pairs q = url_split_query(in->a, u->query, strlen(u->query));
+    for (size_t i = 0; i < q.n; i++)
+        add_value(in, c, &vals, RAW_QUERY, q.items[i].name, q.items[i].value);
+    for (size_t i = 0; i < e->req_headers.n; i++) {
+        const har_pair *h = &e->req_headers.items[i];
+        if (strcasecmp(h->name, "cookie") == 0) {
+            cookie_values(in, c, &vals, h->value);
+        } else if (strcasecmp(h->name, "authorization") == 0) {
+            const char *v = h->value;
+            if (strncasecmp(v, "bearer ", 7) == 0)
+                add_value(in, c, &vals, RAW_BEARER, "Authorization", arena_strdup(in->a, v + 7));
+            else
+                add_value(in, c, &vals, RAW_HEADER, "Authorization", arena_strdup(in->a, v));
+        } else if (!eng_is_browser_header(h->name)) {
+            add_value(in, c, &vals, RAW_HEADER, arena_strdup(in->a, h->name),
+                      arena_strdup(in->a, h->value));
+        }
+    }
+    body_values(in, c, &vals, e, scratch);
+    c->n_values = vals.n;
+    c->values = arena_alloc(in->a, (vals.n ? vals.n : 1) * sizeof *c->values);
+    for (size_t i = 0; i < vals.n; i++)
+        c->values[i] = *(raw_value *)vals.items[i];
+    pvec_free(&vals);
+    for (size_t i = 0; i < c->n_values; i++)
+        if (c->values[i].src.kind != ENG_SRC_NONE) {
+            raw_call *from = in->calls.items[c->values[i].src.call];
+            from->used_as_source = 1;
+        }
+}
+
+static void response_values(ingest *in, raw_call *c, long k, const har_entry *e, arena *scratch) {
+    c->status = e->status;
+    c->resp_mime = mime_base(in->a, e->resp_body.mime_type);
+    index_response_headers(in, k, e);
+    size_t len;
+    const char *bytes = har_body_bytes(&e->resp_body, scratch, &len);
+    if (!bytes || !len) return;
+    if (is_json_mime(c->resp_mime) ||
+        ((bytes[0] == '{' || bytes[0] == '[') && !strstr(c->resp_mime, "html"))) {
+        jv_error jerr;
+        jv *j = jv_parse(scratch, bytes, len, NULL, &jerr);
+        if (!j) return;
+        c->resp_schema = eng_schema_new(in->a);
+        eng_schema_add(in->a, c->resp_schema, j);
+        if (j->type == JV_OBJECT) {
+            buf keys = BUF_INIT;
+            for (size_t i = 0; i < j->len; i++)
+                buf_printf(&keys, "%s,", j->members[i].key);
+            c->resp_keys = arena_strdup(in->a, buf_str(&keys));
+            buf_free(&keys);
+        }
+        buf path = BUF_INIT;
+        buf_puts(&path, "");
+        index_json(in, k, j, &path, "");
+        buf_free(&path);
+    } else if (strstr(c->resp_mime, "html")) {
+        index_html(in, k, bytes, len);
+    }
+}
+
+static int wanted(ingest *in, const har_entry *e, const url_parts *u) {
+    if (in->o->host && strcasecmp(u->host, in->o->host) != 0) return 0;
+    if (in->include_re && regexec(in->include_re, e->url, 0, NULL, 0) != 0) return 0;
+    if (in->exclude_re && regexec(in->exclude_re, e->url, 0, NULL, 0) == 0) return 0;
+    return 1;
+}
+
+static void progress(ingest *in, const char *stage, long done, long total) {
+    if (!in->o->on_event) return;
+    rae_event ev = {0};
+    ev.type = RAE_EV_PROGRESS;
+    ev.stage = stage;
+    ev.done = done;
+    ev.total = total;
+    char msg[96];
+    snprintf(msg, sizeof msg, "%ld of %ld entries", done, total);
+    ev.message = msg;
+    in->o->on_event(in->o->event_user, &ev);
+}
+
+static int compile_re(const char *pattern, void **out, const char *what, har_error *err) {
+    if (!pattern) return 0;
+    regex_t *re = malloc(sizeof *re);
+    if (!re) abort();
+    int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char why[128];
+        regerror(rc, re, why, sizeof why);
+        snprintf(err->message, sizeof err->message, "%s: invalid regular expression '%.300s': %s",
+                 what, pattern, why);
+        free(re);
+        return -1;
+    }
+    *out = re;
+    return 0;
+}
+
+int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err) {
+    if (compile_re(in->o->include, &in->include_re, "--include", err) < 0 ||
+        compile_re(in->o->exclude, &in->exclude_re, "--exclude", err) < 0)
+        return -1;
+    arena *scratch = arena_new();
+    har_site site = {{0}, 0};
+    har_entry *e;
+    har_error e_err;
+    long total = har_reader_info(r)->n_entries, step = total > 200 ? total / 20 : 0;
+    int rc;
+    har_reader_rewind(r);
+    while ((rc = har_reader_next(r, scratch, &e, &e_err)) != 0) {
+        if (rc < 0) {
+            if (m->bad_entries++ == 0) *err = e_err;
+            continue;
+        }
+        m->entries++;
+        if (step && m->entries % step == 0) progress(in, "reading", m->entries, total);
+        har_site_observe(&site, e, scratch);
+        har_class cls = har_classify(e, &site, scratch);
+        m->by_class[cls]++;
+        url_parts u;
+        int keep = (cls == HAR_CLASS_API || cls == HAR_CLASS_DOCUMENT) &&
+                   url_parse(in->a, e->url, &u) == 0 && wanted(in, e, &u) &&
+                   (long)in->calls.n < in->o->max_calls;
+        if (!keep) {
+            if (cls != HAR_CLASS_API) m->noise_entries++;
+            arena_reset(scratch);
+            continue;
+        }
+        if (cls == HAR_CLASS_API) m->api_entries++;
+        raw_call *c = arena_alloc(in->a, sizeof *c);
+        c->entry = e->index;
+        c->cls = cls;
+        c->method = arena_strdup(in->a, e->method);
+        for (char *p = (char *)c->method; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+        c->origin = u.origin;
+        split_segments(in->a, u.path, c);
+        long k = (long)in->calls.n;
+        pvec_push(&in->calls, c);
+        request_values(in, c, e, &u, scratch);
+        remember_sent(in, c);
+        response_values(in, c, k, e, scratch);
+        arena_reset(scratch);
+    }
+    progress(in, "reading", m->entries, total);
+    arena_free(scratch);
+    return 0;
+}

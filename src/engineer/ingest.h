@@ -1,0 +1,68 @@
+/* The analysis' working data: one raw_call per kept request, with every value it sent and, where
+ * a value came from an earlier response, its source. Internal to src/engineer. */
+#ifndef RAE_ENGINEER_INGEST_H
+#define RAE_ENGINEER_INGEST_H
+
+#include "engineer/internal.h"
+#include "rae/har_filter.h"
+#include "util/vec.h"
+
+typedef enum raw_where {
+    RAW_SEG,
+    RAW_QUERY,
+    RAW_HEADER,
+    RAW_COOKIE,
+    RAW_BODY,
+    RAW_BEARER
+} raw_where;
+
+typedef struct raw_value {
+    raw_where where;
+    const char *name; /* query/header/cookie/body field name; for RAW_SEG the segment index */
+    const char *value;
+    int is_json; /* body field given as JSON text (non-string JSON values) */
+    int is_file; /* multipart file part */
+    const char *file_name, *content_type;
+    size_t seg; /* RAW_SEG: which segment */
+    eng_source src;
+} raw_value;
+
+typedef struct raw_call {
+    long entry;
+    har_class cls;
+    const char *method, *origin;
+    const char **segs; /* decoded path segments */
+    size_t n_segs;
+    int *seg_param; /* 1 when the segment is a parameter */
+    raw_value *values;
+    size_t n_values;
+    eng_body_kind body_kind;
+    const char *body_mime;
+    jv *body_json; /* JSON bodies */
+    const char *body_text;
+    int status;
+    const char *resp_mime;
+    eng_schema *resp_schema; /* JSON responses */
+    const char *resp_keys;   /* top-level keys of a JSON object response, for likeness */
+    int used_as_source;      /* a later request used a value from its response */
+    eng_endpoint *ep;
+} raw_call;
+
+typedef struct ingest {
+    arena *a; /* the model's arena */
+    const eng_options *o;
+    pvec calls;        /* raw_call* in capture order */
+    smap *index;       /* value -> eng_source*: the first response that held it */
+    smap *sent;        /* values already sent in a request (user input, not flows) */
+    smap *set_cookies; /* cookie name -> 1 when some response set it */
+    void *include_re, *exclude_re;
+} ingest;
+
+/* ingest.c */
+int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err);
+/* template.c: path templates, endpoints, parameters and names */
+void eng_build_endpoints(ingest *in, eng_model *m);
+/* session.c: auth, session values, credentials, pagination, and the call list */
+void eng_build_session(ingest *in, eng_model *m);
+
+#endif

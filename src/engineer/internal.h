@@ -1,0 +1,57 @@
+/* Internal to src/engineer: the pieces of the analysis and the code generators. */
+#ifndef RAE_ENGINEER_INTERNAL_H
+#define RAE_ENGINEER_INTERNAL_H
+
+#include "rae/engineer.h"
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/map.h"
+
+/* ---- schema.c ---- */
+eng_schema *eng_schema_new(arena *a);
+/* Merges one JSON value into s. */
+void eng_schema_add(arena *a, eng_schema *s, jv *v);
+/* Merges a scalar given as text (query and form values): typed as int/number/bool/string. */
+void eng_schema_add_text(arena *a, eng_schema *s, const char *text);
+/* Merges src into dst. */
+void eng_schema_merge(arena *a, eng_schema *dst, const eng_schema *src);
+/* The schema at a dotted path ("items[0].id" or "items[].id"), or NULL. */
+const eng_schema *eng_schema_at(const eng_schema *s, const char *path);
+/* Appends the JSON Schema of s (OpenAPI 3.1) as JSON text. */
+void eng_schema_json(const eng_schema *s, buf *out);
+/* The Python annotation of s: "str", "int", "List[Dict[str, Any]]", "Optional[str]"... */
+const char *eng_schema_py(const eng_schema *s, arena *a);
+/* The name of the first array-of-objects property of an object schema, or NULL. */
+const char *eng_schema_items_field(const eng_schema *s);
+
+/* ---- ident.c: recognising ids and making names ---- */
+typedef enum seg_kind { SEG_LITERAL, SEG_INT, SEG_UUID, SEG_HEX, SEG_DATE, SEG_TOKEN } seg_kind;
+seg_kind eng_segment_kind(const char *s);
+/* snake_case Python identifier made from any text (never a keyword, never empty). */
+char *eng_py_ident(arena *a, const char *text);
+/* "notes" -> "note", "categories" -> "category", "status" stays. */
+char *eng_singular(arena *a, const char *word);
+/* Name tests over wire names (case-insensitive). */
+int eng_is_id_key(const char *key);
+int eng_is_csrf_name(const char *name);
+int eng_is_apikey_name(const char *name);
+int eng_is_password_name(const char *name);
+int eng_is_username_name(const char *name);
+/* A header a browser adds by itself (User-Agent, Accept-*, Sec-*, ...). */
+int eng_is_browser_header(const char *name);
+/* A string that looks like a random secret or id (long, mixed letters and digits). */
+int eng_looks_random(const char *s);
+
+/* ---- codegen ---- */
+int eng_gen_python(const eng_model *m, buf *out);
+int eng_gen_replay(const eng_model *m, buf *out);
+int eng_gen_openapi(const eng_model *m, buf *out);
+int eng_gen_readme(const eng_model *m, buf *out);
+void eng_gen_env(const eng_model *m, int redact, buf *out);
+
+/* Python literals. */
+void eng_py_str(buf *out, const char *s);
+/* A Python expression for JSON text (dicts, lists, True/False/None). */
+void eng_py_json(buf *out, const char *json, arena *a);
+
+#endif

@@ -1,0 +1,345 @@
+/* Auth and session: which values the client keeps and fills by itself (tokens, CSRF values, API
+ * keys), where each comes from, the login endpoint and its credentials, pagination styles, and
+ * the captured call sequence with every argument's source. */
+#include "engineer/ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int kept(const raw_call *c) {
+    return c->ep != NULL;
+}
+
+static eng_session_use use_of(raw_where w) {
+    switch (w) {
+    case RAW_BEARER:
+        return ENG_USE_BEARER;
+    case RAW_QUERY:
+        return ENG_USE_QUERY;
+    case RAW_BODY:
+        return ENG_USE_BODY;
+    default:
+        return ENG_USE_HEADER;
+    }
+}
+
+/* Which session value a request value is, if any: its name, or NULL. */
+static const char *session_name(arena *a, const raw_value *v) {
+    switch (v->where) {
+    case RAW_BEARER:
+        return "token";
+    case RAW_HEADER:
+        if (strcasecmp(v->name, "authorization") == 0)
+            return strncasecmp(v->value, "basic ", 6) == 0 ? NULL : "authorization";
+        if (eng_is_csrf_name(v->name)) return "csrf_token";
+        if (eng_is_apikey_name(v->name) ||
+            (v->src.kind != ENG_SRC_NONE && eng_looks_random(v->value)))
+            return eng_py_ident(a, v->name);
+        return NULL;
+    case RAW_QUERY:
+        return eng_is_apikey_name(v->name) ? eng_py_ident(a, v->name) : NULL;
+    case RAW_BODY:
+        return eng_is_csrf_name(v->name) && !v->is_json ? "csrf_token" : NULL;
+    default:
+        return NULL;
+    }
+}
+
+static eng_session_value *find_session(pvec *sv, eng_session_use use, const char *wire) {
+    for (size_t i = 0; i < sv->n; i++) {
+        eng_session_value *s = sv->items[i];
+        if (s->use == use && strcasecmp(s->wire_name, wire) == 0) return s;
+    }
+    return NULL;
+}
+
+static const char *env_name(arena *a, const char *name) {
+    char *n = arena_printf(a, "RAE_%s", name);
+    for (char *p = n; *p; p++)
+        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+    return n;
+}
+
+static void add_use(arena *a, eng_endpoint *ep, pvec *sv, eng_session_value *s) {
+    size_t idx = 0;
+    while (sv->items[idx] != s)
+        idx++;
+    for (size_t i = 0; i < ep->n_uses; i++)
+        if (ep->uses[i] == idx) return;
+    size_t *u = arena_alloc(a, (ep->n_uses + 1) * sizeof *u);
+    if (ep->n_uses) memcpy(u, ep->uses, ep->n_uses * sizeof *u);
+    u[ep->n_uses++] = idx;
+    ep->uses = u;
+}
+
+static void collect_session(ingest *in, eng_model *m, pvec *sv) {
+    arena *a = in->a;
+    for (size_t k = 0; k < in->calls.n; k++) {
+        raw_call *c = in->calls.items[k];
+        if (!kept(c)) continue;
+        for (size_t i = 0; i < c->n_values; i++) {
+            raw_value *v = &c->values[i];
+            const char *name = session_name(a, v);
+            if (!name) continue;
+            eng_session_use use = use_of(v->where);
+            eng_session_value *s = find_session(sv, use, v->name);
+            if (!s) {
+                s = arena_alloc(a, sizeof *s);
+                s->use = use;
+                s->wire_name = v->name;
+                s->captured = v->value;
+                s->name = name;
+                for (size_t j = 0, n = 2; j < sv->n; j++) /* unique names */
+                    if (strcmp(((eng_session_value *)sv->items[j])->name, s->name) == 0) {
+                        s->name = arena_printf(a, "%s_%zu", name, n++);
+                        j = (size_t)-1;
+                    }
+                pvec_push(sv, s);
+            }
+            if (!s->producer && v->src.kind != ENG_SRC_NONE) {
+                raw_call *from = in->calls.items[v->src.call];
+                if (kept(from)) {
+                    s->producer = from->ep;
+                    s->src = v->src;
+                }
+            }
+            add_use(a, c->ep, sv, s);
+            c->ep->needs_auth |=
+                use == ENG_USE_BEARER || (use == ENG_USE_HEADER && strcmp(name, "csrf_token") != 0);
+        }
+    }
+    for (size_t i = 0; i < sv->n; i++) {
+        eng_session_value *s = sv->items[i];
+        if (!s->producer) s->env_name = env_name(a, s->name);
+    }
+    m->n_session = sv->n;
+    m->session = arena_alloc(a, (sv->n ? sv->n : 1) * sizeof *m->session);
+    for (size_t i = 0; i < sv->n; i++)
+        m->session[i] = *(eng_session_value *)sv->items[i];
+}
+
+static void add_cred(arena *a, pvec *creds, const char *field, const char *env, const char *value) {
+    for (size_t i = 0; i < creds->n; i++)
+        if (strcmp(((eng_credential *)creds->items[i])->field, field) == 0) return;
+    eng_credential *cr = arena_alloc(a, sizeof *cr);
+    cr->field = field;
+    cr->env_name = env;
+    cr->captured = value;
+    pvec_push(creds, cr);
+}
+
+/* Bodies with a password field are logins; their username and password come from .env. */
+static void collect_credentials(ingest *in, eng_model *m) {
+    arena *a = in->a;
+    pvec creds = PVEC_INIT;
+    for (size_t k = 0; k < in->calls.n; k++) {
+        raw_call *c = in->calls.items[k];
+        if (!kept(c)) continue;
+        int has_password = 0;
+        for (size_t i = 0; i < c->n_values; i++)
+            has_password |= c->values[i].where == RAW_BODY &&
+                            eng_is_password_name(c->values[i].name) && !c->values[i].is_json;
+        for (size_t i = 0; i < c->n_values && has_password; i++) {
+            raw_value *v = &c->values[i];
+            if (v->where != RAW_BODY) continue;
+            if (eng_is_password_name(v->name))
+                add_cred(a, &creds, v->name, "RAE_PASSWORD", v->value);
+            else if (eng_is_username_name(v->name))
+                add_cred(a, &creds, v->name, "RAE_USERNAME", v->value);
+        }
+        if (has_password) c->ep->is_login = 1;
+        for (size_t i = 0; i < c->n_values; i++) {
+            raw_value *v = &c->values[i];
+            if (v->where == RAW_HEADER && strcasecmp(v->name, "authorization") == 0 &&
+                strncasecmp(v->value, "basic ", 6) == 0) {
+                m->has_basic_auth = 1;
+                c->ep->needs_auth = 1;
+                add_cred(a, &creds, "basic", "RAE_BASIC_AUTH", v->value + 6);
+            }
+        }
+    }
+    m->n_creds = creds.n;
+    m->creds = arena_alloc(a, (creds.n ? creds.n : 1) * sizeof *m->creds);
+    for (size_t i = 0; i < creds.n; i++)
+        m->creds[i] = *(eng_credential *)creds.items[i];
+    pvec_free(&creds);
+}
+
+/* Cookies sent but never set by a response of the capture: the session existed before it. */
+static void collect_static_cookies(ingest *in, eng_model *m) {
+    pvec cookies = PVEC_INIT;
+    smap *seen = smap_new();
+    for (size_t k = 0; k < in->calls.n; k++) {
+        raw_call *c = in->calls.items[k];
+        if (!kept(c)) continue;
+        for (size_t i = 0; i < c->n_values; i++) {
+            raw_value *v = &c->values[i];
+            if (v->where != RAW_COOKIE || smap_gets(in->set_cookies, v->name) ||
+                smap_gets(seen, v->name))
+                continue;
+            smap_put(seen, v->name, v);
+            pvec_push(&cookies, arena_printf(in->a, "%s=%s", v->name, v->value));
+            c->ep->needs_auth = 1;
+        }
+    }
+    m->n_static_cookies = cookies.n;
+    m->static_cookies = arena_alloc(in->a, (cookies.n ? cookies.n : 1) * sizeof *m->static_cookies);
+    for (size_t i = 0; i < cookies.n; i++)
+        m->static_cookies[i] = cookies.items[i];
+    pvec_free(&cookies);
+    smap_free(seen);
+}
+
+static void mark_params(eng_model *m) {
+    for (size_t e = 0; e < m->n_endpoints; e++) {
+        eng_endpoint *ep = m->endpoints[e];
+        for (size_t i = 0; i < ep->n_params; i++) {
+            eng_param *p = &ep->params[i];
+            for (size_t s = 0; s < m->n_session; s++) {
+                eng_session_value *sv = &m->session[s];
+                if ((p->in == ENG_IN_QUERY && sv->use == ENG_USE_QUERY &&
+                     strcmp(p->name, sv->wire_name) == 0) ||
+                    (p->in == ENG_IN_BODY && sv->use == ENG_USE_BODY &&
+                     strcmp(p->name, sv->wire_name) == 0))
+                    p->session = 1;
+            }
+            if (ep->is_login && p->in == ENG_IN_BODY)
+                for (size_t c = 0; c < m->n_creds; c++)
+                    if (strcmp(m->creds[c].field, p->name) == 0) p->secret = 1;
+        }
+    }
+}
+
+static const char *page_param(const eng_endpoint *ep, const char *const *names) {
+    for (size_t i = 0; i < ep->n_params; i++) {
+        const eng_param *p = &ep->params[i];
+        if (p->in != ENG_IN_QUERY || p->session) continue;
+        for (size_t n = 0; names[n]; n++)
+            if (strcasecmp(p->name, names[n]) == 0) return p->name;
+    }
+    return NULL;
+}
+
+static const eng_schema *ok_schema(const eng_endpoint *ep) {
+    for (size_t i = 0; i < ep->n_responses; i++)
+        if (ep->responses[i].status / 100 == 2 && ep->responses[i].schema)
+            return ep->responses[i].schema;
+    return NULL;
+}
+
+static void find_pagination(ingest *in, eng_model *m) {
+    static const char *const pages[] = {"page",      "p",       "page_number", "pageNumber",
+                                        "pageIndex", "page_no", NULL};
+    static const char *const offsets[] = {"offset", "skip", "start", NULL};
+    static const char *const limits[] = {"limit", "per_page", "perPage", "page_size", "pageSize",
+                                         "size",  "count",    "take",    NULL};
+    for (size_t e = 0; e < m->n_endpoints; e++) {
+        eng_endpoint *ep = m->endpoints[e];
+        const eng_schema *ok = ok_schema(ep);
+        if (strcmp(ep->method, "GET") != 0 || !ok) continue;
+        const char *items = eng_schema_items_field(ok);
+        eng_pagination *pg = &ep->page;
+        pg->items_path = items ? items : "";
+        pg->limit_param = page_param(ep, limits);
+        /* cursor: a query value that came from this endpoint's own earlier response */
+        for (size_t k = 0; k < in->calls.n && pg->style == ENG_PAGE_NONE; k++) {
+            raw_call *c = in->calls.items[k];
+            if (c->ep != ep) continue;
+            for (size_t i = 0; i < c->n_values; i++) {
+                raw_value *v = &c->values[i];
+                if (v->where == RAW_QUERY && v->src.kind == ENG_SRC_JSON &&
+                    ((raw_call *)in->calls.items[v->src.call])->ep == ep) {
+                    pg->style = strncmp(v->value, "http", 4) == 0 ? ENG_PAGE_LINK : ENG_PAGE_CURSOR;
+                    pg->param = v->name;
+                    pg->next_path = v->src.path;
+                    break;
+                }
+            }
+        }
+        if (pg->style == ENG_PAGE_NONE && (pg->param = page_param(ep, pages)) != NULL)
+            pg->style = ENG_PAGE_PAGE;
+        if (pg->style == ENG_PAGE_NONE && (pg->param = page_param(ep, offsets)) != NULL)
+            pg->style = ENG_PAGE_OFFSET;
+        if (pg->style == ENG_PAGE_NONE) pg->param = NULL;
+    }
+}
+
+static eng_param *param_for(eng_endpoint *ep, eng_where in, const char *name) {
+    for (size_t i = 0; i < ep->n_params; i++)
+        if (ep->params[i].in == in && strcmp(ep->params[i].name, name) == 0) return &ep->params[i];
+    return NULL;
+}
+
+static void build_calls(ingest *in, eng_model *m) {
+    arena *a = in->a;
+    long *model_index = arena_alloc(a, (in->calls.n + 1) * sizeof *model_index);
+    size_t n = 0;
+    for (size_t k = 0; k < in->calls.n; k++) {
+        raw_call *c = in->calls.items[k];
+        model_index[k] = kept(c) ? (long)n++ : -1;
+    }
+    m->calls = arena_alloc(a, (n ? n : 1) * sizeof *m->calls);
+    m->n_calls = n;
+    for (size_t k = 0; k < in->calls.n; k++) {
+        raw_call *c = in->calls.items[k];
+        if (!kept(c)) continue;
+        eng_call *call = &m->calls[model_index[k]];
+        call->entry = c->entry;
+        call->ep = c->ep;
+        call->status = c->status;
+        call->args = arena_alloc(a, (c->n_values + 1) * sizeof *call->args);
+        size_t path_i = 0;
+        for (size_t i = 0; i < c->n_values; i++) {
+            raw_value *v = &c->values[i];
+            eng_param *p = NULL;
+            if (v->where == RAW_SEG) {
+                if (!c->seg_param[v->seg]) continue;
+                for (size_t j = 0, seen = 0; j < c->ep->n_params; j++)
+                    if (c->ep->params[j].in == ENG_IN_PATH && seen++ == path_i)
+                        p = &c->ep->params[j];
+                path_i++;
+            } else if (v->where == RAW_QUERY) {
+                p = param_for(c->ep, ENG_IN_QUERY, v->name);
+            } else if (v->where == RAW_BODY) {
+                p = param_for(c->ep, ENG_IN_BODY, v->name);
+            }
+            if (!p || p->session) continue;
+            eng_arg *arg = &call->args[call->n_args++];
+            arg->param = p;
+            arg->value = v->value;
+            arg->is_json = v->is_json;
+            arg->file_name = v->file_name;
+            arg->content_type = v->content_type;
+            if (v->src.kind != ENG_SRC_NONE && model_index[v->src.call] >= 0) {
+                arg->src = v->src;
+                arg->src.call = model_index[v->src.call];
+            }
+        }
+        if (c->body_json && !c->ep->body_is_object) {
+            buf b = BUF_INIT;
+            jv_dump(c->body_json, a, &b);
+            call->body_json = arena_strdup(a, buf_str(&b));
+            buf_free(&b);
+        } else if (c->body_text && c->ep->body_kind == ENG_BODY_TEXT) {
+            eng_arg *arg = &call->args[call->n_args++];
+            arg->param = NULL;
+            arg->value = c->body_text;
+        }
+    }
+    /* Session producers refer to calls by model index too. */
+    for (size_t s = 0; s < m->n_session; s++)
+        if (m->session[s].producer) m->session[s].src.call = model_index[m->session[s].src.call];
+}
+
+void eng_build_session(ingest *in, eng_model *m) {
+    pvec sv = PVEC_INIT;
+    collect_session(in, m, &sv);
+    pvec_free(&sv);
+    collect_credentials(in, m);
+    collect_static_cookies(in, m);
+    mark_params(m);
+    find_pagination(in, m);
+    build_calls(in, m);
+}

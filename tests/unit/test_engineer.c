@@ -1,0 +1,221 @@
+/* The engineer on small captures written here: endpoints, names, flows, session, pagination. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "engineer/internal.h"
+
+#define ENTRY(method, url, reqh, body, status, resp)                                               \
+    "{\"request\":{\"method\":\"" method "\",\"url\":\"" url "\",\"headers\":[" reqh "]" body      \
+    "},\"response\":{\"status\":" #status ",\"headers\":[],\"content\":{\"mimeType\":"             \
+    "\"application/json\",\"text\":\"" resp "\"}},\"_resourceType\":\"fetch\"}"
+
+#define AUTH "{\"name\":\"Authorization\",\"value\":\"Bearer tok_9f8e7d6c5b4a3\"}"
+#define JSON_BODY(text) ",\"postData\":{\"mimeType\":\"application/json\",\"text\":\"" text "\"}"
+
+static const char capture[] =
+    "{\"log\":{\"version\":\"1.2\",\"entries\":["
+    "{\"request\":{\"method\":\"GET\",\"url\":\"https://shop.example/\",\"headers\":[]},"
+    "\"response\":{\"status\":200,\"content\":{\"mimeType\":\"text/html\",\"text\":\"<html></"
+    "html>\"}},"
+    "\"_resourceType\":\"document\"},"
+    "{\"request\":{\"method\":\"GET\",\"url\":\"https://shop.example/app.js\",\"headers\":[]},"
+    "\"response\":{\"status\":200,\"content\":{\"mimeType\":\"application/"
+    "javascript\",\"text\":\"x\"}}}," ENTRY("POST", "https://shop.example/api/login", "", JSON_BODY("{\\\"username\\\":\\\"alice\\\",\\\"password\\\":\\\"s3cret\\\"}"), 200, "{\\\"token\\\":\\\"tok_9f8e7d6c5b4a3\\\"}") "," ENTRY(
+        "GET", "https://shop.example/api/items?limit=1", AUTH, "", 200,
+        "{\\\"items\\\":[{\\\"id\\\":\\\"a1b2c3d4e5f6\\\",\\\"slug\\\":\\\"blue-widget\\\"}],"
+        "\\\"next_cursor\\\":\\\"cur_ABCDEF123\\\"}") "," ENTRY("GET",
+                                                                "https://shop.example/api/"
+                                                                "items?limit=1&cursor=cur_"
+                                                                "ABCDEF123",
+                                                                AUTH, "", 200,
+                                                                "{\\\"items\\\":[{\\\"id\\\":"
+                                                                "\\\"0f0e0d0c0b0a\\\",\\\"slug\\\":"
+                                                                "\\\"red-gadget\\\"}],\\\"next_"
+                                                                "cursor\\\":null}") "," ENTRY("GET",
+                                                                                              "http"
+                                                                                              "s://"
+                                                                                              "shop"
+                                                                                              ".exa"
+                                                                                              "mple"
+                                                                                              "/api"
+                                                                                              "/ite"
+                                                                                              "ms/"
+                                                                                              "blue"
+                                                                                              "-wid"
+                                                                                              "get",
+                                                                                              AUTH,
+                                                                                              "",
+                                                                                              200,
+                                                                                              "{\\"
+                                                                                              "\"id"
+                                                                                              "\\\""
+                                                                                              ":\\"
+                                                                                              "\"a1"
+                                                                                              "b2c3"
+                                                                                              "d4e5"
+                                                                                              "f6\\"
+                                                                                              "\"}") "," ENTRY("DELETE",
+                                                                                                               "https://shop.example/api/items/a1b2c3d4e5f6",
+                                                                                                               AUTH,
+                                                                                                               "",
+                                                                                                               204,
+                                                                                                               "") ","
+                                                                                                                   "{\"request\":{\"method\":\"POST\",\"url\":\"https://www.google-analytics.com/g/collect\",\"headers\":[]},"
+                                                                                                                   "\"response\":{\"status\":204,\"content\":{\"mimeType\":\"\"}}}"
+                                                                                                                   "]}}";
+
+static eng_model *analyze(const char *har) {
+    har_reader *r;
+    har_error err;
+    assert_int_equal(har_reader_open_mem(har, strlen(har), &r, &err), 0);
+    eng_options o = eng_options_default();
+    eng_model *m;
+    assert_int_equal(eng_analyze(r, &o, &m, &err), 0);
+    har_reader_free(r);
+    return m;
+}
+
+static eng_endpoint *find(eng_model *m, const char *method, const char *path) {
+    for (size_t i = 0; i < m->n_endpoints; i++)
+        if (strcmp(m->endpoints[i]->method, method) == 0 &&
+            strcmp(m->endpoints[i]->path, path) == 0)
+            return m->endpoints[i];
+    return NULL;
+}
+
+static void test_endpoints_and_names(void **state) {
+    (void)state;
+    eng_model *m = analyze(capture);
+    assert_int_equal(m->entries, 8);
+    assert_int_equal(m->n_endpoints, 4); /* the page, the script and the tracker are noise */
+    eng_endpoint *login = find(m, "POST", "/api/login");
+    eng_endpoint *list = find(m, "GET", "/api/items");
+    eng_endpoint *get = find(m, "GET", "/api/items/{item_slug}");
+    eng_endpoint *del = find(m, "DELETE", "/api/items/{item_id}");
+    assert_non_null(login);
+    assert_non_null(list);
+    assert_non_null(get);
+    assert_non_null(del);
+    assert_string_equal(login->op_name, "login");
+    assert_true(login->is_login);
+    assert_string_equal(list->op_name, "list_items");
+    assert_string_equal(get->op_name, "get_item");
+    assert_string_equal(del->op_name, "delete_item");
+    assert_string_equal(m->base_url, "https://shop.example");
+    eng_model_free(m);
+}
+
+static void test_session_flows_and_pagination(void **state) {
+    (void)state;
+    eng_model *m = analyze(capture);
+    assert_int_equal(m->n_session, 1);
+    assert_string_equal(m->session[0].name, "token");
+    assert_int_equal(m->session[0].use, ENG_USE_BEARER);
+    assert_non_null(m->session[0].producer);
+    assert_string_equal(m->session[0].producer->op_name, "login");
+    assert_string_equal(m->session[0].src.path, "token");
+    assert_int_equal(m->n_creds, 2);
+    assert_string_equal(m->creds[0].env_name, "RAE_USERNAME");
+    assert_string_equal(m->creds[1].env_name, "RAE_PASSWORD");
+    eng_endpoint *list = find(m, "GET", "/api/items");
+    assert_int_equal(list->page.style, ENG_PAGE_CURSOR);
+    assert_string_equal(list->page.param, "cursor");
+    assert_string_equal(list->page.next_path, "next_cursor");
+    assert_string_equal(list->page.items_path, "items");
+    /* calls: login, list, list page 2, get (slug from list), delete (id from list) */
+    assert_int_equal(m->n_calls, 5);
+    const eng_call *get = &m->calls[3];
+    assert_int_equal(get->n_args, 1);
+    assert_int_equal(get->args[0].src.kind, ENG_SRC_JSON);
+    assert_int_equal(get->args[0].src.call, 1);
+    assert_string_equal(get->args[0].src.path, "items[0].slug");
+    const eng_call *page2 = &m->calls[2];
+    int cursor_flows = 0;
+    for (size_t i = 0; i < page2->n_args; i++)
+        cursor_flows |= strcmp(page2->args[i].param->name, "cursor") == 0 &&
+                        page2->args[i].src.kind == ENG_SRC_JSON && page2->args[i].src.call == 1;
+    assert_true(cursor_flows);
+    eng_model_free(m);
+}
+
+static void test_outputs_generate(void **state) {
+    (void)state;
+    eng_model *m = analyze(capture);
+    buf py = BUF_INIT, replay = BUF_INIT, api = BUF_INIT, env = BUF_INIT;
+    assert_int_equal(eng_gen_python(m, &py), 0);
+    assert_int_equal(eng_gen_replay(m, &replay), 0);
+    assert_int_equal(eng_gen_openapi(m, &api), 0);
+    eng_gen_env(m, 0, &env);
+    assert_non_null(strstr(buf_str(&py), "def get_item(self, item_slug: str) -> Any:"));
+    assert_non_null(strstr(buf_str(&py), "def iter_list_items(self"));
+    assert_null(strstr(buf_str(&py), "s3cret")); /* secrets never go into code */
+    assert_non_null(strstr(buf_str(&env), "RAE_PASSWORD=s3cret"));
+    assert_non_null(strstr(buf_str(&replay),
+                           "client.get_item(item_slug=json_get(results[2], \"items[0].slug\"))"));
+    assert_non_null(strstr(buf_str(&api), "\"/api/items/{item_slug}\""));
+    buf_reset(&env);
+    eng_gen_env(m, 1, &env);
+    assert_null(strstr(buf_str(&env), "s3cret"));
+    buf_free(&py);
+    buf_free(&replay);
+    buf_free(&api);
+    buf_free(&env);
+    eng_model_free(m);
+}
+
+static void test_segment_kinds_and_names(void **state) {
+    (void)state;
+    assert_int_equal(eng_segment_kind("12345"), SEG_INT);
+    assert_int_equal(eng_segment_kind("3f2504e0-4f89-11d3-9a0c-0305e82c3301"), SEG_UUID);
+    assert_int_equal(eng_segment_kind("5f1e0c9ab2d34e8f"), SEG_HEX);
+    assert_int_equal(eng_segment_kind("2024-05-01"), SEG_DATE);
+    assert_int_equal(eng_segment_kind("01HGW2N7EHJ8Y6KQ3V9XZ0ABCD"), SEG_TOKEN);
+    assert_int_equal(eng_segment_kind("notes"), SEG_LITERAL);
+    assert_int_equal(eng_segment_kind("blue-widget"), SEG_LITERAL);
+    arena *a = arena_new();
+    assert_string_equal(eng_py_ident(a, "getCurrentUser"), "get_current_user");
+    assert_string_equal(eng_py_ident(a, "X-API-Key"), "x_api_key");
+    assert_string_equal(eng_py_ident(a, "class"), "class_");
+    assert_string_equal(eng_py_ident(a, "2fa"), "v_2fa");
+    assert_string_equal(eng_singular(a, "categories"), "category");
+    assert_string_equal(eng_singular(a, "notes"), "note");
+    assert_string_equal(eng_singular(a, "status"), "status");
+    arena_free(a);
+}
+
+static void test_schema_merge(void **state) {
+    (void)state;
+    arena *a = arena_new();
+    eng_schema *s = eng_schema_new(a);
+    const char *samples[] = {"{\"id\":1,\"name\":\"a\",\"tags\":[\"x\"]}",
+                             "{\"id\":2,\"name\":null}", "{\"id\":3,\"name\":\"c\",\"tags\":[]}"};
+    for (size_t i = 0; i < 3; i++) {
+        jv_error err;
+        eng_schema_add(a, s, jv_parse(a, samples[i], strlen(samples[i]), NULL, &err));
+    }
+    buf b = BUF_INIT;
+    eng_schema_json(s, &b);
+    assert_non_null(strstr(buf_str(&b), "\"required\":[\"id\",\"name\"]"));
+    assert_non_null(strstr(buf_str(&b), "\"name\":{\"type\":[\"string\",\"null\"]"));
+    assert_string_equal(eng_schema_py(eng_schema_at(s, "name"), a), "Optional[str]");
+    assert_string_equal(eng_schema_py(eng_schema_at(s, "tags"), a), "List[str]");
+    buf_free(&b);
+    arena_free(a);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_endpoints_and_names),
+        cmocka_unit_test(test_session_flows_and_pagination),
+        cmocka_unit_test(test_outputs_generate),
+        cmocka_unit_test(test_segment_kinds_and_names),
+        cmocka_unit_test(test_schema_merge),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
