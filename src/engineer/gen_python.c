@@ -275,7 +275,7 @@ static void py_value(buf *out, jv *v, arena *a) {
         buf_putc(out, '{');
         for (size_t i = 0; i < v->len; i++) {
             if (i) buf_puts(out, ", ");
-            eng_py_str(out, v->members[i].key);
+            eng_py_str(out, jv_key(&v->members[i], a));
             buf_puts(out, ": ");
             py_value(out, v->members[i].value, a);
         }
@@ -472,8 +472,8 @@ static void gen_path(const eng_model *m, const eng_endpoint *ep, buf *out) {
     buf_puts(out, "f\"");
     if (strcmp(ep->origin, m->base_url) != 0) buf_puts(out, ep->origin);
     for (const char *p = ep->path; *p; p++) {
-        if (*p == '{') {
-            const char *close = strchr(p, '}');
+        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        if (close) {
             const char *name = NULL;
             for (size_t i = 0; i < ep->n_params; i++)
                 if (ep->params[i].in == ENG_IN_PATH &&

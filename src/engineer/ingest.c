@@ -126,8 +126,9 @@ static void index_json(ingest *in, long call, jv *v, buf *path, const char *key)
         break;
     case JV_OBJECT:
         for (size_t i = 0; i < v->len; i++) {
-            buf_printf(path, "%s%s", mark ? "." : "", v->members[i].key);
-            index_json(in, call, v->members[i].value, path, v->members[i].key);
+            const char *k = jv_key(&v->members[i], in->a);
+            buf_printf(path, "%s%s", mark ? "." : "", k);
+            index_json(in, call, v->members[i].value, path, k);
             path->len = mark;
             if (path->data) path->data[mark] = '\0';
         }
@@ -384,12 +385,12 @@ static void body_values(ingest *in, raw_call *c, pvec *vals, const har_entry *e,
                     jv *v = j->members[i].value;
                     raw_value *rv;
                     if (v->type == JV_STRING) {
-                        rv = add_value(in, c, vals, RAW_BODY, j->members[i].key,
+                        rv = add_value(in, c, vals, RAW_BODY, jv_key(&j->members[i], in->a),
                                        jv_str(v, in->a, NULL));
                     } else {
                         buf b = BUF_INIT;
                         jv_dump(v, in->a, &b);
-                        rv = add_value(in, c, vals, RAW_BODY, j->members[i].key,
+                        rv = add_value(in, c, vals, RAW_BODY, jv_key(&j->members[i], in->a),
                                        arena_strdup(in->a, buf_str(&b)));
                         rv->is_json = 1;
                         buf_free(&b);
@@ -486,7 +487,7 @@ static void response_values(ingest *in, raw_call *c, long k, const har_entry *e,
         if (j->type == JV_OBJECT) {
             buf keys = BUF_INIT;
             for (size_t i = 0; i < j->len; i++)
-                buf_printf(&keys, "%s,", j->members[i].key);
+                buf_printf(&keys, "%.*s,", (int)j->members[i].klen, j->members[i].key);
             c->resp_keys = arena_strdup(in->a, buf_str(&keys));
             buf_free(&keys);
         }
@@ -499,7 +500,18 @@ static void response_values(ingest *in, raw_call *c, long k, const har_entry *e,
     }
 }
 
+/* Methods are HTTP tokens and hosts are names or addresses: anything else cannot be called. */
+static int callable(const har_entry *e, const url_parts *u) {
+    size_t m = strlen(e->method), h = strlen(u->host), p = strlen(u->port);
+    return m > 0 && m < 32 &&
+           strspn(e->method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+               m &&
+           h > 0 && strspn(u->host, "abcdefghijklmnopqrstuvwxyz0123456789.-_:[]") == h &&
+           strspn(u->port, "0123456789") == p;
+}
+
 static int wanted(ingest *in, const har_entry *e, const url_parts *u) {
+    if (!callable(e, u)) return 0;
     if (in->o->host && strcasecmp(u->host, in->o->host) != 0) return 0;
     if (in->include_re && regexec(in->include_re, e->url, 0, NULL, 0) != 0) return 0;
     if (in->exclude_re && regexec(in->exclude_re, e->url, 0, NULL, 0) == 0) return 0;

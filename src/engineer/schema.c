@@ -120,7 +120,7 @@ void eng_schema_add(arena *a, eng_schema *s, jv *v) {
         s->types |= ENG_T_OBJ;
         s->objects++;
         for (size_t i = 0; i < v->len; i++) {
-            eng_prop *p = prop(a, s, v->members[i].key);
+            eng_prop *p = prop(a, s, jv_key(&v->members[i], a));
             p->present++;
             eng_schema_add(a, p->schema, v->members[i].value);
         }

@@ -56,54 +56,70 @@ static void mark_by_type_and_flow(ingest *in) {
     }
 }
 
-/* Two calls' paths agree everywhere but at position skip (literal equal or both parameters). */
-static int same_shape(const raw_call *a, const raw_call *b, size_t skip) {
-    if (a->n_segs != b->n_segs || strcmp(a->origin, b->origin) != 0) return 0;
-    for (size_t i = 0; i < a->n_segs; i++) {
-        if (i == skip) continue;
-        if (a->seg_param[i] != b->seg_param[i]) return 0;
-        if (!a->seg_param[i] && strcmp(a->segs[i], b->segs[i]) != 0) return 0;
-    }
-    return 1;
+/* The call's path shape with position skip left open: origin, then each segment (or "{}" for a
+ * parameter). Calls whose paths agree everywhere but at skip share it. */
+static const char *shape(arena *a, const raw_call *c, size_t skip) {
+    buf b = BUF_INIT;
+    buf_printf(&b, "%s %zu", c->origin, c->n_segs);
+    for (size_t i = 0; i < c->n_segs; i++)
+        buf_printf(&b, "/%s", i == skip ? "*" : c->seg_param[i] ? "{}" : c->segs[i]);
+    const char *k = arena_strdup(a, buf_str(&b));
+    buf_free(&b);
+    return k;
 }
+
+typedef struct distinct {
+    const char *values[3];
+    size_t n;
+} distinct;
 
 /* Variance: three or more slug-like values at one position of otherwise equal paths. */
 static void mark_by_variance(ingest *in) {
+    arena *a = arena_new();
+    smap *shapes = smap_new();
     for (size_t k = 0; k < in->calls.n; k++) {
         raw_call *c = in->calls.items[k];
         for (size_t i = 0; i < c->n_segs; i++) {
             if (c->seg_param[i] || !slug_like(c->segs[i])) continue;
-            const char *distinct[3] = {c->segs[i], NULL, NULL};
-            size_t nd = 1;
-            for (size_t j = 0; j < in->calls.n && nd < 3; j++) {
-                raw_call *d = in->calls.items[j];
-                if (d == c || !same_shape(c, d, i) || d->seg_param[i] || !slug_like(d->segs[i]))
-                    continue;
-                int dup = 0;
-                for (size_t x = 0; x < nd; x++)
-                    dup |= strcmp(distinct[x], d->segs[i]) == 0;
-                if (!dup) distinct[nd++] = d->segs[i];
-            }
-            if (nd >= 3) c->seg_param[i] = 1;
+            const char *sig = shape(a, c, i);
+            int created;
+            void **slot = smap_slot(shapes, sig, strlen(sig), &created);
+            if (created) *slot = arena_alloc(a, sizeof(distinct));
+            distinct *d = *slot;
+            int dup = 0;
+            for (size_t x = 0; x < d->n; x++)
+                dup |= strcmp(d->values[x], c->segs[i]) == 0;
+            if (!dup && d->n < 3) d->values[d->n++] = c->segs[i];
         }
     }
+    for (size_t k = 0; k < in->calls.n; k++) {
+        raw_call *c = in->calls.items[k];
+        for (size_t i = 0; i < c->n_segs; i++) {
+            if (c->seg_param[i] || !slug_like(c->segs[i])) continue;
+            distinct *d = smap_gets(shapes, shape(a, c, i));
+            if (d && d->n >= 3) c->seg_param[i] = 1;
+        }
+    }
+    smap_free(shapes);
+    arena_free(a);
 }
 
 /* A position that is a parameter for one call is one for every call of the same shape. */
 static void unify(ingest *in) {
+    arena *a = arena_new();
+    smap *params = smap_new();
     for (size_t k = 0; k < in->calls.n; k++) {
         raw_call *c = in->calls.items[k];
-        for (size_t i = 0; i < c->n_segs; i++) {
-            if (c->seg_param[i]) continue;
-            for (size_t j = 0; j < in->calls.n; j++) {
-                raw_call *d = in->calls.items[j];
-                if (d->seg_param[i] && same_shape(c, d, i)) {
-                    c->seg_param[i] = 1;
-                    break;
-                }
-            }
-        }
+        for (size_t i = 0; i < c->n_segs; i++)
+            if (c->seg_param[i]) smap_put(params, shape(a, c, i), c);
     }
+    for (size_t k = 0; k < in->calls.n; k++) {
+        raw_call *c = in->calls.items[k];
+        for (size_t i = 0; i < c->n_segs; i++)
+            if (!c->seg_param[i] && smap_gets(params, shape(a, c, i))) c->seg_param[i] = 1;
+    }
+    smap_free(params);
+    arena_free(a);
 }
 
 static const char *template_key(arena *a, const raw_call *c) {
@@ -152,11 +168,24 @@ static const char *path_param_name(arena *a, const raw_call *c, size_t i) {
     return eng_py_ident(a, arena_printf(a, "%s_%s", eng_singular(a, prev), suffix));
 }
 
+/* A literal segment as it goes into a template: percent-encoded but for the characters a path
+ * segment may hold, so that '{' only ever opens a parameter. */
+static void put_segment(buf *b, const char *seg) {
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)seg; *p; p++) {
+        if (isalnum(*p) || strchr("-._~!$&'()*+,;=:@", *p))
+            buf_putc(b, (char)*p);
+        else
+            buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+    }
+}
+
 static void build_path(arena *a, eng_endpoint *ep, const raw_call *c, pvec *params) {
     buf b = BUF_INIT;
     for (size_t i = 0; i < c->n_segs; i++) {
         if (!c->seg_param[i]) {
-            buf_printf(&b, "/%s", c->segs[i]);
+            buf_putc(&b, '/');
+            put_segment(&b, c->segs[i]);
             continue;
         }
         const char *name = path_param_name(a, c, i);

@@ -165,7 +165,15 @@ static jv *parse_object(parser *p, int depth) {
         if (p->n_members == p->cap_members)
             p->members = grow(p->members, &p->cap_members, sizeof *p->members);
         jv_member *m = &p->members[p->n_members++];
-        m->key = jv_str(key, p->a, &m->klen);
+        /* Keys without escapes stay in the input (most keys): no copy until jv_key(). */
+        if (memchr(key->s, '\\', key->len)) {
+            m->key = jv_str(key, p->a, &m->klen);
+            m->terminated = 1;
+        } else {
+            m->key = key->s;
+            m->klen = key->len;
+            m->terminated = 0;
+        }
         m->value = val;
         ws(p);
         if (p->i >= p->n) return fail(p, "unexpected end of input inside an object", p->i);
@@ -228,6 +236,14 @@ jv *jv_parse(arena *a, const char *s, size_t n, size_t *end, jv_error *err) {
     free(p.items);
     free(p.members);
     return v;
+}
+
+const char *jv_key(jv_member *m, arena *a) {
+    if (!m->terminated) {
+        m->key = arena_strndup(a, m->key, m->klen);
+        m->terminated = 1;
+    }
+    return m->key;
 }
 
 jv *jv_get(const jv *v, const char *key) {

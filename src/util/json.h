@@ -23,9 +23,10 @@ typedef enum jv_type {
 
 typedef struct jv jv;
 typedef struct jv_member {
-    const char *key; /* decoded, NUL-terminated */
+    const char *key; /* decoded; NUL-terminated only once jv_key() was called: use klen */
     size_t klen;
     jv *value;
+    int terminated;
 } jv_member;
 
 struct jv {
@@ -49,6 +50,8 @@ typedef struct jv_error {
  * Returns NULL with err filled on malformed input. */
 jv *jv_parse(arena *a, const char *s, size_t n, size_t *end, jv_error *err);
 
+/* The member's key as a C string (copied into a on first use). */
+const char *jv_key(jv_member *m, arena *a);
 /* The member of an object (NULL when absent or v is not an object). Keys compare bytewise. */
 jv *jv_get(const jv *v, const char *key);
 /* The decoded string (NUL-terminated, may contain NUL when *len says so), decoded into a on first
