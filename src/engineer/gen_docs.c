@@ -128,6 +128,7 @@ static void gen_security_schemes(const eng_model *m, buf *out) {
     buf_puts(out, "}}");
 }
 
+/* Built as compact JSON text, then indented. */
 int eng_gen_openapi(const eng_model *m, buf *out) {
     buf doc = BUF_INIT;
     buf_puts(&doc, "{\"openapi\":\"3.1.0\",\"info\":{\"title\":");
@@ -195,16 +196,9 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
     buf_putc(&doc, '}');
     if (m->n_session) gen_security_schemes(m, &doc);
     buf_putc(&doc, '}');
-    json_error_t err;
-    json_t *j = json_loadb(doc.data, doc.len, 0, &err);
-    buf_free(&doc);
-    if (!j) return -1;
-    char *pretty = json_dumps(j, JSON_INDENT(2));
-    json_decref(j);
-    if (!pretty) return -1;
-    buf_puts(out, pretty);
+    jv_pretty(doc.data, doc.len, out);
     buf_putc(out, '\n');
-    free(pretty);
+    buf_free(&doc);
     return 0;
 }
 

@@ -118,7 +118,9 @@ static void index_json(ingest *in, long call, jv *v, buf *path, const char *key)
         break;
     case JV_ARRAY:
         for (size_t i = 0; i < v->len && i < 200; i++) {
-            buf_printf(path, "[%zu]", i);
+            char idx[24];
+            int n = snprintf(idx, sizeof idx, "[%zu]", i);
+            buf_append(path, idx, (size_t)n);
             index_json(in, call, v->items[i], path, key);
             path->len = mark;
             path->data[mark] = '\0';
@@ -127,7 +129,8 @@ static void index_json(ingest *in, long call, jv *v, buf *path, const char *key)
     case JV_OBJECT:
         for (size_t i = 0; i < v->len; i++) {
             const char *k = jv_key(&v->members[i], in->a);
-            buf_printf(path, "%s%s", mark ? "." : "", k);
+            if (mark) buf_putc(path, '.');
+            buf_append(path, k, v->members[i].klen);
             index_json(in, call, v->members[i].value, path, k);
             path->len = mark;
             if (path->data) path->data[mark] = '\0';
@@ -486,8 +489,10 @@ static void response_values(ingest *in, raw_call *c, long k, const har_entry *e,
         eng_schema_add(in->a, c->resp_schema, j);
         if (j->type == JV_OBJECT) {
             buf keys = BUF_INIT;
-            for (size_t i = 0; i < j->len; i++)
-                buf_printf(&keys, "%.*s,", (int)j->members[i].klen, j->members[i].key);
+            for (size_t i = 0; i < j->len; i++) {
+                buf_append(&keys, j->members[i].key, j->members[i].klen);
+                buf_putc(&keys, ',');
+            }
             c->resp_keys = arena_strdup(in->a, buf_str(&keys));
             buf_free(&keys);
         }

@@ -153,7 +153,12 @@ static int is_tracker(const url_parts *u, const har_entry *e) {
         strcasecmp(e->resource_type, "csp_report") == 0)
         return 1;
     char hostpath[600];
-    snprintf(hostpath, sizeof hostpath, "%s%s", u->host, u->path);
+    size_t hl = strlen(u->host), pl = strlen(u->path);
+    if (hl > sizeof hostpath - 1) hl = sizeof hostpath - 1;
+    if (pl > sizeof hostpath - 1 - hl) pl = sizeof hostpath - 1 - hl;
+    memcpy(hostpath, u->host, hl);
+    memcpy(hostpath + hl, u->path, pl);
+    hostpath[hl + pl] = '\0';
     for (size_t i = 0; i < sizeof tracker_hosts / sizeof *tracker_hosts; i++) {
         const char *t = tracker_hosts[i], *slash = strchr(t, '/');
         if (slash) {

@@ -29,11 +29,16 @@ static jv *fail(parser *p, const char *message, size_t at) {
 }
 
 static void ws(parser *p) {
-    while (p->i < p->n) {
-        char c = p->s[p->i];
-        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') break;
-        p->i++;
+    const char *s = p->s;
+    size_t i = p->i, n = p->n;
+    for (;;) {
+        /* Pretty-printed input is mostly indentation: skip spaces eight at a time. */
+        while (i + 8 <= n && memcmp(s + i, "        ", 8) == 0)
+            i += 8;
+        if (i >= n || (s[i] != ' ' && s[i] != '\n' && s[i] != '\r' && s[i] != '\t')) break;
+        i++;
     }
+    p->i = i;
 }
 
 static void *grow(void *ptr, size_t *cap, size_t size) {
@@ -473,5 +478,44 @@ void jv_dump(jv *v, arena *a, buf *out) {
         }
         buf_putc(out, '}');
         break;
+    }
+}
+
+static void newline(buf *out, int depth) {
+    buf_putc(out, '\n');
+    buf_fill(out, ' ', (size_t)depth * 2);
+}
+
+void jv_pretty(const char *s, size_t n, buf *out) {
+    int depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '"') {
+            size_t j = i + 1;
+            while (j < n && s[j] != '"')
+                j += s[j] == '\\' ? 2 : 1;
+            buf_append(out, s + i, (j < n ? j + 1 : n) - i);
+            i = j;
+        } else if (c == '{' || c == '[') {
+            char close = c == '{' ? '}' : ']';
+            if (i + 1 < n && s[i + 1] == close) {
+                buf_putc(out, c);
+                buf_putc(out, close);
+                i++;
+                continue;
+            }
+            buf_putc(out, c);
+            newline(out, ++depth);
+        } else if (c == '}' || c == ']') {
+            newline(out, --depth);
+            buf_putc(out, c);
+        } else if (c == ',') {
+            buf_putc(out, ',');
+            newline(out, depth);
+        } else if (c == ':') {
+            buf_puts(out, ": ");
+        } else if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
+            buf_putc(out, c);
+        }
     }
 }

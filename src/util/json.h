@@ -71,4 +71,7 @@ static inline int jv_is(const jv *v, jv_type t) {
 struct buf;
 void jv_dump(jv *v, arena *a, struct buf *out);
 
+/* Re-indents valid compact JSON text (two spaces a level) onto out. */
+void jv_pretty(const char *json, size_t n, struct buf *out);
+
 #endif

@@ -60,8 +60,24 @@ int url_parse(arena *a, const char *url, url_parts *out) {
         out->query = "";
     }
     int v6 = strchr(out->host, ':') != NULL;
-    out->origin = arena_printf(a, "%s://%s%s%s%s%s", out->scheme, v6 ? "[" : "", out->host,
-                               v6 ? "]" : "", *out->port ? ":" : "", out->port);
+    /* scheme://[host]:port without printf: this runs for every entry. */
+    size_t sl = strlen(out->scheme), hl = strlen(out->host), pl = strlen(out->port);
+    char *o = arena_alloc(a, sl + hl + pl + 8), *w = o;
+    memcpy(w, out->scheme, sl);
+    w += sl;
+    memcpy(w, "://", 3);
+    w += 3;
+    if (v6) *w++ = '[';
+    memcpy(w, out->host, hl);
+    w += hl;
+    if (v6) *w++ = ']';
+    if (pl) {
+        *w++ = ':';
+        memcpy(w, out->port, pl);
+        w += pl;
+    }
+    *w = '\0';
+    out->origin = o;
     return 0;
 }
 
