@@ -50,7 +50,7 @@ int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error 
     if (!m) abort();
     m->mem = arena_new();
     m->source = arena_strdup(m->mem, har_reader_path(r));
-    ingest in = {m->mem, o, PVEC_INIT, smap_new(), smap_new(), smap_new(), NULL, NULL};
+    ingest in = {m->mem, o, PVEC_INIT, smap_new(), smap_new(), smap_new(), smap_new(), NULL, NULL};
     memset(err, 0, sizeof *err);
     int rc = eng_ingest(&in, r, m, err);
     if (rc == 0) {
@@ -63,6 +63,7 @@ int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error 
     pvec_free(&in.calls);
     smap_free(in.index);
     smap_free(in.sent);
+    smap_free(in.refs);
     smap_free(in.set_cookies);
     free_re(in.include_re);
     free_re(in.exclude_re);

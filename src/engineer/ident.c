@@ -113,6 +113,12 @@ int eng_is_id_key(const char *key) {
            (n > 3 && strcasecmp(key + n - 3, "_no") == 0);
 }
 
+int eng_is_ref_key(const char *key) {
+    return eng_is_id_key(key) || strcasecmp(key, "name") == 0 || strcasecmp(key, "handle") == 0 ||
+           strcasecmp(key, "username") == 0 || strcasecmp(key, "code") == 0 ||
+           strcasecmp(key, "sku") == 0;
+}
+
 int eng_is_csrf_name(const char *name) {
     return contains_ci(name, "csrf") || contains_ci(name, "xsrf") ||
            strcasecmp(name, "authenticity_token") == 0 || strcasecmp(name, "_token") == 0 ||

@@ -14,8 +14,12 @@
 #define MAX_INDEXED_VALUE 512
 #define MAX_HTML_SCAN (4u << 20)
 
+/* "type/subtype" in lower case without parameters; "" for what is not a media type (Playwright
+ * writes "x-unknown" when a response had no Content-Type). */
 static const char *mime_base(arena *a, const char *mime) {
     size_t n = strcspn(mime, ";");
+    const char *slash = memchr(mime, '/', n);
+    if (!slash || slash == mime || slash == mime + n - 1) return "";
     while (n && mime[n - 1] == ' ')
         n--;
     char *m = arena_strndup(a, mime, n);
@@ -58,6 +62,10 @@ static void lookup(ingest *in, raw_value *rv) {
         strcmp(rv->value, "null") == 0)
         return;
     eng_source *s = smap_get(in->index, rv->value, n);
+    if (rv->where == RAW_SEG) {
+        eng_source *ref = smap_get(in->refs, rv->value, n);
+        if (ref) rv->ref = *ref;
+    }
     if (!s) return;
     /* Small numbers match too much: only id fields feeding id slots or path segments. */
     if (small_int(rv->value) &&
@@ -89,21 +97,31 @@ static void remember_sent(ingest *in, const raw_call *c) {
     }
 }
 
-static void index_value(ingest *in, long call, eng_source_kind kind, const char *path,
-                        const char *key, const char *value) {
-    size_t n = strlen(value);
-    if (n == 0 || n > MAX_INDEXED_VALUE) return;
-    if (n < 3 && !(strspn(value, "0123456789") == n && eng_is_id_key(key))) return;
-    if (smap_get(in->sent, value, n)) return; /* the client sent it first: user input, no flow */
+/* The first response that held a value is where it was born: later ones do not replace it. */
+static void remember_source(ingest *in, smap *into, long call, eng_source_kind kind,
+                            const char *path, const char *key, const char *value, size_t n) {
     int created;
-    void **slot = smap_slot(in->index, value, n, &created);
-    if (!created) return; /* the first response that held a value is where it was born */
+    void **slot = smap_slot(into, value, n, &created);
+    if (!created) return;
     eng_source *s = arena_alloc(in->a, sizeof *s);
     s->kind = kind;
     s->call = call;
     s->path = arena_strdup(in->a, path);
     s->key = arena_strdup(in->a, key);
     *slot = s;
+}
+
+static void index_value(ingest *in, long call, eng_source_kind kind, const char *path,
+                        const char *key, const char *value) {
+    size_t n = strlen(value);
+    if (n == 0 || n > MAX_INDEXED_VALUE) return;
+    if (n < 3 && !(strspn(value, "0123456789") == n && eng_is_id_key(key))) return;
+    /* A list of things names each by an id or a name ("[2].name"): a path segment with that
+     * value is a parameter, even when the user typed the value first. */
+    if (kind == ENG_SRC_JSON && strchr(path, '[') && eng_is_ref_key(key))
+        remember_source(in, in->refs, call, kind, path, key, value, n);
+    if (smap_get(in->sent, value, n)) return; /* the client sent it first: user input, no flow */
+    remember_source(in, in->index, call, kind, path, key, value, n);
 }
 
 static void index_json(ingest *in, long call, jv *v, buf *path, const char *key) {
@@ -475,7 +493,9 @@ static void request_values(ingest *in, raw_call *c, const har_entry *e, const ur
 
 static void response_values(ingest *in, raw_call *c, long k, const har_entry *e, arena *scratch) {
     c->status = e->status;
-    c->resp_mime = mime_base(in->a, e->resp_body.mime_type);
+    /* 204 and 304 have no body, whatever type a recorder wrote for them. */
+    c->resp_mime =
+        e->status == 204 || e->status == 304 ? "" : mime_base(in->a, e->resp_body.mime_type);
     index_response_headers(in, k, e);
     size_t len;
     const char *bytes = har_body_bytes(&e->resp_body, scratch, &len);

@@ -25,6 +25,8 @@ typedef struct raw_value {
     const char *file_name, *content_type;
     size_t seg; /* RAW_SEG: which segment */
     eng_source src;
+    eng_source ref; /* RAW_SEG: a response that listed this value as a thing's id or name
+                       ("[2].name"), even when the user typed it first: a parameter's evidence */
 } raw_value;
 
 typedef struct raw_call {
@@ -54,6 +56,7 @@ typedef struct ingest {
     pvec calls;        /* raw_call* in capture order */
     smap *index;       /* value -> eng_source*: the first response that held it */
     smap *sent;        /* values already sent in a request (user input, not flows) */
+    smap *refs;        /* value -> eng_source*: first response listing it under an id/name key */
     smap *set_cookies; /* cookie name -> 1 when some response set it */
     void *include_re, *exclude_re;
 } ingest;

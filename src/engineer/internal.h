@@ -33,6 +33,8 @@ char *eng_py_ident(arena *a, const char *text);
 char *eng_singular(arena *a, const char *word);
 /* Name tests over wire names (case-insensitive). */
 int eng_is_id_key(const char *key);
+/* An id or a name that identifies a thing (name, handle, username, code, sku). */
+int eng_is_ref_key(const char *key);
 int eng_is_csrf_name(const char *name);
 int eng_is_apikey_name(const char *name);
 int eng_is_password_name(const char *name);

@@ -26,12 +26,6 @@ static int slug_like(const char *s) {
     return n >= 2 && (sep || digit || n >= 12);
 }
 
-static int flow_key_ok(const char *key) {
-    return eng_is_id_key(key) || strcasecmp(key, "name") == 0 || strcasecmp(key, "handle") == 0 ||
-           strcasecmp(key, "username") == 0 || strcasecmp(key, "code") == 0 ||
-           strcasecmp(key, "sku") == 0;
-}
-
 static raw_value *seg_value(raw_call *c, size_t i) {
     for (size_t k = 0; k < c->n_values; k++)
         if (c->values[k].where == RAW_SEG && c->values[k].seg == i) return &c->values[k];
@@ -42,6 +36,13 @@ static int kept(const raw_call *c) {
     return c->cls == HAR_CLASS_API || c->used_as_source;
 }
 
+/* The listing call's path ends with `collection` (GET /api/tags listed what /api/tags/X/.. and
+ * /tags/X use): a menu listing the site's sections does not make /api/{section}. */
+static int lists_under(ingest *in, const eng_source *ref, const char *collection) {
+    const raw_call *src = in->calls.items[ref->call];
+    return src->n_segs > 0 && strcmp(src->segs[src->n_segs - 1], collection) == 0;
+}
+
 /* Typed segments and segments whose value came from an earlier response. */
 static void mark_by_type_and_flow(ingest *in) {
     for (size_t k = 0; k < in->calls.n; k++) {
@@ -50,7 +51,10 @@ static void mark_by_type_and_flow(ingest *in) {
             if (eng_segment_kind(c->segs[i]) != SEG_LITERAL) c->seg_param[i] = 1;
             raw_value *v = seg_value(c, i);
             if (v && v->src.kind != ENG_SRC_NONE &&
-                (flow_key_ok(v->src.key) || slug_like(c->segs[i])))
+                (eng_is_ref_key(v->src.key) || slug_like(c->segs[i])))
+                c->seg_param[i] = 1;
+            if (v && v->ref.kind == ENG_SRC_JSON && i > 0 &&
+                lists_under(in, &v->ref, c->segs[i - 1]))
                 c->seg_param[i] = 1;
         }
     }
@@ -157,7 +161,10 @@ static const char *path_param_name(arena *a, const raw_call *c, size_t i) {
             break;
         }
     raw_value *v = seg_value((raw_call *)c, i);
-    const char *key = v && v->src.kind == ENG_SRC_JSON ? v->src.key : "";
+    const char *key = !v                            ? ""
+                      : v->ref.kind == ENG_SRC_JSON ? v->ref.key
+                      : v->src.kind == ENG_SRC_JSON ? v->src.key
+                                                    : "";
     seg_kind kind = eng_segment_kind(c->segs[i]);
     const char *suffix = kind == SEG_DATE                                     ? "date"
                          : strcasecmp(key, "slug") == 0                       ? "slug"
