@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libjansson-dev)
-test_pkgs=(libcmocka-dev python3 python3-httpx chromium clang libclang-rt-14-dev)
+test_pkgs=(libcmocka-dev python3 python3-httpx chromium clang libclang-rt-14-dev time)
 
 want=("${build_pkgs[@]}")
 case "${1:-all}" in
