@@ -86,6 +86,7 @@ typedef struct eng_param {
     int session; /* filled by the client itself (CSRF token, API key, ...), not an argument */
     int secret;  /* a credential: comes from .env */
     int file;    /* multipart file part */
+    const char *file_type; /* its captured Content-Type, or NULL */
 } eng_param;
 
 typedef enum eng_body_kind {
@@ -150,6 +151,7 @@ typedef struct eng_arg {
     const char *value; /* the captured value: text, or JSON text for JSON bodies */
     int is_json;       /* value is JSON text */
     const char *file_name, *content_type; /* multipart file parts */
+    int file_base64;                      /* a file part's bytes, given as base64 in value */
     eng_source src;                       /* where the value came from, when it flows */
 } eng_arg;
 
@@ -168,7 +170,8 @@ typedef enum eng_session_use {
     ENG_USE_BEARER,
     ENG_USE_HEADER,
     ENG_USE_QUERY,
-    ENG_USE_BODY
+    ENG_USE_BODY,
+    ENG_USE_COOKIE /* kept by the client's cookie jar; the producer is called when it is missing */
 } eng_session_use;
 
 typedef struct eng_session_value {

@@ -38,21 +38,37 @@ static void gen_parameters(const eng_endpoint *ep, buf *out) {
 
 static void form_schema(const eng_endpoint *ep, buf *out) {
     buf_puts(out, "{\"type\":\"object\",\"properties\":{");
-    int first = 1;
+    int first = 1, n_required = 0;
     for (size_t i = 0; i < ep->n_params; i++) {
         const eng_param *p = &ep->params[i];
         if (p->in != ENG_IN_BODY) continue;
         if (!first) buf_putc(out, ',');
         jstr(out, p->name);
         buf_putc(out, ':');
-        if (p->file)
-            buf_puts(out,
-                     "{\"type\":\"string\",\"contentMediaType\":\"application/octet-stream\"}");
-        else
+        if (p->file) {
+            buf_puts(out, "{\"type\":\"string\",\"contentMediaType\":");
+            jstr(out, p->file_type ? p->file_type : "application/octet-stream");
+            buf_putc(out, '}');
+        } else {
             eng_schema_json(p->schema, out);
+        }
         first = 0;
+        n_required += p->required;
     }
-    buf_puts(out, "}}");
+    buf_putc(out, '}');
+    if (n_required) {
+        buf_puts(out, ",\"required\":[");
+        first = 1;
+        for (size_t i = 0; i < ep->n_params; i++) {
+            const eng_param *p = &ep->params[i];
+            if (p->in != ENG_IN_BODY || !p->required) continue;
+            if (!first) buf_putc(out, ',');
+            jstr(out, p->name);
+            first = 0;
+        }
+        buf_putc(out, ']');
+    }
+    buf_putc(out, '}');
 }
 
 static void gen_request_body(const eng_endpoint *ep, buf *out) {
@@ -93,11 +109,21 @@ static void gen_responses(const eng_endpoint *ep, buf *out) {
     buf_putc(out, '}');
 }
 
+/* Body fields (a form's CSRF token) are parameters, not security schemes. */
+static int is_scheme(const eng_session_value *s) {
+    return s->use != ENG_USE_BODY;
+}
+
 static void gen_security(const eng_model *m, const eng_endpoint *ep, buf *out) {
     int first = 1;
+    for (size_t i = 0; i < ep->n_uses; i++)
+        first &= !is_scheme(&m->session[ep->uses[i]]);
+    if (first) return;
+    first = 1;
     buf_puts(out, ",\"security\":[{");
     for (size_t i = 0; i < ep->n_uses; i++) {
         const eng_session_value *s = &m->session[ep->uses[i]];
+        if (!is_scheme(s)) continue;
         if (!first) buf_putc(out, ',');
         jstr(out, s->name);
         buf_puts(out, ":[]");
@@ -108,17 +134,20 @@ static void gen_security(const eng_model *m, const eng_endpoint *ep, buf *out) {
 
 static void gen_security_schemes(const eng_model *m, buf *out) {
     buf_puts(out, ",\"components\":{\"securitySchemes\":{");
+    int first = 1;
     for (size_t i = 0; i < m->n_session; i++) {
         const eng_session_value *s = &m->session[i];
-        if (i) buf_putc(out, ',');
+        if (!is_scheme(s)) continue;
+        if (!first) buf_putc(out, ',');
+        first = 0;
         jstr(out, s->name);
         if (s->use == ENG_USE_BEARER) {
             buf_puts(out, ":{\"type\":\"http\",\"scheme\":\"bearer\"");
         } else {
             buf_printf(out, ":{\"type\":\"apiKey\",\"in\":\"%s\",\"name\":",
-                       s->use == ENG_USE_QUERY  ? "query"
-                       : s->use == ENG_USE_BODY ? "cookie"
-                                                : "header");
+                       s->use == ENG_USE_QUERY    ? "query"
+                       : s->use == ENG_USE_COOKIE ? "cookie"
+                                                  : "header");
             jstr(out, s->wire_name);
         }
         buf_puts(out, ",\"description\":");
@@ -157,7 +186,7 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
         int seen = 0;
         for (size_t j = 0; j < i && !seen; j++)
             seen = strcmp(m->endpoints[j]->path, ep->path) == 0;
-        if (seen || ep->is_page) continue;
+        if (seen) continue;
         if (!first_path) buf_putc(&doc, ',');
         first_path = 0;
         jstr(&doc, ep->path);
@@ -165,7 +194,7 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
         int first_op = 1;
         for (size_t j = i; j < m->n_endpoints; j++) {
             const eng_endpoint *e = m->endpoints[j];
-            if (strcmp(e->path, ep->path) != 0 || e->is_page) continue;
+            if (strcmp(e->path, ep->path) != 0) continue;
             if (!first_op) buf_putc(&doc, ',');
             first_op = 0;
             char method[16];
@@ -179,6 +208,10 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
             jstr(&doc, e->op_name);
             buf_puts(&doc, ",\"summary\":");
             jstr(&doc, e->summary);
+            if (e->is_page)
+                buf_puts(&doc, ",\"description\":\"An HTML page: the client reads values from it "
+                               "(a form's hidden fields, a CSRF meta tag) for later calls.\","
+                               "\"x-rae-page\":true");
             if (strcmp(e->origin, m->base_url) != 0) {
                 buf_puts(&doc, ",\"servers\":[{\"url\":");
                 jstr(&doc, e->origin);
@@ -271,9 +304,10 @@ int eng_gen_readme(const eng_model *m, buf *out) {
         const char *how = s->use == ENG_USE_BEARER
                               ? "`Authorization: Bearer`"
                               : arena_printf(a, "%s `%s`",
-                                             s->use == ENG_USE_QUERY  ? "query"
-                                             : s->use == ENG_USE_BODY ? "body field"
-                                                                      : "header",
+                                             s->use == ENG_USE_QUERY    ? "query"
+                                             : s->use == ENG_USE_BODY   ? "body field"
+                                             : s->use == ENG_USE_COOKIE ? "cookie"
+                                                                        : "header",
                                              s->wire_name);
         if (s->producer)
             buf_printf(out, "- `%s`, sent as %s: obtained by calling `%s` (%s)\n", s->name, how,

@@ -114,6 +114,29 @@ static const char prelude[] =
     "    return {key: value for key, value in values.items() if value is not None}\n"
     "\n"
     "\n"
+    "def last_page(page: Any, number: Optional[int], count: int, limit: Any) -> bool:\n"
+    "    \"\"\"Whether a page of results says it is the last: its page count, a has-more flag that "
+    "is\n"
+    "    false, or fewer items than asked for.\"\"\"\n"
+    "    if isinstance(page, dict):\n"
+    "        for where in (page, page.get(\"meta\"), page.get(\"pagination\"), "
+    "page.get(\"page_info\")):\n"
+    "            if not isinstance(where, dict):\n"
+    "                continue\n"
+    "            for key in (\"total_pages\", \"totalPages\", \"page_count\", \"pageCount\", "
+    "\"last_page\",\n"
+    "                        \"lastPage\", \"pages\"):\n"
+    "                if number is not None and isinstance(where.get(key), int) and number >= "
+    "where[key]:\n"
+    "                    return True\n"
+    "            for key in (\"has_more\", \"hasMore\", \"has_next\", \"hasNext\", "
+    "\"has_next_page\",\n"
+    "                        \"hasNextPage\"):\n"
+    "                if where.get(key) is False:\n"
+    "                    return True\n"
+    "    return isinstance(limit, int) and 0 < count < limit\n"
+    "\n"
+    "\n"
     "def path_part(value: Any) -> str:\n"
     "    from urllib.parse import quote\n"
     "\n"
@@ -131,21 +154,39 @@ static const char plumbing[] =
     "    def __exit__(self, *exc: Any) -> None:\n"
     "        self.close()\n"
     "\n"
+    "    def _has(self, name: str) -> bool:\n"
+    "        how = SESSION[name]\n"
+    "        if how[\"use\"] == \"cookie\":\n"
+    "            return any(cookie.name == how[\"wire\"] for cookie in self.http.cookies.jar)\n"
+    "        return self.session.get(name) is not None\n"
+    "\n"
     "    def _ensure(self, names: Tuple[str, ...], operation: str) -> None:\n"
     "        \"\"\"Obtains missing session values by calling the operations that produce "
     "them.\"\"\"\n"
     "        for name in names:\n"
     "            how = SESSION[name]\n"
     "            producer = how.get(\"producer\")\n"
-    "            if self.session.get(name) is None and producer and producer != operation \\\n"
+    "            if not self._has(name) and producer and producer != operation \\\n"
     "                    and producer not in self._producing:\n"
     "                self._producing.add(producer)\n"
     "                try:\n"
-    "                    getattr(self, producer)()\n"
+    "                    getattr(self, producer)(**how.get(\"args\", {}))\n"
     "                except ApiError:\n"
     "                    pass\n"
     "                finally:\n"
     "                    self._producing.discard(producer)\n"
+    "\n"
+    "    def _forget(self) -> None:\n"
+    "        \"\"\"Drops every session value and session cookie obtained so far, to sign in "
+    "afresh.\"\"\"\n"
+    "        for name, how in SESSION.items():\n"
+    "            if not how.get(\"producer\"):\n"
+    "                continue\n"
+    "            self.session[name] = None\n"
+    "            if how[\"use\"] == \"cookie\":\n"
+    "                for cookie in list(self.http.cookies.jar):\n"
+    "                    if cookie.name == how[\"wire\"]:\n"
+    "                        self.http.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)\n"
     "\n"
     "    def _extract(self, operation: str, response: httpx.Response) -> None:\n"
     "        \"\"\"Keeps the session values this operation's response carries.\"\"\"\n"
@@ -184,7 +225,7 @@ static const char plumbing[] =
     "        data = drop_none(dict(data)) if data is not None else None\n"
     "        for name in uses:\n"
     "            value, how = self.session.get(name), SESSION[name]\n"
-    "            if value is None:\n"
+    "            if value is None or how[\"use\"] == \"cookie\":  # the cookie jar sends cookies\n"
     "                continue\n"
     "            if how[\"use\"] == \"bearer\":\n"
     "                headers[\"Authorization\"] = \"Bearer \" + value\n"
@@ -209,9 +250,7 @@ static const char plumbing[] =
     "        self.last_response = response\n"
     "        self._extract(operation, response)\n"
     "        if response.status_code in (401, 403) and retry and self.reauthenticate and uses:\n"
-    "            for name in uses:\n"
-    "                if SESSION[name].get(\"producer\"):\n"
-    "                    self.session[name] = None\n"
+    "            self._forget()\n"
     "            return self._call(operation, method, path, params=params, json_body=json_body, "
     "data=data,\n"
     "                              files=files, content=content, uses=uses, retry=False)\n"
@@ -313,8 +352,30 @@ static const char *source_kind(eng_source_kind k) {
 }
 
 static const char *use_name(eng_session_use u) {
-    static const char *names[] = {"bearer", "header", "query", "body"};
+    static const char *names[] = {"bearer", "header", "query", "body", "cookie"};
     return names[u];
+}
+
+/* The captured arguments of a producer that cannot be called without any ("product_slug"), so
+ * that the client can call it by itself: `"args": {"product_slug": "blue-widget"}`. */
+static void producer_args(const eng_model *m, const eng_session_value *s, buf *out) {
+    if (s->src.call < 0 || (size_t)s->src.call >= m->n_calls) return;
+    const eng_call *call = &m->calls[s->src.call];
+    int first = 1;
+    for (size_t i = 0; i < call->n_args; i++) {
+        const eng_arg *arg = &call->args[i];
+        const eng_param *p = arg->param;
+        if (!p || p->session || p->secret || p->file || !(p->in == ENG_IN_PATH || p->required))
+            continue;
+        buf_puts(out, first ? ", \"args\": {" : ", ");
+        buf_printf(out, "\"%s\": ", p->py_name);
+        if (arg->is_json)
+            eng_py_json(out, arg->value, m->mem);
+        else
+            eng_py_str(out, arg->value);
+        first = 0;
+    }
+    if (!first) buf_putc(out, '}');
 }
 
 static void gen_session_table(const eng_model *m, buf *out) {
@@ -330,6 +391,7 @@ static void gen_session_table(const eng_model *m, buf *out) {
                        ", \"producer\": \"%s\", \"kind\": \"%s\", \"path\": ", s->producer->op_name,
                        source_kind(s->src.kind));
             eng_py_str(out, s->src.path);
+            producer_args(m, s, out);
         } else {
             buf_printf(out, ", \"env\": \"%s\"", s->env_name);
         }
@@ -582,6 +644,11 @@ static void gen_iterator(const eng_endpoint *ep, buf *out, arena *a) {
         if (ep->params[i].in == ENG_IN_QUERY && strcmp(ep->params[i].name, pg->param) == 0)
             move = ep->params[i].py_name;
     if (!move) return;
+    const char *limit = NULL; /* the page size argument, when there is one */
+    for (size_t i = 0; i < ep->n_params && pg->limit_param; i++)
+        if (ep->params[i].in == ENG_IN_QUERY && is_arg(&ep->params[i]) &&
+            strcmp(ep->params[i].name, pg->limit_param) == 0)
+            limit = ep->params[i].py_name;
     buf_printf(out, "    def iter_%s(self", ep->op_name);
     buf b = BUF_INIT; /* the call's arguments */
     for (size_t i = 0; i < ep->n_params; i++) {
@@ -622,13 +689,14 @@ static void gen_iterator(const eng_endpoint *ep, buf *out, arena *a) {
     if (pg->style == ENG_PAGE_CURSOR || pg->style == ENG_PAGE_LINK) {
         buf_printf(out, "            position = json_get(page, \"%s\")\n", pg->next_path);
         buf_puts(out, "            if not position or not items:\n                return\n\n");
-    } else if (pg->style == ENG_PAGE_PAGE) {
-        buf_puts(
-            out,
-            "            if not items:\n                return\n            position += 1\n\n");
     } else {
-        buf_puts(out, "            if not items:\n                return\n            position += "
-                      "len(items)\n\n");
+        int by_page = pg->style == ENG_PAGE_PAGE;
+        buf_printf(out,
+                   "            if not items or last_page(page, %s, len(items), %s):\n"
+                   "                return\n"
+                   "            position += %s\n\n",
+                   by_page ? "position" : "None", limit ? limit : "None",
+                   by_page ? "1" : "len(items)");
     }
     buf_free(&b);
 }

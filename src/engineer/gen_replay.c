@@ -6,6 +6,7 @@
 
 static const char head[] =
     "import argparse\n"
+    "import base64\n"
     "import sys\n"
     "from typing import Any, Callable, Dict\n"
     "\n"
@@ -85,8 +86,14 @@ static void arg_value(const eng_arg *arg, buf *out, arena *a) {
         buf_putc(out, '(');
         eng_py_str(out, arg->file_name ? arg->file_name : "file");
         buf_puts(out, ", ");
-        eng_py_str(out, arg->value);
-        buf_puts(out, ".encode(), ");
+        if (arg->file_base64) {
+            buf_puts(out, "base64.b64decode(");
+            eng_py_str(out, arg->value);
+            buf_puts(out, "), ");
+        } else {
+            eng_py_str(out, arg->value);
+            buf_puts(out, ".encode(), ");
+        }
         eng_py_str(out, arg->content_type ? arg->content_type : "application/octet-stream");
         buf_putc(out, ')');
     } else if (arg->is_json) {

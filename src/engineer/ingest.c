@@ -2,6 +2,7 @@
  * values indexed so that a later request's value can be traced to where it came from. */
 #include "engineer/ingest.h"
 
+#include "util/text.h"
 #include "util/url.h"
 
 #include <ctype.h>
@@ -324,66 +325,75 @@ static void cookie_values(ingest *in, raw_call *c, pvec *vals, const char *heade
     }
 }
 
-/* Multipart parts from the raw text, when the HAR has no params. */
+/* The value of `attr="..."` in a part's headers (name=, filename=), or NULL. */
+static const char *part_attr(arena *a, const char *headers, const char *attr) {
+    size_t n = strlen(attr);
+    for (const char *q = headers; (q = strcasestr(q, attr)) != NULL; q += n)
+        if ((q == headers || q[-1] == ' ' || q[-1] == ';' || q[-1] == '\t') && q[n] == '=' &&
+            q[n + 1] == '"')
+            return arena_strndup(a, q + n + 2, strcspn(q + n + 2, "\""));
+    return NULL;
+}
+
+/* A file part's bytes as a value: the text when it is UTF-8 without NULs, else base64. */
+static void file_value(ingest *in, raw_value *rv, const char *bytes, size_t len) {
+    if (memchr(bytes, '\0', len) || !text_utf8_valid(bytes, len)) {
+        rv->value = text_base64(in->a, bytes, len);
+        rv->file_base64 = 1;
+    }
+}
+
+/* One part: headers up to the blank line, then the content. */
+static void multipart_part(ingest *in, raw_call *c, pvec *vals, const char *p, size_t n) {
+    const char *hend = memmem(p, n, "\r\n\r\n", 4);
+    if (!hend) return;
+    char *headers = arena_strndup(in->a, p, (size_t)(hend - p));
+    const char *name = part_attr(in->a, headers, "name");
+    if (!name) return;
+    const char *content = hend + 4;
+    size_t clen = n - (size_t)(content - p);
+    if (clen >= 2 && content[clen - 2] == '\r' && content[clen - 1] == '\n') clen -= 2;
+    raw_value *rv = add_value(in, c, vals, RAW_BODY, name, arena_strndup(in->a, content, clen));
+    const char *fname = part_attr(in->a, headers, "filename");
+    if (!fname) return;
+    rv->is_file = 1;
+    rv->file_name = fname;
+    char *ct = strcasestr(headers, "content-type:");
+    if (ct) {
+        ct += 13;
+        while (*ct == ' ')
+            ct++;
+        rv->content_type = arena_strndup(in->a, ct, strcspn(ct, "\r\n"));
+    }
+    file_value(in, rv, content, clen);
+}
+
+/* Multipart parts from the raw body (binary-safe), when the HAR has no params. */
 static void multipart_values(ingest *in, raw_call *c, pvec *vals, const char *ctype,
-                             const char *text) {
+                             const char *body, size_t len) {
     const char *b = strcasestr(ctype, "boundary=");
     if (!b) return;
     b += 9;
-    char boundary[256];
-    size_t bl = strcspn(b, ";");
+    size_t bl = strcspn(b, "; ");
     if (b[0] == '"') {
         b++;
         bl = strcspn(b, "\"");
     }
-    if (bl + 3 > sizeof boundary) return;
-    snprintf(boundary, sizeof boundary, "--%.*s", (int)bl, b);
-    const char *p = strstr(text, boundary);
-    while (p) {
-        p += strlen(boundary);
-        const char *hend = strstr(p, "\r\n\r\n");
-        const char *next = hend ? strstr(hend, boundary) : NULL;
-        if (!hend || !next) break;
-        size_t hl = (size_t)(hend - p);
-        char *headers = arena_strndup(in->a, p, hl);
-        const char *name = NULL, *fname = NULL;
-        char *np = strcasestr(headers, "name=\"");
-        if (np && (np == headers || np[-1] != 'e')) {
-            np += 6;
-            name = arena_strndup(in->a, np, strcspn(np, "\""));
-        }
-        char *fp = strcasestr(headers, "filename=\"");
-        if (fp) {
-            fp += 10;
-            fname = arena_strndup(in->a, fp, strcspn(fp, "\""));
-            /* name= appears after filename= too: find the one not preceded by 'e' */
-        }
-        if (!name) {
-            for (char *q = headers; (q = strcasestr(q, "name=\"")) != NULL; q += 6)
-                if (q == headers || q[-1] == ' ' || q[-1] == ';') {
-                    name = arena_strndup(in->a, q + 6, strcspn(q + 6, "\""));
-                    break;
-                }
-        }
-        size_t vlen = (size_t)(next - hend - 4);
-        if (vlen >= 2 && hend[4 + vlen - 2] == '\r') vlen -= 2;
-        if (name) {
-            raw_value *rv =
-                add_value(in, c, vals, RAW_BODY, name, arena_strndup(in->a, hend + 4, vlen));
-            if (fname) {
-                rv->is_file = 1;
-                rv->file_name = fname;
-                char *ct = strcasestr(headers, "content-type:");
-                if (ct) {
-                    ct += 13;
-                    while (*ct == ' ')
-                        ct++;
-                    rv->content_type = arena_strndup(in->a, ct, strcspn(ct, "\r\n"));
-                }
-            }
-        }
-        p = next;
-        if (strncmp(p + strlen(boundary), "--", 2) == 0) break;
+    char boundary[256];
+    if (bl == 0 || bl + 5 > sizeof boundary) return;
+    int blen = snprintf(boundary, sizeof boundary, "\r\n--%.*s", (int)bl, b);
+    /* The first boundary may start the body, without the CRLF before it. */
+    const char *end = body + len;
+    const char *p = len >= (size_t)blen - 2 && memcmp(body, boundary + 2, (size_t)blen - 2) == 0
+                        ? body + blen - 2
+                        : memmem(body, len, boundary, (size_t)blen);
+    if (p && p != body + blen - 2) p += blen;
+    while (p && end - p >= 2 && memcmp(p, "--", 2) != 0) {
+        if (end - p >= 2 && memcmp(p, "\r\n", 2) == 0) p += 2;
+        const char *next = memmem(p, (size_t)(end - p), boundary, (size_t)blen);
+        if (!next) break;
+        multipart_part(in, c, vals, p, (size_t)(next - p) + 2); /* keep the CRLF: trimmed there */
+        p = next + blen;
     }
 }
 
@@ -393,7 +403,8 @@ static void body_values(ingest *in, raw_call *c, pvec *vals, const har_entry *e,
     if (!ctype || !*ctype) ctype = e->req_body.mime_type;
     c->body_mime = mime_base(in->a, ctype);
     size_t len;
-    const char *text = har_body_text(&e->req_body, scratch, &len);
+    const char *text = har_body_bytes(&e->req_body, scratch, &len);
+    if (!text) text = "";
     if (is_json_mime(c->body_mime) || ((text[0] == '{' || text[0] == '[') && !*c->body_mime)) {
         jv_error jerr;
         char *copy = arena_strndup(in->a, text, len);
@@ -440,10 +451,11 @@ static void body_values(ingest *in, raw_call *c, pvec *vals, const har_entry *e,
                     rv->file_name = arena_strdup(in->a, hp->file_name);
                     rv->content_type =
                         hp->content_type ? arena_strdup(in->a, hp->content_type) : NULL;
+                    file_value(in, rv, rv->value, strlen(rv->value));
                 }
             }
         } else {
-            multipart_values(in, c, vals, ctype, text);
+            multipart_values(in, c, vals, ctype, text, len);
         }
         return;
     }

@@ -20,8 +20,9 @@ typedef struct raw_value {
     raw_where where;
     const char *name; /* query/header/cookie/body field name; for RAW_SEG the segment index */
     const char *value;
-    int is_json; /* body field given as JSON text (non-string JSON values) */
-    int is_file; /* multipart file part */
+    int is_json;     /* body field given as JSON text (non-string JSON values) */
+    int is_file;     /* multipart file part */
+    int file_base64; /* the file's bytes are in value as base64 (they are not UTF-8 text) */
     const char *file_name, *content_type;
     size_t seg; /* RAW_SEG: which segment */
     eng_source src;

@@ -20,6 +20,8 @@ static eng_session_use use_of(raw_where w) {
         return ENG_USE_QUERY;
     case RAW_BODY:
         return ENG_USE_BODY;
+    case RAW_COOKIE:
+        return ENG_USE_COOKIE;
     default:
         return ENG_USE_HEADER;
     }
@@ -42,6 +44,8 @@ static const char *session_name(arena *a, const raw_value *v) {
         return eng_is_apikey_name(v->name) ? eng_py_ident(a, v->name) : NULL;
     case RAW_BODY:
         return eng_is_csrf_name(v->name) && !v->is_json ? "csrf_token" : NULL;
+    case RAW_COOKIE: /* a cookie a response set: the session, when it is one */
+        return v->src.kind == ENG_SRC_COOKIE ? eng_py_ident(a, v->name) : NULL;
     default:
         return NULL;
     }
@@ -74,6 +78,36 @@ static void add_use(arena *a, eng_endpoint *ep, pvec *sv, eng_session_value *s) 
     ep->uses = u;
 }
 
+/* The arguments a caller must supply to an endpoint (path parameters, required query and body
+ * fields that are not credentials): producers without any are called more easily. */
+static size_t required_args(const eng_endpoint *ep) {
+    size_t n = 0;
+    for (size_t i = 0; i < ep->n_params; i++) {
+        const eng_param *p = &ep->params[i];
+        n += (p->in == ENG_IN_PATH || p->required) && !eng_is_csrf_name(p->name) &&
+             !(ep->is_login && p->in == ENG_IN_BODY);
+    }
+    return n;
+}
+
+/* Whether `cand` is a better producer than `cur` for a session value: a login first (a session
+ * cookie set before login is not the session), then fewer arguments, then the earlier one. */
+static int better_producer(const eng_endpoint *cur, const eng_endpoint *cand) {
+    if (!cur) return 1;
+    if (cur->is_login != cand->is_login) return cand->is_login;
+    return required_args(cand) < required_args(cur);
+}
+
+/* A cookie a response set is a session value when a login set it or its name says session. */
+static int session_cookie(const eng_session_value *s) {
+    static const char *const words[] = {"sess", "sid",      "auth", "token", "login",
+                                        "jwt",  "remember", "csrf", "xsrf",  NULL};
+    if (s->producer && s->producer->is_login) return 1;
+    for (size_t i = 0; words[i]; i++)
+        if (strcasestr(s->wire_name, words[i])) return 1;
+    return 0;
+}
+
 static void collect_session(ingest *in, eng_model *m, pvec *sv) {
     arena *a = in->a;
     for (size_t k = 0; k < in->calls.n; k++) {
@@ -98,16 +132,32 @@ static void collect_session(ingest *in, eng_model *m, pvec *sv) {
                     }
                 pvec_push(sv, s);
             }
-            if (!s->producer && v->src.kind != ENG_SRC_NONE) {
+            if (v->src.kind != ENG_SRC_NONE) {
                 raw_call *from = in->calls.items[v->src.call];
-                if (kept(from)) {
+                if (kept(from) && better_producer(s->producer, from->ep)) {
                     s->producer = from->ep;
                     s->src = v->src;
                 }
             }
+        }
+    }
+    /* Which endpoints send which values, once the cookies that are not sessions are left out. */
+    for (size_t i = 0; i < sv->n; i++) {
+        eng_session_value *s = sv->items[i];
+        if (s->use == ENG_USE_COOKIE && !session_cookie(s)) pvec_remove(sv, i--);
+    }
+    for (size_t k = 0; k < in->calls.n; k++) {
+        raw_call *c = in->calls.items[k];
+        if (!kept(c)) continue;
+        for (size_t i = 0; i < c->n_values; i++) {
+            raw_value *v = &c->values[i];
+            if (!session_name(a, v)) continue;
+            eng_session_value *s = find_session(sv, use_of(v->where), v->name);
+            if (!s) continue;
             add_use(a, c->ep, sv, s);
-            c->ep->needs_auth |=
-                use == ENG_USE_BEARER || (use == ENG_USE_HEADER && strcmp(name, "csrf_token") != 0);
+            c->ep->needs_auth |= s->use == ENG_USE_BEARER ||
+                                 (s->use == ENG_USE_HEADER && strcmp(s->name, "csrf_token") != 0) ||
+                                 (s->use == ENG_USE_COOKIE && s->producer && s->producer->is_login);
         }
     }
     for (size_t i = 0; i < sv->n; i++) {
@@ -312,6 +362,7 @@ static void build_calls(ingest *in, eng_model *m) {
             arg->is_json = v->is_json;
             arg->file_name = v->file_name;
             arg->content_type = v->content_type;
+            arg->file_base64 = v->file_base64;
             if (v->src.kind != ENG_SRC_NONE && model_index[v->src.call] >= 0) {
                 arg->src = v->src;
                 arg->src.call = model_index[v->src.call];
@@ -335,9 +386,9 @@ static void build_calls(ingest *in, eng_model *m) {
 
 void eng_build_session(ingest *in, eng_model *m) {
     pvec sv = PVEC_INIT;
+    collect_credentials(in, m); /* logins first: they are the preferred producers */
     collect_session(in, m, &sv);
     pvec_free(&sv);
-    collect_credentials(in, m);
     collect_static_cookies(in, m);
     mark_params(m);
     find_pagination(in, m);

@@ -314,6 +314,7 @@ static void merge_call(arena *a, eng_endpoint *ep, raw_call *c, pvec *params, lo
         } else if (v->where == RAW_BODY && c->body_kind != ENG_BODY_JSON) {
             p = add_param(a, params, v->name, eng_py_ident(a, v->name), ENG_IN_BODY);
             p->file |= v->is_file;
+            if (v->is_file && v->content_type && !p->file_type) p->file_type = v->content_type;
         }
         if (p && !p->file) eng_schema_add_text(a, p->schema, v->value);
         if (p) p->required++; /* counted here, settled in settle_required */

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void pvec_push(pvec *v, void *p) {
     if (v->n == v->cap) {
@@ -21,4 +22,10 @@ void pvec_free(pvec *v) {
     free(v->items);
     v->items = NULL;
     v->n = v->cap = 0;
+}
+
+void pvec_remove(pvec *v, size_t i) {
+    if (i >= v->n) return;
+    memmove(v->items + i, v->items + i + 1, (v->n - i - 1) * sizeof *v->items);
+    v->n--;
 }

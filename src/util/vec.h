@@ -13,6 +13,8 @@ typedef struct pvec {
     { NULL, 0, 0 }
 
 void pvec_push(pvec *v, void *p);
+/* Removes item i, keeping the order of the others. */
+void pvec_remove(pvec *v, size_t i);
 void pvec_free(pvec *v);
 
 #endif
