@@ -27,48 +27,82 @@ static const char capture[] =
     "{\"request\":{\"method\":\"GET\",\"url\":\"https://shop.example/app.js\",\"headers\":[]},"
     "\"response\":{\"status\":200,\"content\":{\"mimeType\":\"application/"
     "javascript\",\"text\":\"x\"}}}," ENTRY("POST", "https://shop.example/api/login", "", JSON_BODY("{\\\"username\\\":\\\"alice\\\",\\\"password\\\":\\\"s3cret\\\"}"), 200, "{\\\"token\\\":\\\"tok_9f8e7d6c5b4a3\\\"}") "," ENTRY(
-        "GET", "https://shop.example/api/items?limit=1", AUTH, "", 200,
-        "{\\\"items\\\":[{\\\"id\\\":\\\"a1b2c3d4e5f6\\\",\\\"slug\\\":\\\"blue-widget\\\"}],"
-        "\\\"next_cursor\\\":\\\"cur_ABCDEF123\\\"}") "," ENTRY("GET",
-                                                                "https://shop.example/api/"
-                                                                "items?limit=1&cursor=cur_"
-                                                                "ABCDEF123",
-                                                                AUTH, "", 200,
-                                                                "{\\\"items\\\":[{\\\"id\\\":"
-                                                                "\\\"0f0e0d0c0b0a\\\",\\\"slug\\\":"
-                                                                "\\\"red-gadget\\\"}],\\\"next_"
-                                                                "cursor\\\":null}") "," ENTRY("GET",
-                                                                                              "http"
-                                                                                              "s://"
-                                                                                              "shop"
-                                                                                              ".exa"
-                                                                                              "mple"
-                                                                                              "/api"
-                                                                                              "/ite"
-                                                                                              "ms/"
-                                                                                              "blue"
-                                                                                              "-wid"
-                                                                                              "get",
-                                                                                              AUTH,
-                                                                                              "",
-                                                                                              200,
-                                                                                              "{\\"
-                                                                                              "\"id"
-                                                                                              "\\\""
-                                                                                              ":\\"
-                                                                                              "\"a1"
-                                                                                              "b2c3"
-                                                                                              "d4e5"
-                                                                                              "f6\\"
-                                                                                              "\"}") "," ENTRY("DELETE",
-                                                                                                               "https://shop.example/api/items/a1b2c3d4e5f6",
-                                                                                                               AUTH,
-                                                                                                               "",
-                                                                                                               204,
-                                                                                                               "") ","
-                                                                                                                   "{\"request\":{\"method\":\"POST\",\"url\":\"https://www.google-analytics.com/g/collect\",\"headers\":[]},"
-                                                                                                                   "\"response\":{\"status\":204,\"content\":{\"mimeType\":\"\"}}}"
-                                                                                                                   "]}}";
+        "GET",
+        "https://shop.example/api/"
+        "items?limit=1",
+        AUTH, "", 200,
+        "{\\\"items\\\":[{\\\"id\\\":"
+        "\\\"a1b2c3d4e5f6\\\",\\\"slug\\\":"
+        "\\\"blue-widget\\\"}],"
+        "\\\"next_cursor\\\":\\\"cur_"
+        "ABCDEF123\\\"}") "," ENTRY("GET",
+                                    "https:/"
+                                    "/shop."
+                                    "example"
+                                    "/api/"
+                                    "items?"
+                                    "limit="
+                                    "1&"
+                                    "cursor="
+                                    "cur_"
+                                    "ABCDEF1"
+                                    "23",
+                                    AUTH, "", 200,
+                                    "{\\\"it"
+                                    "ems\\\""
+                                    ":[{"
+                                    "\\\"id"
+                                    "\\\":"
+                                    "\\\"0f0"
+                                    "e0d0c0b"
+                                    "0a\\\","
+                                    "\\\"slu"
+                                    "g\\\":"
+                                    "\\\"red"
+                                    "-gadget"
+                                    "\\\"}],"
+                                    "\\\"nex"
+                                    "t_"
+                                    "cursor"
+                                    "\\\":"
+                                    "null}") "," ENTRY("GET",
+                                                       "http"
+                                                       "s://"
+                                                       "shop"
+                                                       ".exa"
+                                                       "mple"
+                                                       "/api"
+                                                       "/ite"
+                                                       "ms/"
+                                                       "blue"
+                                                       "-wid"
+                                                       "get",
+                                                       AUTH, "", 200,
+                                                       "{\\"
+                                                       "\"id"
+                                                       "\\\""
+                                                       ":\\"
+                                                       "\"a1"
+                                                       "b2c3"
+                                                       "d4e5"
+                                                       "f6\\"
+                                                       "\"}") "," ENTRY("DELETE",
+                                                                        "https://shop.example/api/"
+                                                                        "items/a1b2c3d4e5f6",
+                                                                        AUTH, "", 204,
+                                                                        "") ","
+                                                                            "{\"request\":{"
+                                                                            "\"method\":\"POST\","
+                                                                            "\"url\":\"https://"
+                                                                            "www.google-analytics."
+                                                                            "com/g/"
+                                                                            "collect\",\"headers\":"
+                                                                            "[]},"
+                                                                            "\"response\":{"
+                                                                            "\"status\":204,"
+                                                                            "\"content\":{"
+                                                                            "\"mimeType\":\"\"}}}"
+                                                                            "]}}";
 
 static eng_model *analyze(const char *har) {
     har_reader *r;

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The end-to-end proof of `rae engineer` on a fixture app of our own:
+#   1. start the app on loopback and record a HAR of its UI being used, with a real Chromium;
+#   2. stop it and run `rae engineer` on the HAR;
+#   3. start a *fresh* instance (new secrets, tokens, cookies, ids) and run the generated replay.py
+#      against it: it must end `N passed, 0 failed`;
+#   4. every endpoint of the fixture's endpoints.txt must be in openapi.json (recall 1).
+# usage: fixture_replay.sh RAE OUTDIR FIXTURE_NAME
+set -uo pipefail
+rae=$1 out=$2 name=$3
+root=$(cd "$(dirname "$0")/../.." && pwd)
+fixture=$root/tests/fixtures/$name
+python=/usr/bin/python3
+rm -rf "$out" && mkdir -p "$out"
+app_pid=""
+
+fail() { echo "FAIL $name: $*"; exit 1; }
+stop_app() {
+    if [ -n "$app_pid" ]; then
+        kill "$app_pid" 2>/dev/null
+        wait "$app_pid" 2>/dev/null
+        app_pid=""
+    fi
+}
+trap stop_app EXIT
+
+# start_app LOG: starts the fixture, sets app_pid and base from its `listening on URL` line.
+start_app() {
+    local log=$1 i
+    "$python" "$fixture/app.py" --port 0 >"$log.out" 2>"$log.err" &
+    app_pid=$!
+    for i in $(seq 100); do
+        base=$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$log.out")
+        [ -n "$base" ] && return 0
+        kill -0 "$app_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$log.err"
+    fail "the fixture app did not start"
+}
+
+start_app "$out/app1"
+echo "== recording $name at $base"
+node "$root/tests/fixtures/record.mjs" "$fixture" "$base" "$out/capture.har" "$out/browse.png" ||
+    fail "recording failed"
+stop_app
+
+echo "== rae engineer"
+"$rae" engineer "$out/capture.har" -o "$out/client" --json >"$out/summary.json" ||
+    fail "rae engineer exited $?"
+
+start_app "$out/app2"
+echo "== replay.py against a fresh instance at $base"
+(cd "$out/client" && "$python" replay.py --base-url "$base") 2>&1 | tee "$out/replay.log"
+rc=${PIPESTATUS[0]}
+stop_app
+last=$(tail -n 1 "$out/replay.log")
+[[ "$last" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || fail "replay ended: $last"
+[ "${BASH_REMATCH[1]}" -gt 0 ] || fail "replay ran no calls"
+[ "$rc" -eq 0 ] || fail "replay exited $rc"
+
+echo "== endpoints against $fixture/endpoints.txt"
+"$python" "$root/tests/integration/endpoint_recall.py" "$fixture/endpoints.txt" \
+    "$out/client/openapi.json" || fail "endpoints missing from openapi.json"
+echo "PASS $name"
