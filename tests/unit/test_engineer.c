@@ -243,6 +243,70 @@ static void test_schema_merge(void **state) {
     arena_free(a);
 }
 
+static eng_param *param(eng_endpoint *ep, const char *name) {
+    for (size_t i = 0; i < ep->n_params; i++)
+        if (strcmp(ep->params[i].name, name) == 0) return &ep->params[i];
+    return NULL;
+}
+
+static const eng_session_value *session(eng_model *m, const char *wire) {
+    for (size_t i = 0; i < m->n_session; i++)
+        if (strcmp(m->session[i].wire_name, wire) == 0) return &m->session[i];
+    return NULL;
+}
+
+/* tests/unit/data/shop_session.har: a form login with a pre-login cookie, CSRF tokens in two
+ * pages' meta tags, a binary multipart upload (base64 postData), a minted API key. */
+static void test_cookie_session_producers_and_files(void **state) {
+    (void)state;
+    har_reader *r;
+    har_error err;
+    assert_int_equal(har_reader_open(RAE_SOURCE_DIR "/tests/unit/data/shop_session.har", &r, &err),
+                     0);
+    eng_options o = eng_options_default();
+    eng_model *m;
+    assert_int_equal(eng_analyze(r, &o, &m, &err), 0);
+    har_reader_free(r);
+
+    /* The session cookie is the one the login set, not the pre-login one of the form page. */
+    const eng_session_value *cookie = session(m, "shop_session");
+    assert_non_null(cookie);
+    assert_int_equal(cookie->use, ENG_USE_COOKIE);
+    assert_string_equal(cookie->producer->op_name, "login");
+    /* Of the two pages with a CSRF meta tag, the one that needs no argument produces it. */
+    const eng_session_value *csrf = session(m, "X-CSRF-Token");
+    assert_non_null(csrf);
+    assert_string_equal(csrf->producer->op_name, "get_keys_page");
+    assert_int_equal(csrf->src.kind, ENG_SRC_HTML_META);
+    const eng_session_value *key = session(m, "X-API-Key");
+    assert_non_null(key);
+    assert_string_equal(key->producer->op_name, "create_key");
+    assert_true(find(m, "GET", "/api/orders")->needs_auth);
+
+    /* A listed name is a path parameter; the binary file part keeps its bytes and type. */
+    assert_non_null(find(m, "GET", "/api/tags/{tag_name}/products"));
+    eng_endpoint *upload = find(m, "POST", "/api/products/{product_slug}/images");
+    assert_non_null(upload);
+    assert_int_equal(upload->body_kind, ENG_BODY_MULTIPART);
+    eng_param *image = param(upload, "image");
+    assert_non_null(image);
+    assert_true(image->file);
+    assert_string_equal(image->file_type, "image/png");
+    assert_non_null(param(upload, "caption"));
+    int seen = 0;
+    for (size_t c = 0; c < m->n_calls; c++)
+        for (size_t i = 0; i < m->calls[c].n_args; i++) {
+            const eng_arg *a = &m->calls[c].args[i];
+            if (a->param != image) continue;
+            assert_true(a->file_base64);
+            assert_string_equal(a->value, "iVBORw0KGgoAAAANSUhEUgAAAAE=");
+            assert_string_equal(a->file_name, "side.png");
+            seen = 1;
+        }
+    assert_true(seen);
+    eng_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_endpoints_and_names),
@@ -250,6 +314,7 @@ int main(void) {
         cmocka_unit_test(test_outputs_generate),
         cmocka_unit_test(test_segment_kinds_and_names),
         cmocka_unit_test(test_schema_merge),
+        cmocka_unit_test(test_cookie_session_producers_and_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
