@@ -205,6 +205,7 @@ typedef struct eng_model {
     const char **static_cookies; /* "name=value" cookies sent but never set by the capture */
     size_t n_static_cookies;
     long entries, api_entries, noise_entries, bad_entries;
+    int malformed; /* some part of the HAR is malformed: eng_analyze's err names the first */
     long by_class[8];
     int has_basic_auth;
 } eng_model;

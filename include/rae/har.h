@@ -21,6 +21,7 @@ typedef struct har_error {
     char message[512];
     size_t line, column; /* 1-based; 0 when unknown */
     long entry;          /* 0-based entry index; -1 when not inside an entry */
+    size_t reason;       /* offset in message of the reason, after the place */
 } har_error;
 
 typedef struct har_pair {
@@ -78,13 +79,15 @@ typedef struct har_info {
     const char *creator_name, *creator_version;
     const char *browser_name, *browser_version;
     long n_pages;
-    long n_entries; /* counted by the scanner at open */
+    long n_entries; /* -1 until the entries have been read through */
 } har_info;
 
 typedef struct har_reader har_reader;
 
-/* Opens and scans a HAR file. 0 on success (caller frees *out with har_reader_free), -1 on
- * failure with err filled. Fails on malformed JSON and on a missing `log` or `log.entries`. */
+/* Opens a HAR file and reads what precedes log.entries. 0 on success (caller frees *out with
+ * har_reader_free), -1 on failure with err filled: not JSON, no `log`, no `log.entries`, or
+ * malformed JSON before the entries. What follows is checked as the entries are read: a
+ * truncated entry, or bad syntax after the entries array, is an error of har_reader_next. */
 int har_reader_open(const char *path, har_reader **out, har_error *err);
 /* The same over memory; data is borrowed and must outlive the reader. */
 int har_reader_open_mem(const char *data, size_t len, har_reader **out, har_error *err);
@@ -102,6 +105,8 @@ size_t har_reader_size(const har_reader *r);
 int har_reader_next(har_reader *r, arena *a, har_entry **out, har_error *err);
 /* Starts again from the first entry. */
 void har_reader_rewind(har_reader *r);
+/* The byte offset reading has reached, for progress against har_reader_size. */
+size_t har_reader_offset(const har_reader *r);
 
 /* Helpers over entries. Header and pair lookups are case-insensitive; results are borrowed. */
 const char *har_pairs_get(const har_pairs *p, const char *name);

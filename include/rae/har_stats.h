@@ -12,7 +12,8 @@ typedef struct har_count {
 } har_count;
 
 typedef struct har_stats {
-    long entries, bad_entries;
+    long entries, bad_entries; /* bad_entries: entries that could not be read */
+    int malformed;             /* some part of the file is malformed (err names the first) */
     long by_class[HAR_CLASS_COUNT];
     long status[6]; /* [0] no response, [1..5] 1xx..5xx */
     long long request_body_bytes, response_body_bytes;

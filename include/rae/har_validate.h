@@ -15,6 +15,9 @@ typedef void (*har_problem_fn)(void *user, const har_problem *p);
 
 /* Checks the whole file from its first entry; calls report for each problem. Returns the number
  * of problems, or -1 when the file cannot be read on (err filled). */
+/* The path of a problem that is malformed JSON rather than a HAR rule (bad input: exit 2). */
+#define HAR_PROBLEM_SYNTAX "(json)"
+
 long har_validate(har_reader *r, har_problem_fn report, void *user, har_error *err);
 
 #endif

@@ -53,10 +53,7 @@ static void print_event(void *user, const rae_event *ev) {
         return;
     }
     if (o->quiet || ev->type != RAE_EV_PROGRESS) return;
-    if (ev->total > 0 && isatty(2))
-        fprintf(stderr, "\rrae: %s %ld/%ld entries   ", ev->stage, ev->done, ev->total);
-    else if (ev->total == 0 && isatty(2))
-        fprintf(stderr, "\rrae: %-60.60s", ev->message ? ev->message : ev->stage);
+    if (isatty(2)) fprintf(stderr, "\rrae: %-60.60s", ev->message ? ev->message : ev->stage);
 }
 
 static int parse(int argc, char **argv, opts *o) {
@@ -206,10 +203,11 @@ int cmd_engineer(int argc, char **argv) {
                     m->n_endpoints, m->api_entries, m->entries, m->noise_entries, o.out);
     }
     rc = EXIT_OK;
-    if (m->bad_entries) {
+    if (m->malformed) {
         report_error(&o, "input", bad.message);
-        fprintf(stderr, "rae: %ld malformed entr%s left out\n", m->bad_entries,
-                m->bad_entries == 1 ? "y" : "ies");
+        if (m->bad_entries)
+            fprintf(stderr, "rae: %ld malformed entr%s left out\n", m->bad_entries,
+                    m->bad_entries == 1 ? "y" : "ies");
         rc = EXIT_USAGE;
     }
     eng_model_free(m);

@@ -91,11 +91,13 @@ static void print_stats(const char *path, const har_info *info, const har_stats 
 typedef struct vstate {
     const char *path;
     long shown, max;
+    int malformed; /* some problem was malformed JSON */
     json_t *list;
 } vstate;
 
 static void report(void *user, const har_problem *p) {
     vstate *v = user;
+    v->malformed |= strcmp(p->path, HAR_PROBLEM_SYNTAX) == 0;
     if (v->list) {
         json_array_append_new(v->list, json_pack("{s:I, s:I, s:I, s:s, s:s}", "entry",
                                                  (json_int_t)p->entry, "line", (json_int_t)p->line,
@@ -104,15 +106,17 @@ static void report(void *user, const har_problem *p) {
         return;
     }
     if (v->shown++ >= v->max) return;
-    if (p->entry < 0)
+    if (p->entry < 0 && !p->line)
         printf("%s: %s: %s\n", v->path, p->path, p->message);
+    else if (p->entry < 0)
+        printf("%s:%zu:%zu: %s: %s\n", v->path, p->line, p->column, p->path, p->message);
     else
         printf("%s:%zu:%zu: entry %ld: %s: %s\n", v->path, p->line, p->column, p->entry, p->path,
                p->message);
 }
 
 static int do_validate(har_reader *r, const char *path, int as_json, long max) {
-    vstate v = {path, 0, max, as_json ? json_array() : NULL};
+    vstate v = {path, 0, max, 0, as_json ? json_array() : NULL};
     har_error err;
     long n = har_validate(r, report, &v, &err);
     if (n < 0) {
@@ -133,7 +137,7 @@ static int do_validate(har_reader *r, const char *path, int as_json, long max) {
         if (n > max) printf("... %ld more problems\n", n - max);
         printf("%s: %ld problem%s\n", path, n, n == 1 ? "" : "s");
     }
-    return n == 0 ? EXIT_OK : EXIT_RUNTIME;
+    return v.malformed ? EXIT_USAGE : n == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
 
 int cmd_har(int argc, char **argv) {
@@ -186,8 +190,8 @@ int cmd_har(int argc, char **argv) {
             print_stats_json(path, har_reader_info(r), &st);
         else
             print_stats(path, har_reader_info(r), &st);
-        if (st.bad_entries) cli_error("%s", err.message);
-        rc = st.bad_entries ? EXIT_USAGE : EXIT_OK;
+        if (st.malformed) cli_error("%s", err.message);
+        rc = st.malformed ? EXIT_USAGE : EXIT_OK;
         har_stats_free(&st);
     }
     har_reader_free(r);

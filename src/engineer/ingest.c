@@ -555,15 +555,17 @@ static int wanted(ingest *in, const har_entry *e, const url_parts *u) {
     return 1;
 }
 
-static void progress(ingest *in, const char *stage, long done, long total) {
+/* Reading progress in bytes of the file: done and total are byte counts. */
+static void progress(ingest *in, const char *stage, long entries, size_t done, size_t total) {
     if (!in->o->on_event) return;
     rae_event ev = {0};
     ev.type = RAE_EV_PROGRESS;
     ev.stage = stage;
-    ev.done = done;
-    ev.total = total;
+    ev.done = (long)done;
+    ev.total = (long)total;
     char msg[96];
-    snprintf(msg, sizeof msg, "%ld of %ld entries", done, total);
+    snprintf(msg, sizeof msg, "%s: %ld entries, %.0f of %.0f MB", stage, entries, done / 1e6,
+             total / 1e6);
     ev.message = msg;
     in->o->on_event(in->o->event_user, &ev);
 }
@@ -593,16 +595,21 @@ int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err) {
     har_site site = {{0}, 0};
     har_entry *e;
     har_error e_err;
-    long total = har_reader_info(r)->n_entries, step = total > 200 ? total / 20 : 0;
+    /* Progress every twentieth of a file worth reporting on. */
+    size_t size = har_reader_size(r), step = size > (8u << 20) ? size / 20 : 0, mark = step;
     int rc;
     har_reader_rewind(r);
     while ((rc = har_reader_next(r, scratch, &e, &e_err)) != 0) {
         if (rc < 0) {
-            if (m->bad_entries++ == 0) *err = e_err;
+            if (!m->malformed++) *err = e_err;
+            m->bad_entries += e_err.entry >= 0;
             continue;
         }
         m->entries++;
-        if (step && m->entries % step == 0) progress(in, "reading", m->entries, total);
+        if (step && har_reader_offset(r) >= mark) {
+            progress(in, "reading", m->entries, har_reader_offset(r), size);
+            mark += step;
+        }
         har_site_observe(&site, e, scratch);
         har_class cls = har_classify(e, &site, scratch);
         m->by_class[cls]++;
@@ -631,7 +638,7 @@ int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err) {
         response_values(in, c, k, e, scratch);
         arena_reset(scratch);
     }
-    progress(in, "reading", m->entries, total);
+    progress(in, "reading", m->entries, size, size);
     arena_free(scratch);
     return 0;
 }

@@ -20,7 +20,9 @@ struct har_reader {
     size_t entries_begin; /* just past '[' of log.entries */
     size_t pos;           /* scan position inside the entries array */
     long next_index;
-    size_t log_begin, log_end; /* the span of the log object */
+    size_t log_begin, log_end; /* the span of the log object (log_end once known) */
+    int in_tail;               /* checking what follows the entries array */
+    int finished;              /* the entries are read through (or cannot be read further) */
     har_info info;
     arena *info_arena;
 };
@@ -33,6 +35,7 @@ void har_error_set(har_error *err, const char *path, size_t line, size_t column,
     if (line) buf_printf(&b, ":%zu:%zu", line, column);
     if (b.len) buf_puts(&b, ": ");
     if (entry >= 0) buf_printf(&b, "entry %ld: ", entry);
+    size_t reason = b.len;
     va_list ap;
     va_start(ap, fmt);
     buf_vprintf(&b, fmt, ap);
@@ -42,6 +45,7 @@ void har_error_set(har_error *err, const char *path, size_t line, size_t column,
     err->line = line;
     err->column = column;
     err->entry = entry;
+    err->reason = reason < sizeof err->message ? reason : 0;
 }
 
 static void fail_at(const har_reader *r, har_error *err, size_t off, long entry, const char *why) {
@@ -91,15 +95,15 @@ static size_t count_array(har_reader *r, size_t i, long *count, har_error *err) 
     }
 }
 
-/* Walks an object's members: calls member(r, key_begin, key_end, value_begin) which returns the
- * index past the value or -1. Returns the index past '}' or -1. */
+/* Walks an object's members from s[i] (a member name, after '{' or ','): calls
+ * member(r, key_begin, key_end, value_begin) which returns the index past the value, -1 on error
+ * or STOP to end the walk there. Returns the index past '}', -1 or STOP. */
 typedef size_t (*member_fn)(har_reader *r, size_t kb, size_t ke, size_t vb, har_error *err);
+#define STOP ((size_t)-2)
 
-static size_t walk_object(har_reader *r, size_t i, member_fn member, har_error *err) {
+static size_t walk_members(har_reader *r, size_t i, member_fn member, har_error *err) {
     const char *s = r->data;
     size_t n = r->len;
-    i = har_scan_ws(s, n, i + 1);
-    if (i < n && s[i] == '}') return i + 1;
     for (;;) {
         if (i >= n || s[i] != '"') {
             fail_at(r, err, i, -1, i >= n ? "unexpected end of file" : "expected a member name");
@@ -117,7 +121,7 @@ static size_t walk_object(har_reader *r, size_t i, member_fn member, har_error *
         }
         size_t vb = har_scan_ws(s, n, c + 1);
         i = member(r, i, ke, vb, err);
-        if (i == (size_t)-1) return i;
+        if (i == (size_t)-1 || i == STOP) return i;
         i = har_scan_ws(s, n, i);
         if (i < n && s[i] == ',') {
             i = har_scan_ws(s, n, i + 1);
@@ -129,6 +133,25 @@ static size_t walk_object(har_reader *r, size_t i, member_fn member, har_error *
                        : "expected ',' or '}' in object");
         return (size_t)-1;
     }
+}
+
+/* s[i] is '{'. */
+static size_t walk_object(har_reader *r, size_t i, member_fn member, har_error *err) {
+    i = har_scan_ws(r->data, r->len, i + 1);
+    if (i < r->len && r->data[i] == '}') return i + 1;
+    return walk_members(r, i, member, err);
+}
+
+/* After a member's value at s[i]: the rest of the object, up to and past its '}'. */
+static size_t walk_rest(har_reader *r, size_t i, member_fn member, har_error *err) {
+    i = har_scan_ws(r->data, r->len, i);
+    if (i < r->len && r->data[i] == '}') return i + 1;
+    if (i < r->len && r->data[i] == ',')
+        return walk_members(r, har_scan_ws(r->data, r->len, i + 1), member, err);
+    fail_at(r, err, i, -1,
+            i >= r->len ? "unexpected end of file inside an object"
+                        : "expected ',' or '}' in object");
+    return (size_t)-1;
 }
 
 static size_t skip_member(har_reader *r, size_t vb, har_error *err) {
@@ -149,8 +172,13 @@ static size_t log_member(har_reader *r, size_t kb, size_t ke, size_t vb, har_err
                     entries ? "log.entries is not an array" : "log.pages is not an array");
             return (size_t)-1;
         }
-        if (entries) r->entries_begin = vb + 1;
-        return count_array(r, vb, entries ? &r->info.n_entries : &r->info.n_pages, err);
+        if (entries && !r->in_tail) {
+            /* The entries are read one by one later: the open stops here. */
+            r->entries_begin = vb + 1;
+            return STOP;
+        }
+        long ignored;
+        return count_array(r, vb, entries ? &ignored : &r->info.n_pages, err);
     }
     size_t end = skip_member(r, vb, err);
     if (end == (size_t)-1) return end;
@@ -176,8 +204,21 @@ static size_t top_member(har_reader *r, size_t kb, size_t ke, size_t vb, har_err
         return (size_t)-1;
     }
     r->log_begin = vb;
-    r->log_end = walk_object(r, vb, log_member, err);
-    return r->log_end;
+    size_t end = walk_object(r, vb, log_member, err);
+    if (end != STOP) r->log_end = end;
+    return end;
+}
+
+/* After the top-level object at s[end]: only whitespace (and NUL padding some writers leave). */
+static int check_trailer(har_reader *r, size_t end, har_error *err) {
+    end = har_scan_ws(r->data, r->len, end);
+    while (end < r->len && r->data[end] == '\0')
+        end++;
+    if (end < r->len) {
+        fail_at(r, err, end, -1, "unexpected data after the top-level object");
+        return -1;
+    }
+    return 0;
 }
 
 static int scan_top(har_reader *r, har_error *err) {
@@ -192,13 +233,8 @@ static int scan_top(har_reader *r, har_error *err) {
     }
     size_t end = walk_object(r, i, top_member, err);
     if (end == (size_t)-1) return -1;
-    end = har_scan_ws(r->data, r->len, end);
-    while (end < r->len && r->data[end] == '\0')
-        end++; /* NUL padding some writers leave */
-    if (end < r->len) {
-        fail_at(r, err, end, -1, "unexpected data after the top-level object");
-        return -1;
-    }
+    if (end == STOP) return 0; /* at log.entries: the rest is checked when they are read */
+    if (check_trailer(r, end, err) < 0) return -1;
     if (!r->log_end) {
         har_error_set(err, r->path, 0, 0, -1, "not a HAR: no \"log\" object at the top level");
         return -1;
@@ -217,6 +253,7 @@ static har_reader *reader_new(const char *path) {
     r->info_arena = arena_new();
     r->info.version = r->info.creator_name = r->info.creator_version = "";
     r->info.browser_name = r->info.browser_version = "";
+    r->info.n_entries = -1;
     return r;
 }
 
@@ -302,19 +339,51 @@ size_t har_reader_size(const har_reader *r) {
 void har_reader_rewind(har_reader *r) {
     r->pos = har_scan_ws(r->data, r->len, r->entries_begin);
     r->next_index = 0;
+    r->finished = 0;
+}
+
+size_t har_reader_offset(const har_reader *r) {
+    return r->pos;
+}
+
+/* After the entries array (s[i] is past its ']'): the rest of log and of the top-level object,
+ * whose syntax the open left unchecked. Sets n_entries. */
+static int finish(har_reader *r, size_t i, har_error *err) {
+    r->finished = 1;
+    r->info.n_entries = r->next_index;
+    if (r->in_tail) return 0; /* checked on an earlier pass */
+    r->in_tail = 1;
+    size_t end = walk_rest(r, i, log_member, err);
+    if (end == (size_t)-1) return -1;
+    r->log_end = end;
+    end = walk_rest(r, end, top_member, err);
+    if (end == (size_t)-1) return -1;
+    return check_trailer(r, end, err);
 }
 
 int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, har_error *err) {
     const char *s = r->data;
     size_t n = r->len, i = r->pos;
-    if (i >= n || s[i] == ']') return 0;
+    if (r->finished) return 0;
+    if (i < n && s[i] == ']') return finish(r, i + 1, err) < 0 ? -1 : 0;
+    if (i >= n) {
+        r->finished = 1;
+        fail_at(r, err, n, -1, "unexpected end of file inside log.entries");
+        return -1;
+    }
     if (r->next_index > 0) {
         if (s[i] != ',') {
             fail_at(r, err, i, r->next_index, "expected ',' between entries");
             r->pos = n;
+            r->finished = 1;
             return -1;
         }
         i = har_scan_ws(s, n, i + 1);
+        if (i >= n) {
+            r->finished = 1;
+            fail_at(r, err, n, -1, "unexpected end of file inside log.entries");
+            return -1;
+        }
     }
     long index = r->next_index++;
     if (i >= n || s[i] != '{') {
@@ -322,6 +391,7 @@ int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, har_
         size_t where;
         size_t end = har_scan_value(s, n, i, &why, &where);
         r->pos = end == (size_t)-1 ? n : end;
+        r->finished = end == (size_t)-1;
         fail_at(r, err, i, index, "not an object");
         return -1;
     }
@@ -330,11 +400,12 @@ int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, har_
     jv *j = jv_parse(a, s + i, n - i, &used, &jerr);
     if (!j) {
         fail_at(r, err, i + jerr.offset, index, jerr.message);
-        /* The open-time scan guarantees brackets match: skip to the entry's end and go on. */
+        /* Skip to the entry's end and go on, if its brackets match; else nothing follows. */
         const char *why;
         size_t where;
         size_t end = har_scan_value(s, n, i, &why, &where);
         r->pos = end == (size_t)-1 ? n : end;
+        r->finished = end == (size_t)-1;
         return -1;
     }
     r->pos = i + used;
@@ -362,14 +433,14 @@ int har_reader_next(har_reader *r, arena *a, har_entry **out, har_error *err) {
 }
 
 jv *har_reader_log_header(har_reader *r, arena *a) {
-    if (!r->log_end) return NULL;
+    if (!r->log_begin) return NULL;
     /* The log object with its entries array emptied: entries can be huge. */
     buf b = BUF_INIT;
     const char *s = r->data;
     size_t i = har_scan_ws(s, r->len, r->log_begin + 1);
     buf_putc(&b, '{');
     int first = 1;
-    while (i < r->log_end && s[i] == '"') {
+    while (i < r->len && s[i] == '"') {
         size_t ke = har_scan_string(s, r->len, i);
         size_t vb = har_scan_ws(s, r->len, har_scan_ws(s, r->len, ke) + 1);
         const char *why;
@@ -385,7 +456,7 @@ jv *har_reader_log_header(har_reader *r, arena *a) {
         else
             buf_append(&b, s + vb, ve - vb);
         i = har_scan_ws(s, r->len, ve);
-        if (i < r->log_end && s[i] == ',') i = har_scan_ws(s, r->len, i + 1);
+        if (i < r->len && s[i] == ',') i = har_scan_ws(s, r->len, i + 1);
     }
     buf_putc(&b, '}');
     const char *copy = arena_strndup(a, buf_str(&b), b.len);

@@ -66,7 +66,8 @@ int har_stats_collect(har_reader *r, har_stats *st, har_error *err) {
     har_reader_rewind(r);
     while ((rc = har_reader_next(r, a, &e, &e_err)) != 0) {
         if (rc < 0) {
-            if (st->bad_entries++ == 0 && err) *err = e_err;
+            if (!st->malformed++ && err) *err = e_err;
+            st->bad_entries += e_err.entry >= 0;
             continue;
         }
         st->entries++;

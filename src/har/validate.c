@@ -220,10 +220,11 @@ long har_validate(har_reader *r, har_problem_fn report, void *user, har_error *e
     int rc;
     for (long index = 0; (rc = har_reader_next_json(r, a, &j, &off, err)) != 0; index++) {
         v.entry = index;
-        if (rc < 0) { /* a JSON error inside one entry: report it, go on with the next */
+        if (rc < 0) { /* a JSON error inside one entry or after them: report it, go on */
+            v.entry = err->entry;
             v.line = err->line;
             v.column = err->column;
-            problem(&v, "(entry)", "%s", err->message);
+            problem(&v, HAR_PROBLEM_SYNTAX, "%s", err->message + err->reason);
             arena_reset(a);
             continue;
         }

@@ -3,9 +3,11 @@
 /* The length of the UTF-8 sequence at s (at most n bytes), or 0 when it is not well-formed. */
 static size_t sequence_len(const unsigned char *s, size_t n) {
     unsigned c = s[0];
-    size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                             : c >= 0xF0 && c <= 0xF4                             ? 4
-                                                                                  : 0;
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xC2 && c <= 0xDF ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
     if (len == 0 || len > n) return 0;
     for (size_t i = 1; i < len; i++)
         if ((s[i] & 0xC0) != 0x80) return 0;
@@ -27,8 +29,7 @@ int text_utf8_valid(const char *s, size_t n) {
 }
 
 char *text_base64(arena *a, const char *s, size_t n) {
-    static const char digits[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const unsigned char *p = (const unsigned char *)s;
     char *out = arena_alloc(a, (n + 2) / 3 * 4 + 1), *o = out;
     for (size_t i = 0; i < n; i += 3) {

@@ -36,7 +36,7 @@ static void test_entry_fields(void **state) {
     har_reader *r = open_str(har, &err);
     assert_non_null(r);
     assert_string_equal(har_reader_info(r)->version, "1.2");
-    assert_int_equal(har_reader_info(r)->n_entries, 1);
+    assert_int_equal(har_reader_info(r)->n_entries, -1); /* known once read through */
     arena *a = arena_new();
     har_entry *e;
     assert_int_equal(har_reader_next(r, a, &e, &err), 1);
@@ -54,6 +54,7 @@ static void test_entry_fields(void **state) {
     assert_memory_equal(bytes, "hello", 5);
     assert_string_equal(e->resource_type, "fetch");
     assert_int_equal(har_reader_next(r, a, &e, &err), 0);
+    assert_int_equal(har_reader_info(r)->n_entries, 1);
     har_reader_rewind(r);
     assert_int_equal(har_reader_next(r, a, &e, &err), 1);
     arena_free(a);
@@ -69,6 +70,28 @@ static void expect_open_error(const char *har, const char *needle, size_t line) 
     assert_int_equal(err.line, line);
 }
 
+/* Opens fine (what precedes the entries is sound), then reading names the problem once. */
+static void expect_read_error(const char *har, const char *needle, size_t line, long entry) {
+    har_error err;
+    memset(&err, 0, sizeof err);
+    har_reader *r = open_str(har, &err);
+    assert_non_null(r);
+    arena *a = arena_new();
+    har_entry *e;
+    int rc, errors = 0;
+    while ((rc = har_reader_next(r, a, &e, &err)) != 0)
+        if (rc < 0) {
+            errors++;
+            if (!strstr(err.message, needle))
+                fail_msg("message '%s' lacks '%s'", err.message, needle);
+            assert_int_equal(err.line, line);
+            assert_int_equal(err.entry, entry);
+        }
+    assert_int_equal(errors, 1);
+    arena_free(a);
+    har_reader_free(r);
+}
+
 static void test_malformed_files(void **state) {
     (void)state;
     expect_open_error("", "empty file", 0);
@@ -76,9 +99,14 @@ static void test_malformed_files(void **state) {
     expect_open_error("{\"x\":{}}", "no \"log\"", 0);
     expect_open_error("{\"log\":{\"version\":\"1.2\"}}", "no \"entries\"", 0);
     expect_open_error("{\"log\":{\n\"entries\":{}}}", "not an array", 2);
-    expect_open_error("{\"log\":{\"entries\":[\n{\"request\":\n", "end of file", 3);
-    expect_open_error("{\"log\":{\"entries\":[]}} trailing", "after the top-level", 1);
-    expect_open_error("{\"log\":{\"entries\":[\"abc]}}", "unterminated string", 1);
+    expect_open_error("{\"log\":{\"pages\":[\"abc]}}", "unterminated string", 1);
+    expect_read_error("{\"log\":{\"entries\":[\n{\"request\":\n", "end of input", 3, 0);
+    expect_read_error(
+        "{\"log\":{\"entries\":[{\"request\":{\"method\":\"GET\",\"url\":\"http://h/\"}}\n,",
+        "end of file inside log.entries", 2, -1);
+    expect_read_error("{\"log\":{\"entries\":[]}} trailing", "after the top-level", 1, -1);
+    expect_read_error("{\"log\":{\"entries\":[],\n\"x\":}}", "unexpected", 2, -1);
+    expect_read_error("{\"log\":{\"entries\":[{\"a\":\"abc]}}", "unterminated string", 1, 0);
 }
 
 static void test_bad_entry_is_named_and_skipped(void **state) {
@@ -134,14 +162,21 @@ static void test_deep_nesting_fails_cleanly(void **state) {
     (void)state;
     size_t n = 100000;
     char *s = malloc(n * 2 + 64);
-    strcpy(s, "{\"log\":{\"entries\":[");
+    strcpy(s, "{\"log\":{\"entries\":[{\"request\":");
     size_t at = strlen(s);
     for (size_t i = 0; i < n; i++)
         s[at++] = '[';
     s[at] = '\0';
     har_error err;
-    assert_null(open_str(s, &err));
-    assert_non_null(strstr(err.message, "nesting too deep"));
+    har_reader *r = open_str(s, &err);
+    assert_non_null(r); /* entries are parsed as they are read */
+    arena *a = arena_new();
+    har_entry *e;
+    assert_int_equal(har_reader_next(r, a, &e, &err), -1);
+    assert_non_null(strstr(err.message, "too deep"));
+    assert_int_equal(har_reader_next(r, a, &e, &err), 0);
+    arena_free(a);
+    har_reader_free(r);
     free(s);
 }
 

@@ -14,11 +14,11 @@ static void test_utf8_valid(void **state) {
     assert_true(text_utf8_valid("", 0));
     assert_true(text_utf8_valid("plain ascii", 11));
     assert_true(text_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82", 14));
-    assert_false(text_utf8_valid("\x89PNG", 4));         /* a stray continuation byte */
-    assert_false(text_utf8_valid("\xc3", 1));            /* cut short */
-    assert_false(text_utf8_valid("\xc0\xaf", 2));        /* overlong */
-    assert_false(text_utf8_valid("\xe0\x80\xaf", 3));    /* overlong */
-    assert_false(text_utf8_valid("\xed\xa0\x80", 3));    /* a surrogate */
+    assert_false(text_utf8_valid("\x89PNG", 4));          /* a stray continuation byte */
+    assert_false(text_utf8_valid("\xc3", 1));             /* cut short */
+    assert_false(text_utf8_valid("\xc0\xaf", 2));         /* overlong */
+    assert_false(text_utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
+    assert_false(text_utf8_valid("\xed\xa0\x80", 3));     /* a surrogate */
     assert_false(text_utf8_valid("\xf4\x90\x80\x80", 4)); /* beyond U+10FFFF */
 }
 
