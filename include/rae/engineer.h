@@ -122,11 +122,13 @@ typedef struct eng_response {
 
 typedef struct eng_endpoint {
     const char *method;
-    const char *origin;     /* scheme://host[:port] */
-    const char *path;       /* template: /api/notes/{note_id} */
-    const char *op_name;    /* Python method name */
-    const char *summary;    /* one line for docs */
-    const char *graphql_op; /* GraphQL operationName, or NULL */
+    const char *origin;        /* scheme://host[:port] */
+    const char *path;          /* template: /api/notes/{note_id} */
+    const char *op_name;       /* Python method name */
+    const char *summary;       /* one line for docs */
+    const char *graphql_op;    /* GraphQL operation name, or NULL when not GraphQL */
+    const char *graphql_query; /* its document, as first captured */
+    int graphql_named;         /* the captured requests sent operationName */
     eng_param *params;
     size_t n_params;
     eng_body_kind body_kind;

@@ -71,6 +71,46 @@ static void form_schema(const eng_endpoint *ep, buf *out) {
     buf_putc(out, '}');
 }
 
+/* One GraphQL operation's request: {operationName, query, variables}. */
+static void graphql_schema(const eng_endpoint *ep, buf *out) {
+    buf_puts(out, "{\"title\":");
+    jstr(out, ep->op_name);
+    buf_puts(out, ",\"type\":\"object\",\"properties\":{");
+    if (ep->graphql_named) {
+        buf_puts(out, "\"operationName\":{\"const\":");
+        jstr(out, ep->graphql_op);
+        buf_puts(out, "},");
+    }
+    buf_puts(out, "\"query\":{\"type\":\"string\",\"examples\":[");
+    jstr(out, ep->graphql_query);
+    buf_puts(out, "]},\"variables\":");
+    if (ep->body_schema)
+        eng_schema_json(ep->body_schema, out);
+    else
+        buf_puts(out, "{\"type\":\"object\"}");
+    buf_puts(out, "},\"required\":[\"query\"]}");
+}
+
+/* Whether endpoints a and b are two operations at one path and method (GraphQL). */
+static int same_operation(const eng_endpoint *a, const eng_endpoint *b) {
+    return strcmp(a->path, b->path) == 0 && strcmp(a->method, b->method) == 0;
+}
+
+/* The GraphQL operations sharing ep's path and method, as one request body (oneOf). */
+static void gen_graphql_body(const eng_model *m, const eng_endpoint *ep, buf *out) {
+    buf_puts(out, ",\"requestBody\":{\"required\":true,\"content\":{\"application/json\":"
+                  "{\"schema\":{\"oneOf\":[");
+    int first = 1;
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        const eng_endpoint *e = m->endpoints[i];
+        if (!e->graphql_op || !same_operation(e, ep)) continue;
+        if (!first) buf_putc(out, ',');
+        graphql_schema(e, out);
+        first = 0;
+    }
+    buf_puts(out, "]}}}}");
+}
+
 static void gen_request_body(const eng_endpoint *ep, buf *out) {
     if (ep->body_kind == ENG_BODY_NONE) return;
     buf_puts(out, ",\"requestBody\":{\"required\":true,\"content\":{");
@@ -159,6 +199,7 @@ static void gen_security_schemes(const eng_model *m, buf *out) {
 
 /* Built as compact JSON text, then indented. */
 int eng_gen_openapi(const eng_model *m, buf *out) {
+    arena *a = arena_new();
     buf doc = BUF_INIT;
     buf_puts(&doc, "{\"openapi\":\"3.1.0\",\"info\":{\"title\":");
     jstr(&doc, *m->base_url ? m->base_url : "API");
@@ -195,6 +236,14 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
         for (size_t j = i; j < m->n_endpoints; j++) {
             const eng_endpoint *e = m->endpoints[j];
             if (strcmp(e->path, ep->path) != 0) continue;
+            /* GraphQL operations at one path and method are one OpenAPI operation. */
+            int shared = 0, later = 0;
+            for (size_t k = 0; k < m->n_endpoints; k++)
+                if (k != j && same_operation(m->endpoints[k], e)) {
+                    shared = 1;
+                    later |= k < j;
+                }
+            if (later) continue;
             if (!first_op) buf_putc(&doc, ',');
             first_op = 0;
             char method[16];
@@ -205,9 +254,12 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
             method[n] = '\0';
             jstr(&doc, method);
             buf_puts(&doc, ":{\"operationId\":");
-            jstr(&doc, e->op_name);
+            shared &= e->graphql_op != NULL;
+            jstr(&doc,
+                 shared ? arena_printf(a, "%s_operations", eng_py_ident(a, e->path)) : e->op_name);
             buf_puts(&doc, ",\"summary\":");
-            jstr(&doc, e->summary);
+            jstr(&doc, shared ? arena_printf(a, "%s %s: GraphQL operations", e->method, e->path)
+                              : e->summary);
             if (e->is_page)
                 buf_puts(&doc, ",\"description\":\"An HTML page: the client reads values from it "
                                "(a form's hidden fields, a CSRF meta tag) for later calls.\","
@@ -219,7 +271,10 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
             }
             buf_putc(&doc, ',');
             gen_parameters(e, &doc);
-            gen_request_body(e, &doc);
+            if (e->graphql_op)
+                gen_graphql_body(m, e, &doc);
+            else
+                gen_request_body(e, &doc);
             gen_responses(e, &doc);
             if (e->n_uses) gen_security(m, e, &doc);
             buf_putc(&doc, '}');
@@ -232,6 +287,7 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
     jv_pretty(doc.data, doc.len, out);
     buf_putc(out, '\n');
     buf_free(&doc);
+    arena_free(a);
     return 0;
 }
 
@@ -284,7 +340,8 @@ int eng_gen_readme(const eng_model *m, buf *out) {
                   "|\n|---|---|---|---|---|\n");
     for (size_t i = 0; i < m->n_endpoints; i++) {
         const eng_endpoint *ep = m->endpoints[i];
-        buf_printf(out, "| `%s` | %s | `%s` | ", ep->op_name, ep->method, ep->path);
+        buf_printf(out, "| `%s` | %s | `%s`%s%s | ", ep->op_name, ep->method, ep->path,
+                   ep->graphql_op ? " GraphQL " : "", ep->graphql_op ? ep->graphql_op : "");
         for (size_t u = 0; u < ep->n_uses; u++)
             buf_printf(out, "%s%s", u ? ", " : "", m->session[ep->uses[u]].name);
         if (ep->is_login) buf_printf(out, "%slogin", ep->n_uses ? ", " : "");

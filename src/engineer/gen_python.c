@@ -63,6 +63,21 @@ static const char prelude[] =
     "    \"\"\"5xx.\"\"\"\n"
     "\n"
     "\n"
+    "class GraphQLError(ApiError):\n"
+    "    \"\"\"A GraphQL response with errors (sent with status 200): `errors` holds them.\"\"\"\n"
+    "\n"
+    "    def __init__(self, response: httpx.Response, errors: Any) -> None:\n"
+    "        super().__init__(response)\n"
+    "        self.errors = errors\n"
+    "\n"
+    "\n"
+    "def graphql_data(result: Any, response: httpx.Response) -> Any:\n"
+    "    \"\"\"The `data` of a GraphQL result; raises GraphQLError when it carries errors.\"\"\"\n"
+    "    if isinstance(result, dict) and result.get(\"errors\"):\n"
+    "        raise GraphQLError(response, result[\"errors\"])\n"
+    "    return result.get(\"data\") if isinstance(result, dict) else result\n"
+    "\n"
+    "\n"
     "def error_for(response: httpx.Response) -> ApiError:\n"
     "    status = response.status_code\n"
     "    if status in (401, 403):\n"
@@ -378,6 +393,24 @@ static void producer_args(const eng_model *m, const eng_session_value *s, buf *o
     if (!first) buf_putc(out, '}');
 }
 
+/* The GraphQL documents, by operation: sent as captured, with new variables. */
+static void gen_graphql_table(const eng_model *m, buf *out) {
+    int any = 0;
+    for (size_t i = 0; i < m->n_endpoints; i++)
+        any |= m->endpoints[i]->graphql_op != NULL;
+    if (!any) return;
+    buf_puts(out, "# The GraphQL documents of the operations, as the site sent them.\n");
+    buf_puts(out, "GRAPHQL: Dict[str, str] = {\n");
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        const eng_endpoint *ep = m->endpoints[i];
+        if (!ep->graphql_op) continue;
+        buf_printf(out, "    \"%s\": ", ep->op_name);
+        eng_py_str(out, ep->graphql_query);
+        buf_puts(out, ",\n");
+    }
+    buf_puts(out, "}\n\n");
+}
+
 static void gen_session_table(const eng_model *m, buf *out) {
     buf_puts(out, "# Session values the client keeps and sends by itself, and the operations that "
                   "produce them.\n");
@@ -576,7 +609,20 @@ static void gen_body(const eng_model *m, const eng_endpoint *ep, buf *out) {
     switch (ep->body_kind) {
     case ENG_BODY_JSON:
         buf_puts(out, "json_body=");
-        if (ep->body_is_object) {
+        if (ep->graphql_op) {
+            buf_puts(out, "{");
+            if (ep->graphql_named) {
+                buf_puts(out, "\"operationName\": ");
+                eng_py_str(out, ep->graphql_op);
+                buf_puts(out, ", ");
+            }
+            buf_printf(out,
+                       "\"query\": GRAPHQL[\"%s\"],\n                          "
+                       "\"variables\": drop_none(",
+                       ep->op_name);
+            gen_dict(m, ep, ENG_IN_BODY, out);
+            buf_puts(out, ")}");
+        } else if (ep->body_is_object) {
             buf_puts(out, "drop_none(");
             gen_dict(m, ep, ENG_IN_BODY, out);
             buf_putc(out, ')');
@@ -615,7 +661,11 @@ static void gen_body(const eng_model *m, const eng_endpoint *ep, buf *out) {
 static void gen_operation(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
     gen_signature(ep, out, a);
     gen_doc(m, ep, out, a);
-    buf_printf(out, "        return self._call(\"%s\", \"%s\", ", ep->op_name, ep->method);
+    if (ep->graphql_op)
+        buf_puts(out, "        result = ");
+    else
+        buf_puts(out, "        return ");
+    buf_printf(out, "self._call(\"%s\", \"%s\", ", ep->op_name, ep->method);
     gen_path(m, ep, out);
     int has_query = 0;
     for (size_t i = 0; i < ep->n_params; i++)
@@ -632,7 +682,9 @@ static void gen_operation(const eng_model *m, const eng_endpoint *ep, buf *out, 
             buf_printf(out, "\"%s\", ", m->session[ep->uses[i]].name);
         buf_putc(out, ')');
     }
-    buf_puts(out, ")\n\n");
+    buf_puts(out, ")\n");
+    if (ep->graphql_op) buf_puts(out, "        return graphql_data(result, self.last_response)\n");
+    buf_putc(out, '\n');
 }
 
 /* iter_NAME(...): follows the endpoint's pagination and yields items. */
@@ -724,6 +776,7 @@ int eng_gen_python(const eng_model *m, buf *out) {
     eng_py_str(out, m->base_url);
     buf_puts(out, "\n\n");
     gen_session_table(m, out);
+    gen_graphql_table(m, out);
     gen_init(m, out, a);
     buf_puts(out, plumbing);
     for (size_t i = 0; i < m->n_endpoints; i++) {

@@ -49,12 +49,16 @@ static const char head[] =
     "        print(f\"{'ok  ' if ok else 'FAIL'} {number:3} {what} -> {status}{note}\")\n"
     "\n";
 
-static void arg_value(const eng_arg *arg, buf *out, arena *a) {
+static void arg_value(const eng_model *m, const eng_arg *arg, buf *out, arena *a) {
     const eng_source *s = &arg->src;
     long k = s->call + 1;
     switch (s->kind) {
     case ENG_SRC_JSON:
-        buf_printf(out, "json_get(results[%ld], ", k);
+        /* A GraphQL operation returns its `data`: read the whole response instead. */
+        if (s->call >= 0 && (size_t)s->call < m->n_calls && m->calls[s->call].ep->graphql_op)
+            buf_printf(out, "json_get(responses[%ld].json(), ", k);
+        else
+            buf_printf(out, "json_get(results[%ld], ", k);
         eng_py_str(out, s->path);
         buf_putc(out, ')');
         return;
@@ -114,14 +118,14 @@ static void arg_value(const eng_arg *arg, buf *out, arena *a) {
 static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
     const eng_call *c = &m->calls[i];
     const eng_endpoint *ep = c->ep;
-    buf_printf(out, "    step(%zu, %d, \"%s %s\", lambda: client.%s(", i + 1,
-               c->status ? c->status : 200, ep->method, ep->path, ep->op_name);
+    buf_printf(out, "    step(%zu, %d, \"%s\", lambda: client.%s(", i + 1,
+               c->status ? c->status : 200, ep->summary, ep->op_name);
     int first = 1;
     for (size_t k = 0; k < c->n_args; k++) {
         const eng_arg *arg = &c->args[k];
         if (arg->param && (arg->param->secret || arg->param->session)) continue;
         buf_printf(out, "%s%s=", first ? "" : ", ", arg->param ? arg->param->py_name : "body");
-        arg_value(arg, out, a);
+        arg_value(m, arg, out, a);
         first = 0;
     }
     if (c->body_json) {

@@ -397,6 +397,86 @@ static void multipart_values(ingest *in, raw_call *c, pvec *vals, const char *ct
     }
 }
 
+/* A JSON object body's fields as the call's values (non-strings as JSON text). */
+static void object_values(ingest *in, raw_call *c, pvec *vals, jv *j) {
+    for (size_t i = 0; i < j->len; i++) {
+        jv *v = j->members[i].value;
+        const char *key = jv_key(&j->members[i], in->a);
+        if (v->type == JV_STRING) {
+            add_value(in, c, vals, RAW_BODY, key, jv_str(v, in->a, NULL));
+        } else {
+            buf b = BUF_INIT;
+            jv_dump(v, in->a, &b);
+            add_value(in, c, vals, RAW_BODY, key, arena_strdup(in->a, buf_str(&b)))->is_json = 1;
+            buf_free(&b);
+        }
+    }
+}
+
+static const char *skip_space(const char *q) {
+    return q + strspn(q, " \t\r\n,");
+}
+
+/* The length of the GraphQL Name at q ([_A-Za-z][_0-9A-Za-z]*), 0 when there is none. */
+static size_t gql_name_len(const char *q) {
+    size_t n = 0;
+    if (!isalpha((unsigned char)q[0]) && q[0] != '_') return 0;
+    while (isalnum((unsigned char)q[n]) || q[n] == '_')
+        n++;
+    return n;
+}
+
+/* Whether q is a GraphQL document, and its operation's name: "query GetUser($id: ID!) {" ->
+ * "GetUser"; an anonymous one ("{ viewer {", "query ($n: Int) { feed(") is named by its first
+ * field. *name is NULL for a document that starts with a fragment. "red shoes" is no document. */
+static int gql_document(arena *a, const char *q, const char **name) {
+    static const char *const kinds[] = {"query", "mutation", "subscription", "fragment"};
+    *name = NULL;
+    q = skip_space(q);
+    size_t n = gql_name_len(q);
+    if (n) {
+        size_t k = 0;
+        while (k < 4 && !(strlen(kinds[k]) == n && strncmp(q, kinds[k], n) == 0))
+            k++;
+        if (k == 4) return 0;
+        if (k == 3) return 1; /* fragments first: the operation is named by operationName */
+        q = skip_space(q + n);
+        if ((n = gql_name_len(q)) != 0) {
+            *name = arena_strndup(a, q, n);
+            q = skip_space(q + n);
+        }
+        if (*q == '(') q = skip_space(q + strcspn(q, ")") + (q[strcspn(q, ")")] ? 1 : 0));
+    }
+    if (*q != '{') return 0;
+    q = skip_space(q + 1);
+    if (!*name && (n = gql_name_len(q)) != 0) *name = arena_strndup(a, q, n);
+    return 1;
+}
+
+/* A GraphQL request ({"query": "...", "operationName"?, "variables"?}): one operation per name,
+ * its variables as the call's values. 1 when it was one. */
+static int graphql_values(ingest *in, raw_call *c, pvec *vals, jv *j) {
+    const char *query = jv_str(jv_get(j, "query"), in->a, NULL);
+    if (!query) return 0;
+    const char *name = jv_str(jv_get(j, "operationName"), in->a, NULL);
+    /* A GraphQL name is [_A-Za-z][_0-9A-Za-z]*: anything else goes nowhere near the code. */
+    c->gql_named = name && *name && gql_name_len(name) == strlen(name) && strlen(name) < 128;
+    const char *doc_name;
+    if (!gql_document(in->a, query, &doc_name)) return 0;
+    if (!c->gql_named) name = doc_name;
+    if (!name) return 0;
+    c->gql_op = name;
+    c->gql_query = query;
+    jv *vars = jv_get(j, "variables");
+    if (!vars || vars->type != JV_OBJECT) {
+        jv_error jerr;
+        vars = jv_parse(in->a, "{}", 2, NULL, &jerr);
+    }
+    c->body_json = vars;
+    object_values(in, c, vals, vars);
+    return 1;
+}
+
 static void body_values(ingest *in, raw_call *c, pvec *vals, const har_entry *e, arena *scratch) {
     if (!e->has_req_body) return;
     const char *ctype = har_entry_req_header(e, "content-type");
@@ -411,24 +491,9 @@ static void body_values(ingest *in, raw_call *c, pvec *vals, const har_entry *e,
         jv *j = jv_parse(in->a, copy, len, NULL, &jerr);
         if (j) {
             c->body_kind = ENG_BODY_JSON;
+            if (j->type == JV_OBJECT && graphql_values(in, c, vals, j)) return;
             c->body_json = j;
-            if (j->type == JV_OBJECT) {
-                for (size_t i = 0; i < j->len; i++) {
-                    jv *v = j->members[i].value;
-                    raw_value *rv;
-                    if (v->type == JV_STRING) {
-                        rv = add_value(in, c, vals, RAW_BODY, jv_key(&j->members[i], in->a),
-                                       jv_str(v, in->a, NULL));
-                    } else {
-                        buf b = BUF_INIT;
-                        jv_dump(v, in->a, &b);
-                        rv = add_value(in, c, vals, RAW_BODY, jv_key(&j->members[i], in->a),
-                                       arena_strdup(in->a, buf_str(&b)));
-                        rv->is_json = 1;
-                        buf_free(&b);
-                    }
-                }
-            }
+            if (j->type == JV_OBJECT) object_values(in, c, vals, j);
             return;
         }
     }

@@ -41,7 +41,10 @@ typedef struct raw_call {
     size_t n_values;
     eng_body_kind body_kind;
     const char *body_mime;
-    jv *body_json; /* JSON bodies */
+    jv *body_json;         /* JSON bodies (for GraphQL: the variables object) */
+    const char *gql_op;    /* GraphQL: the operation's name, or NULL when not GraphQL */
+    const char *gql_query; /* GraphQL: the document sent */
+    int gql_named;         /* GraphQL: the request carried operationName */
     const char *body_text;
     int status;
     const char *resp_mime;

@@ -132,6 +132,7 @@ static const char *template_key(arena *a, const raw_call *c) {
     for (size_t i = 0; i < c->n_segs; i++)
         buf_printf(&b, "/%s", c->seg_param[i] ? "{}" : c->segs[i]);
     if (c->n_segs == 0) buf_putc(&b, '/');
+    if (c->gql_op) buf_printf(&b, " #%s", c->gql_op); /* one endpoint per GraphQL operation */
     const char *k = arena_strdup(a, buf_str(&b));
     buf_free(&b);
     return k;
@@ -242,6 +243,7 @@ static const char *op_name(arena *a, const eng_endpoint *ep, const raw_call *c, 
         param_before_last = 0;
     }
     if (ep->is_page) return arena_printf(a, "get_%s_page", last ? eng_py_ident(a, last) : "home");
+    if (ep->graphql_op) return eng_py_ident(a, ep->graphql_op);
     if (!last) last = "root";
     const char *res = eng_py_ident(a, last);
     const char *one = eng_py_ident(a, eng_singular(a, last));
@@ -349,6 +351,7 @@ static void merge_call(arena *a, eng_endpoint *ep, raw_call *c, pvec *params, lo
 /* JSON object bodies with a few plain keys become keyword arguments. */
 static void body_fields(arena *a, eng_endpoint *ep, pvec *params, long body_objects) {
     const eng_schema *s = ep->body_schema;
+    if (ep->graphql_op && s && s->n_props == 0) ep->body_is_object = 1; /* no variables */
     if (!s || body_objects != ep->samples || s->types != ENG_T_OBJ || s->n_props == 0 ||
         s->n_props > 20)
         return;
@@ -398,6 +401,9 @@ void eng_build_endpoints(ingest *in, eng_model *m) {
             ep->method = c->method;
             ep->origin = c->origin;
             ep->is_page = c->cls == HAR_CLASS_DOCUMENT;
+            ep->graphql_op = c->gql_op;
+            ep->graphql_query = c->gql_query;
+            ep->graphql_named = c->gql_named;
             *slot = ep;
             pvec_push(&eps, ep);
         }
@@ -431,7 +437,9 @@ void eng_build_endpoints(ingest *in, eng_model *m) {
         int has_patch =
             strcmp(ep->method, "PUT") == 0 && path_has_method(m, ep->origin, ep->path, "PATCH");
         ep->op_name = op_name(a, ep, c, has_patch);
-        ep->summary = arena_printf(a, "%s %s", ep->method, ep->path);
+        ep->summary = ep->graphql_op ? arena_printf(a, "%s %s (GraphQL %s)", ep->method, ep->path,
+                                                    ep->graphql_op)
+                                     : arena_printf(a, "%s %s", ep->method, ep->path);
     }
     unique_names(a, m);
     pvec_free(&eps);

@@ -307,6 +307,40 @@ static void test_cookie_session_producers_and_files(void **state) {
     eng_model_free(m);
 }
 
+/* tests/unit/data/graphql.har: one endpoint per GraphQL operation, named by operationName or
+ * by the document; a JSON body with a "query" that is no document is no GraphQL. */
+static void test_graphql_operations(void **state) {
+    (void)state;
+    har_reader *r;
+    har_error err;
+    assert_int_equal(har_reader_open(RAE_SOURCE_DIR "/tests/unit/data/graphql.har", &r, &err), 0);
+    eng_options o = eng_options_default();
+    eng_model *m;
+    assert_int_equal(eng_analyze(r, &o, &m, &err), 0);
+    har_reader_free(r);
+    assert_int_equal(m->n_endpoints, 5);
+    const char *ops[] = {"viewer", "get_user", "create_post", "feed"};
+    const char *names[] = {"viewer", "GetUser", "createPost", "feed"};
+    for (size_t i = 0; i < 4; i++) {
+        const eng_endpoint *ep = m->endpoints[i];
+        assert_string_equal(ep->op_name, ops[i]);
+        assert_string_equal(ep->path, "/graphql");
+        assert_non_null(ep->graphql_op);
+        assert_string_equal(ep->graphql_op, names[i]);
+    }
+    assert_true(m->endpoints[1]->graphql_named);
+    assert_false(m->endpoints[3]->graphql_named); /* "Bad\"Name" is not a GraphQL name */
+    assert_int_equal(m->endpoints[1]->samples, 2);
+    assert_non_null(param(m->endpoints[1], "id")); /* variables are the arguments */
+    const eng_endpoint *search = m->endpoints[4];
+    assert_null(search->graphql_op);
+    assert_non_null(param((eng_endpoint *)search, "query"));
+    /* GetUser's id came from the viewer query's response */
+    assert_int_equal(m->calls[1].args[0].src.kind, ENG_SRC_JSON);
+    assert_string_equal(m->calls[1].args[0].src.path, "data.viewer.id");
+    eng_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_endpoints_and_names),
@@ -315,6 +349,7 @@ int main(void) {
         cmocka_unit_test(test_segment_kinds_and_names),
         cmocka_unit_test(test_schema_merge),
         cmocka_unit_test(test_cookie_session_producers_and_files),
+        cmocka_unit_test(test_graphql_operations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
