@@ -334,8 +334,15 @@ int eng_gen_readme(const eng_model *m, buf *out) {
     buf_puts(out,
              "## Usage\n\n```python\nfrom api_client import ApiClient\n\nwith ApiClient() as api:"
              "  # base URL and credentials from .env or RAE_* variables\n");
-    for (size_t i = 0, shown = 0; i < m->n_endpoints && shown < 4; i++, shown++)
-        buf_printf(out, "    api.%s(...)\n", m->endpoints[i]->op_name);
+    for (size_t i = 0, shown = 0; i < m->n_endpoints && shown < 4; i++) {
+        if (!eng_is_usage_example(m->endpoints[i])) continue;
+        buf_puts(out, "    ");
+        eng_py_example(m->endpoints[i], out);
+        buf_puts(out, "\n");
+        shown++;
+    }
+    if (m->n_creds)
+        buf_puts(out, "    # the client signs in by itself with RAE_USERNAME / RAE_PASSWORD\n");
     buf_puts(out, "```\n\n## Endpoints\n\n| operation | method | path | auth | captured "
                   "|\n|---|---|---|---|---|\n");
     for (size_t i = 0; i < m->n_endpoints; i++) {

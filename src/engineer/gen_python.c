@@ -547,20 +547,32 @@ static void gen_doc(const eng_model *m, const eng_endpoint *ep, buf *out, arena 
         }
         buf_printf(out, " (%ld time%s).\n", r->samples, r->samples == 1 ? "" : "s");
     }
-    buf_printf(out, "\n        Example:\n            api.%s(", ep->op_name);
+    buf_puts(out, "\n        Example:\n            ");
+    eng_py_example(ep, out);
+    (void)a;
+    buf_puts(out, "\n        \"\"\"\n");
+}
+
+void eng_py_example(const eng_endpoint *ep, buf *out) {
+    buf_printf(out, "api.%s(", ep->op_name);
     int first = 1;
     for (size_t i = 0; i < ep->n_params; i++) {
         const eng_param *p = &ep->params[i];
         if (!is_arg(p) || !p->required || p->secret) continue;
         const char *ex = p->schema->example;
+        unsigned types = p->schema->types & ~(unsigned)ENG_T_NULL;
         buf_printf(out, "%s%s=%s", first ? "" : ", ", p->py_name,
-                   p->file                                      ? "open(\"file\", \"rb\")"
+                   p->file               ? "(\"name.png\", open(\"name.png\", \"rb\"))"
+                   : types == ENG_T_BOOL ? "True"
                    : ex && strlen(ex) < 60 && !strchr(ex, '\\') ? ex
                                                                 : "...");
         first = 0;
     }
-    (void)a;
-    buf_puts(out, ")\n        \"\"\"\n");
+    buf_putc(out, ')');
+}
+
+int eng_is_usage_example(const eng_endpoint *ep) {
+    return !ep->is_page && !ep->is_login;
 }
 
 static void gen_path(const eng_model *m, const eng_endpoint *ep, buf *out) {
@@ -762,12 +774,10 @@ int eng_gen_python(const eng_model *m, buf *out) {
     buf_puts(out, "    from api_client import ApiClient\n\n    with ApiClient() as api:  # "
                   "settings from .env\n");
     for (size_t i = 0, shown = 0; i < m->n_endpoints && shown < 3; i++) {
-        const eng_endpoint *ep = m->endpoints[i];
-        int simple = 1;
-        for (size_t k = 0; k < ep->n_params; k++)
-            simple &= !(ep->params[k].required && is_arg(&ep->params[k]) && !ep->params[k].secret);
-        if (!simple) continue;
-        buf_printf(out, "        api.%s()\n", ep->op_name);
+        if (!eng_is_usage_example(m->endpoints[i])) continue;
+        buf_puts(out, "        ");
+        eng_py_example(m->endpoints[i], out);
+        buf_putc(out, '\n');
         shown++;
     }
     buf_puts(out, "\nRequires Python 3.9+ and httpx.\n\"\"\"\n\n");

@@ -53,6 +53,10 @@ void eng_gen_env(const eng_model *m, int redact, buf *out);
 
 /* Python literals. */
 void eng_py_str(buf *out, const char *s);
+/* "api.get_note(note_id=\"...\")": a call of the operation with captured example values. */
+void eng_py_example(const eng_endpoint *ep, buf *out);
+/* Worth showing in usage examples: not an HTML page, not the login (the client signs in). */
+int eng_is_usage_example(const eng_endpoint *ep);
 /* A Python expression for JSON text (dicts, lists, True/False/None). */
 void eng_py_json(buf *out, const char *json, arena *a);
 
