@@ -373,14 +373,12 @@ static void decode_into(const char *s, size_t n, buf *out) {
 }
 
 static const char *decode(const char *s, size_t n, arena *a, size_t *out_len) {
-    if (!memchr(s, '\\', n)) {
-        size_t i = 0;
-        while (i < n && (unsigned char)s[i] < 0x80)
-            i++;
-        if (i == n) { /* plain ASCII: one copy */
-            *out_len = n;
-            return arena_strndup(a, s, n);
-        }
+    size_t i = 0; /* plain ASCII without escapes (most strings): one copy */
+    while (i < n && (unsigned char)s[i] < 0x80 && s[i] != '\\')
+        i++;
+    if (i == n) {
+        *out_len = n;
+        return arena_strndup(a, s, n);
     }
     buf b = BUF_INIT;
     buf_reserve(&b, n);
