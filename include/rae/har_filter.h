@@ -17,9 +17,15 @@ typedef enum har_class {
     HAR_CLASS_COUNT
 } har_class;
 
+#define HAR_SITE_SCRIPTS 64
+
 typedef struct har_site {
     char site[256]; /* registrable domain of the first page, "" = every host is first party */
     int locked;     /* set once a page was seen */
+    /* Hashes of the last URLs (host and path) that served a script: a bot-management sensor
+     * (Akamai and the like) posts its data back to the URL of its script. */
+    unsigned long long scripts[HAR_SITE_SCRIPTS];
+    size_t n_scripts;
 } har_site;
 
 /* Learns the first-party site from the first HTML page of the capture; call for entries in order.

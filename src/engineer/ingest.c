@@ -657,7 +657,8 @@ int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err) {
         compile_re(in->o->exclude, &in->exclude_re, "--exclude", err) < 0)
         return -1;
     arena *scratch = arena_new();
-    har_site site = {{0}, 0};
+    har_site site;
+    memset(&site, 0, sizeof site);
     har_entry *e;
     har_error e_err;
     /* Progress every twentieth of a file worth reporting on. */

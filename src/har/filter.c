@@ -96,10 +96,27 @@ static const char *const tracker_hosts[] = {
 
 /* Path pieces that mark a beacon on any host. */
 static const char *const tracker_paths[] = {
-    "/collect",     "/g/collect",       "/j/collect",    "/analytics", "/beacon",
-    "/pixel",       "/track",           "/telemetry",    "/rum",       "/__utm",
-    "/b/ss",        "/log_event",       "/events/track", "/sentry",    "/csp-report",
-    "/cdn-cgi/rum", "/metrics/collect",
+    "/collect",
+    "/g/collect",
+    "/j/collect",
+    "/analytics",
+    "/beacon",
+    "/pixel",
+    "/track",
+    "/telemetry",
+    "/rum",
+    "/__utm",
+    "/b/ss",
+    "/log_event",
+    "/events/track",
+    "/sentry",
+    "/csp-report",
+    "/cdn-cgi/rum",
+    "/metrics/collect",
+    "/tracking",
+    "/_Incapsula_Resource",
+    "/akam",
+    "/_private/browser/stats",
 };
 
 static const char *const asset_exts[] = {
@@ -217,7 +234,35 @@ static int is_document(const har_entry *e) {
                           !har_entry_req_header(e, "x-requested-with"));
 }
 
+/* FNV-1a of the URL's host and path. */
+static unsigned long long url_hash(const url_parts *u) {
+    unsigned long long h = 1469598103934665603ULL;
+    for (const char *parts[2] = {u->host, u->path}, **p = parts; p < parts + 2; p++)
+        for (const unsigned char *c = (const unsigned char *)*p; *c; c++)
+            h = (h ^ *c) * 1099511628211ULL;
+    return h;
+}
+
+static int is_script(const har_entry *e) {
+    const char *m = e->resp_body.mime_type;
+    return strcasecmp(e->resource_type, "script") == 0 || strstr(m, "javascript") ||
+           strstr(m, "ecmascript");
+}
+
+static int served_script(const har_site *s, const url_parts *u) {
+    unsigned long long h = url_hash(u);
+    size_t n = s->n_scripts < HAR_SITE_SCRIPTS ? s->n_scripts : HAR_SITE_SCRIPTS;
+    for (size_t i = 0; i < n; i++)
+        if (s->scripts[i] == h) return 1;
+    return 0;
+}
+
 void har_site_observe(har_site *s, const har_entry *e, arena *a) {
+    if (is_read(e) && e->status / 100 == 2 && is_script(e)) {
+        url_parts su;
+        if (url_parse(a, e->url, &su) == 0 && !served_script(s, &su))
+            s->scripts[s->n_scripts++ % HAR_SITE_SCRIPTS] = url_hash(&su);
+    }
     if (s->locked || !is_document(e) || e->status == 0) return;
     url_parts u;
     if (url_parse(a, e->url, &u) == 0 &&
@@ -233,7 +278,7 @@ static har_class classify(const har_entry *e, const har_site *s, const url_parts
     if (strcasecmp(e->method, "OPTIONS") == 0 &&
         har_entry_req_header(e, "access-control-request-method"))
         return HAR_CLASS_PREFLIGHT;
-    if (is_tracker(u, e)) return HAR_CLASS_TRACKER;
+    if (is_tracker(u, e) || (!is_read(e) && served_script(s, u))) return HAR_CLASS_TRACKER;
     if (s->site[0]) {
         char site[256];
         har_registrable_domain(u->host, site, sizeof site);

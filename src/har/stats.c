@@ -59,7 +59,8 @@ int har_stats_collect(har_reader *r, har_stats *st, har_error *err) {
     st->mem = arena_new();
     smap *hosts = smap_new(), *methods = smap_new(), *mimes = smap_new();
     arena *a = arena_new();
-    har_site site = {{0}, 0};
+    har_site site;
+    memset(&site, 0, sizeof site);
     har_entry *e;
     har_error e_err;
     int rc;
