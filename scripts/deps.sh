@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libjansson-dev)
-test_pkgs=(libcmocka-dev python3 python3-httpx chromium clang libclang-rt-14-dev time)
+test_pkgs=(libcmocka-dev python3 python3-httpx chromium clang libclang-rt-14-dev time
+    tigervnc-standalone-server)
 
 want=("${build_pkgs[@]}")
 case "${1:-all}" in
@@ -40,7 +41,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm packages for the browser-driven tests (playwright-core drives Debian's chromium).
-if [ "${1:-all}" != build ] && [ ! -f node_modules/playwright-core/package.json ]; then
+if [ "${1:-all}" != build ] && { [ ! -f node_modules/playwright-core/package.json ] ||
+    [ ! -f node_modules/har-validator/package.json ]; }; then
     echo "deps: installing npm packages" >&2
     npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi

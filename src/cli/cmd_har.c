@@ -1,5 +1,6 @@
-/* rae har stats|validate FILE */
+/* rae har stats|validate|recover FILE */
 #include "cli/cli.h"
+#include "rae/capture.h"
 #include "rae/har.h"
 #include "rae/har_stats.h"
 #include "rae/har_validate.h"
@@ -12,12 +13,27 @@
 static const char usage[] =
     "usage: rae har stats FILE [--json]\n"
     "       rae har validate FILE [--json] [--max N]\n"
+    "       rae har recover FILE\n"
     "\n"
     "stats     what the HAR holds: entries, hosts, methods, status classes, mime types, body\n"
     "          sizes, and how many entries are API traffic or noise (assets, trackers, ...).\n"
     "validate  checks HAR 1.2 conformance; each problem is printed with its place\n"
     "          (FILE:LINE:COLUMN: entry N: field: problem). Exit 0 when conformant, 1 when not,\n"
-    "          2 when the file is not readable JSON/HAR.\n";
+    "          2 when the file is not readable JSON/HAR.\n"
+    "recover   rebuilds FILE from FILE.journal, the journal of a 'rae capture' that did not\n"
+    "          finish (killed, crashed, power cut): every request it had finished is kept.\n";
+
+static int do_recover(const char *path) {
+    long entries = 0;
+    char err[1024];
+    int rc = rae_capture_recover(path, &entries, err, sizeof err);
+    if (rc != RAE_CAPTURE_OK) {
+        cli_error("%s", err);
+        return rc == RAE_CAPTURE_USAGE ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    fprintf(stderr, "rae: recovered %ld entries into %s\n", entries, path);
+    return EXIT_OK;
+}
 
 static json_t *counts_json(const har_count *c, size_t n, int with_api) {
     json_t *arr = json_array();
@@ -166,14 +182,15 @@ int cmd_har(int argc, char **argv) {
             return EXIT_USAGE;
         }
     }
-    if (strcmp(sub, "stats") != 0 && strcmp(sub, "validate") != 0) {
-        cli_error("har: unknown subcommand '%s' (stats, validate)", sub);
+    if (strcmp(sub, "stats") != 0 && strcmp(sub, "validate") != 0 && strcmp(sub, "recover") != 0) {
+        cli_error("har: unknown subcommand '%s' (stats, validate, recover)", sub);
         return EXIT_USAGE;
     }
     if (!path) {
         cli_error("har %s: missing FILE", sub);
         return EXIT_USAGE;
     }
+    if (strcmp(sub, "recover") == 0) return do_recover(path);
     har_reader *r;
     har_error err;
     if (har_reader_open(path, &r, &err) < 0) {

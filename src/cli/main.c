@@ -10,10 +10,12 @@ static const char usage[] =
     "Turn what a browser recorded into a working API client.\n"
     "\n"
     "commands:\n"
+    "  capture [URL] --har OUT.har    record a real Chromium into a HAR (headless or on VNC)\n"
     "  engineer CAPTURE.har -o DIR   write api_client.py, openapi.json, replay.py, README.md, "
     ".env\n"
     "  har stats FILE                hosts, methods, status classes, mime types, API vs noise\n"
     "  har validate FILE             HAR 1.2 conformance, each problem with its place\n"
+    "  har recover FILE              rebuild FILE from the journal of a capture that was killed\n"
     "\n"
     "  rae COMMAND --help            options of a command\n"
     "  rae --version\n";
@@ -28,6 +30,7 @@ int main(int argc, char **argv) {
         return EXIT_OK;
     }
     if (strcmp(argv[1], "har") == 0) return cmd_har(argc - 1, argv + 1);
+    if (strcmp(argv[1], "capture") == 0) return cmd_capture(argc - 1, argv + 1);
     if (strcmp(argv[1], "engineer") == 0) return cmd_engineer(argc - 1, argv + 1);
     cli_error("unknown command '%s' (see 'rae --help')", argv[1]);
     return EXIT_USAGE;

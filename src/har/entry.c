@@ -1,6 +1,7 @@
 /* Conversion of one entry's JSON into a har_entry, and helpers over entries. Missing optional
  * fields take defaults; fields present with the wrong type are errors that name the field. */
 #include "har/internal.h"
+#include "util/text.h"
 #include "util/buf.h"
 
 #include <stdlib.h>
@@ -233,15 +234,6 @@ const char *har_entry_resp_header(const har_entry *e, const char *name) {
     return har_pairs_get(&e->resp_headers, name);
 }
 
-static int b64val(unsigned char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-}
-
 const char *har_body_bytes(const har_body *b, arena *a, size_t *len) {
     size_t tlen;
     const char *text = har_body_text(b, a, &tlen);
@@ -251,23 +243,5 @@ const char *har_body_bytes(const har_body *b, arena *a, size_t *len) {
         *len = tlen;
         return text;
     }
-    char *out = arena_alloc(a, tlen / 4 * 3 + 4);
-    size_t n = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < tlen; i++) {
-        unsigned char ch = (unsigned char)text[i];
-        if (ch == '=' || ch == '\n' || ch == '\r' || ch == ' ') continue;
-        int v = b64val(ch);
-        if (v < 0) return NULL;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[n++] = (char)((acc >> bits) & 0xFF);
-        }
-    }
-    out[n] = '\0';
-    *len = n;
-    return out;
+    return text_unbase64(a, text, tlen, len);
 }

@@ -44,3 +44,35 @@ char *text_base64(arena *a, const char *s, size_t n) {
     *o = '\0';
     return out;
 }
+
+static int b64val(unsigned char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+}
+
+char *text_unbase64(arena *a, const char *s, size_t n, size_t *len) {
+    char *out = arena_alloc(a, n / 4 * 3 + 4);
+    size_t o = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    *len = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '=' || ch == '\n' || ch == '\r' || ch == ' ') continue;
+        int v = b64val(ch);
+        if (v < 0) return NULL;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (char)((acc >> bits) & 0xFF);
+        }
+    }
+    out[o] = '\0';
+    *len = o;
+    return out;
+}

@@ -11,4 +11,8 @@ int text_utf8_valid(const char *s, size_t n);
 /* Standard base64 (with padding) of s[0..n), NUL-terminated, allocated from a. */
 char *text_base64(arena *a, const char *s, size_t n);
 
+/* Decodes base64 (standard or URL alphabet; padding, spaces and line breaks ignored) into a
+ * NUL-terminated buffer from a; *len gets its length. NULL on a character outside base64. */
+char *text_unbase64(arena *a, const char *s, size_t n, size_t *len);
+
 #endif
