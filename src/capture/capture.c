@@ -194,6 +194,10 @@ static int check(run *u, double t0) {
         failed(u, RAE_CAPTURE_RUNTIME, "cannot open %s: %s", u->o->url, st->start_error);
         return 1;
     }
+    if (st->had_tab && st->open_tabs == 0 && (u->o->vnc_socket || u->o->cdp_port <= 0)) {
+        u->ended_by = "browser closed"; /* the person closed the last tab or window */
+        return 1;
+    }
     if (u->o->url && !u->load_warned && st->first_load < 0 && now_s() - t0 > LOAD_WARN_S) {
         u->load_warned = 1;
         emit(u, RAE_EV_PROGRESS, "%s has not finished loading after %.0f s; still recording",

@@ -201,11 +201,14 @@ static void on_attached(recorder *r, const cdp_msg *m) {
     s->target_id = strdup(target ? target : "");
     s->parent = rec_session_of(r, m->session);
     smap_put(r->sessions, id, s);
+    if (strcmp(s->type, "page") == 0) r->st.open_tabs++, r->st.had_tab = 1;
     setup_session(r, s);
 }
 
 void rec_session_gone(recorder *r, rec_session *s) {
+    if (s->gone) return;
     s->gone = 1;
+    if (strcmp(s->type, "page") == 0) r->st.open_tabs--;
     for (size_t i = 0; i < smap_count(r->reqs); i++) {
         rec_req *q = smap_value(r->reqs, i);
         if (!q || q->io != s) continue;

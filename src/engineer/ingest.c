@@ -506,7 +506,9 @@ static void body_values(ingest *in, raw_call *c, pvec *vals, const har_entry *e,
     }
     if (strstr(c->body_mime, "multipart/")) {
         c->body_kind = ENG_BODY_MULTIPART;
-        if (e->req_body.n_params) {
+        /* The raw body holds every part whole (file bytes too); params often lack the files'
+         * contents, so they are the fallback for a HAR without the text. */
+        if (len == 0 && e->req_body.n_params) {
             for (size_t i = 0; i < e->req_body.n_params; i++) {
                 const har_param *hp = &e->req_body.params[i];
                 raw_value *rv = add_value(in, c, vals, RAW_BODY, arena_strdup(in->a, hp->name),

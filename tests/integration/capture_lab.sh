@@ -111,6 +111,30 @@ grep -q "chromium exited unexpectedly" "$out/browser.err" || fail "no clear mess
 node "$root/tests/integration/har_schema.mjs" "$out/browser.har" >/dev/null ||
     fail "no valid HAR after the browser died"
 
+echo "== headful on Xvnc; closing the last tab ends the capture"
+start_capture headful --display "vnc:$out/vnc.sock"
+"$python" - "$out/vnc.sock" "$port" <<'EOF' || fail "the VNC socket or closing the tab"
+import json, socket, sys, urllib.request
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+greeting = s.recv(12)
+print("VNC socket says %r" % greeting)
+assert greeting.startswith(b"RFB 003."), greeting
+devtools = "http://127.0.0.1:%s" % sys.argv[2]
+tabs = [t for t in json.load(urllib.request.urlopen(devtools + "/json/list")) if t["type"] == "page"]
+assert len(tabs) == 1, tabs
+urllib.request.urlopen(devtools + "/json/close/" + tabs[0]["id"]).read()
+EOF
+wait "$rae_pid"
+rc=$?
+rae_pid=""
+[ "$rc" -eq 0 ] || fail "rae exited $rc after the last tab closed"
+grep -q "ended by browser closed" "$out/headful.err" || fail "not ended by the closed tab: $(cat "$out/headful.err")"
+[ ! -e "$out/vnc.sock" ] || fail "the VNC socket is left behind"
+if pgrep -f "rfbunixpath $out/vnc.sock" >/dev/null; then fail "Xvnc outlived the capture"; fi
+"$python" -c 'import json,sys; e=json.load(open(sys.argv[1]))["log"]["entries"]; sys.exit(0 if e and e[0]["response"]["content"].get("text") else 1)' \
+    "$out/headful.har" || fail "the headful capture lacks the page and its body"
+
 echo "== bad input"
 "$rae" capture "$base/" --har "$out/nochrome.har" --chromium /nonexistent/chromium 2>"$out/nochrome.err"
 [ $? -eq 1 ] && grep -q "cannot start '/nonexistent/chromium'" "$out/nochrome.err" ||

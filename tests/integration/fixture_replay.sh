@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The end-to-end proof of `rae engineer` on a fixture app of our own:
-#   1. start the app on loopback and record a HAR of its UI being used, with a real Chromium;
+# The end-to-end proof of `rae capture` + `rae engineer` on a fixture app of our own:
+#   1. start the app on loopback and record a HAR with `rae capture` while its UI is used in that
+#      browser (driven through --cdp-port by the fixture's browse.mjs);
 #   2. stop it and run `rae engineer` on the HAR;
 #   3. start a *fresh* instance (new secrets, tokens, cookies, ids) and run the generated replay.py
 #      against it: it must end `N passed, 0 failed`;
@@ -40,9 +41,14 @@ start_app() {
 }
 
 start_app "$out/app1"
-echo "== recording $name at $base"
-node "$root/tests/fixtures/record.mjs" "$fixture" "$base" "$out/capture.har" "$out/browse.png" ||
-    fail "recording failed"
+echo "== rae capture of $name at $base"
+port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$rae" capture --har "$out/capture.har" --cdp-port "$port" -q 2>"$out/capture.err" &
+rae_pid=$!
+node "$root/tests/fixtures/record.mjs" --cdp "http://127.0.0.1:$port" "$fixture" "$base" \
+    "$out/browse.png" || { kill -9 "$rae_pid"; fail "browsing failed"; }
+kill -INT "$rae_pid"
+wait "$rae_pid" || fail "rae capture exited $?: $(cat "$out/capture.err")"
 stop_app
 
 echo "== rae engineer"
