@@ -158,7 +158,7 @@ static void entry_write(recorder *r, rec_entry *e) {
     double now = rec_now();
     if (now - r->last_progress >= PROGRESS_S) {
         r->last_progress = now;
-        rec_progress(r, "capture", "%ld requests recorded, %.1f MB", r->st.entries,
+        rec_progress(r, "capture", "requests recorded: %ld (%.1f MB)", r->st.entries,
                      (double)r->st.bytes / 1e6);
     }
 }

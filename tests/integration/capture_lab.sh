@@ -61,6 +61,8 @@ node "$lab/drive.mjs" har "$out/peer.har" "$base" >"$out/peer.drive" 2>&1 ||
 echo "== rae capture, driven over --cdp-port, ended by SIGINT"
 start_capture lab
 drive lab
+grep -q "drive: env: webdriver=false headless=false" "$out/lab.drive" ||
+    fail "the page can tell it is automated: $(grep env: "$out/lab.drive")"
 kill -INT "$rae_pid"
 wait "$rae_pid"
 rc=$?
