@@ -22,8 +22,8 @@ typedef struct rec_opts {
 
 typedef struct rec_stats {
     long entries, pages, in_flight;
-    long open_tabs; /* page targets open now */
-    int had_tab;    /* one was open at some point */
+    long open_tabs;           /* page targets open now */
+    int had_tab;              /* one was open at some point */
     unsigned long long bytes; /* journal bytes */
     double first_paint;       /* seconds from recorder_start to the first contentful paint, or -1 */
     double first_load;        /* ... to the first page's load event, or -1 */

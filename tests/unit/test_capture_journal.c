@@ -51,14 +51,17 @@ static void write_sample(const paths *p) {
     char err[256];
     journal *j = journal_open(p->journal, err, sizeof err);
     assert_non_null(j);
-    put(j, "header", "{\"creator\":{\"name\":\"rae\",\"version\":\"t\"},"
-                     "\"browser\":{\"name\":\"Chromium\",\"version\":\"1\"}}");
-    put(j, "page", "{\"id\":\"page_1\",\"title\":\"http://x/\",\"startedDateTime\":"
-                   "\"2026-01-01T00:00:00.000Z\",\"pageTimings\":{}}");
+    put(j, "header",
+        "{\"creator\":{\"name\":\"rae\",\"version\":\"t\"},"
+        "\"browser\":{\"name\":\"Chromium\",\"version\":\"1\"}}");
+    put(j, "page",
+        "{\"id\":\"page_1\",\"title\":\"http://x/\",\"startedDateTime\":"
+        "\"2026-01-01T00:00:00.000Z\",\"pageTimings\":{}}");
     put(j, "entry", "{\"startedDateTime\":\"2026-01-01T00:00:02.000Z\",\"n\":2}");
     put(j, "entry", "{\"startedDateTime\":\"2026-01-01T00:00:01.000Z\",\"n\":1}");
-    put(j, "page", "{\"id\":\"page_1\",\"title\":\"Home\",\"startedDateTime\":"
-                   "\"2026-01-01T00:00:00.000Z\",\"pageTimings\":{\"onLoad\":5}}");
+    put(j, "page",
+        "{\"id\":\"page_1\",\"title\":\"Home\",\"startedDateTime\":"
+        "\"2026-01-01T00:00:00.000Z\",\"pageTimings\":{\"onLoad\":5}}");
     assert_int_equal(journal_sync(j, err, sizeof err), 0);
     journal_close(j);
 }
