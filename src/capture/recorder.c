@@ -110,17 +110,20 @@ static rec_req *req_get(recorder *r, rec_session *s, const char *request_id, int
     return q;
 }
 
+/* Drops e's JSON references (its memory is its request's arena). */
+static void entry_release(rec_entry *e) {
+    json_decref(e->request);
+    json_decref(e->response);
+    json_decref(e->req_extra);
+    json_decref(e->resp_extra);
+    json_decref(e->initiator);
+    json_decref(e->ws_messages);
+    json_decref(e->sse_messages);
+}
+
 static void req_free(recorder *r, rec_req *q) {
-    for (size_t i = 0; i < q->hops.n; i++) {
-        rec_entry *e = q->hops.items[i];
-        json_decref(e->request);
-        json_decref(e->response);
-        json_decref(e->req_extra);
-        json_decref(e->resp_extra);
-        json_decref(e->initiator);
-        json_decref(e->ws_messages);
-        json_decref(e->sse_messages);
-    }
+    for (size_t i = 0; i < q->hops.n; i++)
+        entry_release(q->hops.items[i]);
     for (size_t i = 0; i < q->req_extra.n; i++)
         json_decref(q->req_extra.items[i]);
     for (size_t i = 0; i < q->resp_extra.n; i++)
@@ -174,13 +177,7 @@ static void req_settle(recorder *r, rec_req *q, int force) {
         if (ready && !extras && e->grace == 0) e->grace = now + GRACE_S;
         if (force || (ready && (extras || now >= e->grace))) {
             entry_write(r, e);
-            json_decref(e->request);
-            json_decref(e->response);
-            json_decref(e->req_extra);
-            json_decref(e->resp_extra);
-            json_decref(e->initiator);
-            json_decref(e->ws_messages);
-            json_decref(e->sse_messages);
+            entry_release(e);
             pvec_remove(&q->hops, i);
             if (q->cur == e) q->cur = NULL;
             continue;
@@ -338,7 +335,7 @@ static void fetch_body(recorder *r, rec_entry *e) {
 
 /* ---- Network events ---- */
 
-static rec_entry *hop_new(recorder *r, rec_req *q, jv *p, arena *a) {
+static rec_entry *hop_new(recorder *r, rec_req *q, jv *p) {
     rec_entry *e = arena_alloc(q->a, sizeof *e);
     e->req = q;
     e->resp_ts = e->end_ts = -1;
@@ -349,7 +346,6 @@ static rec_entry *hop_new(recorder *r, rec_req *q, jv *p, arena *a) {
     e->page = rec_pageref(r, q->s);
     pvec_push(&q->hops, e);
     q->cur = e;
-    (void)a;
     return e;
 }
 
@@ -382,7 +378,7 @@ static void on_request(recorder *r, rec_session *s, jv *p, arena *a) {
             q->main_doc = 1;
         }
     }
-    rec_entry *e = hop_new(r, q, p, a);
+    rec_entry *e = hop_new(r, q, p);
     e->request = rec_json(request, a);
     const char *frame = str_of(p, "frameId", a);
     if (frame) e->frame_id = arena_strdup(q->a, frame);
@@ -474,7 +470,7 @@ static void on_ws_created(recorder *r, rec_session *s, jv *p, arena *a) {
         return;
     }
     q->ws = 1;
-    rec_entry *e = hop_new(r, q, p, a);
+    rec_entry *e = hop_new(r, q, p);
     e->request = json_pack("{s:s,s:s,s:{}}", "url", url, "method", "GET", "headers");
     e->initiator = rec_json(jv_get(p, "initiator"), a);
     e->type = "WebSocket";
@@ -619,6 +615,7 @@ void recorder_free(recorder *r) {
 
 int recorder_tick(recorder *r) {
     double now = rec_now(), next = -1;
+    long open = 0;
     for (size_t i = 0; i < smap_count(r->reqs); i++) {
         rec_req *q = smap_value(r->reqs, i);
         if (!q) continue;
@@ -628,6 +625,7 @@ int recorder_tick(recorder *r) {
         }
         req_settle(r, q, 0);
         q = smap_value(r->reqs, i);
+        if (q) open += (long)q->hops.n;
         for (size_t k = 0; q && k < q->hops.n; k++) {
             rec_entry *e = q->hops.items[k];
             if (e->body_retry > 0 && now >= e->body_retry) ask_body(r, e);
@@ -637,11 +635,6 @@ int recorder_tick(recorder *r) {
     }
     reqs_compact(r);
     if (journal_sync(r->j, r->error, sizeof r->error) < 0) r->failed = 1;
-    long open = 0;
-    for (size_t i = 0; i < smap_count(r->reqs); i++) {
-        rec_req *q = smap_value(r->reqs, i);
-        if (q) open += (long)q->hops.n;
-    }
     r->st.in_flight = open;
     return next < 0 ? -1 : (int)ceil((next - now) * 1000);
 }

@@ -13,6 +13,9 @@ int cmd_capture(int argc, char **argv);
 
 /* Prints "rae: MESSAGE" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints ev as one NDJSON line on stdout (--json-stream) and flushes it. */
+struct rae_event;
+void cli_put_event(const struct rae_event *ev);
 /* 1 when argv[i] is -h or --help. */
 int cli_is_help(const char *arg);
 

@@ -49,12 +49,7 @@ typedef struct opts {
 static void print_event(void *user, const rae_event *ev) {
     opts *o = user;
     if (o->stream) {
-        char *line = rae_event_json(ev);
-        if (line) {
-            puts(line);
-            fflush(stdout);
-        }
-        free(line);
+        cli_put_event(ev);
         return;
     }
     if (o->quiet && ev->type != RAE_EV_ERROR) return;
@@ -174,9 +169,7 @@ static void report(const opts *o, const rae_capture_result *res) {
     if (o->stream) {
         const char *files[] = {o->cap.har_path};
         rae_event ev = {.type = RAE_EV_COMPLETE, .files = files, .n_files = 1};
-        char *line = rae_event_json(&ev);
-        puts(line);
-        free(line);
+        cli_put_event(&ev);
         return;
     }
     if (o->quiet) return;
@@ -204,9 +197,7 @@ int cmd_capture(int argc, char **argv) {
             rae_event ev = {.type = RAE_EV_ERROR,
                             .kind = rc == RAE_CAPTURE_USAGE ? "usage" : "runtime",
                             .message = err};
-            char *line = rae_event_json(&ev);
-            puts(line);
-            free(line);
+            cli_put_event(&ev);
         }
         cli_error("%s", err);
         if (res.entries > 0 || res.bytes > 0) report(&o, &res);

@@ -1,7 +1,9 @@
 #include "cli/cli.h"
+#include "rae/events.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void cli_error(const char *fmt, ...) {
@@ -15,4 +17,13 @@ void cli_error(const char *fmt, ...) {
 
 int cli_is_help(const char *arg) {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+void cli_put_event(const rae_event *ev) {
+    char *line = rae_event_json(ev);
+    if (line) {
+        puts(line);
+        fflush(stdout);
+    }
+    free(line);
 }

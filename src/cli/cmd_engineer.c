@@ -44,12 +44,7 @@ typedef struct opts {
 static void print_event(void *user, const rae_event *ev) {
     opts *o = user;
     if (o->stream) {
-        char *line = rae_event_json(ev);
-        if (line) {
-            puts(line);
-            fflush(stdout);
-        }
-        free(line);
+        cli_put_event(ev);
         return;
     }
     if (o->quiet || ev->type != RAE_EV_PROGRESS) return;
@@ -145,9 +140,7 @@ static void report_error(const opts *o, const char *kind, const char *message) {
         ev.type = RAE_EV_ERROR;
         ev.kind = kind;
         ev.message = message;
-        char *line = rae_event_json(&ev);
-        if (line) puts(line);
-        free(line);
+        cli_put_event(&ev);
     }
     cli_error("%s", message);
 }
@@ -185,9 +178,7 @@ int cmd_engineer(int argc, char **argv) {
         ev.scripts_dir = o.out;
         ev.files = files;
         ev.n_files = sizeof files / sizeof *files;
-        char *line = rae_event_json(&ev);
-        if (line) puts(line);
-        free(line);
+        cli_put_event(&ev);
     } else if (o.json) {
         print_summary_json(&o, m);
     }
