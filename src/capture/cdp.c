@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 typedef struct pending {
-    char *method, *tag;
+    char *method, *tag, *session;
     cdp_fn fn;
     void *user;
 } pending;
@@ -50,6 +50,7 @@ static void pending_free(pending *p) {
     if (!p) return;
     free(p->method);
     free(p->tag);
+    free(p->session);
     free(p);
 }
 
@@ -123,6 +124,7 @@ long cdp_send(cdp *c, const char *session, const char *method, json_t *params, c
     if (!p) abort();
     p->method = strdup(method);
     p->tag = tag ? strdup(tag) : NULL;
+    p->session = session ? strdup(session) : NULL;
     p->fn = on_reply;
     p->user = user;
     remember(c, p);
@@ -211,6 +213,30 @@ int cdp_read(cdp *c, char *err, size_t errlen) {
     c->in.data[c->in.len] = '\0';
     c->bytes += (unsigned long long)r;
     return drain(c, err, errlen);
+}
+
+void cdp_session_gone(cdp *c, const char *session) {
+    size_t n = 0;
+    pending **gone = NULL;
+    for (size_t i = 0; i < c->n_slots; i++) { /* take them out first: a callback may send */
+        pending *p = c->slots[i];
+        if (!p || !p->session || strcmp(p->session, session) != 0) continue;
+        gone = realloc(gone, (n + 1) * sizeof *gone);
+        if (!gone) abort();
+        gone[n++] = p;
+        c->slots[i] = NULL;
+        c->n_waiting--;
+    }
+    for (size_t i = 0; i < n; i++) { /* in the arena of the message being handled, if any */
+        cdp_msg m = {.method = gone[i]->method,
+                     .session = session,
+                     .error = "the target was detached before it answered",
+                     .tag = gone[i]->tag,
+                     .a = c->a};
+        if (gone[i]->fn) gone[i]->fn(gone[i]->user, &m);
+        pending_free(gone[i]);
+    }
+    free(gone);
 }
 
 int cdp_fd(const cdp *c) {

@@ -44,6 +44,10 @@ int cdp_read(cdp *c, char *err, size_t errlen);
 /* Copies every message, both ways, to trace (cut to 400 bytes each); NULL: none. */
 void cdp_trace(cdp *c, FILE *trace);
 
+/* The session was detached: its commands will not be answered. Each one still waiting gets its
+ * reply now, as a failure (m->error says why), and stops counting as pending. */
+void cdp_session_gone(cdp *c, const char *session);
+
 /* The descriptor to poll for input. */
 int cdp_fd(const cdp *c);
 /* Commands sent whose reply has not arrived. */

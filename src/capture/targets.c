@@ -224,8 +224,10 @@ void rec_session_gone(recorder *r, rec_session *s) {
 }
 
 static void on_detached(recorder *r, const cdp_msg *m) {
-    rec_session *s = rec_session_of(r, jv_str(jv_get(m->params, "sessionId"), m->a, NULL));
+    const char *id = jv_str(jv_get(m->params, "sessionId"), m->a, NULL);
+    rec_session *s = rec_session_of(r, id);
     if (s) rec_session_gone(r, s);
+    if (id) cdp_session_gone(r->c, id);
 }
 
 static void on_info_changed(recorder *r, const cdp_msg *m) {
