@@ -258,13 +258,17 @@ static json_t *har_request(rec_entry *e) {
 
 static json_t *content(rec_entry *e, long long body_size) {
     const char *mime = json_string_value(json_object_get(e->response, "mimeType"));
-    long long size = e->body ? (long long)e->body_len : e->data_len;
+    long long size = !e->body         ? e->data_len
+                     : e->body_base64 ? (long long)text_base64_len(e->body, e->body_len)
+                                      : (long long)e->body_len;
     json_t *c = json_pack("{s:I,s:s}", "size", (json_int_t)size, "mimeType",
                           mime && *mime ? mime : "x-unknown");
-    if (e->body && text_utf8_valid(e->body, e->body_len)) {
-        json_object_set_new(c, "text", json_stringn(e->body, e->body_len));
-    } else if (e->body) {
-        json_object_set_new(c, "text", json_string(text_base64(e->req->a, e->body, e->body_len)));
+    if (e->body && !e->body_base64 && text_utf8_valid(e->body, e->body_len)) {
+        json_object_set_new(c, "text", json_stringn_nocheck(e->body, e->body_len));
+    } else if (e->body) { /* base64 is ASCII: no UTF-8 check needed */
+        const char *b64 = e->body_base64 ? e->body : text_base64(e->req->a, e->body, e->body_len);
+        json_object_set_new(c, "text",
+                            json_stringn_nocheck(b64, e->body_base64 ? e->body_len : strlen(b64)));
         json_object_set_new(c, "encoding", json_string("base64"));
     }
     if (body_size > 0 && size > body_size)

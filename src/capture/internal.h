@@ -46,8 +46,9 @@ typedef struct rec_entry {
     const char *post; /* request body bytes, NULL when none */
     size_t post_len;
     const char *post_note; /* why the request body could not be read */
-    const char *body;      /* response body bytes */
+    const char *body;      /* response body bytes, or their base64 when body_base64 */
     size_t body_len;
+    int body_base64;       /* binary content, kept as the browser's base64 text */
     const char *body_note; /* why the response body could not be read */
     const char *error_text;
     const char *from_cache; /* "memory", "disk" or NULL */

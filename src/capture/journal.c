@@ -36,14 +36,14 @@ journal *journal_open(const char *path, char *err, size_t errlen) {
 }
 
 int journal_write(journal *j, const char *kind, json_t *obj, char *err, size_t errlen) {
-    char *text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    if (!text) {
+    buf line = BUF_INIT;
+    buf_printf(&line, "{\"%s\":", kind);
+    if (jv_dump_jansson(obj, 15, &line) < 0) {
         snprintf(err, errlen, "%s: cannot serialise a %s", j->path, kind);
+        buf_free(&line);
         return -1;
     }
-    buf line = BUF_INIT;
-    buf_printf(&line, "{\"%s\":%s}\n", kind, text);
-    free(text);
+    buf_puts(&line, "}\n");
     size_t off = 0;
     int rc = 0;
     while (off < line.len) {

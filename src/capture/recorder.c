@@ -276,6 +276,19 @@ static void take_post(recorder *r, rec_entry *e, jv *request, arena *a) {
 
 /* ---- response bodies ---- */
 
+/* Whether a body the browser sent as base64 may be text (JSON, HTML, a script, ...) and is
+ * worth decoding; images, fonts, media and the like stay base64. */
+static int maybe_text(const rec_entry *e) {
+    static const char *const textual[] = {"text/",      "json",       "xml",
+                                          "javascript", "ecmascript", "x-www-form-urlencoded",
+                                          "graphql",    "yaml",       "csv"};
+    const char *mime = json_string_value(json_object_get(e->response, "mimeType"));
+    if (!mime || !*mime || strstr(mime, "unknown")) return 1;
+    for (size_t i = 0; i < sizeof textual / sizeof *textual; i++)
+        if (strcasestr(mime, textual[i])) return 1;
+    return 0;
+}
+
 static void on_body(void *user, const cdp_msg *m) {
     recorder *r = user;
     rec_req *q = req_of_tag(r, m->tag);
@@ -294,10 +307,17 @@ static void on_body(void *user, const cdp_msg *m) {
         size_t n;
         jv *body = jv_get(m->result, "body");
         const char *text = jv_str(body ? body : jv_get(m->result, "content"), m->a, &n);
-        if (text && jv_is(jv_get(m->result, "base64Encoded"), JV_TRUE))
-            text = text_unbase64(m->a, text, n, &n);
-        if (text && n > MAX_BODY) {
-            e->body_note = arena_printf(q->a, "body of %zu bytes left out (limit %d)", n, MAX_BODY);
+        if (text && jv_is(jv_get(m->result, "base64Encoded"), JV_TRUE)) {
+            if (maybe_text(e)) /* decoded, to be kept as text if it is UTF-8 */
+                text = text_unbase64(m->a, text, n, &n);
+            else /* binary: the HAR carries the browser's base64 as it came */
+                e->body_base64 = 1;
+        }
+        size_t size = e->body_base64 ? text_base64_len(text, n) : n;
+        if (text && size > MAX_BODY) {
+            e->body_base64 = 0;
+            e->body_note =
+                arena_printf(q->a, "body of %zu bytes left out (limit %d)", size, MAX_BODY);
         } else if (text) {
             char *copy = arena_alloc(q->a, n + 1);
             memcpy(copy, text, n);

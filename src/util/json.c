@@ -2,6 +2,7 @@
 
 #include "util/buf.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -420,21 +421,31 @@ const char *jv_num_text(const jv *v, arena *a) {
     return arena_strndup(a, v->s, v->len);
 }
 
+/* s[0..n) as a JSON string: runs that need no escape are copied whole. */
 static void dump_string(const char *s, size_t n, buf *out) {
     static const char hex[] = "0123456789abcdef";
+    buf_reserve(out, n + 2);
     buf_putc(out, '"');
+    size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            buf_putc(out, '\\');
-            buf_putc(out, (char)c);
-        } else if (c < 0x20) {
-            char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-            buf_puts(out, esc);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        buf_append(out, s + run, i - run);
+        run = i + 1;
+        const char *short_esc = c == '"'    ? "\\\""
+                                : c == '\\' ? "\\\\"
+                                : c == '\n' ? "\\n"
+                                : c == '\r' ? "\\r"
+                                : c == '\t' ? "\\t"
+                                            : NULL;
+        if (short_esc) {
+            buf_append(out, short_esc, 2);
         } else {
-            buf_putc(out, (char)c);
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            buf_append(out, esc, sizeof esc);
         }
     }
+    buf_append(out, s + run, n - run);
     buf_putc(out, '"');
 }
 
@@ -477,6 +488,63 @@ void jv_dump(jv *v, arena *a, buf *out) {
         buf_putc(out, '}');
         break;
     }
+}
+
+static int dump_real(double d, int precision, buf *out) {
+    if (!isfinite(d)) return -1; /* JSON has no NaN or infinity */
+    char num[64];
+    int n = snprintf(num, sizeof num, "%.*g", precision > 0 ? precision : 17, d);
+    buf_append(out, num, (size_t)n);
+    if (strspn(num, "-0123456789") == (size_t)n) buf_puts(out, ".0"); /* stays a real */
+    return 0;
+}
+
+static int dump_object(const json_t *v, int precision, buf *out) {
+    buf_putc(out, '{');
+    int first = 1;
+    for (void *it = json_object_iter((json_t *)v); it;
+         it = json_object_iter_next((json_t *)v, it)) {
+        if (!first) buf_putc(out, ',');
+        first = 0;
+        dump_string(json_object_iter_key(it), json_object_iter_key_len(it), out);
+        buf_putc(out, ':');
+        if (jv_dump_jansson(json_object_iter_value(it), precision, out) < 0) return -1;
+    }
+    buf_putc(out, '}');
+    return 0;
+}
+
+int jv_dump_jansson(const json_t *v, int precision, buf *out) {
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return dump_object(v, precision, out);
+    case JSON_ARRAY:
+        buf_putc(out, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i) buf_putc(out, ',');
+            if (jv_dump_jansson(json_array_get(v, i), precision, out) < 0) return -1;
+        }
+        buf_putc(out, ']');
+        return 0;
+    case JSON_STRING:
+        dump_string(json_string_value(v), json_string_length(v), out);
+        return 0;
+    case JSON_INTEGER:
+        buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return 0;
+    case JSON_REAL:
+        return dump_real(json_real_value(v), precision, out);
+    case JSON_TRUE:
+        buf_puts(out, "true");
+        return 0;
+    case JSON_FALSE:
+        buf_puts(out, "false");
+        return 0;
+    case JSON_NULL:
+        buf_puts(out, "null");
+        return 0;
+    }
+    return -1;
 }
 
 static void newline(buf *out, int depth) {

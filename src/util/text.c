@@ -1,5 +1,7 @@
 #include "util/text.h"
 
+#include <string.h>
+
 /* The length of the UTF-8 sequence at s (at most n bytes), or 0 when it is not well-formed. */
 static size_t sequence_len(const unsigned char *s, size_t n) {
     unsigned c = s[0];
@@ -45,27 +47,36 @@ char *text_base64(arena *a, const char *s, size_t n) {
     return out;
 }
 
-static int b64val(unsigned char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-}
-
 char *text_unbase64(arena *a, const char *s, size_t n, size_t *len) {
+    enum { SKIP = 64, BAD = 65 };
+    unsigned char val[256]; /* both alphabets; '=' and line breaks skipped */
+    memset(val, BAD, sizeof val);
+    for (int i = 0; i < 26; i++)
+        val['A' + i] = (unsigned char)i, val['a' + i] = (unsigned char)(26 + i);
+    for (int i = 0; i < 10; i++)
+        val['0' + i] = (unsigned char)(52 + i);
+    val['+'] = val['-'] = 62;
+    val['/'] = val['_'] = 63;
+    val['='] = val['\n'] = val['\r'] = val[' '] = SKIP;
     char *out = arena_alloc(a, n / 4 * 3 + 4);
-    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0, i = 0;
+    *len = 0;
+    for (; i + 4 <= n; i += 4) { /* the common case: four digits, three bytes */
+        unsigned v0 = val[p[i]], v1 = val[p[i + 1]], v2 = val[p[i + 2]], v3 = val[p[i + 3]];
+        if ((v0 | v1 | v2 | v3) >= SKIP) break;
+        unsigned v = v0 << 18 | v1 << 12 | v2 << 6 | v3;
+        out[o++] = (char)(v >> 16);
+        out[o++] = (char)(v >> 8 & 0xFF);
+        out[o++] = (char)(v & 0xFF);
+    }
     unsigned acc = 0;
     int bits = 0;
-    *len = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '=' || ch == '\n' || ch == '\r' || ch == ' ') continue;
-        int v = b64val(ch);
-        if (v < 0) return NULL;
-        acc = (acc << 6) | (unsigned)v;
+    for (; i < n; i++) { /* the rest: padding, line breaks */
+        unsigned v = val[p[i]];
+        if (v == SKIP) continue;
+        if (v == BAD) return NULL;
+        acc = (acc << 6) | v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
@@ -75,4 +86,10 @@ char *text_unbase64(arena *a, const char *s, size_t n, size_t *len) {
     out[o] = '\0';
     *len = o;
     return out;
+}
+
+size_t text_base64_len(const char *s, size_t n) {
+    while (n > 0 && (s[n - 1] == '=' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    return n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
 }

@@ -14,5 +14,7 @@ char *text_base64(arena *a, const char *s, size_t n);
 /* Decodes base64 (standard or URL alphabet; padding, spaces and line breaks ignored) into a
  * NUL-terminated buffer from a; *len gets its length. NULL on a character outside base64. */
 char *text_unbase64(arena *a, const char *s, size_t n, size_t *len);
+/* The number of bytes that the well-formed base64 s[0..n) decodes to. */
+size_t text_base64_len(const char *s, size_t n);
 
 #endif
