@@ -30,6 +30,7 @@ fuzz: deps
 
 bench: build
 	@bench/engineer/run.sh $(BUILD)/rae
+	@bench/capture/run.sh $(BUILD)/rae
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -21,8 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DRAIN_MS 2000    /* at the end: how long to wait for bodies still being read */
-#define CLOSE_MS 5000    /* ... and for the browser to close */
+#define DRAIN_MS 2000    /* at the end: how long to wait for bodies still being read ... */
+#define DRAIN_CAP_S 15   /* ... and in all while some keep arriving */
+#define CLOSE_MS 5000    /* at the end: how long to wait for the browser to close */
 #define LOAD_WARN_S 30.0 /* a start page that has not loaded by then gets a warning */
 
 typedef struct run {
@@ -242,7 +243,13 @@ static int never(run *u) {
  * a kept profile is saved whole). */
 static void stop_browser(run *u) {
     if (!u->c) return;
-    pump(u, DRAIN_MS, nothing_awaited);
+    recorder_release_bodies(u->r);
+    double cap = now_s() + DRAIN_CAP_S;
+    size_t before;
+    do { /* as long as replies keep coming, up to the cap */
+        before = recorder_busy(u->r);
+        pump(u, DRAIN_MS, nothing_awaited);
+    } while (!u->gone && recorder_busy(u->r) > 0 && recorder_busy(u->r) < before && now_s() < cap);
     recorder_flush(u->r, "the capture ended before the request finished");
     if (!u->gone && cdp_send(u->c, NULL, "Browser.close", NULL, NULL, NULL, NULL) >= 0)
         pump(u, CLOSE_MS, never);

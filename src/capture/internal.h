@@ -56,6 +56,7 @@ typedef struct rec_entry {
     int want_req_extra, want_resp_extra;
     int post_pending, body_pending; /* a reply is awaited (or a retry is due) */
     int body_tries;
+    int body_deferred;      /* a static asset's body, asked for once its page has loaded */
     double body_retry;      /* our clock: ask for the body again then; 0: not planned */
     int closed;             /* no later network event changes it */
     double grace;           /* our clock: write even without ExtraInfo after this */
@@ -119,6 +120,10 @@ rec_session *rec_session_of(recorder *r, const char *id);
 const char *rec_pageref(recorder *r, rec_session *s);
 /* A main-frame document request started in s: a new page begins. */
 void rec_page_begin(recorder *r, rec_session *s, const char *url, double wall, double ts);
+/* Whether the page s belongs to is still loading. */
+int rec_page_loading(recorder *r, rec_session *s);
+/* Asks now for the deferred bodies of page p's static assets (every page's when p is NULL). */
+void rec_release_bodies(recorder *r, const rec_page *p);
 /* The network events of s can no longer come: write what it still had open. */
 void rec_session_gone(recorder *r, rec_session *s);
 /* Converts a parsed JSON value into jansson (new reference). */

@@ -15,7 +15,9 @@
 #define ORPHAN_S 10.0  /* ExtraInfo events of an exchange already written are dropped after */
 #define PROGRESS_S 1.0 /* progress events at most this often */
 #define MAX_BODY (64 << 20)
-#define BODY_TRIES 8 /* asks for a document's body, 50 ms apart, then longer */
+#define DEFER_S 1.5 /* a deferred body waits at most this long for its page's load */
+#define DEFER_API_BYTES (256 << 10) /* API responses this large are deferred too */
+#define BODY_TRIES 8                /* asks for a document's body, 50 ms apart, then longer */
 
 double rec_now(void) {
     struct timespec ts;
@@ -332,6 +334,7 @@ static void on_body(void *user, const cdp_msg *m) {
  * when the page changes process) the frame's own copy, Page.getResourceContent, every other try. */
 static void ask_body(recorder *r, rec_entry *e) {
     e->body_pending = 1;
+    e->body_deferred = 0;
     e->body_tries++;
     e->body_retry = 0;
     const char *session = e->req->io ? e->req->io->id : NULL;
@@ -345,11 +348,46 @@ static void ask_body(recorder *r, rec_entry *e) {
                  json_pack("{s:s}", "requestId", e->req->request_id), on_body, r, e->req->key);
 }
 
+/* Whether e's body can wait for its page's load event: asking for bodies while a page loads slows
+ * it down (the browser serialises each one on the page's own thread; see bench/capture), and the
+ * browser keeps them for us meanwhile. Images, scripts, styles and fonts wait; so do large API
+ * responses; small ones are asked for at once, so that a popup that closes at once keeps them. */
+static int deferrable(recorder *r, const rec_entry *e) {
+    static const char *const assets[] = {"Image", "Stylesheet", "Script",  "Font",
+                                         "Media", "TextTrack",  "Manifest"};
+    if (!e->type || !rec_page_loading(r, e->req->s)) return 0;
+    if (strcmp(e->type, "XHR") == 0 || strcmp(e->type, "Fetch") == 0)
+        return e->data_len >= DEFER_API_BYTES;
+    for (size_t i = 0; i < sizeof assets / sizeof *assets; i++)
+        if (strcmp(e->type, assets[i]) == 0) return 1;
+    return 0;
+}
+
+void rec_release_bodies(recorder *r, const rec_page *p) {
+    for (size_t i = 0; i < smap_count(r->reqs); i++) {
+        rec_req *q = smap_value(r->reqs, i);
+        for (size_t k = 0; q && k < q->hops.n; k++) {
+            rec_entry *e = q->hops.items[k];
+            if (e->body_deferred && (!p || (e->page && strcmp(e->page, p->id) == 0)))
+                ask_body(r, e);
+        }
+    }
+}
+
+void recorder_release_bodies(recorder *r) {
+    rec_release_bodies(r, NULL);
+}
+
 static void fetch_body(recorder *r, rec_entry *e) {
     int status = (int)json_integer_value(json_object_get(e->response, "status"));
     if (status == 204 || status == 304 || (status >= 100 && status < 200)) return;
     const char *method = json_string_value(json_object_get(e->request, "method"));
     if (method && strcmp(method, "HEAD") == 0) return;
+    if (deferrable(r, e)) {
+        e->body_pending = e->body_deferred = 1;
+        e->body_retry = rec_now() + DEFER_S;
+        return;
+    }
     ask_body(r, e);
 }
 

@@ -42,6 +42,8 @@ void recorder_start(recorder *r, cdp *c);
 /* Writes the entries that waited long enough for late events. Returns the milliseconds until the
  * next such deadline, or -1 when none is pending. */
 int recorder_tick(recorder *r);
+/* Asks now for every body still held back until its page loaded (at the end of a capture). */
+void recorder_release_bodies(recorder *r);
 /* Commands sent whose reply is awaited (bodies being fetched, ...). */
 size_t recorder_busy(const recorder *r);
 /* Writes every exchange still open, marked `_incomplete` with why. */

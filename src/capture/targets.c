@@ -35,7 +35,14 @@ static void write_page(recorder *r, const rec_page *p) {
     json_decref(page);
 }
 
+int rec_page_loading(recorder *r, rec_session *s) {
+    (void)r;
+    s = top_of(s);
+    return s && s->page && s->page->on_load < 0;
+}
+
 void rec_page_begin(recorder *r, rec_session *s, const char *url, double wall, double ts) {
+    if (s->page) rec_release_bodies(r, s->page); /* the tab moves on: its last page is done */
     rec_page *p = calloc(1, sizeof *p);
     if (!p) abort();
     snprintf(p->id, sizeof p->id, "page_%zu", r->pages.n + 1);
@@ -251,6 +258,7 @@ static void on_page_event(recorder *r, const cdp_msg *m, int load) {
     double ms = (jv_num(jv_get(m->params, "timestamp")) - s->page->ts) * 1000;
     if (load) {
         s->page->on_load = ms;
+        rec_release_bodies(r, s->page);
         if (r->st.first_load < 0) {
             r->st.first_load = rec_now() - r->t0;
             rec_progress(r, "capture", "page loaded %.2f s after the start", r->st.first_load);

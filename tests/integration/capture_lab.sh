@@ -137,6 +137,25 @@ if pgrep -f "rfbunixpath $out/vnc.sock" >/dev/null; then fail "Xvnc outlived the
 "$python" -c 'import json,sys; e=json.load(open(sys.argv[1]))["log"]["entries"]; sys.exit(0 if e and e[0]["response"]["content"].get("text") else 1)' \
     "$out/headful.har" || fail "the headful capture lacks the page and its body"
 
+echo "== a page that never finishes loading: the bodies held for its load event are kept"
+"$rae" capture "$base/stalled" --headless --duration 4 --har "$out/stalled.har" 2>"$out/stalled.err" ||
+    fail "the stalled page: rae exited $?: $(cat "$out/stalled.err")"
+"$python" - "$out/stalled.har" <<'EOF' || fail "the stalled page's HAR"
+import json, sys
+entries = json.load(open(sys.argv[1]))["log"]["entries"]
+def entry(part):
+    found = [e for e in entries if part in e["request"]["url"]]
+    assert found, "no entry for %s" % part
+    return found[0]
+for part in ("/api/stalled.js", "/api/big.json", "/api/image.png?stalled"):
+    c = entry(part)["response"]["content"]
+    assert c.get("text"), "%s has no body: %s" % (part, c)
+assert "item-029999" in entry("/api/big.json")["response"]["content"]["text"]
+assert entry("/api/image.png")["response"]["content"].get("encoding") == "base64"
+assert entry("/hang").get("_incomplete"), "/hang is not marked incomplete"
+print("stalled page: %d entries, bodies kept, /hang incomplete" % len(entries))
+EOF
+
 echo "== bad input"
 "$rae" capture "$base/" --har "$out/nochrome.har" --chromium /nonexistent/chromium 2>"$out/nochrome.err"
 [ $? -eq 1 ] && grep -q "cannot start '/nonexistent/chromium'" "$out/nochrome.err" ||
