@@ -5,14 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_pkgs=(build-essential cmake pkg-config libjansson-dev)
+build_pkgs=(build-essential cmake pkg-config libjansson-dev libsodium-dev libzstd-dev)
+# What sprites run on: the sandbox, its network and its guard.
+run_pkgs=(bubblewrap passt nftables iproute2)
 test_pkgs=(libcmocka-dev python3 python3-httpx chromium clang libclang-rt-14-dev time
     tigervnc-standalone-server)
 
 want=("${build_pkgs[@]}")
 case "${1:-all}" in
 build) ;;
-test | all) want+=("${test_pkgs[@]}") ;;
+test | all) want+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
 *) echo "usage: scripts/deps.sh [build|test|all]" >&2; exit 2 ;;
 esac
 
