@@ -31,6 +31,7 @@ fuzz: deps
 bench: build
 	@bench/engineer/run.sh $(BUILD)/rae
 	@bench/capture/run.sh $(BUILD)/rae
+	@bench/checkpoint/run.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
