@@ -10,6 +10,7 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 int cmd_har(int argc, char **argv);
 int cmd_engineer(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_sprite(int argc, char **argv);
 
 /* Prints "rae: MESSAGE" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -16,6 +16,7 @@ static const char usage[] =
     "  har stats FILE                hosts, methods, status classes, mime types, API vs noise\n"
     "  har validate FILE             HAR 1.2 conformance, each problem with its place\n"
     "  har recover FILE              rebuild FILE from the journal of a capture that was killed\n"
+    "  sprite COMMAND                persistent sandboxes: create, exec, files, checkpoints\n"
     "\n"
     "  rae COMMAND --help            options of a command\n"
     "  rae --version\n";
@@ -32,6 +33,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "har") == 0) return cmd_har(argc - 1, argv + 1);
     if (strcmp(argv[1], "capture") == 0) return cmd_capture(argc - 1, argv + 1);
     if (strcmp(argv[1], "engineer") == 0) return cmd_engineer(argc - 1, argv + 1);
+    if (strcmp(argv[1], "sprite") == 0) return cmd_sprite(argc - 1, argv + 1);
     cli_error("unknown command '%s' (see 'rae --help')", argv[1]);
     return EXIT_USAGE;
 }

@@ -1,0 +1,170 @@
+/* sprite: a persistent sandbox of one's own — a workspace that survives restarts, processes run in
+ * isolation (exec), files confined to the workspace, checkpoints of the workspace. A driver
+ * implements it; the local driver (bwrap + pasta on this machine) is the first, a driver for the
+ * Fly Sprites API can follow behind the same calls. Nothing here blocks for long: exec returns
+ * file descriptors and a handle to wait on, so an event loop can drive it. */
+#ifndef RAE_SPRITE_H
+#define RAE_SPRITE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct rae_sprites rae_sprites; /* a driver with its state; opaque */
+
+/* Options of the local driver. */
+typedef struct rae_sprite_local_opts {
+    const char *data_dir;         /* where sprites live (default "./data") */
+    const char *const *allow_net; /* "HOST:PORT" entries for every sprite; may be NULL */
+    size_t n_allow_net;
+    int max_sprites; /* per data dir (0: 16) */
+    /* the limits of sprites created with these options (kept in each sprite): */
+    unsigned long long disk_quota; /* bytes per workspace (0: 2 GiB) */
+    unsigned long long memory;     /* bytes per sprite (0: 2 GiB) */
+    int max_procs;                 /* processes per sprite (0: 512) */
+    int no_network;                /* 1: sprites get no network at all (no pasta needed) */
+    int cpu_percent;               /* of one core per sprite (0: no limit) */
+    double warm_after; /* idle seconds before a sprite's processes are frozen (default 300) */
+    double cold_after; /* ... and before its services are stopped (default 1800) */
+} rae_sprite_local_opts;
+
+/* Opens the local driver on o->data_dir, creating it. Caller frees with rae_sprites_free(). NULL
+ * and err filled when the data dir cannot be used. */
+rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t errlen);
+void rae_sprites_free(rae_sprites *d);
+/* The local driver's supervisor of sprite name's services, run in this process until it has
+ * nothing left to run (`rae sprite _supervise NAME`; started by the driver itself). */
+int rae_sprites_local_supervise(rae_sprites *d, const char *name, char *err, size_t errlen);
+
+typedef struct rae_sprite_info {
+    char name[48];
+    char state[12];                  /* "running" (processes), "idle" (none), "warm", "cold" */
+    double created, last_active;     /* unix seconds */
+    unsigned long long disk_used;    /* bytes in the workspace */
+    int processes;                   /* running now */
+    long oom_kills;                  /* processes killed for reaching its memory limit, so far */
+    unsigned long long memory_limit; /* bytes, 0: none */
+    char workspace[4096];            /* the workspace on the host (local driver) */
+} rae_sprite_info;
+
+/* A sprite name: 1-32 of [a-z0-9-], starting with a letter or digit. 0 when good, -1 + err. */
+int rae_sprite_name_check(const char *name, char *err, size_t errlen);
+
+/* Creates the sprite (an error when it exists or the cap is reached). */
+int rae_sprite_create(rae_sprites *d, const char *name, rae_sprite_info *out, char *err,
+                      size_t errlen);
+/* -1 with "no sprite 'NAME'" when it does not exist. */
+int rae_sprite_get(rae_sprites *d, const char *name, rae_sprite_info *out, char *err,
+                   size_t errlen);
+/* Every sprite, by name (caller frees *out with free()). */
+int rae_sprite_list(rae_sprites *d, rae_sprite_info **out, size_t *n, char *err, size_t errlen);
+/* Stops its processes and removes it with its workspace and checkpoints. */
+int rae_sprite_destroy(rae_sprites *d, const char *name, char *err, size_t errlen);
+
+/* ---- exec ---- */
+
+typedef struct rae_sprite_exec_opts {
+    const char *const *argv; /* NULL-terminated; argv[0] looked up on the sprite's PATH */
+    const char *cwd;         /* inside the sprite (default /workspace) */
+    const char *const *env;  /* extra "K=V" entries, NULL-terminated; may be NULL */
+    int want_stdin;          /* 1: a pipe for stdin (else /dev/null) */
+    int merge_stderr;        /* 1: stderr goes to the stdout pipe */
+    int tty;                 /* 1: a pty (in_fd/out_fd are its master; err_fd is -1) */
+    int rows, cols;          /* its size (default 24x80) */
+} rae_sprite_exec_opts;
+
+typedef struct rae_sprite_proc {
+    pid_t pid;                 /* the sandbox's outer process */
+    int in_fd, out_fd, err_fd; /* ours to read/write and close; -1 when not asked for */
+} rae_sprite_proc;
+
+/* Starts argv in the sprite; the caller reads out_fd/err_fd and waits with
+ * rae_sprite_proc_wait(). */
+int rae_sprite_exec(rae_sprites *d, const char *name, const rae_sprite_exec_opts *o,
+                    rae_sprite_proc *out, char *err, size_t errlen);
+/* Waits for p (nonblocking when block is 0: returns 1 while it still runs) and gives its exit
+ * status (128+N when killed by signal N); returns 0 once it has ended. The fds stay the caller's.
+ */
+int rae_sprite_proc_wait(rae_sprite_proc *p, int block, int *status);
+
+/* ---- services: long-running named processes, restarted by a supervisor of the sprite ---- */
+
+typedef struct rae_sprite_service {
+    char name[48];
+    char state[16];   /* "running", "backoff" (waiting to restart), "stopped", "exited", "paused" */
+    char restart[16]; /* "always", "on-failure", "no" */
+    int pid;          /* its sandbox's outer process, 0 when not running */
+    int restarts;     /* since it was started */
+    int last_status;  /* of its last exit (128+N: signal N), -1 none yet */
+    double since;     /* unix seconds of the last state change */
+    char command[512];
+} rae_sprite_service;
+
+/* A service name: 1-40 of [a-z0-9-]. */
+int rae_sprite_service_name_check(const char *svc, char *err, size_t errlen);
+/* Defines (argv not NULL) or re-enables (argv NULL: as defined) service svc and starts it.
+ * restart: "always", "on-failure" (the default when NULL) or "no". The definition is kept: after
+ * a restart of the machine, the sprite's next use starts its services again. */
+int rae_sprite_service_start(rae_sprites *d, const char *name, const char *svc,
+                             const char *const *argv, const char *restart, char *err,
+                             size_t errlen);
+/* Stops svc (SIGTERM to its processes, SIGKILL after 3 s) and keeps it stopped. */
+int rae_sprite_service_stop(rae_sprites *d, const char *name, const char *svc, char *err,
+                            size_t errlen);
+/* The services of the sprite, by name (caller frees *out). */
+int rae_sprite_services(rae_sprites *d, const char *name, rae_sprite_service **out, size_t *n,
+                        char *err, size_t errlen);
+/* Opens svc's log (its stdout and stderr) for reading; the caller closes the fd. */
+int rae_sprite_service_logs(rae_sprites *d, const char *name, const char *svc, char *err,
+                            size_t errlen);
+
+/* ---- files: every path is inside the workspace ("har/x.har" or "/workspace/har/x.har") ---- */
+
+typedef struct rae_sprite_file {
+    char name[256];
+    char type; /* 'f' file, 'd' directory, 'l' symlink, '?' other */
+    unsigned long long size;
+    double mtime;
+} rae_sprite_file;
+
+/* The entries of a directory, by name (caller frees *out). */
+int rae_sprite_files_list(rae_sprites *d, const char *name, const char *path, rae_sprite_file **out,
+                          size_t *n, char *err, size_t errlen);
+/* Opens a file of the workspace for reading (caller closes the fd). */
+int rae_sprite_file_open(rae_sprites *d, const char *name, const char *path, char *err,
+                         size_t errlen);
+/* Writes a file (creating its directories) from the bytes of fd, atomically (temp + rename). */
+int rae_sprite_file_put(rae_sprites *d, const char *name, const char *path, int fd, char *err,
+                        size_t errlen);
+/* Removes a file or a whole directory. */
+int rae_sprite_file_remove(rae_sprites *d, const char *name, const char *path, char *err,
+                           size_t errlen);
+int rae_sprite_file_rename(rae_sprites *d, const char *name, const char *from, const char *to,
+                           char *err, size_t errlen);
+
+/* ---- checkpoints of the workspace ---- */
+
+typedef struct rae_checkpoint {
+    char id[32];
+    double time;
+    char comment[256];
+    int automatic;
+    unsigned long long files, bytes, added;
+} rae_checkpoint;
+
+int rae_sprite_checkpoint(rae_sprites *d, const char *name, const char *comment, int automatic,
+                          rae_checkpoint *out, char *err, size_t errlen);
+/* Oldest first (caller frees *out). */
+int rae_sprite_checkpoints(rae_sprites *d, const char *name, rae_checkpoint **out, size_t *n,
+                           char *err, size_t errlen);
+/* Stops the sprite's processes, then swaps the workspace for the checkpoint's tree. */
+int rae_sprite_restore(rae_sprites *d, const char *name, const char *id, char *err, size_t errlen);
+int rae_sprite_checkpoint_delete(rae_sprites *d, const char *name, const char *id, char *err,
+                                 size_t errlen);
+
+/* ---- sockets ---- */
+
+/* Connects to a UNIX socket inside the sprite (under /tmp or /workspace); returns the fd. */
+int rae_sprite_connect(rae_sprites *d, const char *name, const char *socket_path, char *err,
+                       size_t errlen);
+
+#endif

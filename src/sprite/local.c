@@ -1,0 +1,682 @@
+/* The local sprite driver: sprites as directories under DATA/sprites, their processes in bwrap
+ * sandboxes (sandbox.c) under a host uid of their own, their files confined (files.c), their
+ * network a namespace with pasta and a guard (net.c), their checkpoints a store (ckpt.c). */
+#include "sprite/local.h"
+#include "sprite/ckpt.h"
+#include "sprite/net.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define UID_BASE 200000   /* host uids of sprites when rae runs as root: UID_BASE + k */
+#define KEEP_AUTOMATIC 10 /* automatic checkpoints kept per sprite */
+#define MAX_DATA_DIR 2048 /* characters of the data dir's real path */
+#define DEFAULT_MAX 16
+#define DEFAULT_QUOTA (2ULL << 30)
+#define DEFAULT_MEMORY (2ULL << 30)
+#define DEFAULT_PROCS 512
+#define DEFAULT_WARM_S 300.0  /* idle this long: frozen (warm) */
+#define DEFAULT_COLD_S 1800.0 /* idle this long: services stopped (cold) */
+
+static double now_wall(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* a/b into out. Paths here are at most MAX_DATA_DIR + a few short names long (checked when the
+ * driver opens), so a truncation would be a bug: it stops rather than use a wrong path. */
+static void join(char *out, size_t n, const char *a, const char *b) {
+    int len = snprintf(out, n, "%s/%s", a, b);
+    if (len < 0 || (size_t)len >= n) abort();
+}
+
+void local_path(const lsprite *s, const char *sub, char *out, size_t n) {
+    join(out, n, s->dir, sub);
+}
+
+void local_group(const local *l, const lsprite *s, char *out, size_t n) {
+    snprintf(out, n, "rae-%s-%s", l->netns_tag, s->name);
+}
+
+int local_cg_setup(local *l, const lsprite *s, char *err, size_t errlen) {
+    if (!l->cg) return 0;
+    char group[96];
+    local_group(l, s, group, sizeof group);
+    scg_limits lim = {
+        .memory = s->lim.memory, .pids = s->lim.max_procs, .cpu_percent = s->lim.cpu_percent};
+    return scg_setup(l->cg, group, &lim, err, errlen);
+}
+
+void local_netns(const local *l, const lsprite *s, char *out, size_t n) {
+    snprintf(out, n, "%s-%s", l->netns_tag, s->name);
+}
+
+/* ---- sprite.json ---- */
+
+static int meta_write(const lsprite *s, char *err, size_t errlen) {
+    char path[PATH_MAX + 16], tmp[PATH_MAX + 32];
+    local_path(s, "sprite.json", path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    json_t *j =
+        json_pack("{s:s,s:f,s:f,s:I,s:I}", "name", s->name, "created", s->created, "last_active",
+                  s->last_active, "uid", (json_int_t)s->uid, "gid", (json_int_t)s->gid);
+    json_t *allow = json_array();
+    for (int i = 0; i < s->n_allow; i++)
+        json_array_append_new(allow, json_string(s->allow[i]));
+    json_object_set_new(j, "allow_net", allow);
+    json_object_set_new(j, "limits",
+                        json_pack("{s:I,s:I,s:i,s:i}", "memory", (json_int_t)s->lim.memory,
+                                  "disk_quota", (json_int_t)s->lim.disk_quota, "max_procs",
+                                  s->lim.max_procs, "cpu_percent", s->lim.cpu_percent));
+    int rc = json_dump_file(j, tmp, JSON_INDENT(1));
+    json_decref(j);
+    if (rc < 0 || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+int local_load(local *l, const char *name, lsprite *s, char *err, size_t errlen) {
+    memset(s, 0, sizeof *s);
+    snprintf(s->name, sizeof s->name, "%s", name);
+    join(s->dir, sizeof s->dir, l->sprites_dir, name);
+    char path[PATH_MAX + 16];
+    local_path(s, "sprite.json", path, sizeof path);
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    if (!j) {
+        if (access(path, F_OK) < 0) return err_set(err, errlen, "no sprite '%s'", name);
+        return err_set(err, errlen, "%s:%d: %s", path, je.line, je.text);
+    }
+    s->created = json_real_value(json_object_get(j, "created"));
+    s->last_active = json_real_value(json_object_get(j, "last_active"));
+    s->uid = (uid_t)json_integer_value(json_object_get(j, "uid"));
+    s->gid = (gid_t)json_integer_value(json_object_get(j, "gid"));
+    json_t *lim = json_object_get(j, "limits");
+    s->lim = l->lim; /* what a sprite.json without limits gets */
+    if (json_is_object(lim)) {
+        s->lim.memory = (unsigned long long)json_integer_value(json_object_get(lim, "memory"));
+        s->lim.disk_quota =
+            (unsigned long long)json_integer_value(json_object_get(lim, "disk_quota"));
+        s->lim.max_procs = (int)json_integer_value(json_object_get(lim, "max_procs"));
+        s->lim.cpu_percent = (int)json_integer_value(json_object_get(lim, "cpu_percent"));
+    }
+    json_t *allow = json_object_get(j, "allow_net");
+    for (size_t i = 0; i < json_array_size(allow) && s->n_allow < SPRITE_MAX_ALLOW; i++) {
+        const char *spec = json_string_value(json_array_get(allow, i));
+        if (spec) snprintf(s->allow[s->n_allow++], sizeof s->allow[0], "%s", spec);
+    }
+    json_decref(j);
+    return 0;
+}
+
+int local_use(local *l, const char *name, lsprite *s, char *err, size_t errlen) {
+    if (local_load(l, name, s, err, errlen) < 0) return -1;
+    local_touch(l, s);
+    return 0;
+}
+
+void local_touch(local *l, lsprite *s) {
+    s->last_active = now_wall();
+    meta_write(s, NULL, 0);
+    char group[96];
+    local_group(l, s, group, sizeof group);
+    if (l->cg && scg_frozen(l->cg, group) == 1) scg_freeze(l->cg, group, 0, NULL, 0); /* warm */
+    lsvc_wake(l, s);
+}
+
+/* ---- processes: every process of a sprite runs under its host uid (root) ---- */
+
+/* Calls fn(pid) for each process whose real uid is uid; returns how many. */
+static int each_process(uid_t uid, void (*fn)(pid_t)) {
+    DIR *proc = opendir("/proc");
+    if (!proc) return 0;
+    int count = 0;
+    struct dirent *de;
+    while ((de = readdir(proc))) {
+        char *end;
+        long pid = strtol(de->d_name, &end, 10);
+        if (*end || pid <= 0) continue;
+        char path[64], line[256];
+        snprintf(path, sizeof path, "/proc/%ld/status", pid);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        while (fgets(line, sizeof line, f)) {
+            unsigned long real;
+            if (strncmp(line, "State:\tZ", 8) == 0) break; /* a zombie runs nothing */
+            if (sscanf(line, "Uid: %lu", &real) == 1) {
+                if (real == uid) {
+                    count++;
+                    if (fn) fn((pid_t)pid);
+                }
+                break;
+            }
+        }
+        fclose(f);
+    }
+    closedir(proc);
+    return count;
+}
+
+static void kill_one(pid_t pid) {
+    kill(pid, SIGKILL);
+}
+
+/* Ends every process of s (a sprite's uid is its own, so this touches nothing else). */
+static void stop_processes(local *l, const lsprite *s) {
+    char group[96];
+    local_group(l, s, group, sizeof group);
+    if (l->cg) scg_kill_all(l->cg, group, NULL, 0); /* thaws a warm sprite first */
+    if (!l->root) return;
+    for (int round = 0; round < 50 && each_process(s->uid, kill_one) > 0; round++)
+        usleep(20000);
+}
+
+/* ---- the disk ---- */
+
+/* Bytes (allocated blocks) under the directory dfd, which it closes. */
+static unsigned long long du_at(int dfd) {
+    DIR *dir = fdopendir(dfd);
+    if (!dir) {
+        close(dfd);
+        return 0;
+    }
+    unsigned long long total = 0;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        struct stat sb;
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+        if (fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0) continue;
+        total += (unsigned long long)sb.st_blocks * 512;
+        if (S_ISDIR(sb.st_mode)) {
+            int sub = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+            if (sub >= 0) total += du_at(sub);
+        }
+    }
+    closedir(dir);
+    return total;
+}
+
+unsigned long long local_disk_used(const lsprite *s) {
+    char ws[PATH_MAX + 16];
+    local_path(s, "workspace", ws, sizeof ws);
+    int fd = open(ws, O_RDONLY | O_DIRECTORY);
+    return fd < 0 ? 0 : du_at(fd);
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static int rm_tree(const char *path) {
+    if (access(path, F_OK) < 0) return 0;
+    return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- info ---- */
+
+static void fill_info(local *l, const lsprite *s, rae_sprite_info *out) {
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", s->name);
+    out->created = s->created;
+    out->last_active = s->last_active;
+    char group[96];
+    local_group(l, s, group, sizeof group);
+    out->processes = l->cg ? scg_count(l->cg, group) : l->root ? each_process(s->uid, NULL) : 0;
+    const char *state = l->cg && scg_frozen(l->cg, group) == 1 ? "warm"
+                        : out->processes > 0                   ? "running"
+                        : lsvc_wanted(s) > 0                   ? "cold"
+                                                               : "idle";
+    snprintf(out->state, sizeof out->state, "%s", state);
+    out->oom_kills = l->cg ? scg_oom_events(l->cg, group) : 0;
+    if (out->oom_kills < 0) out->oom_kills = 0;
+    out->memory_limit = l->cg ? s->lim.memory : 0;
+    out->disk_used = local_disk_used(s);
+    local_path(s, "workspace", out->workspace, sizeof out->workspace);
+}
+
+static int l_get(rae_sprites *d, const char *name, rae_sprite_info *out, char *err, size_t errlen) {
+    local *l = (local *)d;
+    lsprite s;
+    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    if (out) fill_info(l, &s, out);
+    return 0;
+}
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(((const rae_sprite_info *)a)->name, ((const rae_sprite_info *)b)->name);
+}
+
+static int l_list(rae_sprites *d, rae_sprite_info **out, size_t *count, char *err, size_t errlen) {
+    local *l = (local *)d;
+    *out = NULL;
+    *count = 0;
+    DIR *dir = opendir(l->sprites_dir);
+    if (!dir) return err_set(err, errlen, "%s: %s", l->sprites_dir, strerror(errno));
+    struct dirent *de;
+    size_t cap = 0;
+    while ((de = readdir(dir))) {
+        lsprite s;
+        if (de->d_name[0] == '.' || rae_sprite_name_check(de->d_name, NULL, 0) < 0) continue;
+        if (local_load(l, de->d_name, &s, NULL, 0) < 0) continue;
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = realloc(*out, cap * sizeof **out);
+            if (!*out) abort();
+        }
+        fill_info(l, &s, &(*out)[(*count)++]);
+    }
+    closedir(dir);
+    if (*count) qsort(*out, *count, sizeof **out, by_name);
+    return 0;
+}
+
+/* ---- create / destroy ---- */
+
+/* The smallest host uid above UID_BASE that no sprite of this data dir has. */
+static uid_t free_uid(local *l) {
+    rae_sprite_info *all;
+    size_t n;
+    uid_t uid = UID_BASE + 1;
+    if (l_list(&l->base, &all, &n, NULL, 0) < 0) return uid;
+    for (int again = 1; again;) {
+        again = 0;
+        for (size_t i = 0; i < n; i++) {
+            lsprite s;
+            if (local_load(l, all[i].name, &s, NULL, 0) == 0 && s.uid == uid) {
+                uid++;
+                again = 1;
+            }
+        }
+    }
+    free(all);
+    return uid;
+}
+
+static int write_text(const char *path, const char *text, char *err, size_t errlen) {
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+        return err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    return 0;
+}
+
+/* The directories and files a new sprite starts with. */
+static int lay_out(local *l, const lsprite *s, char *err, size_t errlen) {
+    static const char *const dirs[] = {
+        "",    "workspace", "workspace/har", "workspace/scripts", "workspace/.profile", "tmp",
+        "etc", "run"};
+    static const char *const owned[] = {"workspace", "workspace/har", "workspace/scripts",
+                                        "workspace/.profile", "tmp"};
+    char path[PATH_MAX + 32];
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        local_path(s, dirs[i], path, sizeof path);
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+            return err_set(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+    }
+    local_path(s, "etc/passwd", path, sizeof path);
+    if (write_text(path,
+                   "root:x:0:0:root:/root:/bin/sh\n"
+                   "sprite:x:1000:1000:sprite:/workspace:/bin/bash\n"
+                   "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+                   err, errlen) < 0)
+        return -1;
+    local_path(s, "etc/group", path, sizeof path);
+    if (write_text(path, "root:x:0:\nsprite:x:1000:\nnogroup:x:65534:\n", err, errlen) < 0)
+        return -1;
+    local_path(s, "etc/resolv.conf", path, sizeof path); /* pasta forwards DNS there */
+    if (write_text(path, "nameserver " SNET_DNS "\n", err, errlen) < 0) return -1;
+    local_path(s, "etc/hostname", path, sizeof path);
+    char host[64];
+    snprintf(host, sizeof host, "%s\n", s->name);
+    if (write_text(path, host, err, errlen) < 0) return -1;
+    if (!l->root) return 0;
+    for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) {
+        local_path(s, owned[i], path, sizeof path);
+        if (chown(path, s->uid, s->gid) < 0)
+            return err_set(err, errlen, "%s: cannot hand to uid %u: %s", path, (unsigned)s->uid,
+                           strerror(errno));
+    }
+    local_path(s, "tmp", path, sizeof path);
+    chmod(path, 0700);
+    return 0;
+}
+
+static int l_create(rae_sprites *d, const char *name, rae_sprite_info *out, char *err,
+                    size_t errlen) {
+    local *l = (local *)d;
+    lsprite s;
+    if (local_load(l, name, &s, NULL, 0) == 0)
+        return err_set(err, errlen, "sprite '%s' exists already", name);
+    rae_sprite_info *all;
+    size_t n;
+    if (l_list(d, &all, &n, err, errlen) < 0) return -1;
+    free(all);
+    if ((int)n >= l->max_sprites)
+        return err_set(err, errlen,
+                       "cannot create '%s': %zu sprites, the most this data dir allows "
+                       "(remove one with 'rae sprite rm NAME')",
+                       name, n);
+    memset(&s, 0, sizeof s);
+    snprintf(s.name, sizeof s.name, "%s", name);
+    join(s.dir, sizeof s.dir, l->sprites_dir, name);
+    rm_tree(s.dir); /* what a create that was cut short left (no sprite.json) */
+    s.uid = l->root ? free_uid(l) : getuid();
+    s.gid = l->root ? (gid_t)s.uid : getgid();
+    s.created = s.last_active = now_wall();
+    s.lim = l->lim;
+    if (l->n_allow > SPRITE_MAX_ALLOW)
+        return err_set(err, errlen, "at most %d --allow-net entries per sprite", SPRITE_MAX_ALLOW);
+    for (size_t i = 0; i < l->n_allow; i++)
+        snprintf(s.allow[s.n_allow++], sizeof s.allow[0], "%s", l->allow[i]);
+    if (lay_out(l, &s, err, errlen) < 0 || meta_write(&s, err, errlen) < 0) {
+        rm_tree(s.dir);
+        return -1;
+    }
+    if (out) fill_info(l, &s, out);
+    return 0;
+}
+
+static int l_destroy(rae_sprites *d, const char *name, char *err, size_t errlen) {
+    local *l = (local *)d;
+    lsprite s;
+    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    lsvc_quit(l, &s, NULL, 0);
+    stop_processes(l, &s);
+    if (l->root && !l->no_network) {
+        char ns[96], pid_file[PATH_MAX + 16];
+        local_netns(l, &s, ns, sizeof ns);
+        local_path(&s, "run/pasta.pid", pid_file, sizeof pid_file);
+        if (snet_down(ns, pid_file, err, errlen) < 0) return -1;
+    }
+    char group[96], meta[PATH_MAX + 16];
+    local_group(l, &s, group, sizeof group);
+    if (l->cg) scg_remove(l->cg, group, NULL, 0);
+    local_path(&s, "sprite.json", meta, sizeof meta);
+    unlink(meta); /* gone from now on, even if removing the rest is cut short */
+    if (rm_tree(s.dir) < 0)
+        return err_set(err, errlen, "%s: cannot remove: %s", s.dir, strerror(errno));
+    return 0;
+}
+
+/* ---- network ---- */
+
+/* The sprite's own allow list and the driver's, parsed into out (caller frees *out). */
+static int allow_list(local *l, const lsprite *s, snet_allow **out, size_t *n, char *err,
+                      size_t errlen) {
+    *n = 0;
+    *out = calloc(l->n_allow + (size_t)s->n_allow + 1, sizeof **out);
+    if (!*out) abort();
+    for (int i = 0; i < s->n_allow; i++)
+        if (snet_parse_allow(s->allow[i], &(*out)[(*n)++], err, errlen) < 0) return -1;
+    for (size_t i = 0; i < l->n_allow; i++) {
+        int seen = 0;
+        for (int k = 0; k < s->n_allow && !seen; k++)
+            seen = strcmp(s->allow[k], l->allow[i]) == 0;
+        if (!seen && snet_parse_allow(l->allow[i], &(*out)[(*n)++], err, errlen) < 0) return -1;
+    }
+    return 0;
+}
+
+int local_net_up(local *l, lsprite *s, char *err, size_t errlen) {
+    if (!l->root || l->no_network) return 0;
+    char ns[96], pid_file[PATH_MAX + 16];
+    local_netns(l, s, ns, sizeof ns);
+    local_path(s, "run/pasta.pid", pid_file, sizeof pid_file);
+    if (snet_is_up(ns, pid_file)) return 0;
+    snet_allow *allow;
+    size_t n;
+    int rc = allow_list(l, s, &allow, &n, err, errlen);
+    if (rc == 0) rc = snet_up(ns, allow, n, pid_file, err, errlen);
+    free(allow);
+    return rc;
+}
+
+static int l_exec(rae_sprites *d, const char *name, const rae_sprite_exec_opts *o,
+                  rae_sprite_proc *out, char *err, size_t errlen) {
+    local *l = (local *)d;
+    lsprite s;
+    if (local_use(l, name, &s, err, errlen) < 0) return -1;
+    if (local_net_up(l, &s, err, errlen) < 0) return -1;
+    return sbx_spawn(l, &s, o, -1, out, err, errlen);
+}
+
+/* ---- checkpoints ---- */
+
+static ckpt_store *store_of(const lsprite *s, char *err, size_t errlen) {
+    char dir[PATH_MAX + 16];
+    local_path(s, "ckpt", dir, sizeof dir);
+    return ckpt_store_open(dir, 0, err, errlen);
+}
+
+static void to_public(const ckpt_info *c, rae_checkpoint *out) {
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s", c->id);
+    snprintf(out->comment, sizeof out->comment, "%s", c->comment);
+    out->time = c->time;
+    out->automatic = c->automatic;
+    out->files = c->files;
+    out->bytes = c->bytes;
+    out->added = c->added;
+}
+
+static int l_checkpoint(rae_sprites *d, const char *name, const char *comment, int automatic,
+                        rae_checkpoint *out, char *err, size_t errlen) {
+    local *l = (local *)d;
+    lsprite s;
+    if (local_use(l, name, &s, err, errlen) < 0) return -1;
+    ckpt_store *st = store_of(&s, err, errlen);
+    if (!st) return -1;
+    char ws[PATH_MAX + 16];
+    local_path(&s, "workspace", ws, sizeof ws);
+    ckpt_info info;
+    int rc = ckpt_create(st, ws, comment ? comment : "", automatic, &info, err, errlen);
+    if (rc == 0 && automatic) ckpt_prune(st, KEEP_AUTOMATIC, NULL, 0);
+    ckpt_store_free(st);
+    if (rc == 0 && out) to_public(&info, out);
+    return rc < 0 ? -1 : 0;
+}
+
+static int l_checkpoints(rae_sprites *d, const char *name, rae_checkpoint **out, size_t *count,
+                         char *err, size_t errlen) {
+    local *l = (local *)d;
+    lsprite s;
+    *out = NULL;
+    *count = 0;
+    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    ckpt_store *st = store_of(&s, err, errlen);
+    if (!st) return -1;
+    ckpt_info *all;
+    size_t n;
+    int rc = ckpt_list(st, &all, &n, err, errlen);
+    ckpt_store_free(st);
+    if (rc < 0) return -1;
+    *out = calloc(n ? n : 1, sizeof **out);
+    if (!*out) abort();
+    for (size_t i = 0; i < n; i++)
+        to_public(&all[i], &(*out)[i]);
+    *count = n;
+    free(all);
+    return 0;
+}
+
+static int l_restore(rae_sprites *d, const char *name, const char *id, char *err, size_t errlen) {
+    local *l = (local *)d;
+    lsprite s;
+    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    ckpt_store *st = store_of(&s, err, errlen);
+    if (!st) return -1;
+    ckpt_info info;
+    int rc = ckpt_get(st, id, &info, err, errlen);
+    if (rc == 0) rc = lsvc_pause(l, &s, err, errlen); /* services stop first... */
+    if (rc == 0) {
+        stop_processes(l, &s); /* ...and nothing may hold the old tree open for writing */
+        char ws[PATH_MAX + 16];
+        local_path(&s, "workspace", ws, sizeof ws);
+        rc = ckpt_restore(st, id, ws, err, errlen);
+        char again[256];
+        if (lsvc_resume(l, &s, again, sizeof again) < 0 && rc == 0)
+            rc = err_set(err, errlen, "restored, but the services did not start: %s", again);
+    }
+    ckpt_store_free(st);
+    local_touch(l, &s);
+    return rc < 0 ? -1 : 0;
+}
+
+static int l_checkpoint_delete(rae_sprites *d, const char *name, const char *id, char *err,
+                               size_t errlen) {
+    local *l = (local *)d;
+    lsprite s;
+    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    ckpt_store *st = store_of(&s, err, errlen);
+    if (!st) return -1;
+    int rc = ckpt_delete(st, id, err, errlen);
+    ckpt_store_free(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* ---- sockets ---- */
+
+/* Connects to a UNIX socket under /tmp or /workspace of the sprite, resolving its directory
+ * inside the sprite's own tree (no symlink leads out) and connecting through /proc/self/fd. */
+static int l_connect(rae_sprites *d, const char *name, const char *path, char *err, size_t errlen) {
+    local *l = (local *)d;
+    lsprite s;
+    if (local_use(l, name, &s, err, errlen) < 0) return -1;
+    const char *slash = strrchr(path, '/');
+    if (strncmp(path, "/tmp/", 5) != 0 && strncmp(path, "/workspace/", 11) != 0)
+        return err_set(err, errlen, "connect: %s: sockets are under /tmp or /workspace", path);
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    int dfd = lfiles_open_dir(&s, dir, 0, err, errlen);
+    if (dfd < 0) return -1;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dfd, slash + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        err_set(err, errlen, "connect: %s in sprite '%s': %s", path, name, strerror(errno));
+        if (fd >= 0) close(fd);
+        fd = -1;
+    }
+    close(dfd);
+    return fd;
+}
+
+/* ---- the driver ---- */
+
+static void l_free(rae_sprites *d) {
+    local *l = (local *)d;
+    for (size_t i = 0; i < l->n_allow; i++)
+        free(l->allow[i]);
+    free(l->allow);
+    scg_free(l->cg);
+    free(l);
+}
+
+static const sprite_ops local_ops = {
+    .kind = "local",
+    .free = l_free,
+    .create = l_create,
+    .get = l_get,
+    .list = l_list,
+    .destroy = l_destroy,
+    .exec = l_exec,
+    .files_list = lfiles_list,
+    .file_open = lfiles_open,
+    .file_put = lfiles_put,
+    .file_remove = lfiles_remove,
+    .file_rename = lfiles_rename,
+    .checkpoint = l_checkpoint,
+    .checkpoints = l_checkpoints,
+    .restore = l_restore,
+    .checkpoint_delete = l_checkpoint_delete,
+    .service_start = lsvc_start,
+    .service_stop = lsvc_stop,
+    .services = lsvc_list,
+    .service_logs = lsvc_logs,
+    .connect = l_connect,
+};
+
+static int make_dirs(const char *path) {
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0755) < 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t errlen) {
+    const char *data = o && o->data_dir ? o->data_dir : "./data";
+    local *l = calloc(1, sizeof *l);
+    if (!l) abort();
+    l->base.ops = &local_ops;
+    char sprites[PATH_MAX];
+    snprintf(sprites, sizeof sprites, "%s/sprites", data);
+    if (make_dirs(sprites) < 0 || !realpath(data, l->data_dir)) {
+        err_set(err, errlen, "data dir %s: %s", data, strerror(errno));
+        free(l);
+        return NULL;
+    }
+    if (strlen(l->data_dir) > MAX_DATA_DIR) {
+        err_set(err, errlen, "data dir %s: a path of at most %d characters, please", l->data_dir,
+                MAX_DATA_DIR);
+        free(l);
+        return NULL;
+    }
+    join(l->sprites_dir, sizeof l->sprites_dir, l->data_dir, "sprites");
+    chmod(l->data_dir, 0711); /* sprites' uids reach their own trees, never list the others */
+    ssize_t n = readlink("/proc/self/exe", l->self_exe, sizeof l->self_exe - 1);
+    l->self_exe[n > 0 ? n : 0] = 0;
+    uint32_t h = 2166136261u; /* FNV-1a of the data dir */
+    for (const char *p = l->data_dir; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    snprintf(l->netns_tag, sizeof l->netns_tag, "r%05x", h & 0xfffff);
+    l->root = geteuid() == 0;
+    l->max_sprites = o && o->max_sprites > 0 ? o->max_sprites : DEFAULT_MAX;
+    l->lim.max_procs = o && o->max_procs > 0 ? o->max_procs : DEFAULT_PROCS;
+    l->lim.disk_quota = o && o->disk_quota ? o->disk_quota : DEFAULT_QUOTA;
+    l->lim.memory = o && o->memory ? o->memory : DEFAULT_MEMORY;
+    l->no_network = o && o->no_network;
+    l->lim.cpu_percent = o && o->cpu_percent > 0 ? o->cpu_percent : 0;
+    l->warm_after = o && o->warm_after > 0 ? o->warm_after : DEFAULT_WARM_S;
+    l->cold_after = o && o->cold_after > 0 ? o->cold_after : DEFAULT_COLD_S;
+    if (l->root)
+        l->cg = scg_open(l->cg_why, sizeof l->cg_why);
+    else
+        snprintf(l->cg_why, sizeof l->cg_why, "rae does not run as root");
+    if (o && o->n_allow_net) {
+        l->allow = calloc(o->n_allow_net, sizeof *l->allow);
+        if (!l->allow) abort();
+        for (size_t i = 0; i < o->n_allow_net; i++) {
+            snet_allow probe;
+            if (snet_parse_allow(o->allow_net[i], &probe, err, errlen) < 0) {
+                l->n_allow = i;
+                l_free(&l->base);
+                return NULL;
+            }
+            l->allow[i] = strdup(o->allow_net[i]);
+            l->n_allow = i + 1;
+        }
+    }
+    return &l->base;
+}

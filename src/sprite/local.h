@@ -1,0 +1,116 @@
+/* The local sprite driver: bwrap sandboxes on this machine, one directory per sprite under
+ * DATA/sprites/NAME (sprite.json, workspace/, tmp/, etc/, ckpt/, run/). Shared by local.c (the
+ * sprites themselves), sandbox.c (exec) and files.c (confined files). */
+#ifndef RAE_SPRITE_LOCAL_H
+#define RAE_SPRITE_LOCAL_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+#include "sprite/cgroup.h"
+#include "sprite/driver.h"
+
+typedef struct sprite_limits {
+    unsigned long long memory, disk_quota; /* bytes */
+    int max_procs, cpu_percent;            /* cpu_percent 0: none */
+} sprite_limits;
+
+typedef struct local {
+    rae_sprites base;
+    char data_dir[PATH_MAX]; /* absolute */
+    char sprites_dir[PATH_MAX];
+    char self_exe[PATH_MAX]; /* the rae binary, bound into sprites at /opt/rae/bin/rae */
+    char netns_tag[8];       /* short hash of data_dir: namespaces of two data dirs differ */
+    char **allow;            /* owned: "HOST:PORT" */
+    size_t n_allow;
+    int max_sprites, no_network;
+    sprite_limits lim; /* what new sprites get */
+    int root;          /* running as root: each sprite has its own host uid and network namespace */
+    scg_ctx *cg;       /* owned; NULL: no cgroups here (rlimits only), cg_why says why */
+    char cg_why[256];
+    int cpu_percent;               /* of one core, 0: no limit */
+    double warm_after, cold_after; /* idle seconds before a sprite is frozen / stopped */
+} local;
+
+#define SPRITE_MAX_ALLOW 16
+
+typedef struct lsprite {
+    char name[48];
+    char dir[PATH_MAX]; /* DATA/sprites/NAME */
+    uid_t uid;          /* the host identity of its processes and files */
+    gid_t gid;
+    double created, last_active;
+    char allow[SPRITE_MAX_ALLOW][128]; /* "HOST:PORT" it was created with */
+    int n_allow;
+    sprite_limits lim; /* fixed when it was created */
+} lsprite;
+
+#define SPRITE_UID 1000 /* the identity inside every sprite */
+
+/* Loads sprite name; -1 with "no sprite 'NAME'" when there is none. */
+int local_load(local *l, const char *name, lsprite *s, char *err, size_t errlen);
+/* Loads sprite name for a call that uses it: records the activity and wakes it (local_touch). */
+int local_use(local *l, const char *name, lsprite *s, char *err, size_t errlen);
+/* s->dir/sub into out. */
+void local_path(const lsprite *s, const char *sub, char *out, size_t n);
+/* Records activity now (sprite.json's last_active). */
+void local_touch(local *l, lsprite *s);
+/* The cgroup of s ("rae-TAG-NAME"), into out. */
+void local_group(const local *l, const lsprite *s, char *out, size_t n);
+/* Creates or updates the cgroup of s with the driver's limits; 0 when there are no cgroups. */
+int local_cg_setup(local *l, const lsprite *s, char *err, size_t errlen);
+/* The network namespace's name for s ("TAG-NAME"), into out. */
+void local_netns(const local *l, const lsprite *s, char *out, size_t n);
+/* Brings the sprite's network up (root only; a no-op otherwise or with no_network). */
+int local_net_up(local *l, lsprite *s, char *err, size_t errlen);
+/* Bytes used by the workspace of s. */
+unsigned long long local_disk_used(const lsprite *s);
+
+/* sandbox.c: starts argv in a new bwrap sandbox of s; log_fd >= 0: its stdout and stderr go
+ * there (no pipes). */
+int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, rae_sprite_proc *out,
+              char *err, size_t errlen);
+
+/* services.c: the definitions (DIR/services.json, a JSON array; caller frees) and the supervisor.
+ */
+#include <jansson.h>
+#include <sys/un.h>
+json_t *lsvc_load(const lsprite *s);
+int lsvc_save(const lsprite *s, json_t *defs, char *err, size_t errlen);
+/* How many services of s are enabled (should run). */
+int lsvc_wanted(const lsprite *s);
+/* The supervisor socket's address through an O_PATH fd of DIR/run (*dirfd: close it after). */
+int lsvc_socket_addr(const lsprite *s, struct sockaddr_un *sa, int *dirfd);
+/* One request to the supervisor of s; *resp: caller frees. Returns 0, 1 when no supervisor runs
+ * (and start is 0), -1 + err. start: start the supervisor when none runs. */
+int lsvc_call(local *l, const lsprite *s, json_t *req, json_t **resp, int start, char *err,
+              size_t errlen);
+/* Stops the services for a while (keeping them enabled) / starts them again / ends the
+ * supervisor. Nothing happens when no supervisor runs (resume starts one if a service wants). */
+int lsvc_pause(local *l, const lsprite *s, char *err, size_t errlen);
+int lsvc_resume(local *l, const lsprite *s, char *err, size_t errlen);
+int lsvc_quit(local *l, const lsprite *s, char *err, size_t errlen);
+/* A sprite whose services should run but whose supervisor does not (cold: after a restart of the
+ * machine, or idle) gets one, which starts them. */
+void lsvc_wake(local *l, const lsprite *s);
+int lsvc_start(rae_sprites *d, const char *name, const char *svc, const char *const *argv,
+               const char *restart, char *err, size_t errlen);
+int lsvc_stop(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen);
+int lsvc_list(rae_sprites *d, const char *name, rae_sprite_service **out, size_t *count, char *err,
+              size_t errlen);
+int lsvc_logs(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen);
+
+/* files.c: the file calls of the driver table. */
+int lfiles_list(rae_sprites *d, const char *name, const char *path, rae_sprite_file **out,
+                size_t *count, char *err, size_t errlen);
+int lfiles_open(rae_sprites *d, const char *name, const char *path, char *err, size_t errlen);
+int lfiles_put(rae_sprites *d, const char *name, const char *path, int fd, char *err,
+               size_t errlen);
+int lfiles_remove(rae_sprites *d, const char *name, const char *path, char *err, size_t errlen);
+int lfiles_rename(rae_sprites *d, const char *name, const char *from, const char *to, char *err,
+                  size_t errlen);
+/* Opens the directory at path (inside the workspace of s) with openat2(RESOLVE_BENEATH);
+ * create: make missing directories. Returns an O_PATH|O_DIRECTORY fd or -1 + err. */
+int lfiles_open_dir(const lsprite *s, const char *path, int create, char *err, size_t errlen);
+
+#endif

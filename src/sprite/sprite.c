@@ -1,0 +1,148 @@
+/* The public sprite calls: names checked here once, then the driver's table. */
+#include "sprite/driver.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int rae_sprite_name_check(const char *name, char *err, size_t errlen) {
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > 32)
+        return err_set(err, errlen, "a sprite name has 1 to 32 characters, not %zu", n);
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i > 0);
+        if (!ok)
+            return err_set(err, errlen,
+                           "bad sprite name '%s': use lowercase letters, digits and '-' "
+                           "(not first)",
+                           name);
+    }
+    return 0;
+}
+
+int rae_sprite_service_name_check(const char *svc, char *err, size_t errlen) {
+    size_t n = svc ? strlen(svc) : 0;
+    int ok = n > 0 && n <= 40;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (svc[i] >= 'a' && svc[i] <= 'z') || (svc[i] >= '0' && svc[i] <= '9') || svc[i] == '-';
+    if (!ok)
+        return err_set(err, errlen,
+                       "bad service name '%s': 1 to 40 lowercase letters, digits and '-'",
+                       svc ? svc : "");
+    return 0;
+}
+
+void rae_sprites_free(rae_sprites *d) {
+    if (d) d->ops->free(d);
+}
+
+#define CHECKED(call)                                                                              \
+    do {                                                                                           \
+        if (rae_sprite_name_check(name, err, errlen) < 0) return -1;                               \
+        return call;                                                                               \
+    } while (0)
+
+int rae_sprite_create(rae_sprites *d, const char *name, rae_sprite_info *out, char *err,
+                      size_t errlen) {
+    CHECKED(d->ops->create(d, name, out, err, errlen));
+}
+
+int rae_sprite_get(rae_sprites *d, const char *name, rae_sprite_info *out, char *err,
+                   size_t errlen) {
+    CHECKED(d->ops->get(d, name, out, err, errlen));
+}
+
+int rae_sprite_list(rae_sprites *d, rae_sprite_info **out, size_t *n, char *err, size_t errlen) {
+    return d->ops->list(d, out, n, err, errlen);
+}
+
+int rae_sprite_destroy(rae_sprites *d, const char *name, char *err, size_t errlen) {
+    CHECKED(d->ops->destroy(d, name, err, errlen));
+}
+
+int rae_sprite_exec(rae_sprites *d, const char *name, const rae_sprite_exec_opts *o,
+                    rae_sprite_proc *out, char *err, size_t errlen) {
+    if (!o->argv || !o->argv[0]) return err_set(err, errlen, "exec: no command given");
+    CHECKED(d->ops->exec(d, name, o, out, err, errlen));
+}
+
+int rae_sprite_files_list(rae_sprites *d, const char *name, const char *path, rae_sprite_file **out,
+                          size_t *n, char *err, size_t errlen) {
+    CHECKED(d->ops->files_list(d, name, path, out, n, err, errlen));
+}
+
+int rae_sprite_file_open(rae_sprites *d, const char *name, const char *path, char *err,
+                         size_t errlen) {
+    CHECKED(d->ops->file_open(d, name, path, err, errlen));
+}
+
+int rae_sprite_file_put(rae_sprites *d, const char *name, const char *path, int fd, char *err,
+                        size_t errlen) {
+    CHECKED(d->ops->file_put(d, name, path, fd, err, errlen));
+}
+
+int rae_sprite_file_remove(rae_sprites *d, const char *name, const char *path, char *err,
+                           size_t errlen) {
+    CHECKED(d->ops->file_remove(d, name, path, err, errlen));
+}
+
+int rae_sprite_file_rename(rae_sprites *d, const char *name, const char *from, const char *to,
+                           char *err, size_t errlen) {
+    CHECKED(d->ops->file_rename(d, name, from, to, err, errlen));
+}
+
+int rae_sprite_checkpoint(rae_sprites *d, const char *name, const char *comment, int automatic,
+                          rae_checkpoint *out, char *err, size_t errlen) {
+    CHECKED(d->ops->checkpoint(d, name, comment, automatic, out, err, errlen));
+}
+
+int rae_sprite_checkpoints(rae_sprites *d, const char *name, rae_checkpoint **out, size_t *n,
+                           char *err, size_t errlen) {
+    CHECKED(d->ops->checkpoints(d, name, out, n, err, errlen));
+}
+
+int rae_sprite_restore(rae_sprites *d, const char *name, const char *id, char *err, size_t errlen) {
+    CHECKED(d->ops->restore(d, name, id, err, errlen));
+}
+
+int rae_sprite_checkpoint_delete(rae_sprites *d, const char *name, const char *id, char *err,
+                                 size_t errlen) {
+    CHECKED(d->ops->checkpoint_delete(d, name, id, err, errlen));
+}
+
+int rae_sprite_connect(rae_sprites *d, const char *name, const char *socket_path, char *err,
+                       size_t errlen) {
+    CHECKED(d->ops->connect(d, name, socket_path, err, errlen));
+}
+
+#define SERVICE_CHECKED(call)                                                                      \
+    do {                                                                                           \
+        if (rae_sprite_service_name_check(svc, err, errlen) < 0) return -1;                        \
+        CHECKED(call);                                                                             \
+    } while (0)
+
+int rae_sprite_service_start(rae_sprites *d, const char *name, const char *svc,
+                             const char *const *argv, const char *restart, char *err,
+                             size_t errlen) {
+    if (restart && strcmp(restart, "always") && strcmp(restart, "on-failure") &&
+        strcmp(restart, "no"))
+        return err_set(err, errlen, "restart policy '%s': always, on-failure or no", restart);
+    if (argv && !argv[0]) return err_set(err, errlen, "service %s: no command given", svc);
+    SERVICE_CHECKED(d->ops->service_start(d, name, svc, argv, restart, err, errlen));
+}
+
+int rae_sprite_service_stop(rae_sprites *d, const char *name, const char *svc, char *err,
+                            size_t errlen) {
+    SERVICE_CHECKED(d->ops->service_stop(d, name, svc, err, errlen));
+}
+
+int rae_sprite_services(rae_sprites *d, const char *name, rae_sprite_service **out, size_t *n,
+                        char *err, size_t errlen) {
+    CHECKED(d->ops->services(d, name, out, n, err, errlen));
+}
+
+int rae_sprite_service_logs(rae_sprites *d, const char *name, const char *svc, char *err,
+                            size_t errlen) {
+    SERVICE_CHECKED(d->ops->service_logs(d, name, svc, err, errlen));
+}
