@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,8 @@ static const char usage[] =
     "  service NAME start|stop SVC        start again / stop a defined service\n"
     "  service NAME status                the services, their state, pid and restarts\n"
     "  service NAME logs SVC              what the service printed\n"
+    "  connect NAME SOCKET                relay stdin/stdout to a UNIX socket of the sprite\n"
+    "                                     (under /tmp or /workspace: e.g. its VNC display)\n"
     "  checkpoint NAME [-m COMMENT]       checkpoint the workspace\n"
     "  checkpoints NAME                   list its checkpoints\n"
     "  restore NAME ID                    stop its processes, make the workspace checkpoint ID\n"
@@ -349,6 +352,33 @@ static int do_files(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
     return rc;
 }
 
+/* ---- connect: our stdin and stdout to a UNIX socket of the sprite ---- */
+
+static int do_connect(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
+    int fd = rae_sprite_connect(d, o->pos[1], o->pos[2], err, errlen);
+    if (fd < 0) return -1;
+    signal(SIGPIPE, SIG_IGN);
+    char chunk[1 << 16];
+    int in_open = 1;
+    for (;;) {
+        struct pollfd fds[2] = {{fd, POLLIN, 0}, {in_open ? 0 : -1, POLLIN, 0}};
+        if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
+        if (fds[0].revents) {
+            ssize_t n = read(fd, chunk, sizeof chunk);
+            if (n <= 0 || write(1, chunk, (size_t)n) != n) break; /* closed, or our reader gone */
+        }
+        if (in_open && fds[1].revents) {
+            ssize_t n = read(0, chunk, sizeof chunk);
+            if (n <= 0 || write(fd, chunk, (size_t)n) != n) {
+                shutdown(fd, SHUT_WR); /* our end is done; theirs may still talk */
+                in_open = 0;
+            }
+        }
+    }
+    close(fd);
+    return 0;
+}
+
 /* ---- services ---- */
 
 static int services_status(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
@@ -486,6 +516,8 @@ static int run(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
     if (strcmp(c, "files") == 0)
         return need(o, 3, "files NAME ls|get|put|rm PATH") < 0 ? EXIT_USAGE
                                                                : do_files(d, o, err, errlen);
+    if (strcmp(c, "connect") == 0)
+        return need(o, 3, "connect NAME SOCKET") < 0 ? EXIT_USAGE : do_connect(d, o, err, errlen);
     if (strcmp(c, "shell") == 0)
         return need(o, 2, "shell NAME [-- CMD]") < 0 ? EXIT_USAGE : do_shell(d, o, err, errlen);
     if (strcmp(c, "service") == 0)

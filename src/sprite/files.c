@@ -14,14 +14,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Normalises a sprite path into out, relative to the workspace ("" for the workspace itself):
- * "/workspace/har/a.har", "har/a.har" and "har//./a.har" are the same. */
-static int norm(const char *path, char *out, size_t n, char *err, size_t errlen) {
+/* Normalises a sprite path into out, relative to the directory mounted at mount ("/workspace" or
+ * "/tmp"; "" for that directory itself): "/workspace/har/a.har", "har/a.har" and "har//./a.har"
+ * are the same (relative paths are the workspace's). */
+static int norm_in(const char *mount, const char *path, char *out, size_t n, char *err,
+                   size_t errlen) {
     const char *p = path ? path : "";
-    if (strcmp(p, "/workspace") == 0 || strncmp(p, "/workspace/", 11) == 0)
-        p += 10;
-    else if (*p == '/')
-        return err_set(err, errlen, "%s: outside the workspace (paths are under /workspace)", path);
+    size_t m = strlen(mount);
+    if (strncmp(p, mount, m) == 0 && (p[m] == '/' || !p[m]))
+        p += m;
+    else if (*p == '/' || strcmp(mount, "/workspace") != 0)
+        return err_set(err, errlen, "%s: outside %s", path, mount);
     size_t len = 0;
     while (*p) {
         while (*p == '/')
@@ -29,7 +32,7 @@ static int norm(const char *path, char *out, size_t n, char *err, size_t errlen)
         size_t c = strcspn(p, "/");
         if (c == 0) break;
         if (c == 2 && strncmp(p, "..", 2) == 0)
-            return err_set(err, errlen, "%s: '..' leads out of the workspace", path);
+            return err_set(err, errlen, "%s: '..' leads out of %s", path, mount);
         if (!(c == 1 && *p == '.')) {
             if (len + c + 2 > n) return err_set(err, errlen, "%s: path too long", path);
             if (len) out[len++] = '/';
@@ -40,6 +43,10 @@ static int norm(const char *path, char *out, size_t n, char *err, size_t errlen)
     }
     out[len] = 0;
     return 0;
+}
+
+static int norm(const char *path, char *out, size_t n, char *err, size_t errlen) {
+    return norm_in("/workspace", path, out, n, err, errlen);
 }
 
 static int openat2_beneath(int dirfd, const char *path, int flags, int mode) {
@@ -77,6 +84,21 @@ static int resolve(const lsprite *s, const char *rel, int flags, char *err, size
 /* Hands a new file or directory to the sprite's uid (when rae runs as root). */
 static void give(const lsprite *s, int fd) {
     if (geteuid() == 0) fchownat(fd, "", s->uid, s->gid, AT_EMPTY_PATH);
+}
+
+int lfiles_open_sprite_dir(const lsprite *s, const char *path, char *err, size_t errlen) {
+    const char *mount = strncmp(path, "/tmp", 4) == 0 ? "/tmp" : "/workspace";
+    char rel[PATH_MAX], base[PATH_MAX + 16];
+    if (norm_in(mount, path, rel, sizeof rel, err, errlen) < 0) return -1;
+    local_path(s, mount + 1, base, sizeof base);
+    int dir = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return err_set(err, errlen, "%s: %s", base, strerror(errno));
+    int fd = openat2_beneath(dir, rel, O_PATH | O_DIRECTORY, 0);
+    if (fd < 0)
+        err_set(err, errlen, "%s: %s", path,
+                errno == EXDEV || errno == ELOOP ? "leads out of the sprite" : strerror(errno));
+    close(dir);
+    return fd;
 }
 
 int lfiles_open_dir(const lsprite *s, const char *path, int create, char *err, size_t errlen) {

@@ -564,7 +564,7 @@ static int l_connect(rae_sprites *d, const char *name, const char *path, char *e
         return err_set(err, errlen, "connect: %s: sockets are under /tmp or /workspace", path);
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    int dfd = lfiles_open_dir(&s, dir, 0, err, errlen);
+    int dfd = lfiles_open_sprite_dir(&s, dir, err, errlen);
     if (dfd < 0) return -1;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dfd, slash + 1);

@@ -150,6 +150,19 @@ if [ "$(id -u)" -eq 0 ]; then
         "$rae" sprite files "$b" get har/inside.har -o "$out/inside.har" || fail "getting the HAR"
         "$python" -c 'import json,sys; e=json.load(open(sys.argv[1]))["log"]["entries"]; sys.exit(0 if any("put-content" in x["response"]["content"].get("text","") for x in e) else 1)' \
             "$out/inside.har" || fail "the HAR recorded in the sprite lacks the page"
+        if command -v Xvnc >/dev/null; then
+            echo "== the browser as a service on a VNC display; connect reaches its socket"
+            "$rae" sprite service "$b" start browser -- rae capture "http://127.0.0.1:$port/local.txt" \
+                --display vnc:/tmp/vnc.sock --har /workspace/har/vnc.har || fail "the browser service"
+            for _ in $(seq 100); do [ -S "$data/sprites/$b/tmp/vnc.sock" ] && break; sleep 0.1; done
+            greeting=$("$rae" sprite connect "$b" /tmp/vnc.sock </dev/null | head -c 12)
+            [ "$greeting" = "RFB 003.008" ] || fail "the VNC socket said '$greeting'"
+            sleep 2 # let the page load
+            "$rae" sprite service "$b" stop browser || fail "stopping the browser"
+            "$rae" sprite files "$b" get har/vnc.har | grep -q put-content ||
+                fail "the headful capture's HAR: $("$rae" sprite service "$b" logs browser | tail -5)"
+            "$rae" sprite connect "$b" /tmp/../etc/passwd 2>/dev/null && fail "connect escaped /tmp"
+        fi
     fi
 fi
 
