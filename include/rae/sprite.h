@@ -167,4 +167,15 @@ int rae_sprite_checkpoint_delete(rae_sprites *d, const char *name, const char *i
 int rae_sprite_connect(rae_sprites *d, const char *name, const char *socket_path, char *err,
                        size_t errlen);
 
+/* ---- events ---- */
+
+/* The sprite's events, one JSON object per line: {"time", "sprite", "type", ...} with type
+ * "state" (state: created, running, warm, cold), "service" (service, event: started, exited,
+ * restarting, stopped; status, delay), "socket" (path, event: opened, closed; sockets under
+ * /tmp, seen while services run), "checkpoint" (id, comment) and "restore" (id). Returns an fd
+ * to read them from, at the end (from_start: from the oldest kept); later events are appended to
+ * the same file (watch it with inotify, or poll). The caller closes it. */
+int rae_sprite_events_open(rae_sprites *d, const char *name, int from_start, char *err,
+                           size_t errlen);
+
 #endif

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -46,6 +47,8 @@ static const char usage[] =
     "  service NAME logs SVC              what the service printed\n"
     "  connect NAME SOCKET                relay stdin/stdout to a UNIX socket of the sprite\n"
     "                                     (under /tmp or /workspace: e.g. its VNC display)\n"
+    "  events NAME [-f]                   what happened (NDJSON: state, service, socket,\n"
+    "                                     checkpoint, restore); -f: keep following\n"
     "  checkpoint NAME [-m COMMENT]       checkpoint the workspace\n"
     "  checkpoints NAME                   list its checkpoints\n"
     "  restore NAME ID                    stop its processes, make the workspace checkpoint ID\n"
@@ -69,7 +72,7 @@ typedef struct sopts {
     int json;
     double warm_after, cold_after;
     long memory_mb, quota_mb;
-    int cpu, procs;
+    int cpu, procs, follow;
     const char *pos[8]; /* positional arguments before a "--" or a command's own */
     int n_pos;
     char **cmd; /* exec: the command, NULL-terminated */
@@ -111,6 +114,8 @@ static int parse(int argc, char **argv, sopts *o) {
                 o->cpu = (int)v;
             else
                 o->procs = (int)v;
+        } else if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0) {
+            o->follow = 1;
         } else if (strcmp(a, "--restart") == 0 && more) {
             o->restart = argv[++i];
         } else if (strcmp(a, "-o") == 0 && more) {
@@ -379,6 +384,31 @@ static int do_connect(rae_sprites *d, const sopts *o, char *err, size_t errlen) 
     return 0;
 }
 
+/* ---- events: print, and with -f follow (inotify on the log) ---- */
+
+static int do_events(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
+    int fd = rae_sprite_events_open(d, o->pos[1], 1, err, errlen);
+    if (fd < 0) return -1;
+    int watch = -1;
+    if (o->follow) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        watch = inotify_init1(IN_CLOEXEC);
+        if (watch >= 0) inotify_add_watch(watch, path, IN_MODIFY);
+    }
+    char chunk[1 << 16];
+    for (;;) {
+        ssize_t n;
+        while ((n = read(fd, chunk, sizeof chunk)) > 0)
+            if (write(1, chunk, (size_t)n) != n) goto done;            /* our reader is gone */
+        if (watch < 0 || read(watch, chunk, sizeof chunk) <= 0) break; /* waits for more */
+    }
+done:
+    if (watch >= 0) close(watch);
+    close(fd);
+    return 0;
+}
+
 /* ---- services ---- */
 
 static int services_status(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
@@ -516,6 +546,8 @@ static int run(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
     if (strcmp(c, "files") == 0)
         return need(o, 3, "files NAME ls|get|put|rm PATH") < 0 ? EXIT_USAGE
                                                                : do_files(d, o, err, errlen);
+    if (strcmp(c, "events") == 0)
+        return need(o, 2, "events NAME [-f]") < 0 ? EXIT_USAGE : do_events(d, o, err, errlen);
     if (strcmp(c, "connect") == 0)
         return need(o, 3, "connect NAME SOCKET") < 0 ? EXIT_USAGE : do_connect(d, o, err, errlen);
     if (strcmp(c, "shell") == 0)

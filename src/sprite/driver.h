@@ -35,6 +35,7 @@ typedef struct sprite_ops {
     int (*services)(rae_sprites *d, const char *name, rae_sprite_service **out, size_t *count,
                     char *err, size_t n);
     int (*service_logs)(rae_sprites *d, const char *name, const char *svc, char *err, size_t n);
+    int (*events)(rae_sprites *d, const char *name, int from_start, char *err, size_t n);
     int (*connect)(rae_sprites *d, const char *name, const char *path, char *err, size_t n);
 } sprite_ops;
 

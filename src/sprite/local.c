@@ -137,7 +137,8 @@ void local_touch(local *l, lsprite *s) {
     meta_write(s, NULL, 0);
     char group[96];
     local_group(l, s, group, sizeof group);
-    if (l->cg && scg_frozen(l->cg, group) == 1) scg_freeze(l->cg, group, 0, NULL, 0); /* warm */
+    if (l->cg && scg_frozen(l->cg, group) == 1 && scg_freeze(l->cg, group, 0, NULL, 0) == 0)
+        lev_emit(s, "state", json_pack("{s:s}", "state", "running")); /* it was warm */
     lsvc_wake(l, s);
 }
 
@@ -389,6 +390,7 @@ static int l_create(rae_sprites *d, const char *name, rae_sprite_info *out, char
         rm_tree(s.dir);
         return -1;
     }
+    lev_emit(&s, "state", json_pack("{s:s}", "state", "created"));
     if (out) fill_info(l, &s, out);
     return 0;
 }
@@ -488,6 +490,10 @@ static int l_checkpoint(rae_sprites *d, const char *name, const char *comment, i
     ckpt_info info;
     int rc = ckpt_create(st, ws, comment ? comment : "", automatic, &info, err, errlen);
     if (rc == 0 && automatic) ckpt_prune(st, KEEP_AUTOMATIC, NULL, 0);
+    if (rc == 0)
+        lev_emit(&s, "checkpoint",
+                 json_pack("{s:s,s:s,s:b}", "id", info.id, "comment", info.comment, "automatic",
+                           automatic));
     ckpt_store_free(st);
     if (rc == 0 && out) to_public(&info, out);
     return rc < 0 ? -1 : 0;
@@ -530,6 +536,7 @@ static int l_restore(rae_sprites *d, const char *name, const char *id, char *err
         char ws[PATH_MAX + 16];
         local_path(&s, "workspace", ws, sizeof ws);
         rc = ckpt_restore(st, id, ws, err, errlen);
+        if (rc == 0) lev_emit(&s, "restore", json_pack("{s:s}", "id", id));
         char again[256];
         if (lsvc_resume(l, &s, again, sizeof again) < 0 && rc == 0)
             rc = err_set(err, errlen, "restored, but the services did not start: %s", again);
@@ -610,6 +617,7 @@ static const sprite_ops local_ops = {
     .service_stop = lsvc_stop,
     .services = lsvc_list,
     .service_logs = lsvc_logs,
+    .events = lev_open,
     .connect = l_connect,
 };
 

@@ -100,6 +100,11 @@ int lsvc_list(rae_sprites *d, const char *name, rae_sprite_service **out, size_t
               size_t errlen);
 int lsvc_logs(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen);
 
+/* events.c: appends {"time","sprite","type":type, ...fields} to DIR/run/events.ndjson (fields
+ * taken, may be NULL); opens it for reading (the driver's call). */
+void lev_emit(const lsprite *s, const char *type, json_t *fields);
+int lev_open(rae_sprites *d, const char *name, int from_start, char *err, size_t errlen);
+
 /* files.c: the file calls of the driver table. */
 int lfiles_list(rae_sprites *d, const char *name, const char *path, rae_sprite_file **out,
                 size_t *count, char *err, size_t errlen);

@@ -145,21 +145,22 @@ static char *read_line(int fd, int ms) {
     return line;
 }
 
-int lsvc_call(local *l, const lsprite *s, json_t *req, json_t **resp, int start, char *err,
-              size_t errlen) {
-    *resp = NULL;
+/* A connection to the supervisor of s, starting one when start is set; -2: none runs (and start
+ * is 0); -1 + err. */
+static int open_supervisor(local *l, const lsprite *s, int start, char *err, size_t errlen) {
     int fd = connect_supervisor(s);
-    if (fd < 0 && !start) return 1; /* none runs */
-    if (fd < 0) {
-        if (spawn_supervisor(l, s, err, errlen) < 0) return -1;
-        fd = wait_connect(s, START_WAIT_MS);
-        if (fd < 0) {
-            char log[PATH_MAX + 32];
-            local_path(s, "run/supervisor.log", log, sizeof log);
-            return err_set(err, errlen, "the supervisor of '%s' did not start (see %s)", s->name,
-                           log);
-        }
-    }
+    if (fd >= 0) return fd;
+    if (!start) return -2;
+    if (spawn_supervisor(l, s, err, errlen) < 0) return -1;
+    fd = wait_connect(s, START_WAIT_MS);
+    if (fd >= 0) return fd;
+    char log[PATH_MAX + 32];
+    local_path(s, "run/supervisor.log", log, sizeof log);
+    return err_set(err, errlen, "the supervisor of '%s' did not start (see %s)", s->name, log);
+}
+
+/* Sends req on fd and reads the answer (NULL when none came); closes fd. */
+static json_t *exchange(int fd, json_t *req) {
     char *text = json_dumps(req, JSON_COMPACT);
     size_t n = strlen(text);
     text[n] = '\n'; /* replaces the NUL: written with its length */
@@ -169,6 +170,21 @@ int lsvc_call(local *l, const lsprite *s, json_t *req, json_t **resp, int start,
     close(fd);
     json_t *j = line ? json_loads(line, 0, NULL) : NULL;
     free(line);
+    return j;
+}
+
+int lsvc_call(local *l, const lsprite *s, json_t *req, json_t **resp, int start, char *err,
+              size_t errlen) {
+    *resp = NULL;
+    json_t *j = NULL;
+    /* a supervisor may be ending (nothing left to run) just as we connect: then try again */
+    for (int attempt = 0; attempt < 3 && !j; attempt++) {
+        if (attempt) usleep(100000);
+        int fd = open_supervisor(l, s, start, err, errlen);
+        if (fd == -2) return 1;
+        if (fd < 0) return -1;
+        j = exchange(fd, req);
+    }
     if (!j) return err_set(err, errlen, "the supervisor of '%s' did not answer", s->name);
     const char *error = json_string_value(json_object_get(j, "error"));
     if (error) {

@@ -146,3 +146,8 @@ int rae_sprite_service_logs(rae_sprites *d, const char *name, const char *svc, c
                             size_t errlen) {
     SERVICE_CHECKED(d->ops->service_logs(d, name, svc, err, errlen));
 }
+
+int rae_sprite_events_open(rae_sprites *d, const char *name, int from_start, char *err,
+                           size_t errlen) {
+    CHECKED(d->ops->events(d, name, from_start, err, errlen));
+}

@@ -5,6 +5,7 @@
  * nothing left to run or is told to quit; its services die with it (bwrap --die-with-parent). */
 #include "sprite/local.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -49,6 +51,8 @@ typedef struct sup {
     pvec svcs; /* svc*, owned */
     int paused, quit;
     int listen_fd, sig_fd;
+    int watch_fd; /* inotify on the sprite's /tmp: sockets appearing and going, -1 none */
+    pvec sockets; /* char* (owned): names of the sockets seen there */
 } sup;
 
 static double mono(void) {
@@ -175,19 +179,28 @@ static void launch(sup *u, svc *v) {
     v->next_start = 0;
     set_state(v, "running");
     note(u, v, "started (pid %d)", (int)p.pid);
+    lev_emit(&u->s, "service",
+             json_pack("{s:s,s:s,s:i}", "service", v->name, "event", "started", "pid", (int)p.pid));
 }
 
 /* Every descendant of pid, deepest last, into out (at most max); returns how many. */
 static size_t descendants(pid_t pid, pid_t *out, size_t n, size_t max) {
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return n;
-    int child;
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *tasks = opendir(path); /* a thread's children are listed under that thread */
+    if (!tasks) return n;
     size_t first = n;
-    while (n < max && fscanf(f, "%d", &child) == 1)
-        out[n++] = child;
-    fclose(f);
+    struct dirent *de;
+    while ((de = readdir(tasks)) && n < max) {
+        if (de->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%.20s/children", (int)pid, de->d_name);
+        FILE *f = fopen(path, "r");
+        int child;
+        while (f && n < max && fscanf(f, "%d", &child) == 1)
+            out[n++] = child;
+        if (f) fclose(f);
+    }
+    closedir(tasks);
     for (size_t i = first, end = n; i < end; i++)
         n = descendants(out[i], out, n, max);
     return n;
@@ -221,6 +234,9 @@ static void stop_service(sup *u, svc *v, const char *state) {
     if (v->pid > 0) {
         terminate(v);
         note(u, v, "stopped");
+        lev_emit(&u->s, "service",
+                 json_pack("{s:s,s:s,s:i}", "service", v->name, "event", "stopped", "status",
+                           v->last_status));
     }
     v->next_start = 0;
     set_state(v, state);
@@ -238,6 +254,9 @@ static void ended(sup *u, svc *v, int st) {
     if (!again) {
         note(u, v, "exited with status %d after %.1f s", v->last_status, up);
         set_state(v, "exited");
+        lev_emit(&u->s, "service",
+                 json_pack("{s:s,s:s,s:i}", "service", v->name, "event", "exited", "status",
+                           v->last_status));
         return;
     }
     double delay = fmin(BACKOFF_MAX_S, BACKOFF_MIN_S * pow(2, v->crashes++));
@@ -245,6 +264,9 @@ static void ended(sup *u, svc *v, int st) {
          delay);
     v->next_start = mono() + delay;
     set_state(v, "backoff");
+    lev_emit(&u->s, "service",
+             json_pack("{s:s,s:s,s:i,s:f}", "service", v->name, "event", "restarting", "status",
+                       v->last_status, "delay", delay));
 }
 
 static void reap(sup *u) {
@@ -282,15 +304,67 @@ static void idle_check(sup *u) {
     if (idle >= u->l->cold_after) {
         if (frozen) scg_freeze(u->l->cg, group, 0, NULL, 0); /* frozen processes cannot stop */
         printf("idle %.0f s: cold (services stopped until the sprite is used)\n", idle);
+        lev_emit(&u->s, "state", json_pack("{s:s}", "state", "cold"));
         u->quit = 1; /* the loop's end stops every service; services.json keeps them enabled */
         return;
     }
     char err[256];
-    if (!frozen && scg_freeze(u->l->cg, group, 1, err, sizeof err) == 0)
+    if (!frozen && scg_freeze(u->l->cg, group, 1, err, sizeof err) == 0) {
         printf("idle %.0f s: warm (frozen)\n", idle);
-    else if (!frozen)
+        lev_emit(&u->s, "state", json_pack("{s:s}", "state", "warm"));
+    } else if (!frozen)
         printf("idle %.0f s: could not freeze: %s\n", idle, err);
     fflush(stdout);
+}
+
+/* ---- sockets under the sprite's /tmp (its VNC display, say) ---- */
+
+static void watch_tmp(sup *u) {
+    char tmp[PATH_MAX + 16];
+    local_path(&u->s, "tmp", tmp, sizeof tmp);
+    u->watch_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (u->watch_fd >= 0 &&
+        inotify_add_watch(u->watch_fd, tmp, IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM) <
+            0) {
+        close(u->watch_fd);
+        u->watch_fd = -1;
+    }
+}
+
+static void socket_event(sup *u, const char *name, int opened) {
+    char path[300];
+    snprintf(path, sizeof path, "/tmp/%s", name);
+    lev_emit(&u->s, "socket",
+             json_pack("{s:s,s:s}", "path", path, "event", opened ? "opened" : "closed"));
+}
+
+static void on_tmp_change(sup *u) {
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    char tmp[PATH_MAX + 16];
+    local_path(&u->s, "tmp", tmp, sizeof tmp);
+    ssize_t n;
+    while ((n = read(u->watch_fd, buf, sizeof buf)) > 0) {
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            p += sizeof *ev + ev->len;
+            if (!ev->len) continue;
+            size_t i = 0;
+            while (i < u->sockets.n && strcmp(u->sockets.items[i], ev->name) != 0)
+                i++;
+            struct stat sb;
+            char full[PATH_MAX + 300];
+            snprintf(full, sizeof full, "%s/%s", tmp, ev->name);
+            if ((ev->mask & (IN_CREATE | IN_MOVED_TO)) && i == u->sockets.n &&
+                lstat(full, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+                pvec_push(&u->sockets, strdup(ev->name));
+                socket_event(u, ev->name, 1);
+            } else if ((ev->mask & (IN_DELETE | IN_MOVED_FROM)) && i < u->sockets.n) {
+                socket_event(u, ev->name, 0);
+                free(u->sockets.items[i]);
+                pvec_remove(&u->sockets, i);
+            }
+        }
+    }
 }
 
 /* ---- requests ---- */
@@ -405,8 +479,12 @@ static int setup(sup *u, char *err, size_t errlen) {
     char path[PATH_MAX + 32];
     local_path(&u->s, "run/supervisor.pid", path, sizeof path);
     int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0)
-        return err_set(err, errlen, "%s: another supervisor runs", path);
+    int locked = lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0;
+    for (int i = 0; lock >= 0 && !locked && i < 60; i++) { /* one that is ending: 3 s */
+        usleep(50000);
+        locked = flock(lock, LOCK_EX | LOCK_NB) == 0;
+    }
+    if (!locked) return err_set(err, errlen, "%s: another supervisor runs", path);
     if (ftruncate(lock, 0) == 0) dprintf(lock, "%d\n", (int)getpid());
     /* the lock fd stays open (and locked) for the life of the process */
     sigset_t mask;
@@ -469,15 +547,18 @@ static int anything_to_do(sup *u) {
 }
 
 int rae_sprites_local_supervise(rae_sprites *d, const char *name, char *err, size_t errlen) {
-    sup u = {.l = (local *)d, .listen_fd = -1, .sig_fd = -1};
+    sup u = {.l = (local *)d, .listen_fd = -1, .sig_fd = -1, .watch_fd = -1};
     if (local_load(u.l, name, &u.s, err, errlen) < 0 || setup(&u, err, errlen) < 0) return -1;
     printf("supervisor of '%s' (pid %d)\n", name, (int)getpid());
     fflush(stdout);
+    watch_tmp(&u);
     load(&u);
     for (int idle_rounds = 0; !u.quit && idle_rounds < 2;) {
         int wait = due(&u);
-        struct pollfd fds[2] = {{u.listen_fd, POLLIN, 0}, {u.sig_fd, POLLIN, 0}};
-        if (poll(fds, 2, wait < 0 || wait > 1000 ? 1000 : wait) < 0 && errno != EINTR) break;
+        struct pollfd fds[3] = {
+            {u.listen_fd, POLLIN, 0}, {u.sig_fd, POLLIN, 0}, {u.watch_fd, POLLIN, 0}};
+        if (poll(fds, 3, wait < 0 || wait > 1000 ? 1000 : wait) < 0 && errno != EINTR) break;
+        if (fds[2].revents) on_tmp_change(&u);
         if (fds[1].revents) {
             struct signalfd_siginfo si;
             if (read(u.sig_fd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD) u.quit = 1;
@@ -494,6 +575,11 @@ int rae_sprites_local_supervise(rae_sprites *d, const char *name, char *err, siz
         free(v);
     }
     pvec_free(&u.svcs);
+    if (u.watch_fd >= 0) on_tmp_change(&u); /* the sockets its services took with them */
+    for (size_t i = 0; i < u.sockets.n; i++)
+        free(u.sockets.items[i]);
+    pvec_free(&u.sockets);
+    if (u.watch_fd >= 0) close(u.watch_fd);
     char path[PATH_MAX + 32];
     local_path(&u.s, "run/supervisor.sock", path, sizeof path);
     unlink(path);

@@ -162,6 +162,11 @@ if [ "$(id -u)" -eq 0 ]; then
             "$rae" sprite files "$b" get har/vnc.har | grep -q put-content ||
                 fail "the headful capture's HAR: $("$rae" sprite service "$b" logs browser | tail -5)"
             "$rae" sprite connect "$b" /tmp/../etc/passwd 2>/dev/null && fail "connect escaped /tmp"
+            "$rae" sprite events "$b" >"$out/events-b.ndjson" || fail "events"
+            for want in '"state":"created"' '"event":"started"' '"path":"/tmp/vnc.sock","event":"opened"' \
+                '"event":"stopped"' '"path":"/tmp/vnc.sock","event":"closed"'; do
+                grep -qF "$want" "$out/events-b.ndjson" || fail "no $want event: $(cat "$out/events-b.ndjson")"
+            done
         fi
     fi
 fi
@@ -237,6 +242,9 @@ if [ "$(id -u)" -eq 0 ] && [ -d /sys/fs/cgroup/freezer ] || [ -f /sys/fs/cgroup/
     [ "$("$rae" sprite files "$a" get v.txt)" = v1 ] || fail "a cold sprite lost its files"
     sleep 0.5
     "$rae" sprite service "$a" status | grep -q "^beat *running" || fail "using a cold sprite did not resume it"
+    for want in '"state":"warm"' '"state":"running"' '"state":"cold"'; do
+        "$rae" sprite events "$a" | grep -qF "$want" || fail "no $want event"
+    done
     "$rae" sprite service "$a" stop beat || fail "stop beat"
 fi
 
