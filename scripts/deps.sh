@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libjansson-dev libsodium-dev libzstd-dev)
 # What sprites run on: the sandbox, its network and its guard.
-run_pkgs=(bubblewrap passt nftables iproute2)
+run_pkgs=(bubblewrap passt nftables iproute2 e2fsprogs)
 test_pkgs=(libcmocka-dev python3 python3-httpx chromium clang libclang-rt-14-dev time
     tigervnc-standalone-server)
 

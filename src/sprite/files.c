@@ -65,7 +65,7 @@ static int fail_open(const char *path, char *err, size_t errlen) {
 
 static int workspace_fd(const lsprite *s, char *err, size_t errlen) {
     char ws[PATH_MAX + 16];
-    local_path(s, "workspace", ws, sizeof ws);
+    local_workspace(s, ws, sizeof ws);
     int fd = open(ws, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return err_set(err, errlen, "%s: %s", ws, strerror(errno));
     return fd;
@@ -90,7 +90,10 @@ int lfiles_open_sprite_dir(const lsprite *s, const char *path, char *err, size_t
     const char *mount = strncmp(path, "/tmp", 4) == 0 ? "/tmp" : "/workspace";
     char rel[PATH_MAX], base[PATH_MAX + 16];
     if (norm_in(mount, path, rel, sizeof rel, err, errlen) < 0) return -1;
-    local_path(s, mount + 1, base, sizeof base);
+    if (strcmp(mount, "/tmp") == 0)
+        local_path(s, "tmp", base, sizeof base);
+    else
+        local_workspace(s, base, sizeof base);
     int dir = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) return err_set(err, errlen, "%s: %s", base, strerror(errno));
     int fd = openat2_beneath(dir, rel, O_PATH | O_DIRECTORY, 0);
@@ -243,7 +246,7 @@ int lfiles_put(rae_sprites *d, const char *name, const char *path, int fd, char 
     if (rc < 0) {
         int e = errno;
         if (out >= 0) unlinkat(dir, tmp, 0);
-        if (e == EDQUOT)
+        if (e == EDQUOT || e == ENOSPC)
             err_set(err, errlen, "%s: the workspace's disk quota (%llu MB) would be exceeded", path,
                     s.lim.disk_quota >> 20);
         else

@@ -49,6 +49,10 @@ void local_path(const lsprite *s, const char *sub, char *out, size_t n) {
     join(out, n, s->dir, sub);
 }
 
+void local_workspace(const lsprite *s, char *out, size_t n) {
+    local_path(s, s->own_fs ? "ws/workspace" : "workspace", out, n);
+}
+
 void local_group(const local *l, const lsprite *s, char *out, size_t n) {
     snprintf(out, n, "rae-%s-%s", l->netns_tag, s->name);
 }
@@ -79,6 +83,7 @@ static int meta_write(const lsprite *s, char *err, size_t errlen) {
     for (int i = 0; i < s->n_allow; i++)
         json_array_append_new(allow, json_string(s->allow[i]));
     json_object_set_new(j, "allow_net", allow);
+    json_object_set_new(j, "own_fs", json_boolean(s->own_fs));
     json_object_set_new(j, "limits",
                         json_pack("{s:I,s:I,s:i,s:i}", "memory", (json_int_t)s->lim.memory,
                                   "disk_quota", (json_int_t)s->lim.disk_quota, "max_procs",
@@ -108,6 +113,7 @@ int local_load(local *l, const char *name, lsprite *s, char *err, size_t errlen)
     s->last_active = json_real_value(json_object_get(j, "last_active"));
     s->uid = (uid_t)json_integer_value(json_object_get(j, "uid"));
     s->gid = (gid_t)json_integer_value(json_object_get(j, "gid"));
+    s->own_fs = json_is_true(json_object_get(j, "own_fs"));
     json_t *lim = json_object_get(j, "limits");
     s->lim = l->lim; /* what a sprite.json without limits gets */
     if (json_is_object(lim)) {
@@ -123,7 +129,7 @@ int local_load(local *l, const char *name, lsprite *s, char *err, size_t errlen)
         if (spec) snprintf(s->allow[s->n_allow++], sizeof s->allow[0], "%s", spec);
     }
     json_decref(j);
-    return 0;
+    return ldisk_mount(s, err, errlen); /* after a reboot, its first use mounts it again */
 }
 
 int local_use(local *l, const char *name, lsprite *s, char *err, size_t errlen) {
@@ -215,8 +221,9 @@ static unsigned long long du_at(int dfd) {
 }
 
 unsigned long long local_disk_used(const lsprite *s) {
+    if (s->own_fs) return ldisk_used(s);
     char ws[PATH_MAX + 16];
-    local_path(s, "workspace", ws, sizeof ws);
+    local_workspace(s, ws, sizeof ws);
     int fd = open(ws, O_RDONLY | O_DIRECTORY);
     return fd < 0 ? 0 : du_at(fd);
 }
@@ -250,7 +257,7 @@ static void fill_info(local *l, const lsprite *s, rae_sprite_info *out) {
     if (out->oom_kills < 0) out->oom_kills = 0;
     out->memory_limit = l->cg ? s->lim.memory : 0;
     out->disk_used = local_disk_used(s);
-    local_path(s, "workspace", out->workspace, sizeof out->workspace);
+    local_workspace(s, out->workspace, sizeof out->workspace);
 }
 
 static int l_get(rae_sprites *d, const char *name, rae_sprite_info *out, char *err, size_t errlen) {
@@ -319,42 +326,50 @@ static int write_text(const char *path, const char *text, char *err, size_t errl
 }
 
 /* The directories and files a new sprite starts with. */
-static int lay_out(local *l, const lsprite *s, char *err, size_t errlen) {
-    static const char *const dirs[] = {
-        "",    "workspace", "workspace/har", "workspace/scripts", "workspace/.profile", "tmp",
-        "etc", "run"};
-    static const char *const owned[] = {"workspace", "workspace/har", "workspace/scripts",
-                                        "workspace/.profile", "tmp"};
+/* The sprite's own files: /etc/passwd, group, hostname, resolv.conf. */
+static int write_etc(const lsprite *s, char *err, size_t errlen) {
+    char host[64];
+    snprintf(host, sizeof host, "%s\n", s->name);
+    const char *const files[][2] = {
+        {"etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
+                       "sprite:x:1000:1000:sprite:/workspace:/bin/bash\n"
+                       "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"},
+        {"etc/group", "root:x:0:\nsprite:x:1000:\nnogroup:x:65534:\n"},
+        {"etc/resolv.conf", "nameserver " SNET_DNS "\n"}, /* pasta forwards DNS there */
+        {"etc/hostname", host}};
     char path[PATH_MAX + 32];
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        local_path(s, files[i][0], path, sizeof path);
+        if (write_text(path, files[i][1], err, errlen) < 0) return -1;
+    }
+    return 0;
+}
+
+/* The directories and files a new sprite starts with; its workspace filesystem when it has one. */
+static int lay_out(local *l, const lsprite *s, char *err, size_t errlen) {
+    static const char *const dirs[] = {"", "tmp", "etc", "run"};
+    static const char *const in_ws[] = {"", "/har", "/scripts", "/.profile"};
+    char path[PATH_MAX + 32], ws[PATH_MAX + 16];
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
         local_path(s, dirs[i], path, sizeof path);
         if (mkdir(path, 0755) < 0 && errno != EEXIST)
             return err_set(err, errlen, "%s: cannot create: %s", path, strerror(errno));
     }
-    local_path(s, "etc/passwd", path, sizeof path);
-    if (write_text(path,
-                   "root:x:0:0:root:/root:/bin/sh\n"
-                   "sprite:x:1000:1000:sprite:/workspace:/bin/bash\n"
-                   "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-                   err, errlen) < 0)
-        return -1;
-    local_path(s, "etc/group", path, sizeof path);
-    if (write_text(path, "root:x:0:\nsprite:x:1000:\nnogroup:x:65534:\n", err, errlen) < 0)
-        return -1;
-    local_path(s, "etc/resolv.conf", path, sizeof path); /* pasta forwards DNS there */
-    if (write_text(path, "nameserver " SNET_DNS "\n", err, errlen) < 0) return -1;
-    local_path(s, "etc/hostname", path, sizeof path);
-    char host[64];
-    snprintf(host, sizeof host, "%s\n", s->name);
-    if (write_text(path, host, err, errlen) < 0) return -1;
-    if (!l->root) return 0;
-    for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) {
-        local_path(s, owned[i], path, sizeof path);
-        if (chown(path, s->uid, s->gid) < 0)
+    if (write_etc(s, err, errlen) < 0) return -1;
+    if (s->own_fs && ldisk_create(s, err, errlen) < 0) return -1;
+    local_workspace(s, ws, sizeof ws);
+    for (size_t i = 0; i < sizeof in_ws / sizeof *in_ws; i++) {
+        snprintf(path, sizeof path, "%s%s", ws, in_ws[i]);
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+            return err_set(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        if (l->root && chown(path, s->uid, s->gid) < 0)
             return err_set(err, errlen, "%s: cannot hand to uid %u: %s", path, (unsigned)s->uid,
                            strerror(errno));
     }
     local_path(s, "tmp", path, sizeof path);
+    if (l->root && chown(path, s->uid, s->gid) < 0)
+        return err_set(err, errlen, "%s: cannot hand to uid %u: %s", path, (unsigned)s->uid,
+                       strerror(errno));
     chmod(path, 0700);
     return 0;
 }
@@ -377,7 +392,10 @@ static int l_create(rae_sprites *d, const char *name, rae_sprite_info *out, char
     memset(&s, 0, sizeof s);
     snprintf(s.name, sizeof s.name, "%s", name);
     join(s.dir, sizeof s.dir, l->sprites_dir, name);
-    rm_tree(s.dir); /* what a create that was cut short left (no sprite.json) */
+    s.own_fs = 1; /* what a create that was cut short left (no sprite.json) goes */
+    ldisk_unmount(&s, NULL, 0);
+    rm_tree(s.dir);
+    s.own_fs = l->own_fs;
     s.uid = l->root ? free_uid(l) : getuid();
     s.gid = l->root ? (gid_t)s.uid : getgid();
     s.created = s.last_active = now_wall();
@@ -387,6 +405,7 @@ static int l_create(rae_sprites *d, const char *name, rae_sprite_info *out, char
     for (size_t i = 0; i < l->n_allow; i++)
         snprintf(s.allow[s.n_allow++], sizeof s.allow[0], "%s", l->allow[i]);
     if (lay_out(l, &s, err, errlen) < 0 || meta_write(&s, err, errlen) < 0) {
+        ldisk_unmount(&s, NULL, 0);
         rm_tree(s.dir);
         return -1;
     }
@@ -412,6 +431,7 @@ static int l_destroy(rae_sprites *d, const char *name, char *err, size_t errlen)
     if (l->cg) scg_remove(l->cg, group, NULL, 0);
     local_path(&s, "sprite.json", meta, sizeof meta);
     unlink(meta); /* gone from now on, even if removing the rest is cut short */
+    if (ldisk_unmount(&s, err, errlen) < 0) return -1;
     if (rm_tree(s.dir) < 0)
         return err_set(err, errlen, "%s: cannot remove: %s", s.dir, strerror(errno));
     return 0;
@@ -486,7 +506,7 @@ static int l_checkpoint(rae_sprites *d, const char *name, const char *comment, i
     ckpt_store *st = store_of(&s, err, errlen);
     if (!st) return -1;
     char ws[PATH_MAX + 16];
-    local_path(&s, "workspace", ws, sizeof ws);
+    local_workspace(&s, ws, sizeof ws);
     ckpt_info info;
     int rc = ckpt_create(st, ws, comment ? comment : "", automatic, &info, err, errlen);
     if (rc == 0 && automatic) ckpt_prune(st, KEEP_AUTOMATIC, NULL, 0);
@@ -534,7 +554,7 @@ static int l_restore(rae_sprites *d, const char *name, const char *id, char *err
     if (rc == 0) {
         stop_processes(l, &s); /* ...and nothing may hold the old tree open for writing */
         char ws[PATH_MAX + 16];
-        local_path(&s, "workspace", ws, sizeof ws);
+        local_workspace(&s, ws, sizeof ws);
         rc = ckpt_restore(st, id, ws, err, errlen);
         if (rc == 0) lev_emit(&s, "restore", json_pack("{s:s}", "id", id));
         char again[256];
@@ -672,6 +692,7 @@ rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t
         l->cg = scg_open(l->cg_why, sizeof l->cg_why);
     else
         snprintf(l->cg_why, sizeof l->cg_why, "rae does not run as root");
+    l->own_fs = ldisk_available(l->fs_why, sizeof l->fs_why);
     if (o && o->n_allow_net) {
         l->allow = calloc(o->n_allow_net, sizeof *l->allow);
         if (!l->allow) abort();

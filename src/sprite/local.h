@@ -26,6 +26,8 @@ typedef struct local {
     int max_sprites, no_network;
     sprite_limits lim; /* what new sprites get */
     int root;          /* running as root: each sprite has its own host uid and network namespace */
+    int own_fs;        /* new sprites get a workspace filesystem of their own (disk.c) */
+    char fs_why[256];  /* ... or why not */
     scg_ctx *cg;       /* owned; NULL: no cgroups here (rlimits only), cg_why says why */
     char cg_why[256];
     int cpu_percent;               /* of one core, 0: no limit */
@@ -43,6 +45,7 @@ typedef struct lsprite {
     char allow[SPRITE_MAX_ALLOW][128]; /* "HOST:PORT" it was created with */
     int n_allow;
     sprite_limits lim; /* fixed when it was created */
+    int own_fs; /* its workspace is a filesystem of its own (disk.c): the quota holds inside */
 } lsprite;
 
 #define SPRITE_UID 1000 /* the identity inside every sprite */
@@ -51,6 +54,16 @@ typedef struct lsprite {
 int local_load(local *l, const char *name, lsprite *s, char *err, size_t errlen);
 /* Loads sprite name for a call that uses it: records the activity and wakes it (local_touch). */
 int local_use(local *l, const char *name, lsprite *s, char *err, size_t errlen);
+/* The workspace of s on the host, into out. */
+void local_workspace(const lsprite *s, char *out, size_t n);
+/* disk.c: the workspace's own filesystem. ldisk_available: 1 when it can be made here, else 0 and
+ * why; ldisk_create makes and mounts it; ldisk_mount mounts it when it is not (after a reboot);
+ * ldisk_unmount detaches it; ldisk_used: bytes used in it. */
+int ldisk_available(char *why, size_t n);
+int ldisk_create(const lsprite *s, char *err, size_t errlen);
+int ldisk_mount(const lsprite *s, char *err, size_t errlen);
+int ldisk_unmount(const lsprite *s, char *err, size_t errlen);
+unsigned long long ldisk_used(const lsprite *s);
 /* s->dir/sub into out. */
 void local_path(const lsprite *s, const char *sub, char *out, size_t n);
 /* Records activity now (sprite.json's last_active). */

@@ -76,7 +76,7 @@ static void add_system(args *g) {
 
 static void add_sprite(local *l, const lsprite *s, args *g) {
     char path[PATH_MAX + 32];
-    local_path(s, "workspace", path, sizeof path);
+    local_workspace(s, path, sizeof path);
     add(g, 3, "--bind", path, "/workspace");
     local_path(s, "tmp", path, sizeof path);
     add(g, 3, "--bind", path, "/tmp");
@@ -302,7 +302,7 @@ int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, r
                      .max_procs = s->lim.max_procs,
                      .cg = l->cg,
                      .group = group,
-                     .fsize = s->lim.disk_quota};
+                     .fsize = s->own_fs ? RLIM_INFINITY : s->lim.disk_quota};
     args g = {PVEC_INIT, arena_new()};
     build_args(l, s, o, bwrap, &g);
     pid_t pid = fork();

@@ -13,6 +13,8 @@ export RAE_DATA_DIR=$data
 server_pid="" a="t$$a" b="t$$b"
 
 fail() { echo "FAIL sprite: $*"; exit 1; }
+# The host path of a sprite's workspace (a directory, or the root of its own filesystem).
+workspace() { "$rae" sprite show "$1" --json | "$python" -c 'import json,sys; print(json.load(sys.stdin)[0]["workspace"])'; }
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
     "$rae" sprite rm "$a" >/dev/null 2>&1
@@ -73,7 +75,7 @@ procs=$("$rae" sprite exec "$a" -- sh -c 'ls /proc | grep -c "^[0-9]"')
 "$rae" sprite exec "$b" -- sh -c "cat /workspace/mine.txt; ls $data" >"$out/cross.out" 2>&1 &&
     fail "sprite $b reads $a's files: $(cat "$out/cross.out")"
 if [ "$(id -u)" -eq 0 ]; then
-    owner=$(stat -c %u "$data/sprites/$a/workspace/mine.txt")
+    owner=$(stat -c %u "$(workspace "$a")/mine.txt")
     [ "$owner" -ge 200000 ] || fail "the sprite's files belong to host uid $owner"
 fi
 
@@ -99,6 +101,23 @@ except OSError as e:
     print("fork refused after", len(kids), e.strerror)' >"$out/pids.out" 2>&1 || fail "the process limit hung or failed: $(cat "$out/pids.out")"
     grep -q "fork refused after" "$out/pids.out" || fail "the process limit: $(cat "$out/pids.out")"
     "$rae" sprite rm "${a}m" >/dev/null || fail "rm ${a}m"
+fi
+if [ "$(id -u)" -eq 0 ] && [ -w /dev/loop-control ] && command -v mkfs.ext4 >/dev/null; then
+    echo "== disk quota: full for writes from inside and through rae; checkpoints intact"
+    "$rae" sprite create "${a}q" --disk-quota 40 >/dev/null || fail "create with a disk quota"
+    "$rae" sprite exec "${a}q" -- sh -c 'echo keep >/workspace/keep.txt' || fail "a small write"
+    qid=$("$rae" sprite checkpoint "${a}q" 2>/dev/null) || fail "checkpoint under a quota"
+    "$rae" sprite exec "${a}q" -- sh -c 'head -c 80000000 /dev/zero >/workspace/big' \
+        >"$out/quota.out" 2>&1 && fail "80 MB fit in a 40 MB quota"
+    grep -q "No space left" "$out/quota.out" || fail "writing past the quota: $(cat "$out/quota.out")"
+    head -c 30000000 /dev/zero >"$out/30m"
+    "$rae" sprite files "${a}q" put more "$out/30m" 2>"$out/quota-put.err" && fail "a put past the quota"
+    grep -q "disk quota (40 MB)" "$out/quota-put.err" || fail "put past the quota: $(cat "$out/quota-put.err")"
+    "$rae" sprite restore "${a}q" "$qid" || fail "restore under a full quota"
+    [ "$("$rae" sprite files "${a}q" get keep.txt)" = keep ] || fail "the restored tree under a quota"
+    "$rae" sprite files "${a}q" get big 2>/dev/null && fail "the restore kept the big file"
+    "$rae" sprite rm "${a}q" >/dev/null || fail "rm ${a}q"
+    grep -q "/sprites/${a}q/" /proc/mounts && fail "rm left the workspace mounted"
 fi
 
 echo "== files"
@@ -215,7 +234,7 @@ beat1=$("$rae" sprite files "$a" get heartbeat); sleep 0.5; beat2=$("$rae" sprit
 if [ "$(id -u)" -eq 0 ]; then
     pkill -9 -f "_supervise $a " || fail "no supervisor to kill"
     sleep 0.5
-    uid=$(stat -c %u "$data/sprites/$a/workspace")
+    uid=$(stat -c %u "$(workspace "$a")")
     left=$(ps -o stat= -u "$uid" | grep -vc '^Z')
     [ "$left" -eq 0 ] || fail "$left processes outlived the supervisor"
     "$rae" sprite service "$a" status | grep -q "^steady *cold" || fail "steady is not cold"
@@ -231,11 +250,11 @@ if [ "$(id -u)" -eq 0 ] && [ -d /sys/fs/cgroup/freezer ] || [ -f /sys/fs/cgroup/
         sh -c 'while true; do date +%s%N >/workspace/beat; sleep 0.1; done' || fail "start beat"
     sleep 2.5
     "$rae" sprite list | grep -q "^$a *warm" || fail "not warm after 1 s idle: $("$rae" sprite list)"
-    b1=$(cat "$data/sprites/$a/workspace/beat"); sleep 0.5; b2=$(cat "$data/sprites/$a/workspace/beat")
+    b1=$(cat "$(workspace "$a")/beat"); sleep 0.5; b2=$(cat "$(workspace "$a")/beat")
     [ "$b1" = "$b2" ] || fail "a warm sprite still runs"
     "$rae" sprite files "$a" get beat >/dev/null || fail "a file call on a warm sprite"
     sleep 0.5
-    [ "$(cat "$data/sprites/$a/workspace/beat")" != "$b2" ] || fail "the call did not thaw the sprite"
+    [ "$(cat "$(workspace "$a")/beat")" != "$b2" ] || fail "the call did not thaw the sprite"
     sleep 6
     "$rae" sprite service "$a" status | grep -q "^beat *cold" || fail "not cold after 4 s idle"
     pgrep -f "_supervise $a " >/dev/null && fail "the supervisor of a cold sprite still runs"
@@ -256,7 +275,7 @@ kill -9 "$rae_pid"
 wait "$rae_pid" 2>/dev/null
 sleep 0.5
 if [ "$(id -u)" -eq 0 ]; then
-    uid=$(stat -c %u "$data/sprites/$a/workspace")
+    uid=$(stat -c %u "$(workspace "$a")")
     left=$(ps -o stat=,pid=,args= -u "$uid" | grep -v '^Z' | wc -l) # zombies run nothing
     [ "$left" -eq 0 ] || fail "$left processes of the sprite outlived rae: $(ps -o stat=,pid=,args= -u "$uid")"
 fi

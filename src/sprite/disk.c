@@ -1,0 +1,95 @@
+/* A workspace's own filesystem, for a disk quota that holds for writes from inside the sprite:
+ * DIR/workspace.img, a sparse ext4 image (see ldisk_create for its size), mounted (loop, nosuid, nodev,
+ * discard) at DIR/ws, the workspace being DIR/ws/workspace (a directory, not the mount point, so
+ * that a restore can swap it atomically). A write beyond the quota fails with ENOSPC. Used when
+ * rae runs as root and the host has loop devices, mkfs.ext4 and mount; otherwise the workspace is
+ * a plain directory and the quota holds only for files written through rae. */
+#include "sprite/local.h"
+#include "sprite/tool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+int ldisk_available(char *why, size_t n) {
+    char tool[PATH_MAX];
+    const char *missing =
+        geteuid() != 0                          ? "rae does not run as root"
+        : access("/dev/loop-control", W_OK) < 0 ? "no loop devices (/dev/loop-control)"
+        : stool_find("mkfs.ext4", tool, sizeof tool) < 0
+            ? "mkfs.ext4 not found: apt-get install e2fsprogs"
+        : stool_find("mount", tool, sizeof tool) < 0 ? "mount not found: apt-get install mount"
+                                                     : NULL;
+    if (missing) err_set(why, n, "%s", missing);
+    return !missing;
+}
+
+/* 1 when DIR/ws is a mount point (another device than DIR). */
+static int mounted(const lsprite *s) {
+    char mnt[PATH_MAX + 8];
+    struct stat a, b;
+    local_path(s, "ws", mnt, sizeof mnt);
+    return stat(s->dir, &a) == 0 && stat(mnt, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+int ldisk_mount(const lsprite *s, char *err, size_t errlen) {
+    if (!s->own_fs || mounted(s)) return 0;
+    char img[PATH_MAX + 16], mnt[PATH_MAX + 8], mount_bin[PATH_MAX];
+    local_path(s, "workspace.img", img, sizeof img);
+    local_path(s, "ws", mnt, sizeof mnt);
+    if (mkdir(mnt, 0755) < 0 && errno != EEXIST)
+        return err_set(err, errlen, "%s: %s", mnt, strerror(errno));
+    if (stool_find("mount", mount_bin, sizeof mount_bin) < 0)
+        return err_set(err, errlen, "mount not found: apt-get install mount");
+    const char *argv[] = {mount_bin, "-o", "loop,nosuid,nodev,discard", img, mnt, NULL};
+    char where[128];
+    snprintf(where, sizeof where, "mounting the workspace of '%s'", s->name);
+    return stool_run(where, argv, -1, NULL, err, errlen);
+}
+
+int ldisk_create(const lsprite *s, char *err, size_t errlen) {
+    char img[PATH_MAX + 16], mkfs[PATH_MAX], owner[32];
+    local_path(s, "workspace.img", img, sizeof img);
+    int fd = open(img, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    /* Twice the quota, half of it reserved for root (mkfs -m 50): the sprite's processes get
+     * about the quota (ext4's metadata and journal come on top of it), and rae keeps room to
+     * build a restored tree beside a full workspace. The image is sparse: only what is written
+     * takes the host's disk. */
+    unsigned long long size = 2 * (s->lim.disk_quota + s->lim.disk_quota / 16 + (16ULL << 20));
+    if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        return err_set(err, errlen, "%s: %s", img, strerror(e));
+    }
+    close(fd);
+    if (stool_find("mkfs.ext4", mkfs, sizeof mkfs) < 0)
+        return err_set(err, errlen, "mkfs.ext4 not found: apt-get install e2fsprogs");
+    snprintf(owner, sizeof owner, "root_owner=%u:%u", (unsigned)s->uid, (unsigned)s->gid);
+    const char *argv[] = {mkfs, "-q", "-F", "-m", "50", "-E", owner, img, NULL};
+    char where[128];
+    snprintf(where, sizeof where, "making the workspace filesystem of '%s'", s->name);
+    if (stool_run(where, argv, -1, NULL, err, errlen) < 0) return -1;
+    return ldisk_mount(s, err, errlen);
+}
+
+int ldisk_unmount(const lsprite *s, char *err, size_t errlen) {
+    char mnt[PATH_MAX + 8];
+    local_path(s, "ws", mnt, sizeof mnt);
+    if (!s->own_fs || !mounted(s)) return 0;
+    /* detached: a process that still holds a file open cannot keep the sprite from going */
+    if (umount2(mnt, MNT_DETACH) < 0) return err_set(err, errlen, "%s: %s", mnt, strerror(errno));
+    return 0;
+}
+
+unsigned long long ldisk_used(const lsprite *s) {
+    char ws[PATH_MAX + 32];
+    struct statvfs v;
+    local_workspace(s, ws, sizeof ws);
+    if (statvfs(ws, &v) < 0) return 0;
+    return (unsigned long long)(v.f_blocks - v.f_bfree) * v.f_frsize;
+}

@@ -1,0 +1,17 @@
+/* sprite/tool: running the system's tools from rae (see tool.c). */
+#ifndef RAE_SPRITE_TOOL_H
+#define RAE_SPRITE_TOOL_H
+
+#include <stddef.h>
+
+/* The absolute path of tool into out: the first on $PATH (absolute entries only), else in the
+ * usual system directories. 0 when found, -1 otherwise. */
+int stool_find(const char *tool, char *out, size_t n);
+
+/* Runs argv (argv[0] absolute) with stdin from input (NULL: /dev/null), stdout and stderr
+ * captured, in the network namespace netns_fd when >= 0; killed after 15 s. 0 when it exits 0;
+ * -1 otherwise, with err = "WHERE: its output (exit N)". */
+int stool_run(const char *where, const char *const argv[], int netns_fd, const char *input,
+              char *err, size_t errlen);
+
+#endif
