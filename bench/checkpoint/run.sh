@@ -44,12 +44,12 @@ WORK=$(cd "$WORK" && pwd)
 DRIVER=$WORK/ckpt_bench
 LIBS="$(pkg-config --libs jansson libsodium libzstd) -lm -lpthread"
 LIB=$BUILD/liblibrae.a
-if [ -f "$LIB" ] && nm "$LIB" 2>/dev/null | grep -q " T ckpt_create$"; then
+if [ -f "$LIB" ] && nm "$LIB" 2>/dev/null | grep " T ckpt_create$" >/dev/null; then  # no -q: with pipefail, nm would die of SIGPIPE
   cc -O2 -D_GNU_SOURCE -I include -I src "$HERE/ckpt_bench.c" "$LIB" $LIBS -o "$DRIVER" || exit 1
 else
   echo "note: $LIB is missing or has no ckpt_create; compiling the store's sources directly"
   cc -O2 -std=c11 -D_GNU_SOURCE -I include -I src "$HERE/ckpt_bench.c" src/sprite/ckpt*.c \
-    src/util/buf.c src/util/map.c src/util/arena.c \
+    src/util/buf.c src/util/map.c src/util/arena.c src/util/err.c \
     $(pkg-config --cflags libsodium libzstd) $LIBS -o "$DRIVER" || exit 1
 fi
 

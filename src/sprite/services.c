@@ -87,6 +87,7 @@ static int spawn_supervisor(local *l, const lsprite *s, char *err, size_t errlen
     if (pid == 0) {
         if (fork() != 0) _exit(0); /* the daemon is the grandchild: no zombie for our caller */
         setsid();
+        if (chdir("/") < 0) _exit(127); /* a daemon pins no directory of its caller's */
         int null = open("/dev/null", O_RDONLY);
         int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
