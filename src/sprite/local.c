@@ -190,7 +190,8 @@ static void stop_processes(local *l, const lsprite *s) {
     char group[96];
     local_group(l, s, group, sizeof group);
     if (l->cg) scg_kill_all(l->cg, group, NULL, 0); /* thaws a warm sprite first */
-    if (!l->root) return;
+    /* only a uid of rae's own range: a sprite made by an unprivileged rae runs as its user */
+    if (!l->root || s->uid <= UID_BASE) return;
     for (int round = 0; round < 50 && each_process(s->uid, kill_one) > 0; round++)
         usleep(20000);
 }
@@ -247,7 +248,9 @@ static void fill_info(local *l, const lsprite *s, rae_sprite_info *out) {
     out->last_active = s->last_active;
     char group[96];
     local_group(l, s, group, sizeof group);
-    out->processes = l->cg ? scg_count(l->cg, group) : l->root ? each_process(s->uid, NULL) : 0;
+    out->processes = l->cg                          ? scg_count(l->cg, group)
+                     : l->root && s->uid > UID_BASE ? each_process(s->uid, NULL)
+                                                    : 0;
     const char *state = l->cg && scg_frozen(l->cg, group) == 1 ? "warm"
                         : out->processes > 0                   ? "running"
                         : lsvc_wanted(s) > 0                   ? "cold"
@@ -414,10 +417,26 @@ static int l_create(rae_sprites *d, const char *name, rae_sprite_info *out, char
     return 0;
 }
 
+/* A sprite whose sprite.json is gone but whose directory is not (a create or rm cut short, a
+ * data dir removed under a running sprite): enough of it to take down what may still run of it. */
+static int leftover(local *l, const char *name, lsprite *s) {
+    char tmp[PATH_MAX + 8];
+    struct stat sb;
+    memset(s, 0, sizeof *s);
+    snprintf(s->name, sizeof s->name, "%s", name);
+    join(s->dir, sizeof s->dir, l->sprites_dir, name);
+    if (stat(s->dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) return 0;
+    local_path(s, "tmp", tmp, sizeof tmp);
+    s->uid = stat(tmp, &sb) == 0 && sb.st_uid != 0 ? sb.st_uid : (uid_t)-1;
+    s->own_fs = 1; /* unmounted if mounted */
+    s->lim = l->lim;
+    return 1;
+}
+
 static int l_destroy(rae_sprites *d, const char *name, char *err, size_t errlen) {
     local *l = (local *)d;
     lsprite s;
-    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    if (local_load(l, name, &s, err, errlen) < 0 && !leftover(l, name, &s)) return -1;
     lsvc_quit(l, &s, NULL, 0);
     stop_processes(l, &s);
     if (l->root && !l->no_network) {

@@ -7,6 +7,10 @@
 set -uo pipefail
 rae=$1 out=$2
 python=/usr/bin/python3
+# sprites a killed earlier run left (their filesystems mounted, their namespaces up) go first
+for old in "$out"/data/sprites/*/; do
+    [ -f "$old/sprite.json" ] && RAE_DATA_DIR=$out/data "$rae" sprite rm "$(basename "$old")" >/dev/null 2>&1
+done
 rm -rf "$out" && mkdir -p "$out"
 data=$out/data
 export RAE_DATA_DIR=$data
@@ -17,8 +21,7 @@ fail() { echo "FAIL sprite: $*"; exit 1; }
 workspace() { "$rae" sprite show "$1" --json | "$python" -c 'import json,sys; print(json.load(sys.stdin)[0]["workspace"])'; }
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-    "$rae" sprite rm "$a" >/dev/null 2>&1
-    "$rae" sprite rm "$b" >/dev/null 2>&1
+    for name in "$a" "$b" "${a}m" "${a}q"; do "$rae" sprite rm "$name" >/dev/null 2>&1; done
     wait 2>/dev/null
 }
 trap cleanup EXIT
