@@ -11,12 +11,18 @@ int cmd_har(int argc, char **argv);
 int cmd_engineer(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_sprite(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_token(int argc, char **argv);
 
 /* Prints "rae: MESSAGE" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints ev as one NDJSON line on stdout (--json-stream) and flushes it. */
 struct rae_event;
 void cli_put_event(const struct rae_event *ev);
+/* A command's usage when it got no argument (on stderr: returns 2) or asks for help (on stdout:
+ * returns 0); -1 when it goes on. */
+int cli_usage_first(int argc, char **argv, const char *usage);
 /* 1 when argv[i] is -h or --help. */
 int cli_is_help(const char *arg);
 

@@ -15,6 +15,12 @@ void cli_error(const char *fmt, ...) {
     va_end(ap);
 }
 
+int cli_usage_first(int argc, char **argv, const char *usage) {
+    if (argc >= 2 && !cli_is_help(argv[1])) return -1;
+    fputs(usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? EXIT_USAGE : EXIT_OK;
+}
+
 int cli_is_help(const char *arg) {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }

@@ -157,10 +157,8 @@ static int do_validate(har_reader *r, const char *path, int as_json, long max) {
 }
 
 int cmd_har(int argc, char **argv) {
-    if (argc < 2 || cli_is_help(argv[1])) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
+    int shown = cli_usage_first(argc, argv, usage);
+    if (shown >= 0) return shown;
     const char *sub = argv[1], *path = NULL;
     int as_json = 0;
     long max = 50;

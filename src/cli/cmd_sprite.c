@@ -580,10 +580,8 @@ static int run(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
 }
 
 int cmd_sprite(int argc, char **argv) {
-    if (argc < 2 || cli_is_help(argv[1])) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
+    int shown = cli_usage_first(argc, argv, usage);
+    if (shown >= 0) return shown;
     sopts o = {0};
     if (parse(argc, argv, &o) < 0) return EXIT_USAGE;
     if (o.n_pos == 0) {

@@ -17,15 +17,16 @@ static const char usage[] =
     "  har validate FILE             HAR 1.2 conformance, each problem with its place\n"
     "  har recover FILE              rebuild FILE from the journal of a capture that was killed\n"
     "  sprite COMMAND                persistent sandboxes: create, exec, files, checkpoints\n"
+    "  serve                         the server behind the web app (accounts, sprites, API)\n"
+    "  user add|list|passwd NAME     accounts of the server\n"
+    "  token create|list|revoke      API tokens for scripts (Authorization: Bearer)\n"
     "\n"
     "  rae COMMAND --help            options of a command\n"
     "  rae --version\n";
 
 int main(int argc, char **argv) {
-    if (argc < 2 || cli_is_help(argv[1])) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
+    int shown = cli_usage_first(argc, argv, usage);
+    if (shown >= 0) return shown;
     if (strcmp(argv[1], "--version") == 0) {
         printf("rae %s\n", RAE_VERSION);
         return EXIT_OK;
@@ -34,6 +35,9 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "capture") == 0) return cmd_capture(argc - 1, argv + 1);
     if (strcmp(argv[1], "engineer") == 0) return cmd_engineer(argc - 1, argv + 1);
     if (strcmp(argv[1], "sprite") == 0) return cmd_sprite(argc - 1, argv + 1);
+    if (strcmp(argv[1], "serve") == 0) return cmd_serve(argc - 1, argv + 1);
+    if (strcmp(argv[1], "user") == 0) return cmd_user(argc - 1, argv + 1);
+    if (strcmp(argv[1], "token") == 0) return cmd_token(argc - 1, argv + 1);
     cli_error("unknown command '%s' (see 'rae --help')", argv[1]);
     return EXIT_USAGE;
 }

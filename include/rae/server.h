@@ -1,0 +1,23 @@
+/* server: `rae serve`, the HTTP/WebSocket service behind the web app — accounts, sprites, the
+ * browser in a sprite, captures, engineer runs, files and checkpoints (see docs/api.md). */
+#ifndef RAE_SERVER_H
+#define RAE_SERVER_H
+
+#include <stddef.h>
+
+typedef struct rae_serve_opts {
+    const char *listen;             /* "HOST:PORT" (default 127.0.0.1:8080) */
+    const char *data_dir;           /* the store, the sprites (default ./data) */
+    const char *public_url;         /* how people reach it, for links (default http://LISTEN) */
+    const char *tls_cert, *tls_key; /* PEM files: HTTPS (and Secure cookies) */
+    const char *web_root;           /* serve the web app from this directory (development) */
+    const char *const *allow_net;   /* sprites may reach these "HOST:PORT" */
+    size_t n_allow_net;
+    int quiet; /* no request log on stderr */
+} rae_serve_opts;
+
+/* Runs the server until SIGINT/SIGTERM. 0 after a clean stop; -1 + err when it cannot start
+ * (the address is taken, the data dir is unusable, ...). */
+int rae_serve(const rae_serve_opts *o, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,215 @@
+/* store: what `rae serve` keeps — users, browser sessions, API tokens, the first-run setup token,
+ * failed sign-ins, which sprite is whose, and the history of captures and engineer runs. One
+ * SQLite file, DATA_DIR/rae.db (WAL, foreign keys, schema versioned by PRAGMA user_version);
+ * every operation is one transaction, so a kill -9 leaves it whole (docs/store.md).
+ *
+ * Secrets are never stored: passwords as argon2id strings, session cookies, API tokens and setup
+ * tokens as their BLAKE2b-256 hash. Tokens are shown once, when made.
+ *
+ * Errors: every function returns 0 (or a count, or 1 for "yes") on success and one of the
+ * negative RAE_STORE_* codes below on failure; where it takes err/errlen the message goes there
+ * too (err may be NULL), and rae_store_errmsg() always has the last one. A store handle is used by
+ * one thread at a time; several handles (threads, processes) may share one data dir. */
+#ifndef RAE_STORE_H
+#define RAE_STORE_H
+
+#include <stddef.h>
+
+enum {
+    RAE_STORE_ERROR = -1,     /* the database failed (I/O, full disk, locked too long, ...) */
+    RAE_STORE_NOT_FOUND = -2, /* no such user, sprite, token, job (or not the caller's) */
+    RAE_STORE_EXISTS = -3,    /* the name is taken */
+    RAE_STORE_INVALID = -4,   /* bad input: a name, a password too short, bad JSON, ... */
+    RAE_STORE_DENIED = -5,    /* wrong password; unknown, expired or used token */
+};
+
+enum {
+    RAE_STORE_TOKEN_MAX = 64,        /* buffer for a session, CSRF or setup token (43 chars) */
+    RAE_STORE_API_TOKEN_MAX = 80,    /* buffer for an API token: "rae_" + 43 chars */
+    RAE_STORE_NAME_MAX = 64,         /* user names: 1-64 of [A-Za-z0-9._-] */
+    RAE_STORE_PASSWORD_MIN = 8,      /* bytes */
+    RAE_STORE_PASSWORD_MAX = 1024,   /* bytes */
+    RAE_STORE_SPRITE_NAME_MAX = 64,  /* buffer for a sprite name (rae_sprite_name_check) */
+    RAE_STORE_THROTTLE_FAILURES = 5, /* failed sign-ins of one key within the window ... */
+    RAE_STORE_THROTTLE_WINDOW = 900, /* ... seconds block it until the window ends */
+    RAE_STORE_SETUP_TTL = 86400,     /* seconds a first-run setup token lives */
+};
+
+typedef struct rae_store rae_store; /* opaque */
+
+/* Opens DATA_DIR/rae.db (data_dir NULL: ./data), creating the directory (0700) and the file (0600)
+ * when missing and migrating an older schema forward. Caller closes with rae_store_close(). NULL
+ * and err filled when it cannot (no permission, a file of a newer rae, not a database). */
+rae_store *rae_store_open(const char *data_dir, char *err, size_t errlen);
+/* Closes s (NULL is fine). */
+void rae_store_close(rae_store *s);
+/* The message of the last failure on s; borrowed, valid until the next call on s. */
+const char *rae_store_errmsg(const rae_store *s);
+/* The clock every expiry and timestamp of s uses, in unix seconds (tests set one; NULL: the real
+ * time). */
+typedef double (*rae_store_clock_fn)(void *ud);
+void rae_store_set_clock(rae_store *s, rae_store_clock_fn now, void *ud);
+/* PRAGMA integrity_check: 0 when "ok", RAE_STORE_ERROR with SQLite's first complaint otherwise. */
+int rae_store_integrity_check(rae_store *s, char *err, size_t errlen);
+
+/* ---- users ---- */
+
+typedef struct rae_user {
+    long long id;
+    char name[RAE_STORE_NAME_MAX + 1];
+    int admin;
+    double created; /* unix seconds */
+} rae_user;
+
+/* 0 when name is 1-64 of [A-Za-z0-9._-]; RAE_STORE_INVALID and err otherwise. */
+int rae_store_user_name_check(const char *name, char *err, size_t errlen);
+/* Adds a user (the password hashed with argon2id: ~0.1 s and 64 MiB). RAE_STORE_INVALID for a bad
+ * name or a password outside 8-1024 bytes, RAE_STORE_EXISTS when the name is taken (names are
+ * unique ignoring ASCII case). out may be NULL. */
+int rae_store_user_add(rae_store *s, const char *name, const char *password, int admin,
+                       rae_user *out, char *err, size_t errlen);
+/* The user of that exact name; RAE_STORE_NOT_FOUND when none. */
+int rae_store_user_get(rae_store *s, const char *name, rae_user *out);
+/* The user with that id; RAE_STORE_NOT_FOUND when none. */
+int rae_store_user_by_id(rae_store *s, long long id, rae_user *out);
+/* How many users there are (>= 0), or RAE_STORE_ERROR. */
+int rae_store_user_count(rae_store *s);
+/* Every user by name; caller frees *out with free() (NULL when *n is 0). */
+int rae_store_user_list(rae_store *s, rae_user **out, size_t *n);
+/* Sets the password and ends every browser session of the user (API tokens stay).
+ * RAE_STORE_NOT_FOUND, RAE_STORE_INVALID as for rae_store_user_add. */
+int rae_store_user_set_password(rae_store *s, const char *name, const char *password, char *err,
+                                size_t errlen);
+/* Checks a sign-in: 0 and *out when right; RAE_STORE_DENIED for a wrong password and for an unknown
+ * name alike, in the same time (a missing user is checked against a dummy hash). Names are matched
+ * exactly. Upgrades the stored hash when the argon2id parameters changed. */
+int rae_store_login(rae_store *s, const char *name, const char *password, rae_user *out);
+
+/* ---- sign-in throttling: the caller's keys ("user:NAME", "ip:ADDR"), 1-256 bytes ---- */
+
+/* 1 when key has RAE_STORE_THROTTLE_FAILURES failures within the RAE_STORE_THROTTLE_WINDOW that
+ * its first failure opened (it must wait until that window ends), 0 when not, < 0 on error. */
+int rae_store_login_blocked(rae_store *s, const char *key);
+/* Seconds until key is no longer blocked (0 when it is not, or on error). */
+double rae_store_login_wait(rae_store *s, const char *key);
+/* Records one failed sign-in of key. */
+int rae_store_login_failed(rae_store *s, const char *key);
+/* Forgets key's failures (after a successful sign-in). */
+int rae_store_login_cleared(rae_store *s, const char *key);
+
+/* ---- browser sessions ---- */
+
+/* Starts a session of user_id that ends idle_ttl seconds after its last use or max_ttl seconds
+ * after it began, whichever is first. token (the cookie) and csrf are filled, NUL-terminated;
+ * only token's hash is kept. RAE_STORE_NOT_FOUND when there is no such user. */
+int rae_store_session_create(rae_store *s, long long user_id, double idle_ttl, double max_ttl,
+                             char token[RAE_STORE_TOKEN_MAX], char csrf[RAE_STORE_TOKEN_MAX],
+                             char *err, size_t errlen);
+/* The user and CSRF token (csrf may be NULL) of a live session, and marks it used;
+ * RAE_STORE_DENIED when token is unknown or expired (an expired one is removed). */
+int rae_store_session_check(rae_store *s, const char *token, rae_user *out,
+                            char csrf[RAE_STORE_TOKEN_MAX]);
+/* Ends the session (signing out); 0 also when it did not exist. */
+int rae_store_session_delete(rae_store *s, const char *token);
+/* Ends every session of the user ("sign out everywhere"); the count ended, or < 0. */
+int rae_store_session_delete_user(rae_store *s, long long user_id);
+
+/* ---- API tokens (Authorization: Bearer rae_...) ---- */
+
+typedef struct rae_store_token {
+    long long id, user_id;
+    char label[101];
+    char hint[12];    /* the first 8 characters ("rae_AbCd"), to tell tokens apart */
+    double created;   /* unix seconds */
+    double last_used; /* 0: never (kept to the minute) */
+} rae_store_token;
+
+/* Makes a token for user_id and fills token ("rae_" + 43 characters, NUL-terminated): shown once,
+ * only its hash is kept. label: up to 100 printable bytes, may be NULL. id may be NULL.
+ * RAE_STORE_NOT_FOUND when there is no such user, RAE_STORE_INVALID for a bad label. */
+int rae_store_token_create(rae_store *s, long long user_id, const char *label,
+                           char token[RAE_STORE_API_TOKEN_MAX], long long *id, char *err,
+                           size_t errlen);
+/* The user of a live token, and marks it used; RAE_STORE_DENIED when unknown or revoked. */
+int rae_store_token_check(rae_store *s, const char *token, rae_user *out);
+/* The tokens of user_id (0: everyone's), newest first; caller frees *out with free() (NULL when
+ * *n is 0). */
+int rae_store_token_list(rae_store *s, long long user_id, rae_store_token **out, size_t *n);
+/* Revokes token id when it is user_id's (0: anyone's); RAE_STORE_NOT_FOUND otherwise. */
+int rae_store_token_revoke(rae_store *s, long long user_id, long long id);
+
+/* ---- first-run setup ---- */
+
+/* While there is no user: a one-time token (43 characters, into token of n >=
+ * RAE_STORE_TOKEN_MAX bytes) that lives RAE_STORE_SETUP_TTL seconds and replaces any earlier one.
+ * RAE_STORE_EXISTS once there are users. */
+int rae_store_setup_token(rae_store *s, char *token, size_t n, char *err, size_t errlen);
+/* 0 when token is the live setup token (to show the form), RAE_STORE_DENIED otherwise. */
+int rae_store_setup_check(rae_store *s, const char *token);
+/* Uses the setup token: creates the first user, an admin, and consumes the token, atomically (of
+ * two concurrent uses one wins; the other gets RAE_STORE_DENIED). RAE_STORE_DENIED for an unknown,
+ * used or expired token or when a user exists already; RAE_STORE_INVALID for a bad name or
+ * password (the token stays usable). out may be NULL. */
+int rae_store_setup_use(rae_store *s, const char *token, const char *name, const char *password,
+                        rae_user *out, char *err, size_t errlen);
+
+/* ---- sprites: each belongs to one user; names are unique over all users ---- */
+
+/* Records that user_id owns sprite name. RAE_STORE_INVALID for a bad name
+ * (rae_sprite_name_check), RAE_STORE_EXISTS when it is anyone's already (the owner's too),
+ * RAE_STORE_NOT_FOUND when there is no such user. */
+int rae_store_sprite_add(rae_store *s, long long user_id, const char *name, char *err,
+                         size_t errlen);
+/* 1 when sprite name is user_id's, 0 when not (or it does not exist), < 0 on error. */
+int rae_store_sprite_owned(rae_store *s, long long user_id, const char *name);
+/* The owner of sprite name into *user_id; RAE_STORE_NOT_FOUND when it is nobody's. */
+int rae_store_sprite_owner(rae_store *s, const char *name, long long *user_id);
+/* The names of user_id's sprites, oldest first, at most max of them: the count filled, or < 0. */
+int rae_store_sprites_of(rae_store *s, long long user_id, char names[][RAE_STORE_SPRITE_NAME_MAX],
+                         int max);
+/* Forgets that user_id owns sprite name; RAE_STORE_NOT_FOUND when it is not theirs. The history
+ * of its jobs stays. */
+int rae_store_sprite_remove(rae_store *s, long long user_id, const char *name);
+
+/* ---- jobs: captures and engineer runs, for the history page ---- */
+
+typedef struct rae_store_job {
+    char id[16];   /* kind's first letter, '_', 8 of [a-z0-9]: "c_8f3k2m0q", "r_..." */
+    char kind[16]; /* "capture", "run" (any 1-15 of [a-z]) */
+    long long user_id;
+    char sprite[RAE_STORE_SPRITE_NAME_MAX];
+    char status[16]; /* "running", "complete", "error" (any 1-15 of [a-z_-]) */
+    double started;  /* unix seconds */
+    double ended;    /* 0 while running */
+    char *error;     /* NULL, or why it failed; owned by the job */
+    char *detail;    /* a JSON object, never NULL; owned by the job. By convention a capture has
+                        url, har_path, entries; a run har_path, scripts_dir, prompt, endpoints. */
+} rae_store_job;
+
+/* Starts a job of kind for user_id on sprite, status "running", started now; detail is a JSON
+ * object or NULL ({}). Fills out (may be NULL; else the caller frees it with
+ * rae_store_job_clear()). RAE_STORE_INVALID for a bad kind, sprite or detail,
+ * RAE_STORE_NOT_FOUND when there is no such user. */
+int rae_store_job_add(rae_store *s, const char *kind, long long user_id, const char *sprite,
+                      const char *detail, rae_store_job *out, char *err, size_t errlen);
+/* Updates job id: status (NULL: unchanged; any other than "running" also sets ended to now, once),
+ * error (NULL: unchanged, "": none), and detail_patch (NULL, or a JSON object merged into detail by
+ * RFC 7396: its keys replace, a null removes). RAE_STORE_NOT_FOUND, RAE_STORE_INVALID. */
+int rae_store_job_update(rae_store *s, const char *id, const char *status, const char *error,
+                         const char *detail_patch, char *err, size_t errlen);
+/* Job id when it is user_id's (user_id 0: anyone's), into out (caller frees with
+ * rae_store_job_clear()); RAE_STORE_NOT_FOUND otherwise. */
+int rae_store_job_get(rae_store *s, long long user_id, const char *id, rae_store_job *out);
+/* user_id's jobs (0: everyone's), newest first, only of sprite and of kind when not NULL, at most
+ * limit (0: all). Caller frees with rae_store_jobs_free(*out, *n). */
+int rae_store_job_list(rae_store *s, long long user_id, const char *sprite, const char *kind,
+                       int limit, rae_store_job **out, size_t *n);
+/* Marks every job still "running" as "error" with the message "interrupted: the server stopped"
+ * (for a server starting after a crash); the count marked, or < 0. */
+int rae_store_jobs_interrupted(rae_store *s);
+/* Frees what a job owns (not j itself). */
+void rae_store_job_clear(rae_store_job *j);
+/* Frees n jobs and the array. */
+void rae_store_jobs_free(rae_store_job *jobs, size_t n);
+
+#endif

@@ -1,0 +1,63 @@
+/* rae serve: the server behind the web app (see docs/api.md). */
+#include "cli/cli.h"
+#include "rae/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: rae serve [options]\n"
+    "\n"
+    "Runs the rae server: accounts, a sprite per user with its browser, captures, engineer\n"
+    "runs, files and checkpoints over HTTP and WebSocket, and the web app. Stops on Ctrl-C or\n"
+    "SIGTERM. On first start with no user it prints a one-time link to create the admin account.\n"
+    "\n"
+    "options:\n"
+    "  --listen HOST:PORT     where to listen (default 127.0.0.1:8080)\n"
+    "  --data-dir DIR         the store and the sprites (default: $RAE_DATA_DIR, else ./data)\n"
+    "  --public-url URL       how people reach the server, for links (default http://LISTEN)\n"
+    "  --tls-cert FILE        serve HTTPS with this certificate (PEM) ...\n"
+    "  --tls-key FILE         ... and this key; cookies are then Secure\n"
+    "  --web-root DIR         serve the web app from DIR instead of the built-in one\n"
+    "  --allow-net HOST:PORT  sprites may reach this address although it is local or private\n"
+    "                         (repeatable; e.g. a test app on this machine's loopback)\n"
+    "  -q, --quiet            no request log\n";
+
+int cmd_serve(int argc, char **argv) {
+    rae_serve_opts o = {.data_dir = getenv("RAE_DATA_DIR")};
+    const char *allow[32];
+    size_t n_allow = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int more = i + 1 < argc;
+        const char **slot = strcmp(a, "--listen") == 0       ? &o.listen
+                            : strcmp(a, "--data-dir") == 0   ? &o.data_dir
+                            : strcmp(a, "--public-url") == 0 ? &o.public_url
+                            : strcmp(a, "--tls-cert") == 0   ? &o.tls_cert
+                            : strcmp(a, "--tls-key") == 0    ? &o.tls_key
+                            : strcmp(a, "--web-root") == 0   ? &o.web_root
+                                                             : NULL;
+        if (cli_is_help(a)) {
+            fputs(usage, stdout);
+            return EXIT_OK;
+        } else if (slot && more) {
+            *slot = argv[++i];
+        } else if (strcmp(a, "--allow-net") == 0 && more && n_allow < 32) {
+            allow[n_allow++] = argv[++i];
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            o.quiet = 1;
+        } else {
+            cli_error("serve: unknown or incomplete option '%s' (see 'rae serve --help')", a);
+            return EXIT_USAGE;
+        }
+    }
+    o.allow_net = allow;
+    o.n_allow_net = n_allow;
+    char err[1024];
+    if (rae_serve(&o, err, sizeof err) < 0) {
+        cli_error("serve: %s", err);
+        return strstr(err, "--") ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}

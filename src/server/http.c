@@ -1,0 +1,220 @@
+/* The HTTP layer (http.h): lws callbacks in, one whole request to the router, one response out. */
+#include "server/http.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK 16384 /* response bytes written per writable callback */
+
+void srv_respond(srv_req *r, int status, const char *type, const char *body, size_t len) {
+    r->status = status;
+    r->resp_type = type;
+    buf_reset(&r->resp_body);
+    buf_append(&r->resp_body, body, len);
+    r->answered = 1;
+}
+
+void srv_json(srv_req *r, int status, json_t *j) {
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    srv_respond(r, status, "application/json", text ? text : "{}", text ? strlen(text) : 2);
+    free(text);
+}
+
+void srv_error(srv_req *r, int status, const char *code, const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    srv_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+}
+
+void srv_header(srv_req *r, const char *name, const char *value) {
+    buf_printf(&r->resp_headers, "%s: %s\r\n", name, value);
+}
+
+static int hex(int c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* URL-decodes s[0..n) into out ('+' is a space). */
+static void url_decode(const char *s, size_t n, char *out, size_t size) {
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 1 < size; i++) {
+        if (s[i] == '%' && i + 2 < n && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+            out[o++] = (char)(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+            i += 2;
+        } else {
+            out[o++] = s[i] == '+' ? ' ' : s[i];
+        }
+    }
+    out[o] = 0;
+}
+
+int srv_query(const srv_req *r, const char *name, char *out, size_t n) {
+    size_t len = strlen(name);
+    for (const char *p = r->query; *p;) {
+        size_t part = strcspn(p, "&");
+        if (part > len && strncmp(p, name, len) == 0 && p[len] == '=') {
+            url_decode(p + len + 1, part - len - 1, out, n);
+            return 0;
+        }
+        p += part + (p[part] == '&');
+    }
+    return -1;
+}
+
+json_t *srv_body_json(srv_req *r) {
+    json_error_t je;
+    json_t *j = r->body.len ? json_loadb(r->body.data, r->body.len, 0, &je) : json_object();
+    if (!json_is_object(j)) {
+        json_decref(j);
+        srv_error(r, 400, "bad_request", "the body must be a JSON object%s%s",
+                  r->body.len ? ": " : "", r->body.len ? je.text : "");
+        return NULL;
+    }
+    return j;
+}
+
+/* ---- lws ---- */
+
+static void copy_header(struct lws *wsi, enum lws_token_indexes t, char *out, size_t n) {
+    out[0] = 0;
+    if (lws_hdr_total_length(wsi, t) > 0 && lws_hdr_copy(wsi, out, (int)n, t) < 0) out[0] = 0;
+}
+
+static void release(srv_req *r) {
+    buf_free(&r->body);
+    buf_free(&r->resp_headers);
+    buf_free(&r->resp_body);
+}
+
+/* Method, path, query and the headers rae reads, from a new request (the connection may have
+ * served one before: keep-alive). */
+static void begin(srv_req *r, struct lws *wsi, const char *uri) {
+    static const struct {
+        enum lws_token_indexes t;
+        const char *name;
+    } methods[] = {{WSI_TOKEN_GET_URI, "GET"},     {WSI_TOKEN_POST_URI, "POST"},
+                   {WSI_TOKEN_PUT_URI, "PUT"},     {WSI_TOKEN_DELETE_URI, "DELETE"},
+                   {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"}};
+    release(r);
+    memset(r, 0, sizeof *r);
+    r->wsi = wsi;
+    r->server = lws_context_user(lws_get_context(wsi));
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+        if (lws_hdr_total_length(wsi, methods[i].t) > 0)
+            snprintf(r->method, sizeof r->method, "%s", methods[i].name);
+    snprintf(r->path, sizeof r->path, "%s", uri);
+    char *q = strchr(r->path, '?');
+    if (q) *q = 0;
+    /* lws keeps the query apart, one fragment per argument */
+    size_t len = 0;
+    for (int i = 0; len + 2 < sizeof r->query; i++) {
+        char part[512];
+        int n = lws_hdr_copy_fragment(wsi, part, sizeof part, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n < 0) break;
+        len += (size_t)snprintf(r->query + len, sizeof r->query - len, "%s%s", i ? "&" : "", part);
+    }
+    copy_header(wsi, WSI_TOKEN_HTTP_COOKIE, r->cookie, sizeof r->cookie);
+    copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, r->authorization, sizeof r->authorization);
+    copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, r->content_type, sizeof r->content_type);
+    if (lws_hdr_custom_length(wsi, "x-csrf-token:", 13) > 0)
+        lws_hdr_custom_copy(wsi, r->csrf, sizeof r->csrf, "x-csrf-token:", 13);
+    lws_get_peer_simple(wsi, r->peer, sizeof r->peer);
+}
+
+/* The status line and headers, written at once; the body follows when writable. */
+static int write_headers(srv_req *r) {
+    size_t size = LWS_PRE + 1024 + r->resp_headers.len;
+    unsigned char *start = malloc(size), *p, *end = start + size;
+    if (!start) abort();
+    p = start + LWS_PRE;
+    int fail = lws_add_http_common_headers(r->wsi, (unsigned int)r->status,
+                                           r->resp_type ? r->resp_type : "text/plain",
+                                           (lws_filepos_t)r->resp_body.len, &p, end) ||
+               lws_add_http_header_by_name(r->wsi, (const unsigned char *)"cache-control:",
+                                           (const unsigned char *)"no-store", 8, &p, end) ||
+               lws_add_http_header_by_name(r->wsi, (const unsigned char *)"x-content-type-options:",
+                                           (const unsigned char *)"nosniff", 7, &p, end);
+    for (const char *h = buf_str(&r->resp_headers); !fail && *h;) {
+        const char *colon = strchr(h, ':'), *eol = strstr(h, "\r\n");
+        if (!colon || !eol) break;
+        char name[128];
+        snprintf(name, sizeof name, "%.*s:", (int)(colon - h), h);
+        const char *v = colon + 1 + (colon[1] == ' ');
+        fail = lws_add_http_header_by_name(r->wsi, (const unsigned char *)name,
+                                           (const unsigned char *)v, (int)(eol - v), &p, end);
+        h = eol + 2;
+    }
+    fail = fail || lws_finalize_write_http_header(r->wsi, start + LWS_PRE, &p, end);
+    free(start);
+    return fail ? -1 : 0;
+}
+
+/* Writes the next piece of the body; -1 when the connection is to be closed. */
+static int write_body(srv_req *r) {
+    size_t left = r->resp_body.len - r->resp_sent, n = left < CHUNK ? left : CHUNK;
+    unsigned char *piece = malloc(LWS_PRE + n + 1);
+    if (!piece) abort();
+    memcpy(piece + LWS_PRE, r->resp_body.data ? r->resp_body.data + r->resp_sent : "", n);
+    int last = n == left;
+    int w = lws_write(r->wsi, piece + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
+    free(piece);
+    if (w < (int)n) return -1;
+    r->resp_sent += n;
+    if (!last) {
+        lws_callback_on_writable(r->wsi);
+        return 0;
+    }
+    return lws_http_transaction_completed(r->wsi) ? -1 : 0;
+}
+
+/* The request is whole: route it and start the response. */
+static int dispatch(srv_req *r) {
+    if (r->too_big)
+        srv_error(r, 413, "too_large", "request bodies are limited to %d bytes", SRV_BODY_MAX);
+    else
+        srv_route(r);
+    if (!r->answered) srv_error(r, 500, "internal", "no response");
+    if (write_headers(r) < 0) return -1;
+    lws_callback_on_writable(r->wsi);
+    return 0;
+}
+
+int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                      size_t len) {
+    srv_req *r = user;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        begin(r, wsi, in);
+        /* a body comes in HTTP_BODY callbacks; without one the request is whole now */
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
+            lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+            return 0;
+        return dispatch(r);
+    case LWS_CALLBACK_HTTP_BODY:
+        if (r->body.len + len > SRV_BODY_MAX)
+            r->too_big = 1;
+        else
+            buf_append(&r->body, in, len);
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        return dispatch(r);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (!r || !r->answered) return 0;
+        return write_body(r);
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (r) release(r);
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}

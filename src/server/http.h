@@ -1,0 +1,57 @@
+/* The server's HTTP layer over libwebsockets: a request gathered whole (method, path, query, the
+ * headers rae reads, a body up to SRV_BODY_MAX), handed to the router once, and one response
+ * (status, headers, body) written back. Handlers run on the event loop: they must not block long.
+ */
+#ifndef RAE_SERVER_HTTP_H
+#define RAE_SERVER_HTTP_H
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+
+#define SRV_BODY_MAX (1 << 20) /* request bodies beyond this get 413 */
+
+struct srv;
+
+typedef struct srv_req {
+    struct lws *wsi;
+    struct srv *server;
+    char method[8]; /* "GET", "POST", "DELETE", "PUT" */
+    char path[1024];
+    char query[1024]; /* without '?'; "" when none */
+    char cookie[2048], authorization[512], csrf[128], content_type[128];
+    char peer[64];
+    buf body;     /* owned */
+    int too_big;  /* the body passed SRV_BODY_MAX */
+    int answered; /* a response was queued */
+    /* the response, written when the connection can take it */
+    int status;
+    buf resp_headers; /* extra "name: value\r\n" lines */
+    buf resp_body;
+    const char *resp_type;
+    size_t resp_sent;
+} srv_req;
+
+/* Queues the response: status and body (borrowed, copied); type e.g. "application/json". */
+void srv_respond(srv_req *r, int status, const char *type, const char *body, size_t len);
+/* JSON response from j (taken). */
+void srv_json(srv_req *r, int status, json_t *j);
+/* {"error": {"code", "message"}} with status. */
+void srv_error(srv_req *r, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Adds a response header line ("Set-Cookie", "value"). */
+void srv_header(srv_req *r, const char *name, const char *value);
+/* The value of query parameter name (URL-decoded) into out; 0 when present. */
+int srv_query(const srv_req *r, const char *name, char *out, size_t n);
+/* The request body as JSON (new reference), NULL (and a 400 queued) when it is not an object. */
+json_t *srv_body_json(srv_req *r);
+
+/* The lws protocol callback that drives it all (for the server's protocol table). */
+int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                      size_t len);
+/* Routes a whole request (routes.c): every path ends in a response. */
+void srv_route(srv_req *r);
+
+#endif

@@ -1,0 +1,284 @@
+/* The API's routes: who is asking (a session cookie with its CSRF token, or a Bearer token), then
+ * one handler per METHOD and path pattern. A user sees only their own sprites: anything else is
+ * 404, the same as what does not exist. */
+#include "server/http.h"
+#include "server/server.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SESSION_COOKIE "rae_session"
+#define SESSION_IDLE_S (7 * 24 * 3600.0) /* a session unused this long ends */
+#define SESSION_MAX_S (30 * 24 * 3600.0) /* and every session ends after this */
+
+typedef struct caller {
+    rae_user user;
+    int by_session; /* a browser session (CSRF applies), else a Bearer token */
+    char csrf[RAE_STORE_TOKEN_MAX];
+} caller;
+
+typedef struct route {
+    const char *method, *pattern; /* "{}" matches one path segment */
+    int public;                   /* no sign-in needed */
+    void (*fn)(srv_req *r, caller *c, char args[][128]);
+} route;
+
+/* ---- who is asking ---- */
+
+/* The value of cookie name in the Cookie header, into out; 0 when present. */
+static int cookie_value(const char *header, const char *name, char *out, size_t n) {
+    size_t len = strlen(name);
+    for (const char *p = header; *p;) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        size_t part = strcspn(p, ";");
+        if (part > len && strncmp(p, name, len) == 0 && p[len] == '=') {
+            snprintf(out, n, "%.*s", (int)(part - len - 1), p + len + 1);
+            return 0;
+        }
+        p += part;
+    }
+    return -1;
+}
+
+/* 0 and c filled when the request carries a valid session or token. */
+static int identify(srv_req *r, caller *c) {
+    memset(c, 0, sizeof *c);
+    char token[256];
+    if (strncmp(r->authorization, "Bearer ", 7) == 0)
+        return rae_store_token_check(r->server->store, r->authorization + 7, &c->user);
+    if (cookie_value(r->cookie, SESSION_COOKIE, token, sizeof token) < 0) return -1;
+    c->by_session = 1;
+    return rae_store_session_check(r->server->store, token, &c->user, c->csrf);
+}
+
+/* A state-changing request on a browser session must carry its CSRF token. */
+static int csrf_ok(const srv_req *r, const caller *c) {
+    if (!c->by_session || strcmp(r->method, "GET") == 0) return 1;
+    size_t n = strlen(c->csrf);
+    return n && strlen(r->csrf) == n && sodium_memcmp(r->csrf, c->csrf, n) == 0;
+}
+
+static void set_session_cookie(srv_req *r, const char *token, double max_age) {
+    char cookie[512];
+    snprintf(cookie, sizeof cookie,
+             SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%.0f%s", token, max_age,
+             r->server->tls ? "; Secure" : "");
+    srv_header(r, "Set-Cookie", cookie);
+}
+
+static json_t *user_json(const rae_user *u) {
+    return json_pack("{s:I,s:s,s:b}", "id", (json_int_t)u->id, "name", u->name, "admin", u->admin);
+}
+
+/* ---- auth ---- */
+
+/* Starts a session for u: the cookie, and the CSRF token in the body. */
+static void sign_in(srv_req *r, const rae_user *u) {
+    char token[RAE_STORE_TOKEN_MAX], csrf[RAE_STORE_TOKEN_MAX], err[256];
+    if (rae_store_session_create(r->server->store, u->id, SESSION_IDLE_S, SESSION_MAX_S, token,
+                                 csrf, err, sizeof err) < 0) {
+        srv_error(r, 500, "internal", "%s", err);
+        return;
+    }
+    set_session_cookie(r, token, SESSION_MAX_S);
+    srv_json(r, 200, json_pack("{s:o,s:s}", "user", user_json(u), "csrf", csrf));
+}
+
+static void login(srv_req *r, caller *c, char args[][128]) {
+    (void)c, (void)args;
+    json_t *body = srv_body_json(r);
+    if (!body) return;
+    const char *name = json_string_value(json_object_get(body, "username"));
+    const char *password = json_string_value(json_object_get(body, "password"));
+    /* failures count per user and address: guessing one user's password from one place is
+     * slowed down, while the user can still sign in from elsewhere */
+    char key[320];
+    snprintf(key, sizeof key, "user:%s ip:%s", name ? name : "", r->peer);
+    rae_store *st = r->server->store;
+    rae_user u;
+    if (!name || !password) {
+        srv_error(r, 400, "bad_request", "username and password are required");
+    } else if (rae_store_login_blocked(st, key) == 1) {
+        srv_error(r, 429, "too_many_attempts",
+                  "too many failed sign-ins: try again in %.0f minutes",
+                  rae_store_login_wait(st, key) / 60 + 0.5);
+    } else if (rae_store_login(st, name, password, &u) < 0) {
+        rae_store_login_failed(st, key);
+        srv_error(r, 401, "bad_credentials", "wrong username or password");
+    } else {
+        rae_store_login_cleared(st, key);
+        sign_in(r, &u);
+    }
+    json_decref(body);
+}
+
+static void logout(srv_req *r, caller *c, char args[][128]) {
+    (void)c, (void)args;
+    char token[256];
+    if (cookie_value(r->cookie, SESSION_COOKIE, token, sizeof token) == 0)
+        rae_store_session_delete(r->server->store, token);
+    set_session_cookie(r, "", 0);
+    srv_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+/* The first account, made with the one-time link the server printed. */
+static void setup(srv_req *r, caller *c, char args[][128]) {
+    (void)c, (void)args;
+    json_t *body = srv_body_json(r);
+    if (!body) return;
+    const char *token = json_string_value(json_object_get(body, "token"));
+    const char *name = json_string_value(json_object_get(body, "username"));
+    const char *password = json_string_value(json_object_get(body, "password"));
+    rae_user u;
+    char err[256];
+    if (!token || !name || !password)
+        srv_error(r, 400, "bad_request", "token, username and password are required");
+    else if (rae_store_setup_use(r->server->store, token, name, password, &u, err, sizeof err) < 0)
+        srv_error(r, 403, "setup_refused", "%s", err);
+    else
+        sign_in(r, &u);
+    json_decref(body);
+}
+
+static void me(srv_req *r, caller *c, char args[][128]) {
+    (void)args;
+    json_t *j = json_pack("{s:o}", "user", user_json(&c->user));
+    if (c->by_session) json_object_set_new(j, "csrf", json_string(c->csrf));
+    srv_json(r, 200, j);
+}
+
+static void healthz(srv_req *r, caller *c, char args[][128]) {
+    (void)c, (void)args;
+    srv_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+/* ---- sprites ---- */
+
+static json_t *sprite_json(const rae_sprite_info *i) {
+    return json_pack("{s:s,s:s,s:f,s:f,s:I,s:i}", "id", i->name, "state", i->state, "created",
+                     i->created, "lastActive", i->last_active, "diskUsed", (json_int_t)i->disk_used,
+                     "processes", i->processes);
+}
+
+/* The sprite args[0] when it is the caller's (else a 404 is queued). */
+static int own_sprite(srv_req *r, caller *c, const char *id, rae_sprite_info *info) {
+    char err[512];
+    if (rae_store_sprite_owned(r->server->store, c->user.id, id) != 1 ||
+        rae_sprite_get(r->server->sprites, id, info, err, sizeof err) < 0) {
+        srv_error(r, 404, "not_found", "no sprite '%s'", id);
+        return 0;
+    }
+    return 1;
+}
+
+static void sprite_list(srv_req *r, caller *c, char args[][128]) {
+    (void)args;
+    char names[16][RAE_STORE_SPRITE_NAME_MAX];
+    int n = rae_store_sprites_of(r->server->store, c->user.id, names, 16);
+    json_t *list = json_array();
+    for (int i = 0; i < n; i++) {
+        rae_sprite_info info;
+        if (rae_sprite_get(r->server->sprites, names[i], &info, NULL, 0) == 0)
+            json_array_append_new(list, sprite_json(&info));
+    }
+    srv_json(r, 200, json_pack("{s:o}", "sprites", list));
+}
+
+/* Creates the caller's sprite, or returns the one they have. */
+static void sprite_create(srv_req *r, caller *c, char args[][128]) {
+    (void)args;
+    char names[1][RAE_STORE_SPRITE_NAME_MAX], name[48], err[512];
+    rae_sprite_info info;
+    if (rae_store_sprites_of(r->server->store, c->user.id, names, 1) > 0 &&
+        rae_sprite_get(r->server->sprites, names[0], &info, NULL, 0) == 0) {
+        srv_json(r, 200, sprite_json(&info));
+        return;
+    }
+    snprintf(name, sizeof name, "u%lld", c->user.id);
+    if (rae_sprite_get(r->server->sprites, name, &info, NULL, 0) < 0 &&
+        rae_sprite_create(r->server->sprites, name, &info, err, sizeof err) < 0) {
+        srv_error(r, 503, "sprite_failed", "%s", err);
+        return;
+    }
+    if (rae_store_sprite_add(r->server->store, c->user.id, name, err, sizeof err) < 0) {
+        srv_error(r, 500, "internal", "%s", err);
+        return;
+    }
+    srv_json(r, 201, sprite_json(&info));
+}
+
+static void sprite_get(srv_req *r, caller *c, char args[][128]) {
+    rae_sprite_info info;
+    if (own_sprite(r, c, args[0], &info)) srv_json(r, 200, sprite_json(&info));
+}
+
+static void sprite_delete(srv_req *r, caller *c, char args[][128]) {
+    rae_sprite_info info;
+    char err[512];
+    if (!own_sprite(r, c, args[0], &info)) return;
+    if (rae_sprite_destroy(r->server->sprites, args[0], err, sizeof err) < 0) {
+        srv_error(r, 500, "sprite_failed", "%s", err);
+        return;
+    }
+    rae_store_sprite_remove(r->server->store, c->user.id, args[0]);
+    srv_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+/* ---- the table ---- */
+
+static const route routes[] = {
+    {"GET", "/healthz", 1, healthz},
+    {"POST", "/api/auth/login", 1, login},
+    {"POST", "/api/auth/logout", 1, logout},
+    {"POST", "/api/auth/setup", 1, setup},
+    {"GET", "/api/me", 0, me},
+    {"GET", "/api/sprite", 0, sprite_list},
+    {"POST", "/api/sprite", 0, sprite_create},
+    {"GET", "/api/sprite/{}", 0, sprite_get},
+    {"DELETE", "/api/sprite/{}", 0, sprite_delete},
+};
+
+/* 1 when path matches pattern, its {} segments copied into args. */
+static int match(const char *pattern, const char *path, char args[][128]) {
+    int k = 0;
+    while (*pattern && *path) {
+        if (strncmp(pattern, "{}", 2) == 0) {
+            size_t n = strcspn(path, "/");
+            if (n == 0 || n >= 128 || k >= 4) return 0;
+            snprintf(args[k++], 128, "%.*s", (int)n, path);
+            path += n;
+            pattern += 2;
+        } else if (*pattern++ != *path++) {
+            return 0;
+        }
+    }
+    return !*pattern && !*path;
+}
+
+void srv_route(srv_req *r) {
+    char args[4][128];
+    int path_known = 0;
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+        const route *rt = &routes[i];
+        if (!match(rt->pattern, r->path, args)) continue;
+        path_known = 1;
+        if (strcmp(rt->method, r->method) != 0) continue;
+        caller c;
+        memset(&c, 0, sizeof c);
+        if (!rt->public && identify(r, &c) < 0) {
+            srv_error(r, 401, "unauthenticated", "sign in first");
+        } else if (!rt->public && !csrf_ok(r, &c)) {
+            srv_error(r, 403, "csrf", "missing or wrong X-CSRF-Token header");
+        } else {
+            rt->fn(r, &c, args);
+        }
+        return;
+    }
+    if (path_known)
+        srv_error(r, 405, "method_not_allowed", "%s %s is not a route", r->method, r->path);
+    else
+        srv_error(r, 404, "not_found", "no route %s", r->path);
+}

@@ -1,0 +1,142 @@
+/* rae serve: the store and the sprites opened, libwebsockets listening on a libuv loop, until
+ * SIGINT or SIGTERM. */
+#include "server/http.h"
+#include "server/server.h"
+#include "util/err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+typedef struct loop_state {
+    uv_loop_t loop;
+    uv_signal_t sigint, sigterm;
+    struct lws_context *ctx;
+} loop_state;
+
+/* "HOST:PORT" into host and port. */
+static int parse_listen(const char *spec, char *host, size_t n, int *port, char *err,
+                        size_t errlen) {
+    const char *colon = strrchr(spec, ':');
+    char *end;
+    long p = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || colon == spec || *end || p < 1 || p > 65535 || (size_t)(colon - spec) >= n)
+        return err_set(err, errlen, "--listen wants HOST:PORT (e.g. 127.0.0.1:8080), not '%s'",
+                       spec);
+    snprintf(host, n, "%.*s", (int)(colon - spec), spec);
+    *port = (int)p;
+    return 0;
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+    loop_state *ls = h->data;
+    fprintf(stderr, "rae: %s: stopping\n", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    uv_signal_stop(&ls->sigint);
+    uv_signal_stop(&ls->sigterm);
+    /* closes the listeners and connections: the loop runs out; with a foreign loop lws frees the
+     * rest in a second lws_context_destroy() once the loop has stopped (rae_serve does it) */
+    lws_context_destroy(ls->ctx);
+}
+
+static const struct lws_protocols protocols[] = {
+    {"http", (lws_callback_function *)srv_http_callback, sizeof(srv_req), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}};
+
+static void log_line(int level, const char *line) {
+    if (level & (LLL_ERR | LLL_WARN)) fprintf(stderr, "rae: lws: %s", line);
+}
+
+/* The lws context on our libuv loop, listening on host:port. */
+static struct lws_context *make_context(srv *s, loop_state *ls, const char *host, int port,
+                                        char *err, size_t errlen) {
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    void *loops[] = {&ls->loop};
+    info.port = port;
+    info.iface = host;
+    info.protocols = protocols;
+    info.user = s;
+    info.foreign_loops = loops;
+    info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (s->o->tls_cert) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = s->o->tls_cert;
+        info.ssl_private_key_filepath = s->o->tls_key;
+    }
+    info.server_string = "rae";
+    lws_set_log_level(LLL_ERR | LLL_WARN, log_line);
+    struct lws_context *ctx = lws_create_context(&info);
+    if (!ctx)
+        err_set(err, errlen, "cannot listen on %s:%d (taken, or not an address here?)", host, port);
+    return ctx;
+}
+
+/* The store, the sprites, and the first-run sign-in link when there is no user yet. */
+static int open_state(srv *s, char *err, size_t errlen) {
+    const char *data = s->o->data_dir ? s->o->data_dir : "./data";
+    s->store = rae_store_open(data, err, errlen);
+    if (!s->store) return -1;
+    int lost = rae_store_jobs_interrupted(s->store); /* what the last server left running */
+    if (lost > 0) fprintf(stderr, "rae: %d job(s) were cut short by the last stop\n", lost);
+    rae_sprite_local_opts so = {
+        .data_dir = data, .allow_net = s->o->allow_net, .n_allow_net = s->o->n_allow_net};
+    s->sprites = rae_sprites_local(&so, err, errlen);
+    return s->sprites ? 0 : -1;
+}
+
+static void first_run_link(srv *s) {
+    if (rae_store_user_count(s->store) > 0) return;
+    char token[128], err[256];
+    if (rae_store_setup_token(s->store, token, sizeof token, err, sizeof err) < 0) {
+        fprintf(stderr, "rae: no user yet, and no sign-in link: %s\n", err);
+        return;
+    }
+    printf("No user yet. Create the first (admin) account at:\n  %s/setup?token=%s\n"
+           "(the link works once, for 24 hours; or run 'rae user add NAME --admin')\n",
+           s->public_url, token);
+}
+
+int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
+    char host[256];
+    int port = 0;
+    if (parse_listen(o->listen ? o->listen : "127.0.0.1:8080", host, sizeof host, &port, err,
+                     errlen) < 0)
+        return -1;
+    if (!o->tls_cert != !o->tls_key)
+        return err_set(err, errlen, "--tls-cert and --tls-key go together");
+    srv s = {.o = o, .tls = o->tls_cert != NULL};
+    if (o->public_url)
+        snprintf(s.public_url, sizeof s.public_url, "%s", o->public_url);
+    else
+        snprintf(s.public_url, sizeof s.public_url, "%s://%s:%d", s.tls ? "https" : "http", host,
+                 port);
+    loop_state ls;
+    memset(&ls, 0, sizeof ls);
+    int rc = open_state(&s, err, errlen), loop_ok = 0;
+    if (rc == 0 && !(loop_ok = uv_loop_init(&ls.loop) == 0))
+        rc = err_set(err, errlen, "uv_loop_init failed");
+    if (rc == 0) ls.ctx = make_context(&s, &ls, host, port, err, errlen);
+    if (rc == 0 && ls.ctx) {
+        uv_signal_init(&ls.loop, &ls.sigint);
+        uv_signal_init(&ls.loop, &ls.sigterm);
+        ls.sigint.data = ls.sigterm.data = &ls;
+        uv_signal_start(&ls.sigint, on_signal, SIGINT);
+        uv_signal_start(&ls.sigterm, on_signal, SIGTERM);
+        printf("rae serve: listening on %s\n", s.public_url);
+        first_run_link(&s);
+        fflush(stdout);
+        uv_run(&ls.loop, UV_RUN_DEFAULT);
+        uv_close((uv_handle_t *)&ls.sigint, NULL);
+        uv_close((uv_handle_t *)&ls.sigterm, NULL);
+        uv_run(&ls.loop, UV_RUN_DEFAULT);
+    } else if (rc == 0) {
+        rc = -1;
+    }
+    if (ls.ctx) lws_context_destroy(ls.ctx);
+    if (loop_ok) uv_loop_close(&ls.loop);
+    rae_sprites_free(s.sprites);
+    rae_store_close(s.store);
+    return rc;
+}

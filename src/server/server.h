@@ -1,0 +1,18 @@
+/* The server's state, shared by its parts: server.c (start, loop, stop), http.c (requests),
+ * routes.c (the API). One per process, owned by rae_serve(). */
+#ifndef RAE_SERVER_SERVER_H
+#define RAE_SERVER_SERVER_H
+
+#include "rae/server.h"
+#include "rae/sprite.h"
+#include "rae/store.h"
+
+typedef struct srv {
+    const rae_serve_opts *o;
+    rae_store *store;     /* owned */
+    rae_sprites *sprites; /* owned */
+    int tls;              /* cookies get Secure */
+    char public_url[512];
+} srv;
+
+#endif

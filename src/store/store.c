@@ -1,0 +1,361 @@
+/* store: opening DATA_DIR/rae.db, the schema and its migrations, and the helpers of every part. */
+#include "store/internal.h"
+#include "util/err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The schema, one entry per version: migrations[i] takes user_version i to i + 1. Append only;
+ * never edit an entry once released. */
+static const char *const migrations[] = {
+    /* 1: the first schema */
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  pw_hash TEXT NOT NULL,"
+    "  admin INTEGER NOT NULL DEFAULT 0,"
+    "  created REAL NOT NULL);"
+    "CREATE UNIQUE INDEX users_name_nocase ON users(name COLLATE NOCASE);"
+    "CREATE TABLE sessions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  token_hash BLOB NOT NULL UNIQUE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  csrf TEXT NOT NULL,"
+    "  created REAL NOT NULL,"
+    "  last_seen REAL NOT NULL,"
+    "  idle_ttl REAL NOT NULL,"
+    "  expires REAL NOT NULL);"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
+    "CREATE TABLE api_tokens ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  token_hash BLOB NOT NULL UNIQUE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  label TEXT NOT NULL,"
+    "  hint TEXT NOT NULL,"
+    "  created REAL NOT NULL,"
+    "  last_used REAL NOT NULL DEFAULT 0);"
+    "CREATE INDEX api_tokens_user ON api_tokens(user_id);"
+    "CREATE TABLE setup_tokens ("
+    "  token_hash BLOB PRIMARY KEY,"
+    "  created REAL NOT NULL,"
+    "  expires REAL NOT NULL);"
+    "CREATE TABLE login_failures ("
+    "  key TEXT PRIMARY KEY,"
+    "  window_start REAL NOT NULL,"
+    "  failures INTEGER NOT NULL);"
+    "CREATE INDEX login_failures_window ON login_failures(window_start);"
+    "CREATE TABLE sprites ("
+    "  name TEXT PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created REAL NOT NULL);"
+    "CREATE INDEX sprites_user ON sprites(user_id);"
+    "CREATE TABLE jobs ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  kind TEXT NOT NULL,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  sprite_name TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  started REAL NOT NULL,"
+    "  ended REAL NOT NULL DEFAULT 0,"
+    "  error TEXT,"
+    "  detail TEXT NOT NULL DEFAULT '{}');"
+    "CREATE INDEX jobs_user ON jobs(user_id, started DESC, seq DESC);",
+};
+enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
+
+/* ---- helpers ---- */
+
+int store_fail(rae_store *s, char *err, size_t errlen, int code, const char *fmt, ...) {
+    char msg[sizeof s->errmsg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    memcpy(s->errmsg, msg, sizeof msg);
+    if (err && errlen) snprintf(err, errlen, "%s", msg);
+    return code;
+}
+
+int store_dberr(rae_store *s, char *err, size_t errlen, const char *what) {
+    return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s: %s", s->path, what,
+                      sqlite3_errmsg(s->db));
+}
+
+sqlite3_stmt *store_sql(rae_store *s, const char *sql) {
+    for (int i = 0; i < s->n_cache; i++)
+        if (s->cache[i].sql == sql) return s->cache[i].st;
+    sqlite3_stmt *st = NULL;
+    if (s->n_cache == STORE_MAX_STMTS) {
+        store_fail(s, NULL, 0, RAE_STORE_ERROR, "store: more than %d statements", STORE_MAX_STMTS);
+        return NULL;
+    }
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        store_dberr(s, NULL, 0, "prepare");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    s->cache[s->n_cache].sql = sql;
+    s->cache[s->n_cache++].st = st;
+    return st;
+}
+
+void store_done(sqlite3_stmt *st) {
+    if (!st) return;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+int store_exec(rae_store *s, sqlite3_stmt *st, char *err, size_t errlen, const char *what) {
+    int rc = sqlite3_step(st);
+    store_done(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return 0;
+    return store_dberr(s, err, errlen, what);
+}
+
+int store_begin(rae_store *s, char *err, size_t errlen) {
+    sqlite3_stmt *st = store_sql(s, "BEGIN IMMEDIATE");
+    if (!st) return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s", s->errmsg);
+    return store_exec(s, st, err, errlen, "begin");
+}
+
+int store_commit(rae_store *s, char *err, size_t errlen) {
+    sqlite3_stmt *st = store_sql(s, "COMMIT");
+    int rc = st ? store_exec(s, st, err, errlen, "commit")
+                : store_fail(s, err, errlen, RAE_STORE_ERROR, "%s", s->errmsg);
+    if (rc < 0) store_rollback(s);
+    return rc;
+}
+
+void store_rollback(rae_store *s) {
+    if (sqlite3_get_autocommit(s->db)) return; /* nothing open (SQLite may have rolled back) */
+    sqlite3_stmt *st = store_sql(s, "ROLLBACK");
+    if (st) {
+        sqlite3_step(st);
+        store_done(st);
+    }
+}
+
+static double real_now(void *ud) {
+    (void)ud;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double store_now(rae_store *s) {
+    return s->clock(s->clock_ud);
+}
+
+void store_random_token(char out[RAE_STORE_TOKEN_MAX]) {
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(out, RAE_STORE_TOKEN_MAX, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+}
+
+int store_token_shape(const char *t, size_t n) {
+    if (!t || strlen(t) != n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+void store_hash(const char *token, unsigned char out[STORE_HASH_LEN]) {
+    crypto_generichash(out, STORE_HASH_LEN, (const unsigned char *)token, strlen(token), NULL, 0);
+}
+
+void store_col_text(sqlite3_stmt *st, int col, char *out, size_t n) {
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
+void store_col_user(sqlite3_stmt *st, int col, rae_user *out) {
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(st, col);
+    store_col_text(st, col + 1, out->name, sizeof out->name);
+    out->admin = sqlite3_column_int(st, col + 2) != 0;
+    out->created = sqlite3_column_double(st, col + 3);
+}
+
+/* ---- open ---- */
+
+/* mkdir -p path, new directories 0700. */
+static int make_dirs(const char *path) {
+    char p[4096];
+    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *c = p + 1;; c++) {
+        if (*c != '/' && *c) continue;
+        char was = *c;
+        *c = 0;
+        if (mkdir(p, 0700) < 0 && errno != EEXIST) return -1;
+        *c = was;
+        if (!was) break;
+    }
+    struct stat sb;
+    if (stat(p, &sb) < 0) return -1;
+    if (!S_ISDIR(sb.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* Creates the database file 0600 (SQLite gives its -wal and -shm files the same mode), and makes
+ * an existing one of ours 0600: the data dir is 0711 so that sprites reach their own trees. */
+static int make_db_file(rae_store *s, char *err, size_t errlen) {
+    int fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s", s->path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && sb.st_uid == geteuid() && (sb.st_mode & 077)) fchmod(fd, 0600);
+    close(fd);
+    return 0;
+}
+
+/* Runs sql (one or more statements, no input); what names it in an error. */
+static int run_sql(rae_store *s, const char *sql, const char *what, char *err, size_t errlen) {
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
+    store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s: %s", s->path, what,
+               msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    return RAE_STORE_ERROR;
+}
+
+static int user_version(rae_store *s, int *v, char *err, size_t errlen) {
+    sqlite3_stmt *st = store_sql(s, "PRAGMA user_version");
+    if (!st) return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s", s->errmsg);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *v = sqlite3_column_int(st, 0);
+    store_done(st);
+    return rc == SQLITE_ROW ? 0 : store_dberr(s, err, errlen, "reading the schema version");
+}
+
+/* Takes the schema from its version to SCHEMA_VERSION, in one transaction: a second process
+ * opening at the same time waits and then finds it done. */
+static int migrate(rae_store *s, char *err, size_t errlen) {
+    int v = 0;
+    if (store_begin(s, err, errlen) < 0 || user_version(s, &v, err, errlen) < 0) {
+        store_rollback(s);
+        return RAE_STORE_ERROR;
+    }
+    if (v > SCHEMA_VERSION) {
+        store_rollback(s);
+        return store_fail(s, err, errlen, RAE_STORE_ERROR,
+                          "%s: schema version %d is from a newer rae (this one knows up to %d)",
+                          s->path, v, (int)SCHEMA_VERSION);
+    }
+    for (; v < SCHEMA_VERSION; v++) {
+        char set[64], what[64];
+        snprintf(set, sizeof set, "PRAGMA user_version = %d", v + 1);
+        snprintf(what, sizeof what, "migrating the schema to version %d", v + 1);
+        if (run_sql(s, migrations[v], what, err, errlen) < 0 ||
+            run_sql(s, set, what, err, errlen) < 0) {
+            store_rollback(s);
+            return RAE_STORE_ERROR;
+        }
+    }
+    return store_commit(s, err, errlen);
+}
+
+rae_store *rae_store_open(const char *data_dir, char *err, size_t errlen) {
+    if (sodium_init() < 0) {
+        err_set(err, errlen, "store: libsodium cannot start");
+        return NULL;
+    }
+    rae_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        err_set(err, errlen, "store: out of memory");
+        return NULL;
+    }
+    s->clock = real_now;
+    const char *dir = data_dir && *data_dir ? data_dir : "./data";
+    if (snprintf(s->path, sizeof s->path, "%s/rae.db", dir) >= (int)sizeof s->path) {
+        store_fail(s, err, errlen, RAE_STORE_ERROR, "data dir %s: too long a path", dir);
+        goto fail;
+    }
+    if (make_dirs(dir) < 0) {
+        store_fail(s, err, errlen, RAE_STORE_ERROR, "data dir %s: %s", dir, strerror(errno));
+        goto fail;
+    }
+    if (make_db_file(s, err, errlen) < 0) goto fail;
+    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s", s->path,
+                   s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    /* WAL: readers do not wait for the writer; FULL: a commit is on disk before it returns. */
+    if (run_sql(s, "PRAGMA journal_mode = WAL", "journal_mode", err, errlen) < 0 ||
+        run_sql(s, "PRAGMA synchronous = FULL", "synchronous", err, errlen) < 0 ||
+        run_sql(s, "PRAGMA foreign_keys = ON", "foreign_keys", err, errlen) < 0 ||
+        run_sql(s, "PRAGMA trusted_schema = OFF", "trusted_schema", err, errlen) < 0 ||
+        migrate(s, err, errlen) < 0)
+        goto fail;
+    return s;
+fail:
+    rae_store_close(s);
+    return NULL;
+}
+
+void rae_store_close(rae_store *s) {
+    if (!s) return;
+    for (int i = 0; i < s->n_cache; i++)
+        sqlite3_finalize(s->cache[i].st);
+    if (s->db) sqlite3_close(s->db);
+    free(s);
+}
+
+const char *rae_store_errmsg(const rae_store *s) {
+    return s->errmsg;
+}
+
+void rae_store_set_clock(rae_store *s, rae_store_clock_fn now, void *ud) {
+    s->clock = now ? now : real_now;
+    s->clock_ud = now ? ud : NULL;
+}
+
+int rae_store_integrity_check(rae_store *s, char *err, size_t errlen) {
+    sqlite3_stmt *st = store_sql(s, "PRAGMA integrity_check(1)");
+    if (!st) return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s", s->errmsg);
+    int rc = sqlite3_step(st);
+    char first[256] = "";
+    if (rc == SQLITE_ROW) store_col_text(st, 0, first, sizeof first);
+    store_done(st);
+    if (rc != SQLITE_ROW) return store_dberr(s, err, errlen, "integrity check");
+    if (strcmp(first, "ok") != 0)
+        return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: damaged: %s", s->path, first);
+    return 0;
+}
+
+int store_password_hash(rae_store *s, const char *password, char *out, char *err, size_t errlen) {
+    size_t n = password ? strlen(password) : 0;
+    if (n < RAE_STORE_PASSWORD_MIN || n > RAE_STORE_PASSWORD_MAX)
+        return store_fail(s, err, errlen, RAE_STORE_INVALID,
+                          "a password has %d to %d bytes, not %zu", RAE_STORE_PASSWORD_MIN,
+                          RAE_STORE_PASSWORD_MAX, n);
+    if (crypto_pwhash_str(out, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        return store_fail(s, err, errlen, RAE_STORE_ERROR,
+                          "hashing the password: out of memory (argon2id needs 64 MiB)");
+    return 0;
+}

@@ -1,0 +1,252 @@
+#!/usr/bin/python3
+"""The rae serve API against a running server on loopback: the first-run link, sign-in, sessions
+and CSRF, API tokens, throttling, one user's sprite invisible to another, a restart that loses
+nothing.
+
+    serve_api.py RAE OUTDIR
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+RAE, OUT = sys.argv[1], sys.argv[2]
+DATA = os.path.join(OUT, "data")
+
+
+def fail(msg):
+    print("FAIL serve_api: " + msg)
+    sys.exit(1)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    def __init__(self, port):
+        self.port = port
+        self.log = open(os.path.join(OUT, "serve.log"), "a")
+        self.proc = subprocess.Popen(
+            [RAE, "serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", DATA],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.out = []
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                fail("rae serve exited: see %s/serve.log" % OUT)
+            self.out.append(line)
+            if "listening on" in line:
+                break
+        # the first-run link follows the listening line, when there is no user
+        time.sleep(0.2)
+
+    def more_output(self):
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        try:
+            while True:
+                line = self.proc.stdout.readline()
+                if not line:
+                    break
+                self.out.append(line)
+        except (BlockingIOError, TypeError):
+            pass
+        return "".join(self.out)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            fail("rae serve did not stop on SIGTERM")
+        if rc != 0:
+            fail("rae serve exited %d after SIGTERM" % rc)
+
+
+class Client:
+    """A browser-like client: keeps the session cookie, sends the CSRF token when it has one."""
+
+    def __init__(self, port):
+        self.base = "http://127.0.0.1:%d" % port
+        self.cookie = None
+        self.csrf = None
+        self.bearer = None
+
+    def call(self, method, path, body=None, csrf=True, expect=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if self.cookie:
+            req.add_header("Cookie", self.cookie)
+        if self.csrf and csrf:
+            req.add_header("X-CSRF-Token", self.csrf)
+        if self.bearer:
+            req.add_header("Authorization", "Bearer " + self.bearer)
+        try:
+            with urllib.request.urlopen(req, timeout=20) as resp:
+                status, headers, raw = resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as e:
+            status, headers, raw = e.code, e.headers, e.read()
+        set_cookie = headers.get("Set-Cookie")
+        if set_cookie:
+            m = re.match(r"rae_session=([^;]*)", set_cookie)
+            if m:
+                self.cookie = "rae_session=" + m.group(1) if m.group(1) else None
+        try:
+            doc = json.loads(raw) if raw else None
+        except ValueError:
+            fail("%s %s: not JSON: %r" % (method, path, raw[:200]))
+        if expect is not None and status != expect:
+            fail("%s %s: status %d, wanted %d: %s" % (method, path, status, expect, doc))
+        if status >= 400 and not (isinstance(doc, dict) and "code" in doc.get("error", {})
+                                  and "message" in doc["error"]):
+            fail("%s %s: error without {error: {code, message}}: %s" % (method, path, doc))
+        return status, doc, headers
+
+    def login(self, name, password, expect=200):
+        status, doc, headers = self.call("POST", "/api/auth/login",
+                                         {"username": name, "password": password}, expect=expect)
+        if status == 200:
+            self.csrf = doc["csrf"]
+            cookie = headers.get("Set-Cookie", "")
+            for part in ("HttpOnly", "SameSite=Lax", "Path=/"):
+                if part not in cookie:
+                    fail("the session cookie lacks %s: %s" % (part, cookie))
+        return doc
+
+
+def rae(*args, stdin=None):
+    r = subprocess.run([RAE, *args, "--data-dir", DATA], input=stdin, capture_output=True,
+                       text=True, timeout=60)
+    return r.returncode, r.stdout, r.stderr
+
+
+def clean():
+    """What an earlier run left: its sprites (mounted, with namespaces) through rae, then files."""
+    sprites = os.path.join(DATA, "sprites")
+    for name in os.listdir(sprites) if os.path.isdir(sprites) else []:
+        subprocess.run([RAE, "sprite", "rm", name, "--data-dir", DATA], capture_output=True)
+    shutil.rmtree(OUT, ignore_errors=True)
+    os.makedirs(OUT, exist_ok=True)
+
+
+def main():
+    clean()
+    port = free_port()
+    server = Server(port)
+    try:
+        run(server, port)
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
+        for name in os.listdir(os.path.join(DATA, "sprites")):
+            subprocess.run([RAE, "sprite", "rm", name, "--data-dir", DATA], capture_output=True)
+    print("PASS serve_api")
+
+
+def run(server, port):
+    print("== first start: the one-time sign-in link")
+    out = server.more_output()
+    m = re.search(r"/setup\?token=([A-Za-z0-9_-]+)", out)
+    if not m:
+        fail("no first-run link in: %s" % out)
+    admin = Client(port)
+    admin.call("GET", "/api/me", expect=401)
+    doc = admin.call("POST", "/api/auth/setup",
+                     {"token": m.group(1), "username": "root1", "password": "first-password"},
+                     expect=200)[1]
+    admin.csrf = doc["csrf"]
+    if not doc["user"]["admin"]:
+        fail("the first user is not an admin: %s" % doc)
+    Client(port).call("POST", "/api/auth/setup",
+                      {"token": m.group(1), "username": "again", "password": "second-password"},
+                      expect=403)
+
+    print("== users from the command line, sign-in, CSRF")
+    pw = os.path.join(OUT, "pw")
+    with open(pw, "w") as f:
+        f.write("alice-password\n")
+    for name in ("alice", "bob"):
+        rc, _, err = rae("user", "add", name, "--password-file", pw)
+        if rc != 0:
+            fail("rae user add %s: %s" % (name, err))
+    anon = Client(port)
+    anon.call("GET", "/healthz", expect=200)
+    anon.login("alice", "wrong-password", expect=401)
+    anon.login("nobody", "wrong-password", expect=401)
+    alice = Client(port)
+    alice.login("alice", "alice-password")
+    if alice.call("GET", "/api/me", expect=200)[1]["user"]["name"] != "alice":
+        fail("/api/me is not alice")
+    alice.call("POST", "/api/sprite", {}, csrf=False, expect=403)
+
+    print("== the user's sprite; another user's is 404")
+    sprite = alice.call("POST", "/api/sprite", {}, expect=201)[1]
+    again = alice.call("POST", "/api/sprite", {}, expect=200)[1]
+    if again["id"] != sprite["id"]:
+        fail("a second POST /api/sprite made another sprite: %s vs %s" % (again, sprite))
+    listed = alice.call("GET", "/api/sprite", expect=200)[1]["sprites"]
+    if [s["id"] for s in listed] != [sprite["id"]]:
+        fail("GET /api/sprite: %s" % listed)
+    bob = Client(port)
+    bob.login("bob", "alice-password")
+    bob.call("GET", "/api/sprite/" + sprite["id"], expect=404)
+    bob.call("DELETE", "/api/sprite/" + sprite["id"], expect=404)
+    if bob.call("GET", "/api/sprite", expect=200)[1]["sprites"]:
+        fail("bob sees sprites that are not his")
+
+    print("== API tokens")
+    rc, token, err = rae("token", "create", "alice", "--label", "test")
+    token = token.strip()
+    if rc != 0 or not token or "\n" in token:
+        fail("rae token create: %r %s" % (token, err))
+    script = Client(port)
+    script.bearer = token
+    if script.call("GET", "/api/sprite", expect=200)[1]["sprites"][0]["id"] != sprite["id"]:
+        fail("the token does not act for alice")
+    script.call("POST", "/api/sprite", {}, expect=200)  # no CSRF for a Bearer token
+    script.bearer = token + "x"
+    script.call("GET", "/api/sprite", expect=401)
+
+    print("== throttling, unknown routes")
+    mallory = Client(port)
+    statuses = [mallory.login("bob", "guess-%d" % i, expect=None)["error"]["code"]
+                for i in range(8)]
+    if "too_many_attempts" not in statuses:
+        fail("8 wrong passwords in a row were never throttled: %s" % statuses)
+    anon.call("GET", "/api/nothing-here", expect=404)
+    anon.call("PUT", "/api/me", {}, expect=405)
+
+    print("== a restart of rae serve loses nothing")
+    server.stop()
+    server.__init__(port)
+    alice.call("GET", "/api/me", expect=200)
+    alice.call("GET", "/api/sprite/" + sprite["id"], expect=200)
+
+    print("== logout ends the session; delete")
+    old_cookie = alice.cookie
+    alice.call("POST", "/api/auth/logout", {}, expect=200)
+    alice.cookie = old_cookie
+    alice.call("GET", "/api/me", expect=401)
+    alice.login("alice", "alice-password")
+    alice.call("DELETE", "/api/sprite/" + sprite["id"], expect=200)
+    alice.call("GET", "/api/sprite/" + sprite["id"], expect=404)
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()
