@@ -1,8 +1,7 @@
 /* The API's routes: who is asking (a session cookie with its CSRF token, or a Bearer token), then
  * one handler per METHOD and path pattern. A user sees only their own sprites: anything else is
  * 404, the same as what does not exist. */
-#include "server/http.h"
-#include "server/server.h"
+#include "server/api.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -13,16 +12,10 @@
 #define SESSION_IDLE_S (7 * 24 * 3600.0) /* a session unused this long ends */
 #define SESSION_MAX_S (30 * 24 * 3600.0) /* and every session ends after this */
 
-typedef struct caller {
-    rae_user user;
-    int by_session; /* a browser session (CSRF applies), else a Bearer token */
-    char csrf[RAE_STORE_TOKEN_MAX];
-} caller;
-
 typedef struct route {
     const char *method, *pattern; /* "{}" matches one path segment */
     int public;                   /* no sign-in needed */
-    void (*fn)(srv_req *r, caller *c, char args[][128]);
+    api_fn *fn;
 } route;
 
 /* ---- who is asking ---- */
@@ -155,78 +148,6 @@ static void healthz(srv_req *r, caller *c, char args[][128]) {
     srv_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-/* ---- sprites ---- */
-
-static json_t *sprite_json(const rae_sprite_info *i) {
-    return json_pack("{s:s,s:s,s:f,s:f,s:I,s:i}", "id", i->name, "state", i->state, "created",
-                     i->created, "lastActive", i->last_active, "diskUsed", (json_int_t)i->disk_used,
-                     "processes", i->processes);
-}
-
-/* The sprite args[0] when it is the caller's (else a 404 is queued). */
-static int own_sprite(srv_req *r, caller *c, const char *id, rae_sprite_info *info) {
-    char err[512];
-    if (rae_store_sprite_owned(r->server->store, c->user.id, id) != 1 ||
-        rae_sprite_get(r->server->sprites, id, info, err, sizeof err) < 0) {
-        srv_error(r, 404, "not_found", "no sprite '%s'", id);
-        return 0;
-    }
-    return 1;
-}
-
-static void sprite_list(srv_req *r, caller *c, char args[][128]) {
-    (void)args;
-    char names[16][RAE_STORE_SPRITE_NAME_MAX];
-    int n = rae_store_sprites_of(r->server->store, c->user.id, names, 16);
-    json_t *list = json_array();
-    for (int i = 0; i < n; i++) {
-        rae_sprite_info info;
-        if (rae_sprite_get(r->server->sprites, names[i], &info, NULL, 0) == 0)
-            json_array_append_new(list, sprite_json(&info));
-    }
-    srv_json(r, 200, json_pack("{s:o}", "sprites", list));
-}
-
-/* Creates the caller's sprite, or returns the one they have. */
-static void sprite_create(srv_req *r, caller *c, char args[][128]) {
-    (void)args;
-    char names[1][RAE_STORE_SPRITE_NAME_MAX], name[48], err[512];
-    rae_sprite_info info;
-    if (rae_store_sprites_of(r->server->store, c->user.id, names, 1) > 0 &&
-        rae_sprite_get(r->server->sprites, names[0], &info, NULL, 0) == 0) {
-        srv_json(r, 200, sprite_json(&info));
-        return;
-    }
-    snprintf(name, sizeof name, "u%lld", c->user.id);
-    if (rae_sprite_get(r->server->sprites, name, &info, NULL, 0) < 0 &&
-        rae_sprite_create(r->server->sprites, name, &info, err, sizeof err) < 0) {
-        srv_error(r, 503, "sprite_failed", "%s", err);
-        return;
-    }
-    if (rae_store_sprite_add(r->server->store, c->user.id, name, err, sizeof err) < 0) {
-        srv_error(r, 500, "internal", "%s", err);
-        return;
-    }
-    srv_json(r, 201, sprite_json(&info));
-}
-
-static void sprite_get(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
-    if (own_sprite(r, c, args[0], &info)) srv_json(r, 200, sprite_json(&info));
-}
-
-static void sprite_delete(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
-    char err[512];
-    if (!own_sprite(r, c, args[0], &info)) return;
-    if (rae_sprite_destroy(r->server->sprites, args[0], err, sizeof err) < 0) {
-        srv_error(r, 500, "sprite_failed", "%s", err);
-        return;
-    }
-    rae_store_sprite_remove(r->server->store, c->user.id, args[0]);
-    srv_json(r, 200, json_pack("{s:b}", "ok", 1));
-}
-
 /* ---- the table ---- */
 
 static const route routes[] = {
@@ -239,6 +160,11 @@ static const route routes[] = {
     {"POST", "/api/sprite", 0, sprite_create},
     {"GET", "/api/sprite/{}", 0, sprite_get},
     {"DELETE", "/api/sprite/{}", 0, sprite_delete},
+    {"GET", "/api/sprite/{}/files", 0, files_get},
+    {"DELETE", "/api/sprite/{}/files", 0, files_delete},
+    {"GET", "/api/sprite/{}/checkpoint", 0, checkpoint_list},
+    {"POST", "/api/sprite/{}/checkpoint", 0, checkpoint_create},
+    {"POST", "/api/sprite/{}/checkpoint/{}/restore", 0, checkpoint_restore},
 };
 
 /* 1 when path matches pattern, its {} segments copied into args. */

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 RAE, OUT = sys.argv[1], sys.argv[2]
@@ -130,7 +131,8 @@ class Client:
 
 
 def rae(*args, stdin=None):
-    r = subprocess.run([RAE, *args, "--data-dir", DATA], input=stdin, capture_output=True,
+    # --data-dir right after the command: after an exec's "--" it would be the program's
+    r = subprocess.run([RAE, args[0], "--data-dir", DATA, *args[1:]], input=stdin, capture_output=True,
                        text=True, timeout=60)
     return r.returncode, r.stdout, r.stderr
 
@@ -208,6 +210,37 @@ def run(server, port):
     bob.call("DELETE", "/api/sprite/" + sprite["id"], expect=404)
     if bob.call("GET", "/api/sprite", expect=200)[1]["sprites"]:
         fail("bob sees sprites that are not his")
+
+    print("== files and checkpoints of the sprite")
+    sid = sprite["id"]
+    rc, _, err = rae("sprite", "exec", sid, "--", "sh", "-c",
+                     "mkdir -p /workspace/scripts/r1 && echo 'print(42)' >/workspace/scripts/r1/api_client.py")
+    if rc != 0:
+        fail("writing a file in the sprite: %s" % err)
+    listing = alice.call("GET", "/api/sprite/%s/files?path=/workspace/scripts/r1" % sid, expect=200)[1]
+    if [e["name"] for e in listing["entries"]] != ["api_client.py"]:
+        fail("the listing: %s" % listing)
+    req = urllib.request.Request(alice.base + "/api/sprite/%s/files?path=/workspace/scripts/r1/api_client.py&download=1" % sid,
+                                 headers={"Cookie": alice.cookie})
+    with urllib.request.urlopen(req, timeout=20) as resp:
+        if resp.read() != b"print(42)\n" or "attachment" not in resp.headers.get("Content-Disposition", ""):
+            fail("the download: %s" % resp.headers)
+    for bad in ("/workspace/../../etc/shadow", "/etc/shadow", "../x"):
+        alice.call("GET", "/api/sprite/%s/files?path=%s" % (sid, urllib.parse.quote(bad)), expect=400)
+    alice.call("GET", "/api/sprite/%s/files?path=/workspace/nothing" % sid, expect=404)
+    bob.call("GET", "/api/sprite/%s/files?path=/workspace" % sid, expect=404)
+    ck = alice.call("POST", "/api/sprite/%s/checkpoint" % sid, {"comment": "with the client"}, expect=201)[1]
+    alice.call("DELETE", "/api/sprite/%s/files?path=/workspace/scripts/r1" % sid, expect=200)
+    alice.call("GET", "/api/sprite/%s/files?path=/workspace/scripts/r1/api_client.py" % sid, expect=404)
+    listed = alice.call("GET", "/api/sprite/%s/checkpoint" % sid, expect=200)[1]["checkpoints"]
+    if listed[0]["id"] != ck["id"] or listed[0]["comment"] != "with the client":
+        fail("the checkpoint list: %s" % listed)
+    alice.call("POST", "/api/sprite/%s/checkpoint/%s/restore" % (sid, ck["id"]), {}, expect=200)
+    body = alice.call("GET", "/api/sprite/%s/files?path=/workspace/scripts/r1" % sid, expect=200)[1]
+    if [e["name"] for e in body["entries"]] != ["api_client.py"]:
+        fail("the restore did not bring the file back: %s" % body)
+    alice.call("POST", "/api/sprite/%s/checkpoint/c999999-nope/restore" % sid, {}, expect=404)
+    bob.call("POST", "/api/sprite/%s/checkpoint/%s/restore" % (sid, ck["id"]), {}, expect=404)
 
     print("== API tokens")
     rc, token, err = rae("token", "create", "alice", "--label", "test")

@@ -1,0 +1,25 @@
+/* The API's handlers and who calls them: shared by routes.c (the table, sign-in) and the files of
+ * handlers (api_sprite.c). */
+#ifndef RAE_SERVER_API_H
+#define RAE_SERVER_API_H
+
+#include "server/http.h"
+#include "server/server.h"
+
+typedef struct caller {
+    rae_user user;
+    int by_session; /* a browser session (CSRF applies), else a Bearer token */
+    char csrf[RAE_STORE_TOKEN_MAX];
+} caller;
+
+/* A handler: args holds the {} segments of the route's pattern. */
+typedef void api_fn(srv_req *r, caller *c, char args[][128]);
+
+/* 1 when sprite id is the caller's (info filled), else 0 with a 404 queued. */
+int own_sprite(srv_req *r, caller *c, const char *id, rae_sprite_info *info);
+
+api_fn sprite_list, sprite_create, sprite_get, sprite_delete;
+api_fn files_get, files_delete;
+api_fn checkpoint_list, checkpoint_create, checkpoint_restore;
+
+#endif

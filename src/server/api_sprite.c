@@ -1,0 +1,248 @@
+/* The sprite routes: the caller's sprite, its files, its checkpoints (docs/api.md). */
+#include "server/api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FILE_MAX (256 << 20) /* files served whole: larger ones wait for streaming */
+
+/* ---- sprites ---- */
+
+static json_t *sprite_json(const rae_sprite_info *i) {
+    return json_pack("{s:s,s:s,s:f,s:f,s:I,s:i}", "id", i->name, "state", i->state, "created",
+                     i->created, "lastActive", i->last_active, "diskUsed", (json_int_t)i->disk_used,
+                     "processes", i->processes);
+}
+
+/* The sprite args[0] when it is the caller's (else a 404 is queued). */
+int own_sprite(srv_req *r, caller *c, const char *id, rae_sprite_info *info) {
+    char err[512];
+    if (rae_store_sprite_owned(r->server->store, c->user.id, id) != 1 ||
+        rae_sprite_get(r->server->sprites, id, info, err, sizeof err) < 0) {
+        srv_error(r, 404, "not_found", "no sprite '%s'", id);
+        return 0;
+    }
+    return 1;
+}
+
+void sprite_list(srv_req *r, caller *c, char args[][128]) {
+    (void)args;
+    char names[16][RAE_STORE_SPRITE_NAME_MAX];
+    int n = rae_store_sprites_of(r->server->store, c->user.id, names, 16);
+    json_t *list = json_array();
+    for (int i = 0; i < n; i++) {
+        rae_sprite_info info;
+        if (rae_sprite_get(r->server->sprites, names[i], &info, NULL, 0) == 0)
+            json_array_append_new(list, sprite_json(&info));
+    }
+    srv_json(r, 200, json_pack("{s:o}", "sprites", list));
+}
+
+/* Creates the caller's sprite, or returns the one they have. */
+void sprite_create(srv_req *r, caller *c, char args[][128]) {
+    (void)args;
+    char names[1][RAE_STORE_SPRITE_NAME_MAX], name[48], err[512];
+    rae_sprite_info info;
+    if (rae_store_sprites_of(r->server->store, c->user.id, names, 1) > 0 &&
+        rae_sprite_get(r->server->sprites, names[0], &info, NULL, 0) == 0) {
+        srv_json(r, 200, sprite_json(&info));
+        return;
+    }
+    snprintf(name, sizeof name, "u%lld", c->user.id);
+    if (rae_sprite_get(r->server->sprites, name, &info, NULL, 0) < 0 &&
+        rae_sprite_create(r->server->sprites, name, &info, err, sizeof err) < 0) {
+        srv_error(r, 503, "sprite_failed", "%s", err);
+        return;
+    }
+    if (rae_store_sprite_add(r->server->store, c->user.id, name, err, sizeof err) < 0) {
+        srv_error(r, 500, "internal", "%s", err);
+        return;
+    }
+    srv_json(r, 201, sprite_json(&info));
+}
+
+void sprite_get(srv_req *r, caller *c, char args[][128]) {
+    rae_sprite_info info;
+    if (own_sprite(r, c, args[0], &info)) srv_json(r, 200, sprite_json(&info));
+}
+
+void sprite_delete(srv_req *r, caller *c, char args[][128]) {
+    rae_sprite_info info;
+    char err[512];
+    if (!own_sprite(r, c, args[0], &info)) return;
+    if (rae_sprite_destroy(r->server->sprites, args[0], err, sizeof err) < 0) {
+        srv_error(r, 500, "sprite_failed", "%s", err);
+        return;
+    }
+    rae_store_sprite_remove(r->server->store, c->user.id, args[0]);
+    srv_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+/* ---- files ---- */
+
+/* The path parameter, or a 400 queued. */
+static int path_param(srv_req *r, char *path, size_t n) {
+    if (srv_query(r, "path", path, n) == 0 && *path) return 1;
+    srv_error(r, 400, "bad_request", "give the path: ?path=/workspace/...");
+    return 0;
+}
+
+/* 400 for a path the sprite layer refuses as leading out, else 404. */
+static void file_error(srv_req *r, const char *err) {
+    int bad = strstr(err, "leads out") || strstr(err, "outside");
+    srv_error(r, bad ? 400 : 404, bad ? "bad_path" : "not_found", "%s", err);
+}
+
+static const char *type_of(const char *path) {
+    static const char *const types[][2] = {
+        {".json", "application/json"},           {".har", "application/json"},
+        {".py", "text/x-python; charset=utf-8"}, {".md", "text/markdown; charset=utf-8"},
+        {".txt", "text/plain; charset=utf-8"},   {".yaml", "text/yaml; charset=utf-8"},
+        {".html", "text/plain; charset=utf-8"}, /* never rendered as a page of ours */
+        {".env", "text/plain; charset=utf-8"},   {".log", "text/plain; charset=utf-8"}};
+    size_t n = strlen(path);
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+        size_t e = strlen(types[i][0]);
+        if (n >= e && strcmp(path + n - e, types[i][0]) == 0) return types[i][1];
+    }
+    return "application/octet-stream";
+}
+
+static json_t *listing(const rae_sprite_file *all, size_t n, const char *path) {
+    json_t *entries = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char type[2] = {all[i].type, 0};
+        json_array_append_new(entries,
+                              json_pack("{s:s,s:s,s:I,s:f}", "name", all[i].name, "type",
+                                        type[0] == 'd'   ? "dir"
+                                        : type[0] == 'f' ? "file"
+                                        : type[0] == 'l' ? "symlink"
+                                                         : "other",
+                                        "size", (json_int_t)all[i].size, "mtime", all[i].mtime));
+    }
+    return json_pack("{s:s,s:o}", "path", path, "entries", entries);
+}
+
+/* Reads fd whole into r's response (at most FILE_MAX bytes). */
+static int send_file(srv_req *r, int fd, const char *path, int download) {
+    buf body = BUF_INIT;
+    char chunk[1 << 16];
+    ssize_t n;
+    while ((n = read(fd, chunk, sizeof chunk)) > 0 && body.len <= FILE_MAX)
+        buf_append(&body, chunk, (size_t)n);
+    if (n < 0 || body.len > FILE_MAX) {
+        buf_free(&body);
+        if (n < 0)
+            srv_error(r, 500, "internal", "%s: %s", path, strerror(errno));
+        else
+            srv_error(r, 413, "too_large", "%s is larger than %d MB", path, FILE_MAX >> 20);
+        return -1;
+    }
+    if (download) {
+        const char *base = strrchr(path, '/');
+        char name[256], disposition[300];
+        snprintf(name, sizeof name, "%s", base ? base + 1 : path);
+        for (char *p = name; *p; p++) /* a quoted-string of plain characters */
+            if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+                *p = '_';
+        snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", name);
+        srv_header(r, "Content-Disposition", disposition);
+    }
+    srv_respond(r, 200, download ? "application/octet-stream" : type_of(path), buf_str(&body),
+                body.len);
+    buf_free(&body);
+    return 0;
+}
+
+void files_get(srv_req *r, caller *c, char args[][128]) {
+    rae_sprite_info info;
+    char path[1024], flag[8], err[512];
+    if (!own_sprite(r, c, args[0], &info) || !path_param(r, path, sizeof path)) return;
+    int download = srv_query(r, "download", flag, sizeof flag) == 0 && strcmp(flag, "0") != 0;
+    rae_sprite_file *all;
+    size_t n;
+    if (rae_sprite_files_list(r->server->sprites, args[0], path, &all, &n, err, sizeof err) == 0) {
+        if (download) {
+            free(all);
+            srv_error(r, 400, "bad_request", "%s is a directory: download its files one by one",
+                      path);
+            return;
+        }
+        srv_json(r, 200, listing(all, n, path));
+        free(all);
+        return;
+    }
+    int fd = rae_sprite_file_open(r->server->sprites, args[0], path, err, sizeof err);
+    if (fd < 0) {
+        file_error(r, err);
+        return;
+    }
+    send_file(r, fd, path, download);
+    close(fd);
+}
+
+void files_delete(srv_req *r, caller *c, char args[][128]) {
+    rae_sprite_info info;
+    char path[1024], err[512];
+    if (!own_sprite(r, c, args[0], &info) || !path_param(r, path, sizeof path)) return;
+    if (rae_sprite_file_remove(r->server->sprites, args[0], path, err, sizeof err) < 0) {
+        file_error(r, err);
+        return;
+    }
+    srv_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+/* ---- checkpoints ---- */
+
+static json_t *checkpoint_json(const rae_checkpoint *k) {
+    return json_pack("{s:s,s:f,s:s,s:b,s:I,s:I,s:I}", "id", k->id, "time", k->time, "comment",
+                     k->comment, "automatic", k->automatic, "files", (json_int_t)k->files, "bytes",
+                     (json_int_t)k->bytes, "added", (json_int_t)k->added);
+}
+
+void checkpoint_list(srv_req *r, caller *c, char args[][128]) {
+    rae_sprite_info info;
+    rae_checkpoint *all;
+    size_t n;
+    char err[512];
+    if (!own_sprite(r, c, args[0], &info)) return;
+    if (rae_sprite_checkpoints(r->server->sprites, args[0], &all, &n, err, sizeof err) < 0) {
+        srv_error(r, 500, "internal", "%s", err);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = n; i-- > 0;) /* newest first */
+        json_array_append_new(list, checkpoint_json(&all[i]));
+    free(all);
+    srv_json(r, 200, json_pack("{s:o}", "checkpoints", list));
+}
+
+void checkpoint_create(srv_req *r, caller *c, char args[][128]) {
+    rae_sprite_info info;
+    rae_checkpoint k;
+    char err[512];
+    if (!own_sprite(r, c, args[0], &info)) return;
+    json_t *body = srv_body_json(r);
+    if (!body) return;
+    const char *comment = json_string_value(json_object_get(body, "comment"));
+    if (rae_sprite_checkpoint(r->server->sprites, args[0], comment, 0, &k, err, sizeof err) < 0)
+        srv_error(r, 500, "checkpoint_failed", "%s", err);
+    else
+        srv_json(r, 201, checkpoint_json(&k));
+    json_decref(body);
+}
+
+void checkpoint_restore(srv_req *r, caller *c, char args[][128]) {
+    rae_sprite_info info;
+    char err[512];
+    if (!own_sprite(r, c, args[0], &info)) return;
+    if (rae_sprite_restore(r->server->sprites, args[0], args[1], err, sizeof err) < 0) {
+        int unknown = strstr(err, "no checkpoint") != NULL;
+        srv_error(r, unknown ? 404 : 500, unknown ? "not_found" : "restore_failed", "%s", err);
+        return;
+    }
+    srv_json(r, 200, json_pack("{s:b,s:s}", "ok", 1, "restored", args[1]));
+}
