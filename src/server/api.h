@@ -15,11 +15,18 @@ typedef struct caller {
 /* A handler: args holds the {} segments of the route's pattern. */
 typedef void api_fn(srv_req *r, caller *c, char args[][128]);
 
+/* 0 and c filled when the request carries a live session cookie or API token. */
+int api_identify(srv_req *r, caller *c);
+/* The VNC relay's WebSocket protocol (vnc.c) and the size of its per-connection state. */
+size_t srv_vnc_session_size(void);
+int srv_vnc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                     size_t len);
 /* 1 when sprite id is the caller's (info filled), else 0 with a 404 queued. */
 int own_sprite(srv_req *r, caller *c, const char *id, rae_sprite_info *info);
 
 api_fn sprite_list, sprite_create, sprite_get, sprite_delete;
 api_fn files_get, files_delete;
 api_fn checkpoint_list, checkpoint_create, checkpoint_restore;
+api_fn browser_start, browser_stop, browser_vnc;
 
 #endif

@@ -89,7 +89,7 @@ static void copy_header(struct lws *wsi, enum lws_token_indexes t, char *out, si
     if (lws_hdr_total_length(wsi, t) > 0 && lws_hdr_copy(wsi, out, (int)n, t) < 0) out[0] = 0;
 }
 
-static void release(srv_req *r) {
+void srv_req_release(srv_req *r) {
     buf_free(&r->body);
     buf_free(&r->resp_headers);
     buf_free(&r->resp_body);
@@ -97,14 +97,14 @@ static void release(srv_req *r) {
 
 /* Method, path, query and the headers rae reads, from a new request (the connection may have
  * served one before: keep-alive). */
-static void begin(srv_req *r, struct lws *wsi, const char *uri) {
+void srv_req_init(srv_req *r, struct lws *wsi, const char *uri) {
     static const struct {
         enum lws_token_indexes t;
         const char *name;
     } methods[] = {{WSI_TOKEN_GET_URI, "GET"},     {WSI_TOKEN_POST_URI, "POST"},
                    {WSI_TOKEN_PUT_URI, "PUT"},     {WSI_TOKEN_DELETE_URI, "DELETE"},
                    {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"}};
-    release(r);
+    srv_req_release(r);
     memset(r, 0, sizeof *r);
     r->wsi = wsi;
     r->server = lws_context_user(lws_get_context(wsi));
@@ -193,7 +193,7 @@ int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
     srv_req *r = user;
     switch (reason) {
     case LWS_CALLBACK_HTTP:
-        begin(r, wsi, in);
+        srv_req_init(r, wsi, in);
         /* a body comes in HTTP_BODY callbacks; without one the request is whole now */
         if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
             lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
@@ -212,7 +212,7 @@ int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
         return write_body(r);
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
-        if (r) release(r);
+        if (r) srv_req_release(r);
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -34,6 +34,11 @@ typedef struct srv_req {
     size_t resp_sent;
 } srv_req;
 
+/* Fills r from the request on wsi (method, path, query, the headers rae reads), releasing what r
+ * held from a request before it on the same connection. */
+void srv_req_init(srv_req *r, struct lws *wsi, const char *uri);
+/* Frees what r owns (its body and response). */
+void srv_req_release(srv_req *r);
 /* Queues the response: status and body (borrowed, copied); type e.g. "application/json". */
 void srv_respond(srv_req *r, int status, const char *type, const char *body, size_t len);
 /* JSON response from j (taken). */

@@ -37,7 +37,7 @@ static int cookie_value(const char *header, const char *name, char *out, size_t 
 }
 
 /* 0 and c filled when the request carries a valid session or token. */
-static int identify(srv_req *r, caller *c) {
+int api_identify(srv_req *r, caller *c) {
     memset(c, 0, sizeof *c);
     char token[256];
     if (strncmp(r->authorization, "Bearer ", 7) == 0)
@@ -160,6 +160,9 @@ static const route routes[] = {
     {"POST", "/api/sprite", 0, sprite_create},
     {"GET", "/api/sprite/{}", 0, sprite_get},
     {"DELETE", "/api/sprite/{}", 0, sprite_delete},
+    {"POST", "/api/sprite/{}/browser/start", 0, browser_start},
+    {"POST", "/api/sprite/{}/browser/stop", 0, browser_stop},
+    {"GET", "/api/sprite/{}/browser/vnc", 0, browser_vnc},
     {"GET", "/api/sprite/{}/files", 0, files_get},
     {"DELETE", "/api/sprite/{}/files", 0, files_delete},
     {"GET", "/api/sprite/{}/checkpoint", 0, checkpoint_list},
@@ -194,7 +197,7 @@ void srv_route(srv_req *r) {
         if (strcmp(rt->method, r->method) != 0) continue;
         caller c;
         memset(&c, 0, sizeof c);
-        if (!rt->public && identify(r, &c) < 0) {
+        if (!rt->public && api_identify(r, &c) < 0) {
             srv_error(r, 401, "unauthenticated", "sign in first");
         } else if (!rt->public && !csrf_ok(r, &c)) {
             srv_error(r, 403, "csrf", "missing or wrong X-CSRF-Token header");

@@ -1,7 +1,6 @@
 /* rae serve: the store and the sprites opened, libwebsockets listening on a libuv loop, until
  * SIGINT or SIGTERM. */
-#include "server/http.h"
-#include "server/server.h"
+#include "server/api.h"
 #include "util/err.h"
 
 #include <errno.h>
@@ -14,6 +13,7 @@ typedef struct loop_state {
     uv_loop_t loop;
     uv_signal_t sigint, sigterm;
     struct lws_context *ctx;
+    struct lws_protocols protocols[3]; /* lws keeps pointing at them */
 } loop_state;
 
 /* "HOST:PORT" into host and port. */
@@ -40,10 +40,6 @@ static void on_signal(uv_signal_t *h, int signum) {
     lws_context_destroy(ls->ctx);
 }
 
-static const struct lws_protocols protocols[] = {
-    {"http", (lws_callback_function *)srv_http_callback, sizeof(srv_req), 0, 0, NULL, 0},
-    {NULL, NULL, 0, 0, 0, NULL, 0}};
-
 static void log_line(int level, const char *line) {
     if (level & (LLL_ERR | LLL_WARN)) fprintf(stderr, "rae: lws: %s", line);
 }
@@ -56,7 +52,12 @@ static struct lws_context *make_context(srv *s, loop_state *ls, const char *host
     void *loops[] = {&ls->loop};
     info.port = port;
     info.iface = host;
-    info.protocols = protocols;
+    /* plain HTTP for the API; "binary" (what noVNC asks for) for the VNC relay */
+    ls->protocols[0] =
+        (struct lws_protocols){"http", srv_http_callback, sizeof(srv_req), 0, 0, NULL, 0};
+    ls->protocols[1] = (struct lws_protocols){
+        "binary", srv_vnc_callback, srv_vnc_session_size(), 65536, 0, NULL, 0};
+    info.protocols = ls->protocols;
     info.user = s;
     info.foreign_loops = loops;
     info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_IPV6;
@@ -117,6 +118,7 @@ int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
     int rc = open_state(&s, err, errlen), loop_ok = 0;
     if (rc == 0 && !(loop_ok = uv_loop_init(&ls.loop) == 0))
         rc = err_set(err, errlen, "uv_loop_init failed");
+    s.loop = &ls.loop;
     if (rc == 0) ls.ctx = make_context(&s, &ls, host, port, err, errlen);
     if (rc == 0 && ls.ctx) {
         uv_signal_init(&ls.loop, &ls.sigint);

@@ -9,9 +9,10 @@
 
 typedef struct srv {
     const rae_serve_opts *o;
-    rae_store *store;     /* owned */
-    rae_sprites *sprites; /* owned */
-    int tls;              /* cookies get Secure */
+    rae_store *store;       /* owned */
+    rae_sprites *sprites;   /* owned */
+    struct uv_loop_s *loop; /* the event loop (borrowed) */
+    int tls;                /* cookies get Secure */
     char public_url[512];
 } srv;
 

@@ -5,12 +5,14 @@ nothing.
 
     serve_api.py RAE OUTDIR
 """
+import base64
 import json
 import os
 import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -130,6 +132,63 @@ class Client:
         return doc
 
 
+class WebSocket:
+    """Just enough of a WebSocket client (RFC 6455) to speak RFB through the relay."""
+
+    def __init__(self, port, path, cookie=None):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1:%d" % port, "Upgrade: websocket",
+                 "Connection: Upgrade", "Sec-WebSocket-Key: " + key, "Sec-WebSocket-Version: 13",
+                 "Sec-WebSocket-Protocol: binary"]
+        if cookie:
+            lines.append("Cookie: " + cookie)
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+        self.status = int(head.split(b" ")[1]) if head.startswith(b"HTTP/1.1 ") else 0
+        self.pending = head.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in head else b""
+        self.stream = b""
+
+    def _read(self, n):
+        while len(self.pending) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("the relay closed")
+            self.pending += chunk
+        out, self.pending = self.pending[:n], self.pending[n:]
+        return out
+
+    def recv(self):
+        b0, b1 = self._read(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack(">H", self._read(2))[0]
+        elif n == 127:
+            n = struct.unpack(">Q", self._read(8))[0]
+        payload = self._read(n)
+        if b0 & 0x0F == 8:
+            raise EOFError("the relay sent close")
+        return payload
+
+    def recv_exactly(self, n):
+        """n bytes of the RFB stream, whatever the frames they came in."""
+        while len(self.stream) < n:
+            self.stream += self.recv()
+        out, self.stream = self.stream[:n], self.stream[n:]
+        return out
+
+    def send(self, data):
+        mask = os.urandom(4)
+        head = bytes([0x82]) + (bytes([0x80 | len(data)]) if len(data) < 126
+                                else bytes([0x80 | 126]) + struct.pack(">H", len(data)))
+        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+
 def rae(*args, stdin=None):
     # --data-dir right after the command: after an exec's "--" it would be the program's
     r = subprocess.run([RAE, args[0], "--data-dir", DATA, *args[1:]], input=stdin, capture_output=True,
@@ -241,6 +300,51 @@ def run(server, port):
         fail("the restore did not bring the file back: %s" % body)
     alice.call("POST", "/api/sprite/%s/checkpoint/c999999-nope/restore" % sid, {}, expect=404)
     bob.call("POST", "/api/sprite/%s/checkpoint/%s/restore" % (sid, ck["id"]), {}, expect=404)
+
+    print("== the browser in the sprite, seen through the VNC relay")
+    started = alice.call("POST", "/api/sprite/%s/browser/start" % sid, {"url": "about:blank"}, expect=200)[1]
+    ws, deadline = None, time.time() + 30
+    while time.time() < deadline:
+        ws = WebSocket(port, started["vncUrl"], alice.cookie)
+        if ws.status == 101:
+            try:
+                greeting = ws.recv_exactly(12)
+                break
+            except (EOFError, OSError):
+                pass
+        time.sleep(0.3)
+    else:
+        fail("the VNC relay never greeted (status %s)" % (ws.status if ws else None))
+    if greeting != b"RFB 003.008\n":
+        fail("the relay said %r" % greeting)
+    ws.send(b"RFB 003.008\n")
+    count = ws.recv_exactly(1)[0]
+    types = ws.recv_exactly(count)
+    if 1 not in types:
+        fail("the display offers no 'None' security: %r" % types)
+    ws.send(bytes([1]))
+    if ws.recv_exactly(4) != b"\0\0\0\0":
+        fail("security failed")
+    ws.send(bytes([1]))  # ClientInit, shared
+    init = ws.recv_exactly(24)
+    width, height = struct.unpack(">HH", init[:4])
+    ws.recv_exactly(struct.unpack(">I", init[20:24])[0])
+    if (width, height) != (1280, 800):
+        fail("the display is %dx%d" % (width, height))
+    ws.send(struct.pack(">BBHHHH", 3, 0, 0, 0, width, height))
+    update = ws.recv_exactly(4)
+    if update[0] != 0:
+        fail("no FramebufferUpdate: %r" % update)
+    ws.sock.close()
+    for who, cookie in (("nobody", None), ("bob", bob.cookie)):
+        other = WebSocket(port, started["vncUrl"], cookie)
+        if other.status == 101:
+            fail("%s got the relay of alice's sprite" % who)
+    stopped = alice.call("POST", "/api/sprite/%s/browser/stop" % sid, {}, expect=200)[1]
+    har = alice.call("GET", "/api/sprite/%s/files?path=%s" % (sid, stopped["harPath"]), expect=200)[1]
+    if "log" not in har:
+        fail("the capture's HAR: %s" % str(har)[:200])
+    alice.call("POST", "/api/sprite/%s/browser/stop" % sid, {}, expect=409)
 
     print("== API tokens")
     rc, token, err = rae("token", "create", "alice", "--label", "test")
