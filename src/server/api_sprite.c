@@ -246,3 +246,31 @@ void checkpoint_restore(srv_req *r, caller *c, char args[][128]) {
     }
     srv_json(r, 200, json_pack("{s:b,s:s}", "ok", 1, "restored", args[1]));
 }
+
+/* ---- the history: captures and engineer runs ---- */
+
+static json_t *job_json(const rae_store_job *j) {
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:f}", "id", j->id, "kind", j->kind, "sprite",
+                          j->sprite, "status", j->status, "started", j->started);
+    if (j->ended > 0) json_object_set_new(o, "ended", json_real(j->ended));
+    if (j->error && *j->error) json_object_set_new(o, "error", json_string(j->error));
+    json_t *detail = json_loads(j->detail, 0, NULL);
+    if (json_is_object(detail)) json_object_update_missing(o, detail); /* url, harPath, ... */
+    json_decref(detail);
+    return o;
+}
+
+void sessions_list(srv_req *r, caller *c, char args[][128]) {
+    (void)args;
+    rae_store_job *jobs;
+    size_t n;
+    if (rae_store_job_list(r->server->store, c->user.id, NULL, NULL, 200, &jobs, &n) < 0) {
+        srv_error(r, 500, "internal", "%s", rae_store_errmsg(r->server->store));
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, job_json(&jobs[i]));
+    rae_store_jobs_free(jobs, n);
+    srv_json(r, 200, json_pack("{s:o}", "sessions", list));
+}

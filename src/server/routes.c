@@ -156,6 +156,7 @@ static const route routes[] = {
     {"POST", "/api/auth/logout", 1, logout},
     {"POST", "/api/auth/setup", 1, setup},
     {"GET", "/api/me", 0, me},
+    {"GET", "/api/sessions", 0, sessions_list},
     {"GET", "/api/sprite", 0, sprite_list},
     {"POST", "/api/sprite", 0, sprite_create},
     {"GET", "/api/sprite/{}", 0, sprite_get},

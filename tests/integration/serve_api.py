@@ -345,6 +345,12 @@ def run(server, port):
     if "log" not in har:
         fail("the capture's HAR: %s" % str(har)[:200])
     alice.call("POST", "/api/sprite/%s/browser/stop" % sid, {}, expect=409)
+    history = alice.call("GET", "/api/sessions", expect=200)[1]["sessions"]
+    if not history or history[0]["kind"] != "capture" or history[0]["status"] != "complete" \
+            or history[0]["har_path"] != stopped["harPath"]:
+        fail("the history: %s" % history)
+    if bob.call("GET", "/api/sessions", expect=200)[1]["sessions"]:
+        fail("bob sees alice's history")
 
     print("== API tokens")
     rc, token, err = rae("token", "create", "alice", "--label", "test")
