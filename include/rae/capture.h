@@ -10,14 +10,16 @@
 #include "rae/events.h"
 
 typedef struct rae_capture_opts {
-    const char *url;         /* opened first; NULL: a blank tab */
-    const char *har_path;    /* OUT.har (required) */
-    const char *vnc_socket;  /* headful on an Xvnc display serving RFB on this UNIX socket; NULL:
-                                headless */
-    int cdp_port;            /* > 0: DevTools also on 127.0.0.1:PORT for automation */
-    const char *profile_dir; /* kept between captures; NULL: a temporary profile */
-    double duration;         /* seconds; 0: until stop_fd, the browser closes, ... */
-    const char *chromium;    /* the browser binary; NULL: $RAE_CHROMIUM or "chromium" */
+    const char *url;            /* opened first; NULL: a blank tab */
+    const char *har_path;       /* OUT.har (required) */
+    const char *vnc_socket;     /* headful on an Xvnc display serving RFB on this UNIX socket; NULL:
+                                   headless */
+    int cdp_port;               /* > 0: DevTools also on 127.0.0.1:PORT for automation */
+    const char *control_socket; /* commands for the tab (navigate, back, ...) on this UNIX socket
+                                   (see src/capture/control.h); NULL: none */
+    const char *profile_dir;    /* kept between captures; NULL: a temporary profile */
+    double duration;            /* seconds; 0: until stop_fd, the browser closes, ... */
+    const char *chromium;       /* the browser binary; NULL: $RAE_CHROMIUM or "chromium" */
     const char *user_agent, *locale, *timezone;
     int width, height;     /* window size (0: 1280x800) */
     int stop_fd;           /* readable (a signalfd, an eventfd): end the capture; -1: none */

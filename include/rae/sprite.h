@@ -107,7 +107,7 @@ int rae_sprite_service_name_check(const char *svc, char *err, size_t errlen);
 int rae_sprite_service_start(rae_sprites *d, const char *name, const char *svc,
                              const char *const *argv, const char *restart, char *err,
                              size_t errlen);
-/* Stops svc (SIGTERM to its processes, SIGKILL after 3 s) and keeps it stopped. */
+/* Stops svc (SIGTERM to its processes, SIGKILL after 10 s) and keeps it stopped. */
 int rae_sprite_service_stop(rae_sprites *d, const char *name, const char *svc, char *err,
                             size_t errlen);
 /* The services of the sprite, by name (caller frees *out). */

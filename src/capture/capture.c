@@ -4,6 +4,7 @@
 
 #include "capture/cdp.h"
 #include "capture/chromium.h"
+#include "capture/control.h"
 #include "capture/display.h"
 #include "capture/journal.h"
 #include "capture/recorder.h"
@@ -41,7 +42,8 @@ typedef struct run {
     char *err;
     size_t errlen;
     int load_warned;
-    int gone; /* the browser's end of the pipe closed */
+    int gone;       /* the browser's end of the pipe closed */
+    int control_fd; /* listening for commands (control.h), -1 when not */
 } run;
 
 static double now_s(void) {
@@ -130,6 +132,11 @@ static int start(run *u, rec_opts *ro) {
     recorder_start(u->r, u->c);
     if (o->cdp_port > 0)
         emit(u, RAE_EV_PROGRESS, "DevTools for automation on http://127.0.0.1:%d", o->cdp_port);
+    if (o->control_socket) {
+        u->control_fd = control_open(o->control_socket, u->err, u->errlen);
+        if (u->control_fd < 0) return u->status = RAE_CAPTURE_USAGE;
+        emit(u, RAE_EV_PROGRESS, "commands for the tab on %s", o->control_socket);
+    }
     return 0;
 }
 
@@ -156,8 +163,10 @@ static void browser_gone(run *u) {
 
 /* One poll round. Returns 1 when the capture should end. */
 static int step(run *u, double deadline) {
-    struct pollfd fds[3] = {
-        {cdp_fd(u->c), POLLIN, 0}, {u->br.err_fd, POLLIN, 0}, {u->o->stop_fd, POLLIN, 0}};
+    struct pollfd fds[4] = {{cdp_fd(u->c), POLLIN, 0},
+                            {u->br.err_fd, POLLIN, 0},
+                            {u->o->stop_fd, POLLIN, 0},
+                            {u->control_fd, POLLIN, 0}};
     int timeout = recorder_tick(u->r);
     if (deadline > 0) {
         int left = (int)((deadline - now_s()) * 1000) + 1;
@@ -165,8 +174,9 @@ static int step(run *u, double deadline) {
         if (timeout < 0 || left < timeout) timeout = left;
     }
     if (timeout < 0 || timeout > 1000) timeout = 1000;
-    if (poll(fds, 3, timeout) < 0 && errno != EINTR)
+    if (poll(fds, 4, timeout) < 0 && errno != EINTR)
         return failed(u, RAE_CAPTURE_RUNTIME, "poll: %s", strerror(errno)), 1;
+    if (fds[3].revents) control_serve(u->control_fd, u->r);
     if (fds[1].revents) chromium_read_stderr(&u->br);
     if (fds[2].revents) {
         consume_stop(u->o->stop_fd);
@@ -277,6 +287,7 @@ static void write_har(run *u, rae_capture_result *res) {
 }
 
 static void cleanup(run *u) {
+    control_close(u->control_fd, u->o->control_socket);
     if (u->br.pid > 0) chromium_kill(&u->br);
     if (u->br.err_fd >= 0) close(u->br.err_fd);
     if (u->br.cmd_fd >= 0) close(u->br.cmd_fd);
@@ -293,6 +304,7 @@ int rae_capture_run(const rae_capture_opts *o, rae_capture_result *res, char *er
     res->first_paint = -1;
     run u = {.o = o, .err = err, .errlen = errlen};
     u.br.cmd_fd = u.br.out_fd = u.br.err_fd = -1;
+    u.control_fd = -1;
     rec_opts ro = {.start_url = o->url,
                    .headless = !o->vnc_socket,
                    .user_agent = o->user_agent,

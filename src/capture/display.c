@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,10 +59,24 @@ static int read_number(int fd) {
     return len && text[0] >= '0' && text[0] <= '9' ? atoi(text) : -1;
 }
 
+/* 1 when nothing listens on the UNIX socket path (connection refused). */
+static int stale_socket(const char *path) {
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof sa.sun_path) return 0;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    int refused = connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno == ECONNREFUSED;
+    close(fd);
+    return refused;
+}
+
 int display_start(const char *socket_path, int width, int height, display *d, char *err,
                   size_t errlen) {
     memset(d, 0, sizeof *d);
     struct stat st;
+    if (lstat(socket_path, &st) == 0 && S_ISSOCK(st.st_mode) && stale_socket(socket_path))
+        unlink(socket_path); /* a display that was killed left it: nobody listens there */
     if (lstat(socket_path, &st) == 0) {
         snprintf(err, errlen,
                  "display socket %s already exists (another capture on it? remove it if not)",

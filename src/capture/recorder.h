@@ -42,6 +42,9 @@ void recorder_start(recorder *r, cdp *c);
 /* Writes the entries that waited long enough for late events. Returns the milliseconds until the
  * next such deadline, or -1 when none is pending. */
 int recorder_tick(recorder *r);
+/* Drives the tab a person looks at: op "navigate" (to url), "back", "forward" or "reload".
+ * 0 when sent; -1 and err when there is no tab or op is unknown. */
+int recorder_page_command(recorder *r, const char *op, const char *url, char *err, size_t errlen);
 /* Asks now for every body still held back until its page loaded (at the end of a capture). */
 void recorder_release_bodies(recorder *r);
 /* Commands sent whose reply is awaited (bodies being fetched, ...). */

@@ -312,3 +312,48 @@ void recorder_start(recorder *r, cdp *c) {
     cdp_send(c, NULL, "Target.createTarget", json_pack("{s:s}", "url", "about:blank"), on_start_tab,
              r, NULL);
 }
+
+/* ---- commands from outside (the control socket): the tab a person looks at ---- */
+
+/* The page to drive: the start tab while it is open, else the page attached last. */
+static rec_session *current_page(recorder *r) {
+    rec_session *last = NULL;
+    for (size_t i = 0; i < smap_count(r->sessions); i++) {
+        rec_session *s = smap_value(r->sessions, i);
+        if (s->gone || !s->type || strcmp(s->type, "page") != 0) continue;
+        if (r->start_target && strcmp(s->target_id, r->start_target) == 0) return s;
+        last = s;
+    }
+    return last;
+}
+
+/* Page.getNavigationHistory came back: go one entry back or forward (m->tag: "-1" or "1"). */
+static void on_history(void *user, const cdp_msg *m) {
+    recorder *r = user;
+    if (!m->result) return;
+    long step = strtol(m->tag ? m->tag : "0", NULL, 10);
+    double index = jv_num(jv_get(m->result, "currentIndex")) + (double)step;
+    jv *entries = jv_get(m->result, "entries");
+    if (index < 0 || !jv_is(entries, JV_ARRAY) || index >= (double)entries->len) return;
+    jv *entry = entries->items[(size_t)index];
+    cdp_send(r->c, m->session, "Page.navigateToHistoryEntry",
+             json_pack("{s:i}", "entryId", (int)jv_num(jv_get(entry, "id"))), NULL, NULL, NULL);
+}
+
+int recorder_page_command(recorder *r, const char *op, const char *url, char *err, size_t errlen) {
+    rec_session *s = r->c ? current_page(r) : NULL;
+    if (!s) return snprintf(err, errlen, "no tab is open"), -1;
+    if (strcmp(op, "navigate") == 0) {
+        if (!url || !*url) return snprintf(err, errlen, "navigate: no url"), -1;
+        cdp_send(r->c, s->id, "Page.navigate", json_pack("{s:s}", "url", url), NULL, NULL, NULL);
+    } else if (strcmp(op, "reload") == 0) {
+        cdp_send(r->c, s->id, "Page.reload", NULL, NULL, NULL, NULL);
+    } else if (strcmp(op, "back") == 0 || strcmp(op, "forward") == 0) {
+        cdp_send(r->c, s->id, "Page.getNavigationHistory", NULL, on_history, r,
+                 op[0] == 'b' ? "-1" : "1");
+    } else {
+        return snprintf(err, errlen, "unknown command '%s' (navigate, back, forward, reload)", op),
+               -1;
+    }
+    return 0;
+}

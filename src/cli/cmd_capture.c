@@ -27,6 +27,8 @@ static const char usage[] =
     "                       (Playwright's connectOverCDP, an agent) drives the browser rae "
     "records\n"
     "  --profile DIR        keep the browser profile (cookies, logins) in DIR between captures\n"
+    "  --control SOCKET     take commands for the tab on this UNIX socket, one JSON line each:\n"
+    "                       {\"op\":\"navigate\",\"url\":U}, back, forward, reload, status\n"
     "  --duration S         stop after S seconds\n"
     "  --user-agent UA      the user agent to announce (default: the browser's own, without\n"
     "                       'Headless')\n"
@@ -108,6 +110,8 @@ static int parse_option(int argc, char **argv, int *i, opts *o) {
         o->cap.timezone = v;
     else if (strcmp(a, "--chromium") == 0)
         o->cap.chromium = v;
+    else if (strcmp(a, "--control") == 0)
+        o->cap.control_socket = v;
     else if (strcmp(a, "--window") == 0)
         return parse_window(v, o);
     else if (strcmp(a, "--duration") == 0) {

@@ -27,7 +27,7 @@ int own_sprite(srv_req *r, caller *c, const char *id, rae_sprite_info *info);
 api_fn sprite_list, sprite_create, sprite_get, sprite_delete;
 api_fn files_get, files_delete;
 api_fn checkpoint_list, checkpoint_create, checkpoint_restore;
-api_fn browser_start, browser_stop, browser_vnc;
+api_fn browser_start, browser_stop, browser_vnc, browser_command;
 api_fn sessions_list;
 
 #endif

@@ -6,10 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SERVICE "browser"
 #define VNC_SOCKET "vnc:/tmp/vnc.sock"
+#define CONTROL_SOCKET "/tmp/rae-control.sock" /* the capture takes the page's commands there */
 
 static void vnc_path(const char *id, char *out, size_t n) {
     snprintf(out, n, "/api/sprite/%s/browser/vnc", id);
@@ -44,10 +48,10 @@ void browser_start(srv_req *r, caller *c, char args[][128]) {
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     snprintf(har, sizeof har, "/workspace/har/capture-%s.har", stamp);
-    const char *argv[] = {"rae",       "capture",   url && *url ? url : "about:blank",
-                          "--display", VNC_SOCKET,  "--har",
-                          har,         "--profile", "/workspace/.profile",
-                          NULL};
+    const char *argv[] = {"rae",       "capture",      url && *url ? url : "about:blank",
+                          "--display", VNC_SOCKET,     "--har",
+                          har,         "--profile",    "/workspace/.profile",
+                          "--control", CONTROL_SOCKET, NULL};
     rae_store_job old;
     if (running_capture(r, c, args[0], &old) == 0) { /* one browser per sprite: the old ends */
         rae_store_job_update(r->server->store, old.id, "complete", "", NULL, NULL, 0);
@@ -108,4 +112,58 @@ void browser_vnc(srv_req *r, caller *c, char args[][128]) {
     if (!own_sprite(r, c, args[0], &info)) return;
     vnc_path(args[0], vnc, sizeof vnc);
     srv_json(r, 200, json_pack("{s:s}", "url", vnc));
+}
+
+/* Sends one command to the capture of sprite id and queues its answer as the response. */
+static void control_call(srv_req *r, const char *id, json_t *cmd) {
+    char err[512], line[4096];
+    int fd = rae_sprite_connect(r->server->sprites, id, CONTROL_SOCKET, err, sizeof err);
+    if (fd < 0) {
+        srv_error(r, 409, "no_browser", "the browser of sprite '%s' is not running", id);
+        json_decref(cmd);
+        return;
+    }
+    struct timeval tv = {2, 0}; /* the capture answers at once; never hold the server longer */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    char *text = json_dumps(cmd, JSON_COMPACT);
+    json_decref(cmd);
+    size_t len = 0;
+    ssize_t n = text && write(fd, text, strlen(text)) >= 0 && write(fd, "\n", 1) == 1 ? 0 : -1;
+    free(text);
+    while (n >= 0 && len < sizeof line - 1 && (n = read(fd, line + len, sizeof line - 1 - len)) > 0)
+        len += (size_t)n;
+    close(fd);
+    line[len] = 0;
+    json_t *reply = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
+    const char *error = json_string_value(json_object_get(reply, "error"));
+    if (!reply)
+        srv_error(r, 504, "browser_silent", "the browser of sprite '%s' did not answer", id);
+    else if (error && strstr(error, "no tab")) /* Chromium is still starting */
+        srv_error(r, 409, "browser_starting", "the browser of sprite '%s' has no tab yet", id);
+    else if (error)
+        srv_error(r, 400, "bad_request", "%s", error);
+    else
+        srv_json(r, 200, json_incref(reply));
+    json_decref(reply);
+}
+
+/* navigate {url}, back, forward, reload: the URL bar and buttons of the browser view. */
+void browser_command(srv_req *r, caller *c, char args[][128]) {
+    rae_sprite_info info;
+    if (!own_sprite(r, c, args[0], &info)) return;
+    json_t *body = srv_body_json(r);
+    if (!body) return;
+    const char *url = json_string_value(json_object_get(body, "url"));
+    if (strcmp(args[1], "navigate") == 0 && (!url || !*url)) {
+        srv_error(r, 400, "bad_request", "navigate needs {\"url\": ...}");
+    } else if (strcmp(args[1], "navigate") && strcmp(args[1], "back") &&
+               strcmp(args[1], "forward") && strcmp(args[1], "reload")) {
+        srv_error(r, 404, "not_found", "no browser command '%s'", args[1]);
+    } else {
+        json_t *cmd = json_pack("{s:s}", "op", args[1]);
+        if (url) json_object_set_new(cmd, "url", json_string(url));
+        control_call(r, args[0], cmd);
+    }
+    json_decref(body);
 }

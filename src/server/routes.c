@@ -164,6 +164,7 @@ static const route routes[] = {
     {"POST", "/api/sprite/{}/browser/start", 0, browser_start},
     {"POST", "/api/sprite/{}/browser/stop", 0, browser_stop},
     {"GET", "/api/sprite/{}/browser/vnc", 0, browser_vnc},
+    {"POST", "/api/sprite/{}/browser/{}", 0, browser_command},
     {"GET", "/api/sprite/{}/files", 0, files_get},
     {"DELETE", "/api/sprite/{}/files", 0, files_delete},
     {"GET", "/api/sprite/{}/checkpoint", 0, checkpoint_list},

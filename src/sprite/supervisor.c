@@ -26,7 +26,7 @@
 
 #include "util/vec.h"
 
-#define STOP_GRACE_S 3.0  /* SIGTERM, then SIGKILL after this */
+#define STOP_GRACE_S 10.0 /* SIGTERM, then SIGKILL after this (a capture writes its HAR) */
 #define BACKOFF_MIN_S 0.5 /* the first restart's delay, doubled per crash in a row */
 #define BACKOFF_MAX_S 30.0
 #define STABLE_S 60.0     /* up this long: the next crash starts the delays over */
@@ -254,6 +254,10 @@ static void ended(sup *u, svc *v, int st) {
     if (!again) {
         note(u, v, "exited with status %d after %.1f s", v->last_status, up);
         set_state(v, "exited");
+        if (!u->paused) { /* done by its policy: waking the sprite later does not run it again */
+            v->enabled = 0;
+            save(u);
+        }
         lev_emit(&u->s, "service",
                  json_pack("{s:s,s:s,s:i}", "service", v->name, "event", "exited", "status",
                            v->last_status));

@@ -38,11 +38,12 @@ def free_port():
 
 
 class Server:
-    def __init__(self, port):
-        self.port = port
+    def __init__(self, port, site_port):
+        self.port, self.site_port = port, site_port
         self.log = open(os.path.join(OUT, "serve.log"), "a")
         self.proc = subprocess.Popen(
-            [RAE, "serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", DATA],
+            [RAE, "serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", DATA,
+             "--allow-net", "127.0.0.1:%d" % site_port],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         self.out = []
         deadline = time.time() + 20
@@ -207,11 +208,20 @@ def clean():
 
 def main():
     clean()
-    port = free_port()
-    server = Server(port)
+    port, site_port = free_port(), free_port()
+    site_dir = os.path.join(OUT, "site")  # the pages the sprite's browser visits
+    os.makedirs(site_dir)
+    for page in ("one", "two"):
+        with open(os.path.join(site_dir, page + ".html"), "w") as f:
+            f.write("<!doctype html><title>%s</title><p>page %s</p>" % (page, page))
+    site = subprocess.Popen(["/usr/bin/python3", "-m", "http.server", str(site_port), "--bind",
+                             "127.0.0.1", "--directory", site_dir],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = Server(port, site_port)
     try:
         run(server, port)
     finally:
+        site.kill()
         if server.proc.poll() is None:
             server.proc.kill()
         for name in os.listdir(os.path.join(DATA, "sprites")):
@@ -302,7 +312,10 @@ def run(server, port):
     bob.call("POST", "/api/sprite/%s/checkpoint/%s/restore" % (sid, ck["id"]), {}, expect=404)
 
     print("== the browser in the sprite, seen through the VNC relay")
-    started = alice.call("POST", "/api/sprite/%s/browser/start" % sid, {"url": "about:blank"}, expect=200)[1]
+    site = "http://127.0.0.1:%d" % server.site_port
+    alice.call("POST", "/api/sprite/%s/browser/navigate" % sid, {"url": site}, expect=409)
+    started = alice.call("POST", "/api/sprite/%s/browser/start" % sid, {"url": site + "/one.html"},
+                         expect=200)[1]
     ws, deadline = None, time.time() + 30
     while time.time() < deadline:
         ws = WebSocket(port, started["vncUrl"], alice.cookie)
@@ -340,10 +353,34 @@ def run(server, port):
         other = WebSocket(port, started["vncUrl"], cookie)
         if other.status == 101:
             fail("%s got the relay of alice's sprite" % who)
+    print("== the URL bar and buttons: navigate, back, forward, reload")
+    deadline = time.time() + 30  # the browser takes commands once Chromium is up
+    while True:
+        status = alice.call("POST", "/api/sprite/%s/browser/navigate" % sid,
+                            {"url": site + "/two.html"})[0]
+        if status != 409 or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    if status != 200:
+        run_dir = os.path.join(DATA, "sprites", sid, "run")
+        log = "".join(open(os.path.join(run_dir, f)).read()
+                      for f in ("logs/browser.log", "supervisor.log"))
+        fail("navigate: %d; the browser's log:\n%s" % (status, log[-3000:]))
+    time.sleep(1.5)
+    for op in ("back", "forward", "reload"):
+        alice.call("POST", "/api/sprite/%s/browser/%s" % (sid, op), {}, expect=200)
+        time.sleep(1)
+    alice.call("POST", "/api/sprite/%s/browser/navigate" % sid, {}, expect=400)
+    alice.call("POST", "/api/sprite/%s/browser/jump" % sid, {}, expect=404)
+    bob.call("POST", "/api/sprite/%s/browser/reload" % sid, {}, expect=404)
     stopped = alice.call("POST", "/api/sprite/%s/browser/stop" % sid, {}, expect=200)[1]
     har = alice.call("GET", "/api/sprite/%s/files?path=%s" % (sid, stopped["harPath"]), expect=200)[1]
     if "log" not in har:
         fail("the capture's HAR: %s" % str(har)[:200])
+    urls = [e["request"]["url"] for e in har["log"]["entries"]]
+    for page in ("/one.html", "/two.html"):
+        if not any(u.endswith(page) for u in urls):
+            fail("the HAR lacks %s: %s" % (page, urls))
     alice.call("POST", "/api/sprite/%s/browser/stop" % sid, {}, expect=409)
     history = alice.call("GET", "/api/sessions", expect=200)[1]["sessions"]
     if not history or history[0]["kind"] != "capture" or history[0]["status"] != "complete" \
@@ -376,7 +413,7 @@ def run(server, port):
 
     print("== a restart of rae serve loses nothing")
     server.stop()
-    server.__init__(port)
+    server.__init__(port, server.site_port)
     alice.call("GET", "/api/me", expect=200)
     alice.call("GET", "/api/sprite/" + sprite["id"], expect=200)
 

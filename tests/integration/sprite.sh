@@ -235,11 +235,14 @@ beat1=$("$rae" sprite files "$a" get heartbeat); sleep 0.5; beat2=$("$rae" sprit
 [ "$beat1" != "$beat2" ] || fail "steady does not run after the restore"
 "$rae" sprite service "$a" stop nosuch 2>/dev/null && fail "stopping an unknown service"
 if [ "$(id -u)" -eq 0 ]; then
-    pkill -9 -f "_supervise $a " || fail "no supervisor to kill"
-    sleep 0.5
     uid=$(stat -c %u "$(workspace "$a")")
-    left=$(ps -o stat= -u "$uid" | grep -vc '^Z')
-    [ "$left" -eq 0 ] || fail "$left processes outlived the supervisor"
+    pkill -9 -f "_supervise $a " || fail "no supervisor to kill"
+    for _ in $(seq 50); do # the kernel ends them (PR_SET_PDEATHSIG), not at once
+        left=$(ps -o stat= -u "$uid" | grep -vc '^Z')
+        [ "$left" -eq 0 ] && break
+        sleep 0.1
+    done
+    [ "$left" -eq 0 ] || fail "$left processes outlived the supervisor: $(ps -o stat=,pid=,args= -u "$uid")"
     "$rae" sprite service "$a" status | grep -q "^steady *cold" || fail "steady is not cold"
     "$rae" sprite files "$a" ls >/dev/null # any use wakes the sprite
     sleep 0.5

@@ -1,0 +1,83 @@
+/* The capture's control socket (control.h). */
+#include "capture/control.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define LINE_MAX_BYTES 8192
+
+int control_open(const char *path, char *err, size_t errlen) {
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    struct stat sb;
+    if (strlen(path) >= sizeof sa.sun_path)
+        return snprintf(err, errlen, "control socket %s: path too long", path), -1;
+    if (lstat(path, &sb) == 0 && !S_ISSOCK(sb.st_mode))
+        return snprintf(err, errlen, "control socket %s: a file is there already", path), -1;
+    unlink(path); /* a socket a dead capture left */
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 8) < 0) {
+        snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    chmod(path, 0600);
+    return fd;
+}
+
+static json_t *answer(recorder *r, json_t *req) {
+    const char *op = json_string_value(json_object_get(req, "op"));
+    if (!op) return json_pack("{s:s}", "error", "no op");
+    if (strcmp(op, "status") == 0) {
+        const rec_stats *st = recorder_stats(r);
+        return json_pack("{s:b,s:I,s:I,s:I,s:I}", "ok", 1, "entries", (json_int_t)st->entries,
+                         "pages", (json_int_t)st->pages, "tabs", (json_int_t)st->open_tabs, "bytes",
+                         (json_int_t)st->bytes);
+    }
+    char err[256];
+    if (recorder_page_command(r, op, json_string_value(json_object_get(req, "url")), err,
+                              sizeof err) < 0)
+        return json_pack("{s:s}", "error", err);
+    return json_pack("{s:b}", "ok", 1);
+}
+
+void control_serve(int listen_fd, recorder *r) {
+    int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) return;
+    struct timeval tv = {1, 0}; /* a client that says nothing does not hold the capture up */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    char line[LINE_MAX_BYTES + 1];
+    size_t len = 0;
+    ssize_t n;
+    while (len < LINE_MAX_BYTES && (n = read(fd, line + len, LINE_MAX_BYTES - len)) > 0) {
+        len += (size_t)n;
+        if (memchr(line, '\n', len)) break;
+    }
+    line[len] = 0;
+    json_error_t je;
+    json_t *req = json_loads(line, JSON_DISABLE_EOF_CHECK, &je);
+    json_t *resp = req ? answer(r, req) : json_pack("{s:s}", "error", "not a JSON line");
+    char *text = json_dumps(resp, JSON_COMPACT);
+    if (text && write(fd, text, strlen(text)) >= 0 && write(fd, "\n", 1) >= 0) {
+        /* answered */
+    }
+    free(text);
+    json_decref(resp);
+    json_decref(req);
+    close(fd);
+}
+
+void control_close(int fd, const char *path) {
+    if (fd < 0) return;
+    close(fd);
+    unlink(path);
+}
