@@ -32,6 +32,7 @@ bench: build
 	@bench/engineer/run.sh $(BUILD)/rae
 	@bench/capture/run.sh $(BUILD)/rae
 	@bench/checkpoint/run.sh
+	@bench/serve/run.sh $(BUILD)/rae
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

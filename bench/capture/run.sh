@@ -10,16 +10,7 @@
 # when it cannot run at all.
 set -uo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-cd "$ROOT" || exit 1
-
-RAE=${1:-build/rae}
-if [ ! -x "$RAE" ]; then
-  echo "bench: no rae binary at $RAE (build it with: make build)" >&2
-  exit 1
-fi
-RAE=$(cd "$(dirname "$RAE")" && pwd)/$(basename "$RAE")
+source "$(dirname "${BASH_SOURCE[0]}")/../common.sh" "$@" # HERE, ROOT, RAE
 export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$CHROMIUM" ]; then
   echo "bench: no Chromium at $CHROMIUM (apt-get install -y chromium, or set CHROMIUM)" >&2

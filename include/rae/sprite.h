@@ -60,6 +60,10 @@ int rae_sprite_list(rae_sprites *d, rae_sprite_info **out, size_t *n, char *err,
 /* Stops its processes and removes it with its workspace and checkpoints. */
 int rae_sprite_destroy(rae_sprites *d, const char *name, char *err, size_t errlen);
 
+/* Records use of the sprite now (so that it does not go idle) and wakes it if it was warm or
+ * cold; for long-lived uses that make no other call, such as a VNC viewer. */
+int rae_sprite_touch(rae_sprites *d, const char *name, char *err, size_t errlen);
+
 /* ---- exec ---- */
 
 typedef struct rae_sprite_exec_opts {

@@ -1,9 +1,9 @@
 /* A workspace's own filesystem, for a disk quota that holds for writes from inside the sprite:
- * DIR/workspace.img, a sparse ext4 image (see ldisk_create for its size), mounted (loop, nosuid, nodev,
- * discard) at DIR/ws, the workspace being DIR/ws/workspace (a directory, not the mount point, so
- * that a restore can swap it atomically). A write beyond the quota fails with ENOSPC. Used when
- * rae runs as root and the host has loop devices, mkfs.ext4 and mount; otherwise the workspace is
- * a plain directory and the quota holds only for files written through rae. */
+ * DIR/workspace.img, a sparse ext4 image (see ldisk_create for its size), mounted (loop, nosuid,
+ * nodev, discard) at DIR/ws, the workspace being DIR/ws/workspace (a directory, not the mount
+ * point, so that a restore can swap it atomically). A write beyond the quota fails with ENOSPC.
+ * Used when rae runs as root and the host has loop devices, mkfs.ext4 and mount; otherwise the
+ * workspace is a plain directory and the quota holds only for files written through rae. */
 #include "sprite/local.h"
 #include "sprite/tool.h"
 

@@ -13,6 +13,7 @@ typedef struct sprite_ops {
     int (*get)(rae_sprites *d, const char *name, rae_sprite_info *out, char *err, size_t n);
     int (*list)(rae_sprites *d, rae_sprite_info **out, size_t *count, char *err, size_t n);
     int (*destroy)(rae_sprites *d, const char *name, char *err, size_t n);
+    int (*touch)(rae_sprites *d, const char *name, char *err, size_t n);
     int (*exec)(rae_sprites *d, const char *name, const rae_sprite_exec_opts *o,
                 rae_sprite_proc *out, char *err, size_t n);
     int (*files_list)(rae_sprites *d, const char *name, const char *path, rae_sprite_file **out,

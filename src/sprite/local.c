@@ -189,8 +189,10 @@ static void kill_one(pid_t pid) {
 static void stop_processes(local *l, const lsprite *s) {
     char group[96];
     local_group(l, s, group, sizeof group);
-    if (l->cg) scg_kill_all(l->cg, group, NULL, 0); /* thaws a warm sprite first */
-    /* only a uid of rae's own range: a sprite made by an unprivileged rae runs as its user */
+    /* with cgroups, exactly the sprite's processes (a warm sprite is thawed first); by uid only
+     * without them, and only for a uid of rae's own range (a sprite made by an unprivileged rae
+     * runs as its user) */
+    if (l->cg && scg_kill_all(l->cg, group, NULL, 0) == 0) return;
     if (!l->root || s->uid <= UID_BASE) return;
     for (int round = 0; round < 50 && each_process(s->uid, kill_one) > 0; round++)
         usleep(20000);
@@ -301,11 +303,13 @@ static int l_list(rae_sprites *d, rae_sprite_info **out, size_t *count, char *er
 
 /* ---- create / destroy ---- */
 
-/* The smallest host uid above UID_BASE that no sprite of this data dir has. */
+/* The smallest host uid from the data dir's own range that no sprite of it has: data dirs get
+ * ranges of 1000 by a hash of their path, so that two of them on one host (tests, two servers)
+ * do not give their sprites the same uid. */
 static uid_t free_uid(local *l) {
     rae_sprite_info *all;
     size_t n;
-    uid_t uid = UID_BASE + 1;
+    uid_t uid = l->uid_base;
     if (l_list(&l->base, &all, &n, NULL, 0) < 0) return uid;
     for (int again = 1; again;) {
         again = 0;
@@ -454,6 +458,11 @@ static int l_destroy(rae_sprites *d, const char *name, char *err, size_t errlen)
     if (rm_tree(s.dir) < 0)
         return err_set(err, errlen, "%s: cannot remove: %s", s.dir, strerror(errno));
     return 0;
+}
+
+static int l_touch(rae_sprites *d, const char *name, char *err, size_t errlen) {
+    lsprite s;
+    return local_use((local *)d, name, &s, err, errlen);
 }
 
 /* ---- network ---- */
@@ -642,6 +651,7 @@ static const sprite_ops local_ops = {
     .get = l_get,
     .list = l_list,
     .destroy = l_destroy,
+    .touch = l_touch,
     .exec = l_exec,
     .files_list = lfiles_list,
     .file_open = lfiles_open,
@@ -698,6 +708,7 @@ rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t
     for (const char *p = l->data_dir; *p; p++)
         h = (h ^ (unsigned char)*p) * 16777619u;
     snprintf(l->netns_tag, sizeof l->netns_tag, "r%05x", h & 0xfffff);
+    l->uid_base = UID_BASE + 1 + (uid_t)(h % 1000) * 1000;
     l->root = geteuid() == 0;
     l->max_sprites = o && o->max_sprites > 0 ? o->max_sprites : DEFAULT_MAX;
     l->lim.max_procs = o && o->max_procs > 0 ? o->max_procs : DEFAULT_PROCS;

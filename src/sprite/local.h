@@ -21,6 +21,7 @@ typedef struct local {
     char sprites_dir[PATH_MAX];
     char self_exe[PATH_MAX]; /* the rae binary, bound into sprites at /opt/rae/bin/rae */
     char netns_tag[8];       /* short hash of data_dir: namespaces of two data dirs differ */
+    uid_t uid_base;          /* the first host uid of this data dir's sprites */
     char **allow;            /* owned: "HOST:PORT" */
     size_t n_allow;
     int max_sprites, no_network;

@@ -151,3 +151,7 @@ int rae_sprite_events_open(rae_sprites *d, const char *name, int from_start, cha
                            size_t errlen) {
     CHECKED(d->ops->events(d, name, from_start, err, errlen));
 }
+
+int rae_sprite_touch(rae_sprites *d, const char *name, char *err, size_t errlen) {
+    CHECKED(d->ops->touch(d, name, err, errlen));
+}
