@@ -59,19 +59,19 @@ typedef struct conn {
     int ctl_len;
     /* the round trip in flight */
     unsigned char msg[MSG];
-    size_t got;     /* echoed bytes of msg received */
+    size_t got; /* echoed bytes of msg received */
     double t_sent;
-    long rounds;    /* completed round trips */
-    int waiting;    /* a message is in flight */
+    long rounds; /* completed round trips */
+    int waiting; /* a message is in flight */
     /* output not yet taken by the socket */
     unsigned char out[256];
     size_t out_len;
     uint64_t bulk_got;
-    int why;        /* failure reason index */
-    int armed_out;  /* EPOLLOUT asked for */
+    int why;       /* failure reason index */
+    int armed_out; /* EPOLLOUT asked for */
 } conn;
 
-static const char *why_names[] = {"none",   "connect", "handshake", "closed",
+static const char *why_names[] = {"none",     "connect", "handshake", "closed",
                                   "mismatch", "timeout", "protocol"};
 enum { W_NONE, W_CONNECT, W_HANDSHAKE, W_CLOSED, W_MISMATCH, W_TIMEOUT, W_PROTOCOL, W_N };
 
@@ -79,10 +79,10 @@ static struct {
     int mode, raw;
     const char *host, *path, *token, *unix_path;
     int port;
-    long n;           /* lat: round trips; conc/open: connections */
-    double secs;      /* conc */
-    long rounds;      /* open: per connection; lat: measured */
-    uint64_t bytes;   /* bulk */
+    long n;         /* lat: round trips; conc/open: connections */
+    double secs;    /* conc */
+    long rounds;    /* open: per connection; lat: measured */
+    uint64_t bytes; /* bulk */
     long warmup;
     double warmup_s, timeout;
     int ncpu;
@@ -278,10 +278,14 @@ static void send_bulk_request(conn *c) {
 
 static int keep_going(conn *c) {
     switch (opt.mode) {
-    case M_LAT: return c->rounds < opt.warmup + opt.rounds;
-    case M_CONC: return !t_win1 || now() < t_win1;
-    case M_OPEN: return c->rounds < opt.rounds;
-    default: return 0;
+    case M_LAT:
+        return c->rounds < opt.warmup + opt.rounds;
+    case M_CONC:
+        return !t_win1 || now() < t_win1;
+    case M_OPEN:
+        return c->rounds < opt.rounds;
+    default:
+        return 0;
     }
 }
 
@@ -298,9 +302,9 @@ static void round_done(conn *c) {
     double t = now();
     c->waiting = 0;
     c->rounds++;
-    if (opt.mode == M_LAT ? c->rounds > opt.warmup
-                          : opt.mode == M_CONC ? measuring && c->t_sent >= t_win0 && t <= t_win1
-                                               : 1)
+    if (opt.mode == M_LAT    ? c->rounds > opt.warmup
+        : opt.mode == M_CONC ? measuring && c->t_sent >= t_win0 && t <= t_win1
+                             : 1)
         record((t - c->t_sent) * 1e6);
     if (keep_going(c))
         send_msg(c);
@@ -573,19 +577,28 @@ int main(int argc, char **argv) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) usage();
         i++;
-        if (!strcmp(a, "--host")) opt.host = v;
-        else if (!strcmp(a, "--port")) opt.port = atoi(v);
-        else if (!strcmp(a, "--path")) opt.path = v;
-        else if (!strcmp(a, "--token")) opt.token = v;
-        else if (!strcmp(a, "--unix")) opt.unix_path = v, opt.raw = 1;
-        else if (!strcmp(a, "--warmup")) opt.warmup = atol(v);
-        else if (!strcmp(a, "--warmup-s")) opt.warmup_s = atof(v);
-        else if (!strcmp(a, "--timeout")) opt.timeout = atof(v);
+        if (!strcmp(a, "--host"))
+            opt.host = v;
+        else if (!strcmp(a, "--port"))
+            opt.port = atoi(v);
+        else if (!strcmp(a, "--path"))
+            opt.path = v;
+        else if (!strcmp(a, "--token"))
+            opt.token = v;
+        else if (!strcmp(a, "--unix"))
+            opt.unix_path = v, opt.raw = 1;
+        else if (!strcmp(a, "--warmup"))
+            opt.warmup = atol(v);
+        else if (!strcmp(a, "--warmup-s"))
+            opt.warmup_s = atof(v);
+        else if (!strcmp(a, "--timeout"))
+            opt.timeout = atof(v);
         else if (!strcmp(a, "--cpu") && opt.ncpu < MAXCPU && strchr(v, ':')) {
             snprintf(opt.cpu_name[opt.ncpu], sizeof opt.cpu_name[0], "%.*s",
                      (int)(strchr(v, ':') - v), v);
             opt.cpu_pid[opt.ncpu++] = atoi(strchr(v, ':') + 1);
-        } else usage();
+        } else
+            usage();
     }
     if (opt.mode == M_LAT || opt.mode == M_BULK) opt.n = 1;
     srand((unsigned)getpid());
@@ -616,8 +629,8 @@ int main(int argc, char **argv) {
         }
         if (opt.mode == M_CONC) {
             double t = now();
-            if (!measuring && open + errors[W_CONNECT] + errors[W_HANDSHAKE] +
-                                      errors[W_CLOSED] >= opt.n) {
+            if (!measuring &&
+                open + errors[W_CONNECT] + errors[W_HANDSHAKE] + errors[W_CLOSED] >= opt.n) {
                 /* every connection is up (or failed): warm up, then measure */
                 if (!t_win0) t_win0 = t + opt.warmup_s;
                 if (t >= t_win0) {

@@ -13,7 +13,6 @@ typedef struct rae_serve_opts {
     const char *web_root;           /* serve the web app from this directory (development) */
     const char *const *allow_net;   /* sprites may reach these "HOST:PORT" */
     size_t n_allow_net;
-    int quiet; /* no request log on stderr */
 } rae_serve_opts;
 
 /* Runs the server until SIGINT/SIGTERM. 0 after a clean stop; -1 + err when it cannot start

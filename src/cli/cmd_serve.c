@@ -21,8 +21,7 @@ static const char usage[] =
     "  --tls-key FILE         ... and this key; cookies are then Secure\n"
     "  --web-root DIR         serve the web app from DIR instead of the built-in one\n"
     "  --allow-net HOST:PORT  sprites may reach this address although it is local or private\n"
-    "                         (repeatable; e.g. a test app on this machine's loopback)\n"
-    "  -q, --quiet            no request log\n";
+    "                         (repeatable; e.g. a test app on this machine's loopback)\n";
 
 int cmd_serve(int argc, char **argv) {
     rae_serve_opts o = {.data_dir = getenv("RAE_DATA_DIR")};
@@ -45,8 +44,6 @@ int cmd_serve(int argc, char **argv) {
             *slot = argv[++i];
         } else if (strcmp(a, "--allow-net") == 0 && more && n_allow < 32) {
             allow[n_allow++] = argv[++i];
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            o.quiet = 1;
         } else {
             cli_error("serve: unknown or incomplete option '%s' (see 'rae serve --help')", a);
             return EXIT_USAGE;
