@@ -10,7 +10,7 @@ static const char usage[] =
     "usage: rae serve [options]\n"
     "\n"
     "Runs the rae server: accounts, a sprite per user with its browser, captures, engineer\n"
-    "runs, files and checkpoints over HTTP and WebSocket, and the web app. Stops on Ctrl-C or\n"
+    "runs, files and checkpoints over HTTP and WebSocket (docs/api.md). Stops on Ctrl-C or\n"
     "SIGTERM. On first start with no user it prints a one-time link to create the admin account.\n"
     "\n"
     "options:\n"
@@ -19,7 +19,6 @@ static const char usage[] =
     "  --public-url URL       how people reach the server, for links (default http://LISTEN)\n"
     "  --tls-cert FILE        serve HTTPS with this certificate (PEM) ...\n"
     "  --tls-key FILE         ... and this key; cookies are then Secure\n"
-    "  --web-root DIR         serve the web app from DIR instead of the built-in one\n"
     "  --allow-net HOST:PORT  sprites may reach this address although it is local or private\n"
     "                         (repeatable; e.g. a test app on this machine's loopback)\n";
 
@@ -35,7 +34,6 @@ int cmd_serve(int argc, char **argv) {
                             : strcmp(a, "--public-url") == 0 ? &o.public_url
                             : strcmp(a, "--tls-cert") == 0   ? &o.tls_cert
                             : strcmp(a, "--tls-key") == 0    ? &o.tls_key
-                            : strcmp(a, "--web-root") == 0   ? &o.web_root
                                                              : NULL;
         if (cli_is_help(a)) {
             fputs(usage, stdout);
