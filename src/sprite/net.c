@@ -47,18 +47,6 @@ typedef struct tools {
     char ip[PATH_MAX], pasta[PATH_MAX], nft[PATH_MAX];
 } tools;
 
-static long elapsed_ms(const struct timespec *since) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
-}
-
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-    }
-}
-
 /* ---- names ---- */
 
 int snet_name_check(const char *name, char *err, size_t errlen) {
@@ -216,10 +204,10 @@ static int wait_gone(pid_t pid, int pidfd, long ms) {
             struct pollfd pf = {pidfd, POLLIN, 0};
             if (poll(&pf, 1, 20) > 0) return 1;
         } else {
-            sleep_ms(10);
+            stool_sleep_ms(10);
         }
         if (!proc_running(pid)) return 1;
-        if (elapsed_ms(&start) > ms) return 0;
+        if (stool_elapsed_ms(&start) > ms) return 0;
     }
 }
 

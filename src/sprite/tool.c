@@ -22,13 +22,13 @@
 #define TOOL_TIMEOUT_MS 15000 /* any one run */
 #define OUT_CAP 2048          /* captured output kept for an error message */
 
-static long elapsed_ms(const struct timespec *since) {
+long stool_elapsed_ms(const struct timespec *since) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
 }
 
-static void sleep_ms(long ms) {
+void stool_sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
     }
@@ -176,7 +176,7 @@ int stool_run(const char *where, const char *const argv[], int netns_fd, const c
                 }
             }
         } else {
-            sleep_ms(2);
+            stool_sleep_ms(2);
         }
         pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid) {
@@ -184,7 +184,7 @@ int stool_run(const char *where, const char *const argv[], int netns_fd, const c
             break;
         }
         if (w < 0 && errno != EINTR) break; /* reaped by someone else (SIGCHLD ignored?) */
-        if (elapsed_ms(&start) > TOOL_TIMEOUT_MS) {
+        if (stool_elapsed_ms(&start) > TOOL_TIMEOUT_MS) {
             kill(pid, SIGKILL);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
             }

@@ -3,6 +3,12 @@
 #define RAE_SPRITE_TOOL_H
 
 #include <stddef.h>
+#include <time.h>
+
+/* Milliseconds since since (CLOCK_MONOTONIC). */
+long stool_elapsed_ms(const struct timespec *since);
+/* Sleeps ms milliseconds, through signals. */
+void stool_sleep_ms(long ms);
 
 /* The absolute path of tool into out: the first on $PATH (absolute entries only), else in the
  * usual system directories. 0 when found, -1 otherwise. */
