@@ -20,6 +20,14 @@
 set -uo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/../common.sh" "$@" # HERE, ROOT, RAE
+missing=()
+for tool in websockify wrk curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then # the peer and the load tools
+  echo "installing ${missing[*]} ..."
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }
+fi
 for tool in websockify wrk curl python3 cc; do
   if ! command -v "$tool" >/dev/null; then
     echo "bench: $tool is missing (apt-get install -y websockify wrk curl python3 gcc)" >&2
