@@ -1,5 +1,6 @@
 /* The sprite routes: the caller's sprite, its files, its checkpoints (docs/api.md). */
 #include "server/api.h"
+#include "server/zip.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -126,6 +127,20 @@ static json_t *listing(const rae_sprite_file *all, size_t n, const char *path) {
     return json_pack("{s:s,s:o}", "path", path, "entries", entries);
 }
 
+/* Content-Disposition: attachment, named after the last part of path (+ suffix), as a quoted
+ * string of plain characters. */
+static void attachment(srv_req *r, const char *path, const char *suffix) {
+    const char *base = strrchr(path, '/');
+    char name[256], disposition[320];
+    const char *last = base ? base + 1 : path;
+    snprintf(name, sizeof name, "%s", *last ? last : "workspace");
+    for (char *p = name; *p; p++)
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+            *p = '_';
+    snprintf(disposition, sizeof disposition, "attachment; filename=\"%s%s\"", name, suffix);
+    srv_header(r, "Content-Disposition", disposition);
+}
+
 /* Reads fd whole into r's response (at most FILE_MAX bytes). */
 static int send_file(srv_req *r, int fd, const char *path, int download) {
     buf body = BUF_INIT;
@@ -142,19 +157,64 @@ static int send_file(srv_req *r, int fd, const char *path, int download) {
         return -1;
     }
     if (download) {
-        const char *base = strrchr(path, '/');
-        char name[256], disposition[300];
-        snprintf(name, sizeof name, "%s", base ? base + 1 : path);
-        for (char *p = name; *p; p++) /* a quoted-string of plain characters */
-            if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-                *p = '_';
-        snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", name);
-        srv_header(r, "Content-Disposition", disposition);
+        attachment(r, path, "");
     }
     srv_respond(r, 200, download ? "application/octet-stream" : type_of(path), buf_str(&body),
                 body.len);
     buf_free(&body);
     return 0;
+}
+
+/* Adds the files under dir (a sprite path) to z, named prefix/...; symlinks and others are left
+ * out. -1 and a response queued when it fails or grows past FILE_MAX. */
+static int zip_dir(srv_req *r, const char *sprite, const char *dir, const char *prefix, zipw *z,
+                   int depth) {
+    rae_sprite_file *all;
+    size_t n;
+    char err[512];
+    if (depth > 32 ||
+        rae_sprite_files_list(r->server->sprites, sprite, dir, &all, &n, err, sizeof err) < 0) {
+        srv_error(r, 500, "internal", "%s", depth > 32 ? "directories nested too deep" : err);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char path[2048], name[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, all[i].name);
+        snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "/" : "", all[i].name);
+        if (all[i].type == 'd') {
+            rc = zip_dir(r, sprite, path, name, z, depth + 1);
+            continue;
+        }
+        if (all[i].type != 'f') continue;
+        int fd = rae_sprite_file_open(r->server->sprites, sprite, path, err, sizeof err);
+        buf data = BUF_INIT;
+        char chunk[1 << 16];
+        ssize_t got = fd < 0 ? -1 : 0;
+        while (fd >= 0 && (got = read(fd, chunk, sizeof chunk)) > 0 && data.len <= FILE_MAX)
+            buf_append(&data, chunk, (size_t)got);
+        if (fd >= 0) close(fd);
+        if (got < 0 || data.len + z->out.len > FILE_MAX ||
+            zip_add(z, name, data.data ? data.data : "", data.len, (time_t)all[i].mtime) < 0) {
+            srv_error(r, got < 0 ? 500 : 413, got < 0 ? "internal" : "too_large",
+                      got < 0 ? "%s: cannot read" : "%s: the zip would pass the limit", path);
+            rc = -1;
+        }
+        buf_free(&data);
+    }
+    free(all);
+    return rc;
+}
+
+/* A directory as NAME.zip. */
+static void send_zip(srv_req *r, const char *sprite, const char *dir) {
+    zipw z = {BUF_INIT, BUF_INIT, 0};
+    if (zip_dir(r, sprite, dir, "", &z, 0) == 0) {
+        zip_finish(&z);
+        attachment(r, dir, ".zip");
+        srv_respond(r, 200, "application/zip", buf_str(&z.out), z.out.len);
+    }
+    zip_free(&z);
 }
 
 void files_get(srv_req *r, caller *c, char args[][128]) {
@@ -167,8 +227,7 @@ void files_get(srv_req *r, caller *c, char args[][128]) {
     if (rae_sprite_files_list(r->server->sprites, args[0], path, &all, &n, err, sizeof err) == 0) {
         if (download) {
             free(all);
-            srv_error(r, 400, "bad_request", "%s is a directory: download its files one by one",
-                      path);
+            send_zip(r, args[0], path);
             return;
         }
         srv_json(r, 200, listing(all, n, path));

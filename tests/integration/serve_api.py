@@ -6,6 +6,7 @@ nothing.
     serve_api.py RAE OUTDIR
 """
 import base64
+import io
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 
 RAE, OUT = sys.argv[1], sys.argv[2]
 DATA = os.path.join(OUT, "data")
@@ -294,6 +296,14 @@ def run(server, port):
     with urllib.request.urlopen(req, timeout=20) as resp:
         if resp.read() != b"print(42)\n" or "attachment" not in resp.headers.get("Content-Disposition", ""):
             fail("the download: %s" % resp.headers)
+    req = urllib.request.Request(alice.base + "/api/sprite/%s/files?path=/workspace/scripts&download=1" % sid,
+                                 headers={"Cookie": alice.cookie})
+    with urllib.request.urlopen(req, timeout=20) as resp:
+        archive = zipfile.ZipFile(io.BytesIO(resp.read()))
+        if archive.testzip() is not None or archive.read("r1/api_client.py") != b"print(42)\n":
+            fail("the zip of /workspace/scripts: %s" % archive.namelist())
+        if 'filename="scripts.zip"' not in resp.headers.get("Content-Disposition", ""):
+            fail("the zip's name: %s" % resp.headers.get("Content-Disposition"))
     for bad in ("/workspace/../../etc/shadow", "/etc/shadow", "../x"):
         alice.call("GET", "/api/sprite/%s/files?path=%s" % (sid, urllib.parse.quote(bad)), expect=400)
     alice.call("GET", "/api/sprite/%s/files?path=/workspace/nothing" % sid, expect=404)
