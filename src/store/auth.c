@@ -94,8 +94,7 @@ int rae_store_session_check(rae_store *s, const char *token, rae_user *out,
     if (rc == SQLITE_ROW) {
         store_col_user(st, 0, &u);
         id = sqlite3_column_int64(st, 4);
-        same = sqlite3_column_bytes(st, 5) == STORE_HASH_LEN &&
-               sodium_memcmp(sqlite3_column_blob(st, 5), hash, STORE_HASH_LEN) == 0;
+        same = store_col_hash_is(st, 5, hash);
         store_col_text(st, 6, c, sizeof c);
         last_seen = sqlite3_column_double(st, 7);
         idle = sqlite3_column_double(st, 8);
@@ -198,8 +197,7 @@ int rae_store_token_check(rae_store *s, const char *token, rae_user *out) {
     if (rc == SQLITE_ROW) {
         store_col_user(st, 0, &u);
         id = sqlite3_column_int64(st, 4);
-        same = sqlite3_column_bytes(st, 5) == STORE_HASH_LEN &&
-               sodium_memcmp(sqlite3_column_blob(st, 5), hash, STORE_HASH_LEN) == 0;
+        same = store_col_hash_is(st, 5, hash);
         last_used = sqlite3_column_double(st, 6);
     }
     store_done(st);

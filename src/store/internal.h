@@ -51,6 +51,8 @@ int store_token_shape(const char *t, size_t n);
 void store_hash(const char *token, unsigned char out[STORE_HASH_LEN]);
 /* Copies column col of st (text) into out of n bytes, truncating; "" for NULL. */
 void store_col_text(sqlite3_stmt *st, int col, char *out, size_t n);
+/* 1 when column col holds exactly hash (STORE_HASH_LEN bytes), compared in constant time. */
+int store_col_hash_is(sqlite3_stmt *st, int col, const unsigned char *hash);
 /* A user from columns col.. of st: id, name, admin, created. */
 void store_col_user(sqlite3_stmt *st, int col, rae_user *out);
 /* The argon2id string of password into out (crypto_pwhash_STRBYTES); RAE_STORE_INVALID when the

@@ -178,6 +178,11 @@ void store_hash(const char *token, unsigned char out[STORE_HASH_LEN]) {
     crypto_generichash(out, STORE_HASH_LEN, (const unsigned char *)token, strlen(token), NULL, 0);
 }
 
+int store_col_hash_is(sqlite3_stmt *st, int col, const unsigned char *hash) {
+    return sqlite3_column_bytes(st, col) == STORE_HASH_LEN &&
+           sodium_memcmp(sqlite3_column_blob(st, col), hash, STORE_HASH_LEN) == 0;
+}
+
 void store_col_text(sqlite3_stmt *st, int col, char *out, size_t n) {
     const unsigned char *t = sqlite3_column_text(st, col);
     snprintf(out, n, "%s", t ? (const char *)t : "");
