@@ -3,6 +3,7 @@
 #include "engineer/ingest.h"
 
 #include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,12 +14,13 @@ eng_options eng_options_default(void) {
     return o;
 }
 
-static void progress(const eng_options *o, const char *stage, const char *message) {
+static void progress(const eng_options *o, const char *stage, const char *message, long done) {
     if (!o->on_event) return;
     rae_event ev = {0};
     ev.type = RAE_EV_PROGRESS;
     ev.stage = stage;
     ev.message = message;
+    ev.done = ev.total = done;
     o->on_event(o->event_user, &ev);
 }
 
@@ -54,9 +56,13 @@ int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error 
     memset(err, 0, sizeof *err);
     int rc = eng_ingest(&in, r, m, err);
     if (rc == 0) {
-        progress(o, "endpoints", "inferring path templates, parameters and schemas");
+        progress(o, "endpoints", "inferring path templates, parameters and schemas", 0);
         eng_build_endpoints(&in, m);
-        progress(o, "flows", "tracing values, auth and pagination");
+        char found[64]; /* done = total = the count, for pages that show it */
+        snprintf(found, sizeof found, "%zu endpoint%s found", m->n_endpoints,
+                 m->n_endpoints == 1 ? "" : "s");
+        progress(o, "endpoints", found, (long)m->n_endpoints);
+        progress(o, "flows", "tracing values, auth and pagination", 0);
         eng_build_session(&in, m);
         m->base_url = primary_origin(m);
     }

@@ -21,13 +21,18 @@ int api_identify(srv_req *r, caller *c);
 size_t srv_vnc_session_size(void);
 int srv_vnc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                      size_t len);
+/* The sprite id of a path "/api/sprite/ID" + suffix (a WebSocket's), into id; 0 when it is one. */
+int api_sprite_of(const char *path, const char *suffix, char *id, size_t n);
 /* 1 when sprite id is the caller's (info filled), else 0 with a 404 queued. */
 int own_sprite(srv_req *r, caller *c, const char *id, rae_sprite_info *info);
 
 api_fn sprite_list, sprite_create, sprite_get, sprite_delete;
 api_fn files_get, files_delete;
 api_fn checkpoint_list, checkpoint_create, checkpoint_restore;
-api_fn browser_start, browser_stop, browser_vnc, browser_command;
+api_fn browser_start, browser_stop, browser_status, browser_vnc, browser_command;
+/* 1 when the browser service of sprite id runs (a capture that outlived a restart of rae serve). */
+int browser_alive(rae_sprites *sprites, const char *id);
 api_fn sessions_list;
+api_fn engineer_run, engineer_run_get;
 
 #endif

@@ -1,6 +1,8 @@
 /* The browser of a sprite: a capture (rae capture on the sprite's VNC display) run as the sprite's
  * service "browser", its HAR under /workspace/har/, a job in the history; stopping it ends the
  * capture (the HAR is written), checkpoints the sprite and returns the HAR's path. */
+#include "rae/arena.h"
+#include "rae/har.h"
 #include "server/api.h"
 
 #include <stdio.h>
@@ -36,74 +38,157 @@ static int running_capture(srv_req *r, caller *c, const char *id, rae_store_job 
     return found >= 0 ? 0 : -1;
 }
 
+/* A browser start or stop on a worker thread: starting spawns the sprite's supervisor, stopping
+ * waits for the capture to write its HAR (up to 10 s) and checkpoints. */
+typedef struct browser_job {
+    rae_sprites *sprites; /* borrowed from the server */
+    long long user_id;
+    char id[128];
+    char url[2048], har[128];
+    rae_store_job capture; /* stop: the running capture (owned) */
+    int rc;
+    char err[512];
+    rae_checkpoint k;
+    long entries; /* stop: of the HAR written, -1 unknown */
+} browser_job;
+
+static browser_job *new_browser_job(srv_req *r, caller *c, const char *id) {
+    browser_job *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->sprites = r->server->sprites;
+    j->user_id = c->user.id;
+    snprintf(j->id, sizeof j->id, "%s", id);
+    return j;
+}
+
+static void free_browser_job(browser_job *j) {
+    rae_store_job_clear(&j->capture);
+    free(j);
+}
+
+static void start_work(void *arg) {
+    browser_job *j = arg;
+    const char *argv[] = {"rae",       "capture",      j->url[0] ? j->url : "about:blank",
+                          "--display", VNC_SOCKET,     "--har",
+                          j->har,      "--profile",    "/workspace/.profile",
+                          "--control", CONTROL_SOCKET, NULL};
+    j->rc = rae_sprite_service_start(j->sprites, j->id, SERVICE, argv, "no", j->err, sizeof j->err);
+}
+
+static void start_done(srv_req *r, void *arg) {
+    browser_job *j = arg;
+    char vnc[256];
+    if (j->rc < 0) {
+        srv_error(r, 503, "browser_failed", "%s", j->err);
+        free_browser_job(j);
+        return;
+    }
+    json_t *detail = json_pack("{s:s,s:s}", "url", j->url, "har_path", j->har);
+    char *text = json_dumps(detail, JSON_COMPACT);
+    rae_store_job job;
+    memset(&job, 0, sizeof job);
+    rae_store_job_add(r->server->store, "capture", j->user_id, j->id, text, &job, NULL, 0);
+    free(text);
+    json_decref(detail);
+    vnc_path(j->id, vnc, sizeof vnc);
+    srv_json(r, 200,
+             json_pack("{s:s,s:s,s:s}", "vncUrl", vnc, "harPath", j->har, "captureId", job.id));
+    rae_store_job_clear(&job);
+    free_browser_job(j);
+}
+
 void browser_start(srv_req *r, caller *c, char args[][128]) {
     rae_sprite_info info;
-    char har[128], stamp[32], err[512], vnc[256];
+    char stamp[32];
     if (!own_sprite(r, c, args[0], &info)) return;
     json_t *body = srv_body_json(r);
     if (!body) return;
     const char *url = json_string_value(json_object_get(body, "url"));
+    browser_job *j = new_browser_job(r, c, args[0]);
+    if (url && strlen(url) >= sizeof j->url) {
+        srv_error(r, 400, "bad_request", "the URL is longer than %zu bytes", sizeof j->url - 1);
+        free_browser_job(j);
+        json_decref(body);
+        return;
+    }
+    snprintf(j->url, sizeof j->url, "%s", url ? url : "");
+    json_decref(body);
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    snprintf(har, sizeof har, "/workspace/har/capture-%s.har", stamp);
-    const char *argv[] = {"rae",       "capture",      url && *url ? url : "about:blank",
-                          "--display", VNC_SOCKET,     "--har",
-                          har,         "--profile",    "/workspace/.profile",
-                          "--control", CONTROL_SOCKET, NULL};
+    snprintf(j->har, sizeof j->har, "/workspace/har/capture-%s.har", stamp);
     rae_store_job old;
     if (running_capture(r, c, args[0], &old) == 0) { /* one browser per sprite: the old ends */
         rae_store_job_update(r->server->store, old.id, "complete", "", NULL, NULL, 0);
         rae_store_job_clear(&old);
     }
-    if (rae_sprite_service_start(r->server->sprites, args[0], SERVICE, argv, "no", err,
-                                 sizeof err) < 0) {
-        srv_error(r, 503, "browser_failed", "%s", err);
-        json_decref(body);
-        return;
+    srv_defer(r, start_work, start_done, j);
+}
+
+/* The number of entries of a HAR in the sprite (-1 when it cannot be read). */
+static long har_entries(rae_sprites *sprites, const char *sprite, const char *har) {
+    char path[64];
+    int fd = rae_sprite_file_open(sprites, sprite, har, NULL, 0);
+    if (fd < 0) return -1;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    har_reader *rd;
+    har_error he;
+    long n = -1;
+    if (har_reader_open(path, &rd, &he) == 0) {
+        arena *a = arena_new();
+        har_entry *e;
+        int rc;
+        for (n = 0; (rc = har_reader_next(rd, a, &e, &he)) != 0; arena_reset(a))
+            n += rc == 1;
+        arena_free(a);
+        har_reader_free(rd);
     }
-    json_t *detail = json_pack("{s:s,s:s}", "url", url ? url : "", "har_path", har);
-    char *text = json_dumps(detail, JSON_COMPACT);
-    rae_store_job job;
-    memset(&job, 0, sizeof job);
-    rae_store_job_add(r->server->store, "capture", c->user.id, args[0], text, &job, NULL, 0);
-    free(text);
+    close(fd);
+    return n;
+}
+
+static void stop_work(void *arg) {
+    browser_job *j = arg;
+    /* SIGTERM: rae capture writes the HAR and ends */
+    j->rc = rae_sprite_service_stop(j->sprites, j->id, SERVICE, j->err, sizeof j->err);
+    json_t *detail = json_loads(j->capture.detail, 0, NULL);
+    const char *har = json_string_value(json_object_get(detail, "har_path"));
+    j->entries = j->rc == 0 && har ? har_entries(j->sprites, j->id, har) : -1;
     json_decref(detail);
-    vnc_path(args[0], vnc, sizeof vnc);
-    srv_json(r, 200,
-             json_pack("{s:s,s:s,s:s}", "vncUrl", vnc, "harPath", har, "captureId", job.id));
-    rae_store_job_clear(&job);
-    json_decref(body);
+    if (j->rc == 0)
+        j->rc = rae_sprite_checkpoint(j->sprites, j->id, "after a capture", 1, &j->k, j->err,
+                                      sizeof j->err);
+}
+
+static void stop_done(srv_req *r, void *arg) {
+    browser_job *j = arg;
+    json_t *detail = json_loads(j->capture.detail, 0, NULL);
+    const char *har = json_string_value(json_object_get(detail, "har_path"));
+    char patch[64] = "{}";
+    if (j->entries >= 0) snprintf(patch, sizeof patch, "{\"entries\":%ld}", j->entries);
+    rae_store_job_update(r->server->store, j->capture.id, j->rc == 0 ? "complete" : "error",
+                         j->rc == 0 ? "" : j->err, patch, NULL, 0);
+    if (j->rc < 0)
+        srv_error(r, 500, "browser_failed", "%s", j->err);
+    else
+        srv_json(r, 200,
+                 json_pack("{s:s,s:s,s:s}", "harPath", har ? har : "", "checkpoint", j->k.id,
+                           "captureId", j->capture.id));
+    json_decref(detail);
+    free_browser_job(j);
 }
 
 void browser_stop(srv_req *r, caller *c, char args[][128]) {
     rae_sprite_info info;
-    rae_checkpoint k;
-    rae_store_job job;
-    char err[512];
     if (!own_sprite(r, c, args[0], &info)) return;
-    if (running_capture(r, c, args[0], &job) < 0) {
+    browser_job *j = new_browser_job(r, c, args[0]);
+    if (running_capture(r, c, args[0], &j->capture) < 0) {
         srv_error(r, 409, "no_capture", "no capture runs in sprite '%s'", args[0]);
+        free_browser_job(j);
         return;
     }
-    /* SIGTERM: rae capture writes the HAR and ends */
-    int rc = rae_sprite_service_stop(r->server->sprites, args[0], SERVICE, err, sizeof err);
-    json_t *detail = json_loads(job.detail, 0, NULL);
-    const char *har = json_string_value(json_object_get(detail, "har_path"));
-    if (rc == 0)
-        rc = rae_sprite_checkpoint(r->server->sprites, args[0], "after a capture", 1, &k, err,
-                                   sizeof err);
-    rae_store_job_update(r->server->store, job.id, rc == 0 ? "complete" : "error",
-                         rc == 0 ? "" : err, NULL, NULL, 0);
-    if (rc < 0)
-        srv_error(r, 500, "browser_failed", "%s", err);
-    else
-        srv_json(r, 200,
-                 json_pack("{s:s,s:s,s:s}", "harPath", har ? har : "", "checkpoint", k.id,
-                           "captureId", job.id));
-    json_decref(detail);
-    rae_store_job_clear(&job);
+    srv_defer(r, stop_work, stop_done, j);
 }
 
 void browser_vnc(srv_req *r, caller *c, char args[][128]) {
@@ -115,19 +200,17 @@ void browser_vnc(srv_req *r, caller *c, char args[][128]) {
 }
 
 /* Sends one command to the capture of sprite id and queues its answer as the response. */
-static void control_call(srv_req *r, const char *id, json_t *cmd) {
-    char err[512], line[4096];
-    int fd = rae_sprite_connect(r->server->sprites, id, CONTROL_SOCKET, err, sizeof err);
-    if (fd < 0) {
-        srv_error(r, 409, "no_browser", "the browser of sprite '%s' is not running", id);
-        json_decref(cmd);
-        return;
-    }
+/* Sends one command to the capture of sprite id; its answer (caller frees), or NULL with
+ * *connected 0 when no capture listens, 1 when it did not answer. */
+static json_t *control_ask(srv *server, const char *id, json_t *cmd, int *connected) {
+    char line[4096];
+    int fd = rae_sprite_connect(server->sprites, id, CONTROL_SOCKET, NULL, 0);
+    *connected = fd >= 0;
+    if (fd < 0) return NULL;
     struct timeval tv = {2, 0}; /* the capture answers at once; never hold the server longer */
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     char *text = json_dumps(cmd, JSON_COMPACT);
-    json_decref(cmd);
     size_t len = 0;
     ssize_t n = text && write(fd, text, strlen(text)) >= 0 && write(fd, "\n", 1) == 1 ? 0 : -1;
     free(text);
@@ -135,9 +218,18 @@ static void control_call(srv_req *r, const char *id, json_t *cmd) {
         len += (size_t)n;
     close(fd);
     line[len] = 0;
-    json_t *reply = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
+    return json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
+}
+
+/* Sends one command to the capture of sprite id and queues its answer as the response. */
+static void control_call(srv_req *r, const char *id, json_t *cmd) {
+    int connected;
+    json_t *reply = control_ask(r->server, id, cmd, &connected);
+    json_decref(cmd);
     const char *error = json_string_value(json_object_get(reply, "error"));
-    if (!reply)
+    if (!reply && !connected)
+        srv_error(r, 409, "no_browser", "the browser of sprite '%s' is not running", id);
+    else if (!reply)
         srv_error(r, 504, "browser_silent", "the browser of sprite '%s' did not answer", id);
     else if (error && strstr(error, "no tab")) /* Chromium is still starting */
         srv_error(r, 409, "browser_starting", "the browser of sprite '%s' has no tab yet", id);
@@ -146,6 +238,54 @@ static void control_call(srv_req *r, const char *id, json_t *cmd) {
     else
         srv_json(r, 200, json_incref(reply));
     json_decref(reply);
+}
+
+int browser_alive(rae_sprites *sprites, const char *id) {
+    rae_sprite_service *all;
+    size_t n;
+    int alive = 0;
+    if (rae_sprite_services(sprites, id, &all, &n, NULL, 0) < 0) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(all[i].name, SERVICE) == 0)
+            alive = strcmp(all[i].state, "running") == 0 || strcmp(all[i].state, "paused") == 0;
+    free(all);
+    return alive;
+}
+
+/* The capture running in the sprite, for the recording indicator: {running: false}, or its
+ * start, URL, HAR and counts (entries recorded so far, pages, tabs, bytes); "starting" while its
+ * control socket does not answer yet. */
+void browser_status(srv_req *r, caller *c, char args[][128]) {
+    rae_sprite_info info;
+    rae_store_job job;
+    if (!own_sprite(r, c, args[0], &info)) return;
+    if (running_capture(r, c, args[0], &job) < 0) {
+        srv_json(r, 200, json_pack("{s:b}", "running", 0));
+        return;
+    }
+    json_t *detail = json_loads(job.detail, 0, NULL);
+    json_t *out = json_pack("{s:b,s:s,s:f,s:O*,s:O*}", "running", 1, "captureId", job.id,
+                            "startedAt", job.started, "url", json_object_get(detail, "url"),
+                            "harPath", json_object_get(detail, "har_path"));
+    json_t *cmd = json_pack("{s:s}", "op", "status");
+    int connected;
+    json_t *reply = control_ask(r->server, args[0], cmd, &connected);
+    json_decref(cmd);
+    if (!connected && !browser_alive(r->server->sprites, args[0])) { /* it ended by itself */
+        rae_store_job_update(r->server->store, job.id, "error", "the browser stopped by itself",
+                             NULL, NULL, 0);
+        json_decref(out);
+        out = json_pack("{s:b,s:s}", "running", 0, "error", "the browser stopped by itself");
+    }
+    json_object_set_new(out, "starting", json_boolean(!json_is_true(json_object_get(reply, "ok"))));
+    const char *counts[] = {"entries", "pages", "tabs", "bytes"};
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++)
+        json_object_set_new(out, counts[i],
+                            json_integer(json_integer_value(json_object_get(reply, counts[i]))));
+    json_decref(reply);
+    json_decref(detail);
+    rae_store_job_clear(&job);
+    srv_json(r, 200, out);
 }
 
 /* navigate {url}, back, forward, reload: the URL bar and buttons of the browser view. */

@@ -18,6 +18,17 @@ static json_t *sprite_json(const rae_sprite_info *i) {
                      "processes", i->processes);
 }
 
+int api_sprite_of(const char *path, const char *suffix, char *id, size_t n) {
+    const char *prefix = "/api/sprite/";
+    size_t lp = strlen(prefix), ls = strlen(suffix), len = strlen(path);
+    if (len <= lp + ls || strncmp(path, prefix, lp) != 0 || strcmp(path + len - ls, suffix) != 0)
+        return -1;
+    size_t idlen = len - lp - ls;
+    if (idlen >= n || memchr(path + lp, '/', idlen)) return -1;
+    snprintf(id, n, "%.*s", (int)idlen, path + lp);
+    return 0;
+}
+
 /* The sprite args[0] when it is the caller's (else a 404 is queued). */
 int own_sprite(srv_req *r, caller *c, const char *id, rae_sprite_info *info) {
     char err[512];
@@ -42,10 +53,63 @@ void sprite_list(srv_req *r, caller *c, char args[][128]) {
     srv_json(r, 200, json_pack("{s:o}", "sprites", list));
 }
 
-/* Creates the caller's sprite, or returns the one they have. */
+/* A sprite call that runs on a worker thread (srv_defer): what it needs and what it gave. */
+typedef struct sprite_job {
+    rae_sprites *sprites; /* borrowed from the server */
+    long long user_id;
+    char id[128], arg[128]; /* the sprite, and a checkpoint id */
+    char *comment;          /* owned, may be NULL */
+    int rc;
+    char err[512];
+    rae_sprite_info info;
+    rae_checkpoint k;
+} sprite_job;
+
+/* A sprite job for the caller's sprite id (caller frees with free_job). */
+static sprite_job *new_job(srv_req *r, caller *c, const char *id) {
+    sprite_job *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->sprites = r->server->sprites;
+    j->user_id = c->user.id;
+    snprintf(j->id, sizeof j->id, "%s", id);
+    return j;
+}
+
+static void free_job(sprite_job *j) {
+    free(j->comment);
+    free(j);
+}
+
+static void create_work(void *arg) {
+    sprite_job *j = arg;
+    if (rae_sprite_get(j->sprites, j->id, &j->info, NULL, 0) == 0) return;
+    j->rc = rae_sprite_create(j->sprites, j->id, &j->info, j->err, sizeof j->err);
+    if (j->rc < 0 && rae_sprite_get(j->sprites, j->id, &j->info, NULL, 0) == 0)
+        j->rc = 0; /* a request of the same user made it meanwhile */
+}
+
+static void create_done(srv_req *r, void *arg) {
+    sprite_job *j = arg;
+    char err[512];
+    rae_store *st = r->server->store;
+    int rc = j->rc < 0 ? -1 : rae_store_sprite_add(st, j->user_id, j->id, err, sizeof err);
+    if (rc == RAE_STORE_EXISTS && rae_store_sprite_owned(st, j->user_id, j->id) != 1)
+        snprintf(err, sizeof err, "sprite '%s' belongs to another user", j->id);
+    else if (rc == RAE_STORE_EXISTS)
+        rc = 1; /* theirs already: made by a request of theirs meanwhile */
+    if (j->rc < 0)
+        srv_error(r, 503, "sprite_failed", "%s", j->err);
+    else if (rc < 0)
+        srv_error(r, 500, "internal", "%s", err);
+    else
+        srv_json(r, rc == 0 ? 201 : 200, sprite_json(&j->info));
+    free_job(j);
+}
+
+/* Creates the caller's sprite (one per user: "u" and their id), or returns the one they have. */
 void sprite_create(srv_req *r, caller *c, char args[][128]) {
     (void)args;
-    char names[1][RAE_STORE_SPRITE_NAME_MAX], name[48], err[512];
+    char names[1][RAE_STORE_SPRITE_NAME_MAX], name[48];
     rae_sprite_info info;
     if (rae_store_sprites_of(r->server->store, c->user.id, names, 1) > 0 &&
         rae_sprite_get(r->server->sprites, names[0], &info, NULL, 0) == 0) {
@@ -53,16 +117,7 @@ void sprite_create(srv_req *r, caller *c, char args[][128]) {
         return;
     }
     snprintf(name, sizeof name, "u%lld", c->user.id);
-    if (rae_sprite_get(r->server->sprites, name, &info, NULL, 0) < 0 &&
-        rae_sprite_create(r->server->sprites, name, &info, err, sizeof err) < 0) {
-        srv_error(r, 503, "sprite_failed", "%s", err);
-        return;
-    }
-    if (rae_store_sprite_add(r->server->store, c->user.id, name, err, sizeof err) < 0) {
-        srv_error(r, 500, "internal", "%s", err);
-        return;
-    }
-    srv_json(r, 201, sprite_json(&info));
+    srv_defer(r, create_work, create_done, new_job(r, c, name));
 }
 
 void sprite_get(srv_req *r, caller *c, char args[][128]) {
@@ -70,16 +125,26 @@ void sprite_get(srv_req *r, caller *c, char args[][128]) {
     if (own_sprite(r, c, args[0], &info)) srv_json(r, 200, sprite_json(&info));
 }
 
+static void delete_work(void *arg) {
+    sprite_job *j = arg;
+    j->rc = rae_sprite_destroy(j->sprites, j->id, j->err, sizeof j->err);
+}
+
+static void delete_done(srv_req *r, void *arg) {
+    sprite_job *j = arg;
+    if (j->rc < 0) {
+        srv_error(r, 500, "sprite_failed", "%s", j->err);
+    } else {
+        rae_store_sprite_remove(r->server->store, j->user_id, j->id);
+        srv_json(r, 200, json_pack("{s:b}", "ok", 1));
+    }
+    free_job(j);
+}
+
 void sprite_delete(srv_req *r, caller *c, char args[][128]) {
     rae_sprite_info info;
-    char err[512];
-    if (!own_sprite(r, c, args[0], &info)) return;
-    if (rae_sprite_destroy(r->server->sprites, args[0], err, sizeof err) < 0) {
-        srv_error(r, 500, "sprite_failed", "%s", err);
-        return;
-    }
-    rae_store_sprite_remove(r->server->store, c->user.id, args[0]);
-    srv_json(r, 200, json_pack("{s:b}", "ok", 1));
+    if (own_sprite(r, c, args[0], &info))
+        srv_defer(r, delete_work, delete_done, new_job(r, c, args[0]));
 }
 
 /* ---- files ---- */
@@ -279,31 +344,53 @@ void checkpoint_list(srv_req *r, caller *c, char args[][128]) {
     srv_json(r, 200, json_pack("{s:o}", "checkpoints", list));
 }
 
+static void checkpoint_work(void *arg) {
+    sprite_job *j = arg;
+    j->rc = rae_sprite_checkpoint(j->sprites, j->id, j->comment, 0, &j->k, j->err, sizeof j->err);
+}
+
+static void checkpoint_done(srv_req *r, void *arg) {
+    sprite_job *j = arg;
+    if (j->rc < 0)
+        srv_error(r, 500, "checkpoint_failed", "%s", j->err);
+    else
+        srv_json(r, 201, checkpoint_json(&j->k));
+    free_job(j);
+}
+
 void checkpoint_create(srv_req *r, caller *c, char args[][128]) {
     rae_sprite_info info;
-    rae_checkpoint k;
-    char err[512];
     if (!own_sprite(r, c, args[0], &info)) return;
     json_t *body = srv_body_json(r);
     if (!body) return;
     const char *comment = json_string_value(json_object_get(body, "comment"));
-    if (rae_sprite_checkpoint(r->server->sprites, args[0], comment, 0, &k, err, sizeof err) < 0)
-        srv_error(r, 500, "checkpoint_failed", "%s", err);
-    else
-        srv_json(r, 201, checkpoint_json(&k));
+    sprite_job *j = new_job(r, c, args[0]);
+    j->comment = comment ? strdup(comment) : NULL;
     json_decref(body);
+    srv_defer(r, checkpoint_work, checkpoint_done, j);
+}
+
+static void restore_work(void *arg) {
+    sprite_job *j = arg;
+    j->rc = rae_sprite_restore(j->sprites, j->id, j->arg, j->err, sizeof j->err);
+}
+
+static void restore_done(srv_req *r, void *arg) {
+    sprite_job *j = arg;
+    int unknown = j->rc < 0 && strstr(j->err, "no checkpoint") != NULL;
+    if (j->rc < 0)
+        srv_error(r, unknown ? 404 : 500, unknown ? "not_found" : "restore_failed", "%s", j->err);
+    else
+        srv_json(r, 200, json_pack("{s:b,s:s}", "ok", 1, "restored", j->arg));
+    free_job(j);
 }
 
 void checkpoint_restore(srv_req *r, caller *c, char args[][128]) {
     rae_sprite_info info;
-    char err[512];
     if (!own_sprite(r, c, args[0], &info)) return;
-    if (rae_sprite_restore(r->server->sprites, args[0], args[1], err, sizeof err) < 0) {
-        int unknown = strstr(err, "no checkpoint") != NULL;
-        srv_error(r, unknown ? 404 : 500, unknown ? "not_found" : "restore_failed", "%s", err);
-        return;
-    }
-    srv_json(r, 200, json_pack("{s:b,s:s}", "ok", 1, "restored", args[1]));
+    sprite_job *j = new_job(r, c, args[0]);
+    snprintf(j->arg, sizeof j->arg, "%s", args[1]);
+    srv_defer(r, restore_work, restore_done, j);
 }
 
 /* ---- the history: captures and engineer runs ---- */

@@ -1,10 +1,12 @@
 /* The HTTP layer (http.h): lws callbacks in, one whole request to the router, one response out. */
 #include "server/http.h"
+#include "server/server.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #define CHUNK 16384 /* response bytes written per writable callback */
 
@@ -176,16 +178,72 @@ static int write_body(srv_req *r) {
     return lws_http_transaction_completed(r->wsi) ? -1 : 0;
 }
 
-/* The request is whole: route it and start the response. */
+/* The response is queued: the headers go now, the body when the connection is writable. */
+static int start_response(srv_req *r) {
+    if (!r->answered) srv_error(r, 500, "internal", "no response");
+    if (write_headers(r) < 0) return -1;
+    r->headers_sent = 1;
+    lws_callback_on_writable(r->wsi);
+    return 0;
+}
+
+/* The request is whole: route it and start the response (unless it waits for a worker). */
 static int dispatch(srv_req *r) {
     if (r->too_big)
         srv_error(r, 413, "too_large", "request bodies are limited to %d bytes", SRV_BODY_MAX);
     else
         srv_route(r);
-    if (!r->answered) srv_error(r, 500, "internal", "no response");
-    if (write_headers(r) < 0) return -1;
-    lws_callback_on_writable(r->wsi);
-    return 0;
+    return r->task ? 0 : start_response(r);
+}
+
+/* ---- work on worker threads ---- */
+
+typedef struct srv_task {
+    uv_work_t work;
+    srv_req *r; /* NULL once the client has gone */
+    struct srv *server;
+    srv_work_fn *fn;
+    srv_done_fn *done;
+    void *job;
+} srv_task;
+
+static void task_run(uv_work_t *w) {
+    srv_task *t = w->data;
+    t->fn(t->job);
+}
+
+static void task_done(uv_work_t *w, int status) {
+    (void)status; /* the work is never cancelled */
+    srv_task *t = w->data;
+    srv_req *r = t->r;
+    if (r) {
+        r->task = NULL;
+        t->done(r, t->job);
+        /* headers are written from the writable callback: this is not an lws callback */
+        if (!r->answered) srv_error(r, 500, "internal", "no response");
+        lws_callback_on_writable(r->wsi);
+    } else {
+        srv_req scratch;
+        memset(&scratch, 0, sizeof scratch);
+        scratch.server = t->server;
+        t->done(&scratch, t->job);
+        srv_req_release(&scratch);
+    }
+    free(t);
+}
+
+void srv_defer(srv_req *r, srv_work_fn *work, srv_done_fn *done, void *job) {
+    srv_task *t = calloc(1, sizeof *t);
+    if (!t) abort();
+    *t = (srv_task){.r = r, .server = r->server, .fn = work, .done = done, .job = job};
+    t->work.data = t;
+    r->task = t;
+    if (uv_queue_work(r->server->loop, &t->work, task_run, task_done) < 0) {
+        r->task = NULL; /* cannot happen with a live loop; answer at once rather than hang */
+        free(t);
+        work(job);
+        done(r, job);
+    }
 }
 
 int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -208,11 +266,17 @@ int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         return dispatch(r);
     case LWS_CALLBACK_HTTP_WRITEABLE:
-        if (!r || !r->answered) return 0;
+        if (!r || !r->answered || r->task) return 0;
+        if (!r->headers_sent) return start_response(r);
         return write_body(r);
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return -1; /* a WebSocket names its subprotocol ("binary", "rae-events") */
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
-        if (r) srv_req_release(r);
+        if (!r) return 0;
+        if (r->task) r->task->r = NULL; /* its work finishes without us */
+        r->task = NULL;
+        srv_req_release(r);
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);

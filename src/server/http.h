@@ -1,7 +1,8 @@
 /* The server's HTTP layer over libwebsockets: a request gathered whole (method, path, query, the
  * headers rae reads, a body up to SRV_BODY_MAX), handed to the router once, and one response
- * (status, headers, body) written back. Handlers run on the event loop: they must not block long.
- */
+ * (status, headers, body) written back. Handlers run on the event loop: whatever may take more
+ * than a few milliseconds (argon2id, a checkpoint, stopping a process) goes to a worker thread
+ * with srv_defer(). */
 #ifndef RAE_SERVER_HTTP_H
 #define RAE_SERVER_HTTP_H
 
@@ -14,6 +15,7 @@
 #define SRV_BODY_MAX (1 << 20) /* request bodies beyond this get 413 */
 
 struct srv;
+struct srv_task;
 
 typedef struct srv_req {
     struct lws *wsi;
@@ -23,9 +25,11 @@ typedef struct srv_req {
     char query[1024]; /* without '?'; "" when none */
     char cookie[2048], authorization[512], csrf[128], content_type[128];
     char peer[64];
-    buf body;     /* owned */
-    int too_big;  /* the body passed SRV_BODY_MAX */
-    int answered; /* a response was queued */
+    buf body;              /* owned */
+    int too_big;           /* the body passed SRV_BODY_MAX */
+    int answered;          /* a response was queued */
+    struct srv_task *task; /* the deferred work the response waits for, or NULL */
+    int headers_sent;
     /* the response, written when the connection can take it */
     int status;
     buf resp_headers; /* extra "name: value\r\n" lines */
@@ -52,6 +56,15 @@ void srv_header(srv_req *r, const char *name, const char *value);
 int srv_query(const srv_req *r, const char *name, char *out, size_t n);
 /* The request body as JSON (new reference), NULL (and a 400 queued) when it is not an object. */
 json_t *srv_body_json(srv_req *r);
+
+/* Slow work off the event loop: work(job) runs on a worker thread (it must not touch r, the
+ * server's store or lws; it may use the sprites, or a store handle of its own), then done(r, job)
+ * runs back on the loop and queues the response. When the client has gone meanwhile, done still
+ * runs (to record what happened) with a scratch request whose response is dropped. job is the
+ * caller's: done frees it. */
+typedef void srv_work_fn(void *job);
+typedef void srv_done_fn(srv_req *r, void *job);
+void srv_defer(srv_req *r, srv_work_fn *work, srv_done_fn *done, void *job);
 
 /* The lws protocol callback that drives it all (for the server's protocol table). */
 int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

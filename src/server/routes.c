@@ -80,30 +80,103 @@ static void sign_in(srv_req *r, const rae_user *u) {
     srv_json(r, 200, json_pack("{s:o,s:s}", "user", user_json(u), "csrf", csrf));
 }
 
-static void login(srv_req *r, caller *c, char args[][128]) {
-    (void)c, (void)args;
-    json_t *body = srv_body_json(r);
-    if (!body) return;
-    const char *name = json_string_value(json_object_get(body, "username"));
-    const char *password = json_string_value(json_object_get(body, "password"));
+/* A sign-in or first-run setup: argon2id takes ~0.1 s and 64 MiB, so it runs on a worker thread
+ * with a store handle of its own. */
+typedef struct login_job {
+    const char *data_dir; /* borrowed from the server */
+    char name[RAE_STORE_NAME_MAX + 1], password[RAE_STORE_PASSWORD_MAX + 1];
+    char token[RAE_STORE_TOKEN_MAX]; /* setup only */
+    char key[320];                   /* the throttling key */
+    int rc;
+    rae_user u;
+    char err[256];
+} login_job;
+
+static login_job *new_login(srv_req *r, const char *name, const char *password) {
+    login_job *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->data_dir = r->server->data_dir;
+    snprintf(j->name, sizeof j->name, "%s", name);
+    snprintf(j->password, sizeof j->password, "%s", password);
     /* failures count per user and address: guessing one user's password from one place is
      * slowed down, while the user can still sign in from elsewhere */
-    char key[320];
-    snprintf(key, sizeof key, "user:%s ip:%s", name ? name : "", r->peer);
+    snprintf(j->key, sizeof j->key, "user:%s ip:%s", name, r->peer);
+    return j;
+}
+
+static void free_login(login_job *j) {
+    sodium_memzero(j->password, sizeof j->password);
+    free(j);
+}
+
+static void login_work(void *arg) {
+    login_job *j = arg;
+    rae_store *st = rae_store_open(j->data_dir, j->err, sizeof j->err);
+    if (!st) {
+        j->rc = RAE_STORE_ERROR;
+        return;
+    }
+    if (j->token[0])
+        j->rc =
+            rae_store_setup_use(st, j->token, j->name, j->password, &j->u, j->err, sizeof j->err);
+    else
+        j->rc = rae_store_login(st, j->name, j->password, &j->u);
+    rae_store_close(st);
+}
+
+static void login_done(srv_req *r, void *arg) {
+    login_job *j = arg;
     rae_store *st = r->server->store;
-    rae_user u;
-    if (!name || !password) {
-        srv_error(r, 400, "bad_request", "username and password are required");
-    } else if (rae_store_login_blocked(st, key) == 1) {
-        srv_error(r, 429, "too_many_attempts",
-                  "too many failed sign-ins: try again in %.0f minutes",
-                  rae_store_login_wait(st, key) / 60 + 0.5);
-    } else if (rae_store_login(st, name, password, &u) < 0) {
-        rae_store_login_failed(st, key);
+    if (j->rc == RAE_STORE_ERROR) {
+        srv_error(r, 500, "internal", "%s", j->err);
+    } else if (j->token[0] && j->rc < 0) {
+        srv_error(r, 403, "setup_refused", "%s", j->err);
+    } else if (j->rc < 0) {
         srv_error(r, 401, "bad_credentials", "wrong username or password");
     } else {
-        rae_store_login_cleared(st, key);
-        sign_in(r, &u);
+        if (!j->token[0]) rae_store_login_cleared(st, j->key);
+        sign_in(r, &j->u);
+    }
+    free_login(j);
+}
+
+/* The JSON body's username and password (and token when want_token), or a 400 queued. */
+static json_t *credentials(srv_req *r, int want_token, const char **name, const char **password,
+                           const char **token) {
+    json_t *body = srv_body_json(r);
+    if (!body) return NULL;
+    *name = json_string_value(json_object_get(body, "username"));
+    *password = json_string_value(json_object_get(body, "password"));
+    *token = json_string_value(json_object_get(body, "token"));
+    if (!*name || !*password || (want_token && (!*token || !**token)))
+        srv_error(r, 400, "bad_request", "%susername and password are required",
+                  want_token ? "token, " : "");
+    else if (strlen(*name) > RAE_STORE_NAME_MAX || strlen(*password) > RAE_STORE_PASSWORD_MAX ||
+             (want_token && strlen(*token) >= RAE_STORE_TOKEN_MAX))
+        srv_error(r, 400, "bad_request", "a user name is at most %d bytes, a password %d",
+                  RAE_STORE_NAME_MAX, RAE_STORE_PASSWORD_MAX);
+    else
+        return body;
+    json_decref(body);
+    return NULL;
+}
+
+static void login(srv_req *r, caller *c, char args[][128]) {
+    (void)c, (void)args;
+    const char *name, *password, *token;
+    json_t *body = credentials(r, 0, &name, &password, &token);
+    if (!body) return;
+    login_job *j = new_login(r, name, password);
+    rae_store *st = r->server->store;
+    if (rae_store_login_blocked(st, j->key) == 1) {
+        srv_error(r, 429, "too_many_attempts",
+                  "too many failed sign-ins: try again in %.0f minutes",
+                  rae_store_login_wait(st, j->key) / 60 + 0.5);
+        free_login(j);
+    } else {
+        /* counted as failed until it succeeds, so that attempts in flight count too */
+        rae_store_login_failed(st, j->key);
+        srv_defer(r, login_work, login_done, j);
     }
     json_decref(body);
 }
@@ -120,19 +193,12 @@ static void logout(srv_req *r, caller *c, char args[][128]) {
 /* The first account, made with the one-time link the server printed. */
 static void setup(srv_req *r, caller *c, char args[][128]) {
     (void)c, (void)args;
-    json_t *body = srv_body_json(r);
+    const char *name, *password, *token;
+    json_t *body = credentials(r, 1, &name, &password, &token);
     if (!body) return;
-    const char *token = json_string_value(json_object_get(body, "token"));
-    const char *name = json_string_value(json_object_get(body, "username"));
-    const char *password = json_string_value(json_object_get(body, "password"));
-    rae_user u;
-    char err[256];
-    if (!token || !name || !password)
-        srv_error(r, 400, "bad_request", "token, username and password are required");
-    else if (rae_store_setup_use(r->server->store, token, name, password, &u, err, sizeof err) < 0)
-        srv_error(r, 403, "setup_refused", "%s", err);
-    else
-        sign_in(r, &u);
+    login_job *j = new_login(r, name, password);
+    snprintf(j->token, sizeof j->token, "%s", token);
+    srv_defer(r, login_work, login_done, j);
     json_decref(body);
 }
 
@@ -164,12 +230,15 @@ static const route routes[] = {
     {"POST", "/api/sprite/{}/browser/start", 0, browser_start},
     {"POST", "/api/sprite/{}/browser/stop", 0, browser_stop},
     {"GET", "/api/sprite/{}/browser/vnc", 0, browser_vnc},
+    {"GET", "/api/sprite/{}/browser/status", 0, browser_status},
     {"POST", "/api/sprite/{}/browser/{}", 0, browser_command},
     {"GET", "/api/sprite/{}/files", 0, files_get},
     {"DELETE", "/api/sprite/{}/files", 0, files_delete},
     {"GET", "/api/sprite/{}/checkpoint", 0, checkpoint_list},
     {"POST", "/api/sprite/{}/checkpoint", 0, checkpoint_create},
     {"POST", "/api/sprite/{}/checkpoint/{}/restore", 0, checkpoint_restore},
+    {"POST", "/api/sprite/{}/engineer/run", 0, engineer_run},
+    {"GET", "/api/sprite/{}/engineer/run/{}", 0, engineer_run_get},
 };
 
 /* 1 when path matches pattern, its {} segments copied into args. */

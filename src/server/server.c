@@ -1,6 +1,6 @@
 /* rae serve: the store and the sprites opened, libwebsockets listening on a libuv loop, until
  * SIGINT or SIGTERM. */
-#include "server/api.h"
+#include "server/runs.h"
 #include "util/err.h"
 
 #include <errno.h>
@@ -13,7 +13,8 @@ typedef struct loop_state {
     uv_loop_t loop;
     uv_signal_t sigint, sigterm;
     struct lws_context *ctx;
-    struct lws_protocols protocols[3]; /* lws keeps pointing at them */
+    struct lws_protocols protocols[4]; /* lws keeps pointing at them */
+    srv *server;
 } loop_state;
 
 /* "HOST:PORT" into host and port. */
@@ -35,6 +36,8 @@ static void on_signal(uv_signal_t *h, int signum) {
     fprintf(stderr, "rae: %s: stopping\n", signum == SIGINT ? "SIGINT" : "SIGTERM");
     uv_signal_stop(&ls->sigint);
     uv_signal_stop(&ls->sigterm);
+    ls->server->stopping = 1;
+    runs_stop_all(ls->server);
     /* closes the listeners and connections: the loop runs out; with a foreign loop lws frees the
      * rest in a second lws_context_destroy() once the loop has stopped (rae_serve does it) */
     lws_context_destroy(ls->ctx);
@@ -57,6 +60,9 @@ static struct lws_context *make_context(srv *s, loop_state *ls, const char *host
         (struct lws_protocols){"http", srv_http_callback, sizeof(srv_req), 0, 0, NULL, 0};
     ls->protocols[1] = (struct lws_protocols){
         "binary", srv_vnc_callback, srv_vnc_session_size(), 65536, 0, NULL, 0};
+    /* an engineer run's events */
+    ls->protocols[2] = (struct lws_protocols){
+        "rae-events", srv_stream_callback, srv_stream_session_size(), 4096, 0, NULL, 0};
     info.protocols = ls->protocols;
     info.user = s;
     info.foreign_loops = loops;
@@ -76,15 +82,15 @@ static struct lws_context *make_context(srv *s, loop_state *ls, const char *host
 
 /* The store, the sprites, and the first-run sign-in link when there is no user yet. */
 static int open_state(srv *s, char *err, size_t errlen) {
-    const char *data = s->o->data_dir ? s->o->data_dir : "./data";
+    const char *data = s->data_dir = s->o->data_dir ? s->o->data_dir : "./data";
     s->store = rae_store_open(data, err, errlen);
     if (!s->store) return -1;
-    int lost = rae_store_jobs_interrupted(s->store); /* what the last server left running */
-    if (lost > 0) fprintf(stderr, "rae: %d job(s) were cut short by the last stop\n", lost);
     rae_sprite_local_opts so = {
         .data_dir = data, .allow_net = s->o->allow_net, .n_allow_net = s->o->n_allow_net};
     s->sprites = rae_sprites_local(&so, err, errlen);
-    return s->sprites ? 0 : -1;
+    if (!s->sprites) return -1;
+    runs_reattach(s); /* what the last server left running */
+    return 0;
 }
 
 static void first_run_link(srv *s) {
@@ -115,6 +121,7 @@ int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
                  port);
     loop_state ls;
     memset(&ls, 0, sizeof ls);
+    ls.server = &s;
     int rc = open_state(&s, err, errlen), loop_ok = 0;
     if (rc == 0 && !(loop_ok = uv_loop_init(&ls.loop) == 0))
         rc = err_set(err, errlen, "uv_loop_init failed");

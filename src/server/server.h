@@ -12,7 +12,10 @@ typedef struct srv {
     rae_store *store;       /* owned */
     rae_sprites *sprites;   /* owned */
     struct uv_loop_s *loop; /* the event loop (borrowed) */
+    const char *data_dir;   /* borrowed from o, or "./data" */
     int tls;                /* cookies get Secure */
+    int stopping;           /* SIGINT/SIGTERM came: no new work starts */
+    struct run_log *runs;   /* live engineer runs (runs.c) */
     char public_url[512];
 } srv;
 

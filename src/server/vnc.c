@@ -29,18 +29,6 @@ typedef struct vnc_conn {
     double touched;   /* uv_now (ms) when the sprite was last told it is in use */
 } vnc_conn;
 
-/* The sprite id of a relay path, into id; 0 when it is one. */
-static int sprite_of(const char *path, char *id, size_t n) {
-    const char *prefix = "/api/sprite/", *suffix = "/browser/vnc";
-    size_t lp = strlen(prefix), ls = strlen(suffix), len = strlen(path);
-    if (len <= lp + ls || strncmp(path, prefix, lp) != 0 || strcmp(path + len - ls, suffix) != 0)
-        return -1;
-    size_t idlen = len - lp - ls;
-    if (idlen >= n || memchr(path + lp, '/', idlen)) return -1;
-    snprintf(id, n, "%.*s", (int)idlen, path + lp);
-    return 0;
-}
-
 static void poll_closed(uv_handle_t *h) {
     free(h);
 }
@@ -111,7 +99,7 @@ static int admit(struct lws *wsi, vnc_conn *v) {
     srv_req r;
     memset(&r, 0, sizeof r);
     if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
-        sprite_of(uri, id, sizeof id) < 0)
+        api_sprite_of(uri, "/browser/vnc", id, sizeof id) < 0)
         return -1;
     srv_req_init(&r, wsi, uri);
     caller c;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The rae serve API against a running server on loopback: the first-run link, sign-in, sessions
-and CSRF, API tokens, throttling, one user's sprite invisible to another, a restart that loses
-nothing.
+and CSRF, API tokens, throttling, one user's sprite invisible to another, files and checkpoints,
+the browser of a sprite (VNC relay, URL bar), an engineer run of the capture streamed over a
+WebSocket, a restart that loses nothing.
 
     serve_api.py RAE OUTDIR
 """
@@ -136,14 +137,15 @@ class Client:
 
 
 class WebSocket:
-    """Just enough of a WebSocket client (RFC 6455) to speak RFB through the relay."""
+    """Just enough of a WebSocket client (RFC 6455) to speak RFB through the relay and read an
+    engineer run's events."""
 
-    def __init__(self, port, path, cookie=None):
+    def __init__(self, port, path, cookie=None, protocol="binary"):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         key = base64.b64encode(os.urandom(16)).decode()
         lines = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1:%d" % port, "Upgrade: websocket",
                  "Connection: Upgrade", "Sec-WebSocket-Key: " + key, "Sec-WebSocket-Version: 13",
-                 "Sec-WebSocket-Protocol: binary"]
+                 "Sec-WebSocket-Protocol: " + protocol]
         if cookie:
             lines.append("Cookie: " + cookie)
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
@@ -177,6 +179,15 @@ class WebSocket:
         if b0 & 0x0F == 8:
             raise EOFError("the relay sent close")
         return payload
+
+    def events(self):
+        """The text messages (JSON events) until the server closes."""
+        out = []
+        while True:
+            try:
+                out.append(json.loads(self.recv()))
+            except (EOFError, ConnectionError):
+                return out
 
     def recv_exactly(self, n):
         """n bytes of the RFB stream, whatever the frames they came in."""
@@ -213,9 +224,13 @@ def main():
     port, site_port = free_port(), free_port()
     site_dir = os.path.join(OUT, "site")  # the pages the sprite's browser visits
     os.makedirs(site_dir)
-    for page in ("one", "two"):
+    for page in ("one", "two"):  # each asks the site's "API" for its items
         with open(os.path.join(site_dir, page + ".html"), "w") as f:
-            f.write("<!doctype html><title>%s</title><p>page %s</p>" % (page, page))
+            f.write("<!doctype html><title>%s</title><p>page %s</p><script>"
+                    "fetch('/items-%s.json').then(r => r.json()).then(j => document.title = j.title)"
+                    "</script>" % (page, page, page))
+        with open(os.path.join(site_dir, "items-%s.json" % page), "w") as f:
+            json.dump({"title": page, "items": [{"id": 1, "name": "first"}]}, f)
     site = subprocess.Popen(["/usr/bin/python3", "-m", "http.server", str(site_port), "--bind",
                              "127.0.0.1", "--directory", site_dir],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -229,6 +244,56 @@ def main():
         for name in os.listdir(os.path.join(DATA, "sprites")):
             subprocess.run([RAE, "sprite", "rm", name, "--data-dir", DATA], capture_output=True)
     print("PASS serve_api")
+
+
+def engineer(port, alice, bob, sid, har):
+    print("== an engineer run of the capture, streamed")
+    base = "/api/sprite/%s/engineer" % sid
+    alice.call("POST", base + "/run", {"harPath": "/workspace/har/none.har"}, expect=404)
+    alice.call("POST", base + "/run", {"harPath": "/workspace/../../etc/passwd"}, expect=400)
+    alice.call("POST", base + "/run", {}, expect=400)
+    bob.call("POST", base + "/run", {"harPath": har}, expect=404)
+    started = alice.call("POST", base + "/run", {"harPath": har, "prompt": "the items"},
+                         expect=202)[1]
+    rid = started["runId"]
+    if started["scriptsDir"] != "/workspace/scripts/" + rid:
+        fail("the run's scripts dir: %s" % started)
+    ws = WebSocket(port, started["streamUrl"], alice.cookie, "rae-events")
+    if ws.status != 101:
+        fail("the stream of run %s: status %d" % (rid, ws.status))
+    events = ws.events()
+    kinds = [e["type"] for e in events]
+    if kinds[-1:] != ["complete"] or "progress" not in kinds:
+        fail("the run's events: %s" % events[-3:])
+    code = {e["path"]: e["content"] for e in events if e["type"] == "code"}
+    if "class ApiClient" not in code.get("api_client.py", ""):
+        fail("no api_client.py among the code events: %s" % list(code))
+    if "api_client.py" not in events[-1]["files"]:
+        fail("the complete event: %s" % events[-1])
+    late = WebSocket(port, started["streamUrl"], alice.cookie, "rae-events").events()
+    if late != events:
+        fail("a late viewer got %d events, not the %d of the run" % (len(late), len(events)))
+    for who, cookie in (("nobody", None), ("bob", bob.cookie)):
+        if WebSocket(port, started["streamUrl"], cookie, "rae-events").status == 101:
+            fail("%s got the stream of alice's run" % who)
+    run = alice.call("GET", base + "/run/" + rid, expect=200)[1]["run"]
+    if run["status"] != "complete" or run["endpoints"] < 1 or run["prompt"] != "the items":
+        fail("the run's record: %s" % run)
+    bob.call("GET", base + "/run/" + rid, expect=404)
+    listing = alice.call("GET", "/api/sprite/%s/files?path=%s" % (sid, run["scriptsDir"]),
+                         expect=200)[1]
+    names = sorted(e["name"] for e in listing["entries"])
+    if "api_client.py" not in names or "openapi.json" not in names:
+        fail("the scripts: %s" % names)
+    req = urllib.request.Request(alice.base + "/api/sprite/%s/files?path=%s&download=1" %
+                                 (sid, run["scriptsDir"]), headers={"Cookie": alice.cookie})
+    with urllib.request.urlopen(req, timeout=20) as resp:
+        archive = zipfile.ZipFile(io.BytesIO(resp.read()))
+        if "class ApiClient" not in archive.read("api_client.py").decode():
+            fail("the zip of the scripts: %s" % archive.namelist())
+    history = alice.call("GET", "/api/sessions", expect=200)[1]["sessions"]
+    if history[0]["id"] != rid or history[0]["kind"] != "run":
+        fail("the run is not first in the history: %s" % history[:2])
 
 
 def run(server, port):
@@ -398,6 +463,7 @@ def run(server, port):
         fail("the history: %s" % history)
     if bob.call("GET", "/api/sessions", expect=200)[1]["sessions"]:
         fail("bob sees alice's history")
+    engineer(port, alice, bob, sid, stopped["harPath"])
 
     print("== API tokens")
     rc, token, err = rae("token", "create", "alice", "--label", "test")
@@ -426,6 +492,13 @@ def run(server, port):
     server.__init__(port, server.site_port)
     alice.call("GET", "/api/me", expect=200)
     alice.call("GET", "/api/sprite/" + sprite["id"], expect=200)
+    run = alice.call("GET", "/api/sessions", expect=200)[1]["sessions"][0]
+    if run["kind"] != "run" or run["status"] != "complete":
+        fail("the run after the restart: %s" % run)
+    events = WebSocket(port, "/api/sprite/%s/engineer/stream?run=%s" % (sid, run["id"]), alice.cookie,
+                       "rae-events").events()
+    if not events or events[-1]["type"] != "complete":
+        fail("the run's events after a restart: %s" % events[-3:])
 
     print("== logout ends the session; delete")
     old_cookie = alice.cookie

@@ -1,0 +1,108 @@
+/* The stream of an engineer run: a WebSocket (subprotocol "rae-events") at
+ * /api/sprite/{id}/engineer/stream?run=ID. The caller is checked before the upgrade; then every
+ * event of the run's log goes out as one text message, from the first (a late viewer catches up)
+ * to the last, and the socket closes once the run has finished and all was sent. */
+#include "server/runs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct run_viewer {
+    struct lws *wsi;
+    srv *server;
+    run_log *log; /* a reference, while attached */
+    size_t next;  /* the index of the next line to send */
+    run_viewer *next_viewer;
+};
+
+void run_viewers_wake(run_log *log) {
+    for (run_viewer *v = log->viewers; v; v = v->next_viewer)
+        lws_callback_on_writable(v->wsi);
+}
+
+/* Checks the caller and finds the run's log; 0 when the upgrade may go on. */
+static int admit(struct lws *wsi, run_viewer *v) {
+    char uri[1024], id[128], run[64];
+    srv_req r;
+    memset(&r, 0, sizeof r);
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
+        api_sprite_of(uri, "/engineer/stream", id, sizeof id) < 0)
+        return -1;
+    srv_req_init(&r, wsi, uri);
+    caller c;
+    if (api_identify(&r, &c) == 0 && srv_query(&r, "run", run, sizeof run) == 0 &&
+        rae_store_sprite_owned(r.server->store, c.user.id, id) == 1)
+        v->log = run_log_open(r.server, c.user.id, id, run);
+    v->server = r.server;
+    srv_req_release(&r);
+    return v->log ? 0 : -1;
+}
+
+static void attach(struct lws *wsi, run_viewer *v) {
+    v->wsi = wsi;
+    v->next_viewer = v->log->viewers;
+    v->log->viewers = v;
+    lws_callback_on_writable(wsi);
+}
+
+static void detach(run_viewer *v) {
+    if (!v->log) return;
+    for (run_viewer **p = &v->log->viewers; *p; p = &(*p)->next_viewer)
+        if (*p == v) {
+            *p = v->next_viewer;
+            break;
+        }
+    run_log_release(v->server, v->log);
+    v->log = NULL;
+}
+
+/* Sends the next event; -1 when all was sent of a finished run (the socket closes). */
+static int send_next(run_viewer *v) {
+    run_log *log = v->log;
+    if (v->next >= log->lines.n) {
+        if (!log->finished) return 0;
+        lws_close_reason(v->wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"done", 4);
+        return -1;
+    }
+    const char *line = log->lines.items[v->next];
+    size_t n = strlen(line);
+    unsigned char *msg = malloc(LWS_PRE + n);
+    if (!msg) abort();
+    memcpy(msg + LWS_PRE, line, n);
+    int w = lws_write(v->wsi, msg + LWS_PRE, n, LWS_WRITE_TEXT);
+    free(msg);
+    if (w < (int)n) return -1;
+    v->next++;
+    if (v->next < log->lines.n || log->finished) lws_callback_on_writable(v->wsi);
+    return 0;
+}
+
+size_t srv_stream_session_size(void) {
+    return sizeof(run_viewer);
+}
+
+int srv_stream_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                        size_t len) {
+    (void)in, (void)len;
+    run_viewer *v = user;
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        if (!v) return -1;
+        memset(v, 0, sizeof *v);
+        return admit(wsi, v); /* nonzero: the upgrade is refused */
+    case LWS_CALLBACK_ESTABLISHED:
+        attach(wsi, v);
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return send_next(v);
+    case LWS_CALLBACK_RECEIVE:
+        return 0; /* the stream is one way: what a viewer says is ignored */
+    case LWS_CALLBACK_CLOSED:
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (v) detach(v);
+        return 0;
+    default:
+        return 0;
+    }
+}
