@@ -1,10 +1,10 @@
 # Thin wrapper over CMake. `make` builds build/rae; `make test` runs every test through ctest;
-# `make run` builds and starts the main job.
+# `make run` builds and starts the server (the web app); `make demo` shows the command-line way.
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test run fuzz bench format clean
+.PHONY: all deps configure build test run demo fuzz bench format clean
 
 all: build
 
@@ -24,6 +24,9 @@ test: build
 
 run: build
 	@scripts/run.sh $(BUILD)/rae
+
+demo: build
+	@scripts/demo.sh $(BUILD)/rae
 
 fuzz: deps
 	@scripts/fuzz.sh $(or $(SECONDS),60)

@@ -19,12 +19,11 @@ test | all) want+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
 *) echo "usage: scripts/deps.sh [build|test|all]" >&2; exit 2 ;;
 esac
 
-# Node.js may come from Debian or from NodeSource (whose nodejs bundles npm): ask for Debian's
-# packages only when the commands are missing.
-if [ "${1:-all}" != build ]; then
-    command -v node >/dev/null || want+=(nodejs)
-    command -v npm >/dev/null || want+=(npm)
-fi
+# Node.js builds the web app and runs the browser tests. It may come from Debian or from
+# NodeSource (whose nodejs bundles npm): ask for Debian's packages only when the commands are
+# missing.
+command -v node >/dev/null || want+=(nodejs)
+command -v npm >/dev/null || want+=(npm)
 
 missing=()
 for p in "${want[@]}"; do
@@ -41,6 +40,14 @@ if [ ${#missing[@]} -gt 0 ]; then
         $sudo apt-get update -qq
         $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
+fi
+
+# The web app's build (Vite 8) wants Node.js 20.19 or newer; Debian 12's own is 18.
+node_ok=$(node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+console.log(a > 20 || (a === 20 && b >= 19) ? 1 : 0)' 2>/dev/null || echo 0)
+if [ "$node_ok" != 1 ]; then
+    echo "deps: Node.js $(node --version 2>/dev/null || echo '(none)') is too old for the web app:" \
+        "it needs 20.19 or newer (e.g. NodeSource's nodejs), or configure with -DRAE_WEB=OFF" >&2
 fi
 
 # npm packages for the browser-driven tests (playwright-core drives Debian's chromium).

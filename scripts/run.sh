@@ -1,30 +1,20 @@
 #!/usr/bin/env bash
-# `make run`: the main job. Until `rae serve` exists, it shows the whole way on a bundled capture:
-# examples/notes.har (the Notes fixture app used through Chromium) is engineered into a client,
-# then a fresh instance of that app is started and the generated replay.py runs against it.
+# `make run`: the main job. Starts `rae serve` on RAE_LISTEN (default 127.0.0.1:8080) with its data
+# in RAE_DATA_DIR (default ./data), and beside it the bundled Notes app (tests/fixtures/notes_api)
+# on RAE_DEMO_PORT (default 8081), which the sprites may reach (--allow-net), so that there is a
+# site to try even on a machine without internet. Ctrl-C stops both.
 set -euo pipefail
 rae=${1:-build/rae}
 cd "$(dirname "$0")/.."
-har=${RAE_EXAMPLE:-examples/notes.har}
-out=build/example
-"$rae" --help
+listen=${RAE_LISTEN:-127.0.0.1:8080}
+data=${RAE_DATA_DIR:-data}
+demo_port=${RAE_DEMO_PORT:-8081}
+
+/usr/bin/python3 tests/fixtures/notes_api/app.py --port "$demo_port" >/dev/null 2>&1 &
+demo=$!
+trap 'kill $demo 2>/dev/null; wait $demo 2>/dev/null' EXIT
+echo "A site to try in the sprite's browser: the Notes app at http://127.0.0.1:$demo_port/"
+echo "(sign in there as alice / wonderland)"
 echo
-echo "== rae engineer $har -o $out"
-"$rae" engineer "$har" -o "$out"
-echo
-echo "== starting a fresh Notes app (tests/fixtures/notes_api): new tokens, new ids"
-log=$(mktemp)
-/usr/bin/python3 tests/fixtures/notes_api/app.py --port 0 >"$log" 2>/dev/null &
-app=$!
-trap 'kill $app 2>/dev/null; wait $app 2>/dev/null; rm -f "$log"' EXIT
-base=""
-for _ in $(seq 50); do
-    base=$(sed -n 's/^listening on //p' "$log")
-    [ -n "$base" ] && break
-    sleep 0.1
-done
-[ -n "$base" ] || { echo "rae: the Notes app did not start" >&2; exit 1; }
-echo "== python3 $out/replay.py --base-url $base"
-(cd "$out" && /usr/bin/python3 replay.py --base-url "$base")
-echo
-echo "The client is in $out/: api_client.py, openapi.json, replay.py, README.md, .env"
+# not exec: the trap stops the Notes app when the server ends
+"$rae" serve --listen "$listen" --data-dir "$data" --allow-net "127.0.0.1:$demo_port"

@@ -10,6 +10,7 @@ typedef struct rae_serve_opts {
     const char *data_dir;           /* the store, the sprites (default ./data) */
     const char *public_url;         /* how people reach it, for links (default http://LISTEN) */
     const char *tls_cert, *tls_key; /* PEM files: HTTPS (and Secure cookies) */
+    const char *web_root;           /* the web app from this dir (NULL: the one built in) */
     const char *const *allow_net;   /* sprites may reach these "HOST:PORT" */
     size_t n_allow_net;
 } rae_serve_opts;

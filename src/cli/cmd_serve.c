@@ -20,7 +20,9 @@ static const char usage[] =
     "  --tls-cert FILE        serve HTTPS with this certificate (PEM) ...\n"
     "  --tls-key FILE         ... and this key; cookies are then Secure\n"
     "  --allow-net HOST:PORT  sprites may reach this address although it is local or private\n"
-    "                         (repeatable; e.g. a test app on this machine's loopback)\n";
+    "                         (repeatable; e.g. a test app on this machine's loopback)\n"
+    "  --web-root DIR         serve the web app from DIR (e.g. web/dist while working on it)\n"
+    "                         instead of the copy built into rae\n";
 
 int cmd_serve(int argc, char **argv) {
     rae_serve_opts o = {.data_dir = getenv("RAE_DATA_DIR")};
@@ -34,6 +36,7 @@ int cmd_serve(int argc, char **argv) {
                             : strcmp(a, "--public-url") == 0 ? &o.public_url
                             : strcmp(a, "--tls-cert") == 0   ? &o.tls_cert
                             : strcmp(a, "--tls-key") == 0    ? &o.tls_key
+                            : strcmp(a, "--web-root") == 0   ? &o.web_root
                                                              : NULL;
         if (cli_is_help(a)) {
             fputs(usage, stdout);

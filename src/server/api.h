@@ -17,6 +17,10 @@ typedef void api_fn(srv_req *r, caller *c, char args[][128]);
 
 /* 0 and c filled when the request carries a live session cookie or API token. */
 int api_identify(srv_req *r, caller *c);
+/* A WebSocket upgrade may go on: 0 when it has no Origin (not a browser) or one of this server
+ * (the Host it asked for, or --public-url). Browsers send cookies to WebSockets of any page of the
+ * same site (any port of 127.0.0.1), so a session alone does not say the page is ours. */
+int api_origin_ok(const srv_req *r);
 /* The VNC relay's WebSocket protocol (vnc.c) and the size of its per-connection state. */
 size_t srv_vnc_session_size(void);
 int srv_vnc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

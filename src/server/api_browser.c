@@ -252,6 +252,14 @@ int browser_alive(rae_sprites *sprites, const char *id) {
     return alive;
 }
 
+/* The capture's counts from its status answer (0 when it did not answer). */
+static void add_counts(json_t *out, json_t *reply) {
+    const char *counts[] = {"entries", "pages", "tabs", "bytes"};
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++)
+        json_object_set_new(out, counts[i],
+                            json_integer(json_integer_value(json_object_get(reply, counts[i]))));
+}
+
 /* The capture running in the sprite, for the recording indicator: {running: false}, or its
  * start, URL, HAR and counts (entries recorded so far, pages, tabs, bytes); "starting" while its
  * control socket does not answer yet. */
@@ -276,12 +284,11 @@ void browser_status(srv_req *r, caller *c, char args[][128]) {
                              NULL, NULL, 0);
         json_decref(out);
         out = json_pack("{s:b,s:s}", "running", 0, "error", "the browser stopped by itself");
+    } else {
+        json_object_set_new(out, "starting",
+                            json_boolean(!json_is_true(json_object_get(reply, "ok"))));
+        add_counts(out, reply);
     }
-    json_object_set_new(out, "starting", json_boolean(!json_is_true(json_object_get(reply, "ok"))));
-    const char *counts[] = {"entries", "pages", "tabs", "bytes"};
-    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++)
-        json_object_set_new(out, counts[i],
-                            json_integer(json_integer_value(json_object_get(reply, counts[i]))));
     json_decref(reply);
     json_decref(detail);
     rae_store_job_clear(&job);

@@ -401,7 +401,8 @@ static json_t *job_json(const rae_store_job *j) {
     if (j->ended > 0) json_object_set_new(o, "ended", json_real(j->ended));
     if (j->error && *j->error) json_object_set_new(o, "error", json_string(j->error));
     json_t *detail = json_loads(j->detail, 0, NULL);
-    if (json_is_object(detail)) json_object_update_missing(o, detail); /* url, harPath, ... */
+    if (json_is_object(detail))
+        json_object_update_missing(o, detail); /* url, har_path, ... (as stored) */
     json_decref(detail);
     return o;
 }

@@ -15,7 +15,16 @@ void srv_respond(srv_req *r, int status, const char *type, const char *body, siz
     r->resp_type = type;
     buf_reset(&r->resp_body);
     buf_append(&r->resp_body, body, len);
+    r->resp_static = NULL;
+    r->resp_static_len = 0;
     r->answered = 1;
+}
+
+void srv_respond_static(srv_req *r, int status, const char *type, const unsigned char *body,
+                        size_t len) {
+    srv_respond(r, status, type, "", 0);
+    r->resp_static = body;
+    r->resp_static_len = len;
 }
 
 void srv_json(srv_req *r, int status, json_t *j) {
@@ -76,9 +85,11 @@ json_t *srv_body_json(srv_req *r) {
     json_error_t je;
     json_t *j = r->body.len ? json_loadb(r->body.data, r->body.len, 0, &je) : json_object();
     if (!json_is_object(j)) {
+        if (j || !r->body.len) /* JSON, but not an object */
+            srv_error(r, 400, "bad_request", "the body must be a JSON object");
+        else
+            srv_error(r, 400, "bad_request", "the body must be a JSON object: %s", je.text);
         json_decref(j);
-        srv_error(r, 400, "bad_request", "the body must be a JSON object%s%s",
-                  r->body.len ? ": " : "", r->body.len ? je.text : "");
         return NULL;
     }
     return j;
@@ -127,9 +138,15 @@ void srv_req_init(srv_req *r, struct lws *wsi, const char *uri) {
     copy_header(wsi, WSI_TOKEN_HTTP_COOKIE, r->cookie, sizeof r->cookie);
     copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, r->authorization, sizeof r->authorization);
     copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, r->content_type, sizeof r->content_type);
+    copy_header(wsi, WSI_TOKEN_ORIGIN, r->origin, sizeof r->origin);
+    copy_header(wsi, WSI_TOKEN_HOST, r->host, sizeof r->host);
     if (lws_hdr_custom_length(wsi, "x-csrf-token:", 13) > 0)
         lws_hdr_custom_copy(wsi, r->csrf, sizeof r->csrf, "x-csrf-token:", 13);
     lws_get_peer_simple(wsi, r->peer, sizeof r->peer);
+}
+
+static size_t body_len(const srv_req *r) {
+    return r->resp_static ? r->resp_static_len : r->resp_body.len;
 }
 
 /* The status line and headers, written at once; the body follows when writable. */
@@ -138,11 +155,13 @@ static int write_headers(srv_req *r) {
     unsigned char *start = malloc(size), *p, *end = start + size;
     if (!start) abort();
     p = start + LWS_PRE;
+    const char *cache = r->resp_cache ? r->resp_cache : "no-store";
     int fail = lws_add_http_common_headers(r->wsi, (unsigned int)r->status,
                                            r->resp_type ? r->resp_type : "text/plain",
-                                           (lws_filepos_t)r->resp_body.len, &p, end) ||
-               lws_add_http_header_by_name(r->wsi, (const unsigned char *)"cache-control:",
-                                           (const unsigned char *)"no-store", 8, &p, end) ||
+                                           (lws_filepos_t)body_len(r), &p, end) ||
+               lws_add_http_header_by_name(
+                   r->wsi, (const unsigned char *)"cache-control:", (const unsigned char *)cache,
+                   (int)strlen(cache), &p, end) ||
                lws_add_http_header_by_name(r->wsi, (const unsigned char *)"x-content-type-options:",
                                            (const unsigned char *)"nosniff", 7, &p, end);
     for (const char *h = buf_str(&r->resp_headers); !fail && *h;) {
@@ -162,10 +181,11 @@ static int write_headers(srv_req *r) {
 
 /* Writes the next piece of the body; -1 when the connection is to be closed. */
 static int write_body(srv_req *r) {
-    size_t left = r->resp_body.len - r->resp_sent, n = left < CHUNK ? left : CHUNK;
+    size_t left = body_len(r) - r->resp_sent, n = left < CHUNK ? left : CHUNK;
+    const char *body = r->resp_static ? (const char *)r->resp_static : r->resp_body.data;
     unsigned char *piece = malloc(LWS_PRE + n + 1);
     if (!piece) abort();
-    memcpy(piece + LWS_PRE, r->resp_body.data ? r->resp_body.data + r->resp_sent : "", n);
+    memcpy(piece + LWS_PRE, body ? body + r->resp_sent : "", n);
     int last = n == left;
     int w = lws_write(r->wsi, piece + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
     free(piece);

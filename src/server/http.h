@@ -24,6 +24,7 @@ typedef struct srv_req {
     char path[1024];
     char query[1024]; /* without '?'; "" when none */
     char cookie[2048], authorization[512], csrf[128], content_type[128];
+    char origin[256], host[256]; /* the Origin and Host headers ("" when absent) */
     char peer[64];
     buf body;              /* owned */
     int too_big;           /* the body passed SRV_BODY_MAX */
@@ -35,6 +36,9 @@ typedef struct srv_req {
     buf resp_headers; /* extra "name: value\r\n" lines */
     buf resp_body;
     const char *resp_type;
+    const char *resp_cache;           /* Cache-Control (NULL: no-store) */
+    const unsigned char *resp_static; /* a body that outlives the request, instead of resp_body */
+    size_t resp_static_len;
     size_t resp_sent;
 } srv_req;
 
@@ -45,6 +49,9 @@ void srv_req_init(srv_req *r, struct lws *wsi, const char *uri);
 void srv_req_release(srv_req *r);
 /* Queues the response: status and body (borrowed, copied); type e.g. "application/json". */
 void srv_respond(srv_req *r, int status, const char *type, const char *body, size_t len);
+/* Queues a response whose body outlives the request (a built-in file): not copied. */
+void srv_respond_static(srv_req *r, int status, const char *type, const unsigned char *body,
+                        size_t len);
 /* JSON response from j (taken). */
 void srv_json(srv_req *r, int status, json_t *j);
 /* {"error": {"code", "message"}} with status. */
@@ -71,5 +78,7 @@ int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
                       size_t len);
 /* Routes a whole request (routes.c): every path ends in a response. */
 void srv_route(srv_req *r);
+/* GET of anything but the API (static.c): the web app's files, index.html for its own routes. */
+void srv_static(srv_req *r);
 
 #endif

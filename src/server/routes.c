@@ -2,11 +2,13 @@
  * one handler per METHOD and path pattern. A user sees only their own sprites: anything else is
  * 404, the same as what does not exist. */
 #include "server/api.h"
+#include "server/assets.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SESSION_COOKIE "rae_session"
 #define SESSION_IDLE_S (7 * 24 * 3600.0) /* a session unused this long ends */
@@ -45,6 +47,15 @@ int api_identify(srv_req *r, caller *c) {
     if (cookie_value(r->cookie, SESSION_COOKIE, token, sizeof token) < 0) return -1;
     c->by_session = 1;
     return rae_store_session_check(r->server->store, token, &c->user, c->csrf);
+}
+
+int api_origin_ok(const srv_req *r) {
+    if (!r->origin[0]) return 0;
+    const char *o = strstr(r->origin, "://");
+    if (o && r->host[0] && strcasecmp(o + 3, r->host) == 0) return 0;
+    size_t n = strlen(r->origin); /* --public-url may end with a slash */
+    const char *pub = r->server->public_url;
+    return strncasecmp(r->origin, pub, n) == 0 && (!pub[n] || strcmp(pub + n, "/") == 0) ? 0 : -1;
 }
 
 /* A state-changing request on a browser session must carry its CSRF token. */
@@ -209,6 +220,16 @@ static void me(srv_req *r, caller *c, char args[][128]) {
     srv_json(r, 200, j);
 }
 
+/* This API as OpenAPI 3.1 (src/server/openapi.json, built in). */
+static void openapi(srv_req *r, caller *c, char args[][128]) {
+    (void)c, (void)args;
+    const srv_asset *a = srv_asset_find("/api/openapi.json");
+    if (a)
+        srv_respond_static(r, 200, "application/json", a->data, (size_t)(a->end - a->data));
+    else
+        srv_error(r, 404, "not_found", "this build has no OpenAPI document");
+}
+
 static void healthz(srv_req *r, caller *c, char args[][128]) {
     (void)c, (void)args;
     srv_json(r, 200, json_pack("{s:s}", "status", "ok"));
@@ -218,6 +239,7 @@ static void healthz(srv_req *r, caller *c, char args[][128]) {
 
 static const route routes[] = {
     {"GET", "/healthz", 1, healthz},
+    {"GET", "/api/openapi.json", 1, openapi},
     {"POST", "/api/auth/login", 1, login},
     {"POST", "/api/auth/logout", 1, logout},
     {"POST", "/api/auth/setup", 1, setup},
@@ -277,7 +299,9 @@ void srv_route(srv_req *r) {
         }
         return;
     }
-    if (path_known)
+    if (!path_known && strcmp(r->method, "GET") == 0 && strncmp(r->path, "/api/", 5) != 0)
+        srv_static(r);
+    else if (path_known)
         srv_error(r, 405, "method_not_allowed", "%s %s is not a route", r->method, r->path);
     else
         srv_error(r, 404, "not_found", "no route %s", r->path);

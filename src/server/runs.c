@@ -22,6 +22,7 @@ typedef struct run_proc {
     buf partial;     /* output not yet a whole line */
     int file;        /* DATA/runs/ID.ndjson, appended to */
     int terminal;    /* a complete or error event came */
+    int recorded;    /* the job has its outcome */
     long endpoints;  /* from the "endpoints" progress; -1 none */
     json_t *files;   /* from the complete event */
     char error[640]; /* from the error event, or why it failed */
@@ -152,6 +153,23 @@ static void poll_closed(uv_handle_t *h) {
     free(h);
 }
 
+/* The outcome into the run's job, once: as soon as the last event came (a viewer may ask for the
+ * record right after it), or when the process ended without one. */
+static void record(run_log *log) {
+    run_proc *rp = log->proc;
+    if (rp->recorded) return;
+    rp->recorded = 1;
+    int ok = rp->files != NULL && !rp->error[0];
+    json_t *patch = json_pack("{s:O*}", "files", rp->files);
+    if (rp->endpoints >= 0) json_object_set_new(patch, "endpoints", json_integer(rp->endpoints));
+    if (rp->k.id[0]) json_object_set_new(patch, "checkpoint", json_string(rp->k.id));
+    char *text = json_dumps(patch, JSON_COMPACT);
+    rae_store_job_update(rp->server->store, log->id, ok ? "complete" : "error", ok ? "" : rp->error,
+                         text, NULL, 0);
+    free(text);
+    json_decref(patch);
+}
+
 static int str_is(const json_t *v, const char *s) {
     const char *t = json_string_value(v);
     return t && strcmp(t, s) == 0;
@@ -180,6 +198,7 @@ static void take_line(run_log *log, char *line) {
         rp->endpoints = (long)json_integer_value(json_object_get(ev, "done"));
     }
     json_decref(ev);
+    if (rp->terminal) record(log); /* before the viewers hear of it */
     log_add(log, line);
 }
 
@@ -195,15 +214,7 @@ static void run_finished(run_log *log, int status) {
         log_add_json(
             log, json_pack("{s:s,s:s,s:s}", "type", "error", "kind", "exit", "message", rp->error));
     }
-    int ok = rp->files != NULL && !rp->error[0];
-    json_t *patch = json_pack("{s:O*}", "files", rp->files);
-    if (rp->endpoints >= 0) json_object_set_new(patch, "endpoints", json_integer(rp->endpoints));
-    if (rp->k.id[0]) json_object_set_new(patch, "checkpoint", json_string(rp->k.id));
-    char *text = json_dumps(patch, JSON_COMPACT);
-    rae_store_job_update(s->store, log->id, ok ? "complete" : "error", ok ? "" : rp->error, text,
-                         NULL, 0);
-    free(text);
-    json_decref(patch);
+    record(log);
     json_decref(rp->files);
     buf_free(&rp->partial);
     if (rp->file >= 0) close(rp->file);

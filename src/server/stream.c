@@ -1,7 +1,7 @@
 /* The stream of an engineer run: a WebSocket (subprotocol "rae-events") at
  * /api/sprite/{id}/engineer/stream?run=ID. The caller is checked before the upgrade; then every
  * event of the run's log goes out as one text message, from the first (a late viewer catches up)
- * to the last, and the socket closes once the run has finished and all was sent. */
+ * to the last (complete or error), after which the viewer closes the socket. */
 #include "server/runs.h"
 
 #include <stdio.h>
@@ -13,6 +13,7 @@ struct run_viewer {
     srv *server;
     run_log *log; /* a reference, while attached */
     size_t next;  /* the index of the next line to send */
+    int closing;  /* all was sent: waiting for the viewer to close */
     run_viewer *next_viewer;
 };
 
@@ -31,7 +32,8 @@ static int admit(struct lws *wsi, run_viewer *v) {
         return -1;
     srv_req_init(&r, wsi, uri);
     caller c;
-    if (api_identify(&r, &c) == 0 && srv_query(&r, "run", run, sizeof run) == 0 &&
+    if (api_origin_ok(&r) == 0 && api_identify(&r, &c) == 0 &&
+        srv_query(&r, "run", run, sizeof run) == 0 &&
         rae_store_sprite_owned(r.server->store, c.user.id, id) == 1)
         v->log = run_log_open(r.server, c.user.id, id, run);
     v->server = r.server;
@@ -57,14 +59,22 @@ static void detach(run_viewer *v) {
     v->log = NULL;
 }
 
-/* Sends the next event; -1 when all was sent of a finished run (the socket closes). */
+/* All was sent of a finished run: the viewer closes the socket (the last event says it may), or
+ * the server drops it after CLOSE_WAIT_S. (Here lws_close_reason() with a -1 return drops the
+ * connection without a close frame, so browsers would report 1006 for every run; a close the
+ * viewer starts is a clean one.) */
+#define CLOSE_WAIT_S 3
+static int wait_for_close(run_viewer *v) {
+    v->closing = 1;
+    lws_set_timeout(v->wsi, PENDING_TIMEOUT_USER_OK, CLOSE_WAIT_S);
+    return 0;
+}
+
+/* Sends the next event, or the close once all was sent of a finished run. */
 static int send_next(run_viewer *v) {
     run_log *log = v->log;
-    if (v->next >= log->lines.n) {
-        if (!log->finished) return 0;
-        lws_close_reason(v->wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"done", 4);
-        return -1;
-    }
+    if (v->closing) return 0;
+    if (v->next >= log->lines.n) return log->finished ? wait_for_close(v) : 0;
     const char *line = log->lines.items[v->next];
     size_t n = strlen(line);
     unsigned char *msg = malloc(LWS_PRE + n);

@@ -103,8 +103,8 @@ static int admit(struct lws *wsi, vnc_conn *v) {
         return -1;
     srv_req_init(&r, wsi, uri);
     caller c;
-    int ok =
-        api_identify(&r, &c) == 0 && rae_store_sprite_owned(r.server->store, c.user.id, id) == 1;
+    int ok = api_origin_ok(&r) == 0 && api_identify(&r, &c) == 0 &&
+             rae_store_sprite_owned(r.server->store, c.user.id, id) == 1;
     v->fd = ok ? rae_sprite_connect(r.server->sprites, id, VNC_SOCKET, err, sizeof err) : -1;
     snprintf(v->sprite, sizeof v->sprite, "%s", id);
     if (ok && v->fd < 0) lwsl_warn("vnc relay for %s: %s\n", id, err);

@@ -140,7 +140,7 @@ class WebSocket:
     """Just enough of a WebSocket client (RFC 6455) to speak RFB through the relay and read an
     engineer run's events."""
 
-    def __init__(self, port, path, cookie=None, protocol="binary"):
+    def __init__(self, port, path, cookie=None, protocol="binary", origin=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         key = base64.b64encode(os.urandom(16)).decode()
         lines = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1:%d" % port, "Upgrade: websocket",
@@ -148,6 +148,8 @@ class WebSocket:
                  "Sec-WebSocket-Protocol: " + protocol]
         if cookie:
             lines.append("Cookie: " + cookie)
+        if origin:
+            lines.append("Origin: " + origin)
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         head = b""
         while b"\r\n\r\n" not in head:
@@ -176,18 +178,19 @@ class WebSocket:
         elif n == 127:
             n = struct.unpack(">Q", self._read(8))[0]
         payload = self._read(n)
-        if b0 & 0x0F == 8:
+        if (b0 & 0x0F) == 8:
             raise EOFError("the relay sent close")
         return payload
 
     def events(self):
-        """The text messages (JSON events) until the server closes."""
+        """The text messages (JSON events) up to the run's last (complete or error), then a close
+        frame as a browser sends it."""
         out = []
-        while True:
-            try:
-                out.append(json.loads(self.recv()))
-            except (EOFError, ConnectionError):
-                return out
+        while not out or out[-1]["type"] not in ("complete", "error"):
+            out.append(json.loads(self.recv()))
+        mask = os.urandom(4)
+        self.sock.sendall(bytes([0x88, 0x82]) + mask + bytes(b ^ mask[i] for i, b in enumerate(b"\x03\xe8")))
+        return out
 
     def recv_exactly(self, n):
         """n bytes of the RFB stream, whatever the frames they came in."""
@@ -276,6 +279,15 @@ def engineer(port, alice, bob, sid, har):
     for who, cookie in (("nobody", None), ("bob", bob.cookie)):
         if WebSocket(port, started["streamUrl"], cookie, "rae-events").status == 101:
             fail("%s got the stream of alice's run" % who)
+    # a page of another origin (another port of the same host) with alice's cookie
+    other = WebSocket(port, started["streamUrl"], alice.cookie, "rae-events",
+                      origin="http://127.0.0.1:%d" % (port + 1))
+    if other.status == 101:
+        fail("a page of another origin got alice's stream")
+    own = WebSocket(port, started["streamUrl"], alice.cookie, "rae-events",
+                    origin="http://127.0.0.1:%d" % port)
+    if own.status != 101 or own.events() != events:
+        fail("the page of the server's own origin did not get the stream")
     run = alice.call("GET", base + "/run/" + rid, expect=200)[1]["run"]
     if run["status"] != "complete" or run["endpoints"] < 1 or run["prompt"] != "the items":
         fail("the run's record: %s" % run)

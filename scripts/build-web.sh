@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds the web app (web/: Vite + TypeScript) into OUTDIR, installing its npm packages first when
+# they are missing or older than its lockfile. Called by the build (CMake); usage: build-web.sh OUTDIR
+set -euo pipefail
+out=${1:?usage: build-web.sh OUTDIR}
+cd "$(dirname "$0")/../web"
+if ! command -v npm >/dev/null; then
+    echo "build-web: npm is missing: run scripts/deps.sh (or configure with -DRAE_WEB=OFF)" >&2
+    exit 1
+fi
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "build-web: installing the web app's npm packages" >&2
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+npx --no-install vite build --outDir "$out" --emptyOutDir --logLevel warn
