@@ -282,30 +282,38 @@ static void send_zip(srv_req *r, const char *sprite, const char *dir) {
     zip_free(&z);
 }
 
-void files_get(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
+/* files_get's answer, built on a worker thread: a listing, a file, or a zip. */
+static void files_build(srv_req *r, void *arg) {
+    sprite_job *j = arg;
     char path[1024], flag[8], err[512];
-    if (!own_sprite(r, c, args[0], &info) || !path_param(r, path, sizeof path)) return;
+    const char *sprite = j->id;
+    path_param(r, path, sizeof path);
     int download = srv_query(r, "download", flag, sizeof flag) == 0 && strcmp(flag, "0") != 0;
     rae_sprite_file *all;
     size_t n;
-    if (rae_sprite_files_list(r->server->sprites, args[0], path, &all, &n, err, sizeof err) == 0) {
-        if (download) {
-            free(all);
-            send_zip(r, args[0], path);
-            return;
-        }
-        srv_json(r, 200, listing(all, n, path));
+    if (rae_sprite_files_list(j->sprites, sprite, path, &all, &n, err, sizeof err) == 0) {
+        if (download)
+            send_zip(r, sprite, path);
+        else
+            srv_json(r, 200, listing(all, n, path));
         free(all);
-        return;
+    } else {
+        int fd = rae_sprite_file_open(j->sprites, sprite, path, err, sizeof err);
+        if (fd < 0) {
+            file_error(r, err);
+        } else {
+            send_file(r, fd, path, download);
+            close(fd);
+        }
     }
-    int fd = rae_sprite_file_open(r->server->sprites, args[0], path, err, sizeof err);
-    if (fd < 0) {
-        file_error(r, err);
-        return;
-    }
-    send_file(r, fd, path, download);
-    close(fd);
+    free_job(j);
+}
+
+void files_get(srv_req *r, caller *c, char args[][128]) {
+    rae_sprite_info info;
+    char path[1024];
+    if (own_sprite(r, c, args[0], &info) && path_param(r, path, sizeof path))
+        srv_defer_response(r, files_build, new_job(r, c, args[0]));
 }
 
 void files_delete(srv_req *r, caller *c, char args[][128]) {

@@ -95,6 +95,50 @@ json_t *srv_body_json(srv_req *r) {
     return j;
 }
 
+/* ---- responses built on a worker thread ---- */
+
+typedef struct built {
+    srv_req w;
+    srv_build_fn *fn;
+    void *arg;
+} built;
+
+static void build_work(void *job) {
+    built *b = job;
+    b->fn(&b->w, b->arg);
+}
+
+static void build_done(srv_req *r, void *job) {
+    built *b = job;
+    buf headers = r->resp_headers, body = r->resp_body;
+    r->status = b->w.status;
+    r->resp_type = b->w.resp_type;
+    r->resp_cache = b->w.resp_cache;
+    r->resp_static = b->w.resp_static;
+    r->resp_static_len = b->w.resp_static_len;
+    r->resp_headers = b->w.resp_headers; /* moved */
+    r->resp_body = b->w.resp_body;
+    r->answered = b->w.answered;
+    b->w.resp_headers = headers;
+    b->w.resp_body = body;
+    srv_req_release(&b->w);
+    free(b);
+}
+
+void srv_defer_response(srv_req *r, srv_build_fn *fn, void *arg) {
+    built *b = calloc(1, sizeof *b);
+    if (!b) abort();
+    b->w = *r;
+    b->w.wsi = NULL;
+    b->w.task = NULL;
+    b->w.body = (buf)BUF_INIT;
+    b->w.resp_headers = (buf)BUF_INIT;
+    b->w.resp_body = (buf)BUF_INIT;
+    b->fn = fn;
+    b->arg = arg;
+    srv_defer(r, build_work, build_done, b);
+}
+
 /* ---- lws ---- */
 
 static void copy_header(struct lws *wsi, enum lws_token_indexes t, char *out, size_t n) {

@@ -73,6 +73,12 @@ typedef void srv_work_fn(void *job);
 typedef void srv_done_fn(srv_req *r, void *job);
 void srv_defer(srv_req *r, srv_work_fn *work, srv_done_fn *done, void *job);
 
+/* A handler's response built on a worker thread: fn(w, arg) gets w, a copy of r (method, path,
+ * query, headers; no body), and queues its response on w as a handler would; that becomes r's.
+ * fn may use the sprites, never the store or lws. For reading and zipping files. */
+typedef void srv_build_fn(srv_req *w, void *arg);
+void srv_defer_response(srv_req *r, srv_build_fn *fn, void *arg);
+
 /* The lws protocol callback that drives it all (for the server's protocol table). */
 int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                       size_t len);

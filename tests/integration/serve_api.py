@@ -499,13 +499,31 @@ def run(server, port):
     anon.call("GET", "/api/nothing-here", expect=404)
     anon.call("PUT", "/api/me", {}, expect=405)
 
-    print("== a restart of rae serve loses nothing")
+    print("== a restart of rae serve loses nothing; a capture going on goes on")
+    site = "http://127.0.0.1:%d" % server.site_port
+    capture = alice.call("POST", "/api/sprite/%s/browser/start" % sid, {"url": site + "/one.html"},
+                         expect=200)[1]
+    status = alice.call("GET", "/api/sprite/%s/browser/status" % sid, expect=200)[1]
+    if not status["running"] or status["captureId"] != capture["captureId"]:
+        fail("the browser's status: %s" % status)
     server.stop()
     server.__init__(port, server.site_port)
     alice.call("GET", "/api/me", expect=200)
+    deadline = time.time() + 30
+    while True:  # the page's requests are counted once Chromium is up
+        status = alice.call("GET", "/api/sprite/%s/browser/status" % sid, expect=200)[1]
+        if not status["running"] or status["entries"] >= 2 or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    if not status["running"] or status["entries"] < 2 or status["harPath"] != capture["harPath"]:
+        fail("the capture after the restart: %s" % status)
+    stopped = alice.call("POST", "/api/sprite/%s/browser/stop" % sid, {}, expect=200)[1]
+    if stopped["captureId"] != capture["captureId"]:
+        fail("the stop after the restart: %s" % stopped)
     alice.call("GET", "/api/sprite/" + sprite["id"], expect=200)
-    run = alice.call("GET", "/api/sessions", expect=200)[1]["sessions"][0]
-    if run["kind"] != "run" or run["status"] != "complete":
+    run = [j for j in alice.call("GET", "/api/sessions", expect=200)[1]["sessions"]
+           if j["kind"] == "run"][0]
+    if run["status"] != "complete":
         fail("the run after the restart: %s" % run)
     events = WebSocket(port, "/api/sprite/%s/engineer/stream?run=%s" % (sid, run["id"]), alice.cookie,
                        "rae-events").events()
