@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -529,6 +530,17 @@ def run(server, port):
                        "rae-events").events()
     if not events or events[-1]["type"] != "complete":
         fail("the run's events after a restart: %s" % events[-3:])
+
+    print("== an expired session is refused")
+    late = Client(port)
+    late.login("root1", "first-password")
+    late.call("GET", "/api/me", expect=200)
+    db = sqlite3.connect(os.path.join(DATA, "rae.db"), timeout=10)
+    with db:  # as if its 30 days had passed (and the idle time, by last_seen)
+        db.execute("UPDATE sessions SET expires = 1000, last_seen = 1000 WHERE user_id = "
+                   "(SELECT id FROM users WHERE name = 'root1')")
+    db.close()
+    late.call("GET", "/api/me", expect=401)
 
     print("== logout ends the session; delete")
     old_cookie = alice.cookie
