@@ -310,6 +310,15 @@ void srv_defer(srv_req *r, srv_work_fn *work, srv_done_fn *done, void *job) {
     }
 }
 
+/* Whether a body follows (Content-Length above 0, or chunked): lws sends no body callbacks for
+ * "Content-Length: 0", which a fetch() POST without a body carries. */
+static int has_body(struct lws *wsi) {
+    char len[32];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) return 1;
+    if (lws_hdr_copy(wsi, len, sizeof len, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) return 0;
+    return strtoull(len, NULL, 10) > 0;
+}
+
 int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                       size_t len) {
     srv_req *r = user;
@@ -317,9 +326,7 @@ int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
     case LWS_CALLBACK_HTTP:
         srv_req_init(r, wsi, in);
         /* a body comes in HTTP_BODY callbacks; without one the request is whole now */
-        if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
-            lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
-            return 0;
+        if (has_body(wsi)) return 0;
         return dispatch(r);
     case LWS_CALLBACK_HTTP_BODY:
         if (r->body.len + len > SRV_BODY_MAX)

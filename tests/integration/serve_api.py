@@ -94,7 +94,9 @@ class Client:
         self.bearer = None
 
     def call(self, method, path, body=None, csrf=True, expect=None):
-        data = json.dumps(body).encode() if body is not None else None
+        """body: a JSON value, None (no body), or b"" (an empty body: Content-Length: 0, as a
+        fetch() POST without a body sends)."""
+        data = body if body == b"" else json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.base + path, data=data, method=method)
         if data is not None:
             req.add_header("Content-Type", "application/json")
@@ -386,6 +388,7 @@ def run(server, port):
         alice.call("GET", "/api/sprite/%s/files?path=%s" % (sid, urllib.parse.quote(bad)), expect=400)
     alice.call("GET", "/api/sprite/%s/files?path=/workspace/nothing" % sid, expect=404)
     bob.call("GET", "/api/sprite/%s/files?path=/workspace" % sid, expect=404)
+    alice.call("POST", "/api/sprite/%s/checkpoint" % sid, b"", expect=201)  # Content-Length: 0
     ck = alice.call("POST", "/api/sprite/%s/checkpoint" % sid, {"comment": "with the client"}, expect=201)[1]
     alice.call("DELETE", "/api/sprite/%s/files?path=/workspace/scripts/r1" % sid, expect=200)
     alice.call("GET", "/api/sprite/%s/files?path=/workspace/scripts/r1/api_client.py" % sid, expect=404)
