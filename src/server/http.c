@@ -253,6 +253,7 @@ static int start_response(srv_req *r) {
 
 /* The request is whole: route it and start the response (unless it waits for a worker). */
 static int dispatch(srv_req *r) {
+    r->dispatched = 1;
     if (r->too_big)
         srv_error(r, 413, "too_large", "request bodies are limited to %d bytes", SRV_BODY_MAX);
     else
@@ -335,7 +336,8 @@ int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
             buf_append(&r->body, in, len);
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        return dispatch(r);
+        /* lws also says this after a "Content-Length: 0" request, already dispatched */
+        return r->dispatched ? 0 : dispatch(r);
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (!r || !r->answered || r->task) return 0;
         if (!r->headers_sent) return start_response(r);

@@ -28,6 +28,7 @@ typedef struct srv_req {
     char peer[64];
     buf body;              /* owned */
     int too_big;           /* the body passed SRV_BODY_MAX */
+    int dispatched;        /* the request went to the router (once) */
     int answered;          /* a response was queued */
     struct srv_task *task; /* the deferred work the response waits for, or NULL */
     int headers_sent;

@@ -2,6 +2,7 @@
  * sandboxes (sandbox.c) under a host uid of their own, their files confined (files.c), their
  * network a namespace with pasta and a guard (net.c), their checkpoints a store (ckpt.c). */
 #include "sprite/local.h"
+#include "util/jfile.h"
 #include "sprite/ckpt.h"
 #include "sprite/net.h"
 
@@ -73,9 +74,8 @@ void local_netns(const local *l, const lsprite *s, char *out, size_t n) {
 /* ---- sprite.json ---- */
 
 static int meta_write(const lsprite *s, char *err, size_t errlen) {
-    char path[PATH_MAX + 16], tmp[PATH_MAX + 32];
+    char path[PATH_MAX + 16];
     local_path(s, "sprite.json", path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     json_t *j =
         json_pack("{s:s,s:f,s:f,s:I,s:I}", "name", s->name, "created", s->created, "last_active",
                   s->last_active, "uid", (json_int_t)s->uid, "gid", (json_int_t)s->gid);
@@ -88,13 +88,9 @@ static int meta_write(const lsprite *s, char *err, size_t errlen) {
                         json_pack("{s:I,s:I,s:i,s:i}", "memory", (json_int_t)s->lim.memory,
                                   "disk_quota", (json_int_t)s->lim.disk_quota, "max_procs",
                                   s->lim.max_procs, "cpu_percent", s->lim.cpu_percent));
-    int rc = json_dump_file(j, tmp, JSON_INDENT(1));
+    int rc = jfile_replace(j, path, 0644, JSON_INDENT(1), err, errlen);
     json_decref(j);
-    if (rc < 0 || rename(tmp, path) < 0) {
-        unlink(tmp);
-        return err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-    }
-    return 0;
+    return rc;
 }
 
 int local_load(local *l, const char *name, lsprite *s, char *err, size_t errlen) {

@@ -2,6 +2,7 @@
  * sprite's supervisor (supervisor.c) over its socket DIR/run/supervisor.sock, starting the
  * supervisor when a service should run and it does not. */
 #include "sprite/local.h"
+#include "util/jfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,14 +33,9 @@ json_t *lsvc_load(const lsprite *s) {
 }
 
 int lsvc_save(const lsprite *s, json_t *defs, char *err, size_t errlen) {
-    char path[PATH_MAX + 16], tmp[PATH_MAX + 32];
+    char path[PATH_MAX + 16];
     local_path(s, "services.json", path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (json_dump_file(defs, tmp, JSON_INDENT(1)) < 0 || rename(tmp, path) < 0) {
-        unlink(tmp);
-        return err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-    }
-    return 0;
+    return jfile_replace(defs, path, 0644, JSON_INDENT(1), err, errlen);
 }
 
 int lsvc_wanted(const lsprite *s) {

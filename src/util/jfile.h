@@ -1,0 +1,16 @@
+/* jfile: a JSON file replaced whole and atomically, safe when several threads or processes write
+ * the same file at once (each writes its own temporary file, then renames it over the old one: a
+ * reader sees the old or the new, never a mix). */
+#ifndef RAE_UTIL_JFILE_H
+#define RAE_UTIL_JFILE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Writes j (borrowed) to path with the given mode and jansson dump flags. 0, or -1 with err
+ * naming the file. */
+int jfile_replace(const json_t *j, const char *path, mode_t mode, size_t flags, char *err,
+                  size_t errlen);
+
+#endif
