@@ -220,6 +220,18 @@ static void me(srv_req *r, caller *c, char args[][128]) {
     srv_json(r, 200, j);
 }
 
+/* Who is signed in, for a page that starts: never 401 (that would log an error in its console). */
+static void auth_state(srv_req *r, caller *c, char args[][128]) {
+    (void)args;
+    if (api_identify(r, c) < 0) {
+        srv_json(r, 200, json_pack("{s:n}", "user"));
+        return;
+    }
+    json_t *j = json_pack("{s:o}", "user", user_json(&c->user));
+    if (c->by_session) json_object_set_new(j, "csrf", json_string(c->csrf));
+    srv_json(r, 200, j);
+}
+
 /* This API as OpenAPI 3.1 (src/server/openapi.json, built in). */
 static void openapi(srv_req *r, caller *c, char args[][128]) {
     (void)c, (void)args;
@@ -243,6 +255,7 @@ static const route routes[] = {
     {"POST", "/api/auth/login", 1, login},
     {"POST", "/api/auth/logout", 1, logout},
     {"POST", "/api/auth/setup", 1, setup},
+    {"GET", "/api/auth/state", 1, auth_state},
     {"GET", "/api/me", 0, me},
     {"GET", "/api/sessions", 0, sessions_list},
     {"GET", "/api/sprite", 0, sprite_list},

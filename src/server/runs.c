@@ -18,14 +18,18 @@
 
 typedef struct run_proc {
     rae_sprite_proc p;
-    uv_poll_t *poll; /* on p.out_fd (heap: closed asynchronously) */
-    buf partial;     /* output not yet a whole line */
-    int file;        /* DATA/runs/ID.ndjson, appended to */
-    int terminal;    /* a complete or error event came */
-    int recorded;    /* the job has its outcome */
-    long endpoints;  /* from the "endpoints" progress; -1 none */
-    json_t *files;   /* from the complete event */
-    char error[640]; /* from the error event, or why it failed */
+    uv_poll_t *poll;     /* on p.out_fd (heap: closed asynchronously) */
+    buf partial;         /* output not yet a whole line */
+    int file;            /* DATA/runs/ID.ndjson, appended to */
+    int terminal;        /* a complete or error event came */
+    int recorded;        /* the job has its outcome */
+    int replay;          /* run replay.py once the files are written */
+    int replaying;       /* the output read now is replay.py's */
+    char *held;          /* the engineer's complete event, held back while replay.py runs (owned) */
+    long passed, failed; /* replay.py's last line; -1 unknown */
+    long endpoints;      /* from the "endpoints" progress; -1 none */
+    json_t *files;       /* from the complete event */
+    char error[640];     /* from the error event, or why it failed */
     srv *server;
     char har[HAR_PATH_MAX + 16];
     rae_checkpoint k;
@@ -163,6 +167,10 @@ static void record(run_log *log) {
     json_t *patch = json_pack("{s:O*}", "files", rp->files);
     if (rp->endpoints >= 0) json_object_set_new(patch, "endpoints", json_integer(rp->endpoints));
     if (rp->k.id[0]) json_object_set_new(patch, "checkpoint", json_string(rp->k.id));
+    if (rp->passed >= 0)
+        json_object_set_new(patch, "replay",
+                            json_pack("{s:I,s:I}", "passed", (json_int_t)rp->passed, "failed",
+                                      (json_int_t)rp->failed));
     char *text = json_dumps(patch, JSON_COMPACT);
     rae_store_job_update(rp->server->store, log->id, ok ? "complete" : "error", ok ? "" : rp->error,
                          text, NULL, 0);
@@ -178,6 +186,14 @@ static int str_is(const json_t *v, const char *s) {
 /* What one line of output says about the run; lines that are not events become "log" progress. */
 static void take_line(run_log *log, char *line) {
     run_proc *rp = log->proc;
+    if (rp->replaying) { /* replay.py: one step per line, "N passed, N failed" last */
+        long passed, failed;
+        if (sscanf(line, "%ld passed, %ld failed", &passed, &failed) == 2)
+            rp->passed = passed, rp->failed = failed;
+        else if (*line)
+            log_progress(log, "replay", line);
+        return;
+    }
     json_t *ev = json_loads(line, 0, NULL);
     const char *type = json_string_value(json_object_get(ev, "type"));
     if (!type) { /* its stderr: after the terminal event, it only says that again */
@@ -185,7 +201,11 @@ static void take_line(run_log *log, char *line) {
         if (*line && !rp->terminal) log_progress(log, "log", line);
         return;
     }
-    if (strcmp(type, "complete") == 0) {
+    if (strcmp(type, "complete") == 0 && rp->replay && !rp->held) {
+        rp->held = strdup(line); /* said once replay.py has run */
+        json_decref(ev);
+        return;
+    } else if (strcmp(type, "complete") == 0) {
         rp->terminal = 1;
         json_decref(rp->files);
         rp->files = json_incref(json_object_get(ev, "files"));
@@ -207,7 +227,6 @@ static void take_line(run_log *log, char *line) {
 static void run_finished(run_log *log, int status) {
     run_proc *rp = log->proc;
     srv *s = rp->server;
-    if (rp->partial.len) take_line(log, (char *)buf_str(&rp->partial));
     if (!rp->terminal) {
         if (!rp->error[0])
             snprintf(rp->error, sizeof rp->error, "rae engineer ended with status %d", status);
@@ -216,6 +235,7 @@ static void run_finished(run_log *log, int status) {
     }
     record(log);
     json_decref(rp->files);
+    free(rp->held);
     buf_free(&rp->partial);
     if (rp->file >= 0) close(rp->file);
     if (rp->p.out_fd >= 0) close(rp->p.out_fd);
@@ -225,6 +245,9 @@ static void run_finished(run_log *log, int status) {
     run_viewers_wake(log);
     run_log_release(s, log);
 }
+
+static int start_replay(run_log *log);
+static void replay_done(run_log *log, int status);
 
 static void on_output(uv_poll_t *h, int status, int events) {
     (void)status, (void)events;
@@ -252,16 +275,28 @@ static void on_output(uv_poll_t *h, int status, int events) {
     rp->poll = NULL;
     int st = -1;
     rae_sprite_proc_wait(&rp->p, 1, &st);
+    close(rp->p.out_fd);
+    rp->p.out_fd = -1;
+    if (rp->partial.len) take_line(log, (char *)buf_str(&rp->partial));
+    buf_reset(&rp->partial);
+    if (rp->replaying) {
+        replay_done(log, st);
+        st = 0;
+    } else if (rp->held && st == 0 && start_replay(log) == 0) {
+        return;
+    }
+    if (rp->held) { /* the files are written whatever replay.py said */
+        rp->replaying = 0;
+        take_line(log, rp->held);
+    }
     run_finished(log, st);
 }
 
-/* Starts rae engineer in the sprite; 0, or -1 with rp->error. */
-static int start_process(run_log *log) {
+/* Starts argv in the sprite (in dir cwd, NULL: /workspace), its output read by on_output; 0, or -1
+ * with rp->error. */
+static int start_exec(run_log *log, const char *const *argv, const char *cwd) {
     run_proc *rp = log->proc;
-    char out[128];
-    snprintf(out, sizeof out, "/workspace/scripts/%s", log->id);
-    const char *argv[] = {"rae", "engineer", rp->har, "-o", out, "--json-stream", NULL};
-    rae_sprite_exec_opts o = {.argv = argv, .merge_stderr = 1};
+    rae_sprite_exec_opts o = {.argv = argv, .cwd = cwd, .merge_stderr = 1};
     if (rae_sprite_exec(rp->server->sprites, log->sprite, &o, &rp->p, rp->error, sizeof rp->error) <
         0)
         return -1;
@@ -272,6 +307,45 @@ static int start_process(run_log *log) {
     rp->poll->data = log;
     uv_poll_start(rp->poll, UV_READABLE, on_output);
     return 0;
+}
+
+static int start_process(run_log *log) {
+    char out[128];
+    snprintf(out, sizeof out, "/workspace/scripts/%s", log->id);
+    const char *argv[] = {"rae", "engineer", log->proc->har, "-o", out, "--json-stream", NULL};
+    return start_exec(log, argv, NULL);
+}
+
+/* replay.py of the run, against the captured site, from inside the sprite. */
+static int start_replay(run_log *log) {
+    run_proc *rp = log->proc;
+    char dir[128];
+    snprintf(dir, sizeof dir, "/workspace/scripts/%s", log->id);
+    const char *argv[] = {"python3", "replay.py", NULL};
+    log_progress(log, "replay", "replaying the capture through the client against the site");
+    rp->replaying = 1;
+    if (start_exec(log, argv, dir) == 0) return 0;
+    char msg[700];
+    snprintf(msg, sizeof msg, "replay.py did not start: %s", rp->error);
+    rp->error[0] = 0; /* the run itself went well */
+    rp->replaying = 0;
+    log_progress(log, "replay", msg);
+    return -1;
+}
+
+/* The replay's result as one event: done = passed, total = passed + failed. */
+static void replay_done(run_log *log, int status) {
+    run_proc *rp = log->proc;
+    char msg[128];
+    if (rp->passed < 0) {
+        snprintf(msg, sizeof msg, "replay.py ended with status %d and no result", status);
+        log_progress(log, "replay", msg);
+        return;
+    }
+    snprintf(msg, sizeof msg, "%ld passed, %ld failed", rp->passed, rp->failed);
+    log_add_json(log, json_pack("{s:s,s:s,s:s,s:I,s:I}", "type", "progress", "stage", "replay",
+                                "message", msg, "done", (json_int_t)rp->passed, "total",
+                                (json_int_t)(rp->passed + rp->failed)));
 }
 
 /* ---- the routes ---- */
@@ -365,6 +439,7 @@ static run_log *new_run(srv_req *r, caller *c, const char *sprite, const char *h
     if (!rp) abort();
     rp->server = r->server;
     rp->endpoints = -1;
+    rp->passed = rp->failed = -1;
     rp->p.out_fd = rp->p.in_fd = rp->p.err_fd = -1;
     snprintf(rp->har, sizeof rp->har, "%s", har);
     runs_dir(r->server, dir, sizeof dir);
@@ -393,14 +468,16 @@ void engineer_run(srv_req *r, caller *c, char args[][128]) {
     run_log *log = NULL;
     if (har_param(r, args[0], body, har, sizeof har) == 0)
         log = new_run(r, c, args[0], har, json_string_value(json_object_get(body, "prompt")));
+    int replay = json_is_true(json_object_get(body, "replay"));
     json_decref(body);
     if (!log) return;
+    log->proc->replay = replay;
     log_progress(log, "checkpoint", "checkpointing the sprite before the run");
     srv_defer(r, checkpoint_work, checkpoint_done, log);
 }
 
 /* One run's record: {run: {id, status, started, ended?, error?, harPath, scriptsDir, prompt?,
- * files?, endpoints?, checkpoint?}}. */
+ * files?, endpoints?, checkpoint?, replay?: {passed, failed}}}. */
 void engineer_run_get(srv_req *r, caller *c, char args[][128]) {
     rae_sprite_info info;
     rae_store_job job;
@@ -417,6 +494,7 @@ void engineer_run_get(srv_req *r, caller *c, char args[][128]) {
                   json_object_get(d, "scripts_dir"), "prompt", json_object_get(d, "prompt"),
                   "files", json_object_get(d, "files"), "endpoints",
                   json_object_get(d, "endpoints"), "checkpoint", json_object_get(d, "checkpoint"));
+    if (json_object_get(d, "replay")) json_object_set(run, "replay", json_object_get(d, "replay"));
     if (job.ended > 0) json_object_set_new(run, "ended", json_real(job.ended));
     if (job.error && *job.error) json_object_set_new(run, "error", json_string(job.error));
     json_decref(d);

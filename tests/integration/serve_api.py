@@ -259,8 +259,8 @@ def engineer(port, alice, bob, sid, har):
     alice.call("POST", base + "/run", {"harPath": "/workspace/../../etc/passwd"}, expect=400)
     alice.call("POST", base + "/run", {}, expect=400)
     bob.call("POST", base + "/run", {"harPath": har}, expect=404)
-    started = alice.call("POST", base + "/run", {"harPath": har, "prompt": "the items"},
-                         expect=202)[1]
+    started = alice.call("POST", base + "/run",
+                         {"harPath": har, "prompt": "the items", "replay": True}, expect=202)[1]
     rid = started["runId"]
     if started["scriptsDir"] != "/workspace/scripts/" + rid:
         fail("the run's scripts dir: %s" % started)
@@ -276,6 +276,10 @@ def engineer(port, alice, bob, sid, har):
         fail("no api_client.py among the code events: %s" % list(code))
     if "api_client.py" not in events[-1]["files"]:
         fail("the complete event: %s" % events[-1])
+    replay = [e for e in events if e["type"] == "progress" and e["stage"] == "replay"]
+    if not replay or not re.fullmatch(r"\d+ passed, 0 failed", replay[-1]["message"]) \
+            or replay[-1]["done"] < 1:
+        fail("the replay against the site: %s" % replay)
     late = WebSocket(port, started["streamUrl"], alice.cookie, "rae-events").events()
     if late != events:
         fail("a late viewer got %d events, not the %d of the run" % (len(late), len(events)))
@@ -292,7 +296,8 @@ def engineer(port, alice, bob, sid, har):
     if own.status != 101 or own.events() != events:
         fail("the page of the server's own origin did not get the stream")
     run = alice.call("GET", base + "/run/" + rid, expect=200)[1]["run"]
-    if run["status"] != "complete" or run["endpoints"] < 1 or run["prompt"] != "the items":
+    if run["status"] != "complete" or run["endpoints"] < 1 or run["prompt"] != "the items" \
+            or run["replay"]["failed"] != 0:
         fail("the run's record: %s" % run)
     bob.call("GET", base + "/run/" + rid, expect=404)
     listing = alice.call("GET", "/api/sprite/%s/files?path=%s" % (sid, run["scriptsDir"]),
