@@ -184,6 +184,7 @@ void srv_req_init(srv_req *r, struct lws *wsi, const char *uri) {
     copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, r->content_type, sizeof r->content_type);
     copy_header(wsi, WSI_TOKEN_ORIGIN, r->origin, sizeof r->origin);
     copy_header(wsi, WSI_TOKEN_HOST, r->host, sizeof r->host);
+    copy_header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, r->accept_encoding, sizeof r->accept_encoding);
     if (lws_hdr_custom_length(wsi, "x-csrf-token:", 13) > 0)
         lws_hdr_custom_copy(wsi, r->csrf, sizeof r->csrf, "x-csrf-token:", 13);
     lws_get_peer_simple(wsi, r->peer, sizeof r->peer);

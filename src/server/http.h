@@ -25,6 +25,7 @@ typedef struct srv_req {
     char query[1024]; /* without '?'; "" when none */
     char cookie[2048], authorization[512], csrf[128], content_type[128];
     char origin[256], host[256]; /* the Origin and Host headers ("" when absent) */
+    char accept_encoding[128];
     char peer[64];
     buf body;              /* owned */
     int too_big;           /* the body passed SRV_BODY_MAX */

@@ -107,6 +107,14 @@ static int from_disk(srv_req *r, const char *root, const char *path) {
     return got == st.st_size ? 0 : -1;
 }
 
+/* The gzip copy of a (built beside it, NAME.gz) when the client takes gzip, else NULL. */
+static const srv_asset *gzipped(const srv_req *r, const srv_asset *a) {
+    char gz[1024];
+    if (!strstr(r->accept_encoding, "gzip")) return NULL;
+    snprintf(gz, sizeof gz, "%s.gz", a->path);
+    return srv_asset_find(gz);
+}
+
 void srv_static(srv_req *r) {
     const char *path = strcmp(r->path, "/") == 0 ? "/index.html" : r->path;
     const char *root = r->server->o->web_root;
@@ -124,8 +132,12 @@ void srv_static(srv_req *r) {
     const srv_asset *a = srv_asset_find(path);
     if (!a && app_route(path)) a = srv_asset_find("/index.html");
     if (a) {
-        srv_respond_static(r, 200, type_of(a->path), a->data, (size_t)(a->end - a->data));
+        const srv_asset *gz = gzipped(r, a);
+        const srv_asset *sent = gz ? gz : a;
+        srv_respond_static(r, 200, type_of(a->path), sent->data, (size_t)(sent->end - sent->data));
         headers_for(r, path, type_of(a->path));
+        srv_header(r, "Vary", "Accept-Encoding");
+        if (gz) srv_header(r, "Content-Encoding", "gzip");
     } else if (app_route(path)) { /* no web app in this build */
         srv_respond(r, 200, "text/html; charset=utf-8", NO_APP, sizeof NO_APP - 1);
     } else {
