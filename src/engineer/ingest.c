@@ -631,8 +631,10 @@ static void progress(ingest *in, const char *stage, long entries, size_t done, s
     ev.done = (long)done;
     ev.total = (long)total;
     char msg[96];
-    snprintf(msg, sizeof msg, "%s: %ld entries, %.0f of %.0f MB", stage, entries, done / 1e6,
-             total / 1e6);
+    int mb = total >= 10000000; /* whole MB from 10 MB on, else KB with one decimal */
+    snprintf(msg, sizeof msg,
+             mb ? "%s: %ld entries, %.0f of %.0f MB" : "%s: %ld entries, %.1f of %.1f KB", stage,
+             entries, done / (mb ? 1e6 : 1e3), total / (mb ? 1e6 : 1e3));
     ev.message = msg;
     in->o->on_event(in->o->event_user, &ev);
 }

@@ -296,7 +296,9 @@ static void on_output(uv_poll_t *h, int status, int events) {
  * with rp->error. */
 static int start_exec(run_log *log, const char *const *argv, const char *cwd) {
     run_proc *rp = log->proc;
-    rae_sprite_exec_opts o = {.argv = argv, .cwd = cwd, .merge_stderr = 1};
+    /* no __pycache__ left among the scripts by replay.py */
+    const char *env[] = {"PYTHONDONTWRITEBYTECODE=1", NULL};
+    rae_sprite_exec_opts o = {.argv = argv, .cwd = cwd, .env = env, .merge_stderr = 1};
     if (rae_sprite_exec(rp->server->sprites, log->sprite, &o, &rp->p, rp->error, sizeof rp->error) <
         0)
         return -1;

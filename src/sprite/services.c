@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define START_WAIT_MS 5000 /* for a new supervisor to answer */
+#define START_WAIT_MS 20000 /* for a new supervisor to answer (seen > 5 s at load 16) */
 #define CALL_WAIT_MS 10000 /* for an answer (a stop may take 3 s per service) */
 
 json_t *lsvc_load(const lsprite *s) {

@@ -95,7 +95,8 @@ const sp = (id: string) => `/api/sprite/${encodeURIComponent(id)}`;
 
 // ---- accounts ----
 
-export const me = () => get<{ user: User; csrf?: string }>('/api/me');
+/** Who is signed in: never a 401, so a signed-out visit logs no failed request. */
+export const authState = () => get<{ user: User | null; csrf?: string }>('/api/auth/state');
 export const login = (username: string, password: string) =>
   post<{ user: User; csrf: string }>('/api/auth/login', { username, password });
 export const setup = (token: string, username: string, password: string) =>
@@ -125,8 +126,9 @@ export const browserCommand = (
 
 // ---- the engineer ----
 
-export const engineerRun = (id: string, harPath: string) =>
-  post<RunStart>(`${sp(id)}/engineer/run`, { harPath });
+/** replay: after the files are written, replay.py runs in the sprite against the captured site. */
+export const engineerRun = (id: string, harPath: string, replay = false) =>
+  post<RunStart>(`${sp(id)}/engineer/run`, { harPath, replay });
 export const run = (id: string, runId: string) =>
   get<{ run: Run }>(`${sp(id)}/engineer/run/${encodeURIComponent(runId)}`);
 

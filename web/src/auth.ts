@@ -22,15 +22,10 @@ function set(u: User | null, csrf: string): void {
   });
 }
 
-/** Asks the server who we are; signed out on a 401. Other errors (unreachable) are thrown. */
+/** Asks the server who we are (null: signed out). Errors (unreachable) are thrown. */
 export async function loadUser(): Promise<User | null> {
-  try {
-    const r = await api.me();
-    set(r.user, r.csrf ?? '');
-  } catch (e) {
-    if (!(e instanceof api.ApiError && e.status === 401)) throw e;
-    set(null, '');
-  }
+  const r = await api.authState();
+  set(r.user, r.user ? (r.csrf ?? '') : '');
   return user;
 }
 

@@ -78,6 +78,8 @@ export interface Run {
   files?: string[];
   endpoints?: number;
   prompt?: string;
+  /** The replay's outcome, when the run was asked to replay and it gave one. */
+  replay?: { passed: number; failed: number };
 }
 
 export interface FileEntry {

@@ -17,9 +17,12 @@ export class Display {
   private path = '';
   private closed = true;
 
+  /** canRetry, asked before each new attempt after a drop: false when there is no display to
+   * reconnect to any more (each refused WebSocket is an error in the browser's console). */
   constructor(
     private readonly target: HTMLElement,
     private readonly onState: (state: DisplayState) => void,
+    private readonly canRetry: () => Promise<boolean> = () => Promise.resolve(true),
   ) {
     // noVNC swallows every key, Ctrl+V included, so the browser would never fire "paste":
     // let that one key through to the page, take the pasted text, and type Ctrl+V remotely.
@@ -91,8 +94,19 @@ export class Display {
         return;
       }
       this.onState('connecting');
-      this.timer = window.setTimeout(() => void this.attempt(), 1000);
+      this.timer = window.setTimeout(() => void this.retry(), 1000);
     });
     this.rfb = rfb;
+  }
+
+  private async retry(): Promise<void> {
+    const again = await this.canRetry().catch(() => true); // unsure: try, as before
+    if (this.closed) return;
+    if (!again) {
+      this.closed = true;
+      this.onState('lost');
+      return;
+    }
+    void this.attempt();
   }
 }

@@ -69,9 +69,9 @@ export function spritePage(params: Params, query: URLSearchParams): View {
     for (const [name, body] of tabBodies) body.hidden = name !== t;
   }
 
-  /** Runs the engineer on a HAR and opens the run. */
-  async function generate(harPath: string): Promise<void> {
-    const run = await api.engineerRun(id, harPath);
+  /** Runs the engineer on a HAR (then its replay against the site, when asked) and opens the run. */
+  async function generate(harPath: string, replay = false): Promise<void> {
+    const run = await api.engineerRun(id, harPath, replay);
     bus.emit('files');
     navigate(`/sprite/${encodeURIComponent(id)}/run/${encodeURIComponent(run.runId)}`);
   }

@@ -27,11 +27,23 @@ export interface BrowserPanel {
   dispose: () => void;
 }
 
-/** generate runs the engineer on a HAR and opens the run; it throws when it cannot. */
+const REPLAY_KEY = 'rae.replayAfterGenerate';
+
+/** Whether the user last asked for a replay (off until they do: it sends requests to the site). */
+function replayWanted(): boolean {
+  try {
+    return localStorage.getItem(REPLAY_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** generate runs the engineer on a HAR (and replays it against the site when replay is true),
+ * then opens the run; it throws when it cannot. */
 export function browserPanel(
   spriteId: string,
   bus: Bus,
-  generate: (harPath: string) => Promise<void>,
+  generate: (harPath: string, replay: boolean) => Promise<void>,
 ): BrowserPanel {
   let state: State = 'loading';
   let display: DisplayState | null = null;
@@ -41,6 +53,7 @@ export function browserPanel(
   let stage = ''; // what "stopping" is doing now
   let loadError = '';
   let polling = false;
+  const current = (): State => state; // what state is now, after awaits that may change it
 
   const iconButton = (label: string, icon: string, op: 'back' | 'forward' | 'reload') =>
     h(
@@ -78,6 +91,31 @@ export function browserPanel(
     { class: 'btn danger', type: 'button', 'data-testid': 'stop-generate', on: { click: () => void stopAndGenerate() } },
     'Stop & generate',
   );
+  const replay = h('input', { type: 'checkbox', id: 'replay-toggle', 'data-testid': 'replay-toggle' });
+  replay.checked = replayWanted();
+  replay.addEventListener('change', () => {
+    try {
+      localStorage.setItem(REPLAY_KEY, replay.checked ? '1' : '0');
+    } catch {
+      // storage refused (private mode): the choice holds for this page only
+    }
+  });
+  const options = h(
+    'div',
+    { class: 'capture-options' },
+    h(
+      'label',
+      {
+        for: 'replay-toggle',
+        title:
+          'After Stop & generate writes the client, run its replay.py inside the sprite against the captured site. ' +
+          'It sends the recorded requests to the real site again, POST, PUT and DELETE included, so it can change data there.',
+      },
+      replay,
+      'Replay against the site after generating',
+    ),
+    h('span', { class: 'muted small' }, 'sends the recorded requests again, writes included'),
+  );
   const elapsed = h('span', { class: 'rec-time', 'data-testid': 'recording-time' });
   const counter = h('span', { class: 'rec-count', 'data-testid': 'recording-counter', 'aria-live': 'polite' });
   const indicator = h(
@@ -95,14 +133,26 @@ export function browserPanel(
     'section',
     { class: 'panel browser', 'aria-label': 'Browser' },
     h('div', { class: 'toolbar' }, back, forward, reload, url, indicator, start, stop),
+    options,
     message,
     h('div', { class: 'stage' }, screen, overlay),
   );
 
-  const vnc = new Display(screen, (s) => {
-    display = s;
-    render();
-  });
+  const vnc = new Display(
+    screen,
+    (s) => {
+      display = s;
+      render();
+    },
+    // after a drop, reconnect only while the capture still runs
+    async () => {
+      if (state !== 'recording') return false;
+      const s = await api.browserStatus(spriteId);
+      apply(s); // may end the capture here
+      render();
+      return s.running && current() === 'recording';
+    },
+  );
 
   url.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter') return;
@@ -124,6 +174,8 @@ export function browserPanel(
     stop.hidden = !live && state !== 'stopping';
     stop.disabled = state !== 'recording';
     indicator.hidden = !live && state !== 'stopping';
+    options.hidden = !live && state !== 'stopping';
+    replay.disabled = state === 'stopping';
     url.disabled = state === 'stopping' || state === 'loading';
     counter.textContent = plural(status.entries ?? 0, 'request');
     counter.dataset.count = String(status.entries ?? 0);
@@ -265,23 +317,24 @@ export function browserPanel(
     say('');
     state = 'stopping';
     stage = 'Stopping the capture: writing the HAR and checkpointing the sprite…';
+    // the display goes with the browser: leave it first rather than see it drop (and retry)
+    vnc.disconnect();
+    display = null;
     render();
     let harPath: string;
     try {
       harPath = (await api.browserStop(spriteId)).harPath;
     } catch (e) {
-      state = 'recording';
+      state = 'recording'; // the next poll connects the display again
       say(`The capture did not stop: ${api.messageOf(e)}`, true);
       render();
       return;
     }
-    vnc.disconnect();
-    display = null;
     bus.emit('files', 'checkpoints', 'sprite');
     stage = 'Starting the engineer…';
     render();
     try {
-      await generate(harPath);
+      await generate(harPath, replay.checked);
       say(`The capture is saved as ${harPath}.`);
     } catch (e) {
       say(`The capture is saved as ${harPath}, but the engineer did not start: ${api.messageOf(e)}`, true);

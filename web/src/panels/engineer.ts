@@ -29,7 +29,10 @@ interface RunState {
   stages: Stage[];
   files: string[];
   code: Map<string, string>;
-  replay: string;
+  /** The replay's outcome; a message when it ran and gave none; null when it did not run. */
+  replay: { passed: number; failed: number } | { message: string } | null;
+  replayLog: string[]; // its lines, one per step
+  replayOpen: boolean; // the log is shown
   usage: string;
   endpoints: Endpoint[] | string | null; // string: why there are none
   tab: string; // the file shown
@@ -56,12 +59,12 @@ export function engineerPanel(spriteId: string): EngineerPanel {
     endpointsBox,
   );
   const tabs = h('div', { class: 'tabs file-tabs', role: 'tablist', 'aria-label': 'Generated files' });
-  const zip = h('a', { class: 'btn small', 'data-testid': 'download-zip' }, 'Download all');
+  const zip = h('a', { class: 'btn small', 'data-testid': 'download-zip', title: 'Every file of this run as one zip' }, 'Download all (zip)');
   const codeBar = h('div', { class: 'code-bar' });
   const monacoBox = h('div', { class: 'monaco', 'data-testid': 'monaco' });
   const codeState = h('div', { class: 'code-state' });
   const codeBox = h('div', { class: 'code', role: 'tabpanel' }, codeBar, codeState, monacoBox);
-  const files = h('div', { class: 'run-files' }, h('div', { class: 'files-bar' }, tabs, zip), codeBox);
+  const files = h('div', { class: 'run-files' }, h('div', { class: 'files-bar' }, tabs), codeBox);
 
   let run: RunState | null = null;
   let closeStream: (() => void) | null = null;
@@ -100,7 +103,9 @@ export function engineerPanel(spriteId: string): EngineerPanel {
       stages: [],
       files: [],
       code: new Map(),
-      replay: '',
+      replay: null,
+      replayLog: [],
+      replayOpen: false,
       usage: '',
       endpoints: null,
       tab: '',
@@ -157,6 +162,7 @@ export function engineerPanel(spriteId: string): EngineerPanel {
     r.ended = info.ended ?? 0;
     r.error = info.error ?? '';
     r.files = info.files ?? [];
+    if (info.replay) r.replay = info.replay;
     put(el, head, progress, result, endpoints, files);
     listen(r, g, 0);
   }
@@ -210,7 +216,7 @@ export function engineerPanel(spriteId: string): EngineerPanel {
         const at = r.stages.findIndex((s) => s.name === e.stage);
         if (at >= 0) r.stages[at] = stage;
         else r.stages.push(stage);
-        if (e.stage === 'replay') r.replay = e.message;
+        if (e.stage === 'replay') takeReplay(r, e.message, e.done, e.total);
         break;
       }
       case 'code':
@@ -227,6 +233,10 @@ export function engineerPanel(spriteId: string): EngineerPanel {
           .join(' · ');
         break;
       case 'complete':
+        // asked to replay, but it said no result (replay.py did not start, or crashed)
+        if (!r.replay && r.stages.some((s) => s.name === 'replay')) {
+          r.replay = { message: r.stages.find((s) => s.name === 'replay')?.message ?? 'no result' };
+        }
         r.status = 'complete';
         r.dir = e.scripts_dir || r.dir;
         r.ended ||= Date.now() / 1000;
@@ -240,6 +250,14 @@ export function engineerPanel(spriteId: string): EngineerPanel {
         break;
     }
     render();
+  }
+
+  /** A replay progress line: the first says it starts, then one per step (or what went wrong),
+   * then the result. */
+  function takeReplay(r: RunState, message: string, done: number, total: number): void {
+    const m = /^(\d+) passed, (\d+) failed$/.exec(message);
+    if (m && total === done + Number(m[2])) r.replay = { passed: done, failed: total - done };
+    else r.replayLog.push(message);
   }
 
   /** A finished run: its endpoints from openapi.json and README.md, then the first file. */
@@ -280,7 +298,7 @@ export function engineerPanel(spriteId: string): EngineerPanel {
     put(
       result,
       r.error ? h('div', { class: 'state error', role: 'alert', 'data-testid': 'run-error' }, h('p', { class: 'state-title' }, 'The engineer failed'), h('p', null, r.error)) : null,
-      r.replay ? replayLine(r.replay) : null,
+      r.replay ? replayResult(r) : null,
       r.usage ? h('p', { class: 'muted small' }, `Model usage: ${r.usage}`) : null,
     );
     endpoints.hidden = r.status !== 'complete';
@@ -317,10 +335,29 @@ export function engineerPanel(spriteId: string): EngineerPanel {
     );
   }
 
-  function replayLine(message: string): HTMLElement {
-    const m = /(\d+) passed, (\d+) failed/.exec(message);
-    const ok = m ? m[2] === '0' : true;
-    return h('p', { class: `replay ${ok ? 'is-ok' : 'is-bad'}`, 'data-testid': 'replay-result' }, 'Replay: ', m ? m[0] : message);
+  /** "Replay: N passed, N failed", and its steps behind a disclosure. */
+  function replayResult(r: RunState): HTMLElement | null {
+    const res = r.replay;
+    if (!res) return null;
+    const counted = 'passed' in res;
+    const ok = counted && res.failed === 0;
+    const line = h(
+      'span',
+      { 'data-testid': 'replay-result', title: 'replay.py sent the captured requests to the site again through the client' },
+      'Replay: ',
+      counted ? `${res.passed} passed, ${res.failed} failed` : res.message,
+    );
+    if (!r.replayLog.length) return h('p', { class: `replay ${ok ? 'is-ok' : 'is-bad'}` }, line);
+    const box = h(
+      'details',
+      { class: `replay ${ok ? 'is-ok' : 'is-bad'}`, open: r.replayOpen },
+      h('summary', null, line),
+      h('pre', { class: 'replay-log' }, r.replayLog.join('\n')),
+    );
+    box.addEventListener('toggle', () => {
+      r.replayOpen = box.open;
+    });
+    return box;
   }
 
   function renderTabs(r: RunState): void {
@@ -384,7 +421,7 @@ export function engineerPanel(spriteId: string): EngineerPanel {
   async function openFile(r: RunState, path: string): Promise<void> {
     const g = generation;
     const url = api.fileUrl(spriteId, `${r.dir}/${path}`, true);
-    put(codeBar, h('code', null, path), h('span', { class: 'spacer' }), h('a', { class: 'btn small', href: url, download: path, 'data-testid': 'download-file' }, 'Download'));
+    put(codeBar, h('code', null, path), h('span', { class: 'spacer' }), h('a', { class: 'btn small', href: url, download: path, 'data-testid': 'download-file' }, 'Download'), zip);
     put(codeState, loading(`Loading ${path}…`));
     codeState.hidden = false;
     try {
