@@ -23,8 +23,10 @@ static int parse_listen(const char *spec, char *host, size_t n, int *port, char 
     const char *colon = strrchr(spec, ':');
     char *end;
     long p = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || colon == spec || *end || p < 1 || p > 65535 || (size_t)(colon - spec) >= n)
-        return err_set(err, errlen, "--listen wants HOST:PORT (e.g. 127.0.0.1:8080), not '%s'",
+    if (!colon || colon == spec || *end || p < 0 || p > 65535 || (size_t)(colon - spec) >= n)
+        return err_set(err, errlen,
+                       "--listen wants HOST:PORT (e.g. 127.0.0.1:8080; port 0: any free one), "
+                       "not '%s'",
                        spec);
     snprintf(host, n, "%.*s", (int)(colon - spec), spec);
     *port = (int)p;
@@ -114,11 +116,6 @@ int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
     if (!o->tls_cert != !o->tls_key)
         return err_set(err, errlen, "--tls-cert and --tls-key go together");
     srv s = {.o = o, .tls = o->tls_cert != NULL};
-    if (o->public_url)
-        snprintf(s.public_url, sizeof s.public_url, "%s", o->public_url);
-    else
-        snprintf(s.public_url, sizeof s.public_url, "%s://%s:%d", s.tls ? "https" : "http", host,
-                 port);
     loop_state ls;
     memset(&ls, 0, sizeof ls);
     ls.server = &s;
@@ -128,6 +125,13 @@ int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
     s.loop = &ls.loop;
     if (rc == 0) ls.ctx = make_context(&s, &ls, host, port, err, errlen);
     if (rc == 0 && ls.ctx) {
+        if (port == 0) /* the kernel chose */
+            port = lws_get_vhost_listen_port(lws_get_vhost_by_name(ls.ctx, "default"));
+        if (o->public_url)
+            snprintf(s.public_url, sizeof s.public_url, "%s", o->public_url);
+        else
+            snprintf(s.public_url, sizeof s.public_url, "%s://%s:%d", s.tls ? "https" : "http",
+                     host, port);
         uv_signal_init(&ls.loop, &ls.sigint);
         uv_signal_init(&ls.loop, &ls.sigterm);
         ls.sigint.data = ls.sigterm.data = &ls;
