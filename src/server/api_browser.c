@@ -105,8 +105,9 @@ void browser_start(srv_req *r, caller *c, char args[][128]) {
     if (!body) return;
     const char *url = json_string_value(json_object_get(body, "url"));
     browser_job *j = new_browser_job(r, c, args[0]);
-    if (url && strlen(url) >= sizeof j->url) {
-        srv_error(r, 400, "bad_request", "the URL is longer than %zu bytes", sizeof j->url - 1);
+    if (url &&
+        (strlen(url) >= sizeof j->url || url[0] == '-')) { /* never an option of rae capture */
+        srv_error(r, 400, "bad_request", "not a URL, or longer than %zu bytes", sizeof j->url - 1);
         free_browser_job(j);
         json_decref(body);
         return;
