@@ -125,13 +125,77 @@ static void gen_request_body(const eng_endpoint *ep, buf *out) {
     buf_puts(out, "}}}");
 }
 
-static void gen_responses(const eng_endpoint *ep, buf *out) {
+/* A flow's source as an OpenAPI runtime expression: "$response.body#/a/b/0/c" for the JSON path
+ * "a.b[0].c", "$response.header.NAME" for a header; NULL for other sources. */
+static const char *runtime_expr(const eng_source *s, arena *a) {
+    if (s->kind == ENG_SRC_HEADER) return arena_printf(a, "$response.header.%s", s->path);
+    if (s->kind != ENG_SRC_JSON) return NULL;
+    buf p = BUF_INIT;
+    buf_puts(&p, "$response.body#/");
+    for (const char *c = s->path; *c; c++) {
+        if (*c == '.' || *c == '[')
+            buf_putc(&p, '/');
+        else if (*c == ']')
+            continue;
+        else if (*c == '~')
+            buf_puts(&p, "~0");
+        else if (*c == '/')
+            buf_puts(&p, "~1");
+        else
+            buf_putc(&p, *c);
+    }
+    const char *out = arena_strdup(a, buf_str(&p));
+    buf_free(&p);
+    return out;
+}
+
+/* OpenAPI links of ep's response: the captured value flows from it into a path, query or header
+ * parameter of a later operation (body fields are in the README's value flows). */
+static void gen_links(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
+    static const char *const where[] = {"path", "query", "header"};
+    buf seen = BUF_INIT; /* link names written, one per line */
+    int first = 1;
+    for (size_t i = 0; i < m->n_calls; i++)
+        for (size_t k = 0; k < m->calls[i].n_args; k++) {
+            const eng_arg *arg = &m->calls[i].args[k];
+            const eng_source *s = &arg->src;
+            if (s->kind == ENG_SRC_NONE || !arg->param || arg->param->in == ENG_IN_BODY ||
+                s->call < 0 || (size_t)s->call >= m->n_calls || m->calls[s->call].ep != ep)
+                continue;
+            const char *expr = runtime_expr(s, a);
+            const eng_endpoint *to = m->calls[i].ep;
+            const char *name = arena_printf(a, "%s_%s", to->op_name, arg->param->py_name);
+            const char *line = arena_printf(a, "\n%s\n", name);
+            if (!expr || strstr(buf_str(&seen), line)) continue;
+            buf_printf(&seen, "%s", line);
+            buf_puts(out, first ? ",\"links\":{" : ",");
+            first = 0;
+            jstr(out, name);
+            buf_puts(out, ":{\"operationId\":");
+            jstr(out, to->op_name);
+            buf_puts(out, ",\"parameters\":{");
+            jstr(out, arena_printf(a, "%s.%s", where[arg->param->in], arg->param->name));
+            buf_putc(out, ':');
+            jstr(out, expr);
+            buf_puts(out, "}}");
+        }
+    if (!first) buf_putc(out, '}');
+    buf_free(&seen);
+}
+
+static void gen_responses(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
     buf_puts(out, ",\"responses\":{");
+    int linked = 0; /* links go on the first success */
     for (size_t i = 0; i < ep->n_responses; i++) {
         const eng_response *r = &ep->responses[i];
         if (i) buf_putc(out, ',');
-        buf_printf(out, "\"%d\":{\"description\":\"captured %ld time%s\"",
-                   r->status ? r->status : 200, r->samples, r->samples == 1 ? "" : "s");
+        int status = r->status ? r->status : 200;
+        buf_printf(out, "\"%d\":{\"description\":\"captured %ld time%s\"", status, r->samples,
+                   r->samples == 1 ? "" : "s");
+        if (!linked && status >= 200 && status < 300) {
+            gen_links(m, ep, out, a);
+            linked = 1;
+        }
         if (*r->mime) {
             buf_puts(out, ",\"content\":{");
             jstr(out, r->mime);
@@ -275,7 +339,7 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
                 gen_graphql_body(m, e, &doc);
             else
                 gen_request_body(e, &doc);
-            gen_responses(e, &doc);
+            gen_responses(m, e, &doc, a);
             if (e->n_uses) gen_security(m, e, &doc);
             buf_putc(&doc, '}');
         }

@@ -1,5 +1,6 @@
-// The endpoints table of a run, from its openapi.json; "what flows into what" from the value-flow
-// section of its README.md (the OpenAPI document does not carry it).
+// The endpoints table of a run, from its openapi.json; "what flows into what" from the document's
+// response links (values that go into path, query and header parameters) and from the value-flow
+// section of its README.md (which also has the body fields).
 
 export interface Endpoint {
   method: string;
@@ -20,8 +21,14 @@ interface Scheme {
   name?: string;
 }
 
+interface Link {
+  operationId?: string;
+  parameters?: Record<string, string>;
+}
+
 interface Operation {
   operationId?: string;
+  responses?: Record<string, { links?: Record<string, Link> }>;
   security?: Record<string, unknown>[];
   requestBody?: { content?: Record<string, { schema?: { oneOf?: { title?: string }[] } }> };
 }
@@ -57,9 +64,40 @@ function flowsOf(readme: string): Map<string, string[]> {
   return flows;
 }
 
+/** "$response.body#/items/0/id" → "items[0].id"; "$response.header.X" → "header X". */
+function fieldOf(expr: string): string {
+  if (expr.startsWith('$response.header.')) return `header ${expr.slice(17)}`;
+  const pointer = expr.startsWith('$response.body#/') ? expr.slice(16) : expr;
+  return pointer
+    .split('/')
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((part, i) => (/^\d+$/u.test(part) ? `[${part}]` : i ? `.${part}` : part))
+    .join('');
+}
+
+/** Response links of every operation: target operation → "param ← source → field" lines. */
+function linkFlows(spec: Spec, flows: Map<string, string[]>): void {
+  for (const item of Object.values(spec.paths ?? {})) {
+    for (const op of Object.values(item)) {
+      for (const response of Object.values(op.responses ?? {})) {
+        for (const link of Object.values(response.links ?? {})) {
+          for (const [param, expr] of Object.entries(link.parameters ?? {})) {
+            const target = link.operationId ?? '';
+            const flow = `${param.replace(/^\w+\./u, '')} ← ${op.operationId ?? ''} → ${fieldOf(expr)}`;
+            const list = flows.get(target) ?? [];
+            if (!list.includes(flow)) list.push(flow);
+            flows.set(target, list);
+          }
+        }
+      }
+    }
+  }
+}
+
 export function endpointsOf(spec: Spec, readme: string): Endpoint[] {
   const schemes = spec.components?.securitySchemes ?? {};
   const flows = flowsOf(readme);
+  linkFlows(spec, flows);
   const out: Endpoint[] = [];
   for (const [path, item] of Object.entries(spec.paths ?? {})) {
     for (const method of METHODS) {
