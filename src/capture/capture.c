@@ -310,6 +310,7 @@ int rae_capture_run(const rae_capture_opts *o, rae_capture_result *res, char *er
                    .user_agent = o->user_agent,
                    .locale = o->locale,
                    .timezone = o->timezone,
+                   .shared = o->cdp_port > 0,
                    .on_event = o->on_event,
                    .user = o->user};
     if (start(&u, &ro) == 0) {

@@ -391,6 +391,11 @@ static void add_extras(json_t *entry, rec_entry *e) {
     if (e->ws_messages) json_object_set(entry, "_webSocketMessages", e->ws_messages);
     if (e->sse_messages) json_object_set(entry, "_eventSourceMessages", e->sse_messages);
     if (e->incomplete) json_object_set_new(entry, "_incomplete", json_string(e->incomplete));
+    if (e->guessed_start)
+        json_object_set_new(entry, "_startNote",
+                            json_string("its tab ran before rae listened: the start time is when "
+                                        "the request was paused for rae, the request as it was "
+                                        "then"));
     if (e->canceled) json_object_set_new(entry, "_canceled", json_true());
 }
 

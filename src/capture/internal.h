@@ -24,6 +24,8 @@ typedef struct rec_session {
     rec_page *page;              /* page targets: the page now shown */
     int gone;                    /* detached */
     int ready;                   /* pages: every set-up command was answered */
+    int listening;               /* Network.enable was answered: its requests are all reported */
+    pvec held; /* char*: Fetch ids of its document requests paused until it listens (owned) */
 } rec_session;
 
 /* One request and its response: a HAR entry under construction. Lives in its rec_req's arena. */
@@ -58,6 +60,7 @@ typedef struct rec_entry {
     int body_tries;
     int body_deferred;      /* a static asset's body, asked for once its page has loaded */
     double body_retry;      /* our clock: ask for the body again then; 0: not planned */
+    int guessed_start;      /* opened from Fetch.requestPaused: its requestWillBeSent was missed */
     int closed;             /* no later network event changes it */
     double grace;           /* our clock: write even without ExtraInfo after this */
     const char *incomplete; /* why it was written before it ended */
@@ -97,7 +100,9 @@ struct recorder {
     int navigated;      /* the start URL was opened */
     char *start_target; /* owned: that tab's target id */
     int header_written;
-    double t0; /* our clock at recorder_start */
+    double t0;          /* our clock at recorder_start */
+    double wall_offset; /* the wall clock minus the protocol's (requestWillBeSent: wallTime -
+                           timestamp) */
     double last_progress;
     rec_stats st;
     char error[512];
@@ -124,6 +129,9 @@ void rec_page_begin(recorder *r, rec_session *s, const char *url, double wall, d
 int rec_page_loading(recorder *r, rec_session *s);
 /* Asks now for the deferred bodies of page p's static assets (every page's when p is NULL). */
 void rec_release_bodies(recorder *r, const rec_page *p);
+/* A document request of s's frame paused by the gate (targets.c, Fetch.requestPaused params p):
+ * opens its exchange when its requestWillBeSent was missed (sent before s listened). */
+void rec_request_paused(recorder *r, rec_session *s, jv *p, arena *a);
 /* The network events of s can no longer come: write what it still had open. */
 void rec_session_gone(recorder *r, rec_session *s);
 /* Converts a parsed JSON value into jansson (new reference). */

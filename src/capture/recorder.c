@@ -25,6 +25,12 @@ double rec_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double wall_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void rec_progress(recorder *r, const char *stage, const char *fmt, ...) {
     if (!r->o.on_event) return;
     char message[512];
@@ -393,14 +399,14 @@ static void fetch_body(recorder *r, rec_entry *e) {
 
 /* ---- Network events ---- */
 
-static rec_entry *hop_new(recorder *r, rec_req *q, jv *p) {
+static rec_entry *hop_new(recorder *r, rec_req *q, double wall, double ts) {
     rec_entry *e = arena_alloc(q->a, sizeof *e);
     e->req = q;
     e->resp_ts = e->end_ts = -1;
     e->encoded = -1;
     e->want_req_extra = e->want_resp_extra = 1;
-    e->wall = jv_num(jv_get(p, "wallTime"));
-    e->ts = jv_num(jv_get(p, "timestamp"));
+    e->wall = wall;
+    e->ts = ts;
     e->page = rec_pageref(r, q->s);
     pvec_push(&q->hops, e);
     q->cur = e;
@@ -417,32 +423,68 @@ static void close_redirect(rec_req *q, jv *p, arena *a, const char *next_url) {
     e->closed = 1;
 }
 
+/* Opens q's next exchange: request (a Network.Request) of this type, made by frame in s, started
+ * at wall (wall clock) and ts (protocol clock). A tab's main-frame document begins a page. */
+static rec_entry *open_hop(recorder *r, rec_session *s, rec_req *q, jv *request, const char *type,
+                           const char *frame, int redirected, double wall, double ts, arena *a) {
+    if (s && type && strcmp(type, "Document") == 0 && s->type && strcmp(s->type, "page") == 0 &&
+        frame && s->target_id && strcmp(frame, s->target_id) == 0) {
+        if (!redirected) rec_page_begin(r, s, str_of(request, "url", a), wall, ts);
+        q->main_doc = 1;
+    }
+    rec_entry *e = hop_new(r, q, wall, ts);
+    e->request = rec_json(request, a);
+    if (frame) e->frame_id = arena_strdup(q->a, frame);
+    e->type = type ? arena_strdup(q->a, type) : "Other";
+    take_post(r, e, request, a);
+    return e;
+}
+
 static void on_request(recorder *r, rec_session *s, jv *p, arena *a) {
     jv *request = jv_get(p, "request");
     const char *url = str_of(request, "url", a);
+    double wall = jv_num(jv_get(p, "wallTime")), ts = jv_num(jv_get(p, "timestamp"));
+    if (wall > 0 && ts > 0) r->wall_offset = wall - ts;
     rec_req *q = req_get(r, s, str_of(p, "requestId", a), 1);
     if (!recordable_url(url)) {
         q->ignored = 1;
         return;
     }
-    if (jv_get(p, "redirectResponse")) close_redirect(q, p, a, url);
-    const char *type = str_of(p, "type", a);
-    if (s && type && strcmp(type, "Document") == 0 && s->type && strcmp(s->type, "page") == 0) {
-        const char *frame = str_of(p, "frameId", a);
-        if (frame && s->target_id && strcmp(frame, s->target_id) == 0) {
-            if (!jv_get(p, "redirectResponse"))
-                rec_page_begin(r, s, url, jv_num(jv_get(p, "wallTime")),
-                               jv_num(jv_get(p, "timestamp")));
-            q->main_doc = 1;
-        }
+    int redirected = jv_get(p, "redirectResponse") != NULL;
+    rec_entry *e = q->cur;
+    if (!redirected && e && e->guessed_start && !e->closed) {
+        /* the gate opened it, thinking this event lost: the real start replaces the guess */
+        json_decref(e->request);
+        e->request = rec_json(request, a);
+        e->wall = wall;
+        e->ts = ts;
+        e->guessed_start = 0;
+    } else {
+        if (redirected) close_redirect(q, p, a, url);
+        e = open_hop(r, s, q, request, str_of(p, "type", a), str_of(p, "frameId", a), redirected,
+                     wall, ts, a);
     }
-    rec_entry *e = hop_new(r, q, p);
-    e->request = rec_json(request, a);
-    const char *frame = str_of(p, "frameId", a);
-    if (frame) e->frame_id = arena_strdup(q->a, frame);
+    json_decref(e->initiator);
     e->initiator = rec_json(jv_get(p, "initiator"), a);
-    e->type = type ? arena_strdup(q->a, type) : "Other";
-    take_post(r, e, request, a);
+    req_pair(q);
+    req_settle(r, q, 0);
+}
+
+void rec_request_paused(recorder *r, rec_session *s, jv *p, arena *a) {
+    const char *id = str_of(p, "networkId", a);
+    jv *request = jv_get(p, "request");
+    rec_req *q = id ? smap_gets(r->reqs, id) : NULL;
+    if (!id || (q && (q->cur || q->hops.n || q->ignored)) ||
+        !recordable_url(str_of(request, "url", a)))
+        return; /* seen: its requestWillBeSent, sent as the navigation starts, came before */
+    /* Network was not on in s when the navigation started: the exchange starts now, from what the
+     * paused request tells; its response, body and ExtraInfo come as usual once it goes on. The
+     * protocol clock is reckoned from the wall clock with the offset requestWillBeSent showed. */
+    q = req_get(r, s, id, 1);
+    double wall = wall_now();
+    rec_entry *e = open_hop(r, s, q, request, str_of(p, "resourceType", a), str_of(p, "frameId", a),
+                            0, wall, wall - r->wall_offset, a);
+    e->guessed_start = 1;
     req_pair(q);
     req_settle(r, q, 0);
 }
@@ -528,7 +570,7 @@ static void on_ws_created(recorder *r, rec_session *s, jv *p, arena *a) {
         return;
     }
     q->ws = 1;
-    rec_entry *e = hop_new(r, q, p);
+    rec_entry *e = hop_new(r, q, jv_num(jv_get(p, "wallTime")), jv_num(jv_get(p, "timestamp")));
     e->request = json_pack("{s:s,s:s,s:{}}", "url", url, "method", "GET", "headers");
     e->initiator = rec_json(jv_get(p, "initiator"), a);
     e->type = "WebSocket";
@@ -640,6 +682,8 @@ recorder *recorder_new(journal *j, const rec_opts *o) {
     r->reqs = smap_new();
     r->sessions = smap_new();
     r->st.first_paint = r->st.first_load = -1;
+    /* until a requestWillBeSent tells: Chromium's protocol clock is CLOCK_MONOTONIC on Linux */
+    r->wall_offset = wall_now() - rec_now();
     return r;
 }
 
@@ -652,6 +696,9 @@ void recorder_free(recorder *r) {
     smap_free(r->reqs);
     for (size_t i = 0; i < smap_count(r->sessions); i++) {
         rec_session *s = smap_value(r->sessions, i);
+        for (size_t k = 0; k < s->held.n; k++)
+            free(s->held.items[k]);
+        pvec_free(&s->held);
         free(s->id);
         free(s->target_id);
         free(s->type);

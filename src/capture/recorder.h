@@ -16,6 +16,8 @@ typedef struct rec_opts {
     const char *user_agent; /* NULL: the browser's own */
     const char *locale;     /* "de-DE": Accept-Language and Intl; NULL: the browser's */
     const char *timezone;   /* "Europe/Berlin"; NULL: the browser's */
+    int shared;             /* other DevTools clients may attach (--cdp-port): they can let a new
+                               tab run before rae listens in it, so its documents wait for rae */
     rae_event_fn on_event;  /* progress and errors; may be NULL */
     void *user;
 } rec_opts;

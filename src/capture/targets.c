@@ -1,6 +1,7 @@
 /* The recorder's targets: attaching to every page, iframe and worker as it appears (paused until
- * Network is enabled in it, so that its first request is seen), the user agent they announce,
- * HAR pages and their timings. */
+ * Network is enabled in it, so that its first request is seen; when other clients share the
+ * browser, documents are held by Fetch until then), the user agent they announce, HAR pages and
+ * their timings. */
 #include "capture/internal.h"
 #include "rae/version.h"
 #include "util/buf.h"
@@ -143,13 +144,59 @@ static void on_session_ready(void *user, const cdp_msg *m) {
     navigate_start_tab(r, s);
 }
 
+/* ---- the gate: documents wait until Network is on in their tab ---- */
+
+static void continue_request(recorder *r, const char *fetch_id) {
+    cdp_send(r->c, NULL, "Fetch.continueRequest", json_pack("{s:s}", "requestId", fetch_id), NULL,
+             NULL, NULL);
+}
+
+/* Network.enable was answered in a session (or failed, or the session went): every request it
+ * makes from now on is reported, so its documents held by the gate may go. */
+static void on_listening(void *user, const cdp_msg *m) {
+    recorder *r = user;
+    rec_session *s = rec_session_of(r, m->tag);
+    if (!s) return;
+    s->listening = 1;
+    for (size_t i = 0; i < s->held.n; i++) {
+        continue_request(r, s->held.items[i]);
+        free(s->held.items[i]);
+    }
+    s->held.n = 0;
+}
+
+/* The session recording target (a tab's or an out-of-process iframe's frame id), or NULL. */
+static rec_session *session_of_target(recorder *r, const char *target) {
+    for (size_t i = 0; target && i < smap_count(r->sessions); i++) {
+        rec_session *s = smap_value(r->sessions, i);
+        if (!s->gone && strcmp(s->target_id, target) == 0) return s;
+    }
+    return NULL;
+}
+
+/* Fetch.requestPaused: a document request, paused before it is sent. A new tab that another
+ * client let run (see recorder_start) may have started its navigation before rae's Network.enable
+ * reached it: the request waits until that is answered, and is recorded from what it says here
+ * when its requestWillBeSent was lost. */
+static void on_paused(recorder *r, const cdp_msg *m) {
+    const char *id = jv_str(jv_get(m->params, "requestId"), m->a, NULL);
+    if (!id) return;
+    rec_session *s = session_of_target(r, jv_str(jv_get(m->params, "frameId"), m->a, NULL));
+    if (s) rec_request_paused(r, s, m->params, m->a);
+    if (s && !s->listening) {
+        pvec_push(&s->held, strdup(id));
+        return;
+    }
+    continue_request(r, id);
+}
+
 static void setup_session(recorder *r, rec_session *s) {
     const char *id = s->id;
     int page = strcmp(s->type, "page") == 0, frame = page || strcmp(s->type, "iframe") == 0;
     cdp_send(r->c, id, "Network.enable",
              json_pack("{s:i,s:i,s:i}", "maxTotalBufferSize", MAX_BUFFER, "maxResourceBufferSize",
                        MAX_RESOURCE, "maxPostDataSize", MAX_INLINE_POST),
-             NULL, NULL, NULL);
+             on_listening, r, id);
     if (r->user_agent) {
         json_t *p = json_pack("{s:s,s:s}", "userAgent", r->user_agent, "platform", "Linux x86_64");
         if (r->o.locale) json_object_set_new(p, "acceptLanguage", json_string(r->o.locale));
@@ -174,14 +221,6 @@ static void setup_session(recorder *r, rec_session *s) {
     if (page) cdp_send(r->c, id, "Page.getFrameTree", NULL, on_session_ready, r, id);
 }
 
-static int target_recorded(recorder *r, const char *target) {
-    for (size_t i = 0; i < smap_count(r->sessions); i++) {
-        rec_session *s = smap_value(r->sessions, i);
-        if (!s->gone && strcmp(s->target_id, target) == 0) return 1;
-    }
-    return 0;
-}
-
 static void on_attached(recorder *r, const cdp_msg *m) {
     const char *id = jv_str(jv_get(m->params, "sessionId"), m->a, NULL);
     jv *info = jv_get(m->params, "targetInfo");
@@ -194,8 +233,8 @@ static void on_attached(recorder *r, const cdp_msg *m) {
         return;
     }
     const char *target = jv_str(jv_get(info, "targetId"), m->a, NULL);
-    if (target && target_recorded(r, target)) { /* a service worker is offered twice: by the
-                                                   browser and by its page */
+    if (session_of_target(r, target)) { /* a service worker is offered twice: by the browser
+                                           and by its page */
         cdp_send(r->c, id, "Runtime.runIfWaitingForDebugger", NULL, NULL, NULL, NULL);
         cdp_send(r->c, NULL, "Target.detachFromTarget", json_pack("{s:s}", "sessionId", id), NULL,
                  NULL, NULL);
@@ -292,8 +331,11 @@ int rec_target_event(recorder *r, const cdp_msg *m) {
         on_page_event(r, m, 0);
     else if (strcmp(n, "Page.lifecycleEvent") == 0)
         on_lifecycle(r, m);
+    else if (strcmp(n, "Fetch.requestPaused") == 0)
+        on_paused(r, m);
     else
-        return strncmp(n, "Target.", 7) == 0 || strncmp(n, "Page.", 5) == 0;
+        return strncmp(n, "Target.", 7) == 0 || strncmp(n, "Page.", 5) == 0 ||
+               strncmp(n, "Fetch.", 6) == 0;
     return 1;
 }
 
@@ -306,6 +348,16 @@ void recorder_start(recorder *r, cdp *c) {
     cdp_send(c, NULL, "Target.setAutoAttach",
              json_pack("{s:b,s:b,s:b}", "autoAttach", 1, "waitForDebuggerOnStart", 1, "flatten", 1),
              NULL, NULL, NULL);
+    /* waitForDebuggerOnStart holds a new target until Network is on in it only while rae is the
+     * one debugger: a client of --cdp-port (Playwright, Puppeteer) auto-attaches too, and the
+     * first Runtime.runIfWaitingForDebugger of any client lets a popup or a new tab run, so its
+     * document request can go (and its requestWillBeSent be sent) before rae's Network.enable
+     * reached it. So every document request is paused, browser-wide, until its tab listens. */
+    if (r->o.shared)
+        cdp_send(c, NULL, "Fetch.enable",
+                 json_pack("{s:[{s:s,s:s,s:s}]}", "patterns", "urlPattern", "http*", "resourceType",
+                           "Document", "requestStage", "Request"),
+                 NULL, NULL, NULL);
     /* The browser starts without a window (--no-startup-window): the first tab is made now, so
      * that it waits for rae like every later target, and is navigated once Network is on in it.
      * (Navigating a tab that ran before rae attached can lose its document's body and end.) */
