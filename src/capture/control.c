@@ -38,9 +38,10 @@ static json_t *answer(recorder *r, json_t *req) {
     if (!op) return json_pack("{s:s}", "error", "no op");
     if (strcmp(op, "status") == 0) {
         const rec_stats *st = recorder_stats(r);
-        return json_pack("{s:b,s:I,s:I,s:I,s:I}", "ok", 1, "entries", (json_int_t)st->entries,
-                         "pages", (json_int_t)st->pages, "tabs", (json_int_t)st->open_tabs, "bytes",
-                         (json_int_t)st->bytes);
+        return json_pack("{s:b,s:I,s:I,s:I,s:I,s:s?,s:s?}", "ok", 1, "entries",
+                         (json_int_t)st->entries, "pages", (json_int_t)st->pages, "tabs",
+                         (json_int_t)st->open_tabs, "bytes", (json_int_t)st->bytes, "url",
+                         st->tab_url, "title", st->tab_title);
     }
     char err[256];
     if (recorder_page_command(r, op, json_string_value(json_object_get(req, "url")), err,

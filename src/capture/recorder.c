@@ -689,6 +689,8 @@ recorder *recorder_new(journal *j, const rec_opts *o) {
 
 void recorder_free(recorder *r) {
     if (!r) return;
+    free(r->st.tab_url);
+    free(r->st.tab_title);
     for (size_t i = 0; i < smap_count(r->reqs); i++) {
         rec_req *q = smap_value(r->reqs, i);
         if (q) req_free(r, q);

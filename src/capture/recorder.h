@@ -30,6 +30,7 @@ typedef struct rec_stats {
     double first_paint;       /* seconds from recorder_start to the first contentful paint, or -1 */
     double first_load;        /* ... to the first page's load event, or -1 */
     const char *start_error;  /* the start URL could not be opened: net::ERR_..., else NULL */
+    char *tab_url, *tab_title; /* of the tab that changed last (the one in use): owned, or NULL */
 } rec_stats;
 
 /* o and its strings are borrowed for the recorder's life; the journal too. Caller frees. */

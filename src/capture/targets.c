@@ -276,10 +276,23 @@ static void on_detached(recorder *r, const cdp_msg *m) {
     if (id) cdp_session_gone(r->c, id);
 }
 
+/* *slot = a copy of value when it differs (owned strings). */
+static void set_text(char **slot, const char *value) {
+    if (*slot && strcmp(*slot, value) == 0) return;
+    free(*slot);
+    *slot = strdup(value);
+}
+
 static void on_info_changed(recorder *r, const cdp_msg *m) {
     jv *info = jv_get(m->params, "targetInfo");
     const char *target = jv_str(jv_get(info, "targetId"), m->a, NULL);
     const char *title = jv_str(jv_get(info, "title"), m->a, NULL);
+    const char *url = jv_str(jv_get(info, "url"), m->a, NULL);
+    const char *type = jv_str(jv_get(info, "type"), m->a, NULL);
+    if (type && strcmp(type, "page") == 0 && url && *url) { /* for the page's URL bar */
+        set_text(&r->st.tab_url, url);
+        set_text(&r->st.tab_title, title ? title : "");
+    }
     if (!target || !title || !*title) return;
     for (size_t i = 0; i < smap_count(r->sessions); i++) {
         rec_session *s = smap_value(r->sessions, i);

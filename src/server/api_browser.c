@@ -253,8 +253,13 @@ int browser_alive(rae_sprites *sprites, const char *id) {
     return alive;
 }
 
-/* The capture's counts from its status answer (0 when it did not answer). */
+/* The tab's URL and title and the capture's counts from its status answer (the start URL, "" and
+ * 0 when it did not answer). */
 static void add_counts(json_t *out, json_t *reply) {
+    const char *url = json_string_value(json_object_get(reply, "url"));
+    if (url && *url) json_object_set_new(out, "url", json_string(url)); /* the tab now */
+    const char *title = json_string_value(json_object_get(reply, "title"));
+    json_object_set_new(out, "title", json_string(title ? title : ""));
     const char *counts[] = {"entries", "pages", "tabs", "bytes"};
     for (size_t i = 0; i < sizeof counts / sizeof *counts; i++)
         json_object_set_new(out, counts[i],
@@ -273,9 +278,10 @@ void browser_status(srv_req *r, caller *c, char args[][128]) {
         return;
     }
     json_t *detail = json_loads(job.detail, 0, NULL);
-    json_t *out = json_pack("{s:b,s:s,s:f,s:O*,s:O*}", "running", 1, "captureId", job.id,
-                            "startedAt", job.started, "url", json_object_get(detail, "url"),
-                            "harPath", json_object_get(detail, "har_path"));
+    json_t *out =
+        json_pack("{s:b,s:s,s:f,s:O*,s:O*,s:O*}", "running", 1, "captureId", job.id, "startedAt",
+                  job.started, "url", json_object_get(detail, "url"), "startUrl",
+                  json_object_get(detail, "url"), "harPath", json_object_get(detail, "har_path"));
     json_t *cmd = json_pack("{s:s}", "op", "status");
     int connected;
     json_t *reply = control_ask(r->server, args[0], cmd, &connected);

@@ -462,7 +462,14 @@ def run(server, port):
         log = "".join(open(os.path.join(run_dir, f)).read()
                       for f in ("logs/browser.log", "supervisor.log"))
         fail("navigate: %d; the browser's log:\n%s" % (status, log[-3000:]))
-    time.sleep(1.5)
+    deadline = time.time() + 20  # the URL bar follows the tab
+    while True:
+        status = alice.call("GET", "/api/sprite/%s/browser/status" % sid, expect=200)[1]
+        if status.get("url", "").endswith("/two.html") or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    if not status["url"].endswith("/two.html") or status["startUrl"] != site + "/one.html":
+        fail("the status after navigating: %s" % status)
     for op in ("back", "forward", "reload"):
         alice.call("POST", "/api/sprite/%s/browser/%s" % (sid, op), {}, expect=200)
         time.sleep(1)

@@ -56,7 +56,10 @@ export interface BrowserStatus {
   tabs?: number;
   bytes?: number;
   startedAt?: number;
+  /** The address of the tab in use (the start address until Chromium answers). */
   url?: string;
+  startUrl?: string;
+  title?: string;
   harPath?: string;
   captureId?: string;
 }

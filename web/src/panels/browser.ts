@@ -228,8 +228,9 @@ export function browserPanel(
     if (s.running) {
       if (state === 'idle' || state === 'loading') state = 'recording';
       if (s.startedAt) startedAt = s.startedAt;
-      // the address the capture started on (not the tab's current one): for a page opened anew
-      if (s.url && !url.value && s.url !== 'about:blank') url.value = s.url;
+      // the tab's address (the start address until Chromium answers), unless the user is typing
+      if (s.url && s.url !== 'about:blank' && document.activeElement !== url && s.url !== url.value)
+        url.value = s.url;
       // connecting before Xvnc listens would only fail: wait for Chromium to answer
       const ready = s.starting === false || (s.tabs ?? 0) > 0;
       if (state === 'recording' && display === null && ready) connectDisplay();
