@@ -421,7 +421,9 @@ export function engineerPanel(spriteId: string): EngineerPanel {
   async function openFile(r: RunState, path: string): Promise<void> {
     const g = generation;
     const url = api.fileUrl(spriteId, `${r.dir}/${path}`, true);
-    put(codeBar, h('code', null, path), h('span', { class: 'spacer' }), h('a', { class: 'btn small', href: url, download: path, 'data-testid': 'download-file' }, 'Download'), zip);
+    // .env holds the credentials captured with the site's traffic: say so where it shows
+    const secret = path === '.env' ? h('span', { class: 'secret-note', role: 'note' }, 'captured credentials: keep this file private') : null;
+    put(codeBar, h('code', null, path), secret, h('span', { class: 'spacer' }), h('a', { class: 'btn small', href: url, download: path, 'data-testid': 'download-file' }, 'Download'), zip);
     put(codeState, loading(`Loading ${path}…`));
     codeState.hidden = false;
     try {
