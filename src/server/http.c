@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #define CHUNK 16384 /* response bytes written per writable callback */
+#define SRV_WORK_TIMEOUT_S 300
 
 void srv_respond(srv_req *r, int status, const char *type, const char *body, size_t len) {
     r->status = status;
@@ -284,6 +285,7 @@ static void task_done(uv_work_t *w, int status) {
     srv_req *r = t->r;
     if (r) {
         r->task = NULL;
+        lws_set_timeout(r->wsi, NO_PENDING_TIMEOUT, 0);
         t->done(r, t->job);
         /* headers are written from the writable callback: this is not an lws callback */
         if (!r->answered) srv_error(r, 500, "internal", "no response");
@@ -304,6 +306,9 @@ void srv_defer(srv_req *r, srv_work_fn *work, srv_done_fn *done, void *job) {
     *t = (srv_task){.r = r, .server = r->server, .fn = work, .done = done, .job = job};
     t->work.data = t;
     r->task = t;
+    /* lws would drop a connection that waits for its response over 5 s (a browser stop takes up
+     * to 10 s): the work has this long */
+    lws_set_timeout(r->wsi, PENDING_TIMEOUT_USER_OK, SRV_WORK_TIMEOUT_S);
     if (uv_queue_work(r->server->loop, &t->work, task_run, task_done) < 0) {
         r->task = NULL; /* cannot happen with a live loop; answer at once rather than hang */
         free(t);

@@ -252,6 +252,18 @@ def main():
     print("PASS serve_api")
 
 
+def sprite_logs(sid):
+    """The end of the sprite's browser and supervisor logs, for a failure's message."""
+    run_dir = os.path.join(DATA, "sprites", sid, "run")
+    log = ""
+    for f in ("logs/browser.log", "supervisor.log"):
+        try:
+            log += open(os.path.join(run_dir, f)).read()
+        except OSError as e:
+            log += "(%s)\n" % e
+    return log[-3000:]
+
+
 def engineer(port, alice, bob, sid, har):
     print("== an engineer run of the capture, streamed")
     base = "/api/sprite/%s/engineer" % sid
@@ -458,10 +470,7 @@ def run(server, port):
             break
         time.sleep(0.5)
     if status != 200:
-        run_dir = os.path.join(DATA, "sprites", sid, "run")
-        log = "".join(open(os.path.join(run_dir, f)).read()
-                      for f in ("logs/browser.log", "supervisor.log"))
-        fail("navigate: %d; the browser's log:\n%s" % (status, log[-3000:]))
+        fail("navigate: %d; the browser's log:\n%s" % (status, sprite_logs(sid)))
     deadline = time.time() + 20  # the URL bar follows the tab
     while True:
         status = alice.call("GET", "/api/sprite/%s/browser/status" % sid, expect=200)[1]
@@ -485,6 +494,7 @@ def run(server, port):
         if not any(u.endswith(page) for u in urls):
             fail("the HAR lacks %s: %s" % (page, urls))
     alice.call("POST", "/api/sprite/%s/browser/stop" % sid, {}, expect=409)
+
     history = alice.call("GET", "/api/sessions", expect=200)[1]["sessions"]
     if not history or history[0]["kind"] != "capture" or history[0]["status"] != "complete" \
             or history[0]["har_path"] != stopped["harPath"]:
@@ -532,7 +542,7 @@ def run(server, port):
             break
         time.sleep(0.5)
     if not status["running"] or status["entries"] < 2 or status["harPath"] != capture["harPath"]:
-        fail("the capture after the restart: %s" % status)
+        fail("the capture after the restart: %s; the browser's log:\n%s" % (status, sprite_logs(sid)))
     stopped = alice.call("POST", "/api/sprite/%s/browser/stop" % sid, {}, expect=200)[1]
     if stopped["captureId"] != capture["captureId"]:
         fail("the stop after the restart: %s" % stopped)
