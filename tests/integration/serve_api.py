@@ -503,6 +503,21 @@ def run(server, port):
         fail("bob sees alice's history")
     engineer(port, alice, bob, sid, stopped["harPath"])
 
+    print("== a browser that hangs: the stop waits for SIGKILL (10 s), its answer still comes")
+    started = alice.call("POST", "/api/sprite/%s/browser/start" % sid, {}, expect=200)[1]
+    deadline = time.time() + 30
+    while not alice.call("GET", "/api/sprite/%s/browser/status" % sid)[1].get("starting") is False:
+        if time.time() > deadline:
+            fail("the browser never answered")
+        time.sleep(0.3)
+    hung = subprocess.run(["pkill", "-STOP", "-f", "rae capture .*" + started["harPath"]])
+    if hung.returncode != 0:
+        fail("no capture process to stop for %s" % started["harPath"])
+    t0 = time.time()
+    alice.call("POST", "/api/sprite/%s/browser/stop" % sid, {}, expect=200)
+    if time.time() - t0 < 9:
+        fail("the stop did not wait for SIGKILL: %.1f s" % (time.time() - t0))
+
     print("== API tokens")
     rc, token, err = rae("token", "create", "alice", "--label", "test")
     token = token.strip()
