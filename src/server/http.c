@@ -317,8 +317,9 @@ void srv_defer(srv_req *r, srv_work_fn *work, srv_done_fn *done, void *job) {
     }
 }
 
-/* Whether a body follows (Content-Length above 0, or chunked): lws sends no body callbacks for
- * "Content-Length: 0", which a fetch() POST without a body carries. */
+/* Whether a body follows (Content-Length above 0, or chunked). A "Content-Length: 0" request (a
+ * fetch() POST without a body) is whole at once: for some methods lws never reports its body as
+ * complete, and when it does, the request was dispatched already. */
 static int has_body(struct lws *wsi) {
     char len[32];
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) return 1;
