@@ -21,6 +21,10 @@ int api_identify(srv_req *r, caller *c);
  * (the Host it asked for, or --public-url). Browsers send cookies to WebSockets of any page of the
  * same site (any port of 127.0.0.1), so a session alone does not say the page is ours. */
 int api_origin_ok(const srv_req *r);
+/* A WebSocket upgrade to "/api/sprite/ID" + suffix: 0 when it comes from a page of this server
+ * (api_origin_ok) with a session or token of the sprite's owner. r (the caller releases it with
+ * srv_req_release, also on failure), c and id are filled. */
+int api_ws_admit(struct lws *wsi, const char *suffix, srv_req *r, caller *c, char *id, size_t n);
 /* The VNC relay's WebSocket protocol (vnc.c) and the size of its per-connection state. */
 size_t srv_vnc_session_size(void);
 int srv_vnc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

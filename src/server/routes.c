@@ -58,6 +58,20 @@ int api_origin_ok(const srv_req *r) {
     return strncasecmp(r->origin, pub, n) == 0 && (!pub[n] || strcmp(pub + n, "/") == 0) ? 0 : -1;
 }
 
+int api_ws_admit(struct lws *wsi, const char *suffix, srv_req *r, caller *c, char *id, size_t n) {
+    char uri[1024];
+    memset(r, 0, sizeof *r);
+    memset(c, 0, sizeof *c);
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
+        api_sprite_of(uri, suffix, id, n) < 0)
+        return -1;
+    srv_req_init(r, wsi, uri);
+    return api_origin_ok(r) == 0 && api_identify(r, c) == 0 &&
+                   rae_store_sprite_owned(r->server->store, c->user.id, id) == 1
+               ? 0
+               : -1;
+}
+
 /* A state-changing request on a browser session must carry its CSRF token. */
 static int csrf_ok(const srv_req *r, const caller *c) {
     if (!c->by_session || strcmp(r->method, "GET") == 0) return 1;

@@ -24,19 +24,13 @@ void run_viewers_wake(run_log *log) {
 
 /* Checks the caller and finds the run's log; 0 when the upgrade may go on. */
 static int admit(struct lws *wsi, run_viewer *v) {
-    char uri[1024], id[128], run[64];
+    char id[128], run[64];
     srv_req r;
-    memset(&r, 0, sizeof r);
-    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
-        api_sprite_of(uri, "/engineer/stream", id, sizeof id) < 0)
-        return -1;
-    srv_req_init(&r, wsi, uri);
     caller c;
-    if (api_origin_ok(&r) == 0 && api_identify(&r, &c) == 0 &&
-        srv_query(&r, "run", run, sizeof run) == 0 &&
-        rae_store_sprite_owned(r.server->store, c.user.id, id) == 1)
+    if (api_ws_admit(wsi, "/engineer/stream", &r, &c, id, sizeof id) == 0 &&
+        srv_query(&r, "run", run, sizeof run) == 0)
         v->log = run_log_open(r.server, c.user.id, id, run);
-    v->server = r.server;
+    v->server = lws_context_user(lws_get_context(wsi));
     srv_req_release(&r);
     return v->log ? 0 : -1;
 }

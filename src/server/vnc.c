@@ -95,18 +95,12 @@ static void update_poll(vnc_conn *v) {
 
 /* Checks the caller and opens the display; 0 when the upgrade may go on. */
 static int admit(struct lws *wsi, vnc_conn *v) {
-    char uri[1024], id[128], err[512];
+    char id[128], err[512];
     srv_req r;
-    memset(&r, 0, sizeof r);
-    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
-        api_sprite_of(uri, "/browser/vnc", id, sizeof id) < 0)
-        return -1;
-    srv_req_init(&r, wsi, uri);
     caller c;
-    int ok = api_origin_ok(&r) == 0 && api_identify(&r, &c) == 0 &&
-             rae_store_sprite_owned(r.server->store, c.user.id, id) == 1;
+    int ok = api_ws_admit(wsi, "/browser/vnc", &r, &c, id, sizeof id) == 0;
     v->fd = ok ? rae_sprite_connect(r.server->sprites, id, VNC_SOCKET, err, sizeof err) : -1;
-    snprintf(v->sprite, sizeof v->sprite, "%s", id);
+    snprintf(v->sprite, sizeof v->sprite, "%s", ok ? id : "");
     if (ok && v->fd < 0) lwsl_warn("vnc relay for %s: %s\n", id, err);
     srv_req_release(&r);
     return v->fd < 0 ? -1 : 0;
