@@ -204,9 +204,10 @@ int rae_store_job_get(rae_store *s, long long user_id, const char *id, rae_store
  * limit (0: all). Caller frees with rae_store_jobs_free(*out, *n). */
 int rae_store_job_list(rae_store *s, long long user_id, const char *sprite, const char *kind,
                        int limit, rae_store_job **out, size_t *n);
-/* Marks every job still "running" as "error" with the message "interrupted: the server stopped"
- * (for a server starting after a crash); the count marked, or < 0. */
-int rae_store_jobs_interrupted(rae_store *s);
+/* Marks every job of kind (NULL: of any kind) still "running" as "error" with the message
+ * "interrupted: the server stopped" (for a server starting after a crash); the count marked, or
+ * < 0. */
+int rae_store_jobs_interrupted(rae_store *s, const char *kind);
 /* Frees what a job owns (not j itself). */
 void rae_store_job_clear(rae_store_job *j);
 /* Frees n jobs and the array. */

@@ -509,12 +509,15 @@ void engineer_run_get(srv_req *r, caller *c, char args[][128]) {
 void runs_reattach(srv *s) {
     rae_store_job *jobs;
     size_t n;
-    int lost = 0;
-    if (rae_store_job_list(s->store, 0, NULL, NULL, 0, &jobs, &n) < 0) return;
-    for (size_t i = 0; i < n; i++) {
+    int lost = rae_store_jobs_interrupted(s->store, "run"); /* they ended with the server */
+    if (lost < 0) lost = 0;
+    if (rae_store_job_list(s->store, 0, NULL, "capture", 0, &jobs, &n) < 0) {
+        jobs = NULL;
+        n = 0;
+    }
+    for (size_t i = 0; i < n; i++) { /* captures go on while their browser runs */
         rae_store_job *j = &jobs[i];
-        if (strcmp(j->status, "running") != 0) continue;
-        if (strcmp(j->kind, "capture") == 0 && browser_alive(s->sprites, j->sprite)) continue;
+        if (strcmp(j->status, "running") != 0 || browser_alive(s->sprites, j->sprite)) continue;
         rae_store_job_update(s->store, j->id, "error", "interrupted: the server stopped", NULL,
                              NULL, 0);
         lost++;

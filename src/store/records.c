@@ -278,12 +278,16 @@ int rae_store_job_list(rae_store *s, long long user_id, const char *sprite, cons
                               : store_dberr(s, NULL, 0, "listing jobs");
 }
 
-int rae_store_jobs_interrupted(rae_store *s) {
+int rae_store_jobs_interrupted(rae_store *s, const char *kind) {
     sqlite3_stmt *st = store_sql(s, "UPDATE jobs SET status = 'error', ended = ?1, "
                                     "error = 'interrupted: the server stopped' "
-                                    "WHERE status = 'running'");
+                                    "WHERE status = 'running' AND (?2 IS NULL OR kind = ?2)");
     if (!st) return RAE_STORE_ERROR;
     sqlite3_bind_double(st, 1, store_now(s));
+    if (kind)
+        sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 2);
     if (store_exec(s, st, NULL, 0, "marking interrupted jobs") < 0) return RAE_STORE_ERROR;
     return sqlite3_changes(s->db);
 }

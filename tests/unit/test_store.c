@@ -678,13 +678,13 @@ static void test_jobs(void **state) {
                      RAE_STORE_NOT_FOUND);
 
     /* a restarted server: what was running is interrupted */
-    assert_int_equal(rae_store_jobs_interrupted(f->s), 3);
+    assert_int_equal(rae_store_jobs_interrupted(f->s, NULL), 3);
     assert_int_equal(rae_store_job_get(f->s, a.id, r.id, &j), 0);
     assert_string_equal(j.status, "error");
     assert_string_equal(j.error, "interrupted: the server stopped");
     assert_true(j.ended == f->now);
     rae_store_job_clear(&j);
-    assert_int_equal(rae_store_jobs_interrupted(f->s), 0);
+    assert_int_equal(rae_store_jobs_interrupted(f->s, NULL), 0);
     rae_store_job_clear(&c);
     rae_store_job_clear(&r);
 }
