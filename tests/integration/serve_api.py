@@ -6,214 +6,31 @@ WebSocket, a restart that loses nothing.
 
     serve_api.py RAE OUTDIR
 """
-import base64
 import io
 import json
 import os
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import struct
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
 
 RAE, OUT = sys.argv[1], sys.argv[2]
 DATA = os.path.join(OUT, "data")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import servelib as sl  # noqa: E402
+from servelib import Client, WebSocket, fail, free_port, rae  # noqa: E402
+
+sl.setup("serve_api", RAE, OUT)
 
 
-def fail(msg):
-    print("FAIL serve_api: " + msg)
-    sys.exit(1)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Server:
-    def __init__(self, port, site_port):
-        self.port, self.site_port = port, site_port
-        self.log = open(os.path.join(OUT, "serve.log"), "a")
-        self.proc = subprocess.Popen(
-            [RAE, "serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", DATA,
-             "--allow-net", "127.0.0.1:%d" % site_port],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        self.out = []
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                fail("rae serve exited: see %s/serve.log" % OUT)
-            self.out.append(line)
-            if "listening on" in line:
-                break
-        # the first-run link follows the listening line, when there is no user
-        time.sleep(0.2)
-
-    def more_output(self):
-        os.set_blocking(self.proc.stdout.fileno(), False)
-        try:
-            while True:
-                line = self.proc.stdout.readline()
-                if not line:
-                    break
-                self.out.append(line)
-        except (BlockingIOError, TypeError):
-            pass
-        return "".join(self.out)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            fail("rae serve did not stop on SIGTERM")
-        if rc != 0:
-            fail("rae serve exited %d after SIGTERM" % rc)
-
-
-class Client:
-    """A browser-like client: keeps the session cookie, sends the CSRF token when it has one."""
-
-    def __init__(self, port):
-        self.base = "http://127.0.0.1:%d" % port
-        self.cookie = None
-        self.csrf = None
-        self.bearer = None
-
-    def call(self, method, path, body=None, csrf=True, expect=None):
-        """body: a JSON value, None (no body), or b"" (an empty body: Content-Length: 0, as a
-        fetch() POST without a body sends)."""
-        data = body if body == b"" else json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        if self.cookie:
-            req.add_header("Cookie", self.cookie)
-        if self.csrf and csrf:
-            req.add_header("X-CSRF-Token", self.csrf)
-        if self.bearer:
-            req.add_header("Authorization", "Bearer " + self.bearer)
-        try:
-            with urllib.request.urlopen(req, timeout=20) as resp:
-                status, headers, raw = resp.status, resp.headers, resp.read()
-        except urllib.error.HTTPError as e:
-            status, headers, raw = e.code, e.headers, e.read()
-        set_cookie = headers.get("Set-Cookie")
-        if set_cookie:
-            m = re.match(r"rae_session=([^;]*)", set_cookie)
-            if m:
-                self.cookie = "rae_session=" + m.group(1) if m.group(1) else None
-        try:
-            doc = json.loads(raw) if raw else None
-        except ValueError:
-            fail("%s %s: not JSON: %r" % (method, path, raw[:200]))
-        if expect is not None and status != expect:
-            fail("%s %s: status %d, wanted %d: %s" % (method, path, status, expect, doc))
-        if status >= 400 and not (isinstance(doc, dict) and "code" in doc.get("error", {})
-                                  and "message" in doc["error"]):
-            fail("%s %s: error without {error: {code, message}}: %s" % (method, path, doc))
-        return status, doc, headers
-
-    def login(self, name, password, expect=200):
-        status, doc, headers = self.call("POST", "/api/auth/login",
-                                         {"username": name, "password": password}, expect=expect)
-        if status == 200:
-            self.csrf = doc["csrf"]
-            cookie = headers.get("Set-Cookie", "")
-            for part in ("HttpOnly", "SameSite=Lax", "Path=/"):
-                if part not in cookie:
-                    fail("the session cookie lacks %s: %s" % (part, cookie))
-        return doc
-
-
-class WebSocket:
-    """Just enough of a WebSocket client (RFC 6455) to speak RFB through the relay and read an
-    engineer run's events."""
-
-    def __init__(self, port, path, cookie=None, protocol="binary", origin=None):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        key = base64.b64encode(os.urandom(16)).decode()
-        lines = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1:%d" % port, "Upgrade: websocket",
-                 "Connection: Upgrade", "Sec-WebSocket-Key: " + key, "Sec-WebSocket-Version: 13",
-                 "Sec-WebSocket-Protocol: " + protocol]
-        if cookie:
-            lines.append("Cookie: " + cookie)
-        if origin:
-            lines.append("Origin: " + origin)
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                break
-            head += chunk
-        self.status = int(head.split(b" ")[1]) if head.startswith(b"HTTP/1.1 ") else 0
-        self.pending = head.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in head else b""
-        self.stream = b""
-
-    def _read(self, n):
-        while len(self.pending) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError("the relay closed")
-            self.pending += chunk
-        out, self.pending = self.pending[:n], self.pending[n:]
-        return out
-
-    def recv(self):
-        b0, b1 = self._read(2)
-        n = b1 & 0x7F
-        if n == 126:
-            n = struct.unpack(">H", self._read(2))[0]
-        elif n == 127:
-            n = struct.unpack(">Q", self._read(8))[0]
-        payload = self._read(n)
-        if (b0 & 0x0F) == 8:
-            raise EOFError("the relay sent close")
-        return payload
-
-    def events(self):
-        """The text messages (JSON events) up to the run's last (complete or error), then a close
-        frame as a browser sends it."""
-        out = []
-        while not out or out[-1]["type"] not in ("complete", "error"):
-            out.append(json.loads(self.recv()))
-        mask = os.urandom(4)
-        self.sock.sendall(bytes([0x88, 0x82]) + mask + bytes(b ^ mask[i] for i, b in enumerate(b"\x03\xe8")))
-        return out
-
-    def recv_exactly(self, n):
-        """n bytes of the RFB stream, whatever the frames they came in."""
-        while len(self.stream) < n:
-            self.stream += self.recv()
-        out, self.stream = self.stream[:n], self.stream[n:]
-        return out
-
-    def send(self, data):
-        mask = os.urandom(4)
-        head = bytes([0x82]) + (bytes([0x80 | len(data)]) if len(data) < 126
-                                else bytes([0x80 | 126]) + struct.pack(">H", len(data)))
-        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
-
-
-def rae(*args, stdin=None):
-    # --data-dir right after the command: after an exec's "--" it would be the program's
-    r = subprocess.run([RAE, args[0], "--data-dir", DATA, *args[1:]], input=stdin, capture_output=True,
-                       text=True, timeout=60)
-    return r.returncode, r.stdout, r.stderr
+def Server(port, site_port):
+    return sl.Server(port, site_port)
 
 
 def clean():
@@ -548,7 +365,7 @@ def run(server, port):
     if not status["running"] or status["captureId"] != capture["captureId"]:
         fail("the browser's status: %s" % status)
     server.stop()
-    server.__init__(port, server.site_port)
+    server.start()
     alice.call("GET", "/api/me", expect=200)
     deadline = time.time() + 30
     while True:  # the page's requests are counted once Chromium is up
