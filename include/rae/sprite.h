@@ -167,7 +167,10 @@ int rae_sprite_checkpoint_delete(rae_sprites *d, const char *name, const char *i
 
 /* ---- sockets ---- */
 
-/* Connects to a UNIX socket inside the sprite (under /tmp or /workspace); returns the fd. */
+/* Connects to a UNIX socket inside the sprite (under /tmp or /workspace); returns the fd,
+ * nonblocking. It never follows a symlink the sprite made (the socket must be one), never waits
+ * (a listener with a full backlog: -1 with errno EAGAIN; none there: ENOENT; a stale socket:
+ * ECONNREFUSED) and does not touch the sprite (rae_sprite_touch does). */
 int rae_sprite_connect(rae_sprites *d, const char *name, const char *socket_path, char *err,
                        size_t errlen);
 

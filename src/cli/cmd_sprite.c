@@ -360,8 +360,10 @@ static int do_files(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
 /* ---- connect: our stdin and stdout to a UNIX socket of the sprite ---- */
 
 static int do_connect(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
+    if (rae_sprite_touch(d, o->pos[1], err, errlen) < 0) return -1; /* wakes it when idle */
     int fd = rae_sprite_connect(d, o->pos[1], o->pos[2], err, errlen);
     if (fd < 0) return -1;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK); /* this loop writes whole chunks */
     signal(SIGPIPE, SIG_IGN);
     char chunk[1 << 16];
     int in_open = 1;

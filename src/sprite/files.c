@@ -49,11 +49,15 @@ static int norm(const char *path, char *out, size_t n, char *err, size_t errlen)
     return norm_in("/workspace", path, out, n, err, errlen);
 }
 
-static int openat2_beneath(int dirfd, const char *path, int flags, int mode) {
+static int openat2_how(int dirfd, const char *path, int flags, int mode, unsigned long long how_) {
     struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC),
                            .mode = (unsigned long long)mode,
-                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+                           .resolve = how_};
     return (int)syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof how);
+}
+
+static int openat2_beneath(int dirfd, const char *path, int flags, int mode) {
+    return openat2_how(dirfd, path, flags, mode, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
 }
 
 static int fail_open(const char *path, char *err, size_t errlen) {
@@ -96,7 +100,8 @@ int lfiles_open_sprite_dir(const lsprite *s, const char *path, char *err, size_t
         local_workspace(s, base, sizeof base);
     int dir = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) return err_set(err, errlen, "%s: %s", base, strerror(errno));
-    int fd = openat2_beneath(dir, rel, O_PATH | O_DIRECTORY, 0);
+    /* the server connects to sockets here: no symlink at all, not even one inside the sprite */
+    int fd = openat2_how(dir, rel, O_PATH | O_DIRECTORY, 0, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
     if (fd < 0)
         err_set(err, errlen, "%s: %s", path,
                 errno == EXDEV || errno == ELOOP ? "leads out of the sprite" : strerror(errno));

@@ -604,28 +604,57 @@ static int l_checkpoint_delete(rae_sprites *d, const char *name, const char *id,
 
 /* ---- sockets ---- */
 
-/* Connects to a UNIX socket under /tmp or /workspace of the sprite, resolving its directory
- * inside the sprite's own tree (no symlink leads out) and connecting through /proc/self/fd. */
-static int l_connect(rae_sprites *d, const char *name, const char *path, char *err, size_t errlen) {
-    local *l = (local *)d;
-    lsprite s;
-    if (local_use(l, name, &s, err, errlen) < 0) return -1;
+/* Opens the socket path of s (under /tmp or /workspace) as an O_PATH fd without following any
+ * name the sprite controls: the directory resolved beneath the sprite's tree with no symlinks, the
+ * socket itself opened O_NOFOLLOW and checked to be a socket (a symlink the sprite planted, to
+ * another sprite's supervisor say, is refused). */
+static int open_socket_path(const lsprite *s, const char *path, char *err, size_t errlen) {
     const char *slash = strrchr(path, '/');
     if (strncmp(path, "/tmp/", 5) != 0 && strncmp(path, "/workspace/", 11) != 0)
         return err_set(err, errlen, "connect: %s: sockets are under /tmp or /workspace", path);
+    if (!slash[1] || strcmp(slash + 1, ".") == 0 || strcmp(slash + 1, "..") == 0)
+        return err_set(err, errlen, "connect: %s: not a socket's name", path);
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    int dfd = lfiles_open_sprite_dir(&s, dir, err, errlen);
+    int dfd = lfiles_open_sprite_dir(s, dir, err, errlen);
     if (dfd < 0) return -1;
+    int fd = openat(dfd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int e = errno;
+    close(dfd);
+    struct stat sb;
+    if (fd < 0)
+        return err_set(err, errlen, "connect: %s in sprite '%s': %s", path, s->name, strerror(e));
+    if (fstat(fd, &sb) < 0 || !S_ISSOCK(sb.st_mode)) {
+        close(fd);
+        errno = ENOTSOCK;
+        return err_set(err, errlen, "connect: %s in sprite '%s': not a socket (%s)", path, s->name,
+                       S_ISLNK(sb.st_mode) ? "a symlink" : "another kind of file");
+    }
+    return fd;
+}
+
+/* Connects to a UNIX socket of the sprite through /proc/self/fd/N of its O_PATH fd (the kernel
+ * reaches the inode that was checked; no name is looked up again). Nonblocking, and it does not
+ * wait: a listener whose backlog is full fails at once with EAGAIN. Does not touch the sprite (it
+ * is called on rae serve's event loop). */
+static int l_connect(rae_sprites *d, const char *name, const char *path, char *err, size_t errlen) {
+    local *l = (local *)d;
+    lsprite s;
+    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    int pfd = open_socket_path(&s, path, err, errlen);
+    if (pfd < 0) return -1;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dfd, slash + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d", pfd);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        err_set(err, errlen, "connect: %s in sprite '%s': %s", path, name, strerror(errno));
+        int e = errno;
+        err_set(err, errlen, "connect: %s in sprite '%s': %s", path, name,
+                e == EAGAIN ? "busy (its backlog is full)" : strerror(e));
         if (fd >= 0) close(fd);
         fd = -1;
+        errno = e;
     }
-    close(dfd);
+    close(pfd);
     return fd;
 }
 

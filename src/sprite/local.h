@@ -132,7 +132,7 @@ int lfiles_rename(rae_sprites *d, const char *name, const char *from, const char
  * create: make missing directories. Returns an O_PATH|O_DIRECTORY fd or -1 + err. */
 int lfiles_open_dir(const lsprite *s, const char *path, int create, char *err, size_t errlen);
 /* Opens the directory path of s, under /tmp or /workspace (as the sprite sees them), resolved
- * beneath that directory. Returns an O_PATH fd or -1 + err. */
+ * beneath that directory without following any symlink. Returns an O_PATH fd or -1 + err. */
 int lfiles_open_sprite_dir(const lsprite *s, const char *path, char *err, size_t errlen);
 
 #endif
