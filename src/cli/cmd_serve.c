@@ -53,6 +53,9 @@ int cmd_serve(int argc, char **argv) {
     }
     o.allow_net = allow;
     o.n_allow_net = n_allow;
+    /* libuv's worker threads (4 by default) take sign-ins, checkpoints and every exchange with a
+     * sprite; each user may hold only a few of them at once (routes.c), so there are more */
+    setenv("UV_THREADPOOL_SIZE", "16", 0);
     char err[1024];
     if (rae_serve(&o, err, sizeof err) < 0) {
         cli_error("serve: %s", err);

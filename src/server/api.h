@@ -25,14 +25,19 @@ int api_origin_ok(const srv_req *r);
  * (api_origin_ok) with a session or token of the sprite's owner. r (the caller releases it with
  * srv_req_release, also on failure), c and id are filled. */
 int api_ws_admit(struct lws *wsi, const char *suffix, srv_req *r, caller *c, char *id, size_t n);
+/* Sends a close frame with code and reason (at most 123 bytes of it) from a writable callback;
+ * the connection drops if the peer has not closed it a few seconds later. -1 when the frame
+ * could not be written (then return -1). */
+int api_ws_close(struct lws *wsi, int code, const char *reason);
 /* The VNC relay's WebSocket protocol (vnc.c) and the size of its per-connection state. */
 size_t srv_vnc_session_size(void);
 int srv_vnc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                      size_t len);
 /* The sprite id of a path "/api/sprite/ID" + suffix (a WebSocket's), into id; 0 when it is one. */
 int api_sprite_of(const char *path, const char *suffix, char *id, size_t n);
-/* 1 when sprite id is the caller's (info filled), else 0 with a 404 queued. */
-int own_sprite(srv_req *r, caller *c, const char *id, rae_sprite_info *info);
+/* 1 when sprite id is the caller's and exists, else 0 with a 404 queued (quick: the store and
+ * the sprite's record only). */
+int own_sprite(srv_req *r, caller *c, const char *id);
 
 api_fn sprite_list, sprite_create, sprite_get, sprite_delete;
 api_fn files_get, files_delete;

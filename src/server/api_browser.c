@@ -4,7 +4,9 @@
 #include "rae/arena.h"
 #include "rae/har.h"
 #include "server/api.h"
+#include "util/lineio.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,9 +100,8 @@ static void start_done(srv_req *r, void *arg) {
 }
 
 void browser_start(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
     char stamp[32];
-    if (!own_sprite(r, c, args[0], &info)) return;
+    if (!own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
     if (!body) return;
     const char *url = json_string_value(json_object_get(body, "url"));
@@ -181,8 +182,7 @@ static void stop_done(srv_req *r, void *arg) {
 }
 
 void browser_stop(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
-    if (!own_sprite(r, c, args[0], &info)) return;
+    if (!own_sprite(r, c, args[0])) return;
     browser_job *j = new_browser_job(r, c, args[0]);
     if (running_capture(r, c, args[0], &j->capture) < 0) {
         srv_error(r, 409, "no_capture", "no capture runs in sprite '%s'", args[0]);
@@ -193,52 +193,79 @@ void browser_stop(srv_req *r, caller *c, char args[][128]) {
 }
 
 void browser_vnc(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
     char vnc[256];
-    if (!own_sprite(r, c, args[0], &info)) return;
+    if (!own_sprite(r, c, args[0])) return;
     vnc_path(args[0], vnc, sizeof vnc);
     srv_json(r, 200, json_pack("{s:s}", "url", vnc));
 }
 
-/* Sends one command to the capture of sprite id and queues its answer as the response. */
-/* Sends one command to the capture of sprite id; its answer (caller frees), or NULL with
+#define CONTROL_DEADLINE_MS                                                                        \
+    3000 /* one exchange with the capture, from the question to the answer */
+
+/* Sends one command to the capture of sprite id (on a worker thread: the sprite decides how fast
+ * it answers, within CONTROL_DEADLINE_MS in all); its answer (caller frees), or NULL with
  * *connected 0 when no capture listens, 1 when it did not answer. */
-static json_t *control_ask(srv *server, const char *id, json_t *cmd, int *connected) {
+static json_t *control_ask(rae_sprites *sprites, const char *id, json_t *cmd, int *connected) {
     char line[4096];
-    int fd = rae_sprite_connect(server->sprites, id, CONTROL_SOCKET, NULL, 0);
-    *connected = fd >= 0;
+    int fd = rae_sprite_connect(sprites, id, CONTROL_SOCKET, NULL, 0);
+    *connected = fd >= 0 || errno == EAGAIN; /* a full backlog: it listens, and does not answer */
     if (fd < 0) return NULL;
-    struct timeval tv = {2, 0}; /* the capture answers at once; never hold the server longer */
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    buf req = BUF_INIT;
     char *text = json_dumps(cmd, JSON_COMPACT);
-    size_t len = 0;
-    ssize_t n = text && write(fd, text, strlen(text)) >= 0 && write(fd, "\n", 1) == 1 ? 0 : -1;
+    buf_printf(&req, "%s\n", text ? text : "{}");
     free(text);
-    while (n >= 0 && len < sizeof line - 1 && (n = read(fd, line + len, sizeof line - 1 - len)) > 0)
-        len += (size_t)n;
+    long n = lineio_exchange(fd, req.data, req.len, line, sizeof line, CONTROL_DEADLINE_MS);
+    buf_free(&req);
     close(fd);
-    line[len] = 0;
-    return json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
+    return n > 0 ? json_loads(line, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
 }
 
-/* Sends one command to the capture of sprite id and queues its answer as the response. */
-static void control_call(srv_req *r, const char *id, json_t *cmd) {
-    int connected;
-    json_t *reply = control_ask(r->server, id, cmd, &connected);
-    json_decref(cmd);
-    const char *error = json_string_value(json_object_get(reply, "error"));
-    if (!reply && !connected)
-        srv_error(r, 409, "no_browser", "the browser of sprite '%s' is not running", id);
-    else if (!reply)
-        srv_error(r, 504, "browser_silent", "the browser of sprite '%s' did not answer", id);
+/* A command to the capture of a sprite, asked on a worker thread. */
+typedef struct control_job {
+    rae_sprites *sprites; /* borrowed from the server */
+    char id[128];
+    json_t *cmd, *reply;   /* owned; reply NULL when none came */
+    int connected, alive;  /* a capture listened; else whether the browser service still runs */
+    rae_store_job capture; /* status: the running capture (owned) */
+} control_job;
+
+static control_job *new_control(srv_req *r, const char *id, json_t *cmd) {
+    control_job *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->sprites = r->server->sprites;
+    snprintf(j->id, sizeof j->id, "%s", id);
+    j->cmd = cmd;
+    return j;
+}
+
+static void free_control(control_job *j) {
+    json_decref(j->cmd);
+    json_decref(j->reply);
+    rae_store_job_clear(&j->capture);
+    free(j);
+}
+
+static void control_work(void *arg) {
+    control_job *j = arg;
+    j->reply = control_ask(j->sprites, j->id, j->cmd, &j->connected);
+    j->alive = j->connected || browser_alive(j->sprites, j->id);
+}
+
+/* The capture's answer to a command as the response. */
+static void command_done(srv_req *r, void *arg) {
+    control_job *j = arg;
+    const char *error = json_string_value(json_object_get(j->reply, "error"));
+    if (!j->reply && !j->connected)
+        srv_error(r, 409, "no_browser", "the browser of sprite '%s' is not running", j->id);
+    else if (!j->reply)
+        srv_error(r, 504, "browser_silent", "the browser of sprite '%s' did not answer", j->id);
     else if (error && strstr(error, "no tab")) /* Chromium is still starting */
-        srv_error(r, 409, "browser_starting", "the browser of sprite '%s' has no tab yet", id);
+        srv_error(r, 409, "browser_starting", "the browser of sprite '%s' has no tab yet", j->id);
     else if (error)
         srv_error(r, 400, "bad_request", "%s", error);
     else
-        srv_json(r, 200, json_incref(reply));
-    json_decref(reply);
+        srv_json(r, 200, json_incref(j->reply));
+    free_control(j);
 }
 
 int browser_alive(rae_sprites *sprites, const char *id) {
@@ -266,46 +293,46 @@ static void add_counts(json_t *out, json_t *reply) {
                             json_integer(json_integer_value(json_object_get(reply, counts[i]))));
 }
 
-/* The capture running in the sprite, for the recording indicator: {running: false}, or its
- * start, URL, HAR and counts (entries recorded so far, pages, tabs, bytes); "starting" while its
- * control socket does not answer yet. */
-void browser_status(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
-    rae_store_job job;
-    if (!own_sprite(r, c, args[0], &info)) return;
-    if (running_capture(r, c, args[0], &job) < 0) {
-        srv_json(r, 200, json_pack("{s:b}", "running", 0));
-        return;
-    }
-    json_t *detail = json_loads(job.detail, 0, NULL);
-    json_t *out =
-        json_pack("{s:b,s:s,s:f,s:O*,s:O*,s:O*}", "running", 1, "captureId", job.id, "startedAt",
-                  job.started, "url", json_object_get(detail, "url"), "startUrl",
-                  json_object_get(detail, "url"), "harPath", json_object_get(detail, "har_path"));
-    json_t *cmd = json_pack("{s:s}", "op", "status");
-    int connected;
-    json_t *reply = control_ask(r->server, args[0], cmd, &connected);
-    json_decref(cmd);
-    if (!connected && !browser_alive(r->server->sprites, args[0])) { /* it ended by itself */
-        rae_store_job_update(r->server->store, job.id, "error", "the browser stopped by itself",
-                             NULL, NULL, 0);
+static void status_done(srv_req *r, void *arg) {
+    control_job *j = arg;
+    json_t *detail = json_loads(j->capture.detail, 0, NULL);
+    json_t *out = json_pack(
+        "{s:b,s:s,s:f,s:O*,s:O*,s:O*}", "running", 1, "captureId", j->capture.id, "startedAt",
+        j->capture.started, "url", json_object_get(detail, "url"), "startUrl",
+        json_object_get(detail, "url"), "harPath", json_object_get(detail, "har_path"));
+    if (!j->alive) { /* it ended by itself */
+        rae_store_job_update(r->server->store, j->capture.id, "error",
+                             "the browser stopped by itself", NULL, NULL, 0);
         json_decref(out);
         out = json_pack("{s:b,s:s}", "running", 0, "error", "the browser stopped by itself");
     } else {
         json_object_set_new(out, "starting",
-                            json_boolean(!json_is_true(json_object_get(reply, "ok"))));
-        add_counts(out, reply);
+                            json_boolean(!json_is_true(json_object_get(j->reply, "ok"))));
+        add_counts(out, j->reply);
     }
-    json_decref(reply);
     json_decref(detail);
-    rae_store_job_clear(&job);
     srv_json(r, 200, out);
+    free_control(j);
+}
+
+/* The capture running in the sprite, for the recording indicator: {running: false}, or its
+ * start, URL, HAR and counts (entries recorded so far, pages, tabs, bytes); "starting" while its
+ * control socket does not answer yet. */
+void browser_status(srv_req *r, caller *c, char args[][128]) {
+    rae_store_job job;
+    if (!own_sprite(r, c, args[0])) return;
+    if (running_capture(r, c, args[0], &job) < 0) {
+        srv_json(r, 200, json_pack("{s:b}", "running", 0));
+        return;
+    }
+    control_job *j = new_control(r, args[0], json_pack("{s:s}", "op", "status"));
+    j->capture = job; /* moved */
+    srv_defer(r, control_work, status_done, j);
 }
 
 /* navigate {url}, back, forward, reload: the URL bar and buttons of the browser view. */
 void browser_command(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
-    if (!own_sprite(r, c, args[0], &info)) return;
+    if (!own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
     if (!body) return;
     const char *url = json_string_value(json_object_get(body, "url"));
@@ -317,7 +344,7 @@ void browser_command(srv_req *r, caller *c, char args[][128]) {
     } else {
         json_t *cmd = json_pack("{s:s}", "op", args[1]);
         if (url) json_object_set_new(cmd, "url", json_string(url));
-        control_call(r, args[0], cmd);
+        srv_defer(r, control_work, command_done, new_control(r, args[0], cmd));
     }
     json_decref(body);
 }

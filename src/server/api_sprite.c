@@ -29,40 +29,32 @@ int api_sprite_of(const char *path, const char *suffix, char *id, size_t n) {
     return 0;
 }
 
-/* The sprite args[0] when it is the caller's (else a 404 is queued). */
-int own_sprite(srv_req *r, caller *c, const char *id, rae_sprite_info *info) {
-    char err[512];
+/* 1 when sprite id is the caller's and exists (else a 404 is queued). Reads only what the server
+ * keeps (the store, sprite.json): never what the sprite holds, so that it is quick on the loop. */
+int own_sprite(srv_req *r, caller *c, const char *id) {
     if (rae_store_sprite_owned(r->server->store, c->user.id, id) != 1 ||
-        rae_sprite_get(r->server->sprites, id, info, err, sizeof err) < 0) {
+        rae_sprite_get(r->server->sprites, id, NULL, NULL, 0) < 0) {
         srv_error(r, 404, "not_found", "no sprite '%s'", id);
         return 0;
     }
     return 1;
 }
 
-void sprite_list(srv_req *r, caller *c, char args[][128]) {
-    (void)args;
-    char names[16][RAE_STORE_SPRITE_NAME_MAX];
-    int n = rae_store_sprites_of(r->server->store, c->user.id, names, 16);
-    json_t *list = json_array();
-    for (int i = 0; i < n; i++) {
-        rae_sprite_info info;
-        if (rae_sprite_get(r->server->sprites, names[i], &info, NULL, 0) == 0)
-            json_array_append_new(list, sprite_json(&info));
-    }
-    srv_json(r, 200, json_pack("{s:o}", "sprites", list));
-}
+#define LIST_MAX 16
 
 /* A sprite call that runs on a worker thread (srv_defer): what it needs and what it gave. */
 typedef struct sprite_job {
     rae_sprites *sprites; /* borrowed from the server */
     long long user_id;
-    char id[128], arg[128]; /* the sprite, and a checkpoint id */
-    char *comment;          /* owned, may be NULL */
+    char id[128], arg[1024]; /* the sprite, and a checkpoint id or a path */
+    char *comment;           /* owned, may be NULL */
     int rc;
     char err[512];
-    rae_sprite_info info;
+    rae_sprite_info info; /* of a sprite made or read: its state, processes, disk used */
     rae_checkpoint k;
+    char names[LIST_MAX][RAE_STORE_SPRITE_NAME_MAX]; /* a listing: the caller's sprites */
+    int n_names;
+    json_t *list; /* a listing's answer (owned until done) */
 } sprite_job;
 
 /* A sprite job for the caller's sprite id (caller frees with free_job). */
@@ -77,7 +69,34 @@ static sprite_job *new_job(srv_req *r, caller *c, const char *id) {
 
 static void free_job(sprite_job *j) {
     free(j->comment);
+    json_decref(j->list);
     free(j);
+}
+
+/* The state of a sprite reads its cgroup and its disk (a walk of the workspace, without a
+ * filesystem of its own): on a worker thread. */
+static void list_work(void *arg) {
+    sprite_job *j = arg;
+    j->list = json_array();
+    for (int i = 0; i < j->n_names; i++) {
+        rae_sprite_info info;
+        if (rae_sprite_get(j->sprites, j->names[i], &info, NULL, 0) == 0)
+            json_array_append_new(j->list, sprite_json(&info));
+    }
+}
+
+static void list_done(srv_req *r, void *arg) {
+    sprite_job *j = arg;
+    srv_json(r, 200, json_pack("{s:O}", "sprites", j->list));
+    free_job(j);
+}
+
+void sprite_list(srv_req *r, caller *c, char args[][128]) {
+    (void)args;
+    sprite_job *j = new_job(r, c, "");
+    j->n_names = rae_store_sprites_of(r->server->store, c->user.id, j->names, LIST_MAX);
+    if (j->n_names < 0) j->n_names = 0;
+    srv_defer(r, list_work, list_done, j);
 }
 
 static void create_work(void *arg) {
@@ -109,20 +128,31 @@ static void create_done(srv_req *r, void *arg) {
 /* Creates the caller's sprite (one per user: "u" and their id), or returns the one they have. */
 void sprite_create(srv_req *r, caller *c, char args[][128]) {
     (void)args;
-    char names[1][RAE_STORE_SPRITE_NAME_MAX], name[48];
-    rae_sprite_info info;
+    char names[1][RAE_STORE_SPRITE_NAME_MAX], name[RAE_STORE_SPRITE_NAME_MAX];
     if (rae_store_sprites_of(r->server->store, c->user.id, names, 1) > 0 &&
-        rae_sprite_get(r->server->sprites, names[0], &info, NULL, 0) == 0) {
-        srv_json(r, 200, sprite_json(&info));
-        return;
-    }
-    snprintf(name, sizeof name, "u%lld", c->user.id);
+        rae_sprite_get(r->server->sprites, names[0], NULL, NULL, 0) == 0)
+        snprintf(name, sizeof name, "%s", names[0]); /* create_work finds it and answers 200 */
+    else
+        snprintf(name, sizeof name, "u%lld", c->user.id);
     srv_defer(r, create_work, create_done, new_job(r, c, name));
 }
 
+static void get_work(void *arg) {
+    sprite_job *j = arg;
+    j->rc = rae_sprite_get(j->sprites, j->id, &j->info, j->err, sizeof j->err);
+}
+
+static void get_done(srv_req *r, void *arg) {
+    sprite_job *j = arg;
+    if (j->rc < 0)
+        srv_error(r, 404, "not_found", "no sprite '%s'", j->id);
+    else
+        srv_json(r, 200, sprite_json(&j->info));
+    free_job(j);
+}
+
 void sprite_get(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
-    if (own_sprite(r, c, args[0], &info)) srv_json(r, 200, sprite_json(&info));
+    if (own_sprite(r, c, args[0])) srv_defer(r, get_work, get_done, new_job(r, c, args[0]));
 }
 
 static void delete_work(void *arg) {
@@ -142,9 +172,7 @@ static void delete_done(srv_req *r, void *arg) {
 }
 
 void sprite_delete(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
-    if (own_sprite(r, c, args[0], &info))
-        srv_defer(r, delete_work, delete_done, new_job(r, c, args[0]));
+    if (own_sprite(r, c, args[0])) srv_defer(r, delete_work, delete_done, new_job(r, c, args[0]));
 }
 
 /* ---- files ---- */
@@ -310,21 +338,32 @@ static void files_build(srv_req *r, void *arg) {
 }
 
 void files_get(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
     char path[1024];
-    if (own_sprite(r, c, args[0], &info) && path_param(r, path, sizeof path))
+    if (own_sprite(r, c, args[0]) && path_param(r, path, sizeof path))
         srv_defer_response(r, files_build, new_job(r, c, args[0]));
 }
 
+/* Removing a tree of the sprite may take long (200k files): on a worker thread. */
+static void delete_files_work(void *arg) {
+    sprite_job *j = arg;
+    j->rc = rae_sprite_file_remove(j->sprites, j->id, j->arg, j->err, sizeof j->err);
+}
+
+static void delete_files_done(srv_req *r, void *arg) {
+    sprite_job *j = arg;
+    if (j->rc < 0)
+        file_error(r, j->err);
+    else
+        srv_json(r, 200, json_pack("{s:b}", "ok", 1));
+    free_job(j);
+}
+
 void files_delete(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
-    char path[1024], err[512];
-    if (!own_sprite(r, c, args[0], &info) || !path_param(r, path, sizeof path)) return;
-    if (rae_sprite_file_remove(r->server->sprites, args[0], path, err, sizeof err) < 0) {
-        file_error(r, err);
-        return;
-    }
-    srv_json(r, 200, json_pack("{s:b}", "ok", 1));
+    char path[1024];
+    if (!own_sprite(r, c, args[0]) || !path_param(r, path, sizeof path)) return;
+    sprite_job *j = new_job(r, c, args[0]);
+    snprintf(j->arg, sizeof j->arg, "%s", path);
+    srv_defer(r, delete_files_work, delete_files_done, j);
 }
 
 /* ---- checkpoints ---- */
@@ -336,11 +375,10 @@ static json_t *checkpoint_json(const rae_checkpoint *k) {
 }
 
 void checkpoint_list(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
     rae_checkpoint *all;
     size_t n;
     char err[512];
-    if (!own_sprite(r, c, args[0], &info)) return;
+    if (!own_sprite(r, c, args[0])) return;
     if (rae_sprite_checkpoints(r->server->sprites, args[0], &all, &n, err, sizeof err) < 0) {
         srv_error(r, 500, "internal", "%s", err);
         return;
@@ -367,8 +405,7 @@ static void checkpoint_done(srv_req *r, void *arg) {
 }
 
 void checkpoint_create(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
-    if (!own_sprite(r, c, args[0], &info)) return;
+    if (!own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
     if (!body) return;
     const char *comment = json_string_value(json_object_get(body, "comment"));
@@ -394,8 +431,7 @@ static void restore_done(srv_req *r, void *arg) {
 }
 
 void checkpoint_restore(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
-    if (!own_sprite(r, c, args[0], &info)) return;
+    if (!own_sprite(r, c, args[0])) return;
     sprite_job *j = new_job(r, c, args[0]);
     snprintf(j->arg, sizeof j->arg, "%s", args[1]);
     srv_defer(r, restore_work, restore_done, j);

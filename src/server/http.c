@@ -267,12 +267,22 @@ static int dispatch(srv_req *r) {
 
 typedef struct srv_task {
     uv_work_t work;
-    srv_req *r; /* NULL once the client has gone */
+    srv_req *r; /* NULL once the client has gone, or for background work */
     struct srv *server;
     srv_work_fn *fn;
     srv_done_fn *done;
     void *job;
+    char owner[SRV_OWNER_MAX];
+    struct srv_task *next, **prev; /* in server->tasks, while in flight */
 } srv_task;
+
+int srv_inflight(const struct srv *s, const char *owner, int prefix) {
+    int n = 0;
+    size_t len = strlen(owner);
+    for (const srv_task *t = s->tasks; t; t = t->next)
+        n += prefix ? strncmp(t->owner, owner, len) == 0 : strcmp(t->owner, owner) == 0;
+    return n;
+}
 
 static void task_run(uv_work_t *w) {
     srv_task *t = w->data;
@@ -283,38 +293,63 @@ static void task_done(uv_work_t *w, int status) {
     (void)status; /* the work is never cancelled */
     srv_task *t = w->data;
     srv_req *r = t->r;
+    *t->prev = t->next;
+    if (t->next) t->next->prev = t->prev;
     if (r) {
         r->task = NULL;
         lws_set_timeout(r->wsi, NO_PENDING_TIMEOUT, 0);
         t->done(r, t->job);
-        /* headers are written from the writable callback: this is not an lws callback */
-        if (!r->answered) srv_error(r, 500, "internal", "no response");
-        lws_callback_on_writable(r->wsi);
+        if (!r->task) { /* done may hand the request on to more work: it answers later */
+            /* headers are written from the writable callback: this is not an lws callback */
+            if (!r->answered) srv_error(r, 500, "internal", "no response");
+            lws_callback_on_writable(r->wsi);
+        }
     } else {
         srv_req scratch;
         memset(&scratch, 0, sizeof scratch);
         scratch.server = t->server;
+        snprintf(scratch.owner, sizeof scratch.owner, "%s", t->owner); /* for work it hands on */
         t->done(&scratch, t->job);
         srv_req_release(&scratch);
     }
     free(t);
 }
 
+/* Queues t (r: its request, or NULL) on the worker threads, counted for its owner. */
+static void task_queue(srv_task *t, srv_req *r) {
+    t->work.data = t;
+    t->next = t->server->tasks;
+    t->prev = &t->server->tasks;
+    if (t->next) t->next->prev = &t->next;
+    t->server->tasks = t;
+    if (r) {
+        r->task = t;
+        /* lws would drop a connection that waits for its response over 5 s (a browser stop
+         * takes up to 10 s): the work has this long */
+        lws_set_timeout(r->wsi, PENDING_TIMEOUT_USER_OK, SRV_WORK_TIMEOUT_S);
+    }
+    if (uv_queue_work(t->server->loop, &t->work, task_run, task_done) < 0) {
+        t->fn(t->job); /* cannot happen with a live loop; answer at once rather than hang */
+        task_done(&t->work, 0);
+    }
+}
+
 void srv_defer(srv_req *r, srv_work_fn *work, srv_done_fn *done, void *job) {
     srv_task *t = calloc(1, sizeof *t);
     if (!t) abort();
-    *t = (srv_task){.r = r, .server = r->server, .fn = work, .done = done, .job = job};
-    t->work.data = t;
-    r->task = t;
-    /* lws would drop a connection that waits for its response over 5 s (a browser stop takes up
-     * to 10 s): the work has this long */
-    lws_set_timeout(r->wsi, PENDING_TIMEOUT_USER_OK, SRV_WORK_TIMEOUT_S);
-    if (uv_queue_work(r->server->loop, &t->work, task_run, task_done) < 0) {
-        r->task = NULL; /* cannot happen with a live loop; answer at once rather than hang */
-        free(t);
-        work(job);
-        done(r, job);
-    }
+    srv_req *waiting = r->wsi ? r : NULL; /* a done() of a client that left hands on a scratch */
+    *t = (srv_task){.r = waiting, .server = r->server, .fn = work, .done = done, .job = job};
+    snprintf(t->owner, sizeof t->owner, "%s", r->owner);
+    task_queue(t, waiting);
+}
+
+void srv_background(struct srv *s, const char *owner, srv_work_fn *work, srv_done_fn *done,
+                    void *job) {
+    srv_task *t = calloc(1, sizeof *t);
+    if (!t) abort();
+    *t = (srv_task){.server = s, .fn = work, .done = done, .job = job};
+    snprintf(t->owner, sizeof t->owner, "%s", owner);
+    task_queue(t, NULL);
 }
 
 /* Whether a body follows (Content-Length above 0, or chunked). A "Content-Length: 0" request (a

@@ -13,6 +13,7 @@
 #include "util/buf.h"
 
 #define SRV_BODY_MAX (1 << 20) /* request bodies beyond this get 413 */
+#define SRV_OWNER_MAX 80
 
 struct srv;
 struct srv_task;
@@ -27,11 +28,12 @@ typedef struct srv_req {
     char origin[256], host[256]; /* the Origin and Host headers ("" when absent) */
     char accept_encoding[128];
     char peer[64];
-    buf body;              /* owned */
-    int too_big;           /* the body passed SRV_BODY_MAX */
-    int dispatched;        /* the request went to the router (once) */
-    int answered;          /* a response was queued */
-    struct srv_task *task; /* the deferred work the response waits for, or NULL */
+    char owner[SRV_OWNER_MAX]; /* whom its work counts for: "user:ID", or "ip:PEER" (routes.c) */
+    buf body;                  /* owned */
+    int too_big;               /* the body passed SRV_BODY_MAX */
+    int dispatched;            /* the request went to the router (once) */
+    int answered;              /* a response was queued */
+    struct srv_task *task;     /* the deferred work the response waits for, or NULL */
     int headers_sent;
     /* the response, written when the connection can take it */
     int status;
@@ -74,6 +76,14 @@ json_t *srv_body_json(srv_req *r);
 typedef void srv_work_fn(void *job);
 typedef void srv_done_fn(srv_req *r, void *job);
 void srv_defer(srv_req *r, srv_work_fn *work, srv_done_fn *done, void *job);
+
+/* Work on a worker thread that no request waits for (done gets a scratch request), counted for
+ * owner like a request's. */
+void srv_background(struct srv *s, const char *owner, srv_work_fn *work, srv_done_fn *done,
+                    void *job);
+/* How many pieces of work are on the worker threads (or queued for them) for owner; prefix 1:
+ * for every owner that starts with it ("ip:"). */
+int srv_inflight(const struct srv *s, const char *owner, int prefix);
 
 /* A handler's response built on a worker thread: fn(w, arg) gets w, a copy of r (method, path,
  * query, headers; no body), and queues its response on w as a handler would; that becomes r's.

@@ -14,9 +14,17 @@
 #define SESSION_IDLE_S (7 * 24 * 3600.0) /* a session unused this long ends */
 #define SESSION_MAX_S (30 * 24 * 3600.0) /* and every session ends after this */
 
+/* How much work may wait on the worker threads at once: per user, per address for sign-ins, and
+ * for all sign-ins together (argon2id takes 64 MiB each); beyond it a request gets 429/503 at
+ * once, so that no one user or address fills the threads that everyone shares. */
+#define USER_INFLIGHT_MAX 4
+#define PEER_INFLIGHT_MAX 2
+#define ANON_INFLIGHT_MAX 8
+
 typedef struct route {
     const char *method, *pattern; /* "{}" matches one path segment */
     int public;                   /* no sign-in needed */
+    int worker;                   /* its work runs on a worker thread (srv_defer) */
     api_fn *fn;
 } route;
 
@@ -70,6 +78,23 @@ int api_ws_admit(struct lws *wsi, const char *suffix, srv_req *r, caller *c, cha
                    rae_store_sprite_owned(r->server->store, c->user.id, id) == 1
                ? 0
                : -1;
+}
+
+#define WS_CLOSE_WAIT_S 3 /* for the peer to answer a close frame, before the connection drops */
+
+/* lws 4.1 writes a close frame for this opcode (its private LWS_WRITE_CLOSE); its public way,
+ * lws_close_reason() and a -1 return, drops the connection without one (seen with 4.1.6). */
+#define WS_WRITE_CLOSE ((enum lws_write_protocol)4)
+
+int api_ws_close(struct lws *wsi, int code, const char *reason) {
+    unsigned char frame[LWS_PRE + 125];
+    size_t n = strlen(reason) > 123 ? 123 : strlen(reason);
+    frame[LWS_PRE] = (unsigned char)(code >> 8);
+    frame[LWS_PRE + 1] = (unsigned char)code;
+    memcpy(frame + LWS_PRE + 2, reason, n);
+    if (lws_write(wsi, frame + LWS_PRE, n + 2, WS_WRITE_CLOSE) < (int)(n + 2)) return -1;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, WS_CLOSE_WAIT_S);
+    return 0;
 }
 
 /* A state-changing request on a browser session must carry its CSRF token. */
@@ -263,31 +288,33 @@ static void healthz(srv_req *r, caller *c, char args[][128]) {
 
 /* ---- the table ---- */
 
+#define W 1 /* runs on a worker thread */
+
 static const route routes[] = {
-    {"GET", "/healthz", 1, healthz},
-    {"GET", "/api/openapi.json", 1, openapi},
-    {"POST", "/api/auth/login", 1, login},
-    {"POST", "/api/auth/logout", 1, logout},
-    {"POST", "/api/auth/setup", 1, setup},
-    {"GET", "/api/auth/state", 1, auth_state},
-    {"GET", "/api/me", 0, me},
-    {"GET", "/api/sessions", 0, sessions_list},
-    {"GET", "/api/sprite", 0, sprite_list},
-    {"POST", "/api/sprite", 0, sprite_create},
-    {"GET", "/api/sprite/{}", 0, sprite_get},
-    {"DELETE", "/api/sprite/{}", 0, sprite_delete},
-    {"POST", "/api/sprite/{}/browser/start", 0, browser_start},
-    {"POST", "/api/sprite/{}/browser/stop", 0, browser_stop},
-    {"GET", "/api/sprite/{}/browser/vnc", 0, browser_vnc},
-    {"GET", "/api/sprite/{}/browser/status", 0, browser_status},
-    {"POST", "/api/sprite/{}/browser/{}", 0, browser_command},
-    {"GET", "/api/sprite/{}/files", 0, files_get},
-    {"DELETE", "/api/sprite/{}/files", 0, files_delete},
-    {"GET", "/api/sprite/{}/checkpoint", 0, checkpoint_list},
-    {"POST", "/api/sprite/{}/checkpoint", 0, checkpoint_create},
-    {"POST", "/api/sprite/{}/checkpoint/{}/restore", 0, checkpoint_restore},
-    {"POST", "/api/sprite/{}/engineer/run", 0, engineer_run},
-    {"GET", "/api/sprite/{}/engineer/run/{}", 0, engineer_run_get},
+    {"GET", "/healthz", 1, 0, healthz},
+    {"GET", "/api/openapi.json", 1, 0, openapi},
+    {"POST", "/api/auth/login", 1, W, login},
+    {"POST", "/api/auth/logout", 1, 0, logout},
+    {"POST", "/api/auth/setup", 1, W, setup},
+    {"GET", "/api/auth/state", 1, 0, auth_state},
+    {"GET", "/api/me", 0, 0, me},
+    {"GET", "/api/sessions", 0, 0, sessions_list},
+    {"GET", "/api/sprite", 0, W, sprite_list},
+    {"POST", "/api/sprite", 0, W, sprite_create},
+    {"GET", "/api/sprite/{}", 0, W, sprite_get},
+    {"DELETE", "/api/sprite/{}", 0, W, sprite_delete},
+    {"POST", "/api/sprite/{}/browser/start", 0, W, browser_start},
+    {"POST", "/api/sprite/{}/browser/stop", 0, W, browser_stop},
+    {"GET", "/api/sprite/{}/browser/vnc", 0, 0, browser_vnc},
+    {"GET", "/api/sprite/{}/browser/status", 0, W, browser_status},
+    {"POST", "/api/sprite/{}/browser/{}", 0, W, browser_command},
+    {"GET", "/api/sprite/{}/files", 0, W, files_get},
+    {"DELETE", "/api/sprite/{}/files", 0, W, files_delete},
+    {"GET", "/api/sprite/{}/checkpoint", 0, 0, checkpoint_list},
+    {"POST", "/api/sprite/{}/checkpoint", 0, W, checkpoint_create},
+    {"POST", "/api/sprite/{}/checkpoint/{}/restore", 0, W, checkpoint_restore},
+    {"POST", "/api/sprite/{}/engineer/run", 0, W, engineer_run},
+    {"GET", "/api/sprite/{}/engineer/run/{}", 0, 0, engineer_run_get},
 };
 
 /* 1 when path matches pattern, its {} segments copied into args. */
@@ -307,6 +334,27 @@ static int match(const char *pattern, const char *path, char args[][128]) {
     return !*pattern && !*path;
 }
 
+/* 1 when the work of r may go to the worker threads now, else 0 with a 429 or 503 queued. */
+static int room_for_work(srv_req *r) {
+    srv *s = r->server;
+    int anon = strncmp(r->owner, "ip:", 3) == 0;
+    int mine = srv_inflight(s, r->owner, 0), max = anon ? PEER_INFLIGHT_MAX : USER_INFLIGHT_MAX;
+    if (mine >= max) {
+        srv_header(r, "Retry-After", "1");
+        srv_error(r, 429, "busy",
+                  "%d requests of yours are still being worked on: try again once "
+                  "one is answered",
+                  mine);
+        return 0;
+    }
+    if (anon && srv_inflight(s, "ip:", 1) >= ANON_INFLIGHT_MAX) {
+        srv_header(r, "Retry-After", "1");
+        srv_error(r, 503, "busy", "too many sign-ins at once: try again in a moment");
+        return 0;
+    }
+    return 1;
+}
+
 void srv_route(srv_req *r) {
     char args[4][128];
     int path_known = 0;
@@ -319,11 +367,16 @@ void srv_route(srv_req *r) {
         memset(&c, 0, sizeof c);
         if (!rt->public && api_identify(r, &c) < 0) {
             srv_error(r, 401, "unauthenticated", "sign in first");
+            return;
         } else if (!rt->public && !csrf_ok(r, &c)) {
             srv_error(r, 403, "csrf", "missing or wrong X-CSRF-Token header");
-        } else {
-            rt->fn(r, &c, args);
+            return;
         }
+        if (rt->public)
+            snprintf(r->owner, sizeof r->owner, "ip:%s", r->peer);
+        else
+            snprintf(r->owner, sizeof r->owner, "user:%lld", c.user.id);
+        if (!rt->worker || room_for_work(r)) rt->fn(r, &c, args);
         return;
     }
     if (!path_known && strcmp(r->method, "GET") == 0 && strncmp(r->path, "/api/", 5) != 0)

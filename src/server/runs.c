@@ -1,6 +1,8 @@
-/* Engineer runs (runs.h): POST /api/sprite/{id}/engineer/run checkpoints the sprite on a worker
- * thread, then runs `rae engineer HAR -o /workspace/scripts/RUN --json-stream` in it; its stdout
- * is read on the event loop, line by line, into the run's log. */
+/* Engineer runs (runs.h): POST /api/sprite/{id}/engineer/run checks the HAR and checkpoints the
+ * sprite on a worker thread, then starts `rae engineer HAR -o /workspace/scripts/RUN
+ * --json-stream` in it (on a worker too: starting a sandbox may wake the sprite); its stdout is
+ * read on the event loop without blocking, line by line, into the run's log. What a run keeps is
+ * capped (RUN_KEEP_BYTES, RUN_KEEP_LINES, RUN_LINE_MAX): the sprite decides what it prints. */
 #include "server/runs.h"
 
 #include <errno.h>
@@ -15,11 +17,19 @@
 
 #define HAR_PATH_MAX 1024
 #define PROMPT_MAX 4000
+#define RUN_KEEP_BYTES (16u << 20) /* of events kept per run, in memory and in its file */
+#define RUN_KEEP_LINES 50000       /* events kept per run */
+#define RUN_LINE_MAX (4u << 20)    /* a longer line of output is dropped (a code event is a file) */
+#define REAP_EVERY_MS 50           /* after its output ended, a process is looked for this often */
+#define REAP_MAX_MS 10000          /* and killed when it has not ended after this long */
 
 typedef struct run_proc {
-    rae_sprite_proc p;
+    rae_sprite_proc p;   /* pid -1 while none runs */
     uv_poll_t *poll;     /* on p.out_fd (heap: closed asynchronously) */
+    uv_timer_t *reap;    /* its output ended: waiting for it to exit (heap, too) */
+    double reap_since;   /* uv_now (ms) when the output ended */
     buf partial;         /* output not yet a whole line */
+    size_t dropping;     /* bytes of an overlong line dropped so far (0: none) */
     int file;            /* DATA/runs/ID.ndjson, appended to */
     int terminal;        /* a complete or error event came */
     int recorded;        /* the job has its outcome */
@@ -33,7 +43,7 @@ typedef struct run_proc {
     srv *server;
     char har[HAR_PATH_MAX + 16];
     rae_checkpoint k;
-    int ck_rc;
+    int ck_rc, exec_rc; /* the checkpoint before it, the start of rae engineer */
     char ck_err[512];
 } run_proc;
 
@@ -57,17 +67,42 @@ static run_log *log_new(const char *id, const char *sprite, long long user_id) {
     return log;
 }
 
-/* Adds one event (a JSON object's text, copied) and tells the viewers. */
-static void log_add(run_log *log, const char *line) {
+/* Appends line to the run's event file. */
+static void log_write(run_log *log, const char *line) {
+    run_proc *rp = log->proc;
+    if (!rp || rp->file < 0) return;
+    size_t n = strlen(line);
+    if (write(rp->file, line, n) != (ssize_t)n || write(rp->file, "\n", 1) != 1)
+        lwsl_warn("run %s: cannot append to its event file: %s\n", log->id, strerror(errno));
+}
+
+static void log_keep(run_log *log, const char *line) {
     char *copy = strdup(line);
     if (!copy) abort();
     pvec_push(&log->lines, copy);
-    run_proc *rp = log->proc;
-    if (rp && rp->file >= 0) {
-        size_t n = strlen(copy);
-        if (write(rp->file, copy, n) != (ssize_t)n || write(rp->file, "\n", 1) != 1)
-            lwsl_warn("run %s: cannot append to its event file: %s\n", log->id, strerror(errno));
+    log->kept_bytes += strlen(line) + 1;
+    log_write(log, line);
+}
+
+static int is_terminal(const char *line);
+
+/* Adds one event (a JSON object's text, copied) and tells the viewers. Past RUN_KEEP_BYTES or
+ * RUN_KEEP_LINES one event says the output was cut, and only one more is kept after it: the first
+ * complete or error event (a run has one). */
+static void log_add(run_log *log, const char *line) {
+    size_t n = strlen(line) + 1;
+    if (!log->cut && (log->kept_bytes + n > RUN_KEEP_BYTES || log->lines.n + 1 >= RUN_KEEP_LINES)) {
+        log->cut = 1;
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "{\"type\":\"progress\",\"stage\":\"log\",\"message\":\"the output is cut "
+                 "here: a run keeps %u MB and %d events\",\"done\":0,\"total\":0}",
+                 RUN_KEEP_BYTES >> 20, RUN_KEEP_LINES);
+        log_keep(log, msg);
     }
+    if (log->cut && (log->last_kept || !is_terminal(line))) return;
+    log->last_kept = log->cut;
+    log_keep(log, line);
     run_viewers_wake(log);
 }
 
@@ -194,6 +229,7 @@ static void take_line(run_log *log, char *line) {
             log_progress(log, "replay", line);
         return;
     }
+    if (log->cut && !is_terminal(line)) return; /* nothing more is kept: not even parsed */
     json_t *ev = json_loads(line, 0, NULL);
     const char *type = json_string_value(json_object_get(ev, "type"));
     if (!type) { /* its stderr: after the terminal event, it only says that again */
@@ -246,8 +282,97 @@ static void run_finished(run_log *log, int status) {
     run_log_release(s, log);
 }
 
-static int start_replay(run_log *log);
+static void start_replay(run_log *log);
 static void replay_done(run_log *log, int status);
+
+/* The engineer's files are written, whatever replay.py said: its complete event now. */
+static void finish_run(run_log *log, int status) {
+    run_proc *rp = log->proc;
+    if (rp->held) {
+        rp->replaying = 0;
+        take_line(log, rp->held);
+    }
+    run_finished(log, status);
+}
+
+/* The process of the run has ended with status: replay.py next, or the end. */
+static void process_ended(run_log *log, int status) {
+    run_proc *rp = log->proc;
+    if (rp->replaying) {
+        replay_done(log, status);
+        finish_run(log, 0);
+    } else if (rp->held && status == 0) {
+        start_replay(log); /* finish_run follows it */
+    } else {
+        finish_run(log, status);
+    }
+}
+
+static void timer_closed(uv_handle_t *h) {
+    free(h);
+}
+
+/* After its output ended the process should end at once; one that lingers (it closed its
+ * output and went on) is killed after REAP_MAX_MS. Never a blocking wait on the loop. */
+static void on_reap(uv_timer_t *t) {
+    run_log *log = t->data;
+    run_proc *rp = log->proc;
+    int st = -1;
+    if (rae_sprite_proc_wait(&rp->p, 0, &st) == 1) {
+        if ((double)uv_now(rp->server->loop) - rp->reap_since > REAP_MAX_MS)
+            kill(rp->p.pid, SIGKILL); /* its sandbox dies with it (--die-with-parent) */
+        return;
+    }
+    uv_timer_stop(t);
+    uv_close((uv_handle_t *)t, timer_closed);
+    rp->reap = NULL;
+    process_ended(log, st);
+}
+
+static void output_ended(run_log *log) {
+    run_proc *rp = log->proc;
+    uv_poll_stop(rp->poll);
+    uv_close((uv_handle_t *)rp->poll, poll_closed);
+    rp->poll = NULL;
+    close(rp->p.out_fd);
+    rp->p.out_fd = -1;
+    if (rp->partial.len && !rp->dropping) take_line(log, (char *)buf_str(&rp->partial));
+    buf_reset(&rp->partial);
+    rp->dropping = 0;
+    rp->reap = malloc(sizeof *rp->reap);
+    if (!rp->reap) abort();
+    uv_timer_init(rp->server->loop, rp->reap);
+    rp->reap->data = log;
+    rp->reap_since = (double)uv_now(rp->server->loop);
+    uv_timer_start(rp->reap, on_reap, 0, REAP_EVERY_MS);
+}
+
+/* Splits what came into lines for take_line; a line past RUN_LINE_MAX is dropped whole (and said
+ * once, while the run keeps events). */
+static void take_output(run_log *log, const char *chunk, size_t n) {
+    run_proc *rp = log->proc;
+    for (const char *p = chunk, *end = chunk + n; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = (size_t)((nl ? nl : end) - p);
+        if (rp->dropping) {
+            rp->dropping += len;
+        } else if (rp->partial.len + len > RUN_LINE_MAX) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "a line of output longer than %u MB was dropped",
+                     RUN_LINE_MAX >> 20);
+            log_progress(log, "log", msg);
+            rp->dropping = rp->partial.len + len;
+            buf_reset(&rp->partial);
+        } else {
+            buf_append(&rp->partial, p, len);
+        }
+        if (!nl) break;
+        if (!rp->dropping) take_line(log, (char *)buf_str(&rp->partial));
+        buf_reset(&rp->partial);
+        rp->dropping = 0;
+        p = nl + 1;
+    }
+}
 
 static void on_output(uv_poll_t *h, int status, int events) {
     (void)status, (void)events;
@@ -256,83 +381,82 @@ static void on_output(uv_poll_t *h, int status, int events) {
     char chunk[65536];
     ssize_t n = read(rp->p.out_fd, chunk, sizeof chunk);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    if (n > 0) {
-        buf_append(&rp->partial, chunk, (size_t)n);
-        char *start = rp->partial.data, *end = start + rp->partial.len, *nl;
-        while ((nl = memchr(start, '\n', (size_t)(end - start)))) {
-            *nl = 0;
-            take_line(log, start);
-            start = nl + 1;
-        }
-        size_t rest = (size_t)(end - start);
-        memmove(rp->partial.data, start, rest);
-        rp->partial.len = rest;
-        return;
-    }
-    /* the end of its output: it has ended, or is ending now */
-    uv_poll_stop(h);
-    uv_close((uv_handle_t *)h, poll_closed);
-    rp->poll = NULL;
-    int st = -1;
-    rae_sprite_proc_wait(&rp->p, 1, &st);
-    close(rp->p.out_fd);
-    rp->p.out_fd = -1;
-    if (rp->partial.len) take_line(log, (char *)buf_str(&rp->partial));
-    buf_reset(&rp->partial);
-    if (rp->replaying) {
-        replay_done(log, st);
-        st = 0;
-    } else if (rp->held && st == 0 && start_replay(log) == 0) {
-        return;
-    }
-    if (rp->held) { /* the files are written whatever replay.py said */
-        rp->replaying = 0;
-        take_line(log, rp->held);
-    }
-    run_finished(log, st);
+    if (n > 0)
+        take_output(log, chunk, (size_t)n);
+    else /* the end of its output: it has ended, or is ending now */
+        output_ended(log);
 }
 
-/* Starts argv in the sprite (in dir cwd, NULL: /workspace), its output read by on_output; 0, or -1
- * with rp->error. */
-static int start_exec(run_log *log, const char *const *argv, const char *cwd) {
+/* Reads the output of the process just started (rp->p). */
+static void attach_output(run_log *log) {
     run_proc *rp = log->proc;
-    /* no __pycache__ left among the scripts by replay.py */
-    const char *env[] = {"PYTHONDONTWRITEBYTECODE=1", NULL};
-    rae_sprite_exec_opts o = {.argv = argv, .cwd = cwd, .env = env, .merge_stderr = 1};
-    if (rae_sprite_exec(rp->server->sprites, log->sprite, &o, &rp->p, rp->error, sizeof rp->error) <
-        0)
-        return -1;
     fcntl(rp->p.out_fd, F_SETFL, fcntl(rp->p.out_fd, F_GETFL) | O_NONBLOCK);
     rp->poll = malloc(sizeof *rp->poll);
     if (!rp->poll) abort();
     uv_poll_init(rp->server->loop, rp->poll, rp->p.out_fd);
     rp->poll->data = log;
     uv_poll_start(rp->poll, UV_READABLE, on_output);
-    return 0;
 }
 
-static int start_process(run_log *log) {
-    char out[128];
-    snprintf(out, sizeof out, "/workspace/scripts/%s", log->id);
-    const char *argv[] = {"rae", "engineer", log->proc->har, "-o", out, "--json-stream", NULL};
-    return start_exec(log, argv, NULL);
+/* Starts argv in the sprite (in dir cwd, NULL: /workspace) into rp->p: on a worker thread, as
+ * starting a sandbox may wake the sprite. 0, or -1 with err. */
+static int exec_in_sprite(run_log *log, const char *const *argv, const char *cwd, char *err,
+                          size_t errlen) {
+    run_proc *rp = log->proc;
+    /* no __pycache__ left among the scripts by replay.py */
+    const char *env[] = {"PYTHONDONTWRITEBYTECODE=1", NULL};
+    rae_sprite_exec_opts o = {.argv = argv, .cwd = cwd, .env = env, .merge_stderr = 1};
+    return rae_sprite_exec(rp->server->sprites, log->sprite, &o, &rp->p, err, errlen);
 }
 
 /* replay.py of the run, against the captured site, from inside the sprite. */
-static int start_replay(run_log *log) {
-    run_proc *rp = log->proc;
+typedef struct replay_job {
+    run_log *log;
+    int rc;
+    char err[512];
+} replay_job;
+
+static void replay_work(void *arg) {
+    replay_job *j = arg;
     char dir[128];
-    snprintf(dir, sizeof dir, "/workspace/scripts/%s", log->id);
+    snprintf(dir, sizeof dir, "/workspace/scripts/%s", j->log->id);
     const char *argv[] = {"python3", "replay.py", NULL};
+    j->rc = exec_in_sprite(j->log, argv, dir, j->err, sizeof j->err);
+}
+
+static void replay_started(srv_req *r, void *arg) {
+    (void)r;
+    replay_job *j = arg;
+    run_log *log = j->log;
+    run_proc *rp = log->proc;
+    if (j->rc == 0 && rp->server->stopping) { /* runs_stop_all has been: this one ends too */
+        kill(rp->p.pid, SIGKILL);
+        rae_sprite_proc_wait(&rp->p, 1, NULL);
+        close(rp->p.out_fd);
+        rp->p.out_fd = -1;
+        snprintf(rp->error, sizeof rp->error, "interrupted: the server stopped");
+        run_finished(log, -1);
+    } else if (j->rc == 0) {
+        attach_output(log);
+    } else {
+        char msg[700];
+        snprintf(msg, sizeof msg, "replay.py did not start: %s", j->err);
+        log_progress(log, "replay", msg);
+        finish_run(log, 0); /* the run itself went well */
+    }
+    free(j);
+}
+
+static void start_replay(run_log *log) {
+    run_proc *rp = log->proc;
     log_progress(log, "replay", "replaying the capture through the client against the site");
     rp->replaying = 1;
-    if (start_exec(log, argv, dir) == 0) return 0;
-    char msg[700];
-    snprintf(msg, sizeof msg, "replay.py did not start: %s", rp->error);
-    rp->error[0] = 0; /* the run itself went well */
-    rp->replaying = 0;
-    log_progress(log, "replay", msg);
-    return -1;
+    replay_job *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->log = log;
+    char owner[SRV_OWNER_MAX];
+    snprintf(owner, sizeof owner, "user:%lld", log->user_id);
+    srv_background(rp->server, owner, replay_work, replay_started, j);
 }
 
 /* The replay's result as one event: done = passed, total = passed + failed. */
@@ -352,13 +476,18 @@ static void replay_done(run_log *log, int status) {
 
 /* ---- the routes ---- */
 
+/* On a worker thread: the checkpoint before the run, then rae engineer started in the sprite. */
 static void checkpoint_work(void *arg) {
     run_log *log = arg;
     run_proc *rp = log->proc;
-    char comment[64];
+    char comment[64], out[128];
     snprintf(comment, sizeof comment, "before engineer run %s", log->id);
     rp->ck_rc = rae_sprite_checkpoint(rp->server->sprites, log->sprite, comment, 1, &rp->k,
                                       rp->ck_err, sizeof rp->ck_err);
+    if (rp->ck_rc < 0) return;
+    snprintf(out, sizeof out, "/workspace/scripts/%s", log->id);
+    const char *argv[] = {"rae", "engineer", rp->har, "-o", out, "--json-stream", NULL};
+    rp->exec_rc = exec_in_sprite(log, argv, NULL, rp->error, sizeof rp->error);
 }
 
 static void checkpoint_done(srv_req *r, void *arg) {
@@ -366,6 +495,10 @@ static void checkpoint_done(srv_req *r, void *arg) {
     run_proc *rp = log->proc;
     char msg[128], scripts[128], stream[512];
     if (rp->server->stopping) {
+        if (rp->ck_rc == 0 && rp->exec_rc == 0) {
+            kill(rp->p.pid, SIGKILL);
+            rae_sprite_proc_wait(&rp->p, 1, NULL);
+        }
         snprintf(rp->error, sizeof rp->error, "interrupted: the server stopped");
         srv_error(r, 503, "stopping", "the server is stopping");
         run_finished(log, -1);
@@ -379,11 +512,12 @@ static void checkpoint_done(srv_req *r, void *arg) {
     }
     snprintf(msg, sizeof msg, "checkpoint %s made", rp->k.id);
     log_progress(log, "checkpoint", msg);
-    if (start_process(log) < 0) {
+    if (rp->exec_rc < 0) {
         srv_error(r, 503, "sprite_failed", "%s", rp->error);
         run_finished(log, -1);
         return;
     }
+    attach_output(log);
     log_progress(log, "start", "rae engineer started");
     snprintf(scripts, sizeof scripts, "/workspace/scripts/%s", log->id);
     snprintf(stream, sizeof stream, "/api/sprite/%s/engineer/stream?run=%s", log->sprite, log->id);
@@ -392,41 +526,45 @@ static void checkpoint_done(srv_req *r, void *arg) {
         json_pack("{s:s,s:s,s:s}", "runId", log->id, "scriptsDir", scripts, "streamUrl", stream));
 }
 
-/* The HAR to engineer, as a path inside the sprite, into out; 0, or -1 with a response queued. */
-static int har_param(srv_req *r, const char *sprite, json_t *body, char *out, size_t n) {
-    const char *har = json_string_value(json_object_get(body, "harPath"));
-    const char *prompt = json_string_value(json_object_get(body, "prompt"));
+/* A run asked for: the HAR is looked for in the sprite (on a worker thread) before it starts. */
+typedef struct run_ask {
+    rae_sprites *sprites; /* borrowed from the server */
+    long long user_id;
+    char sprite[RAE_STORE_SPRITE_NAME_MAX];
+    char har[HAR_PATH_MAX + 16];
+    char *prompt; /* owned, may be NULL */
+    int replay, rc;
     char err[512];
-    if (!har || !*har || strlen(har) > HAR_PATH_MAX) {
-        srv_error(r, 400, "bad_request", "give harPath: a HAR under /workspace (at most %d bytes)",
-                  HAR_PATH_MAX);
-        return -1;
-    }
-    if (prompt && strlen(prompt) > PROMPT_MAX) {
-        srv_error(r, 400, "bad_request", "a prompt is at most %d bytes", PROMPT_MAX);
-        return -1;
-    }
-    int fd = rae_sprite_file_open(r->server->sprites, sprite, har, err, sizeof err);
-    if (fd < 0) {
-        int bad = strstr(err, "leads out") || strstr(err, "outside");
-        srv_error(r, bad ? 400 : 404, bad ? "bad_path" : "not_found", "%s", err);
-        return -1;
-    }
-    close(fd);
-    snprintf(out, n, "%s%s", har[0] == '/' ? "" : "/workspace/", har);
-    return 0;
+} run_ask;
+
+static void free_ask(run_ask *a) {
+    free(a->prompt);
+    free(a);
+}
+
+static void har_work(void *arg) {
+    run_ask *a = arg;
+    int fd = rae_sprite_file_open(a->sprites, a->sprite, a->har, a->err, sizeof a->err);
+    a->rc = fd < 0 ? -1 : 0;
+    if (fd >= 0) close(fd);
+}
+
+/* The run of the sprite still going, or NULL. */
+static run_log *run_going(srv *s, const char *sprite) {
+    for (run_log *log = s->runs; log; log = log->next)
+        if (strcmp(log->sprite, sprite) == 0 && !log->finished) return log;
+    return NULL;
 }
 
 /* A new job and its live log with the process state; NULL with a response queued. */
-static run_log *new_run(srv_req *r, caller *c, const char *sprite, const char *har,
-                        const char *prompt) {
+static run_log *new_run(srv_req *r, const run_ask *a) {
     char err[512], dir[4200], path[4200];
-    json_t *detail = json_pack("{s:s,s:s*}", "har_path", har, "prompt", prompt);
+    json_t *detail = json_pack("{s:s,s:s*}", "har_path", a->har, "prompt", a->prompt);
     char *text = json_dumps(detail, JSON_COMPACT);
     json_decref(detail);
     rae_store_job job;
-    int rc =
-        rae_store_job_add(r->server->store, "run", c->user.id, sprite, text, &job, err, sizeof err);
+    int rc = rae_store_job_add(r->server->store, "run", a->user_id, a->sprite, text, &job, err,
+                               sizeof err);
     free(text);
     if (rc < 0) {
         srv_error(r, 500, "internal", "%s", err);
@@ -435,15 +573,17 @@ static run_log *new_run(srv_req *r, caller *c, const char *sprite, const char *h
     char patch[128];
     snprintf(patch, sizeof patch, "{\"scripts_dir\":\"/workspace/scripts/%s\"}", job.id);
     rae_store_job_update(r->server->store, job.id, NULL, NULL, patch, NULL, 0);
-    run_log *log = log_new(job.id, sprite, c->user.id);
+    run_log *log = log_new(job.id, a->sprite, a->user_id);
     rae_store_job_clear(&job);
     run_proc *rp = log->proc = calloc(1, sizeof *rp);
     if (!rp) abort();
     rp->server = r->server;
     rp->endpoints = -1;
     rp->passed = rp->failed = -1;
+    rp->replay = a->replay;
+    rp->p.pid = -1;
     rp->p.out_fd = rp->p.in_fd = rp->p.err_fd = -1;
-    snprintf(rp->har, sizeof rp->har, "%s", har);
+    snprintf(rp->har, sizeof rp->har, "%s", a->har);
     runs_dir(r->server, dir, sizeof dir);
     mkdir(dir, 0700);
     run_file(r->server, log->id, path, sizeof path);
@@ -454,36 +594,58 @@ static run_log *new_run(srv_req *r, caller *c, const char *sprite, const char *h
     return log;
 }
 
+static void har_done(srv_req *r, void *arg) {
+    run_ask *a = arg;
+    run_log *going = run_going(r->server, a->sprite), *log = NULL;
+    if (a->rc < 0) {
+        int bad = strstr(a->err, "leads out") || strstr(a->err, "outside");
+        srv_error(r, bad ? 400 : 404, bad ? "bad_path" : "not_found", "%s", a->err);
+    } else if (going) { /* one asked at the same time started first */
+        srv_error(r, 409, "run_running", "run %s is still going in sprite '%s'", going->id,
+                  a->sprite);
+    } else if (!r->server->stopping && (log = new_run(r, a))) {
+        log_progress(log, "checkpoint", "checkpointing the sprite before the run");
+        srv_defer(r, checkpoint_work, checkpoint_done, log); /* the same request waits on */
+    } else if (!log && r->server->stopping) {
+        srv_error(r, 503, "stopping", "the server is stopping");
+    }
+    free_ask(a);
+}
+
 void engineer_run(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
-    char har[HAR_PATH_MAX + 16];
-    if (!own_sprite(r, c, args[0], &info)) return;
+    if (!own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
     if (!body) return;
-    for (run_log *log = r->server->runs; log; log = log->next)
-        if (strcmp(log->sprite, args[0]) == 0 && !log->finished) {
-            srv_error(r, 409, "run_running", "run %s is still going in sprite '%s'", log->id,
-                      args[0]);
-            json_decref(body);
-            return;
-        }
-    run_log *log = NULL;
-    if (har_param(r, args[0], body, har, sizeof har) == 0)
-        log = new_run(r, c, args[0], har, json_string_value(json_object_get(body, "prompt")));
-    int replay = json_is_true(json_object_get(body, "replay"));
+    const char *har = json_string_value(json_object_get(body, "harPath"));
+    const char *prompt = json_string_value(json_object_get(body, "prompt"));
+    run_log *going = run_going(r->server, args[0]);
+    if (going) {
+        srv_error(r, 409, "run_running", "run %s is still going in sprite '%s'", going->id,
+                  args[0]);
+    } else if (!har || !*har || strlen(har) > HAR_PATH_MAX) {
+        srv_error(r, 400, "bad_request", "give harPath: a HAR under /workspace (at most %d bytes)",
+                  HAR_PATH_MAX);
+    } else if (prompt && strlen(prompt) > PROMPT_MAX) {
+        srv_error(r, 400, "bad_request", "a prompt is at most %d bytes", PROMPT_MAX);
+    } else {
+        run_ask *a = calloc(1, sizeof *a);
+        if (!a) abort();
+        a->sprites = r->server->sprites;
+        a->user_id = c->user.id;
+        snprintf(a->sprite, sizeof a->sprite, "%s", args[0]);
+        snprintf(a->har, sizeof a->har, "%s%s", har[0] == '/' ? "" : "/workspace/", har);
+        a->prompt = prompt ? strdup(prompt) : NULL;
+        a->replay = json_is_true(json_object_get(body, "replay"));
+        srv_defer(r, har_work, har_done, a);
+    }
     json_decref(body);
-    if (!log) return;
-    log->proc->replay = replay;
-    log_progress(log, "checkpoint", "checkpointing the sprite before the run");
-    srv_defer(r, checkpoint_work, checkpoint_done, log);
 }
 
 /* One run's record: {run: {id, status, started, ended?, error?, harPath, scriptsDir, prompt?,
  * files?, endpoints?, checkpoint?, replay?: {passed, failed}}}. */
 void engineer_run_get(srv_req *r, caller *c, char args[][128]) {
-    rae_sprite_info info;
     rae_store_job job;
-    if (!own_sprite(r, c, args[0], &info)) return;
+    if (!own_sprite(r, c, args[0])) return;
     if (rae_store_job_get(r->server->store, c->user.id, args[1], &job) < 0 ||
         strcmp(job.kind, "run") || strcmp(job.sprite, args[0])) {
         srv_error(r, 404, "not_found", "no run '%s' in sprite '%s'", args[1], args[0]);
@@ -530,13 +692,22 @@ void runs_stop_all(srv *s) {
     for (run_log *log = s->runs, *next; log; log = next) {
         next = log->next;
         run_proc *rp = log->proc;
-        if (!rp || !rp->poll) continue; /* finished, or its checkpoint still runs */
-        uv_poll_stop(rp->poll);
-        uv_close((uv_handle_t *)rp->poll, poll_closed);
-        rp->poll = NULL;
-        kill(rp->p.pid, SIGKILL);
-        int st;
-        rae_sprite_proc_wait(&rp->p, 1, &st);
+        if (!rp || (!rp->poll && !rp->reap)) continue; /* finished, or on a worker thread */
+        if (rp->poll) {
+            uv_poll_stop(rp->poll);
+            uv_close((uv_handle_t *)rp->poll, poll_closed);
+            rp->poll = NULL;
+        }
+        if (rp->reap) {
+            uv_timer_stop(rp->reap);
+            uv_close((uv_handle_t *)rp->reap, timer_closed);
+            rp->reap = NULL;
+        }
+        int st = -1;
+        if (rp->p.pid > 0) {
+            kill(rp->p.pid, SIGKILL); /* it ends at once: the wait is short */
+            rae_sprite_proc_wait(&rp->p, 1, &st);
+        }
         if (!rp->terminal) snprintf(rp->error, sizeof rp->error, "interrupted: the server stopped");
         run_finished(log, st);
     }

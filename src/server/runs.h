@@ -15,9 +15,12 @@ typedef struct run_log {
     char id[16];
     char sprite[RAE_STORE_SPRITE_NAME_MAX];
     long long user_id;
-    pvec lines;   /* the events so far, one JSON object each (owned strings) */
-    int finished; /* no more lines will come */
-    int refs;     /* the process while it runs, and each viewer */
+    pvec lines;        /* the events so far, one JSON object each (owned strings) */
+    size_t kept_bytes; /* their length in all */
+    int cut;           /* past what a run keeps: later lines are dropped (but its last event) */
+    int last_kept;     /* ... and that one came */
+    int finished;      /* no more lines will come */
+    int refs;          /* the process while it runs, and each viewer */
     run_viewer *viewers;
     struct run_proc *proc; /* while the process runs (runs.c) */
     struct run_log *next;  /* in the server's list of live runs */

@@ -16,6 +16,7 @@ typedef struct srv {
     int tls;                /* cookies get Secure */
     int stopping;           /* SIGINT/SIGTERM came: no new work starts */
     struct run_log *runs;   /* live engineer runs (runs.c) */
+    struct srv_task *tasks; /* work on the worker threads (http.c) */
     char public_url[512];
 } srv;
 

@@ -1,7 +1,11 @@
 /* The VNC relay: a WebSocket (subprotocol "binary", as noVNC asks) at
  * /api/sprite/{id}/browser/vnc, relaying RFB bytes both ways between the page and the VNC socket
  * of the caller's sprite (/tmp/vnc.sock inside it), on the server's event loop. The session or
- * token is checked before the upgrade; another user's sprite is refused like a missing one. */
+ * token is checked before the upgrade; another user's sprite is refused like a missing one. A
+ * viewer that comes while the display is not up yet (the browser is starting) is held, trying
+ * every 100 ms for up to 15 s, then closed with a code and a reason. Nothing here waits on the
+ * sprite: the socket is connected without blocking (rae_sprite_connect), and telling the sprite
+ * it is in use runs on a worker thread. */
 #include "server/api.h"
 
 #include <errno.h>
@@ -13,7 +17,10 @@
 #include <uv.h>
 
 #define VNC_SOCKET "/tmp/vnc.sock"
-#define PIECE 262144 /* RFB bytes read from the display, at most, per WebSocket message */
+#define PIECE 262144          /* RFB bytes read from the display, at most, per WebSocket message */
+#define WAIT_MS 15000         /* a viewer waits this long for the display to come up */
+#define RETRY_MS 100          /* trying to connect this often meanwhile */
+#define CLOSE_NO_DISPLAY 1013 /* RFC 6455's "try again later" */
 
 typedef struct vnc_conn {
     int fd;          /* the sprite's VNC socket, nonblocking; -1 when closed */
@@ -25,8 +32,14 @@ typedef struct vnc_conn {
     int display_gone;
     int events; /* what the poll watches now (uv_poll_start costs an epoll DEL + ADD) */
     srv *server;
-    char sprite[128]; /* its id */
-    double touched;   /* uv_now (ms) when the sprite was last told it is in use */
+    char sprite[128];          /* its id */
+    char owner[SRV_OWNER_MAX]; /* "user:ID", whose work a touch of the sprite counts as */
+    double touched;            /* uv_now (ms) when the sprite was last told it is in use */
+    uv_timer_t *retry;         /* while the display is not up (heap: closed asynchronously) */
+    double waiting_since;      /* uv_now (ms) when the viewer came */
+    char why[96];              /* why the display could not be reached, for the close frame */
+    int permanent;             /* ... and waiting will not change it (not a socket) */
+    int closing;               /* the close frame went */
 } vnc_conn;
 
 static void poll_closed(uv_handle_t *h) {
@@ -54,17 +67,36 @@ static void flush_display(vnc_conn *v) {
 
 #define TOUCH_MS 30000 /* a viewer keeps its sprite from going idle, told this often */
 
+typedef struct touch_job {
+    rae_sprites *sprites; /* borrowed from the server */
+    char sprite[128];
+} touch_job;
+
+static void touch_work(void *arg) {
+    touch_job *t = arg;
+    rae_sprite_touch(t->sprites, t->sprite, NULL, 0); /* may wake it: starts its services */
+}
+
+static void touch_done(srv_req *r, void *arg) {
+    (void)r;
+    free(arg);
+}
+
 /* While bytes flow, the sprite is in use: say so now and then (it would go warm otherwise). */
-static void in_use(vnc_conn *v) {
+static void in_use(vnc_conn *v, int now_anyway) {
     double now = (double)uv_now(v->server->loop);
-    if (now - v->touched < TOUCH_MS) return;
+    if (!now_anyway && now - v->touched < TOUCH_MS) return;
     v->touched = now;
-    rae_sprite_touch(v->server->sprites, v->sprite, NULL, 0);
+    touch_job *t = calloc(1, sizeof *t);
+    if (!t) abort();
+    t->sprites = v->server->sprites;
+    snprintf(t->sprite, sizeof t->sprite, "%s", v->sprite);
+    srv_background(v->server, v->owner, touch_work, touch_done, t);
 }
 
 static void on_display(uv_poll_t *h, int status, int events) {
     vnc_conn *v = h->data;
-    in_use(v);
+    in_use(v, 0);
     if (status < 0) events = UV_READABLE; /* read to learn the error */
     if ((events & UV_READABLE) && v->out_len < PIECE) {
         ssize_t n = read(v->fd, v->out + LWS_PRE + v->out_len, PIECE - v->out_len);
@@ -93,38 +125,95 @@ static void update_poll(vnc_conn *v) {
         uv_poll_stop(v->poll);
 }
 
-/* Checks the caller and opens the display; 0 when the upgrade may go on. */
+/* Checks the caller; 0 when the upgrade may go on (the display is reached after it). */
 static int admit(struct lws *wsi, vnc_conn *v) {
-    char id[128], err[512];
+    char id[128];
     srv_req r;
     caller c;
     int ok = api_ws_admit(wsi, "/browser/vnc", &r, &c, id, sizeof id) == 0;
-    v->fd = ok ? rae_sprite_connect(r.server->sprites, id, VNC_SOCKET, err, sizeof err) : -1;
     snprintf(v->sprite, sizeof v->sprite, "%s", ok ? id : "");
-    if (ok && v->fd < 0) lwsl_warn("vnc relay for %s: %s\n", id, err);
+    snprintf(v->owner, sizeof v->owner, "user:%lld", c.user.id);
     srv_req_release(&r);
-    return v->fd < 0 ? -1 : 0;
+    return ok ? 0 : -1;
 }
 
-static int establish(struct lws *wsi, vnc_conn *v) {
-    v->wsi = wsi;
-    v->out = malloc(LWS_PRE + PIECE);
+static void timer_closed(uv_handle_t *h) {
+    free(h);
+}
+
+static void stop_retry(vnc_conn *v) {
+    if (!v->retry) return;
+    uv_timer_stop(v->retry);
+    uv_close((uv_handle_t *)v->retry, timer_closed);
+    v->retry = NULL;
+}
+
+/* The display is connected: relay from now on. -1 when it cannot be watched. */
+static int relay(vnc_conn *v) {
+    stop_retry(v);
     v->poll = malloc(sizeof *v->poll);
-    if (!v->out || !v->poll) abort();
-    fcntl(v->fd, F_SETFL, fcntl(v->fd, F_GETFL) | O_NONBLOCK);
-    v->server = lws_context_user(lws_get_context(wsi));
-    v->touched = (double)uv_now(v->server->loop); /* the connect just did */
+    if (!v->poll) abort();
     if (uv_poll_init(v->server->loop, v->poll, v->fd) != 0) {
         free(v->poll);
         v->poll = NULL;
         return -1;
     }
     v->poll->data = v;
+    in_use(v, 1);
     update_poll(v);
+    if (!v->to_display.len) lws_rx_flow_control(v->wsi, 1);
+    return 0;
+}
+
+/* One attempt at the sprite's display (never waits): 1 connected, 0 not yet (v->why says why). */
+static int try_display(vnc_conn *v) {
+    char err[512];
+    v->fd = rae_sprite_connect(v->server->sprites, v->sprite, VNC_SOCKET, err, sizeof err);
+    if (v->fd >= 0) return 1;
+    int e = errno;
+    snprintf(v->why, sizeof v->why, "%s",
+             e == ENOENT || e == ECONNREFUSED ? "the sprite's display is not up: no browser runs"
+             : e == EAGAIN                    ? "the sprite's display is busy"
+                                              : "the sprite's display cannot be reached");
+    v->permanent = e != ENOENT && e != ECONNREFUSED && e != EAGAIN; /* not a socket, say */
+    if (v->permanent) lwsl_warn("vnc relay for %s: %s\n", v->sprite, err);
+    return 0;
+}
+
+static void on_retry(uv_timer_t *t) {
+    vnc_conn *v = t->data;
+    if (try_display(v)) {
+        if (relay(v) < 0) display_failed(v);
+        return;
+    }
+    if (!v->permanent && (double)uv_now(v->server->loop) - v->waiting_since < WAIT_MS) return;
+    stop_retry(v);
+    display_failed(v); /* the close frame says v->why */
+}
+
+static int establish(struct lws *wsi, vnc_conn *v) {
+    v->wsi = wsi;
+    v->fd = -1;
+    v->out = malloc(LWS_PRE + PIECE);
+    if (!v->out) abort();
+    v->server = lws_context_user(lws_get_context(wsi));
+    if (try_display(v)) return relay(v);
+    if (v->permanent) {
+        display_failed(v);
+        return 0;
+    }
+    lws_rx_flow_control(wsi, 0); /* the page's bytes wait for the display */
+    v->waiting_since = (double)uv_now(v->server->loop);
+    v->retry = malloc(sizeof *v->retry);
+    if (!v->retry) abort();
+    uv_timer_init(v->server->loop, v->retry);
+    v->retry->data = v;
+    uv_timer_start(v->retry, on_retry, RETRY_MS, RETRY_MS);
     return 0;
 }
 
 static void finish(vnc_conn *v) {
+    stop_retry(v);
     if (v->poll) {
         uv_poll_stop(v->poll);
         uv_close((uv_handle_t *)v->poll, poll_closed);
@@ -152,7 +241,8 @@ int srv_vnc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     case LWS_CALLBACK_ESTABLISHED:
         return establish(wsi, v);
     case LWS_CALLBACK_RECEIVE:
-        if (!v->to_display.len && !v->display_gone) { /* straight to the display when it takes it */
+        if (v->fd >= 0 && !v->to_display.len &&
+            !v->display_gone) { /* straight to the display when it takes it */
             ssize_t n = write(v->fd, in, len);
             if (n == (ssize_t)len) return 0;
             if (n < 0 && errno != EAGAIN && errno != EINTR) {
@@ -172,7 +262,10 @@ int srv_vnc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
             v->out_len = 0;
             update_poll(v);
         }
-        return v->display_gone ? -1 : 0; /* the display closed: so does the page's socket */
+        if (!v->display_gone || v->closing) return 0;
+        v->closing = 1; /* the display closed, or never came up: so does the page's socket */
+        return api_ws_close(wsi, v->fd < 0 ? CLOSE_NO_DISPLAY : 1000,
+                            v->fd < 0 ? v->why : "the sprite's display closed");
     case LWS_CALLBACK_CLOSED:
     case LWS_CALLBACK_WSI_DESTROY:
         if (v) finish(v);
