@@ -13,6 +13,8 @@ typedef struct rae_serve_opts {
     const char *web_root;           /* the web app from this dir (NULL: the one built in) */
     const char *const *allow_net;   /* sprites may reach these "HOST:PORT" */
     size_t n_allow_net;
+    const char *const *trusted_proxies; /* "ADDR" or "ADDR/BITS": X-Forwarded-For is theirs */
+    size_t n_trusted_proxies;
 } rae_serve_opts;
 
 /* Runs the server until SIGINT/SIGTERM. 0 after a clean stop; -1 + err when it cannot start

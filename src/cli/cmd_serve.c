@@ -23,12 +23,16 @@ static const char usage[] =
     "  --allow-net HOST:PORT  sprites may reach this address although it is local or private\n"
     "                         (repeatable; e.g. a test app on this machine's loopback)\n"
     "  --web-root DIR         serve the web app from DIR (e.g. web/dist while working on it)\n"
-    "                         instead of the copy built into rae\n";
+    "                         instead of the copy built into rae\n"
+    "  --trusted-proxy ADDR[/BITS]\n"
+    "                         a reverse proxy in front of rae (repeatable): from it, the client's\n"
+    "                         address is taken from X-Forwarded-For (for throttling and limits);\n"
+    "                         from anyone else that header is ignored\n";
 
 int cmd_serve(int argc, char **argv) {
     rae_serve_opts o = {.data_dir = getenv("RAE_DATA_DIR")};
-    const char *allow[32];
-    size_t n_allow = 0;
+    const char *allow[32], *proxies[32];
+    size_t n_allow = 0, n_proxies = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -46,6 +50,8 @@ int cmd_serve(int argc, char **argv) {
             *slot = argv[++i];
         } else if (strcmp(a, "--allow-net") == 0 && more && n_allow < 32) {
             allow[n_allow++] = argv[++i];
+        } else if (strcmp(a, "--trusted-proxy") == 0 && more && n_proxies < 32) {
+            proxies[n_proxies++] = argv[++i];
         } else {
             cli_error("serve: unknown or incomplete option '%s' (see 'rae serve --help')", a);
             return EXIT_USAGE;
@@ -53,6 +59,8 @@ int cmd_serve(int argc, char **argv) {
     }
     o.allow_net = allow;
     o.n_allow_net = n_allow;
+    o.trusted_proxies = proxies;
+    o.n_trusted_proxies = n_proxies;
     /* libuv's worker threads (4 by default) take sign-ins, checkpoints and every exchange with a
      * sprite; each user may hold only a few of them at once (routes.c), so there are more */
     setenv("UV_THREADPOOL_SIZE", "16", 0);
