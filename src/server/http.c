@@ -1,11 +1,16 @@
 /* The HTTP layer (http.h): lws callbacks in, one whole request to the router, one response out. */
 #include "server/http.h"
+#include "server/conns.h"
 #include "server/server.h"
+#include "util/text.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #define CHUNK 16384 /* response bytes written per writable callback */
@@ -41,6 +46,7 @@ void srv_error(srv_req *r, int status, const char *code, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    text_utf8_scrub(msg); /* it may quote a path or a name: JSON strings are UTF-8 */
     srv_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
 }
 
@@ -142,15 +148,54 @@ void srv_defer_response(srv_req *r, srv_build_fn *fn, void *arg) {
 
 /* ---- lws ---- */
 
-static void copy_header(struct lws *wsi, enum lws_token_indexes t, char *out, size_t n) {
+/* Marks r to be answered with this error and closed, before its body is read (the first reason
+ * wins). */
+static void refuse(srv_req *r, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void refuse(srv_req *r, int status, const char *code, const char *fmt, ...) {
+    if (r->refused) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->refusal, sizeof r->refusal, fmt, ap);
+    va_end(ap);
+    r->refused = status;
+    snprintf(r->refusal_code, sizeof r->refusal_code, "%s", code);
+}
+
+/* Header t into out; when it does not fit, r is refused with 431 naming it (a Cookie header full
+ * of other apps' cookies of the same host would otherwise pass as no session at all). */
+static void copy_header(srv_req *r, enum lws_token_indexes t, const char *name, char *out,
+                        size_t n) {
     out[0] = 0;
-    if (lws_hdr_total_length(wsi, t) > 0 && lws_hdr_copy(wsi, out, (int)n, t) < 0) out[0] = 0;
+    int len = lws_hdr_total_length(r->wsi, t);
+    if (len <= 0) return;
+    if ((size_t)len >= n) {
+        refuse(r, 431, "header_too_large", "the %s header has %d bytes: at most %zu, please", name,
+               len, n - 1);
+        return;
+    }
+    if (lws_hdr_copy(r->wsi, out, (int)n, t) < 0) out[0] = 0;
 }
 
 void srv_req_release(srv_req *r) {
     buf_free(&r->body);
     buf_free(&r->resp_headers);
     buf_free(&r->resp_body);
+}
+
+/* A body's length is said once: one Content-Length, or chunked without one. Two lengths, or a
+ * length and chunked, are read one way by a proxy in front and another way here (request
+ * smuggling): refused. A declared length past SRV_BODY_MAX is refused before reading it. */
+static void check_length(srv_req *r) {
+    char len[32], second[32];
+    int n = lws_hdr_copy(r->wsi, len, sizeof len, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    int chunked = lws_hdr_total_length(r->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+    if (n > 0 && (chunked || lws_hdr_copy_fragment(r->wsi, second, sizeof second,
+                                                   WSI_TOKEN_HTTP_CONTENT_LENGTH, 1) >= 0))
+        refuse(r, 400, "ambiguous_length",
+               "a request carries one Content-Length, or Transfer-Encoding: chunked, not both");
+    else if (n > 0 && strtoull(len, NULL, 10) > SRV_BODY_MAX)
+        refuse(r, 413, "too_large", "request bodies are limited to %d bytes", SRV_BODY_MAX);
 }
 
 /* Method, path, query and the headers rae reads, from a new request (the connection may have
@@ -180,15 +225,25 @@ void srv_req_init(srv_req *r, struct lws *wsi, const char *uri) {
         if (n < 0) break;
         len += (size_t)snprintf(r->query + len, sizeof r->query - len, "%s%s", i ? "&" : "", part);
     }
-    copy_header(wsi, WSI_TOKEN_HTTP_COOKIE, r->cookie, sizeof r->cookie);
-    copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, r->authorization, sizeof r->authorization);
-    copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, r->content_type, sizeof r->content_type);
-    copy_header(wsi, WSI_TOKEN_ORIGIN, r->origin, sizeof r->origin);
-    copy_header(wsi, WSI_TOKEN_HOST, r->host, sizeof r->host);
-    copy_header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, r->accept_encoding, sizeof r->accept_encoding);
+    copy_header(r, WSI_TOKEN_HTTP_COOKIE, "Cookie", r->cookie, sizeof r->cookie);
+    copy_header(r, WSI_TOKEN_HTTP_AUTHORIZATION, "Authorization", r->authorization,
+                sizeof r->authorization);
+    copy_header(r, WSI_TOKEN_HTTP_CONTENT_TYPE, "Content-Type", r->content_type,
+                sizeof r->content_type);
+    copy_header(r, WSI_TOKEN_ORIGIN, "Origin", r->origin, sizeof r->origin);
+    copy_header(r, WSI_TOKEN_HOST, "Host", r->host, sizeof r->host);
+    copy_header(r, WSI_TOKEN_HTTP_ACCEPT_ENCODING, "Accept-Encoding", r->accept_encoding,
+                sizeof r->accept_encoding);
     if (lws_hdr_custom_length(wsi, "x-csrf-token:", 13) > 0)
         lws_hdr_custom_copy(wsi, r->csrf, sizeof r->csrf, "x-csrf-token:", 13);
-    lws_get_peer_simple(wsi, r->peer, sizeof r->peer);
+    if (lws_hdr_custom_length(wsi, "sec-fetch-site:", 15) > 0)
+        lws_hdr_custom_copy(wsi, r->fetch_site, sizeof r->fetch_site, "sec-fetch-site:", 15);
+    char peer[64], forwarded[2048] = "";
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    if (r->server->proxies.n)
+        copy_header(r, WSI_TOKEN_X_FORWARDED_FOR, "X-Forwarded-For", forwarded, sizeof forwarded);
+    check_length(r);
+    srv_proxies_client(&r->server->proxies, peer, forwarded, r->peer, sizeof r->peer);
 }
 
 static size_t body_len(const srv_req *r) {
@@ -241,6 +296,7 @@ static int write_body(srv_req *r) {
         lws_callback_on_writable(r->wsi);
         return 0;
     }
+    if (r->close_after) return -1; /* lws sends what it holds, then closes */
     return lws_http_transaction_completed(r->wsi) ? -1 : 0;
 }
 
@@ -253,13 +309,17 @@ static int start_response(srv_req *r) {
     return 0;
 }
 
-/* The request is whole: route it and start the response (unless it waits for a worker). */
+/* The request is whole, or refused before its body: route it and start the response (unless it
+ * waits for a worker). */
 static int dispatch(srv_req *r) {
     r->dispatched = 1;
-    if (r->too_big)
-        srv_error(r, 413, "too_large", "request bodies are limited to %d bytes", SRV_BODY_MAX);
-    else
+    if (r->refused) {
+        srv_error(r, r->refused, r->refusal_code, "%s", r->refusal);
+        r->close_after = 1; /* what is left of its body would be read as the next request */
+        srv_header(r, "Connection", "close");
+    } else {
         srv_route(r);
+    }
     return r->task ? 0 : start_response(r);
 }
 
@@ -362,21 +422,74 @@ static int has_body(struct lws *wsi) {
     return strtoull(len, NULL, 10) > 0;
 }
 
+/* ---- bodies ---- */
+
+/* A piece of the body: kept; or refused at once when the body passes SRV_BODY_MAX (a chunked one
+ * says no length before) or is still coming SRV_BODY_TIMEOUT_S after its headers (lws starts its
+ * own timeout over at every piece: one byte every few seconds would hold the connection and its
+ * buffer forever; a client that stops sending is dropped by that timeout). */
+static int take_body(srv_req *r, const void *in, size_t len) {
+    if (r->dispatched) return 0; /* refused already: the rest is read into nothing */
+    if ((double)uv_now(r->server->loop) - r->body_since > SRV_BODY_TIMEOUT_S * 1000.0)
+        refuse(r, 408, "too_slow", "the body was still coming %d s after the request's headers",
+               SRV_BODY_TIMEOUT_S);
+    else if (r->body.len + len > SRV_BODY_MAX)
+        refuse(r, 413, "too_large", "request bodies are limited to %d bytes", SRV_BODY_MAX);
+    if (!r->refused) {
+        buf_append(&r->body, in, len);
+        return 0;
+    }
+    buf_free(&r->body);
+    return dispatch(r);
+}
+
+/* ---- connections ---- */
+
+/* A new connection from the address in args: counted, or answered 503 (a few bytes written on
+ * the fresh socket, whose buffer is empty) and closed when it would pass a cap of conns.h. */
+static int admit_connection(srv *s, const struct lws_filter_network_conn_args *args) {
+    char addr[64] = "";
+    const struct sockaddr *sa = (const struct sockaddr *)&args->cli_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof addr);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof addr);
+    const char *why;
+    if (srv_conns_accept(s->conns, addr, srv_proxies_trust(&s->proxies, addr), &why) == 0) return 0;
+    char body[256], resp[512];
+    int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"busy\",\"message\":\"%s\"}}", why);
+    int m = snprintf(resp, sizeof resp,
+                     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %d\r\nRetry-After: 5\r\nConnection: close\r\n\r\n%s",
+                     n, body);
+    ssize_t sent = send(args->accept_fd, resp, (size_t)m, MSG_DONTWAIT | MSG_NOSIGNAL);
+    (void)sent; /* it is closed either way */
+    return -1;
+}
+
 int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                       size_t len) {
     srv_req *r = user;
+    srv *s = lws_context_user(lws_get_context(wsi));
     switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return admit_connection(s, user);
+    case LWS_CALLBACK_WSI_CREATE:
+        srv_conns_created(s->conns, wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY: /* of every connection, whatever its protocol: user is not ours
+                                    */
+        srv_conns_destroyed(s->conns, wsi);
+        return 0;
     case LWS_CALLBACK_HTTP:
         srv_req_init(r, wsi, in);
-        /* a body comes in HTTP_BODY callbacks; without one the request is whole now */
-        if (has_body(wsi)) return 0;
-        return dispatch(r);
-    case LWS_CALLBACK_HTTP_BODY:
-        if (r->body.len + len > SRV_BODY_MAX)
-            r->too_big = 1;
-        else
-            buf_append(&r->body, in, len);
+        /* a body comes in HTTP_BODY callbacks; without one the request is whole now, and a refused
+         * one is answered now, its body never read */
+        if (r->refused || !has_body(wsi)) return dispatch(r);
+        r->body_since = (double)uv_now(s->loop);
         return 0;
+    case LWS_CALLBACK_HTTP_BODY:
+        return take_body(r, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         /* lws also says this after a "Content-Length: 0" request, already dispatched */
         return r->dispatched ? 0 : dispatch(r);

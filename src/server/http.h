@@ -12,7 +12,8 @@
 
 #include "util/buf.h"
 
-#define SRV_BODY_MAX (1 << 20) /* request bodies beyond this get 413 */
+#define SRV_BODY_MAX (64 << 10) /* request bodies beyond this get 413 (every route takes JSON) */
+#define SRV_BODY_TIMEOUT_S 30   /* a body still coming this long after its headers: 408 */
 #define SRV_OWNER_MAX 80
 
 struct srv;
@@ -24,16 +25,20 @@ typedef struct srv_req {
     char method[8]; /* "GET", "POST", "DELETE", "PUT" */
     char path[1024];
     char query[1024]; /* without '?'; "" when none */
-    char cookie[2048], authorization[512], csrf[128], content_type[128];
+    char cookie[8192], authorization[512], csrf[128], content_type[128];
     char origin[256], host[256]; /* the Origin and Host headers ("" when absent) */
+    char fetch_site[32];         /* Sec-Fetch-Site: same-origin, same-site, cross-site, none */
     char accept_encoding[128];
     char peer[64];
     char owner[SRV_OWNER_MAX]; /* whom its work counts for: "user:ID", or "ip:PEER" (routes.c) */
     buf body;                  /* owned */
-    int too_big;               /* the body passed SRV_BODY_MAX */
-    int dispatched;            /* the request went to the router (once) */
-    int answered;              /* a response was queued */
-    struct srv_task *task;     /* the deferred work the response waits for, or NULL */
+    int refused;               /* the status it is refused with before its body is read, or 0 */
+    char refusal_code[32], refusal[160];
+    int close_after;       /* the connection closes after the response */
+    double body_since;     /* uv_now (ms) when its headers were read, when a body follows */
+    int dispatched;        /* the request went to the router (once) */
+    int answered;          /* a response was queued */
+    struct srv_task *task; /* the deferred work the response waits for, or NULL */
     int headers_sent;
     /* the response, written when the connection can take it */
     int status;

@@ -23,10 +23,15 @@
 
 typedef struct route {
     const char *method, *pattern; /* "{}" matches one path segment */
-    int public;                   /* no sign-in needed */
+    int public;                   /* no sign-in needed (SIGNING_IN: it signs in or out) */
     int worker;                   /* its work runs on a worker thread (srv_defer) */
     api_fn *fn;
 } route;
+
+/* A route that signs a browser in or out: public, but only JSON from a page of this server (or
+ * from no page: a script). A form or a text/plain fetch() of another site would otherwise sign
+ * the browser in as the attacker, whose captures the victim then records (login CSRF). */
+#define SIGNING_IN 2
 
 /* ---- who is asking ---- */
 
@@ -293,9 +298,9 @@ static void healthz(srv_req *r, caller *c, char args[][128]) {
 static const route routes[] = {
     {"GET", "/healthz", 1, 0, healthz},
     {"GET", "/api/openapi.json", 1, 0, openapi},
-    {"POST", "/api/auth/login", 1, W, login},
-    {"POST", "/api/auth/logout", 1, 0, logout},
-    {"POST", "/api/auth/setup", 1, W, setup},
+    {"POST", "/api/auth/login", SIGNING_IN, W, login},
+    {"POST", "/api/auth/logout", SIGNING_IN, 0, logout},
+    {"POST", "/api/auth/setup", SIGNING_IN, W, setup},
     {"GET", "/api/auth/state", 1, 0, auth_state},
     {"GET", "/api/me", 0, 0, me},
     {"GET", "/api/sessions", 0, 0, sessions_list},
@@ -332,6 +337,30 @@ static int match(const char *pattern, const char *path, char args[][128]) {
         }
     }
     return !*pattern && !*path;
+}
+
+/* 1 when r's Content-Type is JSON ("application/json", parameters allowed). */
+static int is_json(const srv_req *r) {
+    const char *t = r->content_type;
+    size_t n = strlen("application/json");
+    return strncasecmp(t, "application/json", n) == 0 && (!t[n] || t[n] == ';' || t[n] == ' ');
+}
+
+/* 1 when a SIGNING_IN request may go on, else 0 with a 415 or 403 queued. */
+static int signing_in_ok(srv_req *r) {
+    if (!is_json(r)) {
+        srv_error(r, 415, "unsupported_media_type", "send the body as application/json");
+        return 0;
+    }
+    const char *site = r->fetch_site;
+    if (api_origin_ok(r) < 0 ||
+        (!r->origin[0] && *site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)) {
+        srv_error(r, 403, "cross_origin",
+                  "a page of another origin (%s) may not sign in or out here",
+                  r->origin[0] ? r->origin : site);
+        return 0;
+    }
+    return 1;
 }
 
 /* 1 when the work of r may go to the worker threads now, else 0 with a 429 or 503 queued. */
@@ -376,6 +405,7 @@ void srv_route(srv_req *r) {
             snprintf(r->owner, sizeof r->owner, "ip:%s", r->peer);
         else
             snprintf(r->owner, sizeof r->owner, "user:%lld", c.user.id);
+        if (rt->public == SIGNING_IN && !signing_in_ok(r)) return;
         if (!rt->worker || room_for_work(r)) rt->fn(r, &c, args);
         return;
     }

@@ -1,5 +1,6 @@
 /* rae serve: the store and the sprites opened, libwebsockets listening on a libuv loop, until
  * SIGINT or SIGTERM. */
+#include "server/conns.h"
 #include "server/runs.h"
 #include "util/err.h"
 
@@ -75,6 +76,9 @@ static struct lws_context *make_context(srv *s, loop_state *ls, const char *host
         info.ssl_private_key_filepath = s->o->tls_key;
     }
     info.server_string = "rae";
+    /* room for big Cookie headers (rae answers 431 past its own buffers); past this lws drops
+     * the connection without a word, before rae is called */
+    info.max_http_header_data = 16384;
     lws_set_log_level(LLL_ERR | LLL_WARN, log_line);
     struct lws_context *ctx = lws_create_context(&info);
     if (!ctx)
@@ -116,6 +120,9 @@ int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
     if (!o->tls_cert != !o->tls_key)
         return err_set(err, errlen, "--tls-cert and --tls-key go together");
     srv s = {.o = o, .tls = o->tls_cert != NULL};
+    if (srv_proxies_parse(&s.proxies, o->trusted_proxies, o->n_trusted_proxies, err, errlen) < 0)
+        return -1;
+    s.conns = srv_conns_new();
     loop_state ls;
     memset(&ls, 0, sizeof ls);
     ls.server = &s;
@@ -151,5 +158,6 @@ int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
     if (loop_ok) uv_loop_close(&ls.loop);
     rae_sprites_free(s.sprites);
     rae_store_close(s.store);
+    srv_conns_free(s.conns);
     return rc;
 }

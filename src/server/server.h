@@ -4,19 +4,22 @@
 #define RAE_SERVER_SERVER_H
 
 #include "rae/server.h"
+#include "server/proxy.h"
 #include "rae/sprite.h"
 #include "rae/store.h"
 
 typedef struct srv {
     const rae_serve_opts *o;
-    rae_store *store;       /* owned */
-    rae_sprites *sprites;   /* owned */
-    struct uv_loop_s *loop; /* the event loop (borrowed) */
-    const char *data_dir;   /* borrowed from o, or "./data" */
-    int tls;                /* cookies get Secure */
-    int stopping;           /* SIGINT/SIGTERM came: no new work starts */
-    struct run_log *runs;   /* live engineer runs (runs.c) */
-    struct srv_task *tasks; /* work on the worker threads (http.c) */
+    rae_store *store;        /* owned */
+    rae_sprites *sprites;    /* owned */
+    struct uv_loop_s *loop;  /* the event loop (borrowed) */
+    const char *data_dir;    /* borrowed from o, or "./data" */
+    int tls;                 /* cookies get Secure */
+    int stopping;            /* SIGINT/SIGTERM came: no new work starts */
+    struct run_log *runs;    /* live engineer runs (runs.c) */
+    struct srv_task *tasks;  /* work on the worker threads (http.c) */
+    srv_proxies proxies;     /* --trusted-proxy */
+    struct srv_conns *conns; /* connections per address (conns.c); owned */
     char public_url[512];
 } srv;
 

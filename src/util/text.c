@@ -30,6 +30,21 @@ int text_utf8_valid(const char *s, size_t n) {
     return 1;
 }
 
+size_t text_utf8_scrub(char *s) {
+    size_t n = strlen(s), bad = 0;
+    unsigned char *p = (unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t len = sequence_len(p + i, n - i);
+        if (len) {
+            i += len;
+        } else {
+            p[i++] = '?';
+            bad++;
+        }
+    }
+    return bad;
+}
+
 char *text_base64(arena *a, const char *s, size_t n) {
     static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const unsigned char *p = (const unsigned char *)s;

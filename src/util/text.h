@@ -8,6 +8,9 @@
 
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates), else 0. */
 int text_utf8_valid(const char *s, size_t n);
+/* Replaces, in place, each byte of s that is not part of well-formed UTF-8 with '?' (a message
+ * that quotes a file name or a path given by a client stays a JSON string). Returns how many. */
+size_t text_utf8_scrub(char *s);
 /* Standard base64 (with padding) of s[0..n), NUL-terminated, allocated from a. */
 char *text_base64(arena *a, const char *s, size_t n);
 

@@ -65,10 +65,10 @@ def parse_routes(path, problems):
         problems.append("%s: no route table (static const route routes[] = {...};)" % path)
         return []
     table = m.group(1)
-    entry = re.compile(r'\{\s*"([A-Za-z]+)"\s*,\s*"([^"]*)"\s*,\s*(\d+)\s*,\s*(\w+)\s*,\s*(\w+)\s*\}')
+    entry = re.compile(r'\{\s*"([A-Za-z]+)"\s*,\s*"([^"]*)"\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*(\w+)\s*\}')
     routes = []
     for e in entry.finditer(table):
-        routes.append((e.group(1).upper(), e.group(2), int(e.group(3)) != 0))
+        routes.append((e.group(1).upper(), e.group(2), e.group(3) != "0"))
     leftover = entry.sub("", table).replace(",", "").strip()
     if leftover:
         problems.append("%s: the route table has entries this check cannot read: %s"

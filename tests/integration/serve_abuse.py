@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 
 RAE, OUT = sys.argv[1], sys.argv[2]
@@ -223,6 +224,147 @@ def big_delete(port, alice, sid):
         fail("/healthz took %.1f s while a tree was removed" % slowest)
 
 
+def response(raw):
+    """(status, JSON body) of a raw HTTP response (None when there was none)."""
+    if not raw.startswith(b"HTTP/1.1 "):
+        return 0, None
+    head, _, body = raw.partition(b"\r\n\r\n")
+    try:
+        return int(raw.split(b" ")[1]), json.loads(body) if body else None
+    except ValueError:
+        fail("not JSON after %r: %r" % (head[:60], body[:200]))
+
+
+def http_refusals(port):
+    print("== requests refused before their body is read, each with a status and a reason")
+    cases = [  # (what, request, status)
+        ("two Content-Lengths", b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: "
+         b"application/json\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}", 400),
+        ("a length and chunked", b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: "
+         b"application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         400),
+        ("a declared 200 MB body", b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: "
+         b"application/json\r\nContent-Length: 200000000\r\n\r\n" + b"x" * 65536, 413),
+        ("a chunked body past the limit", b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\n"
+         b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+         (b"4000\r\n" + b"x" * 0x4000 + b"\r\n") * 8 + b"0\r\n\r\n", 413),
+        ("a 10 KB Cookie header", b"GET /api/me HTTP/1.1\r\nHost: x\r\nCookie: a=" +
+         b"b" * 10000 + b"\r\n\r\n", 431),
+    ]
+    for what, data, want in cases:
+        status, doc = response(sl.raw_http(port, data))
+        if status != want or not doc or not doc.get("error", {}).get("message"):
+            fail("%s: status %s, wanted %d with a reason: %s" % (what, status, want, doc))
+    status, doc = response(sl.raw_http(port, b"GET /api/nope\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n"))
+    if status != 404 or "/api/nope" not in doc["error"]["message"]:
+        fail("an error quoting invalid UTF-8: %s %s" % (status, doc))
+
+
+def slow_body(port, result):
+    """A body of 100 bytes sent a byte every 2 s: answered 408 and dropped at about 30 s."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+    t0 = time.time()
+    s.sendall(b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: 100\r\n\r\n")
+    got = b""
+    try:
+        while time.time() - t0 < 60 and not got:
+            s.sendall(b" ")
+            s.settimeout(2)
+            try:
+                got = s.recv(4096)
+            except socket.timeout:
+                pass
+    except OSError:
+        pass
+    result.append((time.time() - t0, response(got)[0]))
+
+
+def connection_caps(port):
+    print("== one address holds at most 64 connections; others still get in")
+    held = []
+    for _ in range(64):
+        c = socket.create_connection(("127.0.0.1", port), source_address=("127.0.0.2", 0))
+        held.append(c)
+    time.sleep(0.3)
+    status, doc = response(_from(port, "127.0.0.2"))
+    if status != 503 or "your address" not in doc["error"]["message"]:
+        fail("the 65th connection from one address: %s %s" % (status, doc))
+    status, _ = response(sl.raw_http(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
+    if status != 200:
+        fail("another address was refused while one held 64 connections: %s" % status)
+    for c in held:
+        c.close()
+    time.sleep(0.3)
+    if response(_from(port, "127.0.0.2"))[0] != 200:
+        fail("the address was still refused once it closed its connections")
+
+
+def _from(port, source):
+    s = socket.create_connection(("127.0.0.1", port), source_address=(source, 0), timeout=5)
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    out = b""
+    try:
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            out += chunk
+    except OSError:
+        pass
+    s.close()
+    return out
+
+
+def login_csrf(port):
+    print("== sign-in, sign-out and setup take JSON from the server's own pages only")
+    c = Client(port)
+    body = json.dumps({"username": "alice", "password": "alice-password"}).encode()
+    for what, headers, want in (
+            ("text/plain (a form or a simple fetch of another site)",
+             {"Content-Type": "text/plain"}, 415),
+            ("an Origin of another site", {"Content-Type": "application/json",
+                                           "Origin": "http://evil.example"}, 403),
+            ("Sec-Fetch-Site: cross-site", {"Content-Type": "application/json",
+                                           "Sec-Fetch-Site": "cross-site"}, 403)):
+        for path in ("/api/auth/login", "/api/auth/logout", "/api/auth/setup"):
+            req = urllib.request.Request(c.base + path, data=body, method="POST", headers=headers)
+            try:
+                status = urllib.request.urlopen(req, timeout=10).status
+            except urllib.error.HTTPError as e:
+                status = e.code
+            if status != want:
+                fail("%s to %s: status %d, wanted %d" % (what, path, status, want))
+    own = {"Origin": c.base, "Sec-Fetch-Site": "same-origin"}
+    c.call("POST", "/api/auth/login", {"username": "alice", "password": "alice-password"},
+           headers=own, expect=200)
+
+
+def trusted_proxy(server, port):
+    print("== X-Forwarded-For counts only from a --trusted-proxy")
+    sl.add_user("carol", "carol-password")
+
+    def attempts(name, xff, password):
+        c = Client(port)
+        return c.call("POST", "/api/auth/login", {"username": name, "password": password},
+                      headers={"X-Forwarded-For": xff})[0]
+
+    # no proxy configured: a client cannot pick the address it is counted as
+    codes = [attempts("carol", "203.0.113.%d" % i, "wrong-%d" % i) for i in range(8)]
+    if 429 not in codes:
+        fail("sign-ins from one peer were not throttled when each said another X-Forwarded-For:"
+             " %s" % codes)
+    server.stop()
+    server.extra = ["--trusted-proxy", "127.0.0.0/8"]
+    server.start()
+    sl.add_user("dave", "dave-password")
+    codes = [attempts("dave", "203.0.113.9", "wrong-%d" % i) for i in range(8)]
+    if 429 not in codes:
+        fail("sign-ins through the proxy from one client were not throttled: %s" % codes)
+    if attempts("dave", "198.51.100.7", "dave-password") != 200:
+        fail("behind the proxy, one client's failures locked out another")
+
+
 def main():
     sl.remove_sprites()
     import shutil
@@ -237,10 +379,21 @@ def main():
         alice.login("alice", "alice-password")
         alice.server = server
         sid = alice.call("POST", "/api/sprite", {}, expect=201)[1]["id"]
+        slow = []
+        slow_thread = threading.Thread(target=slow_body, args=(port, slow))
+        slow_thread.start()  # it takes 30 s: the cases below run meanwhile
+        http_refusals(port)
+        connection_caps(port)
+        login_csrf(port)
         symlinked_sockets(port, alice, sid)
         stalling_sprite(port, alice, sid)
         big_delete(port, alice, sid)
         loud_run(port, alice, sid)
+        slow_thread.join()
+        print("== a body sent a byte every 2 s: status %s after %.0f s" % (slow[0][1], slow[0][0]))
+        if slow[0][1] != 408 or not 25 < slow[0][0] < 45:
+            fail("a slow body was not cut at 30 s with 408: %s" % (slow,))
+        trusted_proxy(server, port)
         server.stop()
     finally:
         server.kill()

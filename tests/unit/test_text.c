@@ -22,6 +22,16 @@ static void test_utf8_valid(void **state) {
     assert_false(text_utf8_valid("\xf4\x90\x80\x80", 4)); /* beyond U+10FFFF */
 }
 
+static void test_utf8_scrub(void **state) {
+    (void)state;
+    char ok[] = "caf\xc3\xa9 \xe2\x82\xac", bad[] = "a\xffb\xc3(\xed\xa0\x80z\xc3";
+    assert_int_equal(text_utf8_scrub(ok), 0);
+    assert_string_equal(ok, "caf\xc3\xa9 \xe2\x82\xac");
+    assert_int_equal(text_utf8_scrub(bad), 6);
+    assert_string_equal(bad, "a?b?(???z?");
+    assert_true(text_utf8_valid(bad, strlen(bad)));
+}
+
 static void test_base64(void **state) {
     (void)state;
     arena *a = arena_new();
@@ -70,6 +80,7 @@ static void test_unbase64(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_utf8_scrub),
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_unbase64),
     };
