@@ -1,8 +1,8 @@
 /* store: users and sign-in, sessions (idle and absolute expiry), API tokens, the first-run setup
  * token (single use, also across processes), throttling, sprites per user, jobs, and what the
  * database file holds: no plain token, mode 0600, whole again after a kill -9 in the middle of
- * writes, its WAL kept while handles open and close beside a live one. A real
- * SQLite in a temporary directory; time is the test's own clock. */
+ * writes, its WAL kept while handles open and close beside a live one; the pool of handles. A
+ * real SQLite in a temporary directory; time is the test's own clock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -868,6 +869,47 @@ static void test_wal_kept(void **state) {
     assert_int_equal(rae_store_integrity_check(f->s, err, sizeof err), 0);
 }
 
+typedef struct taker {
+    rae_store_pool *pool;
+    rae_store *got;
+} taker;
+
+static void *take_one(void *arg) {
+    taker *t = arg;
+    __atomic_store_n(&t->got, rae_store_pool_take(t->pool), __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/* A pool opens its handles at once and lends each to one thread at a time: a take waits while
+ * every handle is out, and gets the one given back. */
+static void test_pool(void **state) {
+    fixture *f = *state;
+    char err[256] = "";
+    assert_null(rae_store_pool_open(f->dir, 0, err, sizeof err));
+    assert_non_null(strstr(err, "handles"));
+    rae_store_pool *p = rae_store_pool_open(f->dir, 2, err, sizeof err);
+    if (!p) fail_msg("pool: %s", err);
+    rae_store *a = rae_store_pool_take(p), *b = rae_store_pool_take(p);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(rae_store_user_add(a, "alice", pw, 0, NULL, err, sizeof err), 0);
+    assert_int_equal(rae_store_user_count(b), 1); /* one database */
+    taker t = {.pool = p};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, take_one, &t), 0);
+    usleep(50000);
+    assert_null(__atomic_load_n(&t.got, __ATOMIC_ACQUIRE)); /* it waits: both are out */
+    rae_store_pool_give(p, b);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_ptr_equal(t.got, b);
+    assert_int_equal(rae_store_user_count(t.got), 1);
+    rae_store_pool_give(p, t.got);
+    rae_store_pool_give(p, a);
+    rae_store_pool_close(p);
+    rae_store_pool_close(NULL);
+}
+
 /* A child writing as fast as it can, killed with SIGKILL at a random moment, again and again:
  * the database opens every time, passes integrity_check, and keeps every committed write. */
 static void test_kill9(void **state) {
@@ -940,6 +982,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
