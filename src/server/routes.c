@@ -106,8 +106,7 @@ static void sign_in(srv_req *r, const rae_user *u) {
 }
 
 /* A sign-in or first-run setup: argon2id takes ~0.1 s and 64 MiB, so it runs on a worker thread
- * with a store handle borrowed from the server's pool (opened at start and kept: opening and
- * closing rae.db per request is what once lost the WAL, docs/store.md). */
+ * with a store handle borrowed from the server's pool (opened at start and kept; docs/store.md). */
 typedef struct login_job {
     rae_store_pool *pool; /* borrowed from the server */
     char name[RAE_STORE_NAME_MAX + 1], password[RAE_STORE_PASSWORD_MAX + 1];
