@@ -9,7 +9,9 @@
  * Errors: every function returns 0 (or a count, or 1 for "yes") on success and one of the
  * negative RAE_STORE_* codes below on failure; where it takes err/errlen the message goes there
  * too (err may be NULL), and rae_store_errmsg() always has the last one. A store handle is used by
- * one thread at a time; several handles (threads, processes) may share one data dir. */
+ * one thread at a time; several handles (threads, processes) may share one data dir. A process
+ * opens its handles once and keeps them (a pool lends them to worker threads): rae.db is only
+ * ever opened by SQLite, never by anything else in a process that has it open. */
 #ifndef RAE_STORE_H
 #define RAE_STORE_H
 
@@ -51,6 +53,21 @@ typedef double (*rae_store_clock_fn)(void *ud);
 void rae_store_set_clock(rae_store *s, rae_store_clock_fn now, void *ud);
 /* PRAGMA integrity_check: 0 when "ok", RAE_STORE_ERROR with SQLite's first complaint otherwise. */
 int rae_store_integrity_check(rae_store *s, char *err, size_t errlen);
+
+/* ---- a pool: handles opened once and kept, lent to worker threads ---- */
+
+typedef struct rae_store_pool rae_store_pool; /* opaque; its calls are thread-safe */
+
+/* n (1-64) handles of data_dir, all opened now (rae_store_open). Caller closes with
+ * rae_store_pool_close() once every handle is back. NULL and err filled when one cannot open. */
+rae_store_pool *rae_store_pool_open(const char *data_dir, int n, char *err, size_t errlen);
+/* A handle for the calling thread, waiting until one is free; borrowed until
+ * rae_store_pool_give(). */
+rae_store *rae_store_pool_take(rae_store_pool *p);
+/* Gives back a handle that rae_store_pool_take() lent. */
+void rae_store_pool_give(rae_store_pool *p, rae_store *s);
+/* Closes the pool and its handles (NULL is fine); every handle must be back. */
+void rae_store_pool_close(rae_store_pool *p);
 
 /* ---- users ---- */
 

@@ -136,9 +136,9 @@ static void sign_in(srv_req *r, const rae_user *u) {
 }
 
 /* A sign-in or first-run setup: argon2id takes ~0.1 s and 64 MiB, so it runs on a worker thread
- * with a store handle of its own. */
+ * with a store handle borrowed from the server's pool (opened at start and kept; docs/store.md). */
 typedef struct login_job {
-    const char *data_dir; /* borrowed from the server */
+    rae_store_pool *pool; /* borrowed from the server */
     char name[RAE_STORE_NAME_MAX + 1], password[RAE_STORE_PASSWORD_MAX + 1];
     char token[RAE_STORE_TOKEN_MAX]; /* setup only */
     char key[320];                   /* the throttling key */
@@ -150,7 +150,7 @@ typedef struct login_job {
 static login_job *new_login(srv_req *r, const char *name, const char *password) {
     login_job *j = calloc(1, sizeof *j);
     if (!j) abort();
-    j->data_dir = r->server->data_dir;
+    j->pool = r->server->pool;
     snprintf(j->name, sizeof j->name, "%s", name);
     snprintf(j->password, sizeof j->password, "%s", password);
     /* failures count per user and address: guessing one user's password from one place is
@@ -166,17 +166,14 @@ static void free_login(login_job *j) {
 
 static void login_work(void *arg) {
     login_job *j = arg;
-    rae_store *st = rae_store_open(j->data_dir, j->err, sizeof j->err);
-    if (!st) {
-        j->rc = RAE_STORE_ERROR;
-        return;
-    }
+    rae_store *st = rae_store_pool_take(j->pool);
     if (j->token[0])
         j->rc =
             rae_store_setup_use(st, j->token, j->name, j->password, &j->u, j->err, sizeof j->err);
     else
         j->rc = rae_store_login(st, j->name, j->password, &j->u);
-    rae_store_close(st);
+    if (j->rc == RAE_STORE_ERROR) snprintf(j->err, sizeof j->err, "%s", rae_store_errmsg(st));
+    rae_store_pool_give(j->pool, st);
 }
 
 static void login_done(srv_req *r, void *arg) {

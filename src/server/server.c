@@ -86,11 +86,17 @@ static struct lws_context *make_context(srv *s, loop_state *ls, const char *host
     return ctx;
 }
 
-/* The store, the sprites, and the first-run sign-in link when there is no user yet. */
+/* Store handles for worker threads: this bounds the sign-ins hashing at once (argon2id: 64 MiB
+ * each); routes.c lets 8 sign-ins be in flight, so a few may wait for a handle. */
+enum { STORE_WORKER_HANDLES = 4 };
+
+/* The store (opened once, kept until the end), the sprites, and what the last server left. */
 static int open_state(srv *s, char *err, size_t errlen) {
     const char *data = s->data_dir = s->o->data_dir ? s->o->data_dir : "./data";
     s->store = rae_store_open(data, err, errlen);
     if (!s->store) return -1;
+    s->pool = rae_store_pool_open(data, STORE_WORKER_HANDLES, err, errlen);
+    if (!s->pool) return -1;
     rae_sprite_local_opts so = {
         .data_dir = data, .allow_net = s->o->allow_net, .n_allow_net = s->o->n_allow_net};
     s->sprites = rae_sprites_local(&so, err, errlen);
@@ -157,6 +163,7 @@ int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
     if (ls.ctx) lws_context_destroy(ls.ctx);
     if (loop_ok) uv_loop_close(&ls.loop);
     rae_sprites_free(s.sprites);
+    rae_store_pool_close(s.pool); /* every job has ended: the loop ran out */
     rae_store_close(s.store);
     srv_conns_free(s.conns);
     return rc;

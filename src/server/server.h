@@ -10,7 +10,8 @@
 
 typedef struct srv {
     const rae_serve_opts *o;
-    rae_store *store;        /* owned */
+    rae_store *store;        /* owned: the loop's handle */
+    rae_store_pool *pool;    /* owned: store handles that worker threads borrow (sign-in, setup) */
     rae_sprites *sprites;    /* owned */
     struct uv_loop_s *loop;  /* the event loop (borrowed) */
     const char *data_dir;    /* borrowed from o, or "./data" */

@@ -1,6 +1,6 @@
 /* store internals: the handle, the statement cache and the helpers every part of the store uses.
  * store.c: open, schema, helpers; users.c: users, sign-in, throttling; auth.c: sessions, API
- * tokens, setup; records.c: sprites and jobs. */
+ * tokens, setup; records.c: sprites and jobs; pool.c: handles lent to worker threads. */
 #ifndef RAE_STORE_INTERNAL_H
 #define RAE_STORE_INTERNAL_H
 

@@ -222,15 +222,45 @@ static int make_dirs(const char *path) {
     return 0;
 }
 
-/* Creates the database file 0600 (SQLite gives its -wal and -shm files the same mode), and makes
- * an existing one of ours 0600: the data dir is 0711 so that sprites reach their own trees. */
+/* Makes rae.db exist, mode 0600, without ever opening it. A process that closes any descriptor
+ * of a file loses every POSIX lock it holds on the file, its SQLite connections' locks included
+ * (sqlite.org/howtocorrupt.html, 2.2). An open()/close() of rae.db here, while another handle of
+ * the process was open (the server's, as a worker thread opened one), dropped that handle's
+ * locks; the next connection to close, a CLI's, took itself for the last one and deleted the WAL
+ * and -shm under the server. So rae.db is only ever opened by SQLite:
+ * - a missing one is made under a temporary name by mkstemp (O_EXCL, 0600 from the start: never
+ *   readable by the others who reach the 0711 data dir), closed while no connection can have it,
+ *   then hard-linked to rae.db (link() never replaces one that another handle made meanwhile);
+ * - an existing one of ours with group/other bits is made 0600 by path (chmod takes no
+ *   descriptor), and so are a -wal or -shm left behind (SQLite gives new ones the database's
+ *   mode, and fixes only empty ones);
+ * - a symlink is refused. */
 static int make_db_file(rae_store *s, char *err, size_t errlen) {
-    int fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s", s->path, strerror(errno));
+    char tmp[sizeof s->path + 16];
+    snprintf(tmp, sizeof tmp, "%s.new-XXXXXX", s->path);
     struct stat sb;
-    if (fstat(fd, &sb) == 0 && sb.st_uid == geteuid() && (sb.st_mode & 077)) fchmod(fd, 0600);
-    close(fd);
+    if (lstat(s->path, &sb) < 0 && errno == ENOENT) {
+        int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+            return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: creating it: %s", s->path,
+                              strerror(errno));
+        close(fd);
+        int rc = link(tmp, s->path) < 0 && errno != EEXIST ? errno : 0;
+        unlink(tmp);
+        if (rc) return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s", s->path, strerror(rc));
+    }
+    if (lstat(s->path, &sb) < 0)
+        return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s", s->path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s, refused", s->path,
+                          S_ISLNK(sb.st_mode) ? "a symbolic link" : "not a regular file");
+    static const char *const files[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(tmp, sizeof tmp, "%s%s", s->path, files[i]);
+        if (lstat(tmp, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
+            (sb.st_mode & 077))
+            chmod(tmp, 0600);
+    }
     return 0;
 }
 

@@ -1,14 +1,17 @@
 /* store: users and sign-in, sessions (idle and absolute expiry), API tokens, the first-run setup
  * token (single use, also across processes), throttling, sprites per user, jobs, and what the
  * database file holds: no plain token, mode 0600, whole again after a kill -9 in the middle of
- * writes. A real SQLite in a temporary directory; time is the test's own clock. */
+ * writes, its WAL kept while handles open and close beside a live one; the pool of handles. A
+ * real SQLite in a temporary directory; time is the test's own clock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -748,8 +751,17 @@ static void test_schema_and_errors(void **state) {
     struct stat sb;
     snprintf(path, sizeof path, "%s/rae.db", f->dir);
     assert_int_equal(chmod(path, 0644), 0);
+    char shm[300]; /* and a -shm left by a crash (SQLite itself fixes only empty ones) */
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    FILE *left = fopen(shm, "w");
+    assert_non_null(left);
+    fputs("left over", left);
+    fclose(left);
+    assert_int_equal(chmod(shm, 0644), 0);
     f->s = open_at(f);
     assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(stat(shm, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
     rae_store_close(f->s);
     f->s = NULL;
@@ -782,7 +794,7 @@ static void test_schema_and_errors(void **state) {
     snprintf(path, sizeof path, "%.200s/rae.db", other);
     assert_int_equal(symlink("/tmp/rae-store-elsewhere.db", path), 0);
     assert_null(rae_store_open(other, err, sizeof err));
-    assert_non_null(strstr(err, "symbolic links"));
+    assert_non_null(strstr(err, "symbolic link"));
     assert_int_equal(access("/tmp/rae-store-elsewhere.db", F_OK), -1);
 
     /* a new nested data dir is made */
@@ -791,6 +803,111 @@ static void test_schema_and_errors(void **state) {
     assert_non_null(f->s);
     assert_int_equal(stat(other, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0700);
+    /* its rae.db is 0600 (made so before it had that name), and nothing else was left there */
+    snprintf(path, sizeof path, "%.200s/rae.db", other);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    DIR *d = opendir(other);
+    assert_non_null(d);
+    for (struct dirent *de; (de = readdir(d));)
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, "rae.db") &&
+            strcmp(de->d_name, "rae.db-wal") && strcmp(de->d_name, "rae.db-shm"))
+            fail_msg("%s: left in a new data dir", de->d_name);
+    closedir(d);
+}
+
+/* A handle opened and closed beside a live one in this process (a server's worker), then one in
+ * another process (a CLI), leave the live handle's WAL and -shm in place, and every write is kept.
+ * Closing any descriptor of rae.db drops every POSIX lock the process holds on it: a store that
+ * opened the file itself lost the live handle's locks, and the CLI's handle, closing, took itself
+ * for the last one and deleted the WAL under the server. */
+static void test_wal_kept(void **state) {
+    fixture *f = *state;
+    rae_store_close(f->s); /* the CLI is forked before this process has SQLite state */
+    int go[2], done[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(done), 0);
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        char c, e[256], tok[RAE_STORE_API_TOKEN_MAX];
+        if (read(go[0], &c, 1) != 1) _exit(1);
+        rae_store *s = rae_store_open(f->dir, e, sizeof e);
+        rae_user u;
+        int ok = s && rae_store_user_get(s, "alice", &u) == 0 &&
+                 rae_store_token_create(s, u.id, "cli", tok, NULL, e, sizeof e) == 0;
+        rae_store_close(s);
+        _exit(ok && write(done[1], "x", 1) == 1 ? 0 : 2);
+    }
+    f->s = open_at(f);
+    rae_user a = add_user(f, "alice", 0);
+    rae_store_close(open_at(f)); /* a worker's handle, opened and closed */
+    char c, err[256], path[256], tok[RAE_STORE_API_TOKEN_MAX];
+    assert_int_equal(write(go[1], "x", 1), 1);
+    assert_int_equal(read(done[0], &c, 1), 1);
+    int st;
+    assert_int_equal(waitpid(kid, &st, 0), kid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    close(go[0]), close(go[1]), close(done[0]), close(done[1]);
+    static const char *const files[] = {"rae.db-wal", "rae.db-shm"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", f->dir, files[i]);
+        if (access(path, F_OK) < 0) fail_msg("%s: gone while a handle has it open", files[i]);
+    }
+    /* the live handle sees the CLI's token, and its own write after is kept too */
+    rae_store_token *toks;
+    size_t n;
+    assert_int_equal(rae_store_token_list(f->s, a.id, &toks, &n), 0);
+    assert_int_equal(n, 1);
+    free(toks);
+    assert_int_equal(rae_store_token_create(f->s, a.id, "after", tok, NULL, err, sizeof err), 0);
+    rae_store_close(f->s);
+    f->s = open_at(f);
+    assert_int_equal(rae_store_token_list(f->s, a.id, &toks, &n), 0);
+    assert_int_equal(n, 2);
+    free(toks);
+    assert_int_equal(rae_store_integrity_check(f->s, err, sizeof err), 0);
+}
+
+typedef struct taker {
+    rae_store_pool *pool;
+    rae_store *got;
+} taker;
+
+static void *take_one(void *arg) {
+    taker *t = arg;
+    __atomic_store_n(&t->got, rae_store_pool_take(t->pool), __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/* A pool opens its handles at once and lends each to one thread at a time: a take waits while
+ * every handle is out, and gets the one given back. */
+static void test_pool(void **state) {
+    fixture *f = *state;
+    char err[256] = "";
+    assert_null(rae_store_pool_open(f->dir, 0, err, sizeof err));
+    assert_non_null(strstr(err, "handles"));
+    rae_store_pool *p = rae_store_pool_open(f->dir, 2, err, sizeof err);
+    if (!p) fail_msg("pool: %s", err);
+    rae_store *a = rae_store_pool_take(p), *b = rae_store_pool_take(p);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(rae_store_user_add(a, "alice", pw, 0, NULL, err, sizeof err), 0);
+    assert_int_equal(rae_store_user_count(b), 1); /* one database */
+    taker t = {.pool = p};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, take_one, &t), 0);
+    usleep(50000);
+    assert_null(__atomic_load_n(&t.got, __ATOMIC_ACQUIRE)); /* it waits: both are out */
+    rae_store_pool_give(p, b);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_ptr_equal(t.got, b);
+    assert_int_equal(rae_store_user_count(t.got), 1);
+    rae_store_pool_give(p, t.got);
+    rae_store_pool_give(p, a);
+    rae_store_pool_close(p);
+    rae_store_pool_close(NULL);
 }
 
 /* A child writing as fast as it can, killed with SIGKILL at a random moment, again and again:
@@ -864,6 +981,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_and_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
