@@ -19,7 +19,18 @@ static const char usage[] =
     "          sizes, and how many entries are API traffic or noise (assets, trackers, ...).\n"
     "validate  checks HAR 1.2 conformance; each problem is printed with its place\n"
     "          (FILE:LINE:COLUMN: entry N: field: problem). Exit 0 when conformant, 1 when not,\n"
-    "          2 when the file is not readable JSON/HAR.\n"
+    "          2 when the file is not readable JSON/HAR. The JSON text is held to RFC 8259,\n"
+    "          which rae's other commands relax (they read such files, repairing what they must):\n"
+    "          - errors: bytes that are not UTF-8 (JSON exchanged between systems MUST be UTF-8),\n"
+    "            raw control characters and invalid escapes in strings: not JSON text, so\n"
+    "            readers reject the file or repair it each their own way;\n"
+    "          - warnings (printed as 'warning: ...', exit 0 when nothing else is wrong): lone\n"
+    "            surrogate escapes (\"\\ud800\": JSON's grammar allows them, but they are not\n"
+    "            Unicode: rae reads U+FFFD, others may fail) and duplicate keys (JSON says\n"
+    "            they SHOULD be unique; HAR gives them no meaning and readers disagree on which\n"
+    "            value counts: both places are named).\n"
+    "          --json: {file, valid, problems_count, errors_count, warnings_count, problems:\n"
+    "          [{entry, line, column, path, message, severity: \"error\"|\"warning\"}]}.\n"
     "recover   rebuilds FILE from FILE.journal, the journal of a 'rae capture' that did not\n"
     "          finish (killed, crashed, power cut): every request it had finished is kept.\n";
 
@@ -107,51 +118,65 @@ static void print_stats(const char *path, const har_info *info, const har_stats 
 typedef struct vstate {
     const char *path;
     long shown, max;
+    long errors, warnings;
     int malformed; /* some problem was malformed JSON */
     json_t *list;
 } vstate;
 
 static void report(void *user, const har_problem *p) {
     vstate *v = user;
+    int warning = p->severity == HAR_SEVERITY_WARNING;
     v->malformed |= strcmp(p->path, HAR_PROBLEM_SYNTAX) == 0;
+    if (warning)
+        v->warnings++;
+    else
+        v->errors++;
     if (v->list) {
-        json_array_append_new(v->list, json_pack("{s:I, s:I, s:I, s:s, s:s}", "entry",
-                                                 (json_int_t)p->entry, "line", (json_int_t)p->line,
-                                                 "column", (json_int_t)p->column, "path", p->path,
-                                                 "message", p->message));
+        json_array_append_new(v->list,
+                              json_pack("{s:I, s:I, s:I, s:s, s:s, s:s}", "entry",
+                                        (json_int_t)p->entry, "line", (json_int_t)p->line, "column",
+                                        (json_int_t)p->column, "path", p->path, "message",
+                                        p->message, "severity", warning ? "warning" : "error"));
         return;
     }
     if (v->shown++ >= v->max) return;
+    const char *w = warning ? "warning: " : "";
     if (p->entry < 0 && !p->line)
-        printf("%s: %s: %s\n", v->path, p->path, p->message);
+        printf("%s: %s: %s%s\n", v->path, p->path, w, p->message);
     else if (p->entry < 0)
-        printf("%s:%zu:%zu: %s: %s\n", v->path, p->line, p->column, p->path, p->message);
+        printf("%s:%zu:%zu: %s: %s%s\n", v->path, p->line, p->column, p->path, w, p->message);
     else
-        printf("%s:%zu:%zu: entry %ld: %s: %s\n", v->path, p->line, p->column, p->entry, p->path,
-               p->message);
+        printf("%s:%zu:%zu: entry %ld: %s: %s%s\n", v->path, p->line, p->column, p->entry, p->path,
+               w, p->message);
 }
 
 static int do_validate(har_reader *r, const char *path, int as_json, long max) {
-    vstate v = {path, 0, max, 0, as_json ? json_array() : NULL};
+    vstate v = {path, 0, max, 0, 0, 0, as_json ? json_array() : NULL};
     har_error err;
-    long n = har_validate(r, report, &v, &err);
+    long n = har_validate(r, report, &v, &err); /* the errors; warnings are only reported */
     if (n < 0) {
         json_decref(v.list);
         fprintf(stderr, "rae: %s\n", err.message);
         return EXIT_USAGE;
     }
     if (as_json) {
-        json_t *o = json_pack("{s:s, s:b, s:I, s:o}", "file", path, "valid", n == 0,
-                              "problems_count", (json_int_t)n, "problems", v.list);
+        json_t *o = json_pack("{s:s, s:b, s:I, s:I, s:I, s:o}", "file", path, "valid", n == 0,
+                              "problems_count", (json_int_t)(v.errors + v.warnings), "errors_count",
+                              (json_int_t)v.errors, "warnings_count", (json_int_t)v.warnings,
+                              "problems", v.list);
         char *s = json_dumps(o, JSON_INDENT(2));
         puts(s);
         free(s);
         json_decref(o);
-    } else if (n == 0) {
-        printf("%s: valid HAR 1.2 (%ld entries)\n", path, har_reader_info(r)->n_entries);
     } else {
-        if (n > max) printf("... %ld more problems\n", n - max);
-        printf("%s: %ld problem%s\n", path, n, n == 1 ? "" : "s");
+        long all = v.errors + v.warnings;
+        if (all > max) printf("... %ld more problems\n", all - max);
+        if (n == 0)
+            printf("%s: valid HAR 1.2 (%ld entries)", path, har_reader_info(r)->n_entries);
+        else
+            printf("%s: %ld problem%s", path, n, n == 1 ? "" : "s");
+        if (v.warnings) printf(", %ld warning%s", v.warnings, v.warnings == 1 ? "" : "s");
+        putchar('\n');
     }
     return v.malformed ? EXIT_USAGE : n == 0 ? EXIT_OK : EXIT_RUNTIME;
 }

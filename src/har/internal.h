@@ -11,6 +11,10 @@ int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, har_
 /* The `log` object with its entries left out, for the validator (allocated from a); NULL if absent.
  */
 jv *har_reader_log_header(har_reader *r, arena *a);
+/* Where log.entries begins (just past its '[') and ends (just past its ']'); the end is 0 until
+ * the entries were read through to their ']'. */
+size_t har_reader_entries_begin(const har_reader *r);
+size_t har_reader_entries_end(const har_reader *r);
 /* The mapped file (after any BOM); borrowed, valid until har_reader_free. */
 const char *har_reader_data(const har_reader *r, size_t *len);
 

@@ -18,6 +18,7 @@ struct har_reader {
     size_t len;
     void *map;            /* non-NULL when data is our mapping */
     size_t entries_begin; /* just past '[' of log.entries */
+    size_t entries_end;   /* just past its ']', once read through (0 before) */
     size_t pos;           /* scan position inside the entries array */
     long next_index;
     size_t log_begin, log_end; /* the span of the log object (log_end once known) */
@@ -332,6 +333,14 @@ const char *har_reader_data(const har_reader *r, size_t *len) {
     return r->data;
 }
 
+size_t har_reader_entries_begin(const har_reader *r) {
+    return r->entries_begin;
+}
+
+size_t har_reader_entries_end(const har_reader *r) {
+    return r->entries_end;
+}
+
 size_t har_reader_size(const har_reader *r) {
     return r->len;
 }
@@ -350,6 +359,7 @@ size_t har_reader_offset(const har_reader *r) {
  * whose syntax the open left unchecked. Sets n_entries. */
 static int finish(har_reader *r, size_t i, har_error *err) {
     r->finished = 1;
+    r->entries_end = i;
     r->info.n_entries = r->next_index;
     if (r->in_tail) return 0; /* checked on an earlier pass */
     r->in_tail = 1;

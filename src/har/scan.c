@@ -102,3 +102,24 @@ void har_scan_position(const char *s, size_t n, size_t off, size_t *line, size_t
     *line = l;
     *column = seen ? off - last_nl : off + 1;
 }
+
+void har_scan_cursor_init(har_scan_cursor *c, const char *s, size_t n) {
+    c->s = s;
+    c->n = n;
+    c->off = 0;
+    c->line = 1;
+    c->line_start = 0;
+}
+
+void har_scan_cursor_at(har_scan_cursor *c, size_t off, size_t *line, size_t *column) {
+    if (off > c->n) off = c->n;
+    if (off < c->off) har_scan_cursor_init(c, c->s, c->n);
+    const char *p = c->s + c->off, *end = c->s + off;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        c->line++;
+        c->line_start = (size_t)(++p - c->s);
+    }
+    c->off = off;
+    *line = c->line;
+    *column = off - c->line_start + 1;
+}

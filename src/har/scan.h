@@ -19,4 +19,15 @@ size_t har_scan_value(const char *s, size_t n, size_t i, const char **why, size_
 /* 1-based line and column (in bytes) of offset off. */
 void har_scan_position(const char *s, size_t n, size_t off, size_t *line, size_t *column);
 
+/* Line and column of offsets asked for in increasing order, counted on from the last one (an
+ * offset before the last starts over from the beginning). */
+typedef struct har_scan_cursor {
+    const char *s;
+    size_t n;
+    size_t off, line, line_start; /* the last offset asked for, its line and where that begins */
+} har_scan_cursor;
+
+void har_scan_cursor_init(har_scan_cursor *c, const char *s, size_t n);
+void har_scan_cursor_at(har_scan_cursor *c, size_t off, size_t *line, size_t *column);
+
 #endif

@@ -3,9 +3,10 @@
 #include "rae/har_validate.h"
 
 #include "har/internal.h"
-#include "util/json.h"
 #include "har/scan.h"
+#include "har/strict.h"
 #include "util/buf.h"
+#include "util/json.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,9 +17,13 @@ typedef struct vctx {
     har_problem_fn report;
     void *user;
     long entry;
-    size_t line, column;
-    long count;
+    size_t line, column; /* where the current entry starts */
+    long count;          /* errors */
     arena *a;
+    har_reader *r;
+    har_error *err;
+    har_scan_cursor cur; /* line and column of offsets, counted on as the file is read */
+    har_strict *strict;
 } vctx;
 
 static int jv_is_obj(const jv *j) {
@@ -29,17 +34,23 @@ static const char *vstr(vctx *v, jv *j) {
     return jv_str(j, v->a, NULL);
 }
 
+static void emit(vctx *v, har_severity sev, size_t line, size_t column, const char *path,
+                 const char *message) {
+    har_problem p = {v->entry, line, column, path, message, sev};
+    if (sev == HAR_SEVERITY_ERROR) v->count++;
+    v->report(v->user, &p);
+}
+
 static void problem(vctx *v, const char *path, const char *fmt, const char *arg) {
-    har_problem p;
     char msg[600];
     snprintf(msg, sizeof msg, fmt, arg);
-    p.entry = v->entry;
-    p.line = v->line;
-    p.column = v->column;
-    p.path = path;
-    p.message = msg;
-    v->count++;
-    v->report(v->user, &p);
+    emit(v, HAR_SEVERITY_ERROR, v->line, v->column, path, msg);
+}
+
+/* A JSON text problem found by har_strict, at its own place. */
+static void strict_problem(void *user, har_severity sev, size_t line, size_t column,
+                           const char *path, const char *message) {
+    emit(user, sev, line, column, path, message);
 }
 
 static int kind_ok(jv *j, json_kind k) {
@@ -208,37 +219,43 @@ static void header(vctx *v, jv *log) {
     }
 }
 
-long har_validate(har_reader *r, har_problem_fn report, void *user, har_error *err) {
-    arena *a = arena_new();
-    vctx v = {report, user, -1, 0, 0, 0, a};
-    jv *log = har_reader_log_header(r, a);
-    if (log) header(&v, log);
-    har_reader_rewind(r);
+/* Reads the entries through: each one's JSON text (har_strict), then its HAR rules. Called by
+ * har_strict_outline when its walk of the file reaches log.entries. */
+static void entries(void *user) {
+    vctx *v = user;
     jv *j;
-    size_t off, len, last = 0, line = 1, col_base = 0;
-    const char *data = har_reader_data(r, &len);
+    size_t off;
     int rc;
-    for (long index = 0; (rc = har_reader_next_json(r, a, &j, &off, err)) != 0; index++) {
-        v.entry = index;
+    har_reader_rewind(v->r);
+    for (long index = 0; (rc = har_reader_next_json(v->r, v->a, &j, &off, v->err)) != 0; index++) {
+        v->entry = index;
         if (rc < 0) { /* a JSON error inside one entry or after them: report it, go on */
-            v.entry = err->entry;
-            v.line = err->line;
-            v.column = err->column;
-            problem(&v, HAR_PROBLEM_SYNTAX, "%s", err->message + err->reason);
-            arena_reset(a);
+            v->entry = v->err->entry;
+            v->line = v->err->line;
+            v->column = v->err->column;
+            problem(v, HAR_PROBLEM_SYNTAX, "%s", v->err->message + v->err->reason);
+            arena_reset(v->a);
             continue;
         }
-        /* Count lines incrementally: entries come in file order. */
-        for (const char *p = data + last; (p = memchr(p, '\n', off - (size_t)(p - data))); p++) {
-            line++;
-            col_base = (size_t)(p - data) + 1;
-        }
-        last = off;
-        v.line = line;
-        v.column = off - col_base + 1;
-        entry(&v, j);
-        arena_reset(a);
+        har_scan_cursor_at(&v->cur, off, &v->line, &v->column);
+        har_strict_value(v->strict, j, v->a); /* first: the HAR rules decode some strings */
+        entry(v, j);
+        arena_reset(v->a);
     }
-    arena_free(a);
+    v->entry = -1;
+}
+
+long har_validate(har_reader *r, har_problem_fn report, void *user, har_error *err) {
+    vctx v = {report, user, -1, 0, 0, 0, arena_new(), r, err, {0}, NULL};
+    size_t len;
+    const char *data = har_reader_data(r, &len);
+    jv *log = har_reader_log_header(r, v.a);
+    if (log) header(&v, log);
+    arena_reset(v.a);
+    har_scan_cursor_init(&v.cur, data, len);
+    v.strict = har_strict_new(data, len, &v.cur, strict_problem, &v);
+    har_strict_outline(v.strict, r, entries, &v);
+    har_strict_free(v.strict);
+    arena_free(v.a);
     return v.count;
 }

@@ -171,6 +171,8 @@ static jv *parse_object(parser *p, int depth) {
         if (p->n_members == p->cap_members)
             p->members = grow(p->members, &p->cap_members, sizeof *p->members);
         jv_member *m = &p->members[p->n_members++];
+        m->raw = key->s; /* before jv_str() below replaces it with the decoded text */
+        m->raw_len = key->len;
         /* Keys without escapes stay in the input (most keys): no copy until jv_key(). */
         if (memchr(key->s, '\\', key->len)) {
             m->key = jv_str(key, p->a, &m->klen);
@@ -388,6 +390,106 @@ static const char *decode(const char *s, size_t n, arena *a, size_t *out_len) {
     const char *r = arena_strndup(a, buf_str(&b), b.len);
     buf_free(&b);
     return r;
+}
+
+/* Index of the first byte at or after i that needs a look: a backslash, a control character or a
+ * byte >= 0x80. 16 bytes at a time with GCC/Clang vectors (SSE2 on x86-64): a byte b is plain when
+ * b - 0x20 < 0x60 (unsigned) and b != '\\'. */
+typedef unsigned char u8x16 __attribute__((vector_size(16)));
+
+static int needs_look(const unsigned char *p) {
+    u8x16 v;
+    uint64_t w[2];
+    memcpy(&v, p, 16);
+    u8x16 hit = (u8x16)((u8x16)(v - 0x20) >= 0x60) | (u8x16)(v == '\\');
+    memcpy(w, &hit, 16);
+    return (w[0] | w[1]) != 0;
+}
+
+static size_t plain_run(const unsigned char *s, size_t i, size_t n) {
+    while (i + 32 <= n && !needs_look(s + i) && !needs_look(s + i + 16))
+        i += 32;
+    while (i + 16 <= n && !needs_look(s + i))
+        i += 16;
+    if (i + 16 > n && i < n) { /* the last 1..15 bytes (most strings), padded with plain ones */
+        unsigned char tail[16];
+        memset(tail, 'a', sizeof tail);
+        memcpy(tail, s + i, n - i);
+        if (!needs_look(tail)) return n;
+    }
+    while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '\\')
+        i++;
+    return i;
+}
+
+const char *jv_utf8_invalid(const char *s, size_t n, size_t *len) {
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned char c = u[0];
+    size_t k = 1;
+    if (c < 0xC0) { /* a run of continuation bytes is one invalid sequence */
+        while (k < n && (u[k] & 0xC0) == 0x80)
+            k++;
+        *len = k;
+        return "continuation byte without a lead byte";
+    }
+    if (c >= 0xF8) {
+        *len = 1;
+        return "byte that never occurs in UTF-8";
+    }
+    size_t want = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    while (k < want && k < n && (u[k] & 0xC0) == 0x80)
+        k++;
+    *len = k;
+    if (c <= 0xC1 || (k >= 2 && ((c == 0xE0 && u[1] < 0xA0) || (c == 0xF0 && u[1] < 0x90))))
+        return "overlong encoding";
+    if (k >= 2 && c == 0xED && u[1] >= 0xA0) return "UTF-16 surrogate encoded in UTF-8";
+    if (c >= 0xF5 || (k >= 2 && c == 0xF4 && u[1] >= 0x90)) return "code point above U+10FFFF";
+    return "truncated sequence";
+}
+
+static void note(jv_text_check *out, jv_text_issue what, size_t at) {
+    if (out->count[what]++ == 0) out->first[what] = at;
+}
+
+/* s[i] is '\\': checks the escape, returns the index past it. */
+static size_t check_escape(const char *s, size_t i, size_t n, jv_text_check *out) {
+    unsigned cp, lo;
+    if (i + 1 < n && memchr("\"\\/bfnrt", s[i + 1], 8)) return i + 2;
+    if (i + 6 > n || s[i + 1] != 'u' || hex4(s + i + 2, &cp) < 0) {
+        note(out, JV_TEXT_BAD_ESCAPE, i);
+        return i + 1; /* what follows the backslash is checked as text */
+    }
+    if (cp >= 0xD800 && cp <= 0xDBFF && i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u' &&
+        hex4(s + i + 8, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF)
+        return i + 12; /* a pair */
+    if (cp >= 0xD800 && cp <= 0xDFFF) note(out, JV_TEXT_LONE_SURROGATE, i);
+    return i + 6;
+}
+
+size_t jv_text_check_raw(const char *s, size_t n, jv_text_check *out) {
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    memset(out->count, 0, sizeof out->count);
+    for (;;) {
+        i = plain_run(u, i, n);
+        if (i >= n) break;
+        if (u[i] == '\\') {
+            i = check_escape(s, i, n, out);
+        } else if (u[i] < 0x20) {
+            note(out, JV_TEXT_CONTROL, i++);
+        } else {
+            size_t k = utf8_len(u + i, n - i);
+            if (k == 0) {
+                note(out, JV_TEXT_BAD_UTF8, i);
+                jv_utf8_invalid(s + i, n - i, &k);
+            }
+            i += k;
+        }
+    }
+    size_t total = 0;
+    for (int k = 0; k < JV_TEXT_ISSUES; k++)
+        total += out->count[k];
+    return total;
 }
 
 const char *jv_str(jv *v, arena *a, size_t *len) {

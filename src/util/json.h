@@ -3,8 +3,10 @@
  * Structure is parsed strictly (brackets, separators, literals, number syntax); string contents
  * are not decoded until asked for, so the megabytes of asset bodies in a HAR are only scanned with
  * memchr, never copied. Decoding is lenient: invalid escapes, lone surrogates and invalid UTF-8
- * become U+FFFD. Every node lives in the arena given to jv_parse. jansson builds the JSON that rae
- * writes; jv_dump_jansson writes it out fast where bodies are large (the capture journal). */
+ * become U+FFFD, and raw control characters are kept (jv_text_check_raw tells what strict JSON
+ * says of the raw text). Every node lives in the arena given to jv_parse. jansson builds the JSON
+ * that rae writes; jv_dump_jansson writes it out fast where bodies are large (the capture
+ * journal). */
 #ifndef RAE_UTIL_JSON_H
 #define RAE_UTIL_JSON_H
 
@@ -29,6 +31,8 @@ typedef struct jv_member {
     size_t klen;
     jv *value;
     int terminated;
+    const char *raw; /* the key as written between its quotes (escapes undecoded), in the input */
+    size_t raw_len;
 } jv_member;
 
 struct jv {
@@ -64,6 +68,29 @@ double jv_num(const jv *v);
 int jv_is_int(const jv *v);
 /* The raw JSON text of a number ("" otherwise), NUL-terminated in a. */
 const char *jv_num_text(const jv *v, arena *a);
+
+/* What the strict rules of RFC 8259 say of a string's raw text (between its quotes), which the
+ * lenient decoding above repairs silently. */
+typedef enum jv_text_issue {
+    JV_TEXT_BAD_UTF8,   /* bytes that are not UTF-8 (RFC 3629): see jv_utf8_invalid */
+    JV_TEXT_CONTROL,    /* a raw control character U+0000..U+001F: JSON requires an escape */
+    JV_TEXT_BAD_ESCAPE, /* a backslash not followed by one of "\/bfnrt or by u and 4 hex digits */
+    JV_TEXT_LONE_SURROGATE, /* \uD800..\uDFFF outside a high-low pair: valid JSON, not Unicode */
+    JV_TEXT_ISSUES
+} jv_text_issue;
+
+typedef struct jv_text_check {
+    size_t count[JV_TEXT_ISSUES]; /* occurrences (an invalid UTF-8 sequence counts once) */
+    size_t first[JV_TEXT_ISSUES]; /* offset in the text of the first occurrence (when counted) */
+} jv_text_check;
+
+/* Checks the raw text s[0..n) of a JSON string (between its quotes, escapes undecoded): fills
+ * out and returns the number of occurrences of all issues (0: strict JSON text). Plain ASCII is
+ * checked 16 bytes at a time. */
+size_t jv_text_check_raw(const char *s, size_t n, jv_text_check *out);
+/* Why the bytes at s[0..n) do not start a valid UTF-8 sequence (s[0] >= 0x80 and not the start of
+ * one): a static reason; *len gets the length of the invalid sequence (at least 1). */
+const char *jv_utf8_invalid(const char *s, size_t n, size_t *len);
 
 static inline int jv_is(const jv *v, jv_type t) {
     return v && v->type == t;

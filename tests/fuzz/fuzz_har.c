@@ -1,7 +1,7 @@
 /* libFuzzer target for every parser of outside input in src/har: the entry scanner, the entry
- * decoder, the validator and the statistics pass. Built by scripts/fuzz.sh (clang), and by ctest
- * with tests/fuzz/replay_main.c to replay the corpus and any crash files kept in
- * tests/fuzz/crashes. */
+ * decoder, the validator (with its strict JSON text checks) and the statistics pass. Built by
+ * scripts/fuzz.sh (clang), and by ctest with tests/fuzz/replay_main.c to replay the corpus, the
+ * seeds in tests/fuzz/seeds and any crash files kept in tests/fuzz/crashes. */
 #include <stddef.h>
 #include <stdint.h>
 
