@@ -12,6 +12,7 @@ srcs=$(ls src/util/*.c src/har/*.c src/engineer/*.c)
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Iinclude -Isrc"
 clang $flags tests/fuzz/fuzz_har.c $srcs $(pkg-config --cflags --libs jansson) -lm -o "$out/fuzz_har"
 corpus=${RAE_CORPUS:-../shared/corpus/har}
-cp -n "$corpus"/*.har examples/*.har tests/unit/data/*.har "$out/corpus-har/" 2>/dev/null || true
+cp -n "$corpus"/*.har examples/*.har tests/unit/data/*.har tests/fuzz/seeds/*.har "$out/corpus-har/" \
+    2>/dev/null || true
 "$out/fuzz_har" -max_total_time="$seconds" -max_len=200000 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix=tests/fuzz/crashes/ "$out/corpus-har"
