@@ -24,7 +24,8 @@ static void test_utf8_valid(void **state) {
 
 static void test_utf8_scrub(void **state) {
     (void)state;
-    char ok[] = "caf\xc3\xa9 \xe2\x82\xac", bad[] = "a\xffb\xc3(\xed\xa0\x80z\xc3";
+    char ok[] = "caf\xc3\xa9 \xe2\x82\xac", bad[] = "a\xff"
+                                                    "b\xc3(\xed\xa0\x80z\xc3";
     assert_int_equal(text_utf8_scrub(ok), 0);
     assert_string_equal(ok, "caf\xc3\xa9 \xe2\x82\xac");
     assert_int_equal(text_utf8_scrub(bad), 6);
