@@ -91,20 +91,28 @@ static void add_sprite(local *l, const lsprite *s, args *g) {
     if (l->self_exe[0]) add(g, 3, "--ro-bind", l->self_exe, "/opt/rae/bin/rae");
 }
 
-static void add_env(const lsprite *s, const rae_sprite_exec_opts *o, args *g) {
-    add(g, 1, "--clearenv");
-    add(g, 3, "--setenv", "PATH", "/opt/rae/bin:/usr/local/bin:/usr/bin:/bin");
-    add(g, 3, "--setenv", "HOME", "/workspace");
-    add(g, 3, "--setenv", "USER", "sprite");
-    add(g, 3, "--setenv", "LOGNAME", "sprite");
-    add(g, 3, "--setenv", "TMPDIR", "/tmp");
-    add(g, 3, "--setenv", "LANG", "C.UTF-8");
-    add(g, 3, "--setenv", "RAE_SPRITE", s->name);
-    for (size_t i = 0; o->env && o->env[i]; i++) {
+/* The whole environment of a command in s, into env (NULL-terminated): nothing of rae's own, not
+ * even to bwrap, whose process is the sandbox's PID 1 (its /proc/1/environ is readable inside). */
+static void make_env(const lsprite *s, const rae_sprite_exec_opts *o, args *env) {
+    char line[128];
+    add(env, 6, "PATH=/opt/rae/bin:/usr/local/bin:/usr/bin:/bin", "HOME=/workspace", "USER=sprite",
+        "LOGNAME=sprite", "TMPDIR=/tmp", "LANG=C.UTF-8");
+    snprintf(line, sizeof line, "RAE_SPRITE=%s", s->name);
+    add(env, 1, line);
+    if (o->tty) add(env, 1, "TERM=xterm-256color");
+    for (size_t i = 0; o->env && o->env[i]; i++) { /* the caller's, replacing ours of one name */
         const char *eq = strchr(o->env[i], '=');
         if (!eq || eq == o->env[i]) continue;
-        add(g, 3, "--setenv", arena_strndup(g->a, o->env[i], (size_t)(eq - o->env[i])), eq + 1);
+        size_t k = (size_t)(eq - o->env[i]) + 1;
+        size_t at = 0;
+        while (at < env->v.n && strncmp(env->v.items[at], o->env[i], k) != 0)
+            at++;
+        if (at == env->v.n)
+            add(env, 1, o->env[i]);
+        else
+            env->v.items[at] = arena_strdup(env->a, o->env[i]);
     }
+    pvec_push(&env->v, NULL);
 }
 
 /* The bwrap command line for o in s. */
@@ -123,7 +131,6 @@ static void build_args(local *l, const lsprite *s, const rae_sprite_exec_opts *o
     add(g, 6, "--uid", id, "--gid", id, "--hostname", s->name);
     add_system(g);
     add_sprite(l, s, g);
-    add_env(s, o, g);
     add(g, 2, "--chdir", o->cwd ? o->cwd : "/workspace");
     add(g, 1, "--");
     for (size_t i = 0; o->argv[i]; i++)
@@ -156,6 +163,7 @@ typedef struct child_setup {
     const scg_ctx *cg; /* NULL: no cgroups */
     const char *group;
     unsigned long long fsize;
+    char *const *envp; /* the sandbox's whole environment */
 } child_setup;
 
 static void child_run(const child_setup *c, char *const *argv) {
@@ -190,7 +198,7 @@ static void child_run(const child_setup *c, char *const *argv) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    execv(argv[0], argv);
+    execve(argv[0], argv, c->envp);
     child_fail(c->report, argv[0]);
 }
 
@@ -303,13 +311,16 @@ int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, r
                      .cg = l->cg,
                      .group = group,
                      .fsize = s->own_fs ? RLIM_INFINITY : s->lim.disk_quota};
-    args g = {PVEC_INIT, arena_new()};
+    args g = {PVEC_INIT, arena_new()}, env = {PVEC_INIT, g.a};
     build_args(l, s, o, bwrap, &g);
+    make_env(s, o, &env);
+    c.envp = (char *const *)env.v.items;
     pid_t pid = fork();
     if (pid == 0) child_run(&c, (char *const *)g.v.items);
     stdio_close(&f, log_fd, 0);
     close(report[1]);
     pvec_free(&g.v);
+    pvec_free(&env.v);
     arena_free(g.a);
     char why[256];
     ssize_t n = pid < 0 ? -1 : read(report[0], why, sizeof why - 1);

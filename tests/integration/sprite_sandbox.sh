@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The sprite's sandbox against someone who runs code in it (docs/sprites.md, "Isolation"):
+#   - its processes get an environment of their own: nothing of rae's (a marker exported here must
+#     not reach an exec, a service, or bwrap's PID 1, whose /proc/1/environ is readable inside).
+# usage: sprite_sandbox.sh RAE OUTDIR
+set -uo pipefail
+rae=$1 out=$2
+root=$(cd "$(dirname "$0")/../.." && pwd)
+python=/usr/bin/python3
+for old in "$out"/data/sprites/*/; do # what a killed earlier run left
+    [ -f "$old/sprite.json" ] && RAE_DATA_DIR=$out/data "$rae" sprite rm "$(basename "$old")" >/dev/null 2>&1
+done
+rm -rf "$out" && mkdir -p "$out"
+data=$out/data
+export RAE_DATA_DIR=$data
+export RAE_TEST_SECRET="rae-test-secret-$$" # rae's own environment: must not reach a sprite
+s="x$$" q="x$$q"
+
+fail() { echo "FAIL sprite_sandbox: $*"; exit 1; }
+workspace() { "$rae" sprite show "$1" --json | "$python" -c 'import json,sys; print(json.load(sys.stdin)[0]["workspace"])'; }
+cleanup() {
+    for name in "$s" "$q"; do "$rae" sprite rm "$name" >/dev/null 2>&1; done
+}
+trap cleanup EXIT
+# wait_log SPRITE SERVICE TEXT: until the service's log holds TEXT (10 s at most)
+wait_log() {
+    for _ in $(seq 100); do
+        "$rae" sprite service "$1" logs "$2" 2>/dev/null | grep -qF "$3" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+is_root=0
+[ "$(id -u)" -eq 0 ] && is_root=1
+
+"$rae" sprite create "$s" >/dev/null || fail "create"
+
+echo "== the environment: the sprite's own, nothing of rae's"
+"$rae" sprite exec "$s" -- env >"$out/env.txt" || fail "env"
+grep -q "$RAE_TEST_SECRET" "$out/env.txt" && fail "rae's environment reached an exec: $(cat "$out/env.txt")"
+names=$(sed 's/=.*//' "$out/env.txt" | sort | tr '\n' ' ')
+[ "$names" = "HOME LANG LOGNAME PATH PWD RAE_SPRITE TMPDIR USER " ] ||
+    fail "the environment is not the sprite's own: $names"
+grep -qx "HOME=/workspace" "$out/env.txt" && grep -qx "TMPDIR=/tmp" "$out/env.txt" &&
+    grep -qx "LANG=C.UTF-8" "$out/env.txt" || fail "HOME, TMPDIR, LANG: $(cat "$out/env.txt")"
+[ "$("$rae" sprite exec "$s" -- sh -c 'cd && pwd && command -v python3')" = "$(printf '/workspace\n/usr/bin/python3')" ] ||
+    fail "HOME or PATH do not work"
+# everything the sprite can see of its processes: bwrap's own (PID 1) included
+"$rae" sprite exec "$s" -- sh -c 'cat /proc/[0-9]*/environ' | tr '\0' '\n' >"$out/all-environ.txt"
+grep -q "$RAE_TEST_SECRET" "$out/all-environ.txt" &&
+    fail "rae's environment is readable in the sprite: $(grep -c . "$out/all-environ.txt") lines, e.g. $(grep "$RAE_TEST_SECRET" "$out/all-environ.txt")"
+grep -q "^RAE_SPRITE=$s$" "$out/all-environ.txt" || fail "no environ read at all: $(cat "$out/all-environ.txt")"
+printf 'echo "term=$TERM"; exit 0\n' | "$rae" sprite shell "$s" >"$out/shell.out" 2>&1
+grep -q "term=xterm-256color" "$out/shell.out" || fail "a terminal's TERM: $(cat "$out/shell.out")"
+# a service, started by a supervisor that this marked process starts (as the server's are)
+"$rae" sprite service "$s" start envsvc --restart no -- \
+    sh -c 'cat /proc/[0-9]*/environ | tr "\0" "\n"; echo env-listed; sleep 30' >/dev/null || fail "service start"
+wait_log "$s" envsvc env-listed || fail "the service did not run: $("$rae" sprite service "$s" logs envsvc)"
+"$rae" sprite service "$s" logs envsvc >"$out/svc-environ.txt"
+grep -q "$RAE_TEST_SECRET" "$out/svc-environ.txt" && fail "rae's environment reached a service"
+if [ "$is_root" -eq 1 ]; then # from the host: every process of the sprite's uid
+    uid=$(stat -c %u "$(workspace "$s")")
+    pids=$(pgrep -u "$uid" | tr '\n' ' ')
+    [ -n "$pids" ] || fail "no process of the service under uid $uid"
+    seen=0
+    for pid in $pids; do
+        environ=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ") || continue # gone meanwhile
+        seen=$((seen + 1))
+        echo "$environ" | grep -q "$RAE_TEST_SECRET" &&
+            fail "process $pid of the sprite ($(tr '\0' ' ' <"/proc/$pid/cmdline" | cut -c1-60)) has rae's environment"
+    done
+    [ "$seen" -ge 2 ] || fail "only $seen processes of the service were seen (pids: $pids)"
+fi
+"$rae" sprite service "$s" stop envsvc >/dev/null || fail "service stop"
+
+echo "PASS sprite_sandbox"
