@@ -74,11 +74,25 @@ static void add_system(args *g) {
         add(g, 3, "--ro-bind-try", etc_files[i], etc_files[i]);
 }
 
+/* /dev/shm: a tmpfs of its own, half as large as the sprite's memory (its pages are charged to
+ * the sprite's memory cgroup; full, it answers ENOSPC before the OOM killer comes), the only place
+ * besides /workspace and /tmp a sprite can write; bwrap's own tmpfs under / and /dev is made
+ * read-only once everything is mounted on it (remount_ro). */
+static void add_shm(const lsprite *s, args *g) {
+    char size[32];
+    snprintf(size, sizeof size, "%llu", s->lim.memory / 2);
+    add(g, 6, "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm");
+}
+
+static void remount_ro(args *g) {
+    add(g, 4, "--remount-ro", "/dev", "--remount-ro", "/");
+}
+
 static void add_sprite(local *l, const lsprite *s, args *g) {
     char path[PATH_MAX + 32];
     local_workspace(s, path, sizeof path);
     add(g, 3, "--bind", path, "/workspace");
-    local_path(s, "tmp", path, sizeof path);
+    local_tmp(s, path, sizeof path);
     add(g, 3, "--bind", path, "/tmp");
     static const char *const own_etc[] = {"passwd", "group", "hostname", "resolv.conf"};
     for (size_t i = 0; i < sizeof own_etc / sizeof *own_etc; i++) {
@@ -130,7 +144,9 @@ static void build_args(local *l, const lsprite *s, const rae_sprite_exec_opts *o
     if (!o->tty) add(g, 1, "--new-session");
     add(g, 6, "--uid", id, "--gid", id, "--hostname", s->name);
     add_system(g);
+    add_shm(s, g);
     add_sprite(l, s, g);
+    remount_ro(g);
     add(g, 2, "--chdir", o->cwd ? o->cwd : "/workspace");
     add(g, 1, "--");
     for (size_t i = 0; o->argv[i]; i++)

@@ -177,7 +177,8 @@ if [ "$(id -u)" -eq 0 ]; then
             echo "== the browser as a service on a VNC display; connect reaches its socket"
             "$rae" sprite service "$b" start browser -- rae capture "http://127.0.0.1:$port/local.txt" \
                 --display vnc:/tmp/vnc.sock --har /workspace/har/vnc.har || fail "the browser service"
-            for _ in $(seq 100); do [ -S "$data/sprites/$b/tmp/vnc.sock" ] && break; sleep 0.1; done
+            tmp_b="$(dirname "$(workspace "$b")")/tmp" # the sprite's /tmp on the host: beside its workspace
+            for _ in $(seq 100); do [ -S "$tmp_b/vnc.sock" ] && break; sleep 0.1; done
             greeting=$("$rae" sprite connect "$b" /tmp/vnc.sock </dev/null | head -c 12)
             [ "$greeting" = "RFB 003.008" ] || fail "the VNC socket said '$greeting'"
             for _ in $(seq 150); do # let the page load (seen at 2.5 to 3.5 s after the start here)

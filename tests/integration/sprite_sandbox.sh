@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The sprite's sandbox against someone who runs code in it (docs/sprites.md, "Isolation"):
 #   - its processes get an environment of their own: nothing of rae's (a marker exported here must
-#     not reach an exec, a service, or bwrap's PID 1, whose /proc/1/environ is readable inside).
+#     not reach an exec, a service, or bwrap's PID 1, whose /proc/1/environ is readable inside);
+#   - it writes nowhere but /workspace, /tmp and /dev/shm; the disk quota holds for /tmp and for
+#     its services' output as for the workspace; /dev/shm is bounded; sockets in /tmp still reach
+#     the host; a sprite laid out before /tmp moved into its filesystem keeps working.
 # usage: sprite_sandbox.sh RAE OUTDIR
 set -uo pipefail
 rae=$1 out=$2
@@ -72,5 +75,62 @@ if [ "$is_root" -eq 1 ]; then # from the host: every process of the sprite's uid
     [ "$seen" -ge 2 ] || fail "only $seen processes of the service were seen (pids: $pids)"
 fi
 "$rae" sprite service "$s" stop envsvc >/dev/null || fail "service stop"
+
+echo "== where a sprite can write: /workspace, /tmp and /dev/shm, nothing else"
+"$rae" sprite exec "$s" -- sh -c 'find / \( -path /proc -o -path /sys -o -path /workspace -o -path /tmp \) -prune -o -type d -writable -print 2>/dev/null |
+    while read -r d; do touch "$d/.rae-probe" 2>/dev/null && { echo "$d"; rm -f "$d/.rae-probe"; }; done' >"$out/writable.txt"
+[ "$(cat "$out/writable.txt")" = /dev/shm ] || fail "the sprite can write in: $(tr '\n' ' ' <"$out/writable.txt")"
+
+if [ "$is_root" -eq 1 ] && [ -w /dev/loop-control ] && command -v mkfs.ext4 >/dev/null; then
+    echo "== the disk quota holds for /tmp and the services' output too"
+    "$rae" sprite create "$q" --disk-quota 64 --memory 256 >/dev/null || fail "create with a quota"
+    dir=$data/sprites/$q
+    before=$(du -sk "$dir" | cut -f1)
+    "$rae" sprite exec "$q" -- sh -c 'head -c 300000000 /dev/zero >/tmp/big' >"$out/tmp-quota.out" 2>&1 &&
+        fail "300 MB fit in /tmp under a 64 MB quota"
+    grep -q "No space left" "$out/tmp-quota.out" || fail "writing /tmp past the quota: $(cat "$out/tmp-quota.out")"
+    grown=$(($(du -sk "$dir" | cut -f1) - before))
+    [ "$grown" -lt 102400 ] || fail "the host's disk took $grown KB for a sprite with a 64 MB quota"
+    "$rae" sprite exec "$q" -- rm /tmp/big || fail "rm /tmp/big"
+    "$rae" sprite service "$q" start spam --restart no -- sh -c 'head -c 200000000 /dev/zero' >/dev/null ||
+        fail "start spam"
+    # ended: "exited", or "stopped" once its supervisor, with nothing left to run, has gone
+    for _ in $(seq 100); do
+        "$rae" sprite service "$q" status | grep -Eq "^spam *(exited|stopped)" && break
+        sleep 0.1
+    done
+    "$rae" sprite service "$q" status | grep -Eq "^spam *(exited|stopped)" ||
+        fail "spam did not end: $("$rae" sprite service "$q" status)"
+    log_size=$(stat -L -c %s "$dir/run/logs/spam.log")
+    [ "$log_size" -lt 80000000 ] || fail "a service wrote a $log_size byte log past a 64 MB quota"
+    "$rae" sprite service "$q" logs spam | tail -c 300 | grep -q "exited with status" ||
+        fail "the service's log is not readable: $("$rae" sprite service "$q" logs spam | tail -c 300)"
+    "$rae" sprite exec "$q" -- sh -c 'head -c 200000000 /dev/zero >/dev/shm/big' >"$out/shm.out" 2>&1
+    rc=$?
+    [ "$rc" -eq 1 ] && grep -q "No space left" "$out/shm.out" || fail "/dev/shm past half the memory (exit $rc): $(cat "$out/shm.out")"
+
+    echo "== a socket in the sprite's /tmp reaches the host; its events come"
+    "$rae" sprite service "$q" start sock --restart no -- python3 -c '
+import socket
+s = socket.socket(socket.AF_UNIX); s.bind("/tmp/t.sock"); s.listen(1)
+c, _ = s.accept(); c.sendall(b"hello-from-tmp\n"); c.close()' >/dev/null || fail "start sock"
+    for _ in $(seq 100); do [ -S "$dir/ws/tmp/t.sock" ] && break; sleep 0.1; done
+    [ "$("$rae" sprite connect "$q" /tmp/t.sock </dev/null)" = hello-from-tmp ] || fail "connect to /tmp/t.sock"
+    "$rae" sprite events "$q" | grep -qF '"path":"/tmp/t.sock","event":"opened"' ||
+        fail "no socket event: $("$rae" sprite events "$q")"
+
+    echo "== a sprite of before (/tmp in DIR/tmp, logs in DIR/run/logs) keeps working"
+    uid=$(stat -c %u "$(workspace "$q")")
+    rm -rf "$dir/ws/tmp" "$dir/ws/logs" "$dir/run/logs"
+    mkdir -p "$dir/tmp" "$dir/run/logs" && chown "$uid:$uid" "$dir/tmp" && chmod 700 "$dir/tmp"
+    echo old >"$dir/run/logs/old.log"
+    "$rae" sprite exec "$q" -- sh -c 'echo new >/tmp/after' || fail "exec in an upgraded sprite"
+    [ "$(cat "$dir/ws/tmp/after")" = new ] || fail "the upgraded sprite's /tmp is not in its filesystem"
+    [ ! -e "$dir/tmp" ] || fail "the old, empty DIR/tmp is left"
+    [ -L "$dir/run/logs" ] && [ "$(cat "$dir/run/logs.old/old.log")" = old ] || fail "the old logs"
+    "$rae" sprite service "$q" start hello --restart no -- echo hello-log >/dev/null || fail "a service after the upgrade"
+    wait_log "$q" hello hello-log || fail "the service's log after the upgrade"
+    "$rae" sprite rm "$q" >/dev/null || fail "rm $q"
+fi
 
 echo "PASS sprite_sandbox"
