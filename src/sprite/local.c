@@ -645,6 +645,7 @@ static void l_free(rae_sprites *d) {
         free(l->allow[i]);
     free(l->allow);
     scg_free(l->cg);
+    ssec_free(&l->seccomp);
     free(l);
 }
 
@@ -727,6 +728,10 @@ rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t
     else
         snprintf(l->cg_why, sizeof l->cg_why, "rae does not run as root");
     l->own_fs = ldisk_available(l->fs_why, sizeof l->fs_why);
+    if (ssec_build(&l->seccomp, err, errlen) < 0) {
+        l_free(&l->base);
+        return NULL;
+    }
     if (o && o->n_allow_net) {
         l->allow = calloc(o->n_allow_net, sizeof *l->allow);
         if (!l->allow) abort();

@@ -10,6 +10,7 @@
 
 #include "sprite/cgroup.h"
 #include "sprite/driver.h"
+#include "sprite/seccomp.h"
 
 typedef struct sprite_limits {
     unsigned long long memory, disk_quota; /* bytes */
@@ -34,6 +35,7 @@ typedef struct local {
     char cg_why[256];
     int cpu_percent;               /* of one core, 0: no limit */
     double warm_after, cold_after; /* idle seconds before a sprite is frozen / stopped */
+    ssec_filter seccomp;           /* owned: every sprite process's seccomp filter (seccomp.h) */
 } local;
 
 #define SPRITE_MAX_ALLOW 16

@@ -113,6 +113,9 @@ static void make_env(const lsprite *s, const rae_sprite_exec_opts *o, args *env)
         "LOGNAME=sprite", "TMPDIR=/tmp", "LANG=C.UTF-8");
     snprintf(line, sizeof line, "RAE_SPRITE=%s", s->name);
     add(env, 1, line);
+    /* Chromium's own sandbox needs user namespaces, which the seccomp filter denies: rae capture
+     * in a sprite runs it without (the sprite is its sandbox) */
+    add(env, 1, "RAE_CHROMIUM_FLAGS=--no-sandbox");
     if (o->tty) add(env, 1, "TERM=xterm-256color");
     for (size_t i = 0; o->env && o->env[i]; i++) { /* the caller's, replacing ours of one name */
         const char *eq = strchr(o->env[i], '=');
@@ -131,9 +134,10 @@ static void make_env(const lsprite *s, const rae_sprite_exec_opts *o, args *env)
 
 /* The bwrap command line for o in s. */
 static void build_args(local *l, const lsprite *s, const rae_sprite_exec_opts *o, const char *bwrap,
-                       args *g) {
-    char id[16];
+                       int seccomp_fd, args *g) {
+    char id[16], fd[16];
     snprintf(id, sizeof id, "%d", SPRITE_UID);
+    snprintf(fd, sizeof fd, "%d", seccomp_fd);
     add(g, 1, bwrap);
     add(g, 5, "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts",
         "--unshare-cgroup-try");
@@ -147,6 +151,7 @@ static void build_args(local *l, const lsprite *s, const rae_sprite_exec_opts *o
     add_shm(s, g);
     add_sprite(l, s, g);
     remount_ro(g);
+    add(g, 2, "--seccomp", fd);
     add(g, 2, "--chdir", o->cwd ? o->cwd : "/workspace");
     add(g, 1, "--");
     for (size_t i = 0; o->argv[i]; i++)
@@ -179,6 +184,7 @@ typedef struct child_setup {
     const scg_ctx *cg; /* NULL: no cgroups */
     const char *group;
     unsigned long long fsize;
+    int seccomp_fd;    /* bwrap's --seccomp: kept open across the exec */
     char *const *envp; /* the sandbox's whole environment */
 } child_setup;
 
@@ -190,6 +196,7 @@ static void child_run(const child_setup *c, char *const *argv) {
     /* nothing of ours (a server's sockets, say) may reach the sandbox: every other fd closes on
      * exec, the report pipe's write end included */
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (fcntl(c->seccomp_fd, F_SETFD, 0) < 0) child_fail(c->report, "the seccomp filter");
     char why[256];
     if (c->cg && scg_enter(c->cg, c->group, 0, why, sizeof why) < 0) {
         errno = EPERM;
@@ -302,11 +309,16 @@ int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, r
     local_group(l, s, group, sizeof group);
     if (local_cg_setup(l, s, err, errlen) < 0) return -1;
     stdio_fds f;
-    int report[2] = {-1, -1};
-    if (open_stdio(o, log_fd, &f) < 0 || pipe2(report, O_CLOEXEC) < 0) {
+    int report[2] = {-1, -1}, filter = -1;
+    if (open_stdio(o, log_fd, &f) < 0 || pipe2(report, O_CLOEXEC) < 0 ||
+        (filter = ssec_memfd(&l->seccomp)) < 0) {
         int e = errno;
         stdio_close(&f, log_fd, 0);
         stdio_close(&f, log_fd, 1);
+        if (report[0] >= 0) {
+            close(report[0]);
+            close(report[1]);
+        }
         return err_set(err, errlen, "exec in '%s': %s", s->name, strerror(e));
     }
     int net = l->root && !l->no_network;
@@ -326,15 +338,17 @@ int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, r
                      .max_procs = s->lim.max_procs,
                      .cg = l->cg,
                      .group = group,
-                     .fsize = s->own_fs ? RLIM_INFINITY : s->lim.disk_quota};
+                     .fsize = s->own_fs ? RLIM_INFINITY : s->lim.disk_quota,
+                     .seccomp_fd = filter};
     args g = {PVEC_INIT, arena_new()}, env = {PVEC_INIT, g.a};
-    build_args(l, s, o, bwrap, &g);
+    build_args(l, s, o, bwrap, filter, &g);
     make_env(s, o, &env);
     c.envp = (char *const *)env.v.items;
     pid_t pid = fork();
     if (pid == 0) child_run(&c, (char *const *)g.v.items);
     stdio_close(&f, log_fd, 0);
     close(report[1]);
+    close(filter);
     pvec_free(&g.v);
     pvec_free(&env.v);
     arena_free(g.a);

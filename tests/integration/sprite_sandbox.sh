@@ -4,7 +4,9 @@
 #     not reach an exec, a service, or bwrap's PID 1, whose /proc/1/environ is readable inside);
 #   - it writes nowhere but /workspace, /tmp and /dev/shm; the disk quota holds for /tmp and for
 #     its services' output as for the workspace; /dev/shm is bounded; sockets in /tmp still reach
-#     the host; a sprite laid out before /tmp moved into its filesystem keeps working.
+#     the host; a sprite laid out before /tmp moved into its filesystem keeps working;
+#   - the seccomp filter: namespaces, io_uring, keyrings, bpf ... are refused, while Python
+#     (threads, processes, shared memory, httpx) and rae engineer work.
 # usage: sprite_sandbox.sh RAE OUTDIR
 set -uo pipefail
 rae=$1 out=$2
@@ -42,7 +44,7 @@ echo "== the environment: the sprite's own, nothing of rae's"
 "$rae" sprite exec "$s" -- env >"$out/env.txt" || fail "env"
 grep -q "$RAE_TEST_SECRET" "$out/env.txt" && fail "rae's environment reached an exec: $(cat "$out/env.txt")"
 names=$(sed 's/=.*//' "$out/env.txt" | sort | tr '\n' ' ')
-[ "$names" = "HOME LANG LOGNAME PATH PWD RAE_SPRITE TMPDIR USER " ] ||
+[ "$names" = "HOME LANG LOGNAME PATH PWD RAE_CHROMIUM_FLAGS RAE_SPRITE TMPDIR USER " ] ||
     fail "the environment is not the sprite's own: $names"
 grep -qx "HOME=/workspace" "$out/env.txt" && grep -qx "TMPDIR=/tmp" "$out/env.txt" &&
     grep -qx "LANG=C.UTF-8" "$out/env.txt" || fail "HOME, TMPDIR, LANG: $(cat "$out/env.txt")"
@@ -133,4 +135,44 @@ c, _ = s.accept(); c.sendall(b"hello-from-tmp\n"); c.close()' >/dev/null || fail
     "$rae" sprite rm "$q" >/dev/null || fail "rm $q"
 fi
 
+echo "== seccomp: what container runtimes deny is denied"
+"$rae" sprite exec "$s" -- unshare -Ur true 2>"$out/unshare.err" && fail "unshare -Ur worked in the sprite"
+"$rae" sprite exec "$s" -- python3 -c '
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+calls = {"unshare": 272, "setns": 308, "mount": 165, "io_uring_setup": 425, "keyctl": 250,
+         "add_key": 248, "request_key": 249, "bpf": 321, "perf_event_open": 298,
+         "userfaultfd": 323, "open_by_handle_at": 304, "clone3": 435}
+for name, nr in calls.items():
+    r = libc.syscall(nr, 0, 0, 0, 0, 0)
+    print(name, "ok" if r >= 0 else errno.errorcode[ctypes.get_errno()])
+' >"$out/seccomp.txt" 2>&1 || fail "the probe: $(cat "$out/seccomp.txt")"
+for name in unshare setns mount io_uring_setup keyctl add_key request_key bpf perf_event_open userfaultfd open_by_handle_at; do
+    grep -qx "$name EPERM" "$out/seccomp.txt" || fail "$name is not denied: $(cat "$out/seccomp.txt")"
+done
+grep -qx "clone3 ENOSYS" "$out/seccomp.txt" || fail "clone3: $(cat "$out/seccomp.txt")"
+
+echo "== ... and everyday work is not"
+"$rae" sprite exec "$s" -- python3 -c '
+import asyncio, multiprocessing, sqlite3, subprocess, threading
+from multiprocessing import shared_memory
+import httpx
+def square(x): return x * x
+if __name__ == "__main__":
+    t = threading.Thread(target=print, args=("thread",)); t.start(); t.join()
+    print(subprocess.run(["echo", "subprocess"], capture_output=True, text=True).stdout.strip())
+    with multiprocessing.Pool(2) as p: print("pool", sum(p.map(square, range(10))))
+    m = shared_memory.SharedMemory(create=True, size=1 << 20); m.buf[0] = 7; print("shm", m.buf[0]); m.close(); m.unlink()
+    print("sqlite", sqlite3.connect(":memory:").execute("select 6*7").fetchone()[0])
+    print("asyncio", asyncio.run(asyncio.sleep(0, result="done")))
+    print("httpx", httpx.Client().__class__.__name__)
+' >"$out/python.txt" 2>&1 || fail "Python in the sprite: $(cat "$out/python.txt")"
+for want in thread subprocess "pool 285" "shm 7" "sqlite 42" "asyncio done" "httpx Client"; do
+    grep -qx "$want" "$out/python.txt" || fail "Python: no '$want': $(cat "$out/python.txt")"
+done
+"$rae" sprite files "$s" put har/shop.har "$root/tests/unit/data/shop_session.har" || fail "put the HAR"
+"$rae" sprite exec "$s" -- rae engineer /workspace/har/shop.har -o /workspace/scripts/shop \
+    >"$out/engineer.out" 2>&1 || fail "rae engineer in the sprite: $(cat "$out/engineer.out")"
+"$rae" sprite exec "$s" -- sh -c 'cd /workspace/scripts/shop && python3 -c "import api_client" &&
+    python3 -m py_compile replay.py' >"$out/client.out" 2>&1 || fail "the generated client: $(cat "$out/client.out")"
 echo "PASS sprite_sandbox"
