@@ -39,7 +39,7 @@ typedef struct rae_sprite_info {
     char name[48];
     char state[12];                  /* "running" (processes), "idle" (none), "warm", "cold" */
     double created, last_active;     /* unix seconds */
-    unsigned long long disk_used;    /* bytes in the workspace */
+    unsigned long long disk_used;    /* bytes its disk quota counts: workspace, /tmp, logs */
     int processes;                   /* running now */
     long oom_kills;                  /* processes killed for reaching its memory limit, so far */
     unsigned long long memory_limit; /* bytes, 0: none */

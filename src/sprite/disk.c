@@ -1,9 +1,11 @@
 /* A workspace's own filesystem, for a disk quota that holds for writes from inside the sprite:
  * DIR/workspace.img, a sparse ext4 image (see ldisk_create for its size), mounted (loop, nosuid,
  * nodev, discard) at DIR/ws, the workspace being DIR/ws/workspace (a directory, not the mount
- * point, so that a restore can swap it atomically). A write beyond the quota fails with ENOSPC.
- * Used when rae runs as root and the host has loop devices, mkfs.ext4 and mount; otherwise the
- * workspace is a plain directory and the quota holds only for files written through rae. */
+ * point, so that a restore can swap it atomically). Everything else the sprite writes is there
+ * too, outside the workspace (so that checkpoints do not take it): its /tmp (ws/tmp) and its
+ * services' output (ws/logs, reached as DIR/run/logs, a link). A write beyond the quota fails with
+ * ENOSPC. Used when rae runs as root and the host has loop devices, mkfs.ext4 and mount; otherwise
+ * the workspace is a plain directory and the quota holds only for files written through rae. */
 #include "sprite/local.h"
 #include "sprite/tool.h"
 
@@ -37,8 +39,46 @@ static int mounted(const lsprite *s) {
     return stat(s->dir, &a) == 0 && stat(mnt, &b) == 0 && a.st_dev != b.st_dev;
 }
 
+/* DIR/sub, a directory of the sprite's uid (mode) or of root (mode): made when missing. */
+static int own_dir(const lsprite *s, const char *sub, int sprites, mode_t mode, char *err,
+                   size_t errlen) {
+    char path[PATH_MAX + 16];
+    local_path(s, sub, path, sizeof path);
+    if (mkdir(path, mode) < 0 && errno != EEXIST)
+        return err_set(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+    if (sprites && geteuid() == 0 && chown(path, s->uid, s->gid) < 0)
+        return err_set(err, errlen, "%s: cannot hand to uid %u: %s", path, (unsigned)s->uid,
+                       strerror(errno));
+    return 0;
+}
+
+/* What the filesystem holds beside the workspace: ws/tmp, ws/logs and the link DIR/run/logs to
+ * it. A sprite made before they were (its /tmp in DIR/tmp, its logs in DIR/run/logs) gets them
+ * on its next use: the old DIR/tmp goes when empty, else stays (what is in it stays the user's
+ * until rm) and is no longer the sprite's /tmp; old logs are kept in DIR/run/logs.old. */
+static int lay_out_fs(const lsprite *s, char *err, size_t errlen) {
+    char run_logs[PATH_MAX + 16], old[PATH_MAX + 32];
+    struct stat sb;
+    if (own_dir(s, "ws/tmp", 1, 0700, err, errlen) < 0 ||
+        own_dir(s, "ws/logs", 0, 0700, err, errlen) < 0 ||
+        own_dir(s, "run", 0, 0755, err, errlen) < 0)
+        return -1;
+    local_path(s, "run/logs", run_logs, sizeof run_logs);
+    if (lstat(run_logs, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(old, sizeof old, "%s.old", run_logs);
+        if (rename(run_logs, old) < 0)
+            return err_set(err, errlen, "%s: cannot move aside: %s", run_logs, strerror(errno));
+    }
+    if (symlink("../ws/logs", run_logs) < 0 && errno != EEXIST)
+        return err_set(err, errlen, "%s: cannot link: %s", run_logs, strerror(errno));
+    local_path(s, "tmp", old, sizeof old);
+    rmdir(old); /* a /tmp of before: gone when empty */
+    return 0;
+}
+
 int ldisk_mount(const lsprite *s, char *err, size_t errlen) {
-    if (!s->own_fs || mounted(s)) return 0;
+    if (!s->own_fs) return 0;
+    if (mounted(s)) return lay_out_fs(s, err, errlen);
     char img[PATH_MAX + 16], mnt[PATH_MAX + 8], mount_bin[PATH_MAX];
     local_path(s, "workspace.img", img, sizeof img);
     local_path(s, "ws", mnt, sizeof mnt);
@@ -49,7 +89,8 @@ int ldisk_mount(const lsprite *s, char *err, size_t errlen) {
     const char *argv[] = {mount_bin, "-o", "loop,nosuid,nodev,discard", img, mnt, NULL};
     char where[128];
     snprintf(where, sizeof where, "mounting the workspace of '%s'", s->name);
-    return stool_run(where, argv, -1, NULL, err, errlen);
+    if (stool_run(where, argv, -1, NULL, err, errlen) < 0) return -1;
+    return lay_out_fs(s, err, errlen);
 }
 
 int ldisk_create(const lsprite *s, char *err, size_t errlen) {

@@ -95,7 +95,7 @@ int lfiles_open_sprite_dir(const lsprite *s, const char *path, char *err, size_t
     char rel[PATH_MAX], base[PATH_MAX + 16];
     if (norm_in(mount, path, rel, sizeof rel, err, errlen) < 0) return -1;
     if (strcmp(mount, "/tmp") == 0)
-        local_path(s, "tmp", base, sizeof base);
+        local_tmp(s, base, sizeof base);
     else
         local_workspace(s, base, sizeof base);
     int dir = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);

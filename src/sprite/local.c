@@ -54,6 +54,10 @@ void local_workspace(const lsprite *s, char *out, size_t n) {
     local_path(s, s->own_fs ? "ws/workspace" : "workspace", out, n);
 }
 
+void local_tmp(const lsprite *s, char *out, size_t n) {
+    local_path(s, s->own_fs ? "ws/tmp" : "tmp", out, n);
+}
+
 void local_group(const local *l, const lsprite *s, char *out, size_t n) {
     snprintf(out, n, "rae-%s-%s", l->netns_tag, s->name);
 }
@@ -220,11 +224,12 @@ static unsigned long long du_at(int dfd) {
 }
 
 unsigned long long local_disk_used(const lsprite *s) {
-    if (s->own_fs) return ldisk_used(s);
-    char ws[PATH_MAX + 16];
+    if (s->own_fs) return ldisk_used(s); /* the whole filesystem: workspace, /tmp, logs */
+    char ws[PATH_MAX + 16], tmp[PATH_MAX + 16];
     local_workspace(s, ws, sizeof ws);
-    int fd = open(ws, O_RDONLY | O_DIRECTORY);
-    return fd < 0 ? 0 : du_at(fd);
+    local_tmp(s, tmp, sizeof tmp);
+    int fd = open(ws, O_RDONLY | O_DIRECTORY), tfd = open(tmp, O_RDONLY | O_DIRECTORY);
+    return (fd < 0 ? 0 : du_at(fd)) + (tfd < 0 ? 0 : du_at(tfd));
 }
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
@@ -350,10 +355,10 @@ static int write_etc(const lsprite *s, char *err, size_t errlen) {
 
 /* The directories and files a new sprite starts with; its workspace filesystem when it has one. */
 static int lay_out(local *l, const lsprite *s, char *err, size_t errlen) {
-    static const char *const dirs[] = {"", "tmp", "etc", "run"};
+    static const char *const dirs[] = {"", "etc", "run", "tmp"}; /* tmp: in the image if any */
     static const char *const in_ws[] = {"", "/har", "/scripts", "/.profile"};
     char path[PATH_MAX + 32], ws[PATH_MAX + 16];
-    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs - (s->own_fs ? 1 : 0); i++) {
         local_path(s, dirs[i], path, sizeof path);
         if (mkdir(path, 0755) < 0 && errno != EEXIST)
             return err_set(err, errlen, "%s: cannot create: %s", path, strerror(errno));
@@ -369,7 +374,7 @@ static int lay_out(local *l, const lsprite *s, char *err, size_t errlen) {
             return err_set(err, errlen, "%s: cannot hand to uid %u: %s", path, (unsigned)s->uid,
                            strerror(errno));
     }
-    local_path(s, "tmp", path, sizeof path);
+    local_tmp(s, path, sizeof path);
     if (l->root && chown(path, s->uid, s->gid) < 0)
         return err_set(err, errlen, "%s: cannot hand to uid %u: %s", path, (unsigned)s->uid,
                        strerror(errno));
@@ -426,8 +431,11 @@ static int leftover(local *l, const char *name, lsprite *s) {
     snprintf(s->name, sizeof s->name, "%s", name);
     join(s->dir, sizeof s->dir, l->sprites_dir, name);
     if (stat(s->dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) return 0;
-    local_path(s, "tmp", tmp, sizeof tmp);
-    s->uid = stat(tmp, &sb) == 0 && sb.st_uid != 0 ? sb.st_uid : (uid_t)-1;
+    s->uid = (uid_t)-1;
+    for (s->own_fs = 0; s->own_fs < 2 && s->uid == (uid_t)-1; s->own_fs++) { /* its /tmp's owner */
+        local_tmp(s, tmp, sizeof tmp);
+        if (stat(tmp, &sb) == 0 && sb.st_uid != 0) s->uid = sb.st_uid;
+    }
     s->own_fs = 1; /* unmounted if mounted */
     s->lim = l->lim;
     return 1;
@@ -666,6 +674,7 @@ static void l_free(rae_sprites *d) {
         free(l->allow[i]);
     free(l->allow);
     scg_free(l->cg);
+    ssec_free(&l->seccomp);
     free(l);
 }
 
@@ -748,6 +757,10 @@ rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t
     else
         snprintf(l->cg_why, sizeof l->cg_why, "rae does not run as root");
     l->own_fs = ldisk_available(l->fs_why, sizeof l->fs_why);
+    if (ssec_build(&l->seccomp, err, errlen) < 0) {
+        l_free(&l->base);
+        return NULL;
+    }
     if (o && o->n_allow_net) {
         l->allow = calloc(o->n_allow_net, sizeof *l->allow);
         if (!l->allow) abort();

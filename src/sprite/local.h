@@ -1,6 +1,7 @@
 /* The local sprite driver: bwrap sandboxes on this machine, one directory per sprite under
- * DATA/sprites/NAME (sprite.json, workspace/, tmp/, etc/, ckpt/, run/). Shared by local.c (the
- * sprites themselves), sandbox.c (exec) and files.c (confined files). */
+ * DATA/sprites/NAME (sprite.json, workspace/ and tmp/ or the image mounted at ws/, etc/, ckpt/,
+ * run/). Shared by local.c (the sprites themselves), sandbox.c (exec) and files.c (confined
+ * files). */
 #ifndef RAE_SPRITE_LOCAL_H
 #define RAE_SPRITE_LOCAL_H
 
@@ -9,6 +10,7 @@
 
 #include "sprite/cgroup.h"
 #include "sprite/driver.h"
+#include "sprite/seccomp.h"
 
 typedef struct sprite_limits {
     unsigned long long memory, disk_quota; /* bytes */
@@ -33,6 +35,7 @@ typedef struct local {
     char cg_why[256];
     int cpu_percent;               /* of one core, 0: no limit */
     double warm_after, cold_after; /* idle seconds before a sprite is frozen / stopped */
+    ssec_filter seccomp;           /* owned: every sprite process's seccomp filter (seccomp.h) */
 } local;
 
 #define SPRITE_MAX_ALLOW 16
@@ -57,6 +60,9 @@ int local_load(local *l, const char *name, lsprite *s, char *err, size_t errlen)
 int local_use(local *l, const char *name, lsprite *s, char *err, size_t errlen);
 /* The workspace of s on the host, into out. */
 void local_workspace(const lsprite *s, char *out, size_t n);
+/* The sprite's /tmp on the host, into out: beside the workspace in its own filesystem (so that
+ * its quota holds there too), else DIR/tmp. */
+void local_tmp(const lsprite *s, char *out, size_t n);
 /* disk.c: the workspace's own filesystem. ldisk_available: 1 when it can be made here, else 0 and
  * why; ldisk_create makes and mounts it; ldisk_mount mounts it when it is not (after a reboot);
  * ldisk_unmount detaches it; ldisk_used: bytes used in it. */

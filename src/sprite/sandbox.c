@@ -74,11 +74,25 @@ static void add_system(args *g) {
         add(g, 3, "--ro-bind-try", etc_files[i], etc_files[i]);
 }
 
+/* /dev/shm: a tmpfs of its own, half as large as the sprite's memory (its pages are charged to
+ * the sprite's memory cgroup; full, it answers ENOSPC before the OOM killer comes), the only place
+ * besides /workspace and /tmp a sprite can write; bwrap's own tmpfs under / and /dev is made
+ * read-only once everything is mounted on it (remount_ro). */
+static void add_shm(const lsprite *s, args *g) {
+    char size[32];
+    snprintf(size, sizeof size, "%llu", s->lim.memory / 2);
+    add(g, 6, "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm");
+}
+
+static void remount_ro(args *g) {
+    add(g, 4, "--remount-ro", "/dev", "--remount-ro", "/");
+}
+
 static void add_sprite(local *l, const lsprite *s, args *g) {
     char path[PATH_MAX + 32];
     local_workspace(s, path, sizeof path);
     add(g, 3, "--bind", path, "/workspace");
-    local_path(s, "tmp", path, sizeof path);
+    local_tmp(s, path, sizeof path);
     add(g, 3, "--bind", path, "/tmp");
     static const char *const own_etc[] = {"passwd", "group", "hostname", "resolv.conf"};
     for (size_t i = 0; i < sizeof own_etc / sizeof *own_etc; i++) {
@@ -91,27 +105,39 @@ static void add_sprite(local *l, const lsprite *s, args *g) {
     if (l->self_exe[0]) add(g, 3, "--ro-bind", l->self_exe, "/opt/rae/bin/rae");
 }
 
-static void add_env(const lsprite *s, const rae_sprite_exec_opts *o, args *g) {
-    add(g, 1, "--clearenv");
-    add(g, 3, "--setenv", "PATH", "/opt/rae/bin:/usr/local/bin:/usr/bin:/bin");
-    add(g, 3, "--setenv", "HOME", "/workspace");
-    add(g, 3, "--setenv", "USER", "sprite");
-    add(g, 3, "--setenv", "LOGNAME", "sprite");
-    add(g, 3, "--setenv", "TMPDIR", "/tmp");
-    add(g, 3, "--setenv", "LANG", "C.UTF-8");
-    add(g, 3, "--setenv", "RAE_SPRITE", s->name);
-    for (size_t i = 0; o->env && o->env[i]; i++) {
+/* The whole environment of a command in s, into env (NULL-terminated): nothing of rae's own, not
+ * even to bwrap, whose process is the sandbox's PID 1 (its /proc/1/environ is readable inside). */
+static void make_env(const lsprite *s, const rae_sprite_exec_opts *o, args *env) {
+    char line[128];
+    add(env, 6, "PATH=/opt/rae/bin:/usr/local/bin:/usr/bin:/bin", "HOME=/workspace", "USER=sprite",
+        "LOGNAME=sprite", "TMPDIR=/tmp", "LANG=C.UTF-8");
+    snprintf(line, sizeof line, "RAE_SPRITE=%s", s->name);
+    add(env, 1, line);
+    /* Chromium's own sandbox needs user namespaces, which the seccomp filter denies: rae capture
+     * in a sprite runs it without (the sprite is its sandbox) */
+    add(env, 1, "RAE_CHROMIUM_FLAGS=--no-sandbox");
+    if (o->tty) add(env, 1, "TERM=xterm-256color");
+    for (size_t i = 0; o->env && o->env[i]; i++) { /* the caller's, replacing ours of one name */
         const char *eq = strchr(o->env[i], '=');
         if (!eq || eq == o->env[i]) continue;
-        add(g, 3, "--setenv", arena_strndup(g->a, o->env[i], (size_t)(eq - o->env[i])), eq + 1);
+        size_t k = (size_t)(eq - o->env[i]) + 1;
+        size_t at = 0;
+        while (at < env->v.n && strncmp(env->v.items[at], o->env[i], k) != 0)
+            at++;
+        if (at == env->v.n)
+            add(env, 1, o->env[i]);
+        else
+            env->v.items[at] = arena_strdup(env->a, o->env[i]);
     }
+    pvec_push(&env->v, NULL);
 }
 
 /* The bwrap command line for o in s. */
 static void build_args(local *l, const lsprite *s, const rae_sprite_exec_opts *o, const char *bwrap,
-                       args *g) {
-    char id[16];
+                       int seccomp_fd, args *g) {
+    char id[16], fd[16];
     snprintf(id, sizeof id, "%d", SPRITE_UID);
+    snprintf(fd, sizeof fd, "%d", seccomp_fd);
     add(g, 1, bwrap);
     add(g, 5, "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts",
         "--unshare-cgroup-try");
@@ -122,8 +148,10 @@ static void build_args(local *l, const lsprite *s, const rae_sprite_exec_opts *o
     if (!o->tty) add(g, 1, "--new-session");
     add(g, 6, "--uid", id, "--gid", id, "--hostname", s->name);
     add_system(g);
+    add_shm(s, g);
     add_sprite(l, s, g);
-    add_env(s, o, g);
+    remount_ro(g);
+    add(g, 2, "--seccomp", fd);
     add(g, 2, "--chdir", o->cwd ? o->cwd : "/workspace");
     add(g, 1, "--");
     for (size_t i = 0; o->argv[i]; i++)
@@ -156,6 +184,8 @@ typedef struct child_setup {
     const scg_ctx *cg; /* NULL: no cgroups */
     const char *group;
     unsigned long long fsize;
+    int seccomp_fd;    /* bwrap's --seccomp: kept open across the exec */
+    char *const *envp; /* the sandbox's whole environment */
 } child_setup;
 
 static void child_run(const child_setup *c, char *const *argv) {
@@ -166,6 +196,7 @@ static void child_run(const child_setup *c, char *const *argv) {
     /* nothing of ours (a server's sockets, say) may reach the sandbox: every other fd closes on
      * exec, the report pipe's write end included */
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (fcntl(c->seccomp_fd, F_SETFD, 0) < 0) child_fail(c->report, "the seccomp filter");
     char why[256];
     if (c->cg && scg_enter(c->cg, c->group, 0, why, sizeof why) < 0) {
         errno = EPERM;
@@ -190,7 +221,7 @@ static void child_run(const child_setup *c, char *const *argv) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    execv(argv[0], argv);
+    execve(argv[0], argv, c->envp);
     child_fail(c->report, argv[0]);
 }
 
@@ -278,11 +309,16 @@ int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, r
     local_group(l, s, group, sizeof group);
     if (local_cg_setup(l, s, err, errlen) < 0) return -1;
     stdio_fds f;
-    int report[2] = {-1, -1};
-    if (open_stdio(o, log_fd, &f) < 0 || pipe2(report, O_CLOEXEC) < 0) {
+    int report[2] = {-1, -1}, filter = -1;
+    if (open_stdio(o, log_fd, &f) < 0 || pipe2(report, O_CLOEXEC) < 0 ||
+        (filter = ssec_memfd(&l->seccomp)) < 0) {
         int e = errno;
         stdio_close(&f, log_fd, 0);
         stdio_close(&f, log_fd, 1);
+        if (report[0] >= 0) {
+            close(report[0]);
+            close(report[1]);
+        }
         return err_set(err, errlen, "exec in '%s': %s", s->name, strerror(e));
     }
     int net = l->root && !l->no_network;
@@ -302,14 +338,19 @@ int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, r
                      .max_procs = s->lim.max_procs,
                      .cg = l->cg,
                      .group = group,
-                     .fsize = s->own_fs ? RLIM_INFINITY : s->lim.disk_quota};
-    args g = {PVEC_INIT, arena_new()};
-    build_args(l, s, o, bwrap, &g);
+                     .fsize = s->own_fs ? RLIM_INFINITY : s->lim.disk_quota,
+                     .seccomp_fd = filter};
+    args g = {PVEC_INIT, arena_new()}, env = {PVEC_INIT, g.a};
+    build_args(l, s, o, bwrap, filter, &g);
+    make_env(s, o, &env);
+    c.envp = (char *const *)env.v.items;
     pid_t pid = fork();
     if (pid == 0) child_run(&c, (char *const *)g.v.items);
     stdio_close(&f, log_fd, 0);
     close(report[1]);
+    close(filter);
     pvec_free(&g.v);
+    pvec_free(&env.v);
     arena_free(g.a);
     char why[256];
     ssize_t n = pid < 0 ? -1 : read(report[0], why, sizeof why - 1);

@@ -325,7 +325,7 @@ static void idle_check(sup *u) {
 
 static void watch_tmp(sup *u) {
     char tmp[PATH_MAX + 16];
-    local_path(&u->s, "tmp", tmp, sizeof tmp);
+    local_tmp(&u->s, tmp, sizeof tmp);
     u->watch_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     if (u->watch_fd >= 0 &&
         inotify_add_watch(u->watch_fd, tmp, IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM) <
@@ -345,7 +345,7 @@ static void socket_event(sup *u, const char *name, int opened) {
 static void on_tmp_change(sup *u) {
     char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
     char tmp[PATH_MAX + 16];
-    local_path(&u->s, "tmp", tmp, sizeof tmp);
+    local_tmp(&u->s, tmp, sizeof tmp);
     ssize_t n;
     while ((n = read(u->watch_fd, buf, sizeof buf)) > 0) {
         for (char *p = buf; p < buf + n;) {
