@@ -42,7 +42,9 @@ static void build_args(const chromium_opts *o, char *store, size_t cap, char **a
     ARG("--hide-crash-restore-bubble");
     ARG("--disable-blink-features=AutomationControlled");
     ARG("--window-size=%d,%d", o->width > 0 ? o->width : 1280, o->height > 0 ? o->height : 800);
-    if (geteuid() == 0) ARG("--no-sandbox"); /* Chromium refuses to start as root otherwise */
+    /* as root Chromium refuses to start with its sandbox; in a sprite, the seccomp filter denies
+     * the user namespaces it needs, and the sprite is its sandbox (docs/sprites.md) */
+    if (geteuid() == 0 || getenv("RAE_SPRITE")) ARG("--no-sandbox");
     if (o->headless) {
         ARG("--headless=new");
         ARG("--disable-gpu");

@@ -113,9 +113,6 @@ static void make_env(const lsprite *s, const rae_sprite_exec_opts *o, args *env)
         "LOGNAME=sprite", "TMPDIR=/tmp", "LANG=C.UTF-8");
     snprintf(line, sizeof line, "RAE_SPRITE=%s", s->name);
     add(env, 1, line);
-    /* Chromium's own sandbox needs user namespaces, which the seccomp filter denies: rae capture
-     * in a sprite runs it without (the sprite is its sandbox) */
-    add(env, 1, "RAE_CHROMIUM_FLAGS=--no-sandbox");
     if (o->tty) add(env, 1, "TERM=xterm-256color");
     for (size_t i = 0; o->env && o->env[i]; i++) { /* the caller's, replacing ours of one name */
         const char *eq = strchr(o->env[i], '=');

@@ -44,7 +44,7 @@ echo "== the environment: the sprite's own, nothing of rae's"
 "$rae" sprite exec "$s" -- env >"$out/env.txt" || fail "env"
 grep -q "$RAE_TEST_SECRET" "$out/env.txt" && fail "rae's environment reached an exec: $(cat "$out/env.txt")"
 names=$(sed 's/=.*//' "$out/env.txt" | sort | tr '\n' ' ')
-[ "$names" = "HOME LANG LOGNAME PATH PWD RAE_CHROMIUM_FLAGS RAE_SPRITE TMPDIR USER " ] ||
+[ "$names" = "HOME LANG LOGNAME PATH PWD RAE_SPRITE TMPDIR USER " ] ||
     fail "the environment is not the sprite's own: $names"
 grep -qx "HOME=/workspace" "$out/env.txt" && grep -qx "TMPDIR=/tmp" "$out/env.txt" &&
     grep -qx "LANG=C.UTF-8" "$out/env.txt" || fail "HOME, TMPDIR, LANG: $(cat "$out/env.txt")"
