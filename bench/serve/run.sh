@@ -123,15 +123,17 @@ for k in $(seq "$UID_HOLD"); do rm -rf "${DATA:?}/sprites/uidhold$k"; done
 [ -n "$SPRITE" ] || { echo "bench: POST /api/sprite failed: $(cat "$RUN/sprite.json")" >&2; exit 1; }
 SDIR=$DATA/sprites/$SPRITE
 SPRITE_UID=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["uid"])' "$SDIR/sprite.json")
-SOCK=$SDIR/tmp/vnc.sock
+STMP=$SDIR/ws/tmp # the sprite's /tmp: in its workspace filesystem, or beside it without one
+[ -d "$STMP" ] || STMP=$SDIR/tmp
+SOCK=$STMP/vnc.sock
 if [ ${#SOCK} -gt 100 ]; then
   echo "bench: $SOCK is too long for a UNIX socket address (websockify connects to it)" >&2
   exit 1
 fi
 
-# The echo server, as a service of the sprite (its /tmp is $SDIR/tmp). The nonce finds its pid.
+# The echo server, as a service of the sprite (its /tmp is $STMP). The nonce finds its pid.
 NONCE=n$RANDOM$RANDOM
-install -m 644 "$HERE/vnc_echo.py" "$SDIR/tmp/vnc_echo.py"
+install -m 644 "$HERE/vnc_echo.py" "$STMP/vnc_echo.py"
 # --warm-after/--cold-after: the supervisor this starts must not freeze the sprite mid-bench
 # (idle counts from the last API use of the sprite; websockify's traffic is none)
 "$RAE" sprite service "$SPRITE" start echo --restart no --warm-after 7200 --cold-after 14400 \

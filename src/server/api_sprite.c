@@ -6,9 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-#define FILE_MAX (256 << 20) /* files served whole: larger ones wait for streaming */
 
 /* ---- sprites ---- */
 
@@ -234,39 +233,50 @@ static void attachment(srv_req *r, const char *path, const char *suffix) {
     srv_header(r, "Content-Disposition", disposition);
 }
 
-/* Reads fd whole into r's response (at most FILE_MAX bytes). */
-static int send_file(srv_req *r, int fd, const char *path, int download) {
-    buf body = BUF_INIT;
-    char chunk[1 << 16];
+/* A file of the sprite streamed from its descriptor. */
+typedef struct file_src {
+    int fd;
+} file_src;
+
+static long file_fill(void *src, char *out, size_t cap) {
+    file_src *f = src;
     ssize_t n;
-    while ((n = read(fd, chunk, sizeof chunk)) > 0 && body.len <= FILE_MAX)
-        buf_append(&body, chunk, (size_t)n);
-    if (n < 0 || body.len > FILE_MAX) {
-        buf_free(&body);
-        if (n < 0)
-            srv_error(r, 500, "internal", "%s: %s", path, strerror(errno));
-        else
-            srv_error(r, 413, "too_large", "%s is larger than %d MB", path, FILE_MAX >> 20);
-        return -1;
+    do
+        n = read(f->fd, out, cap);
+    while (n < 0 && errno == EINTR);
+    return (long)n;
+}
+
+static void file_free(void *src) {
+    file_src *f = src;
+    close(f->fd);
+    free(f);
+}
+
+/* fd (taken) as r's response, read piece by piece as the client takes it. */
+static void send_file(srv_req *r, int fd, const char *path, int download) {
+    struct stat sb;
+    if (fstat(fd, &sb) < 0) {
+        srv_error(r, 500, "internal", "%s: %s", path, strerror(errno));
+        close(fd);
+        return;
     }
-    if (download) {
-        attachment(r, path, "");
-    }
-    srv_respond(r, 200, download ? "application/octet-stream" : type_of(path), buf_str(&body),
-                body.len);
-    buf_free(&body);
-    return 0;
+    file_src *f = malloc(sizeof *f);
+    if (!f) abort();
+    f->fd = fd;
+    if (download) attachment(r, path, "");
+    srv_respond_stream(r, 200, download ? "application/octet-stream" : type_of(path),
+                       (long long)sb.st_size, file_fill, file_free, f);
 }
 
 /* Adds the files under dir (a sprite path) to z, named prefix/...; symlinks and others are left
- * out. -1 and a response queued when it fails or grows past FILE_MAX. */
-static int zip_dir(srv_req *r, const char *sprite, const char *dir, const char *prefix, zipw *z,
-                   int depth) {
+ * out. -1 and a response queued when it fails or passes what a ZIP holds. */
+static int zip_dir(srv_req *r, rae_sprites *sprites, const char *sprite, const char *dir,
+                   const char *prefix, zip_stream *z, int depth) {
     rae_sprite_file *all;
     size_t n;
     char err[512];
-    if (depth > 32 ||
-        rae_sprite_files_list(r->server->sprites, sprite, dir, &all, &n, err, sizeof err) < 0) {
+    if (depth > 32 || rae_sprite_files_list(sprites, sprite, dir, &all, &n, err, sizeof err) < 0) {
         srv_error(r, 500, "internal", "%s", depth > 32 ? "directories nested too deep" : err);
         return -1;
     }
@@ -276,38 +286,25 @@ static int zip_dir(srv_req *r, const char *sprite, const char *dir, const char *
         snprintf(path, sizeof path, "%s/%s", dir, all[i].name);
         snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "/" : "", all[i].name);
         if (all[i].type == 'd') {
-            rc = zip_dir(r, sprite, path, name, z, depth + 1);
-            continue;
-        }
-        if (all[i].type != 'f') continue;
-        int fd = rae_sprite_file_open(r->server->sprites, sprite, path, err, sizeof err);
-        buf data = BUF_INIT;
-        char chunk[1 << 16];
-        ssize_t got = fd < 0 ? -1 : 0;
-        while (fd >= 0 && (got = read(fd, chunk, sizeof chunk)) > 0 && data.len <= FILE_MAX)
-            buf_append(&data, chunk, (size_t)got);
-        if (fd >= 0) close(fd);
-        if (got < 0 || data.len + z->out.len > FILE_MAX ||
-            zip_add(z, name, data.data ? data.data : "", data.len, (time_t)all[i].mtime) < 0) {
-            srv_error(r, got < 0 ? 500 : 413, got < 0 ? "internal" : "too_large",
-                      got < 0 ? "%s: cannot read" : "%s: the zip would pass the limit", path);
+            rc = zip_dir(r, sprites, sprite, path, name, z, depth + 1);
+        } else if (all[i].type == 'f' && zip_stream_add(z, path, name, (time_t)all[i].mtime) < 0) {
+            srv_error(r, 413, "too_large", "more than %d files for one ZIP", ZIP_FILES_MAX);
             rc = -1;
         }
-        buf_free(&data);
     }
     free(all);
     return rc;
 }
 
-/* A directory as NAME.zip. */
-static void send_zip(srv_req *r, const char *sprite, const char *dir) {
-    zipw z = {BUF_INIT, BUF_INIT, 0};
-    if (zip_dir(r, sprite, dir, "", &z, 0) == 0) {
-        zip_finish(&z);
-        attachment(r, dir, ".zip");
-        srv_respond(r, 200, "application/zip", buf_str(&z.out), z.out.len);
+/* A directory as NAME.zip, made as it is sent. */
+static void send_zip(srv_req *r, rae_sprites *sprites, const char *sprite, const char *dir) {
+    zip_stream *z = zip_stream_new(sprites, sprite);
+    if (zip_dir(r, sprites, sprite, dir, "", z, 0) < 0) {
+        zip_stream_free(z);
+        return;
     }
-    zip_free(&z);
+    attachment(r, dir, ".zip");
+    srv_respond_stream(r, 200, "application/zip", -1, zip_stream_fill, zip_stream_free, z);
 }
 
 /* files_get's answer, built on a worker thread: a listing, a file, or a zip. */
@@ -321,7 +318,7 @@ static void files_build(srv_req *r, void *arg) {
     size_t n;
     if (rae_sprite_files_list(j->sprites, sprite, path, &all, &n, err, sizeof err) == 0) {
         if (download)
-            send_zip(r, sprite, path);
+            send_zip(r, j->sprites, sprite, path);
         else
             srv_json(r, 200, listing(all, n, path));
         free(all);
@@ -331,7 +328,6 @@ static void files_build(srv_req *r, void *arg) {
             file_error(r, err);
         } else {
             send_file(r, fd, path, download);
-            close(fd);
         }
     }
     free_job(j);

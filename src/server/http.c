@@ -16,7 +16,10 @@
 #define CHUNK 16384 /* response bytes written per writable callback */
 #define SRV_WORK_TIMEOUT_S 300
 
+static void stream_drop(srv_req *r);
+
 void srv_respond(srv_req *r, int status, const char *type, const char *body, size_t len) {
+    stream_drop(r);
     r->status = status;
     r->resp_type = type;
     buf_reset(&r->resp_body);
@@ -52,6 +55,100 @@ void srv_error(srv_req *r, int status, const char *code, const char *fmt, ...) {
 
 void srv_header(srv_req *r, const char *name, const char *value) {
     buf_printf(&r->resp_headers, "%s: %s\r\n", name, value);
+}
+
+/* ---- bodies made piece by piece ---- */
+
+#define PIECE (64 << 10) /* of a streamed body, made and written at once */
+
+typedef struct srv_stream {
+    uv_work_t work;
+    srv_req *r; /* NULL once the connection has gone (a fill still running frees it) */
+    struct srv *server;
+    srv_fill_fn *fill;
+    srv_free_fn *free_src;
+    void *src;
+    long long length, left; /* declared (-1: unknown), and still to send of it */
+    unsigned char *piece;   /* LWS_PRE + PIECE */
+    long len;               /* made and not yet written; -1: the fill failed */
+    int filling, ended;
+} srv_stream;
+
+static void stream_free(srv_stream *st) {
+    st->free_src(st->src);
+    free(st->piece);
+    free(st);
+}
+
+/* The response no longer streams (another replaces it, or the connection went). */
+static void stream_drop(srv_req *r) {
+    srv_stream *st = r->stream;
+    r->stream = NULL;
+    if (!st) return;
+    if (st->filling)
+        st->r = NULL; /* the fill frees it when it comes back */
+    else
+        stream_free(st);
+}
+
+void srv_respond_stream(srv_req *r, int status, const char *type, long long length,
+                        srv_fill_fn *fill, srv_free_fn *free_src, void *src) {
+    srv_respond(r, status, type, "", 0);
+    srv_stream *st = calloc(1, sizeof *st);
+    if (!st) abort();
+    *st = (srv_stream){.r = r,
+                       .server = r->server,
+                       .fill = fill,
+                       .free_src = free_src,
+                       .src = src,
+                       .length = length,
+                       .left = length};
+    st->piece = malloc(LWS_PRE + PIECE);
+    if (!st->piece) abort();
+    r->stream = st;
+}
+
+static void fill_run(uv_work_t *w) {
+    srv_stream *st = w->data;
+    st->len = st->fill(st->src, (char *)st->piece + LWS_PRE, PIECE);
+}
+
+static void fill_done(uv_work_t *w, int status) {
+    (void)status;
+    srv_stream *st = w->data;
+    st->filling = 0;
+    if (!st->r) {
+        stream_free(st);
+        return;
+    }
+    st->ended = st->len == 0;
+    lws_callback_on_writable(st->r->wsi);
+}
+
+/* Writes what was made, or asks for the next piece; -1 when the connection is to be closed. */
+static int write_stream(srv_req *r) {
+    srv_stream *st = r->stream;
+    if (st->filling) return 0;
+    if (st->len < 0 || (st->ended && st->left > 0)) return -1; /* failed, or the file shrank */
+    if (st->ended) return st->length < 0 ? -1 : (lws_http_transaction_completed(r->wsi) ? -1 : 0);
+    if (st->len > 0) {
+        long n = st->left >= 0 && st->len > st->left ? (long)st->left : st->len; /* it grew */
+        int last = st->left >= 0 && n == st->left;
+        if (lws_write(r->wsi, st->piece + LWS_PRE, (size_t)n,
+                      last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < n)
+            return -1;
+        st->len = 0;
+        if (st->left >= 0) st->left -= n;
+        if (last) return lws_http_transaction_completed(r->wsi) ? -1 : 0;
+    }
+    if (st->left == 0) { /* an empty body: nothing to make */
+        if (lws_write(r->wsi, st->piece + LWS_PRE, 0, LWS_WRITE_HTTP_FINAL) < 0) return -1;
+        return lws_http_transaction_completed(r->wsi) ? -1 : 0;
+    }
+    st->filling = 1; /* the next piece, on a worker thread */
+    st->work.data = st;
+    if (uv_queue_work(r->server->loop, &st->work, fill_run, fill_done) < 0) return -1;
+    return 0;
 }
 
 static int hex(int c) {
@@ -123,6 +220,9 @@ static void build_done(srv_req *r, void *job) {
     r->resp_cache = b->w.resp_cache;
     r->resp_static = b->w.resp_static;
     r->resp_static_len = b->w.resp_static_len;
+    r->stream = b->w.stream; /* moved */
+    if (r->stream) r->stream->r = r;
+    b->w.stream = NULL;
     r->resp_headers = b->w.resp_headers; /* moved */
     r->resp_body = b->w.resp_body;
     r->answered = b->w.answered;
@@ -178,6 +278,7 @@ static void copy_header(srv_req *r, enum lws_token_indexes t, const char *name, 
 }
 
 void srv_req_release(srv_req *r) {
+    stream_drop(r);
     buf_free(&r->body);
     buf_free(&r->resp_headers);
     buf_free(&r->resp_body);
@@ -257,14 +358,16 @@ static int write_headers(srv_req *r) {
     if (!start) abort();
     p = start + LWS_PRE;
     const char *cache = r->resp_cache ? r->resp_cache : "no-store";
-    int fail = lws_add_http_common_headers(r->wsi, (unsigned int)r->status,
-                                           r->resp_type ? r->resp_type : "text/plain",
-                                           (lws_filepos_t)body_len(r), &p, end) ||
-               lws_add_http_header_by_name(
-                   r->wsi, (const unsigned char *)"cache-control:", (const unsigned char *)cache,
-                   (int)strlen(cache), &p, end) ||
-               lws_add_http_header_by_name(r->wsi, (const unsigned char *)"x-content-type-options:",
-                                           (const unsigned char *)"nosniff", 7, &p, end);
+    lws_filepos_t length = !r->stream               ? (lws_filepos_t)body_len(r)
+                           : r->stream->length >= 0 ? (lws_filepos_t)r->stream->length
+                                                    : LWS_ILLEGAL_HTTP_CONTENT_LEN;
+    int fail =
+        lws_add_http_common_headers(r->wsi, (unsigned int)r->status,
+                                    r->resp_type ? r->resp_type : "text/plain", length, &p, end) ||
+        lws_add_http_header_by_name(r->wsi, (const unsigned char *)"cache-control:",
+                                    (const unsigned char *)cache, (int)strlen(cache), &p, end) ||
+        lws_add_http_header_by_name(r->wsi, (const unsigned char *)"x-content-type-options:",
+                                    (const unsigned char *)"nosniff", 7, &p, end);
     for (const char *h = buf_str(&r->resp_headers); !fail && *h;) {
         const char *colon = strchr(h, ':'), *eol = strstr(h, "\r\n");
         if (!colon || !eol) break;
@@ -282,6 +385,7 @@ static int write_headers(srv_req *r) {
 
 /* Writes the next piece of the body; -1 when the connection is to be closed. */
 static int write_body(srv_req *r) {
+    if (r->stream) return write_stream(r);
     size_t left = body_len(r) - r->resp_sent, n = left < CHUNK ? left : CHUNK;
     const char *body = r->resp_static ? (const char *)r->resp_static : r->resp_body.data;
     unsigned char *piece = malloc(LWS_PRE + n + 1);

@@ -18,6 +18,7 @@
 
 struct srv;
 struct srv_task;
+struct srv_stream;
 
 typedef struct srv_req {
     struct lws *wsi;
@@ -48,6 +49,7 @@ typedef struct srv_req {
     const char *resp_cache;           /* Cache-Control (NULL: no-store) */
     const unsigned char *resp_static; /* a body that outlives the request, instead of resp_body */
     size_t resp_static_len;
+    struct srv_stream *stream; /* a body made piece by piece instead (owned), or NULL */
     size_t resp_sent;
 } srv_req;
 
@@ -61,6 +63,16 @@ void srv_respond(srv_req *r, int status, const char *type, const char *body, siz
 /* Queues a response whose body outlives the request (a built-in file): not copied. */
 void srv_respond_static(srv_req *r, int status, const char *type, const unsigned char *body,
                         size_t len);
+/* A response body made piece by piece, for files of any size: fill(src, out, cap) runs on a
+ * worker thread and puts up to cap bytes in out, returning how many, 0 at the end, or -1 when it
+ * cannot go on (the connection is then closed: the status went out already); free_src(src) frees
+ * src (taken). One fill runs at a time, the next only once the piece before was written: a slow
+ * reader holds one piece in memory, not the file. length: the body's, or -1 when unknown (the
+ * connection then closes after it). */
+typedef long srv_fill_fn(void *src, char *out, size_t cap);
+typedef void srv_free_fn(void *src);
+void srv_respond_stream(srv_req *r, int status, const char *type, long long length,
+                        srv_fill_fn *fill, srv_free_fn *free_src, void *src);
 /* JSON response from j (taken). */
 void srv_json(srv_req *r, int status, json_t *j);
 /* {"error": {"code", "message"}} with status. */
