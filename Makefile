@@ -36,6 +36,7 @@ bench: build
 	@bench/capture/run.sh $(BUILD)/rae
 	@bench/checkpoint/run.sh
 	@bench/serve/run.sh $(BUILD)/rae
+	@bench/serve/abuse.py $(BUILD)/rae
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
