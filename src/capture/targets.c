@@ -408,6 +408,10 @@ static void on_history(void *user, const cdp_msg *m) {
 int recorder_page_command(recorder *r, const char *op, const char *url, char *err, size_t errlen) {
     rec_session *s = r->c ? current_page(r) : NULL;
     if (!s) return snprintf(err, errlen, "no tab is open"), -1;
+    /* until the start URL was asked for, a command would be overtaken by it (a navigate sent
+     * first was aborted by rae's own navigation to the start URL a moment later) */
+    if (r->o.start_url && !r->navigated)
+        return snprintf(err, errlen, "no tab is ready yet: the start page is being opened"), -1;
     if (strcmp(op, "navigate") == 0) {
         if (!url || !*url) return snprintf(err, errlen, "navigate: no url"), -1;
         cdp_send(r->c, s->id, "Page.navigate", json_pack("{s:s}", "url", url), NULL, NULL, NULL);
