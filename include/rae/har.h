@@ -103,6 +103,10 @@ size_t har_reader_size(const har_reader *r);
  * 1 on an entry, 0 at the end, -1 on a malformed entry (err names its index, line and column;
  * later entries can still be read). */
 int har_reader_next(har_reader *r, arena *a, har_entry **out, har_error *err);
+/* Goes past the next entry without parsing it (its brackets are matched, nothing is built): 1 on
+ * an entry, 0 at the end, -1 when it does not end. For counting entries of a file no one vouches
+ * for in constant memory: a parsed entry costs memory by its number of values. */
+int har_reader_skip(har_reader *r, har_error *err);
 /* Starts again from the first entry. */
 void har_reader_rewind(har_reader *r);
 /* The byte offset reading has reached, for progress against har_reader_size. */

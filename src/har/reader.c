@@ -163,6 +163,8 @@ static size_t skip_member(har_reader *r, size_t vb, har_error *err) {
     return end;
 }
 
+#define INFO_SPAN_MAX 65536 /* of log.version, log.creator, log.browser: past it, not read */
+
 static size_t log_member(har_reader *r, size_t kb, size_t ke, size_t vb, har_error *err) {
     const char *s = r->data;
     int is_array = vb < r->len && s[vb] == '[';
@@ -184,7 +186,8 @@ static size_t log_member(har_reader *r, size_t kb, size_t ke, size_t vb, har_err
     size_t end = skip_member(r, vb, err);
     if (end == (size_t)-1) return end;
     int is_creator = key_is(s, kb, ke, "creator"), is_browser = key_is(s, kb, ke, "browser");
-    if (key_is(s, kb, ke, "version") || is_creator || is_browser) {
+    /* (a creator of megabytes is not one: parsed, it would cost memory by its number of values) */
+    if ((key_is(s, kb, ke, "version") || is_creator || is_browser) && end - vb <= INFO_SPAN_MAX) {
         jv *v = load_span(r, vb, end);
         if (jv_is(v, JV_STRING)) r->info.version = jv_str(v, r->info_arena, NULL);
         if (is_creator) {
@@ -371,7 +374,9 @@ static int finish(har_reader *r, size_t i, har_error *err) {
     return check_trailer(r, end, err);
 }
 
-int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, har_error *err) {
+/* Moves to the next entry of log.entries: 1 with *at its first byte (an object's '{') and *index
+ * its index, 0 after the last, -1 + err. */
+static int entry_start(har_reader *r, size_t *at, long *index, har_error *err) {
     const char *s = r->data;
     size_t n = r->len, i = r->pos;
     if (r->finished) return 0;
@@ -395,33 +400,56 @@ int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, har_
             return -1;
         }
     }
-    long index = r->next_index++;
-    if (i >= n || s[i] != '{') {
-        const char *why;
-        size_t where;
-        size_t end = har_scan_value(s, n, i, &why, &where);
-        r->pos = end == (size_t)-1 ? n : end;
-        r->finished = end == (size_t)-1;
-        fail_at(r, err, i, index, "not an object");
-        return -1;
-    }
+    *index = r->next_index++;
+    *at = i;
+    if (s[i] == '{') return 1;
+    const char *why;
+    size_t where;
+    size_t end = har_scan_value(s, n, i, &why, &where);
+    r->pos = end == (size_t)-1 ? n : end;
+    r->finished = end == (size_t)-1;
+    fail_at(r, err, i, *index, "not an object");
+    return -1;
+}
+
+/* Goes past the value at i (after a parse of it failed, or to skip it): on at its end when its
+ * brackets match; else nothing follows. Returns the index just past it, (size_t)-1 when none. */
+static size_t skip_entry(har_reader *r, size_t i) {
+    const char *why;
+    size_t where;
+    size_t end = har_scan_value(r->data, r->len, i, &why, &where);
+    r->pos = end == (size_t)-1 ? r->len : har_scan_ws(r->data, r->len, end);
+    r->finished = end == (size_t)-1;
+    return end;
+}
+
+int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, har_error *err) {
+    size_t i;
+    long index;
+    int rc = entry_start(r, &i, &index, err);
+    if (rc <= 0) return rc;
     jv_error jerr;
     size_t used;
-    jv *j = jv_parse(a, s + i, n - i, &used, &jerr);
+    jv *j = jv_parse(a, r->data + i, r->len - i, &used, &jerr);
     if (!j) {
         fail_at(r, err, i + jerr.offset, index, jerr.message);
-        /* Skip to the entry's end and go on, if its brackets match; else nothing follows. */
-        const char *why;
-        size_t where;
-        size_t end = har_scan_value(s, n, i, &why, &where);
-        r->pos = end == (size_t)-1 ? n : end;
-        r->finished = end == (size_t)-1;
+        skip_entry(r, i);
         return -1;
     }
     r->pos = i + used;
     *out = j;
     *offset = i;
     return 1;
+}
+
+int har_reader_skip(har_reader *r, har_error *err) {
+    size_t i;
+    long index;
+    int rc = entry_start(r, &i, &index, err);
+    if (rc <= 0) return rc;
+    if (skip_entry(r, i) != (size_t)-1) return 1;
+    fail_at(r, err, i, index, "the entry does not end (its brackets do not match)");
+    return -1;
 }
 
 int har_reader_next(har_reader *r, arena *a, har_entry **out, har_error *err) {

@@ -181,6 +181,42 @@ static void test_deep_nesting_fails_cleanly(void **state) {
 }
 
 /* Every file in the shared corpus opens and every entry decodes, but the two malformed ones. */
+/* Counting without parsing: every entry whose brackets match counts, however it is malformed
+ * inside, and an entry of millions of values costs no memory for them. */
+static void test_skip_counts(void **state) {
+    (void)state;
+    const char *har = "{\"log\":{\"entries\":[\n"
+                      "{\"request\":{\"method\":\"GET\",\"url\":5}},\n"
+                      "{\"a\":\"]}\\\"\"} ,\n"
+                      "{\"request\":{\"method\":\"GET\" \"url\":\"http://h/\"}}\n"
+                      "]}}";
+    har_error err;
+    har_reader *r = open_str(har, &err);
+    assert_non_null(r);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(har_reader_skip(r, &err), 1);
+    assert_int_equal(har_reader_skip(r, &err), 0);
+    har_reader_free(r);
+    r = open_str("{\"log\":{\"entries\":[{\"a\":[1,2}, {}]}}", &err);
+    assert_non_null(r);
+    assert_int_equal(har_reader_skip(r, &err), -1);
+    assert_non_null(strstr(err.message, "entry 0"));
+    assert_int_equal(har_reader_skip(r, &err), 0);
+    har_reader_free(r);
+    size_t n = 3000000;
+    char *big = malloc(64 + 2 * n);
+    assert_non_null(big);
+    size_t len = (size_t)sprintf(big, "{\"log\":{\"entries\":[{\"x\":[");
+    for (size_t i = 0; i < n; i++)
+        big[len++] = '0', big[len++] = ',';
+    len += (size_t)sprintf(big + len - 1, "]}]}}") - 1;
+    assert_int_equal(har_reader_open_mem(big, len, &r, &err), 0);
+    assert_int_equal(har_reader_skip(r, &err), 1);
+    assert_int_equal(har_reader_skip(r, &err), 0);
+    har_reader_free(r);
+    free(big);
+}
+
 static void test_corpus(void **state) {
     (void)state;
     DIR *d = opendir(RAE_CORPUS);
@@ -212,6 +248,12 @@ static void test_corpus(void **state) {
         assert_int_equal(n, har_reader_info(r)->n_entries);
         arena_free(a);
         har_reader_free(r);
+        assert_int_equal(har_reader_open(path, &r, &err), 0); /* counted again, not parsed */
+        long skipped = 0;
+        while ((rc = har_reader_skip(r, &err)) != 0)
+            skipped += rc == 1;
+        assert_int_equal(skipped, n);
+        har_reader_free(r);
     }
     closedir(d);
     assert_true(files >= 60);
@@ -225,6 +267,7 @@ int main(void) {
         cmocka_unit_test(test_bad_entry_is_named_and_skipped),
         cmocka_unit_test(test_invalid_text_is_repaired),
         cmocka_unit_test(test_deep_nesting_fails_cleanly),
+        cmocka_unit_test(test_skip_counts),
         cmocka_unit_test(test_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
