@@ -7,8 +7,8 @@
 #   RUNS=5        runs of each tool on each HAR; medians are reported (the runs alternate
 #                 rae / peer, so both see the same noise of a shared 2-core machine)
 #   BIG_MB=100    size of the generated large HAR
-#   SRC_HAR=...   the corpus HAR (default: shared/corpus/har/jonluca_data_request-generator-
-#                 all-status-and-method.har beside the repo, else /work/shared/...)
+#   SRC_HAR=...   the corpus HAR (default: tests/corpus/har/jonluca_data_request-generator-
+#                 all-status-and-method.har)
 #   TIMEOUT=600   seconds before one run is killed and counted as failed
 #   TIME_BIN=/usr/bin/time   set it to a missing path to force the python fallback
 #
@@ -34,14 +34,7 @@ WORK=$CACHE/work
 mkdir -p "$CACHE" "$WORK"
 rm -f "$WORK/failures"
 
-if [ -z "${SRC_HAR:-}" ]; then
-  for c in "$ROOT/../shared/corpus/har" /work/shared/corpus/har; do
-    if [ -f "$c/jonluca_data_request-generator-all-status-and-method.har" ]; then
-      SRC_HAR=$(realpath "$c/jonluca_data_request-generator-all-status-and-method.har")
-      break
-    fi
-  done
-fi
+SRC_HAR=${SRC_HAR:-$ROOT/tests/corpus/har/jonluca_data_request-generator-all-status-and-method.har}
 
 if [ ! -x "$RAE" ]; then
   echo "bench: no rae binary at $RAE (build it with: make build)" >&2
@@ -129,7 +122,7 @@ if [ -n "${SRC_HAR:-}" ] && [ -f "$SRC_HAR" ]; then
   fi
   HARS+=("$BIG")
 else
-  echo "bench: the corpus HAR is missing (${SRC_HAR:-shared/corpus/har/jonluca_data_request-generator-all-status-and-method.har})" >&2
+  echo "bench: the corpus HAR is missing ($SRC_HAR)" >&2
   exit 1
 fi
 

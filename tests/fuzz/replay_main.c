@@ -37,6 +37,8 @@ int main(int argc, char **argv) {
                 if (de->d_name[0] == '.') continue;
                 char path[4096];
                 snprintf(path, sizeof path, "%s/%s", argv[i], de->d_name);
+                struct stat fs;
+                if (stat(path, &fs) < 0 || !S_ISREG(fs.st_mode)) continue; /* LICENSES/, say */
                 errors += run_file(path);
                 files++;
             }

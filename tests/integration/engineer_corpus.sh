@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `rae engineer` on every file of the shared HAR corpus: valid ones give exit 0 and output that
+# `rae engineer` on every file of the HAR corpus (tests/corpus/har): valid ones give exit 0 and output that
 # Python compiles (api_client.py, replay.py), an openapi.json that parses, a .env of mode 0600;
 # the two malformed ones give exit 2 and a one-line error naming the place, and no crash.
 set -u

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every file of the shared HAR corpus: `rae har stats` and `rae har validate` must read the valid
+# Every file of the HAR corpus (tests/corpus/har): `rae har stats` and `rae har validate` must read the valid
 # ones (exit 0, or 1 for validate's non-conformance) and reject the two malformed ones with exit 2
 # and a one-line error naming the file and the place.
 set -u
