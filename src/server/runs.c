@@ -22,6 +22,7 @@
 #define RUN_LINE_MAX (4u << 20)    /* a longer line of output is dropped (a code event is a file) */
 #define REAP_EVERY_MS 50           /* after its output ended, a process is looked for this often */
 #define REAP_MAX_MS 10000          /* and killed when it has not ended after this long */
+#define RUN_FILES_KEPT 50          /* runs of a sprite whose events are kept */
 
 typedef struct run_proc {
     rae_sprite_proc p;   /* pid -1 while none runs */
@@ -162,11 +163,13 @@ static run_log *log_from_file(srv *s, const rae_store_job *job) {
     for (size_t i = 0; i < log->lines.n; i++)
         ended |= is_terminal(log->lines.items[i]);
     if (!ended) {
+        int gone = !f && strcmp(job->status, "complete") == 0; /* pruned (RUN_FILES_KEPT) */
         const char *why = strcmp(job->status, "running") == 0 ? "the run is starting"
-                          : job->error && *job->error         ? job->error
-                                                              : "the run left no events";
-        log_add_json(log, json_pack("{s:s,s:s,s:s}", "type", "error", "kind", "interrupted",
-                                    "message", why));
+                          : gone ? "the run's events are no longer kept (only the newest runs' are)"
+                          : job->error && *job->error ? job->error
+                                                      : "the run left no events";
+        log_add_json(log, json_pack("{s:s,s:s,s:s}", "type", "error", "kind",
+                                    gone ? "gone" : "interrupted", "message", why));
     }
     return log;
 }
@@ -556,6 +559,20 @@ static run_log *run_going(srv *s, const char *sprite) {
     return NULL;
 }
 
+/* The event files of a sprite's runs beyond the newest RUN_FILES_KEPT are removed: each is capped,
+ * but a user may run again and again (the records stay; their events are said to be gone). */
+static void prune_run_files(srv *s, const char *sprite) {
+    rae_store_job *jobs;
+    size_t n;
+    if (rae_store_job_list(s->store, 0, sprite, "run", 0, &jobs, &n) < 0) return;
+    for (size_t i = RUN_FILES_KEPT; i < n; i++) {
+        char path[4200];
+        run_file(s, jobs[i].id, path, sizeof path);
+        unlink(path);
+    }
+    rae_store_jobs_free(jobs, n);
+}
+
 /* A new job and its live log with the process state; NULL with a response queued. */
 static run_log *new_run(srv_req *r, const run_ask *a) {
     char err[512], dir[4200], path[4200];
@@ -575,6 +592,7 @@ static run_log *new_run(srv_req *r, const run_ask *a) {
     rae_store_job_update(r->server->store, job.id, NULL, NULL, patch, NULL, 0);
     run_log *log = log_new(job.id, a->sprite, a->user_id);
     rae_store_job_clear(&job);
+    prune_run_files(r->server, a->sprite);
     run_proc *rp = log->proc = calloc(1, sizeof *rp);
     if (!rp) abort();
     rp->server = r->server;
