@@ -18,13 +18,11 @@ import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -44,42 +42,6 @@ def rss_kb(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
-
-
-class Probe:
-    """/healthz every 20 ms on its own connection, and the server's RSS every 100 ms."""
-
-    def __init__(self, port, pid):
-        self.port, self.pid, self.lat, self.rss, self.stop_flag = port, pid, [], [], False
-        self.errors = 0
-        self.threads = [threading.Thread(target=f, daemon=True) for f in (self.health, self.mem)]
-        for t in self.threads:
-            t.start()
-
-    def health(self):
-        while not self.stop_flag:
-            t0 = time.time()
-            try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % self.port,
-                                            timeout=30) as r:
-                    r.read()
-            except (OSError, urllib.error.URLError):
-                self.errors += 1  # counted with the time it took (30 s when it never came)
-            self.lat.append((time.time() - t0) * 1000)
-            time.sleep(0.02)
-
-    def mem(self):
-        while not self.stop_flag:
-            self.rss.append(rss_kb(self.pid))
-            time.sleep(0.1)
-
-    def stop(self):
-        self.stop_flag = True
-        for t in self.threads:
-            t.join()
-        lat = sorted(self.lat) or [0]
-        return {"p50": statistics.median(lat), "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
-                "n": len(lat), "errors": self.errors, "rss_peak_mb": max(self.rss) / 1024}
 
 
 def scenario_stall(port, alice, sid, stop):
@@ -219,7 +181,7 @@ def main():
             time.sleep(1)
             rss0 = rss_kb(server.proc.pid) / 1024
             stop = threading.Event()
-            probe = Probe(port, server.proc.pid)
+            probe = sl.HealthWatch(port, every=0.02, pid=server.proc.pid)
             end = start(port, alice, sid, stop) if start else None
             time.sleep(SECS)
             stop.set()

@@ -20,38 +20,10 @@ import zipfile
 RAE, OUT = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import servelib as sl  # noqa: E402
-from servelib import Client, WebSocket, fail, free_port, rae  # noqa: E402
+from servelib import Client, HealthWatch, WebSocket, fail, free_port, rae  # noqa: E402
 
 sl.setup("serve_abuse", RAE, OUT)
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples")
-
-
-class HealthWatch:
-    """Asks GET /healthz every 50 ms from its own connection while an attack runs; the slowest
-    answers say whether the event loop was held."""
-
-    def __init__(self, port):
-        self.port, self.times, self.stop_flag = port, [], False
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stop_flag:
-            t0 = time.time()
-            try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % self.port,
-                                            timeout=30) as r:
-                    r.read()
-            except OSError:
-                pass
-            self.times.append(time.time() - t0)
-            time.sleep(0.05)
-
-    def stop(self):
-        self.stop_flag = True
-        self.thread.join()
-        self.times.sort()
-        return self.times[-1] if self.times else 0, len(self.times)
 
 
 def in_sprite(sid, code, background=False):
@@ -158,7 +130,8 @@ def stalling_sprite(port, alice, sid):
             t.start()
         for t in threads:
             t.join()
-        slowest, n = watch.stop()
+        w = watch.stop()
+        slowest, n = w["max"] / 1000, w["n"]
         tarpit.kill()
         tarpit.wait()
         rae("sprite", "exec", sid, "--", "rm", "-f", "/tmp/rae-control.sock")
@@ -222,7 +195,8 @@ def big_delete(port, alice, sid):
     watch = HealthWatch(port)
     time.sleep(0.2)
     alice.call("DELETE", "/api/sprite/%s/files?path=/workspace/many" % sid, expect=200)
-    slowest, n = watch.stop()
+    w = watch.stop()
+    slowest, n = w["max"] / 1000, w["n"]
     print("   /healthz: slowest of %d answers %.0f ms" % (n, slowest * 1000))
     if slowest > 0.5:
         fail("/healthz took %.1f s while a tree was removed" % slowest)

@@ -11,7 +11,9 @@ import os
 import re
 import signal
 import socket
+import statistics
 import struct
+import threading
 import subprocess
 import sys
 import time
@@ -288,3 +290,48 @@ def remove_sprites():
     for name in os.listdir(sprites) if os.path.isdir(sprites) else []:
         subprocess.run([CTX["rae"], "sprite", "rm", name, "--data-dir", CTX["data"]],
                        capture_output=True)
+
+
+class HealthWatch:
+    """What another user sees while something runs: GET /healthz every `every` seconds on a
+    connection of its own (a request that never came counts as the time it waited), and, with a
+    pid, that process' RSS every 100 ms. stop() gives {p50, p99, max (ms), n, errors,
+    rss_peak_mb}."""
+
+    def __init__(self, port, every=0.05, pid=None):
+        self.port, self.every, self.pid = port, every, pid
+        self.lat, self.rss, self.errors, self.stop_flag = [], [], 0, False
+        targets = [self._health] + ([self._mem] if pid else [])
+        self.threads = [threading.Thread(target=f, daemon=True) for f in targets]
+        for t in self.threads:
+            t.start()
+
+    def _health(self):
+        while not self.stop_flag:
+            t0 = time.time()
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % self.port,
+                                            timeout=30) as r:
+                    r.read()
+            except OSError:
+                self.errors += 1
+            self.lat.append((time.time() - t0) * 1000)
+            time.sleep(self.every)
+
+    def _mem(self):
+        while not self.stop_flag:
+            try:
+                with open("/proc/%d/status" % self.pid) as f:
+                    self.rss += [int(l.split()[1]) for l in f if l.startswith("VmRSS:")]
+            except OSError:
+                pass
+            time.sleep(0.1)
+
+    def stop(self):
+        self.stop_flag = True
+        for t in self.threads:
+            t.join()
+        lat = sorted(self.lat) or [0]
+        return {"p50": statistics.median(lat), "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+                "max": lat[-1], "n": len(self.lat), "errors": self.errors,
+                "rss_peak_mb": max(self.rss or [0]) / 1024}
