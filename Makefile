@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test run demo fuzz bench format clean
+.PHONY: all deps configure build rae test run demo fuzz bench format clean
 
 all: build
 
@@ -22,10 +22,14 @@ build: deps configure
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
-run: build
+# what `run` and `demo` start: rae alone (with its web app), not the ASan build and the tests
+rae: deps configure
+	@cmake --build $(BUILD) -j $(JOBS) --target rae
+
+run: rae
 	@scripts/run.sh $(BUILD)/rae
 
-demo: build
+demo: rae
 	@scripts/demo.sh $(BUILD)/rae
 
 fuzz: deps
