@@ -4,15 +4,19 @@
 # cannot walk such a path, yet exec, a shell, a service, files, a checkpoint and its restore work,
 # and /opt/rae/bin/rae runs inside. No folder above the data dir changes mode, a new data dir is
 # 0700, and no host path shows in the command lines the sprite can read (/proc/*/cmdline, bwrap's
-# PID 1 included). See docs/sprites.md, "Isolation".
+# PID 1 included). Below a 0700 folder of another user (root's rae in a user's home) the sprite's
+# network comes up too (pasta, which opens its pid file without CAP_DAC_OVERRIDE). See
+# docs/sprites.md, "Isolation".
 # usage: sprite_private.sh RAE OUTDIR
 set -uo pipefail
 built=$1 out=$2
 private=$out/private # 0700: nobody but root walks through it
 rae=$private/bin/rae # a copy of the rae under test, below the 0700 folder too
 data=$private/data
-for old in "$data"/sprites/*/; do # what a killed earlier run left (mounted, with a namespace)
-    [ -f "$old/sprite.json" ] && "$rae" sprite rm "$(basename "$old")" --data-dir "$data" >/dev/null 2>&1
+for d in "$data" "$out/other/data"; do # what a killed earlier run left (mounted, with a namespace)
+    for old in "$d"/sprites/*/; do
+        [ -f "$old/sprite.json" ] && "$rae" sprite rm "$(basename "$old")" --data-dir "$d" >/dev/null 2>&1
+    done
 done
 rm -rf "$out" && mkdir -p "$out"
 mkdir -m 700 "$private" && mkdir "$private/bin" && cp "$built" "$rae" || exit 1
@@ -20,7 +24,10 @@ export RAE_DATA_DIR=$data
 s="p$$"
 
 fail() { echo "FAIL sprite_private: $*"; exit 1; }
-cleanup() { "$rae" sprite rm "$s" >/dev/null 2>&1; }
+cleanup() {
+    "$rae" sprite rm "$s" >/dev/null 2>&1
+    "$rae" sprite rm "$s" --data-dir "$out/other/data" >/dev/null 2>&1
+}
 trap cleanup EXIT
 modes() { stat -c '%a %n' "$out" "$private" "$private/bin"; }
 before=$(modes)
@@ -61,4 +68,16 @@ grep -qF "$private" "$out/cmdlines.txt" && fail "a host path in a command line: 
 [ "$(stat -c %a "$data")" = 700 ] || fail "a new data dir is mode $(stat -c %a "$data"), not 700"
 "$rae" sprite rm "$s" || fail "rm"
 
+if [ "$(id -u)" -eq 0 ]; then
+    echo "== below a 0700 folder of another user (root's rae in a user's home): the network too"
+    other=$out/other
+    mkdir -m 700 "$other" && chown 65534:65534 "$other" || fail "making $other"
+    "$rae" sprite create "$s" --data-dir "$other/data" >/dev/null || fail "create below $other"
+    nets=$("$rae" sprite exec "$s" --data-dir "$other/data" -- python3 -c \
+        'import socket; print(" ".join(n for _, n in socket.if_nameindex()))' 2>&1) ||
+        fail "exec below $other: $nets"
+    [ "$nets" = "lo eth0" ] || fail "the sprite's network (pasta's eth0) is not up: $nets"
+    "$rae" sprite rm "$s" --data-dir "$other/data" || fail "rm below $other"
+    [ "$(stat -c '%a %u' "$other")" = "700 65534" ] || fail "$other changed: $(stat -c '%a %u' "$other")"
+fi
 echo "PASS sprite_private"
