@@ -3,12 +3,14 @@ WebSocket client (RFC 6455, no library), and the rae command line on the same da
 
     import servelib as sl
     sl.setup("name", RAE, OUT)          # names failures, and the data dir OUT/data
+    sl.fresh_out()                      # OUT emptied (the sprites of a run before removed), 0700
     server = sl.Server(port)            # rae serve --listen 127.0.0.1:PORT --data-dir OUT/data
 """
 import base64
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -288,3 +290,12 @@ def remove_sprites():
     for name in os.listdir(sprites) if os.path.isdir(sprites) else []:
         subprocess.run([CTX["rae"], "sprite", "rm", name, "--data-dir", CTX["data"]],
                        capture_output=True)
+
+
+def fresh_out():
+    """OUT made empty, the sprites an earlier run left removed first, and mode 0700: the data dir
+    lies below a folder the sprites' uids cannot enter, as it does in /root or a home directory."""
+    remove_sprites()
+    shutil.rmtree(CTX["out"], ignore_errors=True)
+    os.makedirs(CTX["out"])
+    os.chmod(CTX["out"], 0o700)
