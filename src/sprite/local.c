@@ -704,16 +704,18 @@ static const sprite_ops local_ops = {
     .connect = l_connect,
 };
 
+/* mkdir -p path, new directories 0700: only root (or rae's user) walks the data dir; a sprite's
+ * processes reach their own files through the sandbox's mounts (stage_binds, sandbox.c). */
 static int make_dirs(const char *path) {
     char tmp[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s", path);
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
             *p = 0;
-            if (mkdir(tmp, 0755) < 0 && errno != EEXIST) return -1;
+            if (mkdir(tmp, 0700) < 0 && errno != EEXIST) return -1;
             *p = '/';
         }
-    return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+    return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t errlen) {
@@ -735,7 +737,6 @@ rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t
         return NULL;
     }
     join(l->sprites_dir, sizeof l->sprites_dir, l->data_dir, "sprites");
-    chmod(l->data_dir, 0711); /* sprites' uids reach their own trees, never list the others */
     ssize_t n = readlink("/proc/self/exe", l->self_exe, sizeof l->self_exe - 1);
     l->self_exe[n > 0 ? n : 0] = 0;
     uint32_t h = 2166136261u; /* FNV-1a of the data dir */

@@ -586,7 +586,7 @@ int snet_up(const char *name, const snet_allow *allow, size_t n_allow, const cha
     while (flock(lock, LOCK_EX) < 0 && errno == EINTR) {
     }
 
-    int rc = -1, netns_fd = -1;
+    int rc = -1, netns_fd = -1, pid_path = -1;
     resolved r = {calloc(n_allow ? n_allow : 1, sizeof(int)), 0, BUF_INIT};
     buf script = BUF_INIT;
     const char **argv = NULL;
@@ -623,7 +623,15 @@ int snet_up(const char *name, const snet_allow *allow, size_t n_allow, const cha
     if (stool_run(what, nft, netns_fd, buf_str(&script), err, errlen) < 0) goto out;
 
     /* pasta: reuse the one that runs with these arguments, else start one */
-    pasta_argv(&t, ns, &r, pid_file, &argv, &ports_text);
+    /* pasta opens its pid file with no CAP_DAC_OVERRIDE left: by name it could not reach one
+     * below a folder of mode 0700 that another user owns (root running rae from a user's home).
+     * So it gets the file as its fd 3 (O_PATH: no lock of ours goes with it) and reopens that. */
+    pid_path = open(pid_file, O_PATH | O_CLOEXEC);
+    if (pid_path < 0) {
+        err_set(err, errlen, "%s: %s: %s", where, pid_file, strerror(errno));
+        goto out;
+    }
+    pasta_argv(&t, ns, &r, "/proc/self/fd/3", &argv, &ports_text);
     pid_t pid = read_pid_file(pid_file);
     if (!fresh && pid > 0 && proc_running(pid) && is_pasta_for(pid, ns) && args_match(pid, argv)) {
         if (stop_strays(ns, pid, where, err, errlen) < 0) goto out;
@@ -637,7 +645,7 @@ int snet_up(const char *name, const snet_allow *allow, size_t n_allow, const cha
         goto out;
     }
     snprintf(what, sizeof what, "%s: pasta --netns %s", where, ns);
-    if (stool_run(what, argv, -1, NULL, err, errlen) < 0) goto out;
+    if (stool_run_fd(what, argv, -1, NULL, pid_path, err, errlen) < 0) goto out;
     pid = read_pid_file(pid_file);
     if (pid <= 0 || !proc_running(pid) || !is_pasta_for(pid, ns)) {
         if (pid > 0)
@@ -649,6 +657,7 @@ int snet_up(const char *name, const snet_allow *allow, size_t n_allow, const cha
     rc = 0;
 out:
     if (netns_fd >= 0) close(netns_fd);
+    if (pid_path >= 0) close(pid_path);
     free(argv);
     free(ports_text);
     free(r.ports);

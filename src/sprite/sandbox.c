@@ -1,12 +1,15 @@
 /* Starting a process in a sprite: a new bwrap sandbox with the sprite's workspace, /tmp and /etc,
  * the system read-only, and its own user, PID, IPC and UTS namespaces. As root the child first
- * enters the sprite's network namespace, then drops to the sprite's host uid, so that the user
- * namespace bwrap makes maps no host file to anyone but that uid. */
+ * enters the sprite's network namespace and shows bwrap what it binds from the data dir and the
+ * build dir in a mount namespace of its own (stage_binds), then drops to the sprite's host uid, so
+ * that the user namespace bwrap makes maps no host file to anyone but that uid. bwrap reads its
+ * options from a memfd (--args): no host path is in the command line of the sandbox's PID 1. */
 #include "sprite/local.h"
 #include "sprite/net.h"
 
 #include <errno.h>
 #include <linux/close_range.h>
+#include <linux/openat2.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
@@ -17,8 +20,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,21 +94,54 @@ static void remount_ro(args *g) {
     add(g, 4, "--remount-ro", "/dev", "--remount-ro", "/");
 }
 
-static void add_sprite(local *l, const lsprite *s, args *g) {
-    char path[PATH_MAX + 32];
+/* What a sandbox binds from the host besides the system: the sprite's workspace, /tmp and own
+ * /etc files (under the data dir) and the rae binary (wherever it was built). */
+typedef struct sbx_bind {
+    const char *host;  /* the source on the host */
+    const char *dest;  /* where the sprite sees it */
+    const char *stage; /* as root, where bwrap finds it: STAGE/NAME (stage_binds) */
+    int ro, optional;  /* optional: skipped when the source is missing */
+} sbx_bind;
+
+#define STAGE "/tmp" /* see stage_binds */
+#define MAX_BINDS 8
+
+/* *b, its strings copied into a. */
+static void bind_one(sbx_bind *b, arena *a, const char *host, const char *dest, const char *name,
+                     int ro, int optional) {
+    char stage[64];
+    snprintf(stage, sizeof stage, STAGE "/%s", name);
+    *b = (sbx_bind){arena_strdup(a, host), dest, arena_strdup(a, stage), ro, optional};
+}
+
+/* The binds of s into out (MAX_BINDS; strings in a); returns how many. */
+static size_t sprite_binds(const local *l, const lsprite *s, arena *a, sbx_bind *out) {
+    static const char *const own_etc[][2] = {{"etc/passwd", "/etc/passwd"},
+                                             {"etc/group", "/etc/group"},
+                                             {"etc/hostname", "/etc/hostname"},
+                                             {"etc/resolv.conf", "/etc/resolv.conf"}};
+    char path[PATH_MAX + 32], name[32];
+    size_t n = 0;
     local_workspace(s, path, sizeof path);
-    add(g, 3, "--bind", path, "/workspace");
+    bind_one(&out[n++], a, path, "/workspace", "workspace", 0, 0);
     local_tmp(s, path, sizeof path);
-    add(g, 3, "--bind", path, "/tmp");
-    static const char *const own_etc[] = {"passwd", "group", "hostname", "resolv.conf"};
+    bind_one(&out[n++], a, path, "/tmp", "tmp", 0, 0);
     for (size_t i = 0; i < sizeof own_etc / sizeof *own_etc; i++) {
-        char sub[32], dest[32];
-        snprintf(sub, sizeof sub, "etc/%s", own_etc[i]);
-        snprintf(dest, sizeof dest, "/etc/%s", own_etc[i]);
-        local_path(s, sub, path, sizeof path);
-        add(g, 3, "--ro-bind-try", path, dest);
+        local_path(s, own_etc[i][0], path, sizeof path);
+        snprintf(name, sizeof name, "etc-%s", own_etc[i][0] + 4);
+        bind_one(&out[n++], a, path, own_etc[i][1], name, 1, 1);
     }
-    if (l->self_exe[0]) add(g, 3, "--ro-bind", l->self_exe, "/opt/rae/bin/rae");
+    if (l->self_exe[0]) bind_one(&out[n++], a, l->self_exe, "/opt/rae/bin/rae", "rae", 1, 0);
+    return n;
+}
+
+/* bwrap's options for the binds: from their staged places when staged (rae runs as root). */
+static void add_binds(const sbx_bind *b, size_t n, int staged, args *g) {
+    for (size_t i = 0; i < n; i++) {
+        const char *opt = b[i].ro ? (b[i].optional ? "--ro-bind-try" : "--ro-bind")
+                                  : (b[i].optional ? "--bind-try" : "--bind");
+        add(g, 3, opt, staged ? b[i].stage : b[i].host, b[i].dest);
+    }
 }
 
 /* The whole environment of a command in s, into env (NULL-terminated): nothing of rae's own, not
@@ -129,13 +168,12 @@ static void make_env(const lsprite *s, const rae_sprite_exec_opts *o, args *env)
     pvec_push(&env->v, NULL);
 }
 
-/* The bwrap command line for o in s. */
-static void build_args(local *l, const lsprite *s, const rae_sprite_exec_opts *o, const char *bwrap,
-                       int seccomp_fd, args *g) {
+/* bwrap's options for o in s (what --args reads), the binds b[0..n) among them. */
+static void build_args(local *l, const lsprite *s, const rae_sprite_exec_opts *o, const sbx_bind *b,
+                       size_t n, int seccomp_fd, args *g) {
     char id[16], fd[16];
     snprintf(id, sizeof id, "%d", SPRITE_UID);
     snprintf(fd, sizeof fd, "%d", seccomp_fd);
-    add(g, 1, bwrap);
     add(g, 5, "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts",
         "--unshare-cgroup-try");
     if (!l->root || l->no_network) add(g, 1, "--unshare-net"); /* no namespace of ours: none */
@@ -146,11 +184,42 @@ static void build_args(local *l, const lsprite *s, const rae_sprite_exec_opts *o
     add(g, 6, "--uid", id, "--gid", id, "--hostname", s->name);
     add_system(g);
     add_shm(s, g);
-    add_sprite(l, s, g);
+    add_binds(b, n, l->root, g);
     remount_ro(g);
     add(g, 2, "--seccomp", fd);
     add(g, 2, "--chdir", o->cwd ? o->cwd : "/workspace");
-    add(g, 1, "--");
+}
+
+/* A memfd (close-on-exec, above the standard fds) holding the options NUL-separated at offset 0,
+ * for bwrap's --args: the caller closes it. -1 + errno. */
+static int args_memfd(const args *opts) {
+    int fd = memfd_create("rae-bwrap-args", MFD_CLOEXEC);
+    if (fd >= 0 && fd < 3) {
+        int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        close(fd);
+        fd = high;
+    }
+    for (size_t i = 0; fd >= 0 && i < opts->v.n; i++) {
+        const char *arg = opts->v.items[i];
+        if (write(fd, arg, strlen(arg) + 1) != (ssize_t)(strlen(arg) + 1)) {
+            int e = errno;
+            close(fd);
+            errno = e ? e : EIO;
+            return -1;
+        }
+    }
+    if (fd >= 0 && lseek(fd, 0, SEEK_SET) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* bwrap's argv: the options from the memfd args_fd, then the command. */
+static void build_argv(const char *bwrap, int args_fd, const rae_sprite_exec_opts *o, args *g) {
+    char fd[16];
+    snprintf(fd, sizeof fd, "%d", args_fd);
+    add(g, 4, bwrap, "--args", fd, "--");
     for (size_t i = 0; o->argv[i]; i++)
         add(g, 1, o->argv[i]);
     pvec_push(&g->v, NULL);
@@ -165,8 +234,9 @@ static const char *find_bwrap(void) {
 
 /* In the child: reports what failed on fd and exits. */
 static void child_fail(int fd, const char *what) {
-    char msg[256];
+    char msg[PATH_MAX + 128];
     int n = snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
+    if (n < 0 || (size_t)n >= sizeof msg) n = (int)strlen(msg);
     if (write(fd, msg, (size_t)n) < 0) _exit(127);
     _exit(127);
 }
@@ -181,9 +251,57 @@ typedef struct child_setup {
     const scg_ctx *cg; /* NULL: no cgroups */
     const char *group;
     unsigned long long fsize;
-    int seccomp_fd;    /* bwrap's --seccomp: kept open across the exec */
-    char *const *envp; /* the sandbox's whole environment */
+    int seccomp_fd, args_fd; /* bwrap's --seccomp and --args: kept open across the exec */
+    char *const *envp;       /* the sandbox's whole environment */
+    const sbx_bind *binds;   /* staged for bwrap when drop is set (stage_binds) */
+    size_t n_binds;
 } child_setup;
+
+/* Binds the source open at fd (O_PATH) on at, made as a directory or a file like it; -1 + errno.
+ * Anything but a file or a directory (a device, a socket) is refused. */
+static int stage_one(int fd, const char *at) {
+    struct stat sb;
+    char src[32];
+    if (fstat(fd, &sb) < 0) return -1;
+    if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode)) {
+        errno = EINVAL;
+        return -1;
+    }
+    if ((S_ISDIR(sb.st_mode) ? mkdir(at, 0755) : mknod(at, S_IFREG | 0644, 0)) < 0) return -1;
+    snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+    return mount(src, at, NULL, MS_BIND | MS_REC, NULL);
+}
+
+/* In the child, as root, before it drops to the sprite's uid. bwrap resolves each bind's source by
+ * its path as that uid, which cannot walk through a folder of mode 0700 above the data dir or the
+ * rae binary (/root, most home directories, every mktemp -d). So the child takes a mount namespace
+ * of its own (a slave of the host's: the host's unmounts reach it, nothing of it reaches the host;
+ * it ends with the sandbox), opens each source while the host's /tmp is in view, mounts a tmpfs on
+ * STAGE and binds each source there, by its descriptor, at the name bwrap is given. STAGE is /tmp
+ * because bwrap needs nothing of the host's /tmp: it mounts its own tmpfs there as the base of the
+ * new root. Nothing above the data dir changes mode, and the sprite's uid reaches nothing by a
+ * host path. */
+static void stage_binds(const child_setup *c) {
+    /* root follows no symlink on the way: bwrap followed them as the sprite's uid */
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                           .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+    int fd[MAX_BINDS];
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+        child_fail(c->report, "a mount namespace for the sandbox");
+    for (size_t i = 0; i < c->n_binds; i++) {
+        fd[i] = (int)syscall(SYS_openat2, AT_FDCWD, c->binds[i].host, &how, sizeof how);
+        if (fd[i] < 0 && !(errno == ENOENT && c->binds[i].optional))
+            child_fail(c->report, c->binds[i].host);
+    }
+    if (mount("rae-stage", STAGE, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "mode=0755,size=64k,nr_inodes=64") < 0)
+        child_fail(c->report, "the sandbox's tmpfs on " STAGE);
+    for (size_t i = 0; i < c->n_binds; i++) {
+        if (fd[i] < 0) continue;
+        if (stage_one(fd[i], c->binds[i].stage) < 0) child_fail(c->report, c->binds[i].host);
+        close(fd[i]);
+    }
+}
 
 static void child_run(const child_setup *c, char *const *argv) {
     if (dup2(c->in, 0) < 0 || dup2(c->out, 1) < 0 || dup2(c->errout, 2) < 0)
@@ -193,7 +311,8 @@ static void child_run(const child_setup *c, char *const *argv) {
     /* nothing of ours (a server's sockets, say) may reach the sandbox: every other fd closes on
      * exec, the report pipe's write end included */
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-    if (fcntl(c->seccomp_fd, F_SETFD, 0) < 0) child_fail(c->report, "the seccomp filter");
+    if (fcntl(c->seccomp_fd, F_SETFD, 0) < 0 || fcntl(c->args_fd, F_SETFD, 0) < 0)
+        child_fail(c->report, "bwrap's options");
     char why[256];
     if (c->cg && scg_enter(c->cg, c->group, 0, why, sizeof why) < 0) {
         errno = EPERM;
@@ -204,6 +323,8 @@ static void child_run(const child_setup *c, char *const *argv) {
         if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) child_fail(c->report, c->netns);
         close(fd);
     }
+    if (c->drop) stage_binds(c);
+    if (chdir("/") < 0) child_fail(c->report, "chdir /"); /* it pins no folder of its caller's */
     struct rlimit core = {0, 0}, fsize = {c->fsize, c->fsize};
     setrlimit(RLIMIT_CORE, &core);
     setrlimit(RLIMIT_FSIZE, &fsize);
@@ -296,6 +417,40 @@ static int open_stdio(const rae_sprite_exec_opts *o, int log_fd, stdio_fds *f) {
     return 0;
 }
 
+/* What the child of sbx_spawn execs, made before the fork (no allocation after it): the binds,
+ * the memfd of bwrap's options, bwrap's argv and the environment, their strings in a. */
+typedef struct spawn_plan {
+    arena *a;
+    sbx_bind binds[MAX_BINDS];
+    size_t n_binds;
+    int args_fd;
+    args argv, env;
+} spawn_plan;
+
+/* Fills p (which owns what it holds, even on failure: plan_free); -1 + errno. */
+static int plan_make(local *l, const lsprite *s, const rae_sprite_exec_opts *o, const char *bwrap,
+                     int filter, spawn_plan *p) {
+    p->a = arena_new();
+    p->argv = (args){PVEC_INIT, p->a};
+    p->env = (args){PVEC_INIT, p->a};
+    args opts = {PVEC_INIT, p->a};
+    p->n_binds = sprite_binds(l, s, p->a, p->binds);
+    build_args(l, s, o, p->binds, p->n_binds, filter, &opts);
+    p->args_fd = args_memfd(&opts);
+    pvec_free(&opts.v);
+    if (p->args_fd < 0) return -1;
+    build_argv(bwrap, p->args_fd, o, &p->argv);
+    make_env(s, o, &p->env);
+    return 0;
+}
+
+static void plan_free(spawn_plan *p) {
+    if (p->args_fd >= 0) close(p->args_fd);
+    pvec_free(&p->argv.v);
+    pvec_free(&p->env.v);
+    arena_free(p->a);
+}
+
 int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, rae_sprite_proc *out,
               char *err, size_t errlen) {
     out->pid = -1;
@@ -306,9 +461,10 @@ int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, r
     local_group(l, s, group, sizeof group);
     if (local_cg_setup(l, s, err, errlen) < 0) return -1;
     stdio_fds f;
+    spawn_plan plan = {.args_fd = -1};
     int report[2] = {-1, -1}, filter = -1;
     if (open_stdio(o, log_fd, &f) < 0 || pipe2(report, O_CLOEXEC) < 0 ||
-        (filter = ssec_memfd(&l->seccomp)) < 0) {
+        (filter = ssec_memfd(&l->seccomp)) < 0 || plan_make(l, s, o, bwrap, filter, &plan) < 0) {
         int e = errno;
         stdio_close(&f, log_fd, 0);
         stdio_close(&f, log_fd, 1);
@@ -316,6 +472,8 @@ int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, r
             close(report[0]);
             close(report[1]);
         }
+        if (filter >= 0) close(filter);
+        if (plan.a) plan_free(&plan);
         return err_set(err, errlen, "exec in '%s': %s", s->name, strerror(e));
     }
     int net = l->root && !l->no_network;
@@ -336,20 +494,18 @@ int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, r
                      .cg = l->cg,
                      .group = group,
                      .fsize = s->own_fs ? RLIM_INFINITY : s->lim.disk_quota,
-                     .seccomp_fd = filter};
-    args g = {PVEC_INIT, arena_new()}, env = {PVEC_INIT, g.a};
-    build_args(l, s, o, bwrap, filter, &g);
-    make_env(s, o, &env);
-    c.envp = (char *const *)env.v.items;
+                     .seccomp_fd = filter,
+                     .args_fd = plan.args_fd,
+                     .envp = (char *const *)plan.env.v.items,
+                     .binds = plan.binds,
+                     .n_binds = plan.n_binds};
     pid_t pid = fork();
-    if (pid == 0) child_run(&c, (char *const *)g.v.items);
+    if (pid == 0) child_run(&c, (char *const *)plan.argv.v.items);
     stdio_close(&f, log_fd, 0);
     close(report[1]);
     close(filter);
-    pvec_free(&g.v);
-    pvec_free(&env.v);
-    arena_free(g.a);
-    char why[256];
+    plan_free(&plan);
+    char why[PATH_MAX + 128];
     ssize_t n = pid < 0 ? -1 : read(report[0], why, sizeof why - 1);
     close(report[0]);
     if (pid < 0 || n > 0) {

@@ -62,7 +62,7 @@ int stool_find(const char *tool, char *out, size_t n) {
 
 /* In the child, before exec: only async-signal-safe calls. */
 __attribute__((noreturn)) static void run_child(const char *const argv[], int netns_fd, int in_fd,
-                                                int out_fd) {
+                                                int out_fd, int pass_fd) {
     static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
     sigset_t none; /* the caller may block signals to read them from a signalfd */
     sigemptyset(&none);
@@ -73,18 +73,21 @@ __attribute__((noreturn)) static void run_child(const char *const argv[], int ne
     for (int s = 1; s < NSIG; s++)
         if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL); /* SIG_IGN survives exec */
     int in = fcntl(in_fd, F_DUPFD_CLOEXEC, 10), out = fcntl(out_fd, F_DUPFD_CLOEXEC, 10);
+    int pass = pass_fd >= 0 ? fcntl(pass_fd, F_DUPFD_CLOEXEC, 10) : -1;
     if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) _exit(126);
+    if (pass_fd >= 0 && (pass < 0 || dup2(pass, 3) < 0)) _exit(126);
     if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0) {
         static const char msg[] = "setns into the sprite's namespace failed\n";
         ssize_t w = write(2, msg, sizeof msg - 1);
         (void)w;
         _exit(126);
     }
+    unsigned first = pass_fd >= 0 ? 4 : 3; /* no fd of rae goes to a daemon, but pass_fd as 3 */
 #ifdef SYS_close_range
-    if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+    if (syscall(SYS_close_range, first, ~0U, 0U) < 0)
 #endif
-        for (int fd = 3; fd < 65536; fd++)
-            close(fd); /* no fd of rae goes to a daemon */
+        for (int fd = (int)first; fd < 65536; fd++)
+            close(fd);
     execve(argv[0], (char *const *)argv, env);
     static const char msg[] = "exec failed\n";
     ssize_t w = write(2, msg, sizeof msg - 1);
@@ -119,6 +122,11 @@ static void clean_output(const char *raw, size_t len, char *out, size_t n) {
  * err = "WHERE: its output (exit N)". */
 int stool_run(const char *where, const char *const argv[], int netns_fd, const char *input,
               char *err, size_t errlen) {
+    return stool_run_fd(where, argv, netns_fd, input, -1, err, errlen);
+}
+
+int stool_run_fd(const char *where, const char *const argv[], int netns_fd, const char *input,
+                 int pass_fd, char *err, size_t errlen) {
     int in_fd = -1, p[2] = {-1, -1};
     if (input) {
         in_fd = memfd_create("snet-input", MFD_CLOEXEC);
@@ -146,7 +154,7 @@ int stool_run(const char *where, const char *const argv[], int netns_fd, const c
         return -1;
     }
     pid_t pid = fork();
-    if (pid == 0) run_child(argv, netns_fd, in_fd, p[1]);
+    if (pid == 0) run_child(argv, netns_fd, in_fd, p[1], pass_fd);
     int fork_errno = errno;
     close(p[1]);
     close(in_fd);

@@ -19,5 +19,8 @@ int stool_find(const char *tool, char *out, size_t n);
  * -1 otherwise, with err = "WHERE: its output (exit N)". */
 int stool_run(const char *where, const char *const argv[], int netns_fd, const char *input,
               char *err, size_t errlen);
+/* stool_run, with pass_fd (>= 0) given to the tool as its fd 3. */
+int stool_run_fd(const char *where, const char *const argv[], int netns_fd, const char *input,
+                 int pass_fd, char *err, size_t errlen);
 
 #endif

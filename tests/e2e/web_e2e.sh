@@ -21,6 +21,7 @@ RAE=$(realpath "$1") || fail "no $1"
 [ -x "$RAE" ] || fail "$RAE is not executable"
 mkdir -p "$2" || fail "cannot make $2"
 OUT=$(realpath "$2")
+chmod 700 "$OUT" # the data dir below a folder the sprites' uids cannot enter, as in /root or ~
 DATA=$OUT/data
 USER_NAME=e2e
 PASSWORD='correct horse e2e battery'

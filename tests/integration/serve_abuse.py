@@ -385,10 +385,7 @@ def slow_downloads(port, alice, sid):
 
 
 def main():
-    sl.remove_sprites()
-    import shutil
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(OUT)
+    sl.fresh_out()
     port = free_port()
     server = sl.Server(port)
     try:

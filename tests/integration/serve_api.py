@@ -10,7 +10,6 @@ import io
 import json
 import os
 import re
-import shutil
 import sqlite3
 import struct
 import subprocess
@@ -33,17 +32,8 @@ def Server(port, site_port):
     return sl.Server(port, site_port)
 
 
-def clean():
-    """What an earlier run left: its sprites (mounted, with namespaces) through rae, then files."""
-    sprites = os.path.join(DATA, "sprites")
-    for name in os.listdir(sprites) if os.path.isdir(sprites) else []:
-        subprocess.run([RAE, "sprite", "rm", name, "--data-dir", DATA], capture_output=True)
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(OUT, exist_ok=True)
-
-
 def main():
-    clean()
+    sl.fresh_out()
     port, site_port = free_port(), free_port()
     site_dir = os.path.join(OUT, "site")  # the pages the sprite's browser visits
     os.makedirs(site_dir)

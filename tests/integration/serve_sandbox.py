@@ -8,7 +8,6 @@ sprite's processes are told apart by their uid.
     serve_sandbox.py RAE OUTDIR
 """
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -81,8 +80,7 @@ def main():
     if os.geteuid() != 0:
         print("serve_sandbox: skipped, sprites have a uid of their own only when rae runs as root")
         return
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(OUT)
+    sl.fresh_out()
     port = free_port()
     server = sl.Server(port, env=dict(os.environ, RAE_TEST_SECRET=MARKER))
     try:

@@ -3,12 +3,14 @@ WebSocket client (RFC 6455, no library), and the rae command line on the same da
 
     import servelib as sl
     sl.setup("name", RAE, OUT)          # names failures, and the data dir OUT/data
+    sl.fresh_out()                      # OUT emptied (the sprites of a run before removed), 0700
     server = sl.Server(port)            # rae serve --listen 127.0.0.1:PORT --data-dir OUT/data
 """
 import base64
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -335,3 +337,12 @@ class HealthWatch:
         return {"p50": statistics.median(lat), "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
                 "max": lat[-1], "n": len(self.lat), "errors": self.errors,
                 "rss_peak_mb": max(self.rss or [0]) / 1024}
+
+
+def fresh_out():
+    """OUT made empty, the sprites an earlier run left removed first, and mode 0700: the data dir
+    lies below a folder the sprites' uids cannot enter, as it does in /root or a home directory."""
+    remove_sprites()
+    shutil.rmtree(CTX["out"], ignore_errors=True)
+    os.makedirs(CTX["out"])
+    os.chmod(CTX["out"], 0o700)

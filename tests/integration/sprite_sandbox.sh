@@ -16,6 +16,7 @@ for old in "$out"/data/sprites/*/; do # what a killed earlier run left
     [ -f "$old/sprite.json" ] && RAE_DATA_DIR=$out/data "$rae" sprite rm "$(basename "$old")" >/dev/null 2>&1
 done
 rm -rf "$out" && mkdir -p "$out"
+chmod 700 "$out" # the data dir below a folder the sprites' uids cannot enter, as in /root or ~
 data=$out/data
 export RAE_DATA_DIR=$data
 export RAE_TEST_SECRET="rae-test-secret-$$" # rae's own environment: must not reach a sprite

@@ -18,7 +18,6 @@ close (a CLI's) took itself for the last one and deleted the WAL and -shm under 
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import sys
 import threading
@@ -167,8 +166,7 @@ def after_restart(port, tokens, sessions):
 
 
 def main():
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(OUT)
+    sl.fresh_out()
     port = free_port()
     server = sl.Server(port)
     try:
