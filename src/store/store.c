@@ -229,7 +229,7 @@ static int make_dirs(const char *path) {
  * locks; the next connection to close, a CLI's, took itself for the last one and deleted the WAL
  * and -shm under the server. So rae.db is only ever opened by SQLite:
  * - a missing one is made under a temporary name by mkstemp (O_EXCL, 0600 from the start: never
- *   readable by the others who reach the 0711 data dir), closed while no connection can have it,
+ *   readable by others who may traverse the data dir), closed while no connection can have it,
  *   then hard-linked to rae.db (link() never replaces one that another handle made meanwhile);
  * - an existing one of ours with group/other bits is made 0600 by path (chmod takes no
  *   descriptor), and so are a -wal or -shm left behind (SQLite gives new ones the database's
