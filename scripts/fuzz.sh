@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for SECONDS (default 60):
-# the HAR readers (seeded from tests/corpus/har), the DevTools pipe into the recorder and a
-# capture's journal (seeded from tests/fuzz/seeds-*). Crashes are written to tests/fuzz/crashes*/,
+# the HAR readers (seeded from tests/corpus/har), the DevTools pipe into the recorder, a capture's
+# journal and what rae serve parses of a request (seeded from tests/fuzz/seeds-*). Crashes are written to tests/fuzz/crashes*/,
 # where ctest replays them from then on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 scripts/deps.sh test
 out=build-fuzz
-mkdir -p "$out/corpus-har" "$out/corpus-cdp" "$out/corpus-journal"
+mkdir -p "$out/corpus-har" "$out/corpus-cdp" "$out/corpus-journal" "$out/corpus-http"
 srcs=$(ls src/util/*.c src/har/*.c src/engineer/*.c)
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Iinclude -Isrc"
 libs="$(pkg-config --cflags --libs jansson) -lm"
@@ -21,7 +21,11 @@ cp -n "$corpus"/*.har examples/*.har tests/unit/data/*.har tests/fuzz/seeds/*.ha
     2>/dev/null || true
 cp -n tests/fuzz/seeds-cdp/* "$out/corpus-cdp/"
 cp -n tests/fuzz/seeds-journal/* "$out/corpus-journal/"
-for t in har cdp journal; do
+# what rae serve parses of a request itself (parse.c and proxy.c: no lws, no store)
+clang $flags tests/fuzz/fuzz_http.c src/server/parse.c src/server/proxy.c $srcs \
+    $(pkg-config --cflags libwebsockets libuv) $libs -o "$out/fuzz_http"
+cp -n tests/fuzz/seeds-http/* "$out/corpus-http/"
+for t in har cdp journal http; do
     prefix=tests/fuzz/crashes/
     [ "$t" = har ] || prefix=tests/fuzz/crashes-$t/
     echo "== fuzz_$t for $seconds s"

@@ -446,6 +446,7 @@ static void on_request(recorder *r, rec_session *s, jv *p, arena *a) {
     double wall = jv_num(jv_get(p, "wallTime")), ts = jv_num(jv_get(p, "timestamp"));
     if (wall > 0 && ts > 0) r->wall_offset = wall - ts;
     rec_req *q = req_get(r, s, str_of(p, "requestId", a), 1);
+    if (!q) return; /* no requestId: not an event of a request */
     if (!recordable_url(url)) {
         q->ignored = 1;
         return;
@@ -491,6 +492,7 @@ void rec_request_paused(recorder *r, rec_session *s, jv *p, arena *a) {
 
 static void on_extra(recorder *r, rec_session *s, jv *p, arena *a, int response) {
     rec_req *q = req_get(r, s, str_of(p, "requestId", a), 1);
+    if (!q) return; /* no requestId (found by fuzz_cdp) */
     pvec_push(response ? &q->resp_extra : &q->req_extra, rec_json(p, a));
     req_pair(q);
     req_settle(r, q, 0);
@@ -565,6 +567,7 @@ static double wall_at(const rec_entry *e, double ts) {
 static void on_ws_created(recorder *r, rec_session *s, jv *p, arena *a) {
     const char *url = str_of(p, "url", a);
     rec_req *q = req_get(r, s, str_of(p, "requestId", a), 1);
+    if (!q) return; /* no requestId: not an event of a request */
     if (!recordable_url(url)) {
         q->ignored = 1;
         return;

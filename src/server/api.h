@@ -12,6 +12,15 @@ typedef struct caller {
     char csrf[RAE_STORE_TOKEN_MAX];
 } caller;
 
+/* Parsing what a request carries (routes.c; pure functions, fuzzed by tests/fuzz/fuzz_http.c).
+ * The value of cookie name in a Cookie header, into out; 0 when present. */
+int api_cookie_value(const char *header, const char *name, char *out, size_t n);
+/* 1 when path matches pattern ("{}" is one path segment, at most 4, each under 128 bytes), its
+ * {} segments copied into args. */
+int api_route_match(const char *pattern, const char *path, char args[][128]);
+/* 1 when a Content-Type is JSON ("application/json", parameters allowed). */
+int api_is_json(const char *content_type);
+
 /* A handler: args holds the {} segments of the route's pattern. */
 typedef void api_fn(srv_req *r, caller *c, char args[][128]);
 

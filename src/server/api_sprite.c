@@ -17,17 +17,6 @@ static json_t *sprite_json(const rae_sprite_info *i) {
                      "processes", i->processes);
 }
 
-int api_sprite_of(const char *path, const char *suffix, char *id, size_t n) {
-    const char *prefix = "/api/sprite/";
-    size_t lp = strlen(prefix), ls = strlen(suffix), len = strlen(path);
-    if (len <= lp + ls || strncmp(path, prefix, lp) != 0 || strcmp(path + len - ls, suffix) != 0)
-        return -1;
-    size_t idlen = len - lp - ls;
-    if (idlen >= n || memchr(path + lp, '/', idlen)) return -1;
-    snprintf(id, n, "%.*s", (int)idlen, path + lp);
-    return 0;
-}
-
 /* 1 when sprite id is the caller's and exists (else a 404 is queued). Reads only what the server
  * keeps (the store, sprite.json): never what the sprite holds, so that it is quick on the loop. */
 int own_sprite(srv_req *r, caller *c, const char *id) {

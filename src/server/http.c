@@ -151,40 +151,6 @@ static int write_stream(srv_req *r) {
     return 0;
 }
 
-static int hex(int c) {
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* URL-decodes s[0..n) into out ('+' is a space). */
-static void url_decode(const char *s, size_t n, char *out, size_t size) {
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 1 < size; i++) {
-        if (s[i] == '%' && i + 2 < n && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-            out[o++] = (char)(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-            i += 2;
-        } else {
-            out[o++] = s[i] == '+' ? ' ' : s[i];
-        }
-    }
-    out[o] = 0;
-}
-
-int srv_query(const srv_req *r, const char *name, char *out, size_t n) {
-    size_t len = strlen(name);
-    for (const char *p = r->query; *p;) {
-        size_t part = strcspn(p, "&");
-        if (part > len && strncmp(p, name, len) == 0 && p[len] == '=') {
-            url_decode(p + len + 1, part - len - 1, out, n);
-            return 0;
-        }
-        p += part + (p[part] == '&');
-    }
-    return -1;
-}
-
 json_t *srv_body_json(srv_req *r) {
     json_error_t je;
     json_t *j = r->body.len ? json_loadb(r->body.data, r->body.len, 0, &je) : json_object();

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define SESSION_COOKIE "rae_session"
 #define SESSION_IDLE_S (7 * 24 * 3600.0) /* a session unused this long ends */
@@ -35,40 +34,15 @@ typedef struct route {
 
 /* ---- who is asking ---- */
 
-/* The value of cookie name in the Cookie header, into out; 0 when present. */
-static int cookie_value(const char *header, const char *name, char *out, size_t n) {
-    size_t len = strlen(name);
-    for (const char *p = header; *p;) {
-        while (*p == ' ' || *p == ';')
-            p++;
-        size_t part = strcspn(p, ";");
-        if (part > len && strncmp(p, name, len) == 0 && p[len] == '=') {
-            snprintf(out, n, "%.*s", (int)(part - len - 1), p + len + 1);
-            return 0;
-        }
-        p += part;
-    }
-    return -1;
-}
-
 /* 0 and c filled when the request carries a valid session or token. */
 int api_identify(srv_req *r, caller *c) {
     memset(c, 0, sizeof *c);
     char token[256];
     if (strncmp(r->authorization, "Bearer ", 7) == 0)
         return rae_store_token_check(r->server->store, r->authorization + 7, &c->user);
-    if (cookie_value(r->cookie, SESSION_COOKIE, token, sizeof token) < 0) return -1;
+    if (api_cookie_value(r->cookie, SESSION_COOKIE, token, sizeof token) < 0) return -1;
     c->by_session = 1;
     return rae_store_session_check(r->server->store, token, &c->user, c->csrf);
-}
-
-int api_origin_ok(const srv_req *r) {
-    if (!r->origin[0]) return 0;
-    const char *o = strstr(r->origin, "://");
-    if (o && r->host[0] && strcasecmp(o + 3, r->host) == 0) return 0;
-    size_t n = strlen(r->origin); /* --public-url may end with a slash */
-    const char *pub = r->server->public_url;
-    return strncasecmp(r->origin, pub, n) == 0 && (!pub[n] || strcmp(pub + n, "/") == 0) ? 0 : -1;
 }
 
 int api_ws_admit(struct lws *wsi, const char *suffix, srv_req *r, caller *c, char *id, size_t n) {
@@ -236,7 +210,7 @@ static void login(srv_req *r, caller *c, char args[][128]) {
 static void logout(srv_req *r, caller *c, char args[][128]) {
     (void)c, (void)args;
     char token[256];
-    if (cookie_value(r->cookie, SESSION_COOKIE, token, sizeof token) == 0)
+    if (api_cookie_value(r->cookie, SESSION_COOKIE, token, sizeof token) == 0)
         rae_store_session_delete(r->server->store, token);
     set_session_cookie(r, "", 0);
     srv_json(r, 200, json_pack("{s:b}", "ok", 1));
@@ -319,33 +293,9 @@ static const route routes[] = {
     {"GET", "/api/sprite/{}/engineer/run/{}", 0, 0, engineer_run_get},
 };
 
-/* 1 when path matches pattern, its {} segments copied into args. */
-static int match(const char *pattern, const char *path, char args[][128]) {
-    int k = 0;
-    while (*pattern && *path) {
-        if (strncmp(pattern, "{}", 2) == 0) {
-            size_t n = strcspn(path, "/");
-            if (n == 0 || n >= 128 || k >= 4) return 0;
-            snprintf(args[k++], 128, "%.*s", (int)n, path);
-            path += n;
-            pattern += 2;
-        } else if (*pattern++ != *path++) {
-            return 0;
-        }
-    }
-    return !*pattern && !*path;
-}
-
-/* 1 when r's Content-Type is JSON ("application/json", parameters allowed). */
-static int is_json(const srv_req *r) {
-    const char *t = r->content_type;
-    size_t n = strlen("application/json");
-    return strncasecmp(t, "application/json", n) == 0 && (!t[n] || t[n] == ';' || t[n] == ' ');
-}
-
 /* 1 when a SIGNING_IN request may go on, else 0 with a 415 or 403 queued. */
 static int signing_in_ok(srv_req *r) {
-    if (!is_json(r)) {
+    if (!api_is_json(r->content_type)) {
         srv_error(r, 415, "unsupported_media_type", "send the body as application/json");
         return 0;
     }
@@ -386,7 +336,7 @@ void srv_route(srv_req *r) {
     int path_known = 0;
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         const route *rt = &routes[i];
-        if (!match(rt->pattern, r->path, args)) continue;
+        if (!api_route_match(rt->pattern, r->path, args)) continue;
         path_known = 1;
         if (strcmp(rt->method, r->method) != 0) continue;
         caller c;
