@@ -260,19 +260,30 @@ if [ "$(id -u)" -eq 0 ] && [ -d /sys/fs/cgroup/freezer ] || [ -f /sys/fs/cgroup/
     echo "== idle: warm (frozen) -> thawed by a call -> cold (services stopped) -> resumed, data kept"
     "$rae" sprite service "$a" start beat --warm-after 1 --cold-after 4 -- \
         sh -c 'while true; do date +%s%N >/workspace/beat; sleep 0.1; done' || fail "start beat"
-    sleep 2.5
-    "$rae" sprite list | grep -q "^$a *warm" || fail "not warm after 1 s idle: $("$rae" sprite list)"
-    b1=$(cat "$(workspace "$a")/beat"); sleep 0.5; b2=$(cat "$(workspace "$a")/beat")
-    [ "$b1" = "$b2" ] || fail "a warm sprite still runs"
+    # each state is waited for (up to a deadline) rather than slept for: under ASan on a loaded
+    # machine the supervisor's turns come late
+    until_true() { # SECONDS-TO-WAIT COMMAND...: 0 once the command succeeds
+        local end=$((SECONDS + $1)); shift
+        while ! "$@"; do [ "$SECONDS" -lt "$end" ] || return 1; sleep 0.2; done
+    }
+    is_warm() { "$rae" sprite list | grep -q "^$a *warm"; }
+    stands_still() { # the beat did not move for 0.5 s
+        local b1 b2
+        b1=$(cat "$(workspace "$a")/beat"); sleep 0.5; b2=$(cat "$(workspace "$a")/beat")
+        [ "$b1" = "$b2" ]
+    }
+    until_true 15 is_warm || fail "not warm after 1 s idle: $("$rae" sprite list)"
+    until_true 10 stands_still || fail "a warm sprite still runs"
+    b2=$(cat "$(workspace "$a")/beat")
     "$rae" sprite files "$a" get beat >/dev/null || fail "a file call on a warm sprite"
-    sleep 0.5
-    [ "$(cat "$(workspace "$a")/beat")" != "$b2" ] || fail "the call did not thaw the sprite"
-    sleep 6
-    "$rae" sprite service "$a" status | grep -q "^beat *cold" || fail "not cold after 4 s idle"
+    moved() { [ "$(cat "$(workspace "$a")/beat")" != "$b2" ]; }
+    until_true 10 moved || fail "the call did not thaw the sprite"
+    is_cold() { "$rae" sprite service "$a" status | grep -q "^beat *cold"; }
+    until_true 30 is_cold || fail "not cold after 4 s idle"
     pgrep -f "_supervise $a " >/dev/null && fail "the supervisor of a cold sprite still runs"
     [ "$("$rae" sprite files "$a" get v.txt)" = v1 ] || fail "a cold sprite lost its files"
-    sleep 0.5
-    "$rae" sprite service "$a" status | grep -q "^beat *running" || fail "using a cold sprite did not resume it"
+    is_running() { "$rae" sprite service "$a" status | grep -q "^beat *running"; }
+    until_true 15 is_running || fail "using a cold sprite did not resume it"
     for want in '"state":"warm"' '"state":"running"' '"state":"cold"'; do
         "$rae" sprite events "$a" | grep -qF "$want" || fail "no $want event"
     done
