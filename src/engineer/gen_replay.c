@@ -136,19 +136,34 @@ static void gen_skip(const eng_call *c, size_t i, buf *out) {
     buf_puts(out, ")\n");
 }
 
-/* ", needs=(3, 5)": the earlier steps whose responses the call's values come from. */
-static void gen_needs(const eng_call *c, buf *out) {
+static size_t add_need(long *needs, size_t n, long call) {
+    for (size_t i = 0; i < n; i++)
+        if (needs[i] == call) return n;
+    needs[n] = call;
+    return n + 1;
+}
+
+/* ", needs=(3, 5)": the earlier steps whose responses the call's values come from, arguments and
+ * session values alike (a token that only a skipped call's response held cannot be had: the
+ * client cannot call a producer whose body no capture holds). */
+static void gen_needs(const eng_model *m, const eng_call *c, buf *out, arena *a) {
+    long *needs = arena_alloc(a, (c->n_args + c->ep->n_uses + 1) * sizeof *needs);
     size_t n = 0;
     for (size_t k = 0; k < c->n_args; k++) {
         const eng_arg *arg = &c->args[k];
         if (arg->src.kind == ENG_SRC_NONE || arg->src.call < 0) continue;
         if (arg->param && (arg->param->secret || arg->param->session)) continue;
-        int seen = 0;
-        for (size_t j = 0; j < k; j++)
-            seen |= c->args[j].src.kind != ENG_SRC_NONE && c->args[j].src.call == arg->src.call;
-        if (seen) continue;
-        buf_printf(out, "%s%ld", n++ ? ", " : ", needs=(", arg->src.call + 1);
+        n = add_need(needs, n, arg->src.call);
     }
+    for (size_t u = 0; u < c->ep->n_uses; u++) {
+        const eng_session_value *s = &m->session[c->ep->uses[u]];
+        if (s->producer && s->producer->body_raw && s->src.call >= 0 &&
+            (size_t)s->src.call < m->n_calls && m->calls[s->src.call].body_missing &&
+            &m->calls[s->src.call] < c)
+            n = add_need(needs, n, s->src.call);
+    }
+    for (size_t i = 0; i < n; i++)
+        buf_printf(out, "%s%ld", i ? ", " : ", needs=(", needs[i] + 1);
     if (n) buf_puts(out, n == 1 ? ",)" : ")");
 }
 
@@ -174,7 +189,7 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
         eng_py_json(out, c->body_json, a);
     }
     buf_putc(out, ')');
-    gen_needs(c, out);
+    gen_needs(m, c, out, a);
     buf_puts(out, ")\n");
 }
 
