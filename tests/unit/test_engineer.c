@@ -471,29 +471,20 @@ static void test_unrecorded_body_reason_is_text(void **state) {
  * that send it are skipped with it, not sent to fail. */
 static void test_unrecorded_login_skips_its_users(void **state) {
     (void)state;
-    static const char
-        har[] =
-            "{\"log\":{\"creator\":{\"name\":\"Playwright\",\"version\":\"1.64.1\"},\"entries\":"
-            "[" ENTRY(
-                "POST", "https://a.example/api/session",
-                "{\"name\":\"Content-Type\",\"value\":\"application/json\"},"
-                "{\"name\":\"Content-Length\",\"value\":\"41\"}",
-                "", 200,
-                "{\\\"token\\\":\\\"tok_1f2e3d4c5b6a7980\\\"}") "," ENTRY("GET",
-                                                                          "https://a.example/api/"
-                                                                          "me",
-                                                                          "{\"name\":"
-                                                                          "\"Authorization\","
-                                                                          "\"value\":\"Bearer "
-                                                                          "tok_1f2e3d4c5b6a7980\"}",
-                                                                          "", 200,
-                                                                          "{\\\"name\\\":"
-                                                                          "\\\"ada\\\"}") "," ENTRY("GET",
-                                                                                                    "https://a.example/api/status",
-                                                                                                    "",
-                                                                                                    "",
-                                                                                                    200,
-                                                                                                    "{\\\"up\\\":true}") "]}}";
+    static const char har[] =
+        "{\"log\":{\"creator\":{\"name\":\"Playwright\",\"version\":\"1.64.1\"},\"entries\":["
+        "{\"request\":{\"method\":\"POST\",\"url\":\"https://a.example/api/session\",\"headers\":["
+        "{\"name\":\"Content-Type\",\"value\":\"application/json\"},"
+        "{\"name\":\"Content-Length\",\"value\":\"41\"}]},"
+        "\"response\":{\"status\":200,\"content\":{\"mimeType\":\"application/json\","
+        "\"text\":\"{\\\"token\\\":\\\"tok_1f2e3d4c5b6a7980\\\"}\"}},\"_resourceType\":\"fetch\"},"
+        "{\"request\":{\"method\":\"GET\",\"url\":\"https://a.example/api/me\",\"headers\":["
+        "{\"name\":\"Authorization\",\"value\":\"Bearer tok_1f2e3d4c5b6a7980\"}]},"
+        "\"response\":{\"status\":200,\"content\":{\"mimeType\":\"application/json\","
+        "\"text\":\"{\\\"name\\\":\\\"ada\\\"}\"}},\"_resourceType\":\"fetch\"},"
+        "{\"request\":{\"method\":\"GET\",\"url\":\"https://a.example/api/status\",\"headers\":[]},"
+        "\"response\":{\"status\":200,\"content\":{\"mimeType\":\"application/json\","
+        "\"text\":\"{\\\"up\\\":true}\"}},\"_resourceType\":\"fetch\"}]}}";
     eng_model *m = analyze(har);
     assert_int_equal(m->n_calls, 3);
     assert_non_null(m->calls[0].body_missing);
