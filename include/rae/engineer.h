@@ -133,8 +133,12 @@ typedef struct eng_endpoint {
     size_t n_params;
     eng_body_kind body_kind;
     const char *body_mime;
-    eng_schema *body_schema; /* JSON bodies */
-    int body_is_object;      /* JSON object with fields as arguments */
+    eng_schema *body_schema;  /* JSON bodies */
+    int body_is_object;       /* JSON object with fields as arguments */
+    long bodies_missing;      /* samples whose request body the HAR lacks (eng_call.body_missing) */
+    const char *body_missing; /* the first such sample's reason, or NULL */
+    int body_raw; /* no sample's body is in the HAR: the method takes the body whole, as httpx
+                     does (files= and data= for multipart, data= for a form, body= otherwise) */
     eng_response *responses;
     size_t n_responses;
     long samples;
@@ -164,6 +168,10 @@ typedef struct eng_call {
     eng_arg *args;
     size_t n_args;
     const char *body_json; /* whole JSON body when not split into arguments */
+    /* The request had a body (a Content-Length above 0, or a Content-Type on a method that sends
+     * one) that the HAR does not hold (no postData, or one without text and params): why, in one
+     * phrase for people; NULL when the body is there or there was none. The replay skips it. */
+    const char *body_missing;
 } eng_call;
 
 /* ---- session values: what the client keeps and fills by itself ---- */

@@ -52,7 +52,14 @@ int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error 
     if (!m) abort();
     m->mem = arena_new();
     m->source = arena_strdup(m->mem, har_reader_path(r));
-    ingest in = {m->mem, o, PVEC_INIT, smap_new(), smap_new(), smap_new(), smap_new(), NULL, NULL};
+    ingest in = {.a = m->mem,
+                 .o = o,
+                 .calls = PVEC_INIT,
+                 .index = smap_new(),
+                 .sent = smap_new(),
+                 .refs = smap_new(),
+                 .set_cookies = smap_new(),
+                 .recorder = ""};
     memset(err, 0, sizeof *err);
     int rc = eng_ingest(&in, r, m, err);
     if (rc == 0) {

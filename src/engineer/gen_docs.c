@@ -111,9 +111,15 @@ static void gen_graphql_body(const eng_model *m, const eng_endpoint *ep, buf *ou
     buf_puts(out, "]}}}}");
 }
 
-static void gen_request_body(const eng_endpoint *ep, buf *out) {
+static void gen_request_body(const eng_endpoint *ep, buf *out, arena *a) {
     if (ep->body_kind == ENG_BODY_NONE) return;
-    buf_puts(out, ",\"requestBody\":{\"required\":true,\"content\":{");
+    buf_puts(out, ",\"requestBody\":{\"required\":true,");
+    if (ep->body_raw) { /* no sample says what it holds */
+        buf_puts(out, "\"description\":");
+        jstr(out, arena_printf(a, "Unknown: %s.", ep->body_missing));
+        buf_putc(out, ',');
+    }
+    buf_puts(out, "\"content\":{");
     jstr(out, ep->body_mime && *ep->body_mime ? ep->body_mime : "application/octet-stream");
     buf_puts(out, ":{\"schema\":");
     if (ep->body_kind == ENG_BODY_JSON && ep->body_schema)
@@ -338,7 +344,7 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
             if (e->graphql_op)
                 gen_graphql_body(m, e, &doc);
             else
-                gen_request_body(e, &doc);
+                gen_request_body(e, &doc, a);
             gen_responses(m, e, &doc, a);
             if (e->n_uses) gen_security(m, e, &doc);
             buf_putc(&doc, '}');

@@ -507,6 +507,17 @@ static const char *param_type(const eng_param *p, arena *a) {
     return strcmp(t, "Optional[Any]") == 0 ? "Any" : t;
 }
 
+/* The name of an argument that takes the whole body ("files", "data"): made unique among ep's
+ * parameters with trailing underscores. */
+static const char *raw_arg(const eng_endpoint *ep, const char *name, arena *a) {
+    for (size_t i = 0; i < ep->n_params; i++)
+        if (strcmp(ep->params[i].py_name, name) == 0) {
+            name = arena_printf(a, "%s_", name);
+            i = (size_t)-1;
+        }
+    return name;
+}
+
 /* def NAME(self, required..., optional=None...) -> Any: */
 static void gen_signature(const eng_endpoint *ep, buf *out, arena *a) {
     buf_printf(out, "    def %s(self", ep->op_name);
@@ -526,7 +537,72 @@ static void gen_signature(const eng_endpoint *ep, buf *out, arena *a) {
         }
     if ((ep->body_kind == ENG_BODY_JSON && !ep->body_is_object) || ep->body_kind == ENG_BODY_TEXT)
         buf_puts(out, ", body: Any = None");
+    else if (ep->body_raw && ep->body_kind == ENG_BODY_MULTIPART)
+        buf_printf(out, ", %s: Any = None, %s: Any = None", raw_arg(ep, "files", a),
+                   raw_arg(ep, "data", a));
+    else if (ep->body_raw && ep->body_kind == ENG_BODY_FORM)
+        buf_printf(out, ", %s: Any = None", raw_arg(ep, "data", a));
     buf_puts(out, ") -> Any:\n");
+}
+
+/* Text from the HAR inside a docstring: quotes and backslashes escaped, control characters as
+ * spaces, so that it can neither end the string nor break its line. */
+static void doc_text(buf *out, const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            buf_printf(out, "\\%c", *p);
+        else
+            buf_putc(out, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
+    }
+}
+
+/* Docstring lines of text, indented by 8 and broken at spaces before column 100. */
+static void doc_lines(buf *out, const char *text) {
+    const char *p = text;
+    while (*p) {
+        size_t n = strlen(p), cut = n;
+        if (n > 92) {
+            for (cut = 92; cut > 0 && p[cut] != ' '; cut--)
+                ;
+            if (cut == 0) cut = strcspn(p, " ");
+        }
+        buf_printf(out, "        %.*s\n", (int)cut, p);
+        p += cut;
+        p += strspn(p, " ");
+    }
+}
+
+/* What the docstring says of a body the HAR lacks: how to give it, or where its arguments came
+ * from. */
+static void doc_missing_body(const eng_endpoint *ep, buf *out, arena *a) {
+    if (!ep->bodies_missing) return;
+    buf text = BUF_INIT;
+    if (ep->body_raw) {
+        buf_puts(&text, "Its body is unknown: ");
+        doc_text(&text, ep->body_missing);
+        buf_puts(&text, ". Give it whole (");
+        doc_text(&text, *ep->body_mime ? ep->body_mime : "no Content-Type");
+        buf_puts(&text, "); it goes to httpx as it is:");
+    } else {
+        buf_printf(&text, "%ld of the %ld captured calls had no body: ", ep->bodies_missing,
+                   ep->samples);
+        doc_text(&text, ep->body_missing);
+        buf_puts(&text, ". The body's arguments come from the other calls.");
+    }
+    doc_lines(out, buf_str(&text));
+    buf_free(&text);
+    if (!ep->body_raw) return;
+    if (ep->body_kind == ENG_BODY_MULTIPART)
+        buf_printf(out,
+                   "            %s={\"file\": (\"name.txt\", b\"...\", \"text/plain\")} for the "
+                   "file parts,\n            %s={\"field\": \"value\"} for the other fields.\n",
+                   raw_arg(ep, "files", a), raw_arg(ep, "data", a));
+    else if (ep->body_kind == ENG_BODY_FORM)
+        buf_printf(out, "            %s={\"field\": \"value\"}.\n", raw_arg(ep, "data", a));
+    else if (ep->body_kind == ENG_BODY_JSON)
+        buf_puts(out, "            body={...}, sent as JSON.\n");
+    else
+        buf_puts(out, "            body=\"...\" (str or bytes).\n");
 }
 
 static void gen_doc(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
@@ -536,6 +612,7 @@ static void gen_doc(const eng_model *m, const eng_endpoint *ep, buf *out, arena 
     if (ep->is_login)
         buf_puts(out, "        Signs in; credentials default to RAE_USERNAME / RAE_PASSWORD.\n");
     if (ep->is_page) buf_puts(out, "        An HTML page that later requests take values from.\n");
+    doc_missing_body(ep, out, a);
     for (size_t i = 0; i < ep->n_responses; i++) {
         const eng_response *r = &ep->responses[i];
         buf_printf(out, "        Captured: %d %s", r->status, *r->mime ? r->mime : "(no body)");
@@ -568,6 +645,9 @@ void eng_py_example(const eng_endpoint *ep, buf *out) {
                                                                 : "...");
         first = 0;
     }
+    if (ep->body_raw && ep->body_kind == ENG_BODY_MULTIPART)
+        buf_printf(out, "%sfiles={\"file\": (\"name.txt\", open(\"name.txt\", \"rb\"))}",
+                   first ? "" : ", ");
     buf_putc(out, ')');
 }
 
@@ -617,7 +697,7 @@ static void gen_dict(const eng_model *m, const eng_endpoint *ep, eng_where in, b
     buf_putc(out, '}');
 }
 
-static void gen_body(const eng_model *m, const eng_endpoint *ep, buf *out) {
+static void gen_body(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
     switch (ep->body_kind) {
     case ENG_BODY_JSON:
         buf_puts(out, "json_body=");
@@ -644,9 +724,16 @@ static void gen_body(const eng_model *m, const eng_endpoint *ep, buf *out) {
         break;
     case ENG_BODY_FORM:
         buf_puts(out, "data=");
-        gen_dict(m, ep, ENG_IN_BODY, out);
+        if (ep->body_raw)
+            buf_puts(out, raw_arg(ep, "data", a));
+        else
+            gen_dict(m, ep, ENG_IN_BODY, out);
         break;
     case ENG_BODY_MULTIPART: {
+        if (ep->body_raw) {
+            buf_printf(out, "data=%s, files=%s", raw_arg(ep, "data", a), raw_arg(ep, "files", a));
+            break;
+        }
         buf_puts(out, "data=");
         gen_dict(m, ep, ENG_IN_BODY, out);
         buf_puts(out, ", files=drop_none({");
@@ -687,7 +774,7 @@ static void gen_operation(const eng_model *m, const eng_endpoint *ep, buf *out, 
         gen_dict(m, ep, ENG_IN_QUERY, out);
     }
     if (ep->body_kind != ENG_BODY_NONE) buf_puts(out, ",\n                          ");
-    gen_body(m, ep, out);
+    gen_body(m, ep, out, a);
     if (ep->n_uses) {
         buf_puts(out, ",\n                          uses=(");
         for (size_t i = 0; i < ep->n_uses; i++)

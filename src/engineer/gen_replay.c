@@ -8,7 +8,7 @@ static const char head[] =
     "import argparse\n"
     "import base64\n"
     "import sys\n"
-    "from typing import Any, Callable, Dict\n"
+    "from typing import Any, Callable, Dict, Tuple\n"
     "\n"
     "import httpx\n"
     "\n"
@@ -26,9 +26,22 @@ static const char head[] =
     "    client.reauthenticate = False  # replay the capture as it was, sign-ins included\n"
     "    results: Dict[int, Any] = {}\n"
     "    responses: Dict[int, httpx.Response] = {}\n"
-    "    counts = {\"passed\": 0, \"failed\": 0}\n"
+    "    counts = {\"passed\": 0, \"failed\": 0, \"skipped\": 0}\n"
+    "    skipped: Dict[int, str] = {}\n"
     "\n"
-    "    def step(number: int, captured: int, what: str, run: Callable[[], Any]) -> None:\n"
+    "    def skip(number: int, what: str, why: str) -> None:\n"
+    "        skipped[number] = why\n"
+    "        counts[\"skipped\"] += 1\n"
+    "        print(f\"skip {number:3} {what}: {why}\")\n"
+    "\n"
+    "    def step(number: int, captured: int, what: str, run: Callable[[], Any],\n"
+    "             needs: Tuple[int, ...] = ()) -> None:\n"
+    "        \"\"\"Runs a call; `needs` are the steps whose responses its values come from.\"\"\"\n"
+    "        missing = [n for n in needs if n in skipped]\n"
+    "        if missing:\n"
+    "            skip(number, what, f\"it needs a value from step {missing[0]}, which was "
+    "skipped\")\n"
+    "            return\n"
     "        client.last_response = None\n"
     "        try:\n"
     "            results[number] = run()\n"
@@ -115,9 +128,52 @@ static void arg_value(const eng_model *m, const eng_arg *arg, buf *out, arena *a
     }
 }
 
+/* A call whose body the HAR lacks is not sent: sending it without one would fail for want of
+ * what the client never had. */
+static void gen_skip(const eng_call *c, size_t i, buf *out) {
+    buf_printf(out, "    skip(%zu, \"%s\", ", i + 1, c->ep->summary);
+    eng_py_str(out, c->body_missing);
+    buf_puts(out, ")\n");
+}
+
+static size_t add_need(long *needs, size_t n, long call) {
+    for (size_t i = 0; i < n; i++)
+        if (needs[i] == call) return n;
+    needs[n] = call;
+    return n + 1;
+}
+
+/* ", needs=(3, 5)": the earlier steps whose responses the call's values come from, arguments and
+ * session values alike (a token that only a skipped call's response held cannot be had: the
+ * client cannot call a producer whose body no capture holds). */
+static void gen_needs(const eng_model *m, const eng_call *c, buf *out, arena *a) {
+    long *needs = arena_alloc(a, (c->n_args + c->ep->n_uses + 1) * sizeof *needs);
+    size_t n = 0;
+    for (size_t k = 0; k < c->n_args; k++) {
+        const eng_arg *arg = &c->args[k];
+        if (arg->src.kind == ENG_SRC_NONE || arg->src.call < 0) continue;
+        if (arg->param && (arg->param->secret || arg->param->session)) continue;
+        n = add_need(needs, n, arg->src.call);
+    }
+    for (size_t u = 0; u < c->ep->n_uses; u++) {
+        const eng_session_value *s = &m->session[c->ep->uses[u]];
+        if (s->producer && s->producer->body_raw && s->src.call >= 0 &&
+            (size_t)s->src.call < m->n_calls && m->calls[s->src.call].body_missing &&
+            &m->calls[s->src.call] < c)
+            n = add_need(needs, n, s->src.call);
+    }
+    for (size_t i = 0; i < n; i++)
+        buf_printf(out, "%s%ld", i ? ", " : ", needs=(", needs[i] + 1);
+    if (n) buf_puts(out, n == 1 ? ",)" : ")");
+}
+
 static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
     const eng_call *c = &m->calls[i];
     const eng_endpoint *ep = c->ep;
+    if (c->body_missing) {
+        gen_skip(c, i, out);
+        return;
+    }
     buf_printf(out, "    step(%zu, %d, \"%s\", lambda: client.%s(", i + 1,
                c->status ? c->status : 200, ep->summary, ep->op_name);
     int first = 1;
@@ -132,7 +188,9 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
         buf_printf(out, "%sbody=", first ? "" : ", ");
         eng_py_json(out, c->body_json, a);
     }
-    buf_puts(out, "))\n");
+    buf_putc(out, ')');
+    gen_needs(m, c, out, a);
+    buf_puts(out, ")\n");
 }
 
 int eng_gen_replay(const eng_model *m, buf *out) {
@@ -145,14 +203,17 @@ int eng_gen_replay(const eng_model *m, buf *out) {
         "Each step calls the client in the captured order; values that came from an earlier\n"
         "response (ids, cursors, tokens, CSRF values) are taken from that response again, so the\n"
         "replay works against a fresh instance of the site. Each step's status class is checked\n"
-        "against the captured one; the last line is `N passed, N failed` and the exit status is 0\n"
-        "only when none failed.\n\n"
+        "against the captured one. A call whose request body the HAR lacks is skipped (it cannot\n"
+        "be sent as it was), and so is a step that needs a value from a skipped step's response.\n"
+        "The last line is `N passed, N failed, N skipped`; the exit status is 0 when none "
+        "failed.\n\n"
         "    python3 replay.py [--base-url URL]\n\"\"\"\n");
     buf_puts(out, head);
     if (m->n_calls == 0) buf_puts(out, "    # The capture held no API calls.\n");
     for (size_t i = 0; i < m->n_calls; i++)
         gen_step(m, i, out, a);
-    buf_puts(out, "\n    print(f\"{counts['passed']} passed, {counts['failed']} failed\")\n"
+    buf_puts(out, "\n    print(f\"{counts['passed']} passed, {counts['failed']} failed, "
+                  "{counts['skipped']} skipped\")\n"
                   "    client.close()\n"
                   "    return 0 if counts[\"failed\"] == 0 else 1\n\n\n"
                   "if __name__ == \"__main__\":\n"

@@ -477,11 +477,60 @@ static int graphql_values(ingest *in, raw_call *c, pvec *vals, jv *j) {
     return 1;
 }
 
+/* The request's Content-Length, or -1 when it has none that is a number. */
+static long long content_length(const har_entry *e) {
+    const char *v = har_entry_req_header(e, "content-length");
+    if (!v) return -1;
+    v += strspn(v, " \t");
+    size_t n = strspn(v, "0123456789");
+    if (n == 0 || n > 15 || v[n + strspn(v + n, " \t")] != '\0') return -1;
+    return strtoll(v, NULL, 10);
+}
+
+/* Methods whose requests have no body by definition or by custom: a Content-Type on them says
+ * nothing. */
+static int bodiless_method(const char *method) {
+    static const char *const names[] = {"GET", "HEAD", "OPTIONS", "TRACE", "CONNECT", "DELETE"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(method, names[i]) == 0) return 1;
+    return 0;
+}
+
+/* Why the HAR lacks the body the request had, or NULL: it had one (a Content-Length above 0, or
+ * without one a Content-Type on a method that sends a body) and the HAR holds no postData with
+ * text or params (Playwright keeps none for a FormData holding a Blob). The HAR's request.bodySize
+ * is not read (har_entry has no field for it); the headers say the same in the HARs seen. */
+static const char *missing_body(ingest *in, const har_entry *e, const char *mime) {
+    if (e->has_req_body && (e->req_body.text_len > 0 || e->req_body.n_params > 0)) return NULL;
+    long long length = content_length(e);
+    if (length == 0 || (length < 0 && (!*mime || bodiless_method(e->method)))) return NULL;
+    const char *how = e->has_req_body ? "with an empty postData" : "without postData";
+    const char *by = *in->recorder ? arena_printf(in->a, " by %s", in->recorder) : "";
+    const char *note = e->has_req_body ? e->req_body.comment : NULL;
+    char *why = arena_printf(in->a, "the HAR has no body for this request (recorded %s%s%s%.200s)",
+                             how, by, note ? ": " : "", note ? note : "");
+    text_utf8_scrub(why); /* a name or note cut inside a character */
+    return why;
+}
+
+static eng_body_kind body_kind_of(const char *mime) {
+    if (strstr(mime, "multipart/")) return ENG_BODY_MULTIPART;
+    if (is_json_mime(mime)) return ENG_BODY_JSON;
+    if (strstr(mime, "x-www-form-urlencoded")) return ENG_BODY_FORM;
+    return ENG_BODY_TEXT;
+}
+
 static void body_values(ingest *in, raw_call *c, pvec *vals, const har_entry *e, arena *scratch) {
-    if (!e->has_req_body) return;
     const char *ctype = har_entry_req_header(e, "content-type");
-    if (!ctype || !*ctype) ctype = e->req_body.mime_type;
-    c->body_mime = mime_base(in->a, ctype);
+    if ((!ctype || !*ctype) && e->has_req_body) ctype = e->req_body.mime_type;
+    const char *mime = mime_base(in->a, ctype ? ctype : "");
+    if ((c->body_missing = missing_body(in, e, mime)) != NULL) {
+        c->body_mime = mime;
+        c->body_kind = body_kind_of(mime);
+        return;
+    }
+    if (!e->has_req_body) return;
+    c->body_mime = mime;
     size_t len;
     const char *text = har_body_bytes(&e->req_body, scratch, &len);
     if (!text) text = "";
@@ -668,6 +717,10 @@ int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err) {
     /* Progress every twentieth of a file worth reporting on. */
     size_t size = har_reader_size(r), step = size > (8u << 20) ? size / 20 : 0, mark = step;
     int rc;
+    const har_info *info = har_reader_info(r);
+    in->recorder = arena_printf(in->a, "%.100s%s%.40s", info->creator_name,
+                                *info->creator_name && *info->creator_version ? " " : "",
+                                *info->creator_name ? info->creator_version : "");
     har_reader_rewind(r);
     while ((rc = har_reader_next(r, scratch, &e, &e_err)) != 0) {
         if (rc < 0) {

@@ -46,6 +46,7 @@ typedef struct raw_call {
     const char *gql_query; /* GraphQL: the document sent */
     int gql_named;         /* GraphQL: the request carried operationName */
     const char *body_text;
+    const char *body_missing; /* eng_call.body_missing */
     int status;
     const char *resp_mime;
     eng_schema *resp_schema; /* JSON responses */
@@ -63,6 +64,7 @@ typedef struct ingest {
     smap *refs;        /* value -> eng_source*: first response listing it under an id/name key */
     smap *set_cookies; /* cookie name -> 1 when some response set it */
     void *include_re, *exclude_re;
+    const char *recorder; /* the HAR's creator ("Playwright 1.64.1"), "" when it names none */
 } ingest;
 
 /* ingest.c */

@@ -339,6 +339,7 @@ static void build_calls(ingest *in, eng_model *m) {
         call->entry = c->entry;
         call->ep = c->ep;
         call->status = c->status;
+        call->body_missing = c->body_missing;
         call->args = arena_alloc(a, (c->n_values + 1) * sizeof *call->args);
         size_t path_i = 0;
         for (size_t i = 0; i < c->n_values; i++) {

@@ -321,9 +321,19 @@ static void merge_call(arena *a, eng_endpoint *ep, raw_call *c, pvec *params, lo
         if (p && !p->file) eng_schema_add_text(a, p->schema, v->value);
         if (p) p->required++; /* counted here, settled in settle_required */
     }
-    if (c->body_kind != ENG_BODY_NONE && ep->body_kind == ENG_BODY_NONE) {
+    /* The body's kind comes from a sample that has it; from one that lacks it (its Content-Type)
+     * only while there is none: then the method takes the body whole (body_raw). */
+    if (c->body_missing) {
+        if (!ep->bodies_missing++) ep->body_missing = c->body_missing;
+        if (ep->body_kind == ENG_BODY_NONE) {
+            ep->body_kind = c->body_kind;
+            ep->body_mime = c->body_mime;
+            ep->body_raw = 1;
+        }
+    } else if (c->body_kind != ENG_BODY_NONE && (ep->body_kind == ENG_BODY_NONE || ep->body_raw)) {
         ep->body_kind = c->body_kind;
         ep->body_mime = c->body_mime;
+        ep->body_raw = 0;
     }
     if (c->body_json) {
         if (!ep->body_schema) ep->body_schema = eng_schema_new(a);
@@ -352,8 +362,8 @@ static void merge_call(arena *a, eng_endpoint *ep, raw_call *c, pvec *params, lo
 static void body_fields(arena *a, eng_endpoint *ep, pvec *params, long body_objects) {
     const eng_schema *s = ep->body_schema;
     if (ep->graphql_op && s && s->n_props == 0) ep->body_is_object = 1; /* no variables */
-    if (!s || body_objects != ep->samples || s->types != ENG_T_OBJ || s->n_props == 0 ||
-        s->n_props > 20)
+    if (!s || body_objects != ep->samples - ep->bodies_missing || s->types != ENG_T_OBJ ||
+        s->n_props == 0 || s->n_props > 20)
         return;
     for (size_t i = 0; i < s->n_props; i++) {
         eng_param *p =
@@ -368,8 +378,10 @@ static void settle(arena *a, eng_endpoint *ep, pvec *params) {
     /* Python names must be unique across the method's arguments. */
     for (size_t i = 0; i < params->n; i++) {
         eng_param *p = params->items[i];
-        if (p->in == ENG_IN_QUERY || (p->in == ENG_IN_BODY && !ep->body_is_object))
+        if (p->in == ENG_IN_QUERY)
             p->required = p->required >= ep->samples;
+        else if (p->in == ENG_IN_BODY && !ep->body_is_object) /* of the samples with a body */
+            p->required = p->required >= ep->samples - ep->bodies_missing;
         for (size_t j = 0; j < i; j++) {
             eng_param *q = params->items[j];
             if (strcmp(q->py_name, p->py_name) == 0)

@@ -38,6 +38,7 @@ typedef struct run_proc {
     int replaying;       /* the output read now is replay.py's */
     char *held;          /* the engineer's complete event, held back while replay.py runs (owned) */
     long passed, failed; /* replay.py's last line; -1 unknown */
+    long skipped;        /* and the steps it skipped (a body the HAR lacks, a value it needed) */
     long endpoints;      /* from the "endpoints" progress; -1 none */
     json_t *files;       /* from the complete event */
     char error[640];     /* from the error event, or why it failed */
@@ -207,8 +208,8 @@ static void record(run_log *log) {
     if (rp->k.id[0]) json_object_set_new(patch, "checkpoint", json_string(rp->k.id));
     if (rp->passed >= 0)
         json_object_set_new(patch, "replay",
-                            json_pack("{s:I,s:I}", "passed", (json_int_t)rp->passed, "failed",
-                                      (json_int_t)rp->failed));
+                            json_pack("{s:I,s:I,s:I}", "passed", (json_int_t)rp->passed, "failed",
+                                      (json_int_t)rp->failed, "skipped", (json_int_t)rp->skipped));
     char *text = json_dumps(patch, JSON_COMPACT);
     rae_store_job_update(rp->server->store, log->id, ok ? "complete" : "error", ok ? "" : rp->error,
                          text, NULL, 0);
@@ -224,10 +225,13 @@ static int str_is(const json_t *v, const char *s) {
 /* What one line of output says about the run; lines that are not events become "log" progress. */
 static void take_line(run_log *log, char *line) {
     run_proc *rp = log->proc;
-    if (rp->replaying) { /* replay.py: one step per line, "N passed, N failed" last */
-        long passed, failed;
-        if (sscanf(line, "%ld passed, %ld failed", &passed, &failed) == 2)
-            rp->passed = passed, rp->failed = failed;
+    if (rp->replaying) { /* replay.py: one step per line, "N passed, N failed, N skipped" last */
+        long passed, failed, skipped;
+        int end = -1;
+        if (sscanf(line, "%ld passed, %ld failed, %ld skipped%n", &passed, &failed, &skipped,
+                   &end) == 3 &&
+            end >= 0 && line[end] == '\0' && passed >= 0 && failed >= 0 && skipped >= 0)
+            rp->passed = passed, rp->failed = failed, rp->skipped = skipped;
         else if (*line)
             log_progress(log, "replay", line);
         return;
@@ -462,7 +466,8 @@ static void start_replay(run_log *log) {
     srv_background(rp->server, owner, replay_work, replay_started, j);
 }
 
-/* The replay's result as one event: done = passed, total = passed + failed. */
+/* The replay's result as one event: done = passed, total = every step (passed + failed +
+ * skipped). */
 static void replay_done(run_log *log, int status) {
     run_proc *rp = log->proc;
     char msg[128];
@@ -471,10 +476,11 @@ static void replay_done(run_log *log, int status) {
         log_progress(log, "replay", msg);
         return;
     }
-    snprintf(msg, sizeof msg, "%ld passed, %ld failed", rp->passed, rp->failed);
+    snprintf(msg, sizeof msg, "%ld passed, %ld failed, %ld skipped", rp->passed, rp->failed,
+             rp->skipped);
     log_add_json(log, json_pack("{s:s,s:s,s:s,s:I,s:I}", "type", "progress", "stage", "replay",
                                 "message", msg, "done", (json_int_t)rp->passed, "total",
-                                (json_int_t)(rp->passed + rp->failed)));
+                                (json_int_t)(rp->passed + rp->failed + rp->skipped)));
 }
 
 /* ---- the routes ---- */
@@ -660,7 +666,7 @@ void engineer_run(srv_req *r, caller *c, char args[][128]) {
 }
 
 /* One run's record: {run: {id, status, started, ended?, error?, harPath, scriptsDir, prompt?,
- * files?, endpoints?, checkpoint?, replay?: {passed, failed}}}. */
+ * files?, endpoints?, checkpoint?, replay?: {passed, failed, skipped}}}. */
 void engineer_run_get(srv_req *r, caller *c, char args[][128]) {
     rae_store_job job;
     if (!own_sprite(r, c, args[0])) return;

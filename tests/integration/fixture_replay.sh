@@ -4,8 +4,13 @@
 #      browser (driven through --cdp-port by the fixture's browse.mjs);
 #   2. stop it and run `rae engineer` on the HAR;
 #   3. start a *fresh* instance (new secrets, tokens, cookies, ids) and run the generated replay.py
-#      against it: it must end `N passed, 0 failed`;
-#   4. every endpoint of the fixture's endpoints.txt must be in openapi.json (recall 1).
+#      against it: it must end `N passed, 0 failed, 0 skipped`;
+#   4. every endpoint of the fixture's endpoints.txt must be in openapi.json (recall 1);
+#   5. a fixture with an as_written.expect is also recorded by Playwright's own recordHar, its HAR
+#      left as Playwright writes it (record.mjs --as-written), engineered and replayed against a
+#      fresh instance: each line of as_written.expect is an extended regex that some line of the
+#      replay must match, the last one its last line; then the fixture's client_check.py, when
+#      there is one, uses that client against the instance (CLIENT_DIR BASE_URL).
 # usage: fixture_replay.sh RAE OUTDIR FIXTURE_NAME
 set -uo pipefail
 rae=$1 out=$2 name=$3
@@ -61,11 +66,43 @@ echo "== replay.py against a fresh instance at $base"
 rc=${PIPESTATUS[0]}
 stop_app
 last=$(tail -n 1 "$out/replay.log")
-[[ "$last" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || fail "replay ended: $last"
+[[ "$last" =~ ^([0-9]+)\ passed,\ 0\ failed,\ 0\ skipped$ ]] || fail "replay ended: $last"
 [ "${BASH_REMATCH[1]}" -gt 0 ] || fail "replay ran no calls"
 [ "$rc" -eq 0 ] || fail "replay exited $rc"
 
 echo "== endpoints against $fixture/endpoints.txt"
 "$python" "$root/tests/integration/endpoint_recall.py" "$fixture/endpoints.txt" \
     "$out/client/openapi.json" || fail "endpoints missing from openapi.json"
+
+expect=$fixture/as_written.expect
+if [ -f "$expect" ]; then
+    start_app "$out/app3"
+    echo "== Playwright's recordHar of $name at $base, the HAR as written"
+    node "$root/tests/fixtures/record.mjs" --as-written "$fixture" "$base" "$out/playwright.har" ||
+        fail "browsing with recordHar failed"
+    stop_app
+    "$rae" engineer "$out/playwright.har" -o "$out/playwright-client" -q ||
+        fail "rae engineer exited $? on Playwright's HAR"
+    start_app "$out/app4"
+    echo "== replay.py of Playwright's HAR against a fresh instance at $base"
+    (cd "$out/playwright-client" && "$python" replay.py --base-url "$base") 2>&1 |
+        tee "$out/playwright-replay.log"
+    rc=${PIPESTATUS[0]}
+    [ "$rc" -eq 0 ] || fail "the replay of Playwright's HAR exited $rc"
+    last_want=""
+    while IFS= read -r want; do
+        [[ -z "$want" || "$want" == \#* ]] && continue
+        grep -Eq -- "$want" "$out/playwright-replay.log" || fail "no line of the replay matches $want"
+        last_want=$want
+    done <"$expect"
+    [ -n "$last_want" ] || fail "$expect expects nothing"
+    tail -n 1 "$out/playwright-replay.log" | grep -Eq -- "$last_want" ||
+        fail "the replay of Playwright's HAR ended: $(tail -n 1 "$out/playwright-replay.log")"
+    if [ -f "$fixture/client_check.py" ]; then
+        echo "== $name/client_check.py with the client of Playwright's HAR"
+        "$python" "$fixture/client_check.py" "$out/playwright-client" "$base" ||
+            fail "client_check.py failed"
+    fi
+    stop_app
+fi
 echo "PASS $name"

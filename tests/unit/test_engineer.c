@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engineer/internal.h"
+#include "util/text.h"
 
 #define ENTRY(method, url, reqh, body, status, resp)                                               \
     "{\"request\":{\"method\":\"" method "\",\"url\":\"" url "\",\"headers\":[" reqh "]" body      \
@@ -341,6 +342,163 @@ static void test_graphql_operations(void **state) {
     eng_model_free(m);
 }
 
+static const eng_endpoint *endpoint_of(const eng_model *m, size_t call) {
+    assert_true(call < m->n_calls);
+    return m->calls[call].ep;
+}
+
+#define PLAYWRIGHT_NO_POSTDATA                                                                     \
+    "the HAR has no body for this request (recorded without postData by Playwright 1.64.1)"
+
+/* tests/unit/data/unrecorded_body.har: requests whose body the HAR lacks (Playwright's recordHar
+ * keeps none for a FormData holding a Blob) stay in the model, marked so; their methods take the
+ * body whole, and the replay skips them and the steps that need their responses. */
+static void test_unrecorded_bodies(void **state) {
+    (void)state;
+    har_reader *r;
+    har_error err;
+    assert_int_equal(
+        har_reader_open(RAE_SOURCE_DIR "/tests/unit/data/unrecorded_body.har", &r, &err), 0);
+    eng_options o = eng_options_default();
+    eng_model *m;
+    assert_int_equal(eng_analyze(r, &o, &m, &err), 0);
+    har_reader_free(r);
+    assert_int_equal(m->n_calls, 10);
+
+    /* a multipart POST without postData (bodySize 0, Content-Length 319) */
+    assert_string_equal(m->calls[2].body_missing, PLAYWRIGHT_NO_POSTDATA);
+    const eng_endpoint *upload = find(m, "POST", "/api/albums/{album_id}/files");
+    assert_ptr_equal(endpoint_of(m, 2), upload);
+    assert_int_equal(upload->body_kind, ENG_BODY_MULTIPART);
+    assert_string_equal(upload->body_mime, "multipart/form-data");
+    assert_true(upload->body_raw);
+    assert_int_equal(upload->bodies_missing, 1);
+    /* its path parameter still flows from the album's creation */
+    assert_int_equal(m->calls[2].n_args, 1);
+    assert_int_equal(m->calls[2].args[0].src.kind, ENG_SRC_JSON);
+    assert_int_equal(m->calls[2].args[0].src.call, 1);
+    /* a JSON POST without postData (bodySize 52, no Content-Length) */
+    assert_string_equal(m->calls[4].body_missing, PLAYWRIGHT_NO_POSTDATA);
+    assert_int_equal(endpoint_of(m, 4)->body_kind, ENG_BODY_JSON);
+    assert_true(endpoint_of(m, 4)->body_raw);
+    /* an empty postData that says why, on a body of no known type */
+    assert_string_equal(m->calls[5].body_missing,
+                        "the HAR has no body for this request (recorded with an empty postData by "
+                        "Playwright 1.64.1: the body was too large to keep)");
+    assert_int_equal(endpoint_of(m, 5)->body_kind, ENG_BODY_TEXT);
+    /* one upload with its body, one without: the arguments are the first one's */
+    const eng_endpoint *avatar = find(m, "POST", "/api/avatars");
+    assert_null(m->calls[6].body_missing);
+    assert_string_equal(m->calls[7].body_missing, PLAYWRIGHT_NO_POSTDATA);
+    assert_false(avatar->body_raw);
+    assert_int_equal(avatar->samples, 2);
+    assert_int_equal(avatar->bodies_missing, 1);
+    assert_true(param((eng_endpoint *)avatar, "file")->file);
+    assert_true(param((eng_endpoint *)avatar, "caption")->required); /* in every body seen */
+    /* no body, and none missing: a Content-Length of 0, a DELETE with a Content-Type */
+    assert_null(m->calls[8].body_missing);
+    assert_null(m->calls[9].body_missing);
+    assert_int_equal(endpoint_of(m, 8)->body_kind, ENG_BODY_NONE);
+
+    buf py = BUF_INIT, replay = BUF_INIT;
+    assert_int_equal(eng_gen_python(m, &py), 0);
+    assert_int_equal(eng_gen_replay(m, &replay), 0);
+    const char *c = buf_str(&py);
+    assert_non_null(strstr(
+        c, "def create_album_file(self, album_id: str, files: Any = None, data: Any = None)"));
+    assert_non_null(strstr(c, "                          data=data, files=files,\n"));
+    assert_non_null(strstr(c, "        Its body is unknown: the HAR has no body for this request "
+                              "(recorded without postData by\n"));
+    assert_non_null(strstr(c, "def create_album_note(self, album_id: str, body: Any = None)"));
+    assert_non_null(strstr(c, "json_body=body"));
+    assert_non_null(strstr(c, "def create_avatar(self, caption: str, file: Any) -> Any:"));
+    assert_non_null(
+        strstr(c, "        1 of the 2 captured calls had no body: the HAR has no body"));
+    const char *rp = buf_str(&replay);
+    assert_non_null(strstr(rp, "    skip(3, \"POST /api/albums/{album_id}/files\", "
+                               "\"" PLAYWRIGHT_NO_POSTDATA "\")\n"));
+    assert_non_null(strstr(rp, "file_id=json_get(results[3], \"id\")), needs=(3,))\n"));
+    assert_non_null(strstr(rp, "    skip(8, \"POST /api/avatars\""));
+    assert_non_null(strstr(rp, "client.create_avatar(caption=\"Me\""));
+    assert_non_null(strstr(rp, "print(f\"{counts['passed']} passed, {counts['failed']} failed, "
+                               "{counts['skipped']} skipped\")"));
+    buf_free(&py);
+    buf_free(&replay);
+    eng_model_free(m);
+}
+
+/* A recorder's name goes into the docstrings and replay.py as text, never as code. */
+static void test_unrecorded_body_reason_is_text(void **state) {
+    (void)state;
+    static const char har[] =
+        "{\"log\":{\"creator\":{\"name\":\"x\\\"\\\"\\\"\\nexit(9)\\\\\",\"version\":\"1\"},"
+        "\"entries\":[" ENTRY("POST", "https://a.example/api/files",
+                              "{\"name\":\"Content-Type\",\"value\":\"multipart/form-data\"}", "",
+                              201, "{}") "]}}";
+    eng_model *m = analyze(har);
+    assert_int_equal(m->n_calls, 1);
+    assert_string_equal(m->calls[0].body_missing, "the HAR has no body for this request (recorded "
+                                                  "without postData by x\"\"\"\nexit(9)\\ 1)");
+    buf py = BUF_INIT, replay = BUF_INIT;
+    assert_int_equal(eng_gen_python(m, &py), 0);
+    assert_int_equal(eng_gen_replay(m, &replay), 0);
+    assert_null(strstr(buf_str(&py), "x\"\"\""));
+    assert_null(strstr(buf_str(&py), "\nexit(9)"));
+    assert_non_null(strstr(buf_str(&py), "x\\\"\\\"\\\" exit(9)\\\\ 1)."));
+    assert_non_null(strstr(buf_str(&replay), "by x\\\"\\\"\\\"\\nexit(9)\\\\ 1)\")\n"));
+    buf_free(&py);
+    buf_free(&replay);
+    eng_model_free(m);
+
+    /* a name cut at its 100 bytes inside a character stays UTF-8 (Python reads nothing else) */
+    buf long_name = BUF_INIT;
+    buf_puts(&long_name, "{\"log\":{\"creator\":{\"name\":\"x");
+    for (int i = 0; i < 60; i++)
+        buf_puts(&long_name, "\xc3\xa9");
+    buf_puts(&long_name, "\"},\"entries\":[" ENTRY("POST", "https://a.example/api/files",
+                                                   "{\"name\":\"Content-Length\",\"value\":\"9\"}",
+                                                   "", 201, "{}") "]}}");
+    m = analyze(buf_str(&long_name));
+    const char *why = m->calls[0].body_missing;
+    assert_non_null(why);
+    assert_true(text_utf8_valid(why, strlen(why)));
+    assert_non_null(strstr(why, "\xc3\xa9?)"));
+    eng_model_free(m);
+    buf_free(&long_name);
+}
+
+/* A sign-in whose body the HAR lacks: the client cannot get the token it answered, so the steps
+ * that send it are skipped with it, not sent to fail. */
+static void test_unrecorded_login_skips_its_users(void **state) {
+    (void)state;
+    static const char har[] =
+        "{\"log\":{\"creator\":{\"name\":\"Playwright\",\"version\":\"1.64.1\"},\"entries\":["
+        "{\"request\":{\"method\":\"POST\",\"url\":\"https://a.example/api/session\",\"headers\":["
+        "{\"name\":\"Content-Type\",\"value\":\"application/json\"},"
+        "{\"name\":\"Content-Length\",\"value\":\"41\"}]},"
+        "\"response\":{\"status\":200,\"content\":{\"mimeType\":\"application/json\","
+        "\"text\":\"{\\\"token\\\":\\\"tok_1f2e3d4c5b6a7980\\\"}\"}},\"_resourceType\":\"fetch\"},"
+        "{\"request\":{\"method\":\"GET\",\"url\":\"https://a.example/api/me\",\"headers\":["
+        "{\"name\":\"Authorization\",\"value\":\"Bearer tok_1f2e3d4c5b6a7980\"}]},"
+        "\"response\":{\"status\":200,\"content\":{\"mimeType\":\"application/json\","
+        "\"text\":\"{\\\"name\\\":\\\"ada\\\"}\"}},\"_resourceType\":\"fetch\"},"
+        "{\"request\":{\"method\":\"GET\",\"url\":\"https://a.example/api/status\",\"headers\":[]},"
+        "\"response\":{\"status\":200,\"content\":{\"mimeType\":\"application/json\","
+        "\"text\":\"{\\\"up\\\":true}\"}},\"_resourceType\":\"fetch\"}]}}";
+    eng_model *m = analyze(har);
+    assert_int_equal(m->n_calls, 3);
+    assert_non_null(m->calls[0].body_missing);
+    assert_int_equal(m->n_session, 1);
+    assert_ptr_equal(m->session[0].producer, m->calls[0].ep);
+    buf replay = BUF_INIT;
+    assert_int_equal(eng_gen_replay(m, &replay), 0);
+    assert_non_null(strstr(buf_str(&replay), "    skip(1, \"POST /api/session\", "));
+    assert_non_null(strstr(buf_str(&replay), "lambda: client.get_me(), needs=(1,))\n"));
+    assert_non_null(strstr(buf_str(&replay), "lambda: client.get_status())\n"));
+    buf_free(&replay);
+    eng_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_endpoints_and_names),
@@ -350,6 +508,9 @@ int main(void) {
         cmocka_unit_test(test_schema_merge),
         cmocka_unit_test(test_cookie_session_producers_and_files),
         cmocka_unit_test(test_graphql_operations),
+        cmocka_unit_test(test_unrecorded_bodies),
+        cmocka_unit_test(test_unrecorded_body_reason_is_text),
+        cmocka_unit_test(test_unrecorded_login_skips_its_users),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

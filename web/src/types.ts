@@ -81,8 +81,10 @@ export interface Run {
   files?: string[];
   endpoints?: number;
   prompt?: string;
-  /** The replay's outcome, when the run was asked to replay and it gave one. */
-  replay?: { passed: number; failed: number };
+  /** The replay's outcome, when the run was asked to replay and it gave one. `skipped` (calls
+   * whose request body the HAR lacks, and steps that needed a value from one) is absent from runs
+   * recorded before skips were counted. */
+  replay?: { passed: number; failed: number; skipped?: number };
 }
 
 export interface FileEntry {

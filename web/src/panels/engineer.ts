@@ -19,6 +19,14 @@ interface Stage {
   total: number;
 }
 
+/** replay.py's last line: skipped steps are calls whose request body the HAR lacks, and steps
+ * that needed a value from a skipped one. */
+interface ReplayCounts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
 interface RunState {
   id: string;
   dir: string; // where its files are
@@ -30,7 +38,7 @@ interface RunState {
   files: string[];
   code: Map<string, string>;
   /** The replay's outcome; a message when it ran and gave none; null when it did not run. */
-  replay: { passed: number; failed: number } | { message: string } | null;
+  replay: ReplayCounts | { message: string } | null;
   replayLog: string[]; // its lines, one per step
   replayOpen: boolean; // the log is shown
   usage: string;
@@ -162,7 +170,7 @@ export function engineerPanel(spriteId: string): EngineerPanel {
     r.ended = info.ended ?? 0;
     r.error = info.error ?? '';
     r.files = info.files ?? [];
-    if (info.replay) r.replay = info.replay;
+    if (info.replay) r.replay = { ...info.replay, skipped: info.replay.skipped ?? 0 };
     put(el, head, progress, result, endpoints, files);
     listen(r, g, 0);
   }
@@ -253,10 +261,13 @@ export function engineerPanel(spriteId: string): EngineerPanel {
   }
 
   /** A replay progress line: the first says it starts, then one per step (or what went wrong),
-   * then the result. */
+   * then the result: "N passed, M failed, K skipped" with total = N+M+K (runs of older servers
+   * said "N passed, M failed", total = N+M). */
   function takeReplay(r: RunState, message: string, done: number, total: number): void {
-    const m = /^(\d+) passed, (\d+) failed$/.exec(message);
-    if (m && total === done + Number(m[2])) r.replay = { passed: done, failed: total - done };
+    const m = /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/.exec(message);
+    const failed = Number(m?.[2]);
+    const skipped = Number(m?.[3] ?? 0);
+    if (m && Number(m[1]) === done && total === done + failed + skipped) r.replay = { passed: done, failed, skipped };
     else r.replayLog.push(message);
   }
 
@@ -335,7 +346,7 @@ export function engineerPanel(spriteId: string): EngineerPanel {
     );
   }
 
-  /** "Replay: N passed, N failed", and its steps behind a disclosure. */
+  /** "Replay: N passed, N failed, N skipped", and its steps behind a disclosure. */
   function replayResult(r: RunState): HTMLElement | null {
     const res = r.replay;
     if (!res) return null;
@@ -345,7 +356,7 @@ export function engineerPanel(spriteId: string): EngineerPanel {
       'span',
       { 'data-testid': 'replay-result', title: 'replay.py sent the captured requests to the site again through the client' },
       'Replay: ',
-      counted ? `${res.passed} passed, ${res.failed} failed` : res.message,
+      counted ? `${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped` : res.message,
     );
     if (!r.replayLog.length) return h('p', { class: `replay ${ok ? 'is-ok' : 'is-bad'}` }, line);
     const box = h(
