@@ -491,8 +491,10 @@ static void env_line(buf *out, const char *key, const char *value) {
 }
 
 void eng_gen_env(const eng_model *m, int redact, buf *out) {
-    buf_printf(out, "# Settings and secrets for api_client.py, captured by rae from %s.\n",
-               m->source);
+    buf_puts(out, "# Settings and secrets for api_client.py, captured by rae from ");
+    for (const char *p = m->source; *p; p++) /* a comment: no line break ends it */
+        buf_putc(out, (unsigned char)*p < 0x20 ? ' ' : *p);
+    buf_puts(out, ".\n");
     buf_puts(out, "# Keep this file private. RAE_* environment variables override it.\n");
     env_line(out, "RAE_BASE_URL", m->base_url);
     if (redact)

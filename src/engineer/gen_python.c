@@ -300,6 +300,30 @@ void eng_py_str(buf *out, const char *s) {
     buf_putc(out, '"');
 }
 
+void eng_py_doc(buf *out, const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            buf_printf(out, "\\%c", *p);
+        else
+            buf_putc(out, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
+    }
+}
+
+void eng_py_fstr_text(buf *out, const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '{' || *p == '}') {
+            buf_putc(out, (char)*p);
+            buf_putc(out, (char)*p);
+        } else if (*p == '"' || *p == '\\') {
+            buf_printf(out, "\\%c", *p);
+        } else if (*p < 0x20 || *p == 0x7f) {
+            buf_printf(out, "\\x%02x", *p);
+        } else {
+            buf_putc(out, (char)*p);
+        }
+    }
+}
+
 static void py_value(buf *out, jv *v, arena *a) {
     switch (v->type) {
     case JV_NULL:
@@ -441,9 +465,9 @@ static const eng_credential *cred(const eng_model *m, const char *field) {
 
 static void gen_init(const eng_model *m, buf *out, arena *a) {
     buf_puts(out, "class ApiClient:\n");
-    buf_printf(out,
-               "    \"\"\"Client for %s, engineered by rae from a captured browser session.\n\n",
-               m->base_url);
+    buf_puts(out, "    \"\"\"Client for ");
+    eng_py_doc(out, m->base_url);
+    buf_puts(out, ", engineered by rae from a captured browser session.\n\n");
     buf_puts(
         out,
         "    Settings come from arguments, then RAE_* environment variables, then the .env file\n"
@@ -545,17 +569,6 @@ static void gen_signature(const eng_endpoint *ep, buf *out, arena *a) {
     buf_puts(out, ") -> Any:\n");
 }
 
-/* Text from the HAR inside a docstring: quotes and backslashes escaped, control characters as
- * spaces, so that it can neither end the string nor break its line. */
-static void doc_text(buf *out, const char *s) {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            buf_printf(out, "\\%c", *p);
-        else
-            buf_putc(out, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
-    }
-}
-
 /* Docstring lines of text, indented by 8 and broken at spaces before column 100. */
 static void doc_lines(buf *out, const char *text) {
     const char *p = text;
@@ -579,14 +592,14 @@ static void doc_missing_body(const eng_endpoint *ep, buf *out, arena *a) {
     buf text = BUF_INIT;
     if (ep->body_raw) {
         buf_puts(&text, "Its body is unknown: ");
-        doc_text(&text, ep->body_missing);
+        eng_py_doc(&text, ep->body_missing);
         buf_puts(&text, ". Give it whole (");
-        doc_text(&text, *ep->body_mime ? ep->body_mime : "no Content-Type");
+        eng_py_doc(&text, *ep->body_mime ? ep->body_mime : "no Content-Type");
         buf_puts(&text, "); it goes to httpx as it is:");
     } else {
         buf_printf(&text, "%ld of the %ld captured calls had no body: ", ep->bodies_missing,
                    ep->samples);
-        doc_text(&text, ep->body_missing);
+        eng_py_doc(&text, ep->body_missing);
         buf_puts(&text, ". The body's arguments come from the other calls.");
     }
     doc_lines(out, buf_str(&text));
@@ -606,8 +619,13 @@ static void doc_missing_body(const eng_endpoint *ep, buf *out, arena *a) {
 }
 
 static void gen_doc(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
-    buf_printf(out, "        \"\"\"%s", ep->summary);
-    if (strcmp(ep->origin, m->base_url) != 0) buf_printf(out, " (on %s)", ep->origin);
+    buf_puts(out, "        \"\"\"");
+    eng_py_doc(out, ep->summary);
+    if (strcmp(ep->origin, m->base_url) != 0) {
+        buf_puts(out, " (on ");
+        eng_py_doc(out, ep->origin);
+        buf_putc(out, ')');
+    }
     buf_puts(out, "\n\n");
     if (ep->is_login)
         buf_puts(out, "        Signs in; credentials default to RAE_USERNAME / RAE_PASSWORD.\n");
@@ -615,11 +633,14 @@ static void gen_doc(const eng_model *m, const eng_endpoint *ep, buf *out, arena 
     doc_missing_body(ep, out, a);
     for (size_t i = 0; i < ep->n_responses; i++) {
         const eng_response *r = &ep->responses[i];
-        buf_printf(out, "        Captured: %d %s", r->status, *r->mime ? r->mime : "(no body)");
+        buf_printf(out, "        Captured: %d ", r->status);
+        eng_py_doc(out, *r->mime ? r->mime : "(no body)");
         if (r->schema && (r->schema->types & ENG_T_OBJ) && r->schema->n_props) {
             buf_puts(out, " with ");
-            for (size_t k = 0; k < r->schema->n_props && k < 6; k++)
-                buf_printf(out, "%s%s", k ? ", " : "", r->schema->props[k].name);
+            for (size_t k = 0; k < r->schema->n_props && k < 6; k++) {
+                buf_puts(out, k ? ", " : "");
+                eng_py_doc(out, r->schema->props[k].name); /* a site's keys: text, not code */
+            }
             if (r->schema->n_props > 6) buf_puts(out, ", ...");
         }
         buf_printf(out, " (%ld time%s).\n", r->samples, r->samples == 1 ? "" : "s");
@@ -657,7 +678,7 @@ int eng_is_usage_example(const eng_endpoint *ep) {
 
 static void gen_path(const eng_model *m, const eng_endpoint *ep, buf *out) {
     buf_puts(out, "f\"");
-    if (strcmp(ep->origin, m->base_url) != 0) buf_puts(out, ep->origin);
+    if (strcmp(ep->origin, m->base_url) != 0) eng_py_fstr_text(out, ep->origin);
     for (const char *p = ep->path; *p; p++) {
         const char *close = *p == '{' ? strchr(p, '}') : NULL;
         if (close) {
@@ -832,13 +853,17 @@ static void gen_iterator(const eng_endpoint *ep, buf *out, arena *a) {
                                               : "None");
     buf_puts(out, "        while True:\n");
     buf_printf(out, "            page = self.%s(%s)\n", ep->op_name, buf_str(&b));
-    if (*items)
-        buf_printf(out, "            items = json_get(page, \"%s\") or []\n", items);
-    else
+    if (*items) { /* a path of the site's keys: a literal, never code */
+        buf_puts(out, "            items = json_get(page, ");
+        eng_py_str(out, items);
+        buf_puts(out, ") or []\n");
+    } else
         buf_puts(out, "            items = page if isinstance(page, list) else []\n");
     buf_puts(out, "            yield from items\n");
     if (pg->style == ENG_PAGE_CURSOR || pg->style == ENG_PAGE_LINK) {
-        buf_printf(out, "            position = json_get(page, \"%s\")\n", pg->next_path);
+        buf_puts(out, "            position = json_get(page, ");
+        eng_py_str(out, pg->next_path);
+        buf_puts(out, ")\n");
         buf_puts(out, "            if not position or not items:\n                return\n\n");
     } else {
         int by_page = pg->style == ENG_PAGE_PAGE;
@@ -854,10 +879,11 @@ static void gen_iterator(const eng_endpoint *ep, buf *out, arena *a) {
 
 int eng_gen_python(const eng_model *m, buf *out) {
     arena *a = arena_new();
-    buf_printf(out, "\"\"\"Python client for the API of %s.\n\n",
-               *m->base_url ? m->base_url : "(no API found)");
-    buf_printf(out, "Engineered by rae from %s: %zu operations. Usage:\n\n", m->source,
-               m->n_endpoints);
+    buf_puts(out, "\"\"\"Python client for the API of ");
+    eng_py_doc(out, *m->base_url ? m->base_url : "(no API found)");
+    buf_puts(out, ".\n\nEngineered by rae from ");
+    eng_py_doc(out, m->source);
+    buf_printf(out, ": %zu operations. Usage:\n\n", m->n_endpoints);
     buf_puts(out, "    from api_client import ApiClient\n\n    with ApiClient() as api:  # "
                   "settings from .env\n");
     for (size_t i = 0, shown = 0; i < m->n_endpoints && shown < 3; i++) {

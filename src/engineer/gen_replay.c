@@ -131,7 +131,9 @@ static void arg_value(const eng_model *m, const eng_arg *arg, buf *out, arena *a
 /* A call whose body the HAR lacks is not sent: sending it without one would fail for want of
  * what the client never had. */
 static void gen_skip(const eng_call *c, size_t i, buf *out) {
-    buf_printf(out, "    skip(%zu, \"%s\", ", i + 1, c->ep->summary);
+    buf_printf(out, "    skip(%zu, ", i + 1);
+    eng_py_str(out, c->ep->summary);
+    buf_puts(out, ", ");
     eng_py_str(out, c->body_missing);
     buf_puts(out, ")\n");
 }
@@ -174,8 +176,9 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
         gen_skip(c, i, out);
         return;
     }
-    buf_printf(out, "    step(%zu, %d, \"%s\", lambda: client.%s(", i + 1,
-               c->status ? c->status : 200, ep->summary, ep->op_name);
+    buf_printf(out, "    step(%zu, %d, ", i + 1, c->status ? c->status : 200);
+    eng_py_str(out, ep->summary);
+    buf_printf(out, ", lambda: client.%s(", ep->op_name);
     int first = 1;
     for (size_t k = 0; k < c->n_args; k++) {
         const eng_arg *arg = &c->args[k];
@@ -196,8 +199,9 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
 int eng_gen_replay(const eng_model *m, buf *out) {
     arena *a = arena_new();
     buf_puts(out, "#!/usr/bin/env python3\n");
-    buf_printf(out, "\"\"\"Replays the workflow captured in %s through api_client.ApiClient.\n\n",
-               m->source);
+    buf_puts(out, "\"\"\"Replays the workflow captured in ");
+    eng_py_doc(out, m->source);
+    buf_puts(out, " through api_client.ApiClient.\n\n");
     buf_puts(
         out,
         "Each step calls the client in the captured order; values that came from an earlier\n"

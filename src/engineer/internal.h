@@ -51,8 +51,14 @@ int eng_gen_openapi(const eng_model *m, buf *out);
 int eng_gen_readme(const eng_model *m, buf *out);
 void eng_gen_env(const eng_model *m, int redact, buf *out);
 
-/* Python literals. */
+/* Python literals. Text from the HAR (a site's, or an attacker's) reaches the generated code
+ * only through these: it can never end a string, a docstring or a line. */
 void eng_py_str(buf *out, const char *s);
+/* s as text inside a docstring or a comment: quotes and backslashes escaped, control characters
+ * (line breaks) as spaces. */
+void eng_py_doc(buf *out, const char *s);
+/* s inside an f-string literal: as eng_py_str's inside, and braces doubled. */
+void eng_py_fstr_text(buf *out, const char *s);
 /* "api.get_note(note_id=\"...\")": a call of the operation with captured example values. */
 void eng_py_example(const eng_endpoint *ep, buf *out);
 /* Worth showing in usage examples: not an HTML page, not the login (the client signs in). */
