@@ -16,7 +16,7 @@ static const char usage[] =
     "  DIR/api_client.py  Python 3.9+ client on httpx, one method per operation\n"
     "  DIR/openapi.json   OpenAPI 3.1 of the API endpoints (no assets, no trackers)\n"
     "  DIR/replay.py      re-runs the captured workflow through the client:\n"
-    "                     python3 DIR/replay.py [--base-url URL]  ->  'N passed, N failed'\n"
+    "                     python3 DIR/replay.py [--base-url URL]  ->  'N passed, M failed, K skipped'\n"
     "  DIR/README.md      endpoints, auth, value flows, pagination\n"
     "  DIR/.env           captured credentials and secrets (mode 0600)\n"
     "\n"
