@@ -31,8 +31,9 @@ int api_identify(srv_req *r, caller *c);
  * same site (any port of 127.0.0.1), so a session alone does not say the page is ours. */
 int api_origin_ok(const srv_req *r);
 /* A WebSocket upgrade to "/api/sprite/ID" + suffix: 0 when it comes from a page of this server
- * (api_origin_ok) with a session or token of the sprite's owner. r (the caller releases it with
- * srv_req_release, also on failure), c and id are filled. */
+ * (api_origin_ok) with a session or token of the sprite's owner; else -1 with the refusal queued
+ * on r (404, 403, 401). r (the caller releases it with srv_req_release, also on failure), c and id
+ * are filled. */
 int api_ws_admit(struct lws *wsi, const char *suffix, srv_req *r, caller *c, char *id, size_t n);
 /* Sends a close frame with code and reason (at most 123 bytes of it) from a writable callback;
  * the connection drops if the peer has not closed it a few seconds later. -1 when the frame

@@ -2,6 +2,7 @@
 #include "server/http.h"
 #include "server/conns.h"
 #include "server/server.h"
+#include "server/ws.h"
 #include "util/text.h"
 
 #include <arpa/inet.h>
@@ -313,6 +314,22 @@ void srv_req_init(srv_req *r, struct lws *wsi, const char *uri) {
     srv_proxies_client(&r->server->proxies, peer, forwarded, r->peer, sizeof r->peer);
 }
 
+/* The reason phrase of the statuses rae answers with. */
+static const char *reason_phrase(int status) {
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    default:
+        return "Error";
+    }
+}
+
 static size_t body_len(const srv_req *r) {
     return r->resp_static ? r->resp_static_len : r->resp_body.len;
 }
@@ -368,6 +385,26 @@ static int write_body(srv_req *r) {
     }
     if (r->close_after) return -1; /* lws sends what it holds, then closes */
     return lws_http_transaction_completed(r->wsi) ? -1 : 0;
+}
+
+int srv_respond_now(srv_req *r) {
+    /* written by hand: lws would say HTTP/1.0 here, before it has taken the request's version, and
+     * WebSocket clients want HTTP/1.1 */
+    size_t n = body_len(r);
+    buf out = BUF_INIT;
+    buf_reserve(&out, LWS_PRE);
+    out.len = LWS_PRE;
+    buf_printf(&out,
+               "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+               "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+               "Connection: close\r\n%s\r\n",
+               r->status, reason_phrase(r->status), r->resp_type ? r->resp_type : "text/plain", n,
+               buf_str(&r->resp_headers));
+    buf_append(&out, r->resp_static ? (const char *)r->resp_static : r->resp_body.data, n);
+    size_t len = out.len - LWS_PRE;
+    int w = lws_write(r->wsi, (unsigned char *)out.data + LWS_PRE, len, LWS_WRITE_RAW);
+    buf_free(&out);
+    return w < (int)len ? -1 : 0;
 }
 
 /* The response is queued: the headers go now, the body when the connection is writable. */
@@ -567,8 +604,14 @@ int srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
         if (!r || !r->answered || r->task) return 0;
         if (!r->headers_sent) return start_response(r);
         return write_body(r);
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return -1; /* a WebSocket names its subprotocol ("binary", "rae-events") */
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: /* checked before the upgrade: refusals in JSON */
+        return srv_ws_confirm(wsi);
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: /* a WebSocket that named no subprotocol */
+    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+    case LWS_CALLBACK_CLOSED:
+        return srv_ws_slot_callback(wsi, reason, user, in, len);
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
         if (!r) return 0;

@@ -73,6 +73,9 @@ typedef long srv_fill_fn(void *src, char *out, size_t cap);
 typedef void srv_free_fn(void *src);
 void srv_respond_stream(srv_req *r, int status, const char *type, long long length,
                         srv_fill_fn *fill, srv_free_fn *free_src, void *src);
+/* Writes r's queued response at once (a small one, from a callback where the connection is
+ * writable: the refusal of a WebSocket upgrade); -1 when it could not be written. */
+int srv_respond_now(srv_req *r);
 /* JSON response from j (taken). */
 void srv_json(srv_req *r, int status, json_t *j);
 /* {"error": {"code", "message"}} with status. */

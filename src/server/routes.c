@@ -49,14 +49,21 @@ int api_ws_admit(struct lws *wsi, const char *suffix, srv_req *r, caller *c, cha
     char uri[1024];
     memset(r, 0, sizeof *r);
     memset(c, 0, sizeof *c);
-    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
-        api_sprite_of(uri, suffix, id, n) < 0)
-        return -1;
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0) uri[0] = 0;
     srv_req_init(r, wsi, uri);
-    return api_origin_ok(r) == 0 && api_identify(r, c) == 0 &&
-                   rae_store_sprite_owned(r->server->store, c->user.id, id) == 1
-               ? 0
-               : -1;
+    if (api_sprite_of(r->path, suffix, id, n) < 0)
+        srv_error(r, 404, "not_found", "no WebSocket at %s", r->path);
+    else if (api_origin_ok(r) < 0)
+        srv_error(r, 403, "cross_origin",
+                  "a page of another origin (%s) may not open this WebSocket", r->origin);
+    else if (api_identify(r, c) < 0)
+        srv_error(r, 401, "unauthenticated",
+                  "sign in first (a session cookie, or Authorization: Bearer TOKEN)");
+    else if (rae_store_sprite_owned(r->server->store, c->user.id, id) != 1)
+        srv_error(r, 404, "not_found", "no sprite '%s'", id);
+    else
+        return 0;
+    return -1;
 }
 
 #define WS_CLOSE_WAIT_S 3 /* for the peer to answer a close frame, before the connection drops */

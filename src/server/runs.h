@@ -33,6 +33,9 @@ run_log *run_log_open(srv *s, long long user_id, const char *sprite, const char 
 /* Drops one reference; frees the log (and unlinks it from the server's list) at the last. */
 void run_log_release(srv *s, run_log *log);
 
+/* stream.c: whether a WebSocket upgrade to a run's stream may go on (api_ws_admit, and the run
+ * is the caller's in that sprite): 0, or -1 with the refusal queued on r (400, 404). */
+int srv_stream_check(struct lws *wsi, srv_req *r);
 /* stream.c: a viewer is told when lines come and when the log finishes. */
 void run_viewers_wake(run_log *log);
 size_t srv_stream_session_size(void);

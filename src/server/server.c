@@ -2,6 +2,7 @@
  * SIGINT or SIGTERM. */
 #include "server/conns.h"
 #include "server/runs.h"
+#include "server/ws.h"
 #include "util/err.h"
 
 #include <errno.h>
@@ -59,8 +60,9 @@ static struct lws_context *make_context(srv *s, loop_state *ls, const char *host
     info.port = port;
     info.iface = host;
     /* plain HTTP for the API; "binary" (what noVNC asks for) for the VNC relay */
-    ls->protocols[0] =
-        (struct lws_protocols){"http", srv_http_callback, sizeof(srv_req), 0, 0, NULL, 0};
+    size_t http_size = sizeof(srv_req) > srv_ws_slot_size() ? sizeof(srv_req) : srv_ws_slot_size();
+    ls->protocols[0] = /* and the WebSockets that name no subprotocol (ws.c) */
+        (struct lws_protocols){"http", srv_http_callback, http_size, 65536, 0, NULL, 0};
     ls->protocols[1] = (struct lws_protocols){
         "binary", srv_vnc_callback, srv_vnc_session_size(), 65536, 0, NULL, 0};
     /* an engineer run's events */

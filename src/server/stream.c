@@ -22,6 +22,24 @@ void run_viewers_wake(run_log *log) {
         lws_callback_on_writable(v->wsi);
 }
 
+int srv_stream_check(struct lws *wsi, srv_req *r) {
+    char id[128], run[64];
+    caller c;
+    rae_store_job job;
+    if (api_ws_admit(wsi, "/engineer/stream", r, &c, id, sizeof id) < 0) return -1;
+    if (srv_query(r, "run", run, sizeof run) < 0) {
+        srv_error(r, 400, "bad_request", "give the run: ?run=ID");
+        return -1;
+    }
+    if (rae_store_job_get(r->server->store, c.user.id, run, &job) == 0) {
+        int found = strcmp(job.kind, "run") == 0 && strcmp(job.sprite, id) == 0;
+        rae_store_job_clear(&job);
+        if (found) return 0;
+    }
+    srv_error(r, 404, "not_found", "no run '%s' in sprite '%s'", run, id);
+    return -1;
+}
+
 /* Checks the caller and finds the run's log; 0 when the upgrade may go on. */
 static int admit(struct lws *wsi, run_viewer *v) {
     char id[128], run[64];
