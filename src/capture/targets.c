@@ -233,7 +233,7 @@ static void on_attached(recorder *r, const cdp_msg *m) {
         return;
     }
     const char *target = jv_str(jv_get(info, "targetId"), m->a, NULL);
-    if (rec_session_of(r, id)) return; /* attached already: a session id is not reused */
+    if (rec_session_of(r, id)) return;  /* attached already: a session id is not reused */
     if (session_of_target(r, target)) { /* a service worker is offered twice: by the browser
                                            and by its page */
         cdp_send(r->c, id, "Runtime.runIfWaitingForDebugger", NULL, NULL, NULL, NULL);

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define START_WAIT_MS 20000 /* for a new supervisor to answer (seen > 5 s at load 16) */
-#define CALL_WAIT_MS 10000 /* for an answer (a stop may take 3 s per service) */
+#define CALL_WAIT_MS 10000  /* for an answer (a stop may take 3 s per service) */
 
 json_t *lsvc_load(const lsprite *s) {
     char path[PATH_MAX + 16];
