@@ -81,10 +81,31 @@ async function failure(res: Response): Promise<ApiError> {
   );
 }
 
+const BUSY_RETRIES = 5;
+
+/** A 429 `busy` (too much of this user's work in flight on the server): the request was not
+ * run, so it is sent again after the Retry-After the server gave. */
+async function busy(res: Response): Promise<number> {
+  if (res.status !== 429) return 0;
+  const data = (await res
+    .clone()
+    .json()
+    .catch(() => null)) as { error?: { code?: string } } | null;
+  if (data?.error?.code !== 'busy') return 0;
+  return Math.max(1, Number(res.headers.get('Retry-After') ?? '1')) * 1000;
+}
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await send(method, path, body);
-  if (!res.ok) throw await failure(res);
-  return (await res.json()) as T;
+  for (let attempt = 0; ; attempt++) {
+    const res = await send(method, path, body);
+    const wait = attempt < BUSY_RETRIES ? await busy(res) : 0;
+    if (wait) {
+      await new Promise((resolve) => window.setTimeout(resolve, wait));
+      continue;
+    }
+    if (!res.ok) throw await failure(res);
+    return (await res.json()) as T;
+  }
 }
 
 const get = <T>(path: string) => call<T>('GET', path);
