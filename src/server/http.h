@@ -89,10 +89,10 @@ int srv_query(const srv_req *r, const char *name, char *out, size_t n);
 json_t *srv_body_json(srv_req *r);
 
 /* Slow work off the event loop: work(job) runs on a worker thread (it must not touch r, the
- * server's store or lws; it may use the sprites, or a store handle of its own), then done(r, job)
- * runs back on the loop and queues the response. When the client has gone meanwhile, done still
- * runs (to record what happened) with a scratch request whose response is dropped. job is the
- * caller's: done frees it. */
+ * server's store or lws; it may use the sprites, or a store handle borrowed from the pool), then
+ * done(r, job) runs back on the loop and queues the response. When the client has gone meanwhile,
+ * done still runs (to record what happened) with a scratch request whose response is dropped. job
+ * is the caller's: done frees it. */
 typedef void srv_work_fn(void *job);
 typedef void srv_done_fn(srv_req *r, void *job);
 void srv_defer(srv_req *r, srv_work_fn *work, srv_done_fn *done, void *job);
