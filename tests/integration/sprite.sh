@@ -7,12 +7,8 @@
 set -uo pipefail
 rae=$1 out=$2
 python=/usr/bin/python3
-# sprites a killed earlier run left (their filesystems mounted, their namespaces up) go first
-for old in "$out"/data/sprites/*/; do
-    [ -f "$old/sprite.json" ] && RAE_DATA_DIR=$out/data "$rae" sprite rm "$(basename "$old")" >/dev/null 2>&1
-done
-rm -rf "$out" && mkdir -p "$out"
-chmod 700 "$out" # the data dir below a folder the sprites' uids cannot enter, as in /root or ~
+. "$(dirname "$0")/sprite_out.sh"
+fresh_out "$out" "$rae" # empty, 0700: as in /root or ~
 data=$out/data
 export RAE_DATA_DIR=$data
 server_pid="" a="t$$a" b="t$$b"

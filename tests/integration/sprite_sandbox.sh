@@ -12,11 +12,8 @@ set -uo pipefail
 rae=$1 out=$2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 python=/usr/bin/python3
-for old in "$out"/data/sprites/*/; do # what a killed earlier run left
-    [ -f "$old/sprite.json" ] && RAE_DATA_DIR=$out/data "$rae" sprite rm "$(basename "$old")" >/dev/null 2>&1
-done
-rm -rf "$out" && mkdir -p "$out"
-chmod 700 "$out" # the data dir below a folder the sprites' uids cannot enter, as in /root or ~
+. "$(dirname "$0")/sprite_out.sh"
+fresh_out "$out" "$rae" # empty, 0700: as in /root or ~
 data=$out/data
 export RAE_DATA_DIR=$data
 export RAE_TEST_SECRET="rae-test-secret-$$" # rae's own environment: must not reach a sprite
