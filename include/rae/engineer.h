@@ -58,12 +58,13 @@ struct eng_schema {
 
 typedef enum eng_source_kind {
     ENG_SRC_NONE,
-    ENG_SRC_JSON,       /* a field of an earlier JSON response: path */
-    ENG_SRC_HEADER,     /* a response header: name */
-    ENG_SRC_COOKIE,     /* a Set-Cookie: name */
-    ENG_SRC_HTML_META,  /* <meta name=NAME content=...> */
-    ENG_SRC_HTML_INPUT, /* <input name=NAME value=...> */
-    ENG_SRC_HTML_SCRIPT /* "NAME": "..." or NAME = "..." in an inline script */
+    ENG_SRC_JSON,        /* a field of an earlier JSON response: path */
+    ENG_SRC_HEADER,      /* a response header: name */
+    ENG_SRC_COOKIE,      /* a Set-Cookie: name */
+    ENG_SRC_HTML_META,   /* <meta name=NAME content=...> */
+    ENG_SRC_HTML_INPUT,  /* <input name=NAME value=...> */
+    ENG_SRC_HTML_SCRIPT, /* "NAME": "..." or NAME = "..." in an inline script */
+    ENG_SRC_LINK /* a query parameter (key) of a Link header's URL whose rel is path ("next") */
 } eng_source_kind;
 
 typedef struct eng_source {
@@ -102,7 +103,8 @@ typedef enum eng_page_style {
     ENG_PAGE_CURSOR,
     ENG_PAGE_PAGE,
     ENG_PAGE_OFFSET,
-    ENG_PAGE_LINK
+    ENG_PAGE_LINK,       /* the next page's URL is in the response body (next_path) */
+    ENG_PAGE_LINK_HEADER /* RFC 8288: Link: <URL>; rel="next", its param moves */
 } eng_page_style;
 
 typedef struct eng_pagination {
@@ -129,10 +131,14 @@ typedef struct eng_endpoint {
     const char *graphql_op;    /* GraphQL operation name, or NULL when not GraphQL */
     const char *graphql_query; /* its document, as first captured */
     int graphql_named;         /* the captured requests sent operationName */
+    const char *graphql_hash;  /* a persisted query (Apollo's): its sha256Hash, sent with
+                                  operationName and no query; NULL otherwise */
     eng_param *params;
     size_t n_params;
     eng_body_kind body_kind;
     const char *body_mime;
+    int body_mime_varies;     /* samples sent JSON as several types (merge-patch+json and
+                                 json-patch+json): the method takes content_type */
     eng_schema *body_schema;  /* JSON bodies */
     int body_is_object;       /* JSON object with fields as arguments */
     long bodies_missing;      /* samples whose request body the HAR lacks (eng_call.body_missing) */
@@ -145,6 +151,8 @@ typedef struct eng_endpoint {
     int is_page;    /* an HTML page kept because a later request used a value from it */
     int is_login;   /* takes credentials and starts a session */
     int needs_auth; /* sent a session value (token, cookie, key) when captured */
+    int if_match;   /* sent If-Match with the ETag of an earlier answer: the client sends the
+                       last ETag it saw for the URL */
     eng_pagination page;
     size_t *uses; /* indexes into model->session of the values this endpoint sends */
     size_t n_uses;
@@ -168,10 +176,14 @@ typedef struct eng_call {
     eng_arg *args;
     size_t n_args;
     const char *body_json; /* whole JSON body when not split into arguments */
+    const char *body_mime; /* the request's media type, without parameters */
     /* The request had a body (a Content-Length above 0, or a Content-Type on a method that sends
      * one) that the HAR does not hold (no postData, or one without text and params): why, in one
      * phrase for people; NULL when the body is there or there was none. The replay skips it. */
     const char *body_missing;
+    /* The site refused the call (401) for an expired token, and the page renewed the token and
+     * sent the call again: the replay runs it but expects no particular status. */
+    int retried;
 } eng_call;
 
 /* ---- session values: what the client keeps and fills by itself ---- */
@@ -184,14 +196,25 @@ typedef enum eng_session_use {
     ENG_USE_COOKIE /* kept by the client's cookie jar; the producer is called when it is missing */
 } eng_session_use;
 
+/* An operation whose answer gives a session value anew (a token refresh, a rotated cookie). */
+typedef struct eng_renewer {
+    eng_endpoint *ep;
+    eng_source src; /* where in its answer */
+} eng_renewer;
+
 typedef struct eng_session_value {
     const char *name; /* Python-friendly key: "token", "csrf_token", "api_key" */
     eng_session_use use;
     const char *wire_name;  /* header / query / body field name */
     eng_endpoint *producer; /* NULL: a constant from .env */
     eng_source src;         /* how to extract it from the producer's response */
-    const char *env_name;   /* RAE_... when it is a constant secret */
-    const char *captured;   /* the captured value (for .env) */
+    eng_renewer *renewers;  /* other operations whose answers replace it */
+    size_t n_renewers;
+    eng_endpoint *refresh; /* the renewer that takes a refresh token: called before the value
+                              expires and after a 401, or NULL */
+    int is_refresh;        /* a refresh token: sent only to renew another value */
+    const char *env_name;  /* RAE_... when it is a constant secret */
+    const char *captured;  /* the captured value (for .env) */
 } eng_session_value;
 
 typedef struct eng_credential {

@@ -81,14 +81,23 @@ static void graphql_schema(const eng_endpoint *ep, buf *out) {
         jstr(out, ep->graphql_op);
         buf_puts(out, "},");
     }
-    buf_puts(out, "\"query\":{\"type\":\"string\",\"examples\":[");
-    jstr(out, ep->graphql_query);
-    buf_puts(out, "]},\"variables\":");
+    if (ep->graphql_query) {
+        buf_puts(out, "\"query\":{\"type\":\"string\",\"examples\":[");
+        jstr(out, ep->graphql_query);
+        buf_puts(out, "]},");
+    } else { /* a persisted query: the document is known to the site by its hash */
+        buf_puts(out, "\"extensions\":{\"type\":\"object\",\"properties\":{\"persistedQuery\":"
+                      "{\"type\":\"object\",\"properties\":{\"version\":{\"const\":1},"
+                      "\"sha256Hash\":{\"const\":");
+        jstr(out, ep->graphql_hash);
+        buf_puts(out, "}}}}},");
+    }
+    buf_puts(out, "\"variables\":");
     if (ep->body_schema)
         eng_schema_json(ep->body_schema, out);
     else
         buf_puts(out, "{\"type\":\"object\"}");
-    buf_puts(out, "},\"required\":[\"query\"]}");
+    buf_printf(out, "},\"required\":[\"%s\"]}", ep->graphql_query ? "query" : "extensions");
 }
 
 /* Whether endpoints a and b are two operations at one path and method (GraphQL). */
@@ -377,6 +386,8 @@ static const char *source_text(const eng_model *m, const eng_source *s, arena *a
         return arena_printf(a, "`%s` → `<input name=\"%s\">`", from, s->path);
     case ENG_SRC_HTML_SCRIPT:
         return arena_printf(a, "`%s` → script `%s`", from, s->path);
+    case ENG_SRC_LINK:
+        return arena_printf(a, "`%s` → `Link` rel=\"%s\", `%s`", from, s->path, s->key);
     default:
         return "";
     }

@@ -9,6 +9,7 @@ static const char prelude[] =
     "import json\n"
     "import os\n"
     "import re\n"
+    "import time\n"
     "from pathlib import Path\n"
     "from typing import Any, Dict, Iterator, List, Optional, Tuple\n"
     "\n"
@@ -152,6 +153,50 @@ static const char prelude[] =
     "    return isinstance(limit, int) and 0 < count < limit\n"
     "\n"
     "\n"
+    "def link_param(response: Optional[httpx.Response], rel: str, name: str) -> Optional[str]:\n"
+    "    \"\"\"The query parameter `name` of the URL that a response's Link header gives for "
+    "`rel`\n"
+    "    (RFC 8288: Link: <URL>; rel=\\\"next\\\"), or None.\"\"\"\n"
+    "    from urllib.parse import parse_qs, urlsplit\n"
+    "\n"
+    "    link = response.links.get(rel) if response is not None else None\n"
+    "    if not link or not link.get(\"url\"):\n"
+    "        return None\n"
+    "    values = parse_qs(urlsplit(link[\"url\"]).query, keep_blank_values=True).get(name)\n"
+    "    return values[0] if values else None\n"
+    "\n"
+    "\n"
+    "def token_expiry(token: str, answer: Any, path: str) -> Optional[float]:\n"
+    "    \"\"\"When a token expires, in seconds since the epoch: from an expires_in (or "
+    "expires_at) beside\n"
+    "    it in the answer that gave it, else from its `exp` claim when it is a JWT; None when "
+    "neither\n"
+    "    says.\"\"\"\n"
+    "    import base64\n"
+    "\n"
+    "    parent = json_get(answer, path.rsplit(\".\", 1)[0]) if \".\" in path else answer\n"
+    "    if isinstance(parent, dict):\n"
+    "        for key in (\"expires_in\", \"expiresIn\", \"expires\"):\n"
+    "            seconds = parent.get(key)\n"
+    "            if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and "
+    "seconds < 1e8:\n"
+    "                return time.time() + seconds\n"
+    "        for key in (\"expires_at\", \"expiresAt\", \"exp\"):\n"
+    "            when = parent.get(key)\n"
+    "            if isinstance(when, (int, float)) and not isinstance(when, bool) and when > 1e9:\n"
+    "                return when / 1000 if when > 1e12 else float(when)\n"
+    "    parts = token.split(\".\")\n"
+    "    if len(parts) == 3:\n"
+    "        try:\n"
+    "            claims = json.loads(base64.urlsafe_b64decode(parts[1] + \"=\" * (-len(parts[1]) % "
+    "4)))\n"
+    "        except ValueError:\n"
+    "            return None\n"
+    "        if isinstance(claims, dict) and isinstance(claims.get(\"exp\"), (int, float)):\n"
+    "            return float(claims[\"exp\"])\n"
+    "    return None\n"
+    "\n"
+    "\n"
     "def path_part(value: Any) -> str:\n"
     "    from urllib.parse import quote\n"
     "\n"
@@ -169,11 +214,30 @@ static const char plumbing[] =
     "    def __exit__(self, *exc: Any) -> None:\n"
     "        self.close()\n"
     "\n"
+    "    def _cookie(self, name: str) -> Optional[str]:\n"
+    "        \"\"\"The cookie jar's current value of a cookie (the last one set, whatever its "
+    "path).\"\"\"\n"
+    "        value = None\n"
+    "        for cookie in self.http.cookies.jar:\n"
+    "            if cookie.name == name:\n"
+    "                value = cookie.value\n"
+    "        return value\n"
+    "\n"
+    "    def _value(self, name: str) -> Optional[str]:\n"
+    "        \"\"\"A session value as it is now: one that a cookie carries (an XSRF cookie echoed "
+    "in a\n"
+    "        header) is read from the cookie jar at each request, so a rotated value is "
+    "followed.\"\"\"\n"
+    "        how = SESSION[name]\n"
+    "        if how.get(\"kind\") == \"cookie\":\n"
+    "            return self._cookie(how[\"path\"]) or self.session.get(name)\n"
+    "        return self.session.get(name)\n"
+    "\n"
     "    def _has(self, name: str) -> bool:\n"
     "        how = SESSION[name]\n"
     "        if how[\"use\"] == \"cookie\":\n"
-    "            return any(cookie.name == how[\"wire\"] for cookie in self.http.cookies.jar)\n"
-    "        return self.session.get(name) is not None\n"
+    "            return self._cookie(how[\"wire\"]) is not None\n"
+    "        return self._value(name) is not None\n"
     "\n"
     "    def _ensure(self, names: Tuple[str, ...], operation: str) -> None:\n"
     "        \"\"\"Obtains missing session values by calling the operations that produce "
@@ -198,48 +262,92 @@ static const char plumbing[] =
     "            if not how.get(\"producer\"):\n"
     "                continue\n"
     "            self.session[name] = None\n"
+    "            self.expires.pop(name, None)\n"
     "            if how[\"use\"] == \"cookie\":\n"
     "                for cookie in list(self.http.cookies.jar):\n"
     "                    if cookie.name == how[\"wire\"]:\n"
     "                        self.http.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)\n"
     "\n"
     "    def _extract(self, operation: str, response: httpx.Response) -> None:\n"
-    "        \"\"\"Keeps the session values this operation's response carries.\"\"\"\n"
+    "        \"\"\"Keeps the session values this operation's response carries: those it produces, "
+    "and\n"
+    "        those it renews (a refreshed token, a rotated refresh token).\"\"\"\n"
+    "        answer: Any = None\n"
     "        for name, how in SESSION.items():\n"
-    "            if how.get(\"producer\") != operation:\n"
+    "            if how.get(\"producer\") == operation:\n"
+    "                kind, where = how[\"kind\"], how[\"path\"]\n"
+    "            elif operation in how.get(\"renewers\", {}):\n"
+    "                kind, where = how[\"renewers\"][operation]\n"
+    "            else:\n"
     "                continue\n"
-    "            kind, where = how[\"kind\"], how[\"path\"]\n"
     "            value: Any = None\n"
     "            if kind == \"json\":\n"
     "                try:\n"
-    "                    value = json_get(response.json(), where)\n"
+    "                    answer = response.json() if answer is None else answer\n"
     "                except ValueError:\n"
-    "                    value = None\n"
+    "                    continue\n"
+    "                value = json_get(answer, where)\n"
     "            elif kind == \"header\":\n"
     "                value = response.headers.get(where)\n"
     "            elif kind == \"cookie\":\n"
-    "                value = response.cookies.get(where) or self.http.cookies.get(where)\n"
+    "                value = response.cookies.get(where) or self._cookie(where)\n"
     "            else:\n"
     "                value = html_value(response.text, kind, where)\n"
     "            if value is not None:\n"
     "                self.session[name] = str(value)\n"
+    "                self.expires[name] = (time.time(), token_expiry(str(value), answer, where))\n"
+    "\n"
+    "    def _refresh(self, name: str) -> bool:\n"
+    "        \"\"\"Renews a session value by its refresh operation; whether that gave a new "
+    "one.\"\"\"\n"
+    "        refresh = SESSION[name][\"refresh\"]\n"
+    "        if refresh in self._producing:\n"
+    "            return False\n"
+    "        before = self.session.get(name)\n"
+    "        self._producing.add(refresh)\n"
+    "        try:\n"
+    "            getattr(self, refresh)(**SESSION[name].get(\"refresh_args\", {}))\n"
+    "        except ApiError:\n"
+    "            return False\n"
+    "        finally:\n"
+    "            self._producing.discard(refresh)\n"
+    "        return self.session.get(name) not in (None, before)\n"
+    "\n"
+    "    def _renew_expiring(self, names: Tuple[str, ...], operation: str) -> None:\n"
+    "        \"\"\"Refreshes a value before it expires: within a fifth of its life, and 30 s at "
+    "most.\"\"\"\n"
+    "        for name in names:\n"
+    "            refresh = SESSION[name].get(\"refresh\")\n"
+    "            got, expires = self.expires.get(name, (0.0, None))\n"
+    "            if not refresh or refresh == operation or expires is None:\n"
+    "                continue\n"
+    "            if time.time() >= expires - min(30.0, (expires - got) / 5):\n"
+    "                self._refresh(name)\n"
     "\n"
     "    def _call(self, operation: str, method: str, path: str, *, params: Optional[Dict[str, "
     "Any]] = None,\n"
     "              json_body: Any = None, data: Optional[Dict[str, Any]] = None, files: Any = "
     "None,\n"
-    "              content: Optional[str] = None, uses: Tuple[str, ...] = (), retry: bool = True) "
-    "-> Any:\n"
+    "              content: Optional[str] = None, content_type: Optional[str] = None,\n"
+    "              uses: Tuple[str, ...] = (), conditional: bool = False, if_match: Optional[str] "
+    "= "
+    "None,\n"
+    "              retry: bool = True) -> Any:\n"
     "        \"\"\"Sends one request with the session values it needs; returns the parsed "
-    "body.\"\"\"\n"
+    "body.\n"
+    "        A conditional operation sends If-Match: `if_match`, else the last ETag seen for "
+    "`path`.\"\"\"\n"
     "        self._ensure(uses, operation)\n"
+    "        self._renew_expiring(uses, operation)\n"
     "        headers: Dict[str, str] = {}\n"
+    "        if conditional and (if_match or self.etags.get(path)):\n"
+    "            headers[\"If-Match\"] = if_match or self.etags[path]\n"
     "        params = drop_none(dict(params or {}))\n"
     "        if isinstance(json_body, dict):\n"
     "            json_body = dict(json_body)\n"
     "        data = drop_none(dict(data)) if data is not None else None\n"
     "        for name in uses:\n"
-    "            value, how = self.session.get(name), SESSION[name]\n"
+    "            value, how = self._value(name), SESSION[name]\n"
     "            if value is None or how[\"use\"] == \"cookie\":  # the cookie jar sends cookies\n"
     "                continue\n"
     "            if how[\"use\"] == \"bearer\":\n"
@@ -253,7 +361,10 @@ static const char plumbing[] =
     "            elif data is not None:\n"
     "                data[how[\"wire\"]] = value\n"
     "        kwargs: Dict[str, Any] = {\"params\": params or None, \"headers\": headers}\n"
-    "        if json_body is not None:\n"
+    "        if json_body is not None and content_type:  # merge-patch+json, json-patch+json...\n"
+    "            headers[\"Content-Type\"] = content_type\n"
+    "            kwargs[\"content\"] = json.dumps(json_body)\n"
+    "        elif json_body is not None:\n"
     "            kwargs[\"json\"] = json_body\n"
     "        if data is not None:\n"
     "            kwargs[\"data\"] = data\n"
@@ -264,11 +375,26 @@ static const char plumbing[] =
     "        response = self.http.request(method, path, **kwargs)\n"
     "        self.last_response = response\n"
     "        self._extract(operation, response)\n"
+    "        if response.status_code < 300 and response.headers.get(\"etag\"):\n"
+    "            self.etags[path] = response.headers[\"etag\"]\n"
+    "        elif response.status_code < 300 and method == \"DELETE\":\n"
+    "            self.etags.pop(path, None)\n"
+    "        renewable = [n for n in uses if SESSION[n].get(\"refresh\") not in (None, "
+    "operation)]\n"
+    "        if response.status_code == 401 and retry and renewable and all(self._refresh(n) for n "
+    "in renewable):\n"
+    "            return self._call(operation, method, path, params=params, json_body=json_body, "
+    "data=data,\n"
+    "                              files=files, content=content, content_type=content_type, "
+    "uses=uses,\n"
+    "                              conditional=conditional, if_match=if_match, retry=False)\n"
     "        if response.status_code in (401, 403) and retry and self.reauthenticate and uses:\n"
     "            self._forget()\n"
     "            return self._call(operation, method, path, params=params, json_body=json_body, "
     "data=data,\n"
-    "                              files=files, content=content, uses=uses, retry=False)\n"
+    "                              files=files, content=content, content_type=content_type, "
+    "uses=uses,\n"
+    "                              conditional=conditional, if_match=if_match, retry=False)\n"
     "        if response.status_code >= 400:\n"
     "            raise error_for(response)\n"
     "        if not response.content:\n"
@@ -395,18 +521,19 @@ static const char *use_name(eng_session_use u) {
     return names[u];
 }
 
-/* The captured arguments of a producer that cannot be called without any ("product_slug"), so
- * that the client can call it by itself: `"args": {"product_slug": "blue-widget"}`. */
-static void producer_args(const eng_model *m, const eng_session_value *s, buf *out) {
-    if (s->src.call < 0 || (size_t)s->src.call >= m->n_calls) return;
-    const eng_call *call = &m->calls[s->src.call];
+/* The captured arguments of an operation that the client calls by itself (a producer, a
+ * refresh) and that cannot be called without any: `, "args": {"product_slug": "blue-widget"}`,
+ * from the captured call `call`. */
+static void captured_args(const eng_model *m, long call_i, const char *key, buf *out) {
+    if (call_i < 0 || (size_t)call_i >= m->n_calls) return;
+    const eng_call *call = &m->calls[call_i];
     int first = 1;
     for (size_t i = 0; i < call->n_args; i++) {
         const eng_arg *arg = &call->args[i];
         const eng_param *p = arg->param;
         if (!p || p->session || p->secret || p->file || !(p->in == ENG_IN_PATH || p->required))
             continue;
-        buf_puts(out, first ? ", \"args\": {" : ", ");
+        buf_printf(out, first ? ", \"%s\": {" : ", ", key);
         buf_printf(out, "\"%s\": ", p->py_name);
         if (arg->is_json)
             eng_py_json(out, arg->value, m->mem);
@@ -417,17 +544,35 @@ static void producer_args(const eng_model *m, const eng_session_value *s, buf *o
     if (!first) buf_putc(out, '}');
 }
 
+/* `, "renewers": {"refresh": ("json", "access_token")}, "refresh": "refresh"` */
+static void gen_renewers(const eng_model *m, const eng_session_value *s, buf *out) {
+    for (size_t r = 0; r < s->n_renewers; r++) {
+        buf_printf(out, "%s\"%s\": (\"%s\", ", r ? ", " : ", \"renewers\": {",
+                   s->renewers[r].ep->op_name, source_kind(s->renewers[r].src.kind));
+        eng_py_str(out, s->renewers[r].src.path);
+        buf_putc(out, ')');
+    }
+    if (s->n_renewers) buf_putc(out, '}');
+    if (!s->refresh) return;
+    buf_printf(out, ", \"refresh\": \"%s\"", s->refresh->op_name);
+    for (size_t r = 0; r < s->n_renewers; r++)
+        if (s->renewers[r].ep == s->refresh) {
+            captured_args(m, s->renewers[r].src.call, "refresh_args", out);
+            break;
+        }
+}
+
 /* The GraphQL documents, by operation: sent as captured, with new variables. */
 static void gen_graphql_table(const eng_model *m, buf *out) {
     int any = 0;
     for (size_t i = 0; i < m->n_endpoints; i++)
-        any |= m->endpoints[i]->graphql_op != NULL;
+        any |= m->endpoints[i]->graphql_query != NULL;
     if (!any) return;
     buf_puts(out, "# The GraphQL documents of the operations, as the site sent them.\n");
     buf_puts(out, "GRAPHQL: Dict[str, str] = {\n");
     for (size_t i = 0; i < m->n_endpoints; i++) {
         const eng_endpoint *ep = m->endpoints[i];
-        if (!ep->graphql_op) continue;
+        if (!ep->graphql_query) continue;
         buf_printf(out, "    \"%s\": ", ep->op_name);
         eng_py_str(out, ep->graphql_query);
         buf_puts(out, ",\n");
@@ -448,7 +593,8 @@ static void gen_session_table(const eng_model *m, buf *out) {
                        ", \"producer\": \"%s\", \"kind\": \"%s\", \"path\": ", s->producer->op_name,
                        source_kind(s->src.kind));
             eng_py_str(out, s->src.path);
-            producer_args(m, s, out);
+            captured_args(m, s->src.call, "args", out);
+            gen_renewers(m, s, out);
         } else {
             buf_printf(out, ", \"env\": \"%s\"", s->env_name);
         }
@@ -505,6 +651,10 @@ static void gen_init(const eng_model *m, buf *out, arena *a) {
     buf_puts(out, "        self.reauthenticate = True\n");
     buf_puts(out, "        self.last_response: Optional[httpx.Response] = None\n");
     buf_puts(out, "        self._producing: set = set()\n");
+    buf_puts(out, "        self.etags: Dict[str, str] = {}  # the last ETag seen, by path\n");
+    buf_puts(out,
+             "        # when each session value was obtained and when it expires (None: unknown)\n"
+             "        self.expires: Dict[str, Tuple[float, Optional[float]]] = {}\n");
     buf_puts(out, "        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, "
                   "follow_redirects=False)\n");
     if (m->has_basic_auth)
@@ -533,7 +683,7 @@ static const char *param_type(const eng_param *p, arena *a) {
 
 /* The name of an argument that takes the whole body ("files", "data"): made unique among ep's
  * parameters with trailing underscores. */
-static const char *raw_arg(const eng_endpoint *ep, const char *name, arena *a) {
+const char *eng_py_raw_arg(const eng_endpoint *ep, const char *name, arena *a) {
     for (size_t i = 0; i < ep->n_params; i++)
         if (strcmp(ep->params[i].py_name, name) == 0) {
             name = arena_printf(a, "%s_", name);
@@ -562,10 +712,14 @@ static void gen_signature(const eng_endpoint *ep, buf *out, arena *a) {
     if ((ep->body_kind == ENG_BODY_JSON && !ep->body_is_object) || ep->body_kind == ENG_BODY_TEXT)
         buf_puts(out, ", body: Any = None");
     else if (ep->body_raw && ep->body_kind == ENG_BODY_MULTIPART)
-        buf_printf(out, ", %s: Any = None, %s: Any = None", raw_arg(ep, "files", a),
-                   raw_arg(ep, "data", a));
+        buf_printf(out, ", %s: Any = None, %s: Any = None", eng_py_raw_arg(ep, "files", a),
+                   eng_py_raw_arg(ep, "data", a));
     else if (ep->body_raw && ep->body_kind == ENG_BODY_FORM)
-        buf_printf(out, ", %s: Any = None", raw_arg(ep, "data", a));
+        buf_printf(out, ", %s: Any = None", eng_py_raw_arg(ep, "data", a));
+    if (ep->body_mime_varies)
+        buf_printf(out, ", %s: Optional[str] = None", eng_py_raw_arg(ep, "content_type", a));
+    if (ep->if_match)
+        buf_printf(out, ", %s: Optional[str] = None", eng_py_raw_arg(ep, "if_match", a));
     buf_puts(out, ") -> Any:\n");
 }
 
@@ -609,9 +763,9 @@ static void doc_missing_body(const eng_endpoint *ep, buf *out, arena *a) {
         buf_printf(out,
                    "            %s={\"file\": (\"name.txt\", b\"...\", \"text/plain\")} for the "
                    "file parts,\n            %s={\"field\": \"value\"} for the other fields.\n",
-                   raw_arg(ep, "files", a), raw_arg(ep, "data", a));
+                   eng_py_raw_arg(ep, "files", a), eng_py_raw_arg(ep, "data", a));
     else if (ep->body_kind == ENG_BODY_FORM)
-        buf_printf(out, "            %s={\"field\": \"value\"}.\n", raw_arg(ep, "data", a));
+        buf_printf(out, "            %s={\"field\": \"value\"}.\n", eng_py_raw_arg(ep, "data", a));
     else if (ep->body_kind == ENG_BODY_JSON)
         buf_puts(out, "            body={...}, sent as JSON.\n");
     else
@@ -729,12 +883,19 @@ static void gen_body(const eng_model *m, const eng_endpoint *ep, buf *out, arena
                 eng_py_str(out, ep->graphql_op);
                 buf_puts(out, ", ");
             }
-            buf_printf(out,
-                       "\"query\": GRAPHQL[\"%s\"],\n                          "
-                       "\"variables\": drop_none(",
-                       ep->op_name);
+            if (ep->graphql_query)
+                buf_printf(out, "\"query\": GRAPHQL[\"%s\"],\n                          ",
+                           ep->op_name);
+            buf_puts(out, "\"variables\": drop_none(");
             gen_dict(m, ep, ENG_IN_BODY, out);
-            buf_puts(out, ")}");
+            buf_putc(out, ')');
+            if (ep->graphql_hash) { /* a persisted query: the site knows the document by hash */
+                buf_puts(out, ",\n                          \"extensions\": {\"persistedQuery\": "
+                              "{\"version\": 1, \"sha256Hash\": ");
+                eng_py_str(out, ep->graphql_hash);
+                buf_puts(out, "}}");
+            }
+            buf_putc(out, '}');
         } else if (ep->body_is_object) {
             buf_puts(out, "drop_none(");
             gen_dict(m, ep, ENG_IN_BODY, out);
@@ -746,13 +907,14 @@ static void gen_body(const eng_model *m, const eng_endpoint *ep, buf *out, arena
     case ENG_BODY_FORM:
         buf_puts(out, "data=");
         if (ep->body_raw)
-            buf_puts(out, raw_arg(ep, "data", a));
+            buf_puts(out, eng_py_raw_arg(ep, "data", a));
         else
             gen_dict(m, ep, ENG_IN_BODY, out);
         break;
     case ENG_BODY_MULTIPART: {
         if (ep->body_raw) {
-            buf_printf(out, "data=%s, files=%s", raw_arg(ep, "data", a), raw_arg(ep, "files", a));
+            buf_printf(out, "data=%s, files=%s", eng_py_raw_arg(ep, "data", a),
+                       eng_py_raw_arg(ep, "files", a));
             break;
         }
         buf_puts(out, "data=");
@@ -796,6 +958,17 @@ static void gen_operation(const eng_model *m, const eng_endpoint *ep, buf *out, 
     }
     if (ep->body_kind != ENG_BODY_NONE) buf_puts(out, ",\n                          ");
     gen_body(m, ep, out, a);
+    if (ep->body_kind == ENG_BODY_JSON && !ep->graphql_op && ep->body_mime &&
+        strcmp(ep->body_mime, "application/json") != 0 && strstr(ep->body_mime, "json")) {
+        buf_puts(out, ", content_type=");
+        if (ep->body_mime_varies) buf_printf(out, "%s or ", eng_py_raw_arg(ep, "content_type", a));
+        eng_py_str(out, ep->body_mime);
+    } else if (ep->body_mime_varies) {
+        buf_printf(out, ", content_type=%s", eng_py_raw_arg(ep, "content_type", a));
+    }
+    if (ep->if_match)
+        buf_printf(out, ",\n                          conditional=True, if_match=%s",
+                   eng_py_raw_arg(ep, "if_match", a));
     if (ep->n_uses) {
         buf_puts(out, ",\n                          uses=(");
         for (size_t i = 0; i < ep->n_uses; i++)
@@ -841,10 +1014,11 @@ static void gen_iterator(const eng_endpoint *ep, buf *out, arena *a) {
                "        \"\"\"Yields every item of %s %s, page after page (%s pagination on "
                "'%s').\"\"\"\n",
                ep->method, ep->path,
-               pg->style == ENG_PAGE_CURSOR   ? "cursor"
-               : pg->style == ENG_PAGE_PAGE   ? "page-number"
-               : pg->style == ENG_PAGE_OFFSET ? "offset"
-                                              : "next-link",
+               pg->style == ENG_PAGE_CURSOR        ? "cursor"
+               : pg->style == ENG_PAGE_PAGE        ? "page-number"
+               : pg->style == ENG_PAGE_OFFSET      ? "offset"
+               : pg->style == ENG_PAGE_LINK_HEADER ? "Link header"
+                                                   : "next-link",
                pg->param);
     const char *items = *pg->items_path ? pg->items_path : "";
     buf_printf(out, "        position: Any = %s\n",
@@ -860,7 +1034,14 @@ static void gen_iterator(const eng_endpoint *ep, buf *out, arena *a) {
     } else
         buf_puts(out, "            items = page if isinstance(page, list) else []\n");
     buf_puts(out, "            yield from items\n");
-    if (pg->style == ENG_PAGE_CURSOR || pg->style == ENG_PAGE_LINK) {
+    if (pg->style == ENG_PAGE_LINK_HEADER) {
+        buf_puts(out, "            position = link_param(self.last_response, ");
+        eng_py_str(out, pg->next_path);
+        buf_puts(out, ", ");
+        eng_py_str(out, pg->param);
+        buf_puts(out, ")\n");
+        buf_puts(out, "            if not position:\n                return\n\n");
+    } else if (pg->style == ENG_PAGE_CURSOR || pg->style == ENG_PAGE_LINK) {
         buf_puts(out, "            position = json_get(page, ");
         eng_py_str(out, pg->next_path);
         buf_puts(out, ")\n");

@@ -12,7 +12,7 @@ static const char head[] =
     "\n"
     "import httpx\n"
     "\n"
-    "from api_client import ApiClient, ApiError, html_value, json_get\n"
+    "from api_client import ApiClient, ApiError, html_value, json_get, link_param\n"
     "\n"
     "\n"
     "def main() -> int:\n"
@@ -35,8 +35,11 @@ static const char head[] =
     "        print(f\"skip {number:3} {what}: {why}\")\n"
     "\n"
     "    def step(number: int, captured: int, what: str, run: Callable[[], Any],\n"
-    "             needs: Tuple[int, ...] = ()) -> None:\n"
-    "        \"\"\"Runs a call; `needs` are the steps whose responses its values come from.\"\"\"\n"
+    "             needs: Tuple[int, ...] = (), retried: bool = False) -> None:\n"
+    "        \"\"\"Runs a call; `needs` are the steps whose responses its values come from. A "
+    "`retried`\n"
+    "        call was refused for an expired token and sent again after a refresh: any status "
+    "passes.\"\"\"\n"
     "        missing = [n for n in needs if n in skipped]\n"
     "        if missing:\n"
     "            skip(number, what, f\"it needs a value from step {missing[0]}, which was "
@@ -56,9 +59,14 @@ static const char head[] =
     "            return\n"
     "        if client.last_response is not None:\n"
     "            responses[number] = client.last_response\n"
-    "        ok = status // 100 == captured // 100\n"
+    "        same = status // 100 == captured // 100\n"
+    "        ok = same or retried\n"
     "        counts[\"passed\" if ok else \"failed\"] += 1\n"
-    "        note = \"\" if ok else f\" (captured {captured})\"\n"
+    "        note = \"\" if same else f\" (captured {captured})\"\n"
+    "        if retried and not same:\n"
+    "            note = f\" (captured {captured}: the token had expired, and the page renewed it "
+    "and "
+    "sent the call again)\"\n"
     "        print(f\"{'ok  ' if ok else 'FAIL'} {number:3} {what} -> {status}{note}\")\n"
     "\n";
 
@@ -80,8 +88,15 @@ static void arg_value(const eng_model *m, const eng_arg *arg, buf *out, arena *a
         eng_py_str(out, s->path);
         buf_putc(out, ')');
         return;
+    case ENG_SRC_LINK:
+        buf_printf(out, "link_param(responses[%ld], ", k);
+        eng_py_str(out, s->path);
+        buf_puts(out, ", ");
+        eng_py_str(out, s->key);
+        buf_putc(out, ')');
+        return;
     case ENG_SRC_COOKIE:
-        buf_puts(out, "client.http.cookies.get(");
+        buf_puts(out, "client._cookie(");
         eng_py_str(out, s->path);
         buf_putc(out, ')');
         return;
@@ -190,9 +205,15 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
     if (c->body_json) {
         buf_printf(out, "%sbody=", first ? "" : ", ");
         eng_py_json(out, c->body_json, a);
+        first = 0;
+    }
+    if (ep->body_mime_varies && c->body_mime && *c->body_mime) {
+        buf_printf(out, "%s%s=", first ? "" : ", ", eng_py_raw_arg(ep, "content_type", a));
+        eng_py_str(out, c->body_mime);
     }
     buf_putc(out, ')');
     gen_needs(m, c, out, a);
+    if (c->retried) buf_puts(out, ", retried=True");
     buf_puts(out, ")\n");
 }
 

@@ -56,6 +56,28 @@ static int small_int(const char *v) {
     return n > 0 && n < 3 && strspn(v, "0123456789") == n;
 }
 
+/* A value unlikely to be held by two unrelated fields: an opaque id or token, a long number, a
+ * long text, or letters mixed with digits. */
+static int distinctive(const char *v) {
+    size_t n = strlen(v), digits = 0;
+    seg_kind k = eng_segment_kind(v);
+    if (eng_looks_random(v) || k == SEG_UUID || k == SEG_HEX || k == SEG_TOKEN) return 1;
+    if (k == SEG_INT) return n >= 5;
+    for (size_t i = 0; i < n; i++)
+        digits += isdigit((unsigned char)v[i]) != 0;
+    return n >= 24 || (n >= 8 && digits > 0 && digits < n);
+}
+
+/* A name that says its value is passed along: an id or a name of a thing, a cursor, a token. */
+static int flow_name(const char *name) {
+    static const char *const words[] = {"cursor", "token",   "next",   "after",
+                                        "before", "continu", "marker", NULL};
+    if (eng_is_ref_key(name)) return 1;
+    for (size_t i = 0; words[i]; i++)
+        if (strcasestr(name, words[i])) return 1;
+    return 0;
+}
+
 static void lookup(ingest *in, raw_value *rv) {
     size_t n = strlen(rv->value);
     if (n == 0 || n > MAX_INDEXED_VALUE) return;
@@ -71,6 +93,12 @@ static void lookup(ingest *in, raw_value *rv) {
     /* Small numbers match too much: only id fields feeding id slots or path segments. */
     if (small_int(rv->value) &&
         !(eng_is_id_key(s->key) && (rv->where == RAW_SEG || eng_is_id_key(rv->name))))
+        return;
+    /* A small, common value ("open", "draft") that an earlier answer also held is a look-alike,
+     * not a flow, unless a name on either side says it is passed along. Path segments are
+     * parameters by their place, and headers, cookies and pages are indexed by such names. */
+    if (rv->where != RAW_SEG && s->kind == ENG_SRC_JSON && !distinctive(rv->value) &&
+        !flow_name(s->key) && !flow_name(rv->name))
         return;
     rv->src = *s;
 }
@@ -283,6 +311,28 @@ static void index_html(ingest *in, long call, const char *html, size_t n) {
     index_scripts(in, call, copy, n);
 }
 
+/* Link: <URL>; rel="next", <URL>; rel="prev" (RFC 8288): each query parameter of each URL,
+ * indexed under its rel and its name. */
+static void index_links(ingest *in, long call, const char *value) {
+    for (const char *p = value; (p = strchr(p, '<')) != NULL;) {
+        const char *close = strchr(p, '>');
+        if (!close) return;
+        const char *params = close + 1, *next = strchr(params, '<');
+        size_t plen = next ? (size_t)(next - params) : strlen(params);
+        const char *rel = strcasestr(arena_strndup(in->a, params, plen), "rel=");
+        if (rel) {
+            rel += 4 + (rel[4] == '"');
+            const char *name = arena_strndup(in->a, rel, strcspn(rel, "\" ;,"));
+            const char *q = memchr(p, '?', (size_t)(close - p));
+            har_pairs qp =
+                q ? url_split_query(in->a, q + 1, (size_t)(close - q - 1)) : (har_pairs){0};
+            for (size_t i = 0; i < qp.n && *name; i++)
+                index_value(in, call, ENG_SRC_LINK, name, qp.items[i].name, qp.items[i].value);
+        }
+        p = close + 1;
+    }
+}
+
 static void index_response_headers(ingest *in, long call, const har_entry *e) {
     for (size_t i = 0; i < e->resp_cookies.n; i++) {
         const har_pair *p = &e->resp_cookies.items[i];
@@ -300,6 +350,10 @@ static void index_response_headers(ingest *in, long call, const har_entry *e) {
             const char *value = arena_strndup(in->a, v, strcspn(v, ";"));
             index_value(in, call, ENG_SRC_COOKIE, name, name, value);
             *smap_slot(in->set_cookies, name, strlen(name), NULL) = (void *)1;
+        } else if (strcasecmp(h->name, "link") == 0) {
+            index_links(in, call, h->value);
+        } else if (strcasecmp(h->name, "etag") == 0) {
+            index_value(in, call, ENG_SRC_HEADER, "ETag", "ETag", h->value);
         } else if (strcasestr(h->name, "token") || strcasestr(h->name, "csrf") ||
                    strcasestr(h->name, "xsrf") || strcasestr(h->name, "api-key")) {
             index_value(in, call, ENG_SRC_HEADER, h->name, h->name, h->value);
@@ -453,20 +507,31 @@ static int gql_document(arena *a, const char *q, const char **name) {
     return 1;
 }
 
-/* A GraphQL request ({"query": "...", "operationName"?, "variables"?}): one operation per name,
- * its variables as the call's values. 1 when it was one. */
+/* The sha256Hash of a persisted query ({"extensions": {"persistedQuery": {"sha256Hash": H}}}):
+ * 64 hex digits, or NULL. */
+static const char *persisted_hash(arena *a, jv *j) {
+    const char *h =
+        jv_str(jv_get(jv_get(jv_get(j, "extensions"), "persistedQuery"), "sha256Hash"), a, NULL);
+    return h && strlen(h) == 64 && strspn(h, "0123456789abcdefABCDEF") == 64 ? h : NULL;
+}
+
+/* A GraphQL request ({"query": "...", "operationName"?, "variables"?}, or a persisted query with
+ * operationName and a hash instead of the query): one operation per name, its variables as the
+ * call's values. 1 when it was one. */
 static int graphql_values(ingest *in, raw_call *c, pvec *vals, jv *j) {
     const char *query = jv_str(jv_get(j, "query"), in->a, NULL);
-    if (!query) return 0;
+    const char *hash = query ? NULL : persisted_hash(in->a, j);
+    if (!query && !hash) return 0;
     const char *name = jv_str(jv_get(j, "operationName"), in->a, NULL);
     /* A GraphQL name is [_A-Za-z][_0-9A-Za-z]*: anything else goes nowhere near the code. */
     c->gql_named = name && *name && gql_name_len(name) == strlen(name) && strlen(name) < 128;
-    const char *doc_name;
-    if (!gql_document(in->a, query, &doc_name)) return 0;
+    const char *doc_name = NULL;
+    if (query && !gql_document(in->a, query, &doc_name)) return 0;
     if (!c->gql_named) name = doc_name;
     if (!name) return 0;
     c->gql_op = name;
     c->gql_query = query;
+    c->gql_hash = hash;
     jv *vars = jv_get(j, "variables");
     if (!vars || vars->type != JV_OBJECT) {
         jv_error jerr;

@@ -61,6 +61,9 @@ void eng_py_doc(buf *out, const char *s);
 void eng_py_fstr_text(buf *out, const char *s);
 /* "api.get_note(note_id=\"...\")": a call of the operation with captured example values. */
 void eng_py_example(const eng_endpoint *ep, buf *out);
+/* The name of a method argument that is not a parameter of the site's ("body", "if_match"):
+ * `name`, with "_" added while a parameter has it. */
+const char *eng_py_raw_arg(const eng_endpoint *ep, const char *name, arena *a);
 /* Worth showing in usage examples: not an HTML page, not the login (the client signs in). */
 int eng_is_usage_example(const eng_endpoint *ep);
 /* A Python expression for JSON text (dicts, lists, True/False/None). */

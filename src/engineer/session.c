@@ -27,15 +27,23 @@ static eng_session_use use_of(raw_where w) {
     }
 }
 
+/* A refresh token: a value from an earlier answer, named so on either side. */
+static int refresh_value(const raw_value *v) {
+    return v->src.kind != ENG_SRC_NONE && !v->is_json &&
+           (strcasestr(v->name, "refresh") || (v->src.key && strcasestr(v->src.key, "refresh")));
+}
+
 /* Which session value a request value is, if any: its name, or NULL. */
 static const char *session_name(arena *a, const raw_value *v) {
     switch (v->where) {
     case RAW_BEARER:
         return "token";
     case RAW_HEADER:
+        if (strcasecmp(v->name, "if-match") == 0) return NULL; /* per resource: ETags */
         if (strcasecmp(v->name, "authorization") == 0)
             return strncasecmp(v->value, "basic ", 6) == 0 ? NULL : "authorization";
         if (eng_is_csrf_name(v->name)) return "csrf_token";
+        if (refresh_value(v)) return "refresh_token";
         if (eng_is_apikey_name(v->name) ||
             (v->src.kind != ENG_SRC_NONE && eng_looks_random(v->value)))
             return eng_py_ident(a, v->name);
@@ -43,6 +51,7 @@ static const char *session_name(arena *a, const raw_value *v) {
     case RAW_QUERY:
         return eng_is_apikey_name(v->name) ? eng_py_ident(a, v->name) : NULL;
     case RAW_BODY:
+        if (refresh_value(v)) return "refresh_token";
         return eng_is_csrf_name(v->name) && !v->is_json ? "csrf_token" : NULL;
     case RAW_COOKIE: /* a cookie a response set: the session, when it is one */
         return v->src.kind == ENG_SRC_COOKIE ? eng_py_ident(a, v->name) : NULL;
@@ -108,8 +117,56 @@ static int session_cookie(const eng_session_value *s) {
     return 0;
 }
 
+/* Whether call c sent session value s. */
+static int sends(arena *a, const raw_call *c, const eng_session_value *s) {
+    for (size_t i = 0; i < c->n_values; i++) {
+        const raw_value *v = &c->values[i];
+        if (use_of(v->where) == s->use && strcasecmp(v->name, s->wire_name) == 0 &&
+            session_name(a, v))
+            return 1;
+    }
+    return 0;
+}
+
+/* One answer that gave a session value: the producer is chosen among them, the others renew it. */
+typedef struct origin {
+    eng_session_value *s;
+    eng_endpoint *ep;
+    eng_source src;
+} origin;
+
+/* The renewers of s: every endpoint but its producer whose answer gave it, once each. */
+static void add_renewers(arena *a, eng_session_value *s, const pvec *origins) {
+    s->renewers = arena_alloc(a, (origins->n + 1) * sizeof *s->renewers);
+    for (size_t i = 0; i < origins->n; i++) {
+        const origin *o = origins->items[i];
+        int seen = o->s != s || o->ep == s->producer;
+        for (size_t k = 0; k < s->n_renewers && !seen; k++)
+            seen = s->renewers[k].ep == o->ep;
+        if (!seen) s->renewers[s->n_renewers++] = (eng_renewer){o->ep, o->src};
+    }
+}
+
+/* A value with a renewer that takes a refresh token is renewed by it before it expires. */
+static void find_refreshes(pvec *sv) {
+    for (size_t i = 0; i < sv->n; i++) {
+        eng_session_value *s = sv->items[i];
+        s->is_refresh = strncmp(s->name, "refresh_token", 13) == 0;
+    }
+    for (size_t i = 0; i < sv->n; i++) {
+        eng_session_value *s = sv->items[i];
+        for (size_t r = 0; r < s->n_renewers && !s->is_refresh && !s->refresh; r++) {
+            const eng_endpoint *ep = s->renewers[r].ep;
+            for (size_t u = 0; u < ep->n_uses; u++)
+                if (((eng_session_value *)sv->items[ep->uses[u]])->is_refresh)
+                    s->refresh = s->renewers[r].ep;
+        }
+    }
+}
+
 static void collect_session(ingest *in, eng_model *m, pvec *sv) {
     arena *a = in->a;
+    pvec origins = PVEC_INIT;
     for (size_t k = 0; k < in->calls.n; k++) {
         raw_call *c = in->calls.items[k];
         if (!kept(c)) continue;
@@ -134,9 +191,18 @@ static void collect_session(ingest *in, eng_model *m, pvec *sv) {
             }
             if (v->src.kind != ENG_SRC_NONE) {
                 raw_call *from = in->calls.items[v->src.call];
-                if (kept(from) && better_producer(s->producer, from->ep)) {
+                /* A call that sent the value itself renews it (a sign-in that rotates the XSRF
+                 * value it was sent with): it cannot be where the client first gets it. A cookie
+                 * is the jar's: a sign-in that replaces a pre-login session cookie makes it. */
+                if (kept(from) && (s->use == ENG_USE_COOKIE || !sends(a, from, s)) &&
+                    better_producer(s->producer, from->ep)) {
                     s->producer = from->ep;
                     s->src = v->src;
+                }
+                if (kept(from)) {
+                    origin *o = arena_alloc(a, sizeof *o);
+                    *o = (origin){s, from->ep, v->src};
+                    pvec_push(&origins, o);
                 }
             }
         }
@@ -163,7 +229,10 @@ static void collect_session(ingest *in, eng_model *m, pvec *sv) {
     for (size_t i = 0; i < sv->n; i++) {
         eng_session_value *s = sv->items[i];
         if (!s->producer) s->env_name = env_name(a, s->name);
+        add_renewers(a, s, &origins);
     }
+    pvec_free(&origins);
+    find_refreshes(sv);
     m->n_session = sv->n;
     m->session = arena_alloc(a, (sv->n ? sv->n : 1) * sizeof *m->session);
     for (size_t i = 0; i < sv->n; i++)
@@ -299,9 +368,12 @@ static void find_pagination(ingest *in, eng_model *m) {
             if (c->ep != ep) continue;
             for (size_t i = 0; i < c->n_values; i++) {
                 raw_value *v = &c->values[i];
-                if (v->where == RAW_QUERY && v->src.kind == ENG_SRC_JSON &&
+                if (v->where == RAW_QUERY &&
+                    (v->src.kind == ENG_SRC_JSON || v->src.kind == ENG_SRC_LINK) &&
                     ((raw_call *)in->calls.items[v->src.call])->ep == ep) {
-                    pg->style = strncmp(v->value, "http", 4) == 0 ? ENG_PAGE_LINK : ENG_PAGE_CURSOR;
+                    pg->style = v->src.kind == ENG_SRC_LINK         ? ENG_PAGE_LINK_HEADER
+                                : strncmp(v->value, "http", 4) == 0 ? ENG_PAGE_LINK
+                                                                    : ENG_PAGE_CURSOR;
                     pg->param = v->name;
                     pg->next_path = v->src.path;
                     break;
@@ -316,10 +388,42 @@ static void find_pagination(ingest *in, eng_model *m) {
     }
 }
 
+/* Endpoints whose requests sent If-Match with an ETag an earlier answer gave. */
+static void find_conditionals(ingest *in) {
+    for (size_t k = 0; k < in->calls.n; k++) {
+        raw_call *c = in->calls.items[k];
+        for (size_t i = 0; kept(c) && i < c->n_values; i++)
+            if (c->values[i].where == RAW_HEADER && strcasecmp(c->values[i].name, "if-match") == 0)
+                c->ep->if_match = 1;
+    }
+}
+
 static eng_param *param_for(eng_endpoint *ep, eng_where in, const char *name) {
     for (size_t i = 0; i < ep->n_params; i++)
         if (ep->params[i].in == in && strcmp(ep->params[i].name, name) == 0) return &ep->params[i];
     return NULL;
+}
+
+/* Whether ep sends a session value that a refresh renews. */
+static int refreshable(const eng_model *m, const eng_endpoint *ep) {
+    for (size_t u = 0; u < ep->n_uses; u++)
+        if (m->session[ep->uses[u]].refresh) return 1;
+    return 0;
+}
+
+/* A call refused with 401 for a token that a refresh renews, followed by a refresh and then by
+ * a successful call of the same operation: the page's retry. */
+static void find_retries(eng_model *m) {
+    for (size_t i = 0; i < m->n_calls; i++) {
+        eng_call *c = &m->calls[i];
+        if (c->status != 401 || !refreshable(m, c->ep)) continue;
+        int refreshed = 0;
+        for (size_t k = i + 1; k < m->n_calls && !c->retried; k++) {
+            for (size_t s = 0; s < m->n_session; s++)
+                refreshed |= m->session[s].refresh == m->calls[k].ep;
+            c->retried = refreshed && m->calls[k].ep == c->ep && m->calls[k].status / 100 == 2;
+        }
+    }
 }
 
 static void build_calls(ingest *in, eng_model *m) {
@@ -340,6 +444,7 @@ static void build_calls(ingest *in, eng_model *m) {
         call->ep = c->ep;
         call->status = c->status;
         call->body_missing = c->body_missing;
+        call->body_mime = c->body_mime;
         call->args = arena_alloc(a, (c->n_values + 1) * sizeof *call->args);
         size_t path_i = 0;
         for (size_t i = 0; i < c->n_values; i++) {
@@ -380,9 +485,14 @@ static void build_calls(ingest *in, eng_model *m) {
             arg->value = c->body_text;
         }
     }
-    /* Session producers refer to calls by model index too. */
-    for (size_t s = 0; s < m->n_session; s++)
-        if (m->session[s].producer) m->session[s].src.call = model_index[m->session[s].src.call];
+    /* Session producers and renewers refer to calls by model index too. */
+    for (size_t s = 0; s < m->n_session; s++) {
+        eng_session_value *sv = &m->session[s];
+        if (sv->producer) sv->src.call = model_index[sv->src.call];
+        for (size_t r = 0; r < sv->n_renewers; r++)
+            sv->renewers[r].src.call = model_index[sv->renewers[r].src.call];
+    }
+    find_retries(m);
 }
 
 void eng_build_session(ingest *in, eng_model *m) {
@@ -393,5 +503,6 @@ void eng_build_session(ingest *in, eng_model *m) {
     collect_static_cookies(in, m);
     mark_params(m);
     find_pagination(in, m);
+    find_conditionals(in);
     build_calls(in, m);
 }

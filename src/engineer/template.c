@@ -170,6 +170,7 @@ static const char *path_param_name(arena *a, const raw_call *c, size_t i) {
     const char *suffix = kind == SEG_DATE                                     ? "date"
                          : strcasecmp(key, "slug") == 0                       ? "slug"
                          : kind == SEG_LITERAL && !eng_is_id_key(key) && *key ? key
+                         : eng_is_id_key(key)                                 ? "id"
                          : kind == SEG_LITERAL && slug_like(c->segs[i])       ? "slug"
                                                                               : "id";
     if (!prev) return eng_py_ident(a, suffix);
@@ -334,6 +335,9 @@ static void merge_call(arena *a, eng_endpoint *ep, raw_call *c, pvec *params, lo
         ep->body_kind = c->body_kind;
         ep->body_mime = c->body_mime;
         ep->body_raw = 0;
+    } else if (c->body_kind == ENG_BODY_JSON && ep->body_kind == ENG_BODY_JSON && c->body_mime &&
+               ep->body_mime && strcmp(c->body_mime, ep->body_mime) != 0) {
+        ep->body_mime_varies = 1;
     }
     if (c->body_json) {
         if (!ep->body_schema) ep->body_schema = eng_schema_new(a);
@@ -416,6 +420,7 @@ void eng_build_endpoints(ingest *in, eng_model *m) {
             ep->graphql_op = c->gql_op;
             ep->graphql_query = c->gql_query;
             ep->graphql_named = c->gql_named;
+            ep->graphql_hash = c->gql_hash;
             *slot = ep;
             pvec_push(&eps, ep);
         }

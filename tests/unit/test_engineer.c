@@ -499,6 +499,98 @@ static void test_unrecorded_login_skips_its_users(void **state) {
     eng_model_free(m);
 }
 
+static const eng_call *call_of(const eng_model *m, const char *method, const char *path, int n) {
+    for (size_t i = 0; i < m->n_calls; i++)
+        if (strcmp(m->calls[i].ep->method, method) == 0 &&
+            strcmp(m->calls[i].ep->path, path) == 0 && n-- == 0)
+            return &m->calls[i];
+    return NULL;
+}
+
+static const eng_arg *arg_of(const eng_call *c, const char *name) {
+    for (size_t i = 0; c && i < c->n_args; i++)
+        if (c->args[i].param && strcmp(c->args[i].param->name, name) == 0) return &c->args[i];
+    return NULL;
+}
+
+/* tests/unit/data/spa_patterns.har: the session patterns of a single-page app (issue #15). */
+static void test_spa_patterns(void **state) {
+    (void)state;
+    har_reader *r;
+    har_error err;
+    assert_int_equal(har_reader_open(RAE_SOURCE_DIR "/tests/unit/data/spa_patterns.har", &r, &err),
+                     0);
+    eng_options o = eng_options_default();
+    eng_model *m;
+    assert_int_equal(eng_analyze(r, &o, &m, &err), 0);
+    har_reader_free(r);
+
+    /* 1. The bearer token: the login gives it, the refresh renews it and is its refresh; the
+     * refresh token is a session value too, rotated by the refresh. The 401 was retried. */
+    const eng_session_value *token = session(m, "Authorization");
+    assert_non_null(token);
+    assert_string_equal(token->producer->op_name, "login");
+    assert_non_null(token->refresh);
+    assert_string_equal(token->refresh->path, "/api/auth/refresh");
+    assert_int_equal(token->n_renewers, 1);
+    assert_string_equal(token->renewers[0].src.path, "access_token");
+    const eng_session_value *rt = session(m, "refresh_token");
+    assert_non_null(rt);
+    assert_true(rt->is_refresh);
+    assert_int_equal(rt->use, ENG_USE_BODY);
+    assert_string_equal(rt->producer->op_name, "login");
+    assert_int_equal(rt->n_renewers, 1);
+    const eng_call *expired = call_of(m, "GET", "/api/me", 0);
+    assert_int_equal(expired->status, 401);
+    assert_true(expired->retried);
+    assert_false(call_of(m, "GET", "/api/me", 1)->retried);
+
+    /* 2. The XSRF header comes from the cookie, first set by the page: the sign-in sent the
+     * page's value and rotated it, so it renews the value and cannot be where it comes from. */
+    const eng_session_value *xsrf = session(m, "X-XSRF-TOKEN");
+    assert_non_null(xsrf);
+    assert_int_equal(xsrf->src.kind, ENG_SRC_COOKIE);
+    assert_string_equal(xsrf->producer->path, "/");
+    assert_int_equal(xsrf->n_renewers, 1);
+    assert_string_equal(xsrf->renewers[0].ep->op_name, "login");
+
+    /* 3. Link header pagination: the cursor of page 2 is the next link's page[cursor]. */
+    const eng_endpoint *list = find(m, "GET", "/api/tasks");
+    assert_int_equal(list->page.style, ENG_PAGE_LINK_HEADER);
+    assert_string_equal(list->page.param, "page[cursor]");
+    assert_string_equal(list->page.next_path, "next");
+    const eng_arg *cursor = arg_of(call_of(m, "GET", "/api/tasks", 1), "page[cursor]");
+    assert_int_equal(cursor->src.kind, ENG_SRC_LINK);
+    assert_string_equal(cursor->src.key, "page[cursor]");
+
+    /* 4. If-Match with the ETag of the GET; 6. both patch types, each call with its own. */
+    const eng_endpoint *patch = find(m, "PATCH", "/api/tasks/{task_id}");
+    assert_non_null(patch);
+    assert_true(patch->if_match);
+    assert_string_equal(patch->body_mime, "application/merge-patch+json");
+    assert_true(patch->body_mime_varies);
+    assert_string_equal(call_of(m, "PATCH", "/api/tasks/{task_id}", 1)->body_mime,
+                        "application/json-patch+json");
+    assert_int_equal(find(m, "POST", "/api/notes")->body_kind, ENG_BODY_FORM);
+
+    /* 5. A persisted query is one operation, with its hash; its variable flows. */
+    const eng_endpoint *stats = find(m, "POST", "/graphql");
+    assert_string_equal(stats->graphql_op, "TaskStats");
+    assert_null(stats->graphql_query);
+    assert_string_equal(stats->graphql_hash,
+                        "5f8d3c2b1a0e9f8d7c6b5a4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c");
+    assert_int_equal(arg_of(call_of(m, "POST", "/graphql", 0), "taskId")->src.kind, ENG_SRC_JSON);
+
+    /* 7. "open" was in the list too, but a status is no id: it is the caller's, not a flow. */
+    const eng_call *create = call_of(m, "POST", "/api/tasks", 0);
+    assert_non_null(arg_of(create, "status"));
+    assert_int_equal(arg_of(create, "status")->src.kind, ENG_SRC_NONE);
+    assert_int_equal(arg_of(create, "priority")->src.kind, ENG_SRC_NONE);
+    assert_int_equal(arg_of(call_of(m, "POST", "/api/notes", 0), "task_id")->src.kind,
+                     ENG_SRC_JSON);
+    eng_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_endpoints_and_names),
@@ -511,6 +603,7 @@ int main(void) {
         cmocka_unit_test(test_unrecorded_bodies),
         cmocka_unit_test(test_unrecorded_body_reason_is_text),
         cmocka_unit_test(test_unrecorded_login_skips_its_users),
+        cmocka_unit_test(test_spa_patterns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
