@@ -18,21 +18,71 @@ static const char *where_name(eng_where w) {
     return names[w];
 }
 
-static void gen_parameters(const eng_endpoint *ep, buf *out) {
+/* The length of "page" in a query name "page[size]" (one bracketed key), else 0. */
+static size_t deep_prefix(const eng_param *p) {
+    const char *open = p->in == ENG_IN_QUERY ? strchr(p->name, '[') : NULL;
+    size_t n = strlen(p->name);
+    if (!open || open == p->name || p->name[n - 1] != ']' || n - (size_t)(open - p->name) < 3)
+        return 0;
+    const char *key = open + 1;
+    size_t klen = n - (size_t)(key - p->name) - 1;
+    return memchr(key, '[', klen) || memchr(key, ']', klen) ? 0 : (size_t)(open - p->name);
+}
+
+static int same_prefix(const eng_param *a, const eng_param *b, size_t n) {
+    return deep_prefix(b) == n && strncmp(a->name, b->name, n) == 0;
+}
+
+/* Query parameters "page[size]" and "page[cursor]" as one object parameter "page" in the
+ * deepObject style, which OpenAPI defines for them. */
+static void deep_object(const eng_endpoint *ep, size_t first, size_t n, buf *out, arena *a) {
+    const eng_param *p = &ep->params[first];
+    int required = 0;
+    buf_puts(out, "{\"name\":");
+    jstr(out, arena_strndup(a, p->name, n));
+    buf_puts(out, ",\"in\":\"query\",\"style\":\"deepObject\",\"explode\":true,\"schema\":"
+                  "{\"type\":\"object\",\"properties\":{");
+    for (size_t i = first, k = 0; i < ep->n_params; i++) {
+        const eng_param *q = &ep->params[i];
+        if (!same_prefix(p, q, n)) continue;
+        buf_puts(out, k++ ? "," : "");
+        jstr(out, arena_strndup(a, q->name + n + 1, strlen(q->name) - n - 2));
+        buf_putc(out, ':');
+        eng_schema_json(q->schema, out);
+        required |= q->required;
+    }
+    buf_printf(out, "}},\"required\":%s}", required ? "true" : "false");
+}
+
+static void gen_parameters(const eng_endpoint *ep, buf *out, arena *a) {
     int first = 1;
     buf_puts(out, "\"parameters\":[");
     for (size_t i = 0; i < ep->n_params; i++) {
         const eng_param *p = &ep->params[i];
         if (p->in != ENG_IN_PATH && p->in != ENG_IN_QUERY) continue;
+        size_t deep = deep_prefix(p), seen = 0;
+        for (size_t k = 0; k < i && deep; k++)
+            seen |= same_prefix(p, &ep->params[k], deep);
+        if (seen) continue;
         if (!first) buf_putc(out, ',');
+        first = 0;
+        if (deep) {
+            deep_object(ep, i, deep, out, a);
+            continue;
+        }
         buf_puts(out, "{\"name\":");
         jstr(out, p->name);
         buf_printf(out, ",\"in\":\"%s\",\"required\":%s,\"schema\":", where_name(p->in),
                    p->required || p->in == ENG_IN_PATH ? "true" : "false");
         eng_schema_json(p->schema, out);
         buf_putc(out, '}');
-        first = 0;
     }
+    if (ep->if_match)
+        buf_printf(out,
+                   "%s{\"name\":\"If-Match\",\"in\":\"header\",\"required\":false,"
+                   "\"description\":\"The ETag of the resource as last read: the client sends "
+                   "the last one it saw.\",\"schema\":{\"type\":\"string\"}}",
+                   first ? "" : ",");
     buf_putc(out, ']');
 }
 
@@ -120,7 +170,18 @@ static void gen_graphql_body(const eng_model *m, const eng_endpoint *ep, buf *ou
     buf_puts(out, "]}}}}");
 }
 
-static void gen_request_body(const eng_endpoint *ep, buf *out, arena *a) {
+static void body_schema(const eng_endpoint *ep, buf *out) {
+    if (ep->body_kind == ENG_BODY_JSON && ep->body_schema)
+        eng_schema_json(ep->body_schema, out);
+    else if (ep->body_kind == ENG_BODY_FORM || ep->body_kind == ENG_BODY_MULTIPART)
+        form_schema(ep, out);
+    else
+        buf_puts(out, "{\"type\":\"string\"}");
+}
+
+/* The request body under each media type its samples were sent as (one, but for JSON sent as
+ * merge-patch+json and json-patch+json alike). */
+static void gen_request_body(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
     if (ep->body_kind == ENG_BODY_NONE) return;
     buf_puts(out, ",\"requestBody\":{\"required\":true,");
     if (ep->body_raw) { /* no sample says what it holds */
@@ -131,13 +192,22 @@ static void gen_request_body(const eng_endpoint *ep, buf *out, arena *a) {
     buf_puts(out, "\"content\":{");
     jstr(out, ep->body_mime && *ep->body_mime ? ep->body_mime : "application/octet-stream");
     buf_puts(out, ":{\"schema\":");
-    if (ep->body_kind == ENG_BODY_JSON && ep->body_schema)
-        eng_schema_json(ep->body_schema, out);
-    else if (ep->body_kind == ENG_BODY_FORM || ep->body_kind == ENG_BODY_MULTIPART)
-        form_schema(ep, out);
-    else
-        buf_puts(out, "{\"type\":\"string\"}");
-    buf_puts(out, "}}}");
+    body_schema(ep, out);
+    buf_putc(out, '}');
+    const char *seen = arena_printf(a, "\n%s\n", ep->body_mime ? ep->body_mime : "");
+    for (size_t i = 0; i < m->n_calls && ep->body_mime_varies; i++) {
+        const char *mime = m->calls[i].body_mime;
+        if (m->calls[i].ep != ep || !mime || !*mime ||
+            strstr(seen, arena_printf(a, "\n%s\n", mime)))
+            continue;
+        seen = arena_printf(a, "%s%s\n", seen, mime);
+        buf_putc(out, ',');
+        jstr(out, mime);
+        buf_puts(out, ":{\"schema\":");
+        body_schema(ep, out);
+        buf_putc(out, '}');
+    }
+    buf_puts(out, "}}");
 }
 
 /* A flow's source as an OpenAPI runtime expression: "$response.body#/a/b/0/c" for the JSON path
@@ -148,6 +218,8 @@ static const char *runtime_expr(const eng_source *s, arena *a) {
     buf p = BUF_INIT;
     buf_puts(&p, "$response.body#/");
     for (const char *c = s->path; *c; c++) {
+        if (c == s->path && *c == '[') /* "[0].id": the root is the array */
+            continue;
         if (*c == '.' || *c == '[')
             buf_putc(&p, '/');
         else if (*c == ']')
@@ -349,11 +421,11 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
                 buf_puts(&doc, "}]");
             }
             buf_putc(&doc, ',');
-            gen_parameters(e, &doc);
+            gen_parameters(e, &doc, a);
             if (e->graphql_op)
                 gen_graphql_body(m, e, &doc);
             else
-                gen_request_body(e, &doc, a);
+                gen_request_body(m, e, &doc, a);
             gen_responses(m, e, &doc, a);
             if (e->n_uses) gen_security(m, e, &doc);
             buf_putc(&doc, '}');
