@@ -184,6 +184,7 @@ typedef struct eng_call {
     /* The site refused the call (401) for an expired token, and the page renewed the token and
      * sent the call again: the replay runs it but expects no particular status. */
     int retried;
+    int graphql_errors; /* a GraphQL answer that held errors (with status 200) */
 } eng_call;
 
 /* ---- session values: what the client keeps and fills by itself ---- */

@@ -12,7 +12,7 @@ static const char head[] =
     "\n"
     "import httpx\n"
     "\n"
-    "from api_client import ApiClient, ApiError, html_value, json_get, link_param\n"
+    "from api_client import ApiClient, ApiError, GraphQLError, html_value, json_get, link_param\n"
     "\n"
     "\n"
     "def main() -> int:\n"
@@ -35,11 +35,13 @@ static const char head[] =
     "        print(f\"skip {number:3} {what}: {why}\")\n"
     "\n"
     "    def step(number: int, captured: int, what: str, run: Callable[[], Any],\n"
-    "             needs: Tuple[int, ...] = (), retried: bool = False) -> None:\n"
+    "             needs: Tuple[int, ...] = (), retried: bool = False, errors: bool = False) -> "
+    "None:\n"
     "        \"\"\"Runs a call; `needs` are the steps whose responses its values come from. A "
     "`retried`\n"
     "        call was refused for an expired token and sent again after a refresh: any status "
-    "passes.\"\"\"\n"
+    "passes.\n"
+    "        A GraphQL answer with errors fails, unless the captured one had `errors` too.\"\"\"\n"
     "        missing = [n for n in needs if n in skipped]\n"
     "        if missing:\n"
     "            skip(number, what, f\"it needs a value from step {missing[0]}, which was "
@@ -50,6 +52,14 @@ static const char head[] =
     "            results[number] = run()\n"
     "            status = client.last_response.status_code if client.last_response is not None "
     "else 0\n"
+    "        except GraphQLError as error:\n"
+    "            if not errors:\n"
+    "                counts[\"failed\"] += 1\n"
+    "                print(f\"FAIL {number:3} {what}: GraphQL errors: "
+    "{str(error.errors)[:200]}\")\n"
+    "                return\n"
+    "            results[number] = None\n"
+    "            status = error.status_code\n"
     "        except ApiError as error:\n"
     "            results[number] = None\n"
     "            status = error.status_code\n"
@@ -214,6 +224,7 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
     buf_putc(out, ')');
     gen_needs(m, c, out, a);
     if (c->retried) buf_puts(out, ", retried=True");
+    if (c->graphql_errors) buf_puts(out, ", errors=True");
     buf_puts(out, ")\n");
 }
 

@@ -698,6 +698,8 @@ static void response_values(ingest *in, raw_call *c, long k, const har_entry *e,
         jv_error jerr;
         jv *j = jv_parse(scratch, bytes, len, NULL, &jerr);
         if (!j) return;
+        jv *errors = c->gql_op ? jv_get(j, "errors") : NULL;
+        c->gql_errors = errors && errors->type == JV_ARRAY && errors->len > 0;
         c->resp_schema = eng_schema_new(in->a);
         eng_schema_add(in->a, c->resp_schema, j);
         if (j->type == JV_OBJECT) {

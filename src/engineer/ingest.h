@@ -45,6 +45,7 @@ typedef struct raw_call {
     const char *gql_op;    /* GraphQL: the operation's name, or NULL when not GraphQL */
     const char *gql_query; /* GraphQL: the document sent */
     int gql_named;         /* GraphQL: the request carried operationName */
+    int gql_errors;        /* GraphQL: the answer held errors */
     const char *gql_hash;  /* GraphQL persisted query: the sha256Hash sent instead of a query */
     const char *body_text;
     const char *body_missing; /* eng_call.body_missing */

@@ -148,7 +148,32 @@ static void add_renewers(arena *a, eng_session_value *s, const pvec *origins) {
 }
 
 /* A value with a renewer that takes a refresh token is renewed by it before it expires. */
-static void find_refreshes(pvec *sv) {
+/* Whether a successful answer of ep has a field at the JSON path. */
+static int answers_at(const eng_endpoint *ep, const char *path) {
+    for (size_t i = 0; i < ep->n_responses; i++)
+        if (ep->responses[i].status / 100 == 2 && ep->responses[i].schema &&
+            eng_schema_at(ep->responses[i].schema, path))
+            return 1;
+    return 0;
+}
+
+/* A refresh that answers a new refresh token beside the access token rotates it, even when the
+ * capture never sent the new one (one refresh): it renews the refresh token too. */
+static void add_rotation(ingest *in, eng_session_value *rt, eng_endpoint *refresh) {
+    if (rt->src.kind != ENG_SRC_JSON || !answers_at(refresh, rt->src.path)) return;
+    for (size_t r = 0; r < rt->n_renewers; r++)
+        if (rt->renewers[r].ep == refresh) return;
+    long call = -1;
+    for (size_t k = 0; k < in->calls.n && call < 0; k++)
+        if (((raw_call *)in->calls.items[k])->ep == refresh) call = (long)k;
+    eng_renewer *more = arena_alloc(in->a, (rt->n_renewers + 1) * sizeof *more);
+    if (rt->n_renewers) memcpy(more, rt->renewers, rt->n_renewers * sizeof *more);
+    more[rt->n_renewers++] =
+        (eng_renewer){refresh, {ENG_SRC_JSON, call, rt->src.path, rt->src.key}};
+    rt->renewers = more;
+}
+
+static void find_refreshes(ingest *in, pvec *sv) {
     for (size_t i = 0; i < sv->n; i++) {
         eng_session_value *s = sv->items[i];
         s->is_refresh = strncmp(s->name, "refresh_token", 13) == 0;
@@ -156,10 +181,13 @@ static void find_refreshes(pvec *sv) {
     for (size_t i = 0; i < sv->n; i++) {
         eng_session_value *s = sv->items[i];
         for (size_t r = 0; r < s->n_renewers && !s->is_refresh && !s->refresh; r++) {
-            const eng_endpoint *ep = s->renewers[r].ep;
-            for (size_t u = 0; u < ep->n_uses; u++)
-                if (((eng_session_value *)sv->items[ep->uses[u]])->is_refresh)
-                    s->refresh = s->renewers[r].ep;
+            eng_endpoint *ep = s->renewers[r].ep;
+            for (size_t u = 0; u < ep->n_uses; u++) {
+                eng_session_value *rt = sv->items[ep->uses[u]];
+                if (!rt->is_refresh) continue;
+                s->refresh = ep;
+                add_rotation(in, rt, ep);
+            }
         }
     }
 }
@@ -232,7 +260,7 @@ static void collect_session(ingest *in, eng_model *m, pvec *sv) {
         add_renewers(a, s, &origins);
     }
     pvec_free(&origins);
-    find_refreshes(sv);
+    find_refreshes(in, sv);
     m->n_session = sv->n;
     m->session = arena_alloc(a, (sv->n ? sv->n : 1) * sizeof *m->session);
     for (size_t i = 0; i < sv->n; i++)
@@ -445,6 +473,7 @@ static void build_calls(ingest *in, eng_model *m) {
         call->status = c->status;
         call->body_missing = c->body_missing;
         call->body_mime = c->body_mime;
+        call->graphql_errors = c->gql_errors;
         call->args = arena_alloc(a, (c->n_values + 1) * sizeof *call->args);
         size_t path_i = 0;
         for (size_t i = 0; i < c->n_values; i++) {
