@@ -184,7 +184,8 @@ typedef struct eng_call {
     /* The site refused the call (401) for an expired token, and the page renewed the token and
      * sent the call again: the replay runs it but expects no particular status. */
     int retried;
-    int graphql_errors; /* a GraphQL answer that held errors (with status 200) */
+    int graphql_errors;    /* a GraphQL answer that held errors (with status 200) */
+    const char *resp_mime; /* the answer's media type, "" when it had none */
 } eng_call;
 
 /* ---- session values: what the client keeps and fills by itself ---- */

@@ -28,25 +28,35 @@ static const char head[] =
     "    responses: Dict[int, httpx.Response] = {}\n"
     "    counts = {\"passed\": 0, \"failed\": 0, \"skipped\": 0}\n"
     "    skipped: Dict[int, str] = {}\n"
+    "    failed: Dict[int, str] = {}\n"
     "\n"
     "    def skip(number: int, what: str, why: str) -> None:\n"
     "        skipped[number] = why\n"
     "        counts[\"skipped\"] += 1\n"
     "        print(f\"skip {number:3} {what}: {why}\")\n"
     "\n"
+    "    def fail(number: int, what: str, why: str) -> None:\n"
+    "        failed[number] = why\n"
+    "        counts[\"failed\"] += 1\n"
+    "        print(f\"FAIL {number:3} {what}{why}\")\n"
+    "\n"
     "    def step(number: int, captured: int, what: str, run: Callable[[], Any],\n"
-    "             needs: Tuple[int, ...] = (), retried: bool = False, errors: bool = False) -> "
-    "None:\n"
-    "        \"\"\"Runs a call; `needs` are the steps whose responses its values come from. A "
-    "`retried`\n"
-    "        call was refused for an expired token and sent again after a refresh: any status "
-    "passes.\n"
-    "        A GraphQL answer with errors fails, unless the captured one had `errors` too.\"\"\"\n"
-    "        missing = [n for n in needs if n in skipped]\n"
-    "        if missing:\n"
-    "            skip(number, what, f\"it needs a value from step {missing[0]}, which was "
-    "skipped\")\n"
-    "            return\n"
+    "             needs: Tuple[int, ...] = (), retried: bool = False, errors: bool = False,\n"
+    "             binary: str = \"\") -> None:\n"
+    "        \"\"\"Runs a call; `needs` are the steps whose responses its values come from: when "
+    "one of\n"
+    "        them failed or was skipped, so is this one. A `retried` call was refused for an "
+    "expired\n"
+    "        token and sent again after a refresh: any status passes. A GraphQL answer with "
+    "errors\n"
+    "        fails, unless the captured one had `errors` too. A `binary` answer (a PDF, an image) "
+    "is\n"
+    "        compared by its type and size, not as text.\"\"\"\n"
+    "        for need in needs:\n"
+    "            if need in skipped or need in failed:\n"
+    "                how = \"was skipped\" if need in skipped else \"failed\"\n"
+    "                skip(number, what, f\"it needs a value from step {need}, which {how}\")\n"
+    "                return\n"
     "        client.last_response = None\n"
     "        try:\n"
     "            results[number] = run()\n"
@@ -54,9 +64,7 @@ static const char head[] =
     "else 0\n"
     "        except GraphQLError as error:\n"
     "            if not errors:\n"
-    "                counts[\"failed\"] += 1\n"
-    "                print(f\"FAIL {number:3} {what}: GraphQL errors: "
-    "{str(error.errors)[:200]}\")\n"
+    "                fail(number, what, f\": GraphQL errors: {str(error.errors)[:200]}\")\n"
     "                return\n"
     "            results[number] = None\n"
     "            status = error.status_code\n"
@@ -64,20 +72,27 @@ static const char head[] =
     "            results[number] = None\n"
     "            status = error.status_code\n"
     "        except Exception as error:  # a value that could not be obtained, a network error\n"
-    "            counts[\"failed\"] += 1\n"
-    "            print(f\"FAIL {number:3} {what}: {type(error).__name__}: {error}\")\n"
+    "            fail(number, what, f\": {type(error).__name__}: {error}\")\n"
     "            return\n"
     "        if client.last_response is not None:\n"
     "            responses[number] = client.last_response\n"
     "        same = status // 100 == captured // 100\n"
-    "        ok = same or retried\n"
-    "        counts[\"passed\" if ok else \"failed\"] += 1\n"
     "        note = \"\" if same else f\" (captured {captured})\"\n"
     "        if retried and not same:\n"
     "            note = f\" (captured {captured}: the token had expired, and the page renewed it "
-    "and "
-    "sent the call again)\"\n"
-    "        print(f\"{'ok  ' if ok else 'FAIL'} {number:3} {what} -> {status}{note}\")\n"
+    "and sent the call again)\"\n"
+    "        answer = results.get(number)\n"
+    "        if same and binary and status // 100 == 2:\n"
+    "            kind = getattr(answer, \"content_type\", \"text\")\n"
+    "            if kind != binary:\n"
+    "                fail(number, what, f\" -> {status}: answered {kind}, captured {binary}\")\n"
+    "                return\n"
+    "            note = f\" ({kind}, {len(answer)} bytes)\"\n"
+    "        if same or retried:\n"
+    "            counts[\"passed\"] += 1\n"
+    "            print(f\"ok   {number:3} {what} -> {status}{note}\")\n"
+    "        else:\n"
+    "            fail(number, what, f\" -> {status}{note}\")\n"
     "\n";
 
 static void arg_value(const eng_model *m, const eng_arg *arg, buf *out, arena *a) {
@@ -194,6 +209,15 @@ static void gen_needs(const eng_model *m, const eng_call *c, buf *out, arena *a)
     if (n) buf_puts(out, n == 1 ? ",)" : ")");
 }
 
+/* An answer the client returns as bytes (a Download): not JSON, not text. */
+static int binary_mime(const char *mime) {
+    size_t n = mime ? strlen(mime) : 0;
+    if (n == 0 || strstr(mime, "json") || strncmp(mime, "text/", 5) == 0) return 0;
+    return !(n >= 3 && strcmp(mime + n - 3, "xml") == 0) &&
+           !(n >= 4 && strcmp(mime + n - 4, "html") == 0) &&
+           !(n >= 10 && strcmp(mime + n - 10, "javascript") == 0);
+}
+
 static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
     const eng_call *c = &m->calls[i];
     const eng_endpoint *ep = c->ep;
@@ -225,6 +249,10 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
     gen_needs(m, c, out, a);
     if (c->retried) buf_puts(out, ", retried=True");
     if (c->graphql_errors) buf_puts(out, ", errors=True");
+    if (binary_mime(c->resp_mime)) {
+        buf_puts(out, ", binary=");
+        eng_py_str(out, c->resp_mime);
+    }
     buf_puts(out, ")\n");
 }
 

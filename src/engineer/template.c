@@ -227,9 +227,27 @@ static int is_action(const char *w) {
     return 0;
 }
 
+/* A verb that acts on one thing: POST /invoices/{id}/send is send_invoice. */
+static int is_thing_action(const char *w) {
+    static const char *const verbs[] = {
+        "send",      "resend",  "void",      "cancel",     "approve",  "reject",  "publish",
+        "unpublish", "archive", "unarchive", "restore",    "close",    "reopen",  "refund",
+        "capture",   "confirm", "activate",  "deactivate", "enable",   "disable", "lock",
+        "unlock",    "pin",     "unpin",     "start",      "stop",     "pause",   "resume",
+        "retry",     "submit",  "duplicate", "clone",      "merge",    "sync",    "complete",
+        "finalize",  "accept",  "decline",   "assign",     "unassign", "share",   "move",
+        "rename",    "invite",  "revoke",    "renew",      "verify",   "finish",  "run",
+        "execute",   "trigger", "deploy",    "rollback",   "ship",     "pay",     "charge",
+        "mark",      "reset",   "refresh",   "upload",     "export",   "import",  "download"};
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
+        if (strcasecmp(w, verbs[i]) == 0) return 1;
+    return 0;
+}
+
 static const char *op_name(arena *a, const eng_endpoint *ep, const raw_call *c, int has_patch) {
     const char *last = NULL, *parent = NULL;
     int ends_param = c->n_segs > 0 && c->seg_param[c->n_segs - 1], param_before_last = 0;
+    int last_after_param = 0; /* /invoices/{id}/send: the last word follows a thing's id */
     for (size_t i = 0; i < c->n_segs; i++) {
         if (c->seg_param[i]) {
             if (last) param_before_last = 1;
@@ -241,6 +259,7 @@ static const char *op_name(arena *a, const eng_endpoint *ep, const raw_call *c, 
         if (last && param_before_last) parent = last;
         if (last && !param_before_last) parent = NULL;
         last = c->segs[i];
+        last_after_param = param_before_last;
         param_before_last = 0;
     }
     if (ep->is_page) return arena_printf(a, "get_%s_page", last ? eng_py_ident(a, last) : "home");
@@ -251,6 +270,8 @@ static const char *op_name(arena *a, const eng_endpoint *ep, const raw_call *c, 
     const char *pre =
         parent ? arena_printf(a, "%s_", eng_py_ident(a, eng_singular(a, parent))) : "";
     const char *m = ep->method;
+    if (parent && last_after_param && !ends_param && strcmp(m, "GET") != 0 && is_thing_action(last))
+        return arena_printf(a, "%s_%s", res, eng_py_ident(a, eng_singular(a, parent)));
     if (is_action(last) && !ends_param) return arena_printf(a, "%s%s", pre, res);
     /* RPC-style paths name their operation: /users/queries/getCurrentUser */
     if (!ends_param && islower((unsigned char)last[0]) &&
