@@ -225,10 +225,24 @@ typedef struct eng_credential {
     const char *captured; /* the captured value (written to .env, never into code) */
 } eng_credential;
 
+/* An origin the capture called: the client holds one base URL per origin, by role. */
+typedef struct eng_origin {
+    const char *url;      /* as captured: scheme://host[:port] */
+    const char *role;     /* Python name: "app", "api", "auth"... the primary's is "base" */
+    const char *env_name; /* RAE_BASE_URL for the primary, else RAE_<ROLE>_URL */
+    eng_source config;    /* where a page names it (kind HTML_SCRIPT or HTML_META, call, key);
+                             kind ENG_SRC_NONE when no page does */
+    const char **headers; /* "Name", "value" pairs: headers every API call to it sent alike */
+    size_t n_headers;
+} eng_origin;
+
 typedef struct eng_model {
     arena *mem;           /* owns everything below */
     const char *source;   /* the HAR's path */
-    const char *base_url; /* the primary API origin */
+    const char *base_url; /* the primary origin: the page that names the others, else the one
+                             most API calls went to */
+    eng_origin *origins;  /* the primary first */
+    size_t n_origins;
     eng_endpoint **endpoints;
     size_t n_endpoints;
     eng_call *calls;

@@ -24,23 +24,6 @@ static void progress(const eng_options *o, const char *stage, const char *messag
     o->on_event(o->event_user, &ev);
 }
 
-/* The origin most API calls went to. */
-static const char *primary_origin(const eng_model *m) {
-    const char *best = NULL;
-    long best_n = 0;
-    for (size_t i = 0; i < m->n_endpoints; i++) {
-        const char *o = m->endpoints[i]->origin;
-        long n = 0;
-        for (size_t j = 0; j < m->n_endpoints; j++)
-            if (strcmp(m->endpoints[j]->origin, o) == 0) n += m->endpoints[j]->samples;
-        if (n > best_n) {
-            best = o;
-            best_n = n;
-        }
-    }
-    return best ? best : "";
-}
-
 static void free_re(void *re) {
     if (!re) return;
     regfree(re);
@@ -59,6 +42,7 @@ int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error 
                  .sent = smap_new(),
                  .refs = smap_new(),
                  .set_cookies = smap_new(),
+                 .configs = smap_new(),
                  .recorder = ""};
     memset(err, 0, sizeof *err);
     int rc = eng_ingest(&in, r, m, err);
@@ -71,13 +55,14 @@ int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error 
         progress(o, "endpoints", found, (long)m->n_endpoints);
         progress(o, "flows", "tracing values, auth and pagination", 0);
         eng_build_session(&in, m);
-        m->base_url = primary_origin(m);
+        eng_build_origins(&in, m);
     }
     pvec_free(&in.calls);
     smap_free(in.index);
     smap_free(in.sent);
     smap_free(in.refs);
     smap_free(in.set_cookies);
+    smap_free(in.configs);
     free_re(in.include_re);
     free_re(in.exclude_re);
     if (rc < 0) {

@@ -357,6 +357,39 @@ static const char plumbing[] =
     "            if time.time() >= expires - min(30.0, (expires - got) / 5):\n"
     "                self._refresh(name)\n"
     "\n"
+    "    def _url(self, role: str) -> str:\n"
+    "        \"\"\"The base URL of an origin: as given (an argument, RAE_<ROLE>_URL), else found "
+    "the way\n"
+    "        the page found it (its configuration names it), else the captured one, but only while "
+    "the\n"
+    "        primary is the captured one too: a captured host is never mixed with a given "
+    "one.\"\"\"\n"
+    "        if self.urls.get(role):\n"
+    "            return str(self.urls[role])\n"
+    "        how = ORIGINS[role]\n"
+    "        if how.get(\"page\") and how[\"page\"] not in self._producing:\n"
+    "            self._producing.add(how[\"page\"])\n"
+    "            try:\n"
+    "                page = getattr(self, how[\"page\"])()\n"
+    "            except ApiError:\n"
+    "                page = None\n"
+    "            finally:\n"
+    "                self._producing.discard(how[\"page\"])\n"
+    "            found = html_value(page, how[\"kind\"], how[\"name\"]) if isinstance(page, str) "
+    "else None\n"
+    "            if found:\n"
+    "                from urllib.parse import urlsplit\n"
+    "\n"
+    "                parts = urlsplit(found)\n"
+    "                self.urls[role] = f\"{parts.scheme}://{parts.netloc}\"\n"
+    "                return str(self.urls[role])\n"
+    "        if not self._given:\n"
+    "            self.urls[role] = how[\"captured\"]\n"
+    "            return str(how[\"captured\"])\n"
+    "        raise ValueError(f\"the base URL of the '{role}' origin is unknown: pass {role}_url= "
+    "\"\n"
+    "                         f\"or set {how['env']}\")\n"
+    "\n"
     "    def _call(self, operation: str, method: str, path: str, *, params: Optional[Dict[str, "
     "Any]] = None,\n"
     "              json_body: Any = None, data: Optional[Dict[str, Any]] = None, files: Any = "
@@ -365,14 +398,15 @@ static const char plumbing[] =
     "              uses: Tuple[str, ...] = (), conditional: bool = False, if_match: Optional[str] "
     "= "
     "None,\n"
-    "              retry: bool = True) -> Any:\n"
+    "              origin: str = \"base\", retry: bool = True) -> Any:\n"
     "        \"\"\"Sends one request with the session values it needs; returns the parsed "
     "body.\n"
     "        A conditional operation sends If-Match: `if_match`, else the last ETag seen for "
     "`path`.\"\"\"\n"
     "        self._ensure(uses, operation)\n"
     "        self._renew_expiring(uses, operation)\n"
-    "        headers: Dict[str, str] = {}\n"
+    "        headers: Dict[str, str] = dict(ORIGINS[origin][\"headers\"])  # what the API demands\n"
+    "        url = path if origin == \"base\" else self._url(origin) + path\n"
     "        if conditional and (if_match or self.etags.get(path)):\n"
     "            headers[\"If-Match\"] = if_match or self.etags[path]\n"
     "        params = drop_none(dict(params or {}))\n"
@@ -405,7 +439,7 @@ static const char plumbing[] =
     "            kwargs[\"files\"] = files\n"
     "        if content is not None:\n"
     "            kwargs[\"content\"] = content\n"
-    "        response = self.http.request(method, path, **kwargs)\n"
+    "        response = self.http.request(method, url, **kwargs)\n"
     "        self.last_response = response\n"
     "        self._extract(operation, response)\n"
     "        if response.status_code < 300 and response.headers.get(\"etag\"):\n"
@@ -420,14 +454,16 @@ static const char plumbing[] =
     "data=data,\n"
     "                              files=files, content=content, content_type=content_type, "
     "uses=uses,\n"
-    "                              conditional=conditional, if_match=if_match, retry=False)\n"
+    "                              conditional=conditional, if_match=if_match, origin=origin,\n"
+    "                              retry=False)\n"
     "        if response.status_code in (401, 403) and retry and self.reauthenticate and uses:\n"
     "            self._forget()\n"
     "            return self._call(operation, method, path, params=params, json_body=json_body, "
     "data=data,\n"
     "                              files=files, content=content, content_type=content_type, "
     "uses=uses,\n"
-    "                              conditional=conditional, if_match=if_match, retry=False)\n"
+    "                              conditional=conditional, if_match=if_match, origin=origin,\n"
+    "                              retry=False)\n"
     "        if response.status_code >= 400:\n"
     "            raise error_for(response)\n"
     "        return answer_of(response)\n"
@@ -606,6 +642,46 @@ static void gen_graphql_table(const eng_model *m, buf *out) {
     buf_puts(out, "}\n\n");
 }
 
+const eng_origin *eng_origin_of(const eng_model *m, const eng_endpoint *ep) {
+    for (size_t i = 0; i < m->n_origins; i++)
+        if (strcmp(m->origins[i].url, ep->origin) == 0) return &m->origins[i];
+    return NULL;
+}
+
+/* ORIGINS: each origin's role, its RAE_*_URL, the captured URL, where the page names it, and the
+ * headers its API demands. */
+static void gen_origins_table(const eng_model *m, buf *out) {
+    buf_puts(out,
+             "# The origins the site's page called, by role: the captured URL (used only while no "
+             "base URL is\n# given), where the page names it, and the headers its API "
+             "demands on every call.\n");
+    buf_puts(out, "ORIGINS: Dict[str, Dict[str, Any]] = {\n");
+    for (size_t i = 0; i < m->n_origins; i++) {
+        const eng_origin *o = &m->origins[i];
+        buf_printf(out, "    \"%s\": {\"env\": \"%s\", \"captured\": ", o->role, o->env_name);
+        eng_py_str(out, o->url);
+        if (o->config.kind != ENG_SRC_NONE && o->config.call >= 0 &&
+            (size_t)o->config.call < m->n_calls) {
+            buf_printf(out, ", \"page\": \"%s\", \"kind\": \"%s\", \"name\": ",
+                       m->calls[o->config.call].ep->op_name, source_kind(o->config.kind));
+            eng_py_str(out, o->config.path);
+        }
+        buf_puts(out, ", \"headers\": {");
+        for (size_t h = 0; h < o->n_headers; h++) {
+            buf_puts(out, h ? ", " : "");
+            eng_py_str(out, o->headers[2 * h]);
+            buf_puts(out, ": ");
+            eng_py_str(out, o->headers[2 * h + 1]);
+        }
+        buf_puts(out, "}},\n");
+    }
+    if (m->n_origins == 0)
+        buf_puts(
+            out,
+            "    \"base\": {\"env\": \"RAE_BASE_URL\", \"captured\": \"\", \"headers\": {}},\n");
+    buf_puts(out, "}\n\n");
+}
+
 static void gen_session_table(const eng_model *m, buf *out) {
     buf_puts(out, "# Session values the client keeps and sends by itself, and the operations that "
                   "produce them.\n");
@@ -648,12 +724,24 @@ static void gen_init(const eng_model *m, buf *out, arena *a) {
         "    ClientError, ServerError) for statuses of 400 and above. Tokens, CSRF values\n"
         "    and keys are obtained and sent by the client itself; on a 401 or 403 it signs\n"
         "    in again once and retries.\n    \"\"\"\n\n");
-    buf_puts(out, "    def __init__(self, base_url: Optional[str] = None, *, env_file: "
-                  "Optional[str] = None,\n"
-                  "                 timeout: float = 30.0, **credentials: str) -> None:\n");
+    buf_puts(out, "    def __init__(self, base_url: Optional[str] = None, *, ");
+    for (size_t i = 1; i < m->n_origins; i++)
+        buf_printf(out, "%s_url: Optional[str] = None,\n                 ", m->origins[i].role);
+    buf_puts(out, "env_file: Optional[str] = None, timeout: float = 30.0, **credentials: str) -> "
+                  "None:\n");
     buf_puts(out, "        env = load_env(env_file)\n");
     buf_puts(out, "        self.base_url = (base_url or env.get(\"RAE_BASE_URL\") or "
                   "DEFAULT_BASE_URL).rstrip(\"/\")\n");
+    buf_puts(out, "        self._given = bool(base_url or env.get(\"RAE_BASE_URL\"))\n");
+    buf_puts(out,
+             "        # the base URL of each origin, by role; None: found when first needed\n");
+    buf_puts(out, "        self.urls: Dict[str, Optional[str]] = {\"base\": self.base_url");
+    for (size_t i = 1; i < m->n_origins; i++)
+        buf_printf(out,
+                   ",\n                                               \"%s\": (%s_url or "
+                   "env.get(\"%s\") or \"\").rstrip(\"/\") or None",
+                   m->origins[i].role, m->origins[i].role, m->origins[i].env_name);
+    buf_puts(out, "}\n");
     buf_puts(out, "        self.credentials: Dict[str, Optional[str]] = {\n");
     for (size_t i = 0; i < m->n_creds; i++) {
         buf_printf(out, "            ");
@@ -858,7 +946,6 @@ int eng_is_usage_example(const eng_endpoint *ep) {
 
 static void gen_path(const eng_model *m, const eng_endpoint *ep, buf *out) {
     buf_puts(out, "f\"");
-    if (strcmp(ep->origin, m->base_url) != 0) eng_py_fstr_text(out, ep->origin);
     for (const char *p = ep->path; *p; p++) {
         const char *close = *p == '{' ? strchr(p, '}') : NULL;
         if (close) {
@@ -995,6 +1082,9 @@ static void gen_operation(const eng_model *m, const eng_endpoint *ep, buf *out, 
     if (ep->if_match)
         buf_printf(out, ",\n                          conditional=True, if_match=%s",
                    eng_py_raw_arg(ep, "if_match", a));
+    const eng_origin *o = eng_origin_of(m, ep);
+    if (o && o != &m->origins[0])
+        buf_printf(out, ",\n                          origin=\"%s\"", o->role);
     if (ep->n_uses) {
         buf_puts(out, ",\n                          uses=(");
         for (size_t i = 0; i < ep->n_uses; i++)
@@ -1105,6 +1195,7 @@ int eng_gen_python(const eng_model *m, buf *out) {
     buf_puts(out, "\nDEFAULT_BASE_URL = ");
     eng_py_str(out, m->base_url);
     buf_puts(out, "\n\n");
+    gen_origins_table(m, out);
     gen_session_table(m, out);
     gen_graphql_table(m, out);
     gen_init(m, out, a);

@@ -248,6 +248,17 @@ static const char *tag_attr(arena *a, const char *tag, size_t n, const char *att
     return NULL;
 }
 
+/* A page that names an origin in its configuration (window.__CONFIG__ = {apiBase: "https://api.
+ * example"}, <meta name="api-url" content=...>, an inline JSON block): the first one is where the
+ * client finds that origin. */
+static void index_config(ingest *in, long call, eng_source_kind kind, const char *key,
+                         const char *value) {
+    url_parts u;
+    if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) return;
+    if (url_parse(in->a, value, &u) != 0) return;
+    remember_source(in, in->configs, call, kind, key, key, u.origin, strlen(u.origin));
+}
+
 static void index_tags(ingest *in, long call, const char *html, size_t n, const char *tagname,
                        const char *name_attr, const char *value_attr, eng_source_kind kind) {
     size_t tl = strlen(tagname);
@@ -260,10 +271,13 @@ static void index_tags(ingest *in, long call, const char *html, size_t n, const 
         if (!name && kind == ENG_SRC_HTML_META) name = tag_attr(in->a, p, len, "property");
         const char *value = tag_attr(in->a, p, len, value_attr);
         if (name && value && *name) index_value(in, call, kind, name, name, value);
+        if (name && value && *name && kind == ENG_SRC_HTML_META)
+            index_config(in, call, kind, name, value);
     }
 }
 
-/* KEY: "VALUE", "KEY": "VALUE" or KEY = "VALUE" inside <script> blocks, for token-like keys. */
+/* KEY: "VALUE", "KEY": "VALUE" or KEY = "VALUE" inside <script> blocks, for token-like keys and
+ * for URLs (a configuration naming the origins the page calls). */
 static void index_scripts(ingest *in, long call, const char *html, size_t n) {
     for (const char *p = html; (p = strcasestr(p, "<script")) != NULL && (size_t)(p - html) < n;
          p += 7) {
@@ -294,6 +308,7 @@ static void index_scripts(ingest *in, long call, const char *html, size_t n) {
                     if (strcasestr(key, "token") || strcasestr(key, "csrf") ||
                         strcasestr(key, "key") || strcasestr(key, "nonce"))
                         index_value(in, call, ENG_SRC_HTML_SCRIPT, key, key, value);
+                    index_config(in, call, ENG_SRC_HTML_SCRIPT, key, value);
                 }
             }
             q = vend;
@@ -646,6 +661,12 @@ static void body_values(ingest *in, raw_call *c, pvec *vals, const har_entry *e,
     }
 }
 
+/* An Accept that asks for a vendor type or a version ("application/vnd.example.v2+json",
+ * "application/json; version=2"): an API that demands it, not a browser's default. */
+static int vendor_accept(const char *v) {
+    return strstr(v, "/vnd.") || strcasestr(v, "version=") || strstr(v, ";v=") || strstr(v, "; v=");
+}
+
 static void request_values(ingest *in, raw_call *c, const har_entry *e, const url_parts *u,
                            arena *scratch) {
     pvec vals = PVEC_INIT;
@@ -666,7 +687,8 @@ static void request_values(ingest *in, raw_call *c, const har_entry *e, const ur
                 add_value(in, c, &vals, RAW_BEARER, "Authorization", arena_strdup(in->a, v + 7));
             else
                 add_value(in, c, &vals, RAW_HEADER, "Authorization", arena_strdup(in->a, v));
-        } else if (!eng_is_browser_header(h->name)) {
+        } else if (!eng_is_browser_header(h->name) ||
+                   (strcasecmp(h->name, "accept") == 0 && vendor_accept(h->value))) {
             add_value(in, c, &vals, RAW_HEADER, arena_strdup(in->a, h->name),
                       arena_strdup(in->a, h->value));
         }
@@ -823,6 +845,9 @@ int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err) {
         split_segments(in->a, u.path, c);
         long k = (long)in->calls.n;
         pvec_push(&in->calls, c);
+        eng_source *config = smap_gets(in->configs, c->origin);
+        raw_call *page = config ? in->calls.items[config->call] : NULL;
+        if (page && strcmp(page->origin, c->origin) != 0) page->used_as_source = 1;
         request_values(in, c, e, &u, scratch);
         remember_sent(in, c);
         response_values(in, c, k, e, scratch);

@@ -65,6 +65,7 @@ typedef struct ingest {
     smap *sent;        /* values already sent in a request (user input, not flows) */
     smap *refs;        /* value -> eng_source*: first response listing it under an id/name key */
     smap *set_cookies; /* cookie name -> 1 when some response set it */
+    smap *configs;     /* origin -> eng_source*: the first page whose configuration named it */
     void *include_re, *exclude_re;
     const char *recorder; /* the HAR's creator ("Playwright 1.64.1"), "" when it names none */
 } ingest;
@@ -75,5 +76,7 @@ int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err);
 void eng_build_endpoints(ingest *in, eng_model *m);
 /* session.c: auth, session values, credentials, pagination, and the call list */
 void eng_build_session(ingest *in, eng_model *m);
+/* origins.c: the origins, their roles, how the page names them, the headers each demands */
+void eng_build_origins(ingest *in, eng_model *m);
 
 #endif

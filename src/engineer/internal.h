@@ -64,6 +64,8 @@ void eng_py_example(const eng_endpoint *ep, buf *out);
 /* The name of a method argument that is not a parameter of the site's ("body", "if_match"):
  * `name`, with "_" added while a parameter has it. */
 const char *eng_py_raw_arg(const eng_endpoint *ep, const char *name, arena *a);
+/* The origin of an endpoint (m->origins[0] is the primary), or NULL. */
+const eng_origin *eng_origin_of(const eng_model *m, const eng_endpoint *ep);
 /* Worth showing in usage examples: not an HTML page, not the login (the client signs in). */
 int eng_is_usage_example(const eng_endpoint *ep);
 /* A Python expression for JSON text (dicts, lists, True/False/None). */

@@ -591,6 +591,45 @@ static void test_spa_patterns(void **state) {
     eng_model_free(m);
 }
 
+/* tests/unit/data/multi_origin.har: a page, an API and a sign-in server on three origins; the
+ * page names the other two (issue #16). */
+static void test_origins(void **state) {
+    (void)state;
+    har_reader *r;
+    har_error err;
+    assert_int_equal(har_reader_open(RAE_SOURCE_DIR "/tests/unit/data/multi_origin.har", &r, &err),
+                     0);
+    eng_options o = eng_options_default();
+    eng_model *m;
+    assert_int_equal(eng_analyze(r, &o, &m, &err), 0);
+    har_reader_free(r);
+    /* The page's origin is the primary (replay.py --base-url takes it), though the API got more
+     * calls; the others are named by the page's configuration keys. */
+    assert_int_equal(m->n_origins, 3);
+    assert_string_equal(m->base_url, "http://127.0.0.1:5001");
+    assert_string_equal(m->origins[0].role, "base");
+    const eng_origin *auth = &m->origins[1], *api = &m->origins[2];
+    assert_string_equal(auth->role, "auth");
+    assert_string_equal(auth->env_name, "RAE_AUTH_URL");
+    assert_int_equal(auth->config.kind, ENG_SRC_HTML_META);
+    assert_string_equal(api->role, "api");
+    assert_int_equal(api->config.kind, ENG_SRC_HTML_SCRIPT);
+    assert_string_equal(api->config.path, "apiBase");
+    assert_string_equal(m->calls[api->config.call].ep->path, "/");
+    /* The API demands its vendor Accept and version on every call; a request id that changes
+     * with each call is not one of them. */
+    assert_int_equal(api->n_headers, 2);
+    assert_string_equal(api->headers[0], "Accept");
+    assert_string_equal(api->headers[1], "application/vnd.example.v2+json");
+    assert_string_equal(api->headers[2], "X-Api-Version");
+    assert_int_equal(auth->n_headers, 0);
+    /* An action on one thing, and a binary answer. */
+    assert_non_null(find(m, "POST", "/v2/invoices/{invoice_id}/send"));
+    assert_string_equal(find(m, "POST", "/v2/invoices/{invoice_id}/send")->op_name, "send_invoice");
+    assert_string_equal(m->calls[m->n_calls - 1].resp_mime, "application/pdf");
+    eng_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_endpoints_and_names),
@@ -604,6 +643,7 @@ int main(void) {
         cmocka_unit_test(test_unrecorded_body_reason_is_text),
         cmocka_unit_test(test_unrecorded_login_skips_its_users),
         cmocka_unit_test(test_spa_patterns),
+        cmocka_unit_test(test_origins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
