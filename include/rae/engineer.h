@@ -156,6 +156,8 @@ typedef struct eng_endpoint {
     eng_pagination page;
     size_t *uses; /* indexes into model->session of the values this endpoint sends */
     size_t n_uses;
+    size_t *fresh; /* indexes into model->fresh of the headers made anew for each call */
+    size_t n_fresh;
 } eng_endpoint;
 
 /* ---- the captured sequence of calls ---- */
@@ -225,6 +227,22 @@ typedef struct eng_credential {
     const char *captured; /* the captured value (written to .env, never into code) */
 } eng_credential;
 
+/* A header whose value is new on every request and comes from no answer: the client makes one
+ * of the same kind for each call (a UUID the same on a retry of that call, the others anew). */
+typedef enum eng_fresh_kind {
+    ENG_FRESH_UUID,    /* Idempotency-Key, X-Request-Id */
+    ENG_FRESH_UNIX,    /* seconds since the epoch */
+    ENG_FRESH_UNIX_MS, /* milliseconds since the epoch */
+    ENG_FRESH_ISO,     /* an ISO 8601 time, in the captured form (Z or +00:00, milliseconds) */
+    ENG_FRESH_NONCE    /* random: the captured length and alphabet */
+} eng_fresh_kind;
+
+typedef struct eng_fresh {
+    const char *name; /* the header, as first sent */
+    eng_fresh_kind kind;
+    const char *sample; /* a captured value: its length, alphabet and form */
+} eng_fresh;
+
 /* An origin the capture called: the client holds one base URL per origin, by role. */
 typedef struct eng_origin {
     const char *url;      /* as captured: scheme://host[:port] */
@@ -243,6 +261,8 @@ typedef struct eng_model {
                              most API calls went to */
     eng_origin *origins;  /* the primary first */
     size_t n_origins;
+    eng_fresh *fresh; /* headers made anew for each request */
+    size_t n_fresh;
     eng_endpoint **endpoints;
     size_t n_endpoints;
     eng_call *calls;

@@ -56,6 +56,7 @@ int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error 
         progress(o, "flows", "tracing values, auth and pagination", 0);
         eng_build_session(&in, m);
         eng_build_origins(&in, m);
+        eng_build_fresh(&in, m);
     }
     pvec_free(&in.calls);
     smap_free(in.index);

@@ -230,6 +230,34 @@ static const char prelude[] =
     "    return result\n"
     "\n"
     "\n"
+    "def fresh_value(how: Dict[str, Any]) -> str:\n"
+    "    \"\"\"A new value of a kind the site wants new on every request (FRESH): a UUID, the time "
+    "now\n"
+    "    in the captured form, or a nonce of the captured length and alphabet.\"\"\"\n"
+    "    import datetime\n"
+    "    import secrets\n"
+    "    import uuid\n"
+    "\n"
+    "    kind, sample = how[\"kind\"], how.get(\"sample\", \"\")\n"
+    "    if kind == \"uuid\":\n"
+    "        return str(uuid.uuid4())\n"
+    "    if kind in (\"unix\", \"unix_ms\"):\n"
+    "        return str(int(time.time() * (1000 if kind == \"unix_ms\" else 1)))\n"
+    "    if kind == \"iso\":\n"
+    "        now = datetime.datetime.now(datetime.timezone.utc)\n"
+    "        text = now.isoformat(timespec=\"milliseconds\" if \".\" in sample else \"seconds\")\n"
+    "        return text.replace(\"+00:00\", \"Z\") if sample.endswith(\"Z\") else text\n"
+    "    if set(sample) <= set(\"0123456789abcdef\"):\n"
+    "        alphabet = \"0123456789abcdef\"\n"
+    "    elif set(sample) <= set(\"0123456789ABCDEF\"):\n"
+    "        alphabet = \"0123456789ABCDEF\"\n"
+    "    else:\n"
+    "        alphabet = \"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789\"\n"
+    "        alphabet += \"\".join(c for c in \"-_+/\" if c in sample)\n"
+    "    body = \"\".join(secrets.choice(alphabet) for _ in range(len(sample.rstrip(\"=\"))))\n"
+    "    return body + \"=\" * (len(sample) - len(sample.rstrip(\"=\")))\n"
+    "\n"
+    "\n"
     "def path_part(value: Any) -> str:\n"
     "    from urllib.parse import quote\n"
     "\n"
@@ -398,7 +426,8 @@ static const char plumbing[] =
     "              uses: Tuple[str, ...] = (), conditional: bool = False, if_match: Optional[str] "
     "= "
     "None,\n"
-    "              origin: str = \"base\", retry: bool = True) -> Any:\n"
+    "              origin: str = \"base\", fresh: Tuple[str, ...] = (),\n"
+    "              fresh_values: Optional[Dict[str, str]] = None, retry: bool = True) -> Any:\n"
     "        \"\"\"Sends one request with the session values it needs; returns the parsed "
     "body.\n"
     "        A conditional operation sends If-Match: `if_match`, else the last ETag seen for "
@@ -407,6 +436,13 @@ static const char plumbing[] =
     "        self._renew_expiring(uses, operation)\n"
     "        headers: Dict[str, str] = dict(ORIGINS[origin][\"headers\"])  # what the API demands\n"
     "        url = path if origin == \"base\" else self._url(origin) + path\n"
+    "        # values new for each call: a retry keeps the call's ids (UUIDs) and takes a new time "
+    "and nonce\n"
+    "        fresh_values = {name: value for name, value in (fresh_values or {}).items()\n"
+    "                        if FRESH[name][\"kind\"] == \"uuid\"}\n"
+    "        for name in fresh:\n"
+    "            fresh_values.setdefault(name, fresh_value(FRESH[name]))\n"
+    "        headers.update(fresh_values)\n"
     "        if conditional and (if_match or self.etags.get(path)):\n"
     "            headers[\"If-Match\"] = if_match or self.etags[path]\n"
     "        params = drop_none(dict(params or {}))\n"
@@ -455,7 +491,7 @@ static const char plumbing[] =
     "                              files=files, content=content, content_type=content_type, "
     "uses=uses,\n"
     "                              conditional=conditional, if_match=if_match, origin=origin,\n"
-    "                              retry=False)\n"
+    "                              fresh=fresh, fresh_values=fresh_values, retry=False)\n"
     "        if response.status_code in (401, 403) and retry and self.reauthenticate and uses:\n"
     "            self._forget()\n"
     "            return self._call(operation, method, path, params=params, json_body=json_body, "
@@ -463,7 +499,7 @@ static const char plumbing[] =
     "                              files=files, content=content, content_type=content_type, "
     "uses=uses,\n"
     "                              conditional=conditional, if_match=if_match, origin=origin,\n"
-    "                              retry=False)\n"
+    "                              fresh=fresh, fresh_values=fresh_values, retry=False)\n"
     "        if response.status_code >= 400:\n"
     "            raise error_for(response)\n"
     "        return answer_of(response)\n"
@@ -679,6 +715,21 @@ static void gen_origins_table(const eng_model *m, buf *out) {
         buf_puts(
             out,
             "    \"base\": {\"env\": \"RAE_BASE_URL\", \"captured\": \"\", \"headers\": {}},\n");
+    buf_puts(out, "}\n\n");
+}
+
+/* FRESH: the headers made anew for each request, their kind and a captured sample. */
+static void gen_fresh_table(const eng_model *m, buf *out) {
+    static const char *const kinds[] = {"uuid", "unix", "unix_ms", "iso", "nonce"};
+    buf_puts(out, "# Headers the site wants new on every request: made by fresh_value() for each "
+                  "call.\nFRESH: Dict[str, Dict[str, str]] = {\n");
+    for (size_t i = 0; i < m->n_fresh; i++) {
+        buf_puts(out, "    ");
+        eng_py_str(out, m->fresh[i].name);
+        buf_printf(out, ": {\"kind\": \"%s\", \"sample\": ", kinds[m->fresh[i].kind]);
+        eng_py_str(out, m->fresh[i].sample);
+        buf_puts(out, "},\n");
+    }
     buf_puts(out, "}\n\n");
 }
 
@@ -1082,6 +1133,11 @@ static void gen_operation(const eng_model *m, const eng_endpoint *ep, buf *out, 
     if (ep->if_match)
         buf_printf(out, ",\n                          conditional=True, if_match=%s",
                    eng_py_raw_arg(ep, "if_match", a));
+    for (size_t i = 0; i < ep->n_fresh; i++) {
+        buf_puts(out, i ? ", " : ",\n                          fresh=(");
+        eng_py_str(out, m->fresh[ep->fresh[i]].name);
+        if (i + 1 == ep->n_fresh) buf_puts(out, i ? ")" : ",)");
+    }
     const eng_origin *o = eng_origin_of(m, ep);
     if (o && o != &m->origins[0])
         buf_printf(out, ",\n                          origin=\"%s\"", o->role);
@@ -1196,6 +1252,7 @@ int eng_gen_python(const eng_model *m, buf *out) {
     eng_py_str(out, m->base_url);
     buf_puts(out, "\n\n");
     gen_origins_table(m, out);
+    gen_fresh_table(m, out);
     gen_session_table(m, out);
     gen_graphql_table(m, out);
     gen_init(m, out, a);

@@ -78,5 +78,7 @@ void eng_build_endpoints(ingest *in, eng_model *m);
 void eng_build_session(ingest *in, eng_model *m);
 /* origins.c: the origins, their roles, how the page names them, the headers each demands */
 void eng_build_origins(ingest *in, eng_model *m);
+/* fresh.c: the headers made anew for each request (ids, times, nonces) */
+void eng_build_fresh(ingest *in, eng_model *m);
 
 #endif

@@ -623,6 +623,12 @@ static void test_origins(void **state) {
     assert_string_equal(api->headers[1], "application/vnd.example.v2+json");
     assert_string_equal(api->headers[2], "X-Api-Version");
     assert_int_equal(auth->n_headers, 0);
+    /* ... but a value made fresh for each request, by its kind: a UUID. */
+    assert_int_equal(m->n_fresh, 1);
+    assert_string_equal(m->fresh[0].name, "X-Request-Id");
+    assert_int_equal(m->fresh[0].kind, ENG_FRESH_UUID);
+    assert_int_equal(find(m, "GET", "/v2/invoices")->n_fresh, 1);
+    assert_int_equal(find(m, "POST", "/token")->n_fresh, 0);
     /* An action on one thing, and a binary answer. */
     assert_non_null(find(m, "POST", "/v2/invoices/{invoice_id}/send"));
     assert_string_equal(find(m, "POST", "/v2/invoices/{invoice_id}/send")->op_name, "send_invoice");
