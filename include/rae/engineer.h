@@ -158,6 +158,8 @@ typedef struct eng_endpoint {
     size_t n_uses;
     size_t *fresh; /* indexes into model->fresh of the headers made anew for each call */
     size_t n_fresh;
+    int is_signed; /* sent model->signature's header: the client signs it (or, not reproduced,
+                      the replay skips it) */
 } eng_endpoint;
 
 /* ---- the captured sequence of calls ---- */
@@ -243,6 +245,17 @@ typedef struct eng_fresh {
     const char *sample; /* a captured value: its length, alphabet and form */
 } eng_fresh;
 
+/* A header signed with a key from an earlier answer: HMAC-SHA256 over parts of the request. */
+typedef struct eng_signature {
+    const char *header;     /* "X-Signature"; NULL when no request was signed */
+    int reproduced;         /* a form below reproduced every captured value */
+    const char *parts;      /* "method,path,header:X-Timestamp,body_sha256" (see signature.c) */
+    const char *sep;        /* what joins them: "\n", "", "|", ":", "." */
+    const char *encoding;   /* "hex", "base64", "base64url" (without padding: "base64url_np") */
+    eng_endpoint *producer; /* whose answer gives the key */
+    eng_source key;         /* where in it (kind JSON, call: a model call index) */
+} eng_signature;
+
 /* An origin the capture called: the client holds one base URL per origin, by role. */
 typedef struct eng_origin {
     const char *url;      /* as captured: scheme://host[:port] */
@@ -263,6 +276,7 @@ typedef struct eng_model {
     size_t n_origins;
     eng_fresh *fresh; /* headers made anew for each request */
     size_t n_fresh;
+    eng_signature signature;
     eng_endpoint **endpoints;
     size_t n_endpoints;
     eng_call *calls;

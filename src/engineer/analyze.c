@@ -43,6 +43,7 @@ int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error 
                  .refs = smap_new(),
                  .set_cookies = smap_new(),
                  .configs = smap_new(),
+                 .keys = PVEC_INIT,
                  .recorder = ""};
     memset(err, 0, sizeof *err);
     int rc = eng_ingest(&in, r, m, err);
@@ -57,6 +58,7 @@ int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error 
         eng_build_session(&in, m);
         eng_build_origins(&in, m);
         eng_build_fresh(&in, m);
+        eng_build_signature(&in, m);
     }
     pvec_free(&in.calls);
     smap_free(in.index);
@@ -64,6 +66,7 @@ int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error 
     smap_free(in.refs);
     smap_free(in.set_cookies);
     smap_free(in.configs);
+    pvec_free(&in.keys);
     free_re(in.include_re);
     free_re(in.exclude_re);
     if (rc < 0) {

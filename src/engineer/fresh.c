@@ -27,6 +27,7 @@ static int kind_of(const char *v) {
 /* A header the client sets by other means: a session value, If-Match, a demanded constant. */
 static int managed(const eng_model *m, const raw_call *c, const raw_value *v) {
     if (v->where != RAW_HEADER || v->src.kind != ENG_SRC_NONE) return 1;
+    if (c->sig_name && strcasecmp(c->sig_name, v->name) == 0) return 1; /* signed: signature.c */
     if (strcasecmp(v->name, "if-match") == 0 || strcasecmp(v->name, "accept") == 0) return 1;
     for (size_t s = 0; s < m->n_session; s++)
         if (strcasecmp(m->session[s].wire_name, v->name) == 0) return 1;

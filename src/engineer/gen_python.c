@@ -334,6 +334,12 @@ static const char plumbing[] =
     "and\n"
     "        those it renews (a refreshed token, a rotated refresh token).\"\"\"\n"
     "        answer: Any = None\n"
+    "        if operation == SIGNATURE.get(\"producer\"):\n"
+    "            try:\n"
+    "                key = json_get(response.json(), SIGNATURE[\"path\"])\n"
+    "            except ValueError:\n"
+    "                key = None\n"
+    "            self.signing_key = str(key) if key is not None else self.signing_key\n"
     "        for name, how in SESSION.items():\n"
     "            if how.get(\"producer\") == operation:\n"
     "                kind, where = how[\"kind\"], how[\"path\"]\n"
@@ -385,6 +391,68 @@ static const char plumbing[] =
     "            if time.time() >= expires - min(30.0, (expires - got) / 5):\n"
     "                self._refresh(name)\n"
     "\n"
+    "    def _signing_key(self) -> str:\n"
+    "        \"\"\"The key the site's page signs requests with (SIGNATURE), from the answer that "
+    "gives it.\"\"\"\n"
+    "        producer = SIGNATURE.get(\"producer\")\n"
+    "        if self.signing_key is None and producer and producer not in self._producing:\n"
+    "            self._producing.add(producer)\n"
+    "            try:\n"
+    "                getattr(self, producer)()\n"
+    "            finally:\n"
+    "                self._producing.discard(producer)\n"
+    "        if self.signing_key is None:\n"
+    "            raise ValueError(f\"no key to sign {SIGNATURE['header']} with: {producer} gave "
+    "none\")\n"
+    "        return self.signing_key\n"
+    "\n"
+    "    def _sign(self, method: str, url: str, params: Dict[str, Any], headers: Dict[str, str],\n"
+    "              kwargs: Dict[str, Any]) -> None:\n"
+    "        \"\"\"Signs a request the way the site's page did (SIGNATURE), over the bytes it "
+    "sends.\"\"\"\n"
+    "        import base64\n"
+    "        import hashlib\n"
+    "        import hmac\n"
+    "        from urllib.parse import urlencode, urlsplit\n"
+    "\n"
+    "        if \"json\" in kwargs:\n"
+    "            kwargs[\"content\"] = json.dumps(kwargs.pop(\"json\"), separators=(\",\", "
+    "\":\"))\n"
+    "            headers.setdefault(\"Content-Type\", \"application/json\")\n"
+    "        elif \"data\" in kwargs and \"files\" not in kwargs:\n"
+    "            kwargs[\"content\"] = urlencode(kwargs.pop(\"data\"), doseq=True)\n"
+    "            headers.setdefault(\"Content-Type\", \"application/x-www-form-urlencoded\")\n"
+    "        body = kwargs.get(\"content\") or b\"\"\n"
+    "        body = body.encode() if isinstance(body, str) else body\n"
+    "        target = urlsplit(str(self.http.build_request(method, url, params=params or "
+    "None).url))\n"
+    "        parts: List[bytes] = []\n"
+    "        for part in SIGNATURE[\"parts\"].split(\",\"):\n"
+    "            if part == \"method\":\n"
+    "                parts.append(method.encode())\n"
+    "            elif part in (\"path\", \"path_query\"):\n"
+    "                query = \"?\" + target.query if part == \"path_query\" and target.query else "
+    "\"\"\n"
+    "                parts.append((target.path + query).encode())\n"
+    "            elif part.startswith(\"header:\"):\n"
+    "                parts.append(headers.get(part[7:], \"\").encode())\n"
+    "            elif part == \"body_sha256\":\n"
+    "                parts.append(hashlib.sha256(body).hexdigest().encode())\n"
+    "            else:\n"
+    "                parts.append(body)\n"
+    "        mac = hmac.new(self._signing_key().encode(), "
+    "SIGNATURE[\"sep\"].encode().join(parts),\n"
+    "                       hashlib.sha256).digest()\n"
+    "        encoding = SIGNATURE[\"encoding\"]\n"
+    "        if encoding == \"hex\":\n"
+    "            value = mac.hex()\n"
+    "        elif encoding.startswith(\"base64url\"):\n"
+    "            value = base64.urlsafe_b64encode(mac).decode()\n"
+    "        else:\n"
+    "            value = base64.b64encode(mac).decode()\n"
+    "        headers[SIGNATURE[\"header\"]] = value.rstrip(\"=\") if encoding.endswith(\"_np\") "
+    "else value\n"
+    "\n"
     "    def _url(self, role: str) -> str:\n"
     "        \"\"\"The base URL of an origin: as given (an argument, RAE_<ROLE>_URL), else found "
     "the way\n"
@@ -427,7 +495,8 @@ static const char plumbing[] =
     "= "
     "None,\n"
     "              origin: str = \"base\", fresh: Tuple[str, ...] = (),\n"
-    "              fresh_values: Optional[Dict[str, str]] = None, retry: bool = True) -> Any:\n"
+    "              fresh_values: Optional[Dict[str, str]] = None, signed: bool = False,\n"
+    "              retry: bool = True) -> Any:\n"
     "        \"\"\"Sends one request with the session values it needs; returns the parsed "
     "body.\n"
     "        A conditional operation sends If-Match: `if_match`, else the last ETag seen for "
@@ -475,6 +544,8 @@ static const char plumbing[] =
     "            kwargs[\"files\"] = files\n"
     "        if content is not None:\n"
     "            kwargs[\"content\"] = content\n"
+    "        if signed:\n"
+    "            self._sign(method, url, params, headers, kwargs)\n"
     "        response = self.http.request(method, url, **kwargs)\n"
     "        self.last_response = response\n"
     "        self._extract(operation, response)\n"
@@ -491,7 +562,8 @@ static const char plumbing[] =
     "                              files=files, content=content, content_type=content_type, "
     "uses=uses,\n"
     "                              conditional=conditional, if_match=if_match, origin=origin,\n"
-    "                              fresh=fresh, fresh_values=fresh_values, retry=False)\n"
+    "                              fresh=fresh, fresh_values=fresh_values, signed=signed, "
+    "retry=False)\n"
     "        if response.status_code in (401, 403) and retry and self.reauthenticate and uses:\n"
     "            self._forget()\n"
     "            return self._call(operation, method, path, params=params, json_body=json_body, "
@@ -499,7 +571,8 @@ static const char plumbing[] =
     "                              files=files, content=content, content_type=content_type, "
     "uses=uses,\n"
     "                              conditional=conditional, if_match=if_match, origin=origin,\n"
-    "                              fresh=fresh, fresh_values=fresh_values, retry=False)\n"
+    "                              fresh=fresh, fresh_values=fresh_values, signed=signed, "
+    "retry=False)\n"
     "        if response.status_code >= 400:\n"
     "            raise error_for(response)\n"
     "        return answer_of(response)\n"
@@ -733,6 +806,28 @@ static void gen_fresh_table(const eng_model *m, buf *out) {
     buf_puts(out, "}\n\n");
 }
 
+/* SIGNATURE: how the page signed its requests, when rae reproduced it. */
+static void gen_signature_table(const eng_model *m, buf *out) {
+    const eng_signature *s = &m->signature;
+    buf_puts(out,
+             "# How the site's page signs requests (HMAC-SHA256 over the parts, joined by sep).\n"
+             "SIGNATURE: Dict[str, str] = {");
+    if (s->header && s->reproduced && s->producer) {
+        buf_puts(out, "\"header\": ");
+        eng_py_str(out, s->header);
+        buf_puts(out, ", \"parts\": ");
+        eng_py_str(out, s->parts);
+        buf_puts(out, ", \"sep\": ");
+        eng_py_str(out, s->sep);
+        buf_printf(out,
+                   ", \"encoding\": \"%s\",\n                             \"producer\": \"%s\", "
+                   "\"path\": ",
+                   s->encoding, s->producer->op_name);
+        eng_py_str(out, s->key.path);
+    }
+    buf_puts(out, "}\n\n");
+}
+
 static void gen_session_table(const eng_model *m, buf *out) {
     buf_puts(out, "# Session values the client keeps and sends by itself, and the operations that "
                   "produce them.\n");
@@ -817,6 +912,7 @@ static void gen_init(const eng_model *m, buf *out, arena *a) {
     buf_puts(out, "        self.last_response: Optional[httpx.Response] = None\n");
     buf_puts(out, "        self._producing: set = set()\n");
     buf_puts(out, "        self.etags: Dict[str, str] = {}  # the last ETag seen, by path\n");
+    buf_puts(out, "        self.signing_key: Optional[str] = None  # SIGNATURE's key, once got\n");
     buf_puts(out,
              "        # when each session value was obtained and when it expires (None: unknown)\n"
              "        self.expires: Dict[str, Tuple[float, Optional[float]]] = {}\n");
@@ -1138,6 +1234,8 @@ static void gen_operation(const eng_model *m, const eng_endpoint *ep, buf *out, 
         eng_py_str(out, m->fresh[ep->fresh[i]].name);
         if (i + 1 == ep->n_fresh) buf_puts(out, i ? ")" : ",)");
     }
+    if (ep->is_signed && m->signature.reproduced)
+        buf_puts(out, ",\n                          signed=True");
     const eng_origin *o = eng_origin_of(m, ep);
     if (o && o != &m->origins[0])
         buf_printf(out, ",\n                          origin=\"%s\"", o->role);
@@ -1253,6 +1351,7 @@ int eng_gen_python(const eng_model *m, buf *out) {
     buf_puts(out, "\n\n");
     gen_origins_table(m, out);
     gen_fresh_table(m, out);
+    gen_signature_table(m, out);
     gen_session_table(m, out);
     gen_graphql_table(m, out);
     gen_init(m, out, a);

@@ -187,11 +187,11 @@ static void arg_value(const eng_model *m, const eng_arg *arg, buf *out, arena *a
 
 /* A call whose body the HAR lacks is not sent: sending it without one would fail for want of
  * what the client never had. */
-static void gen_skip(const eng_call *c, size_t i, buf *out) {
+static void gen_skip(const eng_call *c, size_t i, buf *out, const char *why) {
     buf_printf(out, "    skip(%zu, ", i + 1);
     eng_py_str(out, c->ep->summary);
     buf_puts(out, ", ");
-    eng_py_str(out, c->body_missing);
+    eng_py_str(out, why);
     buf_puts(out, ")\n");
 }
 
@@ -239,7 +239,13 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
     const eng_call *c = &m->calls[i];
     const eng_endpoint *ep = c->ep;
     if (c->body_missing) {
-        gen_skip(c, i, out);
+        gen_skip(c, i, out, c->body_missing);
+        return;
+    }
+    if (ep->is_signed && !m->signature.reproduced) {
+        gen_skip(c, i, out,
+                 arena_printf(a, "its %s header is signed in a way rae could not reproduce",
+                              m->signature.header));
         return;
     }
     buf_printf(out, "    step(%zu, %d, ", i + 1, c->status ? c->status : 200);

@@ -153,11 +153,25 @@ static void index_value(ingest *in, long call, eng_source_kind kind, const char 
     remember_source(in, in->index, call, kind, path, key, value, n);
 }
 
+/* A field that may hold a key a later request is signed with ("signing_key", "hmac_secret"). */
+static void remember_key(ingest *in, long call, const char *path, const char *key,
+                         const char *value) {
+    size_t n = strlen(value);
+    if (n < 16 || n > 256 ||
+        !(strcasestr(key, "key") || strcasestr(key, "secret") || strcasestr(key, "sign") ||
+          strcasestr(key, "hmac")))
+        return;
+    eng_source *s = arena_alloc(in->a, sizeof *s);
+    *s = (eng_source){ENG_SRC_JSON, call, arena_strdup(in->a, path), arena_strdup(in->a, value)};
+    pvec_push(&in->keys, s);
+}
+
 static void index_json(ingest *in, long call, jv *v, buf *path, const char *key) {
     size_t mark = path->len;
     switch (v->type) {
     case JV_STRING:
         index_value(in, call, ENG_SRC_JSON, buf_str(path), key, jv_str(v, in->a, NULL));
+        remember_key(in, call, buf_str(path), key, jv_str(v, in->a, NULL));
         break;
     case JV_NUMBER:
         if (jv_is_int(v))
@@ -661,6 +675,31 @@ static void body_values(ingest *in, raw_call *c, pvec *vals, const har_entry *e,
     }
 }
 
+/* A header whose name says signature and whose value has the form of a SHA-256 MAC (64 hex
+ * digits, or 43-44 base64 characters): what it may cover is kept as sent. */
+static void signed_request(ingest *in, raw_call *c, const har_entry *e, const url_parts *u,
+                           arena *scratch) {
+    for (size_t i = 0; i < e->req_headers.n && !c->sig_name; i++) {
+        const har_pair *h = &e->req_headers.items[i];
+        size_t n = strlen(h->value);
+        int hex = n == 64 && strspn(h->value, "0123456789abcdefABCDEF") == n;
+        int b64 = (n == 43 || n == 44) &&
+                  strspn(h->value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                   "0123456789+/-_=") == n;
+        if ((hex || b64) && (strcasestr(h->name, "signature") || strcasestr(h->name, "hmac"))) {
+            c->sig_name = arena_strdup(in->a, h->name);
+            c->sig_value = arena_strdup(in->a, h->value);
+        }
+    }
+    if (!c->sig_name) return;
+    c->raw_path = arena_strdup(in->a, u->path);
+    c->raw_query = arena_strdup(in->a, u->query);
+    size_t len = 0;
+    const char *body = e->has_req_body ? har_body_bytes(&e->req_body, scratch, &len) : NULL;
+    c->raw_body = body ? arena_strndup(in->a, body, len) : "";
+    c->raw_body_len = body ? len : 0;
+}
+
 /* An Accept that asks for a vendor type or a version ("application/vnd.example.v2+json",
  * "application/json; version=2"): an API that demands it, not a browser's default. */
 static int vendor_accept(const char *v) {
@@ -694,6 +733,7 @@ static void request_values(ingest *in, raw_call *c, const har_entry *e, const ur
         }
     }
     body_values(in, c, &vals, e, scratch);
+    signed_request(in, c, e, u, scratch);
     c->n_values = vals.n;
     c->values = arena_alloc(in->a, (vals.n ? vals.n : 1) * sizeof *c->values);
     for (size_t i = 0; i < vals.n; i++)

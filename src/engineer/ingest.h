@@ -54,6 +54,11 @@ typedef struct raw_call {
     eng_schema *resp_schema; /* JSON responses */
     const char *resp_keys;   /* top-level keys of a JSON object response, for likeness */
     int used_as_source;      /* a later request used a value from its response */
+    /* A request with a signature-like header: what a signature may cover, as sent. */
+    const char *sig_name, *sig_value; /* the header */
+    const char *raw_path, *raw_query; /* the URL's, undecoded */
+    const char *raw_body;             /* the body's bytes ("" without one) */
+    size_t raw_body_len;
     eng_endpoint *ep;
 } raw_call;
 
@@ -66,6 +71,8 @@ typedef struct ingest {
     smap *refs;        /* value -> eng_source*: first response listing it under an id/name key */
     smap *set_cookies; /* cookie name -> 1 when some response set it */
     smap *configs;     /* origin -> eng_source*: the first page whose configuration named it */
+    pvec keys;         /* eng_source* of key-like answer fields (signing keys), in answer order;
+                          each source's key member holds the value */
     void *include_re, *exclude_re;
     const char *recorder; /* the HAR's creator ("Playwright 1.64.1"), "" when it names none */
 } ingest;
@@ -80,5 +87,7 @@ void eng_build_session(ingest *in, eng_model *m);
 void eng_build_origins(ingest *in, eng_model *m);
 /* fresh.c: the headers made anew for each request (ids, times, nonces) */
 void eng_build_fresh(ingest *in, eng_model *m);
+/* signature.c: a header signed with a key from an earlier answer, and how */
+void eng_build_signature(ingest *in, eng_model *m);
 
 #endif

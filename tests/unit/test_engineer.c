@@ -623,16 +623,30 @@ static void test_origins(void **state) {
     assert_string_equal(api->headers[1], "application/vnd.example.v2+json");
     assert_string_equal(api->headers[2], "X-Api-Version");
     assert_int_equal(auth->n_headers, 0);
-    /* ... but a value made fresh for each request, by its kind: a UUID. */
-    assert_int_equal(m->n_fresh, 1);
+    /* ... but values made fresh for each request, by kind: UUIDs, a time, a nonce; and the
+     * signature is reproduced: HMAC-SHA256 with the session's key over the method, the path, the
+     * timestamp and the body's hash. */
+    assert_int_equal(m->n_fresh, 4);
     assert_string_equal(m->fresh[0].name, "X-Request-Id");
     assert_int_equal(m->fresh[0].kind, ENG_FRESH_UUID);
+    assert_int_equal(m->fresh[1].kind, ENG_FRESH_UNIX);
+    assert_int_equal(m->fresh[2].kind, ENG_FRESH_NONCE);
+    assert_int_equal(m->fresh[3].kind, ENG_FRESH_UUID);
+    assert_true(m->signature.reproduced);
+    assert_string_equal(m->signature.header, "X-Signature");
+    assert_string_equal(m->signature.parts, "method,path,header:X-Timestamp,body_sha256");
+    assert_string_equal(m->signature.sep, "\n");
+    assert_string_equal(m->signature.encoding, "hex");
+    assert_string_equal(m->signature.producer->path, "/v2/session");
+    assert_string_equal(m->signature.key.path, "signing_key");
+    assert_true(find(m, "POST", "/v2/invoices")->is_signed);
     assert_int_equal(find(m, "GET", "/v2/invoices")->n_fresh, 1);
     assert_int_equal(find(m, "POST", "/token")->n_fresh, 0);
     /* An action on one thing, and a binary answer. */
     assert_non_null(find(m, "POST", "/v2/invoices/{invoice_id}/send"));
     assert_string_equal(find(m, "POST", "/v2/invoices/{invoice_id}/send")->op_name, "send_invoice");
-    assert_string_equal(m->calls[m->n_calls - 1].resp_mime, "application/pdf");
+    assert_string_equal(call_of(m, "GET", "/v2/invoices/{invoice_id}/pdf", 0)->resp_mime,
+                        "application/pdf");
     eng_model_free(m);
 }
 
