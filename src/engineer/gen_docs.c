@@ -54,7 +54,39 @@ static void deep_object(const eng_endpoint *ep, size_t first, size_t n, buf *out
     buf_printf(out, "}},\"required\":%s}", required ? "true" : "false");
 }
 
-static void gen_parameters(const eng_endpoint *ep, buf *out, arena *a) {
+/* Header parameters the client makes itself: fresh values and the signature. */
+static void gen_made_headers(const eng_model *m, const eng_endpoint *ep, int first, buf *out,
+                             arena *a) {
+    static const char *const kinds[] = {"a new UUID", "the time now, in seconds since the epoch",
+                                        "the time now, in milliseconds since the epoch",
+                                        "the time now, ISO 8601", "a new random nonce"};
+    for (size_t i = 0; i < ep->n_fresh; i++, first = 0) {
+        buf_puts(out, first ? "{\"name\":" : ",{\"name\":");
+        jstr(out, m->fresh[ep->fresh[i]].name);
+        buf_puts(out, ",\"in\":\"header\",\"required\":true,\"description\":");
+        jstr(out, arena_printf(a, "Made anew for each request: %s.",
+                               kinds[m->fresh[ep->fresh[i]].kind]));
+        buf_puts(out, ",\"schema\":{\"type\":\"string\"}}");
+    }
+    if (!ep->is_signed || !m->signature.header) return;
+    const eng_signature *s = &m->signature;
+    buf_puts(out, first ? "{\"name\":" : ",{\"name\":");
+    jstr(out, s->header);
+    buf_puts(out, ",\"in\":\"header\",\"required\":true,\"description\":");
+    jstr(out, s->reproduced ? arena_printf(a,
+                                           "HMAC-SHA256 (%s) of %s joined by %s, keyed with "
+                                           "`%s` of %s's answer.",
+                                           s->encoding, s->parts,
+                                           strcmp(s->sep, "\n") == 0 ? "newlines"
+                                           : *s->sep                 ? s->sep
+                                                                     : "nothing",
+                                           s->key.path, s->producer->op_name)
+                            : "Signed, not reproduced: rae found no form of the request that "
+                              "gives the captured values.");
+    buf_puts(out, ",\"schema\":{\"type\":\"string\"}}");
+}
+
+static void gen_parameters(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
     int first = 1;
     buf_puts(out, "\"parameters\":[");
     for (size_t i = 0; i < ep->n_params; i++) {
@@ -83,6 +115,7 @@ static void gen_parameters(const eng_endpoint *ep, buf *out, arena *a) {
                    "\"description\":\"The ETag of the resource as last read: the client sends "
                    "the last one it saw.\",\"schema\":{\"type\":\"string\"}}",
                    first ? "" : ",");
+    gen_made_headers(m, ep, first && !ep->if_match, out, a);
     buf_putc(out, ']');
 }
 
@@ -421,7 +454,7 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
                 buf_puts(&doc, "}]");
             }
             buf_putc(&doc, ',');
-            gen_parameters(e, &doc, a);
+            gen_parameters(m, e, &doc, a);
             if (e->graphql_op)
                 gen_graphql_body(m, e, &doc);
             else
