@@ -1,0 +1,809 @@
+#!/usr/bin/python3
+"""bench/serve/soak: USERS people using rae serve at once, through the whole of its API, with a
+kill -9 of the server in the middle; figures of what they saw, and checks of what they kept.
+
+    bench/serve/soak.py [RAE_BINARY]      (default build/rae; run as root: sprites need it)
+
+The users are made with `rae user add` and sign in over HTTP, each from an address of its own
+(127.0.1.N), on one keep-alive connection, as a browser would. The site they capture is the
+notes_api fixture app (tests/fixtures/notes_api) on loopback. One cycle of a user:
+
+    POST /api/sprite; POST browser/start {url: the site}; GET browser/status until Chromium
+    answers; navigate to two of the site's API pages, back, reload; GET browser/status;
+    POST browser/stop; POST engineer/run {harPath, replay: true}; GET engineer/run/ID until it
+    ends; GET the scripts as a zip (files?download=1), and the HAR; POST checkpoint; DELETE the
+    scripts; POST checkpoint/CID/restore; the zip again: the same files, byte for byte
+
+Round 1: every user does a cycle. Round 2: every user starts one; once KILL_RUNS runs (or captures)
+are in flight, the server gets SIGKILL and is started again on the same data dir after 1 s. Each
+user then checks what was cut short (a run in flight must end as an error that says why, its
+event stream must end, not hang), stops a capture that outlived the server, checks that the files
+of round 1 are still byte for byte what they were, and does its cycle again. Last, each user
+restores its round-1 checkpoint and checks that the workspace holds round 1's files again.
+Then the server is stopped, every sprite removed with `rae sprite rm`, and what is left is
+counted: processes of the sprites' uids or cgroups, mounts and loop devices under the data dir.
+
+It prints: requests, errors by kind and route, p50/p99 per route, runs started/finished per round
+and what happened to those in flight at the kill, the files and checkpoints verified, what was
+left behind. It exits 1 when a check fails (a file lost or changed, a run that does not end, a
+process or mount left, a user who could not finish its cycle).
+
+Environment: USERS=20, KILL_RUNS (runs in flight at the kill, default USERS/4), KILL_AFTER=240
+(seconds into round 2: the kill then comes whatever is in flight), SPREAD=0 (seconds over which
+the users' starts are spread), KEEP=1 (keep the data dir). Writes build/bench/serve/soak.json and
+build/bench/serve/soak-TIME/ (the server's log).
+"""
+import hashlib
+import http.client
+import io
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+RAE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "rae"))
+USERS = int(os.environ.get("USERS", "20"))
+KILL_RUNS = int(os.environ.get("KILL_RUNS", str(max(1, USERS // 4))))
+KILL_AFTER = float(os.environ.get("KILL_AFTER", "240"))
+SPREAD = float(os.environ.get("SPREAD", "0"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import servelib as sl  # noqa: E402
+
+REQUEST_TIMEOUT = 120  # a browser stop waits up to 10 s for the HAR, then checkpoints
+STARTING_DEADLINE = 240  # until Chromium answers, 20 of them starting on 2 cores
+RUN_DEADLINE = 300  # an engineer run with its replay
+BUSY_RETRIES = 10  # a 429/503 "busy" is sent again after its Retry-After, this many times
+
+# the server's routes (src/server/routes.c): a path is counted under its pattern
+ROUTES = [
+    ("GET", "/healthz"), ("POST", "/api/auth/login"), ("GET", "/api/me"),
+    ("GET", "/api/sessions"), ("GET", "/api/sprite"), ("POST", "/api/sprite"),
+    ("GET", "/api/sprite/{}"), ("DELETE", "/api/sprite/{}"),
+    ("POST", "/api/sprite/{}/browser/start"), ("POST", "/api/sprite/{}/browser/stop"),
+    ("GET", "/api/sprite/{}/browser/status"), ("POST", "/api/sprite/{}/browser/{}"),
+    ("GET", "/api/sprite/{}/files"), ("DELETE", "/api/sprite/{}/files"),
+    ("GET", "/api/sprite/{}/checkpoint"), ("POST", "/api/sprite/{}/checkpoint"),
+    ("POST", "/api/sprite/{}/checkpoint/{}/restore"), ("POST", "/api/sprite/{}/engineer/run"),
+    ("GET", "/api/sprite/{}/engineer/run/{}"), ("GET", "/api/sprite/{}/engineer/stream"),
+]
+
+
+def route_of(method, path):
+    """The route pattern of a request ("POST /api/sprite/{}/browser/{}"); the raw path when none."""
+    segs = path.split("?", 1)[0].split("/")
+    for m, pattern in ROUTES:
+        p = pattern.split("/")
+        if m == method and len(p) == len(segs) and all(a == b or a == "{}" for a, b in zip(p, segs)):
+            return "%s %s" % (m, pattern)
+    return "%s %s" % (method, path)
+
+
+class Check(Exception):
+    """A correctness check that failed: the soak exits 1."""
+
+
+class Cut(Exception):
+    """A request that got no answer (the connection failed or timed out)."""
+
+
+class Stats:
+    """Every request's route, outcome and time, per round; thread-safe."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rows = []  # (round, route, outcome, ms, expected): outcome "200", "409 no_tab",
+        # "conn", "timeout", "busy"; expected: the status the step asked for (a 404 after a delete)
+        self.round = 1
+        self.failures = []  # correctness checks that failed (strings)
+        self.notes = []  # what happened that is not a failure
+
+    def add(self, route, outcome, ms, expected=False):
+        with self.lock:
+            self.rows.append((self.round, route, outcome, ms, expected))
+
+    def fail(self, user, what):
+        with self.lock:
+            self.failures.append("user %d: %s" % (user, what))
+        print("CHECK FAILED user %d: %s" % (user, what), flush=True)
+
+
+class User:
+    """One person: an address of its own, one keep-alive connection, a session cookie."""
+
+    def __init__(self, n, port, stats):
+        self.n, self.port, self.stats = n, port, stats
+        self.addr = "127.0.1.%d" % (n + 1)
+        self.conn, self.cookie, self.csrf = None, None, None
+        self.sprite = None
+        self.phase = "idle"  # what it is doing: the kill is timed by it
+        self.rounds = {}  # round -> what its cycle made (run id, files, checkpoint...)
+
+    def _connect(self):
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT,
+                                               source_address=(self.addr, 0))
+
+    def request(self, method, path, body=None, raw=False, expect=None):
+        """(status, JSON or bytes); a 429/503 busy is sent again after Retry-After. Cut when no
+        answer came (counted as "conn" or "timeout")."""
+        route = route_of(method, path)
+        data = None if body is None else json.dumps(body).encode()
+        for attempt in range(BUSY_RETRIES + 1):
+            headers = {"Accept": "application/json"}
+            if data is not None:
+                headers["Content-Type"] = "application/json"
+            if self.cookie:
+                headers["Cookie"] = self.cookie
+            if self.csrf and method != "GET":
+                headers["X-CSRF-Token"] = self.csrf
+            if self.conn is None:
+                self._connect()
+            t0 = time.monotonic()
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                resp = self.conn.getresponse()
+                payload = resp.read()
+            except (socket.timeout, TimeoutError) as e:
+                self._drop()
+                self.stats.add(route, "timeout", (time.monotonic() - t0) * 1000)
+                raise Cut("%s %s: no answer in %d s (%s)" % (method, path, REQUEST_TIMEOUT, e))
+            except (OSError, http.client.HTTPException) as e:
+                self._drop()
+                self.stats.add(route, "conn", (time.monotonic() - t0) * 1000)
+                raise Cut("%s %s: %s: %s" % (method, path, type(e).__name__, e))
+            ms = (time.monotonic() - t0) * 1000
+            cookie = resp.getheader("Set-Cookie")
+            if cookie and cookie.startswith("rae_session="):
+                self.cookie = cookie.split(";", 1)[0]
+            busy = resp.status in (429, 503) and b'"busy"' in payload
+            outcome = str(resp.status)
+            if resp.status >= 400:
+                m = re.search(rb'"code":"([a-z_]+)"', payload[:200])
+                outcome += " " + (m.group(1).decode() if m else "(no JSON error)")
+            self.stats.add(route, "busy" if busy else outcome, ms, resp.status == expect)
+            if resp.getheader("Connection", "").lower() == "close":
+                self._drop()
+            if busy and attempt < BUSY_RETRIES:
+                time.sleep(float(resp.getheader("Retry-After") or 1))
+                continue
+            if raw and resp.status == 200:
+                return resp.status, payload
+            try:
+                return resp.status, json.loads(payload) if payload else None
+            except ValueError:
+                return resp.status, payload
+
+    def _drop(self):
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
+
+    def want(self, status, method, path, body=None, raw=False):
+        """The answer of a request that must succeed with status; Check otherwise."""
+        got, doc = self.request(method, path, body, raw, expect=status)
+        if got != status:
+            raise Check("%s %s: %d, wanted %d: %s" % (method, path, got, status, str(doc)[:300]))
+        return doc
+
+
+# where the notes app's page puts what the viewer clicks (Chromium maximized on the 1280x800
+# display of a sprite, as `rae capture` starts it)
+USERNAME_FIELD, PASSWORD_FIELD, TAGS_BUTTON = (650, 247), (650, 301), (383, 121)
+PAGE_ENTRIES = 4  # the page, its script, its style sheet, its icon: the form is shown
+VNC_HOLD = 30  # a viewer waits this long for the display (the server holds it 15 s, then 1013)
+
+
+class Viewer:
+    """A page's noVNC: the display WebSocket opened right after browser/start, RFB 3.8 without
+    security, then clicks and keys; the time to the RFB greeting is counted as the route
+    "WS /api/sprite/{}/browser/vnc"."""
+
+    ROUTE = "WS /api/sprite/{}/browser/vnc"
+
+    def __init__(self, port, path, u, stats):
+        self.stats = stats
+        deadline = time.time() + STARTING_DEADLINE
+        while True:
+            t0, self.ws = time.monotonic(), None
+            try:
+                self.ws = sl.WebSocket(port, path, cookie=u.cookie, protocol=None)
+                self.ws.sock.settimeout(VNC_HOLD)
+                if self.ws.status != 101:
+                    raise Check("the display WebSocket: status %d" % self.ws.status)
+                greeting = self.ws.recv_exactly(12)
+                stats.add(self.ROUTE, "101", (time.monotonic() - t0) * 1000)
+                break
+            except (OSError, EOFError) as e:
+                code = self.ws.close_code if self.ws else None
+                stats.add(self.ROUTE, "close %s" % code if code else "conn",
+                          (time.monotonic() - t0) * 1000)
+                if time.time() > deadline:
+                    raise Check("the display never greeted: %s (close %s)" % (e, code))
+                time.sleep(1)  # noVNC would reconnect too
+        if greeting != b"RFB 003.008\n":
+            raise Check("the display said %r" % greeting)
+        ws = self.ws
+        ws.send(b"RFB 003.008\n")
+        types = ws.recv_exactly(ws.recv_exactly(1)[0])
+        if 1 not in types:
+            raise Check("the display offers no 'None' security: %r" % types)
+        ws.send(bytes([1]))
+        if ws.recv_exactly(4) != b"\0\0\0\0":
+            raise Check("the display refused the security type")
+        ws.send(bytes([1]))  # ClientInit, shared
+        init = ws.recv_exactly(24)
+        ws.recv_exactly(struct.unpack(">I", init[20:24])[0])
+
+    def click(self, x, y):
+        for buttons in (0, 1, 0):
+            self.ws.send(struct.pack(">BBHH", 5, buttons, x, y))
+        time.sleep(0.2)
+
+    def type(self, text):
+        for ch in text:
+            keysym = 0xFF0D if ch == "\n" else ord(ch)
+            self.ws.send(struct.pack(">BBxxI", 4, 1, keysym) + struct.pack(">BBxxI", 4, 0, keysym))
+
+    def sign_in(self):
+        self.click(*USERNAME_FIELD)
+        self.type("alice")
+        self.click(*PASSWORD_FIELD)
+        self.type("wonderland\n")
+
+    def close(self):
+        self.ws.sock.close()
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def zip_members(data):
+    """{name: sha256} of a zip's files (a zip's own bytes hold mtimes: its contents are compared)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {name: sha(z.read(name)) for name in z.namelist() if not name.endswith("/")}
+
+
+class Soak:
+    def __init__(self, port, site, stats):
+        self.port, self.site, self.stats = port, site, stats
+        self.server = None
+        self.restarted = threading.Event()  # set once the server killed in round 2 is up again
+        self.kill_info = None
+
+    # ---- one user's cycle ----
+
+    def cycle(self, u, rnd):
+        """Sprite, capture driven through the VNC relay and the browser commands, stop, engineer
+        run with replay, zip, checkpoint, restore. What it made goes to u.rounds[rnd]."""
+        got = u.rounds.setdefault(rnd, {})
+        base = "/api/sprite/%s" % u.sprite
+        u.phase = "capture"
+        started = u.want(200, "POST", base + "/browser/start", {"url": self.site + "/"})
+        got["capture"] = started["captureId"]
+        viewer = Viewer(self.port, started["vncUrl"], u, self.stats)  # at once, as a page does
+        try:
+            deadline = time.time() + STARTING_DEADLINE
+            while True:  # the fixture's page is shown
+                st = u.want(200, "GET", base + "/browser/status")
+                if not st.get("running"):
+                    raise Check("the browser ended by itself while starting: %s" % st)
+                if st.get("starting") is False and st.get("entries", 0) >= PAGE_ENTRIES:
+                    time.sleep(1)  # its script has run: the form is there
+                    break
+                if time.time() > deadline:
+                    raise Check("the page was not shown within %d s: %s" % (STARTING_DEADLINE, st))
+                time.sleep(1)
+            viewer.sign_in()  # the notes app's form, clicked and typed into through the relay
+            deadline = time.time() + 60
+            while True:  # the sign-in's requests are recorded (login, csrf, me, notes, stats)
+                now = u.want(200, "GET", base + "/browser/status")
+                if now.get("entries", 0) >= st.get("entries", 0) + 5:
+                    break
+                if time.time() > deadline:
+                    raise Check("the sign-in typed through the VNC relay was not recorded: "
+                                "%s -> %s" % (st.get("entries"), now.get("entries")))
+                time.sleep(1)
+            viewer.click(*TAGS_BUTTON)  # GET /api/tags
+        finally:
+            viewer.close()
+        for op, body in (("navigate", {"url": self.site + "/?from=soak"}), ("back", {}),
+                         ("forward", {}), ("reload", {})):
+            deadline = time.time() + 30
+            while True:
+                status, doc = u.request("POST", base + "/browser/" + op, body)
+                if status == 200:
+                    break
+                if status == 409 and doc["error"]["code"] == "browser_starting" and \
+                        time.time() < deadline:
+                    time.sleep(1)
+                    continue
+                raise Check("browser %s: %d %s" % (op, status, doc))
+            time.sleep(0.5)
+        got["entries_seen"] = u.want(200, "GET", base + "/browser/status").get("entries", 0)
+        u.phase = "stop"
+        stopped = u.want(200, "POST", base + "/browser/stop", {})
+        got["har"] = stopped["harPath"]
+        u.phase = "run"
+        run = u.want(202, "POST", base + "/engineer/run", {"harPath": stopped["harPath"],
+                                                           "replay": True})
+        got["run"] = run["runId"]
+        deadline = time.time() + RUN_DEADLINE
+        while True:
+            rec = u.want(200, "GET", base + "/engineer/run/" + run["runId"])["run"]
+            if rec["status"] != "running":
+                break
+            if time.time() > deadline:
+                raise Check("run %s still running after %d s" % (run["runId"], RUN_DEADLINE))
+            time.sleep(1)
+        got["run_status"] = rec["status"]
+        if rec["status"] != "complete":
+            raise Check("run %s ended %s: %s" % (run["runId"], rec["status"], rec.get("error")))
+        got["replay"], got["endpoints"] = rec.get("replay"), rec.get("endpoints")
+        if not rec.get("replay") or rec["replay"].get("passed", 0) < 1:
+            raise Check("run %s replayed nothing: %s" % (run["runId"], rec))
+        u.phase = "files"
+        scripts = rec["scriptsDir"]
+        got["scripts"] = scripts
+        got["zip"] = zip_members(u.want(200, "GET", "%s/files?path=%s&download=1" % (base, scripts),
+                                        raw=True))
+        if "api_client.py" not in got["zip"] or "replay.py" not in got["zip"]:
+            raise Check("the scripts' zip holds %s" % sorted(got["zip"]))
+        got["har_sha"] = sha(u.want(200, "GET", "%s/files?path=%s&download=1" % (base, got["har"]),
+                                    raw=True))
+        u.phase = "checkpoint"
+        ck = u.want(201, "POST", base + "/checkpoint", {"comment": "soak round %d" % rnd})
+        got["checkpoint"] = ck["id"]
+        got["manifest"] = self.manifest(u)
+        u.want(200, "DELETE", "%s/files?path=%s" % (base, scripts))
+        u.want(404, "GET", "%s/files?path=%s" % (base, scripts))
+        u.want(200, "POST", "%s/checkpoint/%s/restore" % (base, ck["id"]), {})
+        again = zip_members(u.want(200, "GET", "%s/files?path=%s&download=1" % (base, scripts),
+                                   raw=True))
+        if again != got["zip"]:
+            raise Check("the restore of %s gave other scripts: %s vs %s" % (ck["id"], again,
+                                                                             got["zip"]))
+        got["done"] = True
+        u.phase = "idle"
+
+    def manifest(self, u):
+        """{path: sha256} of the files under /workspace/har and /workspace/scripts."""
+        out = {}
+        base = "/api/sprite/%s/files?path=" % u.sprite
+        todo = ["/workspace/har", "/workspace/scripts"]
+        while todo:
+            d = todo.pop()
+            for e in u.want(200, "GET", base + d)["entries"]:
+                p = d + "/" + e["name"]
+                if e["type"] == "dir":
+                    todo.append(p)
+                elif e["type"] == "file":
+                    out[p] = sha(u.want(200, "GET", base + p + "&download=1", raw=True))
+        return out
+
+    # ---- the rounds ----
+
+    def user_round1(self, u):
+        time.sleep(SPREAD * u.n / max(1, USERS))
+        u.phase = "sign-in"
+        doc = u.want(200, "POST", "/api/auth/login", {"username": "soak%d" % u.n,
+                                                      "password": "soak-password-%d" % u.n})
+        u.csrf = doc["csrf"]
+        u.phase = "sprite"
+        status, doc = u.request("POST", "/api/sprite", {})
+        if status not in (200, 201):
+            raise Check("POST /api/sprite: %d %s" % (status, doc))
+        u.sprite = doc["id"]
+        self.cycle(u, 1)
+
+    def user_round2(self, u):
+        """A cycle the kill cuts (or not), what the user then finds, and a cycle after it."""
+        time.sleep(SPREAD * u.n / max(1, USERS))
+        try:
+            self.cycle(u, 2)
+            u.rounds[2]["before_kill"] = True
+        except Cut as e:
+            u.rounds[2]["cut"] = "%s (while: %s)" % (e, u.phase)
+        u.phase = "waiting"
+        self.restarted.wait()
+        self.after_restart(u)
+        u.rounds[3] = {}
+        self.cycle(u, 3)
+
+    def after_restart(self, u):
+        """What the kill left: the session still valid, a run cut short ended with a reason and
+        its stream closed, a capture that outlived the server stopped, round 1's files intact."""
+        base = "/api/sprite/%s" % u.sprite
+        deadline = time.time() + 60
+        while True:  # the server may still be starting
+            try:
+                me = u.request("GET", "/api/me")
+                break
+            except Cut:
+                if time.time() > deadline:
+                    raise Check("the server did not answer within 60 s of its restart")
+                time.sleep(0.5)
+        if me[0] != 200:
+            raise Check("the session did not outlive the restart: %d %s" % me)
+        r2 = u.rounds.get(2, {})
+        if r2.get("run") and not r2.get("run_status"):  # in flight at the kill
+            rec = u.want(200, "GET", base + "/engineer/run/" + r2["run"])["run"]
+            r2["after_kill"] = {"status": rec["status"], "error": rec.get("error")}
+            if rec["status"] == "running":
+                raise Check("run %s cut by the kill is still 'running' after the restart" %
+                            r2["run"])
+            if rec["status"] == "error" and not rec.get("error"):
+                raise Check("run %s cut by the kill ended without a reason" % r2["run"])
+            ws = sl.WebSocket(self.port, "%s/engineer/stream?run=%s" % (base, r2["run"]),
+                              cookie=u.cookie, protocol=None)
+            ws.sock.settimeout(15)
+            try:
+                events = ws.events() if ws.status == 101 else []
+            except (OSError, EOFError) as e:
+                raise Check("the stream of run %s after the kill: %s" % (r2["run"], e))
+            finally:
+                ws.sock.close()
+            if not events:
+                raise Check("the stream of run %s after the kill: status %d" % (r2["run"],
+                                                                                  ws.status))
+            r2["after_kill"]["last_event"] = events[-1]
+        for job in u.want(200, "GET", "/api/sessions")["sessions"]:
+            if job["kind"] == "run" and job["status"] == "running":  # one whose 202 was lost too
+                raise Check("run %s is still 'running' after the restart" % job["id"])
+        st = u.want(200, "GET", base + "/browser/status")
+        if st.get("running"):  # a capture outlived the server: it is stopped as usual
+            r2["capture_outlived"] = True
+            u.want(200, "POST", base + "/browser/stop", {})
+        r1 = u.rounds[1]
+        if zip_members(u.want(200, "GET", "%s/files?path=%s&download=1" % (base, r1["scripts"]),
+                              raw=True)) != r1["zip"]:
+            raise Check("round 1's scripts changed across the kill")
+        if sha(u.want(200, "GET", "%s/files?path=%s&download=1" % (base, r1["har"]),
+                      raw=True)) != r1["har_sha"]:
+            raise Check("round 1's HAR changed across the kill")
+        r2["verified_r1"] = True
+
+    def user_final(self, u):
+        """Round 1's checkpoint, restored after the restart, gives round 1's files."""
+        r1 = u.rounds[1]
+        u.want(200, "POST", "/api/sprite/%s/checkpoint/%s/restore" % (u.sprite, r1["checkpoint"]),
+               {})
+        now = self.manifest(u)
+        if now != r1["manifest"]:
+            lost = sorted(set(r1["manifest"]) - set(now))
+            changed = sorted(p for p in r1["manifest"] if p in now and now[p] != r1["manifest"][p])
+            extra = sorted(set(now) - set(r1["manifest"]))
+            raise Check("round 1's checkpoint after the restart: lost %s, changed %s, extra %s" %
+                        (lost, changed, extra))
+        r1["restored_after_restart"] = len(now)
+
+
+def run_users(users, fn, stats):
+    """fn(user) in a thread per user; a Check or Cut that ends a user is recorded as a failure."""
+    def one(u):
+        try:
+            fn(u)
+        except (Check, Cut) as e:
+            stats.fail(u.n, "%s (%s)" % (e, u.phase))
+    threads = [threading.Thread(target=one, args=(u,), daemon=True) for u in users]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def killer(soak, users, stats):
+    """Kills the server once KILL_RUNS runs (or, for want of runs, captures) are in flight, or
+    KILL_AFTER seconds into round 2; starts it again 1 s later."""
+    t0 = time.time()
+    while True:
+        phases = [u.phase for u in users]
+        runs, captures = phases.count("run"), phases.count("capture") + phases.count("stop")
+        if runs >= KILL_RUNS or time.time() - t0 > KILL_AFTER or phases.count("waiting") == \
+                len(users) or (time.time() - t0 > KILL_AFTER / 2 and runs + captures >= KILL_RUNS):
+            break
+        time.sleep(0.2)
+    soak.kill_info = {"at_s": round(time.time() - t0, 1), "phases": {p: phases.count(p)
+                                                                     for p in set(phases)}}
+    print("round 2: kill -9 of rae serve at %.1f s; users were: %s" %
+          (soak.kill_info["at_s"], soak.kill_info["phases"]), flush=True)
+    soak.server.proc.kill()
+    soak.server.proc.wait()
+    time.sleep(1)
+    with stats.lock:
+        stats.round = 3  # what comes after the restart is round 3's
+    t1 = time.time()
+    soak.server.start()
+    soak.kill_info["restart_s"] = round(time.time() - t1, 2)
+    soak.restarted.set()
+
+
+# ---- what is left behind ----
+
+def sprite_ids(data):
+    """{name: (uid, cgroup tag)} of the data dir's sprites, from their sprite.json."""
+    out = {}
+    sprites = os.path.join(data, "sprites")
+    for name in os.listdir(sprites) if os.path.isdir(sprites) else []:
+        try:
+            with open(os.path.join(sprites, name, "sprite.json")) as f:
+                out[name] = json.load(f).get("uid")
+        except (OSError, ValueError):
+            out[name] = None
+    return out
+
+
+def processes_of(uids):
+    """The pids whose real uid is one of uids, and those of them that are zombies."""
+    pids, zombies = [], []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % pid) as f:
+                for line in f:
+                    if line.startswith("State:"):
+                        zombie = line.split()[1] == "Z"
+                    elif line.startswith("Uid:"):
+                        if int(line.split()[1]) in uids:
+                            (zombies if zombie else pids).append(int(pid))
+                        break
+        except OSError:
+            pass
+    return pids, zombies
+
+
+def cgroups_of(names):
+    """The cgroup directories of these sprites (rae-TAG-NAME, any hierarchy) and how many
+    processes they hold."""
+    found = []
+    for top in ("/sys/fs/cgroup",):
+        for dirpath, dirnames, _ in os.walk(top):
+            for d in dirnames:
+                if d.startswith("rae-") and any(d.endswith("-" + n) for n in names):
+                    path = os.path.join(dirpath, d)
+                    try:
+                        with open(os.path.join(path, "cgroup.procs")) as f:
+                            procs = len(f.read().split())
+                    except OSError:
+                        procs = 0
+                    found.append((path, procs))
+    return found
+
+
+def mounts_under(data):
+    with open("/proc/self/mountinfo") as f:
+        return [line.split()[4] for line in f if line.split()[4].startswith(data)]
+
+
+def loops_under(data):
+    r = subprocess.run(["losetup", "-l", "-n", "-O", "NAME,BACK-FILE"], capture_output=True,
+                       text=True)
+    return [line for line in r.stdout.splitlines() if data in line]
+
+
+# ---- figures ----
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * q))] if values else 0
+
+
+def report(stats, users, soak, leftovers, secs, load):
+    rows = stats.rows
+    print()
+    print("requests: %d in %.0f s (round 1: %d, round 2 up to the kill: %d, after the restart: %d)"
+          % (len(rows), secs, sum(r[0] == 1 for r in rows), sum(r[0] == 2 for r in rows),
+             sum(r[0] == 3 for r in rows)))
+    print("load average during the soak: %s" % load)
+    print()
+    print("%-46s %6s %9s %9s %9s  %s" % ("route", "n", "p50 ms", "p99 ms", "max ms",
+                                         "not 2xx (outcome: count; * = what the step expected)"))
+    per = {}
+    for rnd, route, outcome, ms, expected in rows:
+        per.setdefault(route, []).append((outcome, ms, expected))
+    figures = {}
+    for route in sorted(per, key=lambda r: (r.split(" ", 1)[1], r)):
+        answered = [ms for o, ms, e in per[route] if o[0].isdigit()]  # an HTTP status came back
+        other = {}
+        for o, _, e in per[route]:
+            if not o.startswith("2") and o != "101":
+                key = o + ("*" if e else "")
+                other[key] = other.get(key, 0) + 1
+        figures[route] = {"n": len(per[route]), "p50_ms": pct(answered, 0.5) if answered else None,
+                          "p99_ms": pct(answered, 0.99) if answered else None,
+                          "max_ms": max(answered or [0]), "other": other}
+        print("%-46s %6d %9.1f %9.1f %9.1f  %s" % (
+            route, len(per[route]), figures[route]["p50_ms"] or 0, figures[route]["p99_ms"] or 0,
+            figures[route]["max_ms"], ", ".join("%s: %d" % kv for kv in sorted(other.items()))))
+    kinds = {}
+    for rnd, route, outcome, ms, expected in rows:
+        if outcome.startswith("2") or outcome == "101" or expected:
+            continue
+        key = {"conn": "connection error", "timeout": "timeout",
+               "busy": "busy (429/503, sent again)"}.get(outcome, outcome if outcome.startswith(
+                   "close") else "HTTP " + outcome)
+        kinds.setdefault(key, {}).setdefault(route, [0, 0, 0])[rnd - 1] += 1
+    print()
+    print("errors by kind and route (round 1 / round 2 up to the kill / after the restart):")
+    for k in sorted(kinds):
+        for route, n in sorted(kinds[k].items()):
+            print("  %-32s %-44s %4d / %4d / %4d" % (k, route, *n))
+    if not kinds:
+        print("  none")
+    print()
+    runs = {}
+    for rnd in (1, 2, 3):
+        got = [u.rounds.get(rnd, {}) for u in users]
+        runs[rnd] = {"started": sum(bool(g.get("run")) for g in got),
+                     "complete": sum(g.get("run_status") == "complete" for g in got),
+                     "cycles_done": sum(bool(g.get("done")) for g in got),
+                     "replay": [g.get("replay") for g in got if g.get("replay")]}
+    cut = [u.rounds[2] for u in users if 2 in u.rounds and u.rounds[2].get("after_kill")]
+    print("runs: round 1 %d started, %d complete;  round 2 (killed) %d started, %d complete "
+          "before the kill, %d in flight at the kill;  after the restart %d started, %d complete"
+          % (runs[1]["started"], runs[1]["complete"], runs[2]["started"], runs[2]["complete"],
+             len(cut), runs[3]["started"], runs[3]["complete"]))
+    reasons = {}
+    for c in cut:
+        key = "%s: %s" % (c["after_kill"]["status"], c["after_kill"].get("error"))
+        reasons[key] = reasons.get(key, 0) + 1
+    for k, v in reasons.items():
+        print("  in flight at the kill -> %s  (%d)" % (k, v))
+    replays = runs[1]["replay"] + runs[3]["replay"]
+    print("replays: %d, %d with a failed step" % (len(replays),
+                                                  sum(bool(r.get("failed")) for r in replays)))
+    outlived = sum(bool(u.rounds.get(2, {}).get("capture_outlived")) for u in users)
+    print("captures running at the kill that were still running after the restart: %d" % outlived)
+    print("kill: %s" % json.dumps(soak.kill_info))
+    verified = sum(bool(u.rounds.get(2, {}).get("verified_r1")) for u in users)
+    restored = [u.rounds[1].get("restored_after_restart") for u in users if 1 in u.rounds]
+    print("round 1's files byte for byte after the restart: %d of %d users; its checkpoint "
+          "restored after the restart with the same files: %d of %d users (%d files)" %
+          (verified, len(users), sum(r is not None for r in restored), len(users),
+           sum(r or 0 for r in restored)))
+    print("left after rae sprite rm of %d sprites: %d processes (and %d zombies), %d cgroups (%d "
+          "processes in them), %d mounts, %d loop devices" %
+          (leftovers["sprites"], len(leftovers["processes"]), len(leftovers["zombies"]),
+           len(leftovers["cgroups"]),
+           sum(p for _, p in leftovers["cgroups"]), len(leftovers["mounts"]),
+           len(leftovers["loops"])))
+    return {"routes": figures, "errors": kinds, "runs": runs, "cut": cut, "reasons": reasons,
+            "kill": soak.kill_info, "verified_round1": verified,
+            "restored_after_restart": restored, "outlived_captures": outlived}
+
+
+class LoadWatch:
+    """The 1-minute load average and the number of Chromium processes, every 2 s."""
+
+    def __init__(self):
+        self.samples, self.stop_flag = [], False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop_flag:
+            with open("/proc/loadavg") as f:
+                load = float(f.read().split()[0])
+            chromes = 0
+            for pid in os.listdir("/proc"):
+                if pid.isdigit():
+                    try:
+                        with open("/proc/%s/comm" % pid) as f:
+                            chromes += f.read().strip() in ("chromium", "chrome")
+                    except OSError:
+                        pass
+            self.samples.append((load, chromes))
+            time.sleep(2)
+
+    def stop(self):
+        self.stop_flag = True
+        self.thread.join()
+        loads = [s[0] for s in self.samples] or [0]
+        return {"load_median": statistics.median(loads), "load_max": max(loads),
+                "chromium_processes_max": max([s[1] for s in self.samples] or [0])}
+
+
+def main():
+    out = tempfile.mkdtemp(prefix="rae-soak-")  # 0700: the sprites must work below it
+    sl.setup("bench/soak", RAE, out)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    keep = os.path.join(ROOT, "build", "bench", "serve", "soak-" + stamp)
+    os.makedirs(keep, exist_ok=True)
+    stats = Stats()
+    site = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "fixtures", "notes_api",
+                                                          "app.py")],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = site.stdout.readline()
+    m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+    if not m:
+        print("the notes_api fixture did not start: %r" % line)
+        return 1
+    site_port = int(m.group(1))
+    for i in range(USERS):
+        sl.add_user("soak%d" % i, "soak-password-%d" % i)
+    port = sl.free_port()
+    soak = Soak(port, "http://127.0.0.1:%d" % site_port, stats)
+    users = [User(i, port, stats) for i in range(USERS)]
+    load = LoadWatch()
+    t0 = time.time()
+    try:
+        soak.server = sl.Server(port, site_port)
+        print("soak: %d users, rae serve on 127.0.0.1:%d, the site on %d, data in %s" %
+              (USERS, port, site_port, out), flush=True)
+        for t in run_users(users, soak.user_round1, stats):
+            t.join()
+        print("round 1 done at %.0f s: %d of %d cycles" %
+              (time.time() - t0, sum(bool(u.rounds.get(1, {}).get("done")) for u in users), USERS),
+              flush=True)
+        ready = [u for u in users if u.rounds.get(1, {}).get("done")]
+        with stats.lock:
+            stats.round = 2
+        threads = run_users(ready, soak.user_round2, stats)
+        kill = threading.Thread(target=killer, args=(soak, ready, stats), daemon=True)
+        kill.start()
+        for t in threads:
+            t.join()
+        kill.join()
+        print("round 2 and the cycle after the restart done at %.0f s" % (time.time() - t0),
+              flush=True)
+        for t in run_users([u for u in ready if u.rounds.get(3, {}).get("done")], soak.user_final,
+                           stats):
+            t.join()
+        soak.server.stop()
+    finally:
+        if soak.server:
+            soak.server.kill()
+        site.terminate()
+        site.wait()
+        secs = time.time() - t0
+        load_figures = load.stop()
+        ids = sprite_ids(sl.CTX["data"])
+        sl.remove_sprites()
+        uids = {uid for uid in ids.values() if uid}
+        for _ in range(20):  # what rm killed is reaped by init, which takes a moment
+            procs, zombies = processes_of(uids)
+            if not procs and not zombies:
+                break
+            time.sleep(0.5)
+        leftovers = {"sprites": len(ids), "processes": procs, "zombies": zombies,
+                     "cgroups": cgroups_of(list(ids)), "mounts": mounts_under(sl.CTX["data"]),
+                     "loops": loops_under(sl.CTX["data"])}
+        shutil.copy(os.path.join(out, "serve.log"), keep) if os.path.exists(
+            os.path.join(out, "serve.log")) else None
+        if not os.environ.get("KEEP"):
+            shutil.rmtree(out, ignore_errors=True)
+    results = report(stats, users, soak, leftovers, secs, load_figures)
+    for u in users:
+        if not u.rounds.get(1, {}).get("done"):
+            stats.failures.append("user %d: round 1's cycle did not finish" % u.n)
+        elif not u.rounds.get(3, {}).get("done"):
+            stats.failures.append("user %d: the cycle after the restart did not finish" % u.n)
+    if leftovers["processes"] or any(p for _, p in leftovers["cgroups"]) or leftovers["mounts"] \
+            or leftovers["loops"]:
+        stats.failures.append("left behind: %s" % json.dumps(leftovers))
+    results.update(users=USERS, seconds=round(secs, 1), load=load_figures, leftovers=leftovers,
+                   failures=stats.failures, date=time.strftime("%Y-%m-%d %H:%M:%S"),
+                   requests=len(stats.rows), rows=stats.rows)
+    with open(os.path.join(ROOT, "build", "bench", "serve", "soak.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    print()
+    if stats.failures:
+        print("FAILED checks (%d):" % len(stats.failures))
+        for f in stats.failures:
+            print("  " + f)
+        return 1
+    print("every check passed (results in build/bench/serve/soak.json, the log in %s)" % keep)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
