@@ -62,7 +62,7 @@ import servelib as sl  # noqa: E402
 REQUEST_TIMEOUT = 120  # a browser stop waits up to 10 s for the HAR, then checkpoints
 STARTING_DEADLINE = 240  # until Chromium answers, 20 of them starting on 2 cores
 RUN_DEADLINE = 300  # an engineer run with its replay
-BUSY_RETRIES = 10  # a 429/503 "busy" is sent again after its Retry-After, this many times
+BUSY_DEADLINE = 300  # a 429/503 "busy" is sent again after its Retry-After until this passed
 
 # the server's routes (src/server/routes.c): a path is counted under its pattern
 ROUTES = [
@@ -123,7 +123,7 @@ class User:
     def __init__(self, n, port, stats):
         self.n, self.port, self.stats = n, port, stats
         self.addr = "127.0.1.%d" % (n + 1)
-        self.conn, self.cookie, self.csrf = None, None, None
+        self.conn, self.used, self.cookie, self.csrf = None, 0, None, None
         self.sprite = None
         self.phase = "idle"  # what it is doing: the kill is timed by it
         self.rounds = {}  # round -> what its cycle made (run id, files, checkpoint...)
@@ -133,11 +133,14 @@ class User:
                                                source_address=(self.addr, 0))
 
     def request(self, method, path, body=None, raw=False, expect=None):
-        """(status, JSON or bytes); a 429/503 busy is sent again after Retry-After. Cut when no
-        answer came (counted as "conn" or "timeout")."""
+        """(status, JSON or bytes). A 429/503 busy is sent again after its Retry-After, as the web
+        app does (counted as "busy"); so is a request on a kept-alive connection that the server
+        had closed as idle (lws: after 5 s) before any byte of an answer, as browsers do (counted
+        as "resent"). Cut when no answer came (counted as "conn" or "timeout")."""
         route = route_of(method, path)
         data = None if body is None else json.dumps(body).encode()
-        for attempt in range(BUSY_RETRIES + 1):
+        busy_until = time.monotonic() + BUSY_DEADLINE
+        while True:
             headers = {"Accept": "application/json"}
             if data is not None:
                 headers["Content-Type"] = "application/json"
@@ -147,6 +150,7 @@ class User:
                 headers["X-CSRF-Token"] = self.csrf
             if self.conn is None:
                 self._connect()
+            reused, self.used = self.used > 0, self.used + 1
             t0 = time.monotonic()
             try:
                 self.conn.request(method, path, body=data, headers=headers)
@@ -158,6 +162,9 @@ class User:
                 raise Cut("%s %s: no answer in %d s (%s)" % (method, path, REQUEST_TIMEOUT, e))
             except (OSError, http.client.HTTPException) as e:
                 self._drop()
+                if reused and isinstance(e, (ConnectionResetError, BrokenPipeError)):
+                    self.stats.add(route, "resent", (time.monotonic() - t0) * 1000)
+                    continue  # closed as idle while the request went out: sent again on a new one
                 self.stats.add(route, "conn", (time.monotonic() - t0) * 1000)
                 raise Cut("%s %s: %s: %s" % (method, path, type(e).__name__, e))
             ms = (time.monotonic() - t0) * 1000
@@ -172,7 +179,7 @@ class User:
             self.stats.add(route, "busy" if busy else outcome, ms, resp.status == expect)
             if resp.getheader("Connection", "").lower() == "close":
                 self._drop()
-            if busy and attempt < BUSY_RETRIES:
+            if busy and time.monotonic() < busy_until:
                 time.sleep(float(resp.getheader("Retry-After") or 1))
                 continue
             if raw and resp.status == 200:
@@ -185,7 +192,7 @@ class User:
     def _drop(self):
         if self.conn is not None:
             self.conn.close()
-        self.conn = None
+        self.conn, self.used = None, 0
 
     def want(self, status, method, path, body=None, raw=False):
         """The answer of a request that must succeed with status; Check otherwise."""
@@ -392,8 +399,7 @@ class Soak:
 
     # ---- the rounds ----
 
-    def user_round1(self, u):
-        time.sleep(SPREAD * u.n / max(1, USERS))
+    def user_sign_in(self, u):
         u.phase = "sign-in"
         doc = u.want(200, "POST", "/api/auth/login", {"username": "soak%d" % u.n,
                                                       "password": "soak-password-%d" % u.n})
@@ -403,6 +409,10 @@ class Soak:
         if status not in (200, 201):
             raise Check("POST /api/sprite: %d %s" % (status, doc))
         u.sprite = doc["id"]
+        u.phase = "idle"
+
+    def user_round1(self, u):
+        time.sleep(SPREAD * u.n / max(1, USERS))
         self.cycle(u, 1)
 
     def user_round2(self, u):
@@ -435,30 +445,33 @@ class Soak:
         if me[0] != 200:
             raise Check("the session did not outlive the restart: %d %s" % me)
         r2 = u.rounds.get(2, {})
-        if r2.get("run") and not r2.get("run_status"):  # in flight at the kill
-            rec = u.want(200, "GET", base + "/engineer/run/" + r2["run"])["run"]
-            r2["after_kill"] = {"status": rec["status"], "error": rec.get("error")}
+        r2["cut_runs"] = []
+        for job in u.want(200, "GET", "/api/sessions")["sessions"]:
+            # every run of round 1 and of round 2 before the kill ended complete: one that did
+            # not was cut by the kill (its 202 may have been lost with the server)
+            if job["kind"] != "run" or job["status"] == "complete":
+                continue
+            rec = u.want(200, "GET", base + "/engineer/run/" + job["id"])["run"]
             if rec["status"] == "running":
                 raise Check("run %s cut by the kill is still 'running' after the restart" %
-                            r2["run"])
-            if rec["status"] == "error" and not rec.get("error"):
-                raise Check("run %s cut by the kill ended without a reason" % r2["run"])
-            ws = sl.WebSocket(self.port, "%s/engineer/stream?run=%s" % (base, r2["run"]),
+                            job["id"])
+            if not rec.get("error"):
+                raise Check("run %s cut by the kill ended without a reason: %s" % (job["id"], rec))
+            ws = sl.WebSocket(self.port, "%s/engineer/stream?run=%s" % (base, job["id"]),
                               cookie=u.cookie, protocol=None)
             ws.sock.settimeout(15)
             try:
                 events = ws.events() if ws.status == 101 else []
             except (OSError, EOFError) as e:
-                raise Check("the stream of run %s after the kill: %s" % (r2["run"], e))
+                raise Check("the stream of run %s after the kill: %s" % (job["id"], e))
             finally:
                 ws.sock.close()
             if not events:
-                raise Check("the stream of run %s after the kill: status %d" % (r2["run"],
+                raise Check("the stream of run %s after the kill: status %d" % (job["id"],
                                                                                   ws.status))
-            r2["after_kill"]["last_event"] = events[-1]
-        for job in u.want(200, "GET", "/api/sessions")["sessions"]:
-            if job["kind"] == "run" and job["status"] == "running":  # one whose 202 was lost too
-                raise Check("run %s is still 'running' after the restart" % job["id"])
+            r2["cut_runs"].append({"id": job["id"], "status": rec["status"],
+                                   "error": rec["error"], "last_event": events[-1],
+                                   "answered_202": job["id"] == r2.get("run")})
         st = u.want(200, "GET", base + "/browser/status")
         if st.get("running"):  # a capture outlived the server: it is stopped as usual
             r2["capture_outlived"] = True
@@ -597,13 +610,17 @@ def pct(values, q):
     return values[min(len(values) - 1, int(len(values) * q))] if values else 0
 
 
-def report(stats, users, soak, leftovers, secs, load):
+def report(stats, users, soak, leftovers, secs, load, healthz):
     rows = stats.rows
     print()
     print("requests: %d in %.0f s (round 1: %d, round 2 up to the kill: %d, after the restart: %d)"
           % (len(rows), secs, sum(r[0] == 1 for r in rows), sum(r[0] == 2 for r in rows),
              sum(r[0] == 3 for r in rows)))
-    print("load average during the soak: %s" % load)
+    print("load average during the soak: median %.1f, max %.1f; Chromium processes at most %d" %
+          (load["load_median"], load["load_max"], load["chromium_processes_max"]))
+    for name, h in healthz.items():
+        print("GET /healthz every 100 ms, %s: p50 %.1f ms, p99 %.1f ms, max %.0f ms (%d answers, "
+              "%d failed)" % (name, h["p50"], h["p99"], h["max"], h["n"], h["errors"]))
     print()
     print("%-46s %6s %9s %9s %9s  %s" % ("route", "n", "p50 ms", "p99 ms", "max ms",
                                          "not 2xx (outcome: count; * = what the step expected)"))
@@ -629,14 +646,15 @@ def report(stats, users, soak, leftovers, secs, load):
         if outcome.startswith("2") or outcome == "101" or expected:
             continue
         key = {"conn": "connection error", "timeout": "timeout",
-               "busy": "busy (429/503, sent again)"}.get(outcome, outcome if outcome.startswith(
+               "busy": "busy (429/503, sent again)",
+               "resent": "closed before an answer, sent again"}.get(outcome, outcome if outcome.startswith(
                    "close") else "HTTP " + outcome)
         kinds.setdefault(key, {}).setdefault(route, [0, 0, 0])[rnd - 1] += 1
     print()
     print("errors by kind and route (round 1 / round 2 up to the kill / after the restart):")
     for k in sorted(kinds):
         for route, n in sorted(kinds[k].items()):
-            print("  %-32s %-44s %4d / %4d / %4d" % (k, route, *n))
+            print("  %-37s %-44s %4d / %4d / %4d" % (k, route, *n))
     if not kinds:
         print("  none")
     print()
@@ -647,17 +665,19 @@ def report(stats, users, soak, leftovers, secs, load):
                      "complete": sum(g.get("run_status") == "complete" for g in got),
                      "cycles_done": sum(bool(g.get("done")) for g in got),
                      "replay": [g.get("replay") for g in got if g.get("replay")]}
-    cut = [u.rounds[2] for u in users if 2 in u.rounds and u.rounds[2].get("after_kill")]
+    cut = [c for u in users for c in u.rounds.get(2, {}).get("cut_runs", [])]
     print("runs: round 1 %d started, %d complete;  round 2 (killed) %d started, %d complete "
           "before the kill, %d in flight at the kill;  after the restart %d started, %d complete"
           % (runs[1]["started"], runs[1]["complete"], runs[2]["started"], runs[2]["complete"],
              len(cut), runs[3]["started"], runs[3]["complete"]))
     reasons = {}
     for c in cut:
-        key = "%s: %s" % (c["after_kill"]["status"], c["after_kill"].get("error"))
+        key = "%s: %s; its stream ended with %s %s" % (
+            c["status"], c["error"], c["last_event"]["type"], c["last_event"].get("kind", ""))
         reasons[key] = reasons.get(key, 0) + 1
     for k, v in reasons.items():
         print("  in flight at the kill -> %s  (%d)" % (k, v))
+    print("  (of them, %d had not had their 202 yet)" % sum(not c["answered_202"] for c in cut))
     replays = runs[1]["replay"] + runs[3]["replay"]
     print("replays: %d, %d with a failed step" % (len(replays),
                                                   sum(bool(r.get("failed")) for r in replays)))
@@ -677,7 +697,7 @@ def report(stats, users, soak, leftovers, secs, load):
            sum(p for _, p in leftovers["cgroups"]), len(leftovers["mounts"]),
            len(leftovers["loops"])))
     return {"routes": figures, "errors": kinds, "runs": runs, "cut": cut, "reasons": reasons,
-            "kill": soak.kill_info, "verified_round1": verified,
+            "kill": soak.kill_info, "healthz": healthz, "verified_round1": verified,
             "restored_after_restart": restored, "outlived_captures": outlived}
 
 
@@ -735,24 +755,34 @@ def main():
     users = [User(i, port, stats) for i in range(USERS)]
     load = LoadWatch()
     t0 = time.time()
+    healthz = {}
     try:
         soak.server = sl.Server(port, site_port)
         print("soak: %d users, rae serve on 127.0.0.1:%d, the site on %d, data in %s" %
               (USERS, port, site_port, out), flush=True)
-        for t in run_users(users, soak.user_round1, stats):
+        health = sl.HealthWatch(port, every=0.1)
+        for t in run_users(users, soak.user_sign_in, stats):
             t.join()
+        signed = [u for u in users if u.sprite]
+        print("signed in with a sprite at %.0f s: %d of %d users" % (time.time() - t0, len(signed),
+                                                                     USERS), flush=True)
+        for t in run_users(signed, soak.user_round1, stats):
+            t.join()
+        healthz = {"round 1": health.stop()}
         print("round 1 done at %.0f s: %d of %d cycles" %
               (time.time() - t0, sum(bool(u.rounds.get(1, {}).get("done")) for u in users), USERS),
               flush=True)
         ready = [u for u in users if u.rounds.get(1, {}).get("done")]
         with stats.lock:
             stats.round = 2
+        health = sl.HealthWatch(port, every=0.1)
         threads = run_users(ready, soak.user_round2, stats)
         kill = threading.Thread(target=killer, args=(soak, ready, stats), daemon=True)
         kill.start()
         for t in threads:
             t.join()
         kill.join()
+        healthz["round 2 and after the restart"] = health.stop()
         print("round 2 and the cycle after the restart done at %.0f s" % (time.time() - t0),
               flush=True)
         for t in run_users([u for u in ready if u.rounds.get(3, {}).get("done")], soak.user_final,
@@ -781,7 +811,7 @@ def main():
             os.path.join(out, "serve.log")) else None
         if not os.environ.get("KEEP"):
             shutil.rmtree(out, ignore_errors=True)
-    results = report(stats, users, soak, leftovers, secs, load_figures)
+    results = report(stats, users, soak, leftovers, secs, load_figures, healthz)
     for u in users:
         if not u.rounds.get(1, {}).get("done"):
             stats.failures.append("user %d: round 1's cycle did not finish" % u.n)
