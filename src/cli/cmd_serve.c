@@ -27,7 +27,9 @@ static const char usage[] =
     "  --trusted-proxy ADDR[/BITS]\n"
     "                         a reverse proxy in front of rae (repeatable): from it, the client's\n"
     "                         address is taken from X-Forwarded-For (for throttling and limits);\n"
-    "                         from anyone else that header is ignored\n";
+    "                         from anyone else that header is ignored\n"
+    "  --max-sprites N        sprites in the data dir at most, so users with one (default 16,\n"
+    "                         at most 1000); a user beyond it gets 503 sprite_failed\n";
 
 int cmd_serve(int argc, char **argv) {
     rae_serve_opts o = {.data_dir = getenv("RAE_DATA_DIR")};
@@ -52,6 +54,14 @@ int cmd_serve(int argc, char **argv) {
             allow[n_allow++] = argv[++i];
         } else if (strcmp(a, "--trusted-proxy") == 0 && more && n_proxies < 32) {
             proxies[n_proxies++] = argv[++i];
+        } else if (strcmp(a, "--max-sprites") == 0 && more) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (end == argv[i] || *end || v < 1 || v > 1000) {
+                cli_error("serve: --max-sprites wants a number from 1 to 1000, not '%s'", argv[i]);
+                return EXIT_USAGE;
+            }
+            o.max_sprites = (int)v;
         } else {
             cli_error("serve: unknown or incomplete option '%s' (see 'rae serve --help')", a);
             return EXIT_USAGE;
