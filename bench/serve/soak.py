@@ -757,13 +757,17 @@ def main():
     t0 = time.time()
     healthz = {}
     try:
-        soak.server = sl.Server(port, site_port)
+        # a data dir holds 16 sprites unless told otherwise, and each user has one
+        soak.server = sl.Server(port, site_port, extra=["--max-sprites", str(max(16, USERS))])
         print("soak: %d users, rae serve on 127.0.0.1:%d, the site on %d, data in %s" %
               (USERS, port, site_port, out), flush=True)
         health = sl.HealthWatch(port, every=0.1)
         for t in run_users(users, soak.user_sign_in, stats):
             t.join()
         signed = [u for u in users if u.sprite]
+        ids = sprite_ids(sl.CTX["data"])
+        if len(set(ids.values())) != len(ids):
+            stats.failures.append("sprites share host uids: %s" % sorted(ids.items()))
         print("signed in with a sprite at %.0f s: %d of %d users" % (time.time() - t0, len(signed),
                                                                      USERS), flush=True)
         for t in run_users(signed, soak.user_round1, stats):
