@@ -30,8 +30,9 @@ process or mount left, a user who could not finish its cycle).
 
 Environment: USERS=20, KILL_RUNS (runs in flight at the kill, default USERS/4), KILL_AFTER=240
 (seconds into round 2: the kill then comes whatever is in flight), SPREAD=0 (seconds over which
-the users' starts are spread), KEEP=1 (keep the data dir). Writes build/bench/serve/soak.json and
-build/bench/serve/soak-TIME/ (the server's log).
+the users' starts are spread), NICE (e.g. -10: rae serve's event loop thread at that priority, to
+tell its own delays from a machine with too much to run), KEEP=1 (keep the data dir). Writes
+build/bench/serve/soak.json and build/bench/serve/soak-TIME/ (the server's log).
 """
 import hashlib
 import http.client
@@ -56,6 +57,7 @@ USERS = int(os.environ.get("USERS", "20"))
 KILL_RUNS = int(os.environ.get("KILL_RUNS", str(max(1, USERS // 4))))
 KILL_AFTER = float(os.environ.get("KILL_AFTER", "240"))
 SPREAD = float(os.environ.get("SPREAD", "0"))
+NICE = int(os.environ.get("NICE", "0"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import servelib as sl  # noqa: E402
 
@@ -284,6 +286,7 @@ class Soak:
     def __init__(self, port, site, stats):
         self.port, self.site, self.stats = port, site, stats
         self.server = None
+        self.sched_mark = (0, (0, 0))
         self.restarted = threading.Event()  # set once the server killed in round 2 is up again
         self.kill_info = None
 
@@ -536,13 +539,50 @@ def killer(soak, users, stats):
     t1 = time.time()
     soak.server.start()
     soak.kill_info["restart_s"] = round(time.time() - t1, 2)
+    server_started(soak)
+    # the runs the kill cut short are said to be interrupted: their processes must be gone too
+    uids = {uid for uid in sprite_ids(sl.CTX["data"]).values() if uid}
+    deadline = time.time() + 10
+    while True:
+        left = run_processes(uids)
+        if not left or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    soak.kill_info["run_processes_left"] = left
+    if left:
+        stats.failures.append("engineer runs still running 10 s after the kill: %s" % left)
     soak.restarted.set()
+
+
+def loop_sched(pid):
+    """(seconds on a CPU, seconds runnable but waiting for one) of the process' main thread: rae
+    serve's event loop; tells a slow answer's own cause from a machine with too much to run."""
+    try:
+        with open("/proc/%d/task/%d/schedstat" % (pid, pid)) as f:
+            on, wait = f.read().split()[:2]
+        return int(on) / 1e9, int(wait) / 1e9
+    except OSError:
+        return 0.0, 0.0
+
+
+def server_started(soak):
+    """What the soak does to a server it started: NICE, and a mark for the loop's figures."""
+    if NICE:
+        os.setpriority(os.PRIO_PROCESS, soak.server.proc.pid, NICE)  # the loop thread only
+    soak.sched_mark = (time.time(), loop_sched(soak.server.proc.pid))
+
+
+def loop_figures(soak):
+    t, (on, wait) = soak.sched_mark
+    now_on, now_wait = loop_sched(soak.server.proc.pid)
+    return {"wall_s": round(time.time() - t, 1), "cpu_s": round(now_on - on, 1),
+            "runqueue_wait_s": round(now_wait - wait, 1)}
 
 
 # ---- what is left behind ----
 
 def sprite_ids(data):
-    """{name: (uid, cgroup tag)} of the data dir's sprites, from their sprite.json."""
+    """{name: host uid} of the data dir's sprites, from their sprite.json."""
     out = {}
     sprites = os.path.join(data, "sprites")
     for name in os.listdir(sprites) if os.path.isdir(sprites) else []:
@@ -572,6 +612,20 @@ def processes_of(uids):
         except OSError:
             pass
     return pids, zombies
+
+
+def run_processes(uids):
+    """[pid, command] of the sprites' processes that are an engineer run or its replay."""
+    out = []
+    for pid in processes_of(uids)[0]:
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if "engineer" in cmd or "replay.py" in cmd:
+            out.append([pid, cmd[:200]])
+    return out
 
 
 def cgroups_of(names):
@@ -616,11 +670,17 @@ def report(stats, users, soak, leftovers, secs, load, healthz):
     print("requests: %d in %.0f s (round 1: %d, round 2 up to the kill: %d, after the restart: %d)"
           % (len(rows), secs, sum(r[0] == 1 for r in rows), sum(r[0] == 2 for r in rows),
              sum(r[0] == 3 for r in rows)))
-    print("load average during the soak: median %.1f, max %.1f; Chromium processes at most %d" %
-          (load["load_median"], load["load_max"], load["chromium_processes_max"]))
+    print("load during the soak: 1-minute load average median %.1f (max %.1f), processes runnable "
+          "median %d (max %d); Chromium processes at most %d" %
+          (load["load_median"], load["load_max"], load["runnable_median"], load["runnable_max"],
+           load["chromium_processes_max"]))
     for name, h in healthz.items():
         print("GET /healthz every 100 ms, %s: p50 %.1f ms, p99 %.1f ms, max %.0f ms (%d answers, "
               "%d failed)" % (name, h["p50"], h["p99"], h["max"], h["n"], h["errors"]))
+        if "loop" in h:
+            print("  rae serve's event loop thread meanwhile: %.1f s on a CPU, %.1f s runnable but "
+                  "waiting for one, in %.0f s" % (h["loop"]["cpu_s"], h["loop"]["runqueue_wait_s"],
+                                                  h["loop"]["wall_s"]))
     print()
     print("%-46s %6s %9s %9s %9s  %s" % ("route", "n", "p50 ms", "p99 ms", "max ms",
                                          "not 2xx (outcome: count; * = what the step expected)"))
@@ -702,7 +762,8 @@ def report(stats, users, soak, leftovers, secs, load, healthz):
 
 
 class LoadWatch:
-    """The 1-minute load average and the number of Chromium processes, every 2 s."""
+    """The 1-minute load average, the processes runnable at that moment and the number of
+    Chromium processes, every 2 s."""
 
     def __init__(self):
         self.samples, self.stop_flag = [], False
@@ -712,7 +773,8 @@ class LoadWatch:
     def _run(self):
         while not self.stop_flag:
             with open("/proc/loadavg") as f:
-                load = float(f.read().split()[0])
+                fields = f.read().split()
+            load, runnable = float(fields[0]), int(fields[3].split("/")[0])
             chromes = 0
             for pid in os.listdir("/proc"):
                 if pid.isdigit():
@@ -721,14 +783,16 @@ class LoadWatch:
                             chromes += f.read().strip() in ("chromium", "chrome")
                     except OSError:
                         pass
-            self.samples.append((load, chromes))
+            self.samples.append((load, chromes, runnable))
             time.sleep(2)
 
     def stop(self):
         self.stop_flag = True
         self.thread.join()
         loads = [s[0] for s in self.samples] or [0]
+        runnable = [s[2] for s in self.samples] or [0]
         return {"load_median": statistics.median(loads), "load_max": max(loads),
+                "runnable_median": statistics.median(runnable), "runnable_max": max(runnable),
                 "chromium_processes_max": max([s[1] for s in self.samples] or [0])}
 
 
@@ -759,6 +823,7 @@ def main():
     try:
         # a data dir holds 16 sprites unless told otherwise, and each user has one
         soak.server = sl.Server(port, site_port, extra=["--max-sprites", str(max(16, USERS))])
+        server_started(soak)
         print("soak: %d users, rae serve on 127.0.0.1:%d, the site on %d, data in %s" %
               (USERS, port, site_port, out), flush=True)
         health = sl.HealthWatch(port, every=0.1)
@@ -773,6 +838,7 @@ def main():
         for t in run_users(signed, soak.user_round1, stats):
             t.join()
         healthz = {"round 1": health.stop()}
+        healthz["round 1"]["loop"] = loop_figures(soak)
         print("round 1 done at %.0f s: %d of %d cycles" %
               (time.time() - t0, sum(bool(u.rounds.get(1, {}).get("done")) for u in users), USERS),
               flush=True)
@@ -787,6 +853,7 @@ def main():
             t.join()
         kill.join()
         healthz["round 2 and after the restart"] = health.stop()
+        healthz["round 2 and after the restart"]["loop"] = loop_figures(soak)  # the new server's
         print("round 2 and the cycle after the restart done at %.0f s" % (time.time() - t0),
               flush=True)
         for t in run_users([u for u in ready if u.rounds.get(3, {}).get("done")], soak.user_final,
