@@ -30,8 +30,7 @@ process or mount left, a user who could not finish its cycle).
 
 Environment: USERS=20, KILL_RUNS (runs in flight at the kill, default USERS/4), KILL_AFTER=240
 (seconds into round 2: the kill then comes whatever is in flight), SPREAD=0 (seconds over which
-the users' starts are spread), NICE (e.g. -10: rae serve's event loop thread at that priority, to
-tell its own delays from a machine with too much to run), KEEP=1 (keep the data dir). Writes
+the users' starts are spread), KEEP=1 (keep the data dir). Writes
 build/bench/serve/soak.json and build/bench/serve/soak-TIME/ (the server's log).
 """
 import hashlib
@@ -57,7 +56,6 @@ USERS = int(os.environ.get("USERS", "20"))
 KILL_RUNS = int(os.environ.get("KILL_RUNS", str(max(1, USERS // 4))))
 KILL_AFTER = float(os.environ.get("KILL_AFTER", "240"))
 SPREAD = float(os.environ.get("SPREAD", "0"))
-NICE = int(os.environ.get("NICE", "0"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import servelib as sl  # noqa: E402
 
@@ -286,7 +284,7 @@ class Soak:
     def __init__(self, port, site, stats):
         self.port, self.site, self.stats = port, site, stats
         self.server = None
-        self.sched_mark = (0, (0, 0))
+        self.sched_mark = (0, (0, 0, 0))
         self.restarted = threading.Event()  # set once the server killed in round 2 is up again
         self.kill_info = None
 
@@ -299,7 +297,7 @@ class Soak:
         base = "/api/sprite/%s" % u.sprite
         u.phase = "capture"
         started = u.want(200, "POST", base + "/browser/start", {"url": self.site + "/"})
-        got["capture"] = started["captureId"]
+        got["capture"], got["har_started"] = started["captureId"], started["harPath"]
         viewer = Viewer(self.port, started["vncUrl"], u, self.stats)  # at once, as a page does
         try:
             deadline = time.time() + STARTING_DEADLINE
@@ -426,6 +424,7 @@ class Soak:
             u.rounds[2]["before_kill"] = True
         except Cut as e:
             u.rounds[2]["cut"] = "%s (while: %s)" % (e, u.phase)
+            u.rounds[2]["cut_phase"] = u.phase
         u.phase = "waiting"
         self.restarted.wait()
         self.after_restart(u)
@@ -479,6 +478,23 @@ class Soak:
         if st.get("running"):  # a capture outlived the server: it is stopped as usual
             r2["capture_outlived"] = True
             u.want(200, "POST", base + "/browser/stop", {})
+        if r2.get("capture") and not r2.get("har"):  # the kill came before its stop answered
+            job = [j for j in u.want(200, "GET", "/api/sessions")["sessions"]
+                   if j["id"] == r2["capture"]]
+            status, data = u.request("GET", "%s/files?path=%s&download=1" % (
+                base, r2["har_started"]), raw=True)
+            if status != 200:
+                raise Check("the HAR of capture %s, cut by the kill, is lost: %d %s" % (
+                    r2["capture"], status, data))
+            try:
+                entries = len(json.loads(data)["log"]["entries"])
+            except (ValueError, KeyError, TypeError) as e:
+                raise Check("the HAR of capture %s, cut by the kill, is not whole: %s" % (
+                    r2["capture"], e))
+            r2["cut_capture"] = {"phase": r2.get("cut_phase"), "entries": entries,
+                                 "outlived": bool(r2.get("capture_outlived")),
+                                 "status": job[0]["status"] if job else None,
+                                 "error": job[0].get("error") if job else None}
         r1 = u.rounds[1]
         if zip_members(u.want(200, "GET", "%s/files?path=%s&download=1" % (base, r1["scripts"]),
                               raw=True)) != r1["zip"]:
@@ -555,28 +571,31 @@ def killer(soak, users, stats):
 
 
 def loop_sched(pid):
-    """(seconds on a CPU, seconds runnable but waiting for one) of the process' main thread: rae
-    serve's event loop; tells a slow answer's own cause from a machine with too much to run."""
+    """(seconds on a CPU, seconds runnable but waiting for one) of the process' main thread (rae
+    serve's event loop), and the CPU seconds of all its threads: they tell a slow answer's own
+    cause from a machine with more to run than it has CPUs."""
     try:
         with open("/proc/%d/task/%d/schedstat" % (pid, pid)) as f:
             on, wait = f.read().split()[:2]
-        return int(on) / 1e9, int(wait) / 1e9
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return int(on) / 1e9, int(wait) / 1e9, (int(fields[11]) + int(fields[12])) / ticks
     except OSError:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
 
 
 def server_started(soak):
-    """What the soak does to a server it started: NICE, and a mark for the loop's figures."""
-    if NICE:
-        os.setpriority(os.PRIO_PROCESS, soak.server.proc.pid, NICE)  # the loop thread only
+    """A mark for the loop's figures of a server just started."""
     soak.sched_mark = (time.time(), loop_sched(soak.server.proc.pid))
 
 
 def loop_figures(soak):
-    t, (on, wait) = soak.sched_mark
-    now_on, now_wait = loop_sched(soak.server.proc.pid)
-    return {"wall_s": round(time.time() - t, 1), "cpu_s": round(now_on - on, 1),
-            "runqueue_wait_s": round(now_wait - wait, 1)}
+    t, (on, wait, cpu) = soak.sched_mark
+    now_on, now_wait, now_cpu = loop_sched(soak.server.proc.pid)
+    return {"wall_s": round(time.time() - t, 1), "loop_cpu_s": round(now_on - on, 1),
+            "loop_runqueue_wait_s": round(now_wait - wait, 1),
+            "server_cpu_s": round(now_cpu - cpu, 1)}
 
 
 # ---- what is left behind ----
@@ -678,9 +697,10 @@ def report(stats, users, soak, leftovers, secs, load, healthz):
         print("GET /healthz every 100 ms, %s: p50 %.1f ms, p99 %.1f ms, max %.0f ms (%d answers, "
               "%d failed)" % (name, h["p50"], h["p99"], h["max"], h["n"], h["errors"]))
         if "loop" in h:
-            print("  rae serve's event loop thread meanwhile: %.1f s on a CPU, %.1f s runnable but "
-                  "waiting for one, in %.0f s" % (h["loop"]["cpu_s"], h["loop"]["runqueue_wait_s"],
-                                                  h["loop"]["wall_s"]))
+            print("  rae serve meanwhile, in %.0f s: %.1f s of CPU in all its threads; its event "
+                  "loop %.1f s on a CPU and %.1f s runnable but waiting for one" % (
+                      h["loop"]["wall_s"], h["loop"]["server_cpu_s"], h["loop"]["loop_cpu_s"],
+                      h["loop"]["loop_runqueue_wait_s"]))
     print()
     print("%-46s %6s %9s %9s %9s  %s" % ("route", "n", "p50 ms", "p99 ms", "max ms",
                                          "not 2xx (outcome: count; * = what the step expected)"))
@@ -743,6 +763,16 @@ def report(stats, users, soak, leftovers, secs, load, healthz):
                                                   sum(bool(r.get("failed")) for r in replays)))
     outlived = sum(bool(u.rounds.get(2, {}).get("capture_outlived")) for u in users)
     print("captures running at the kill that were still running after the restart: %d" % outlived)
+    caps = [u.rounds[2]["cut_capture"] for u in users if u.rounds.get(2, {}).get("cut_capture")]
+    kinds_c = {}
+    for c in caps:
+        key = "cut while %s%s -> HAR whole; recorded %s%s" % (
+            c["phase"], ", outlived the server" if c["outlived"] else "", c["status"],
+            " (%s)" % c["error"] if c["error"] else "")
+        kinds_c[key] = kinds_c.get(key, 0) + 1
+    print("captures cut by the kill before their stop answered: %d" % len(caps))
+    for k, v in sorted(kinds_c.items()):
+        print("  %s  (%d)" % (k, v))
     print("kill: %s" % json.dumps(soak.kill_info))
     verified = sum(bool(u.rounds.get(2, {}).get("verified_r1")) for u in users)
     restored = [u.rounds[1].get("restored_after_restart") for u in users if 1 in u.rounds]
@@ -758,7 +788,8 @@ def report(stats, users, soak, leftovers, secs, load, healthz):
            len(leftovers["loops"])))
     return {"routes": figures, "errors": kinds, "runs": runs, "cut": cut, "reasons": reasons,
             "kill": soak.kill_info, "healthz": healthz, "verified_round1": verified,
-            "restored_after_restart": restored, "outlived_captures": outlived}
+            "restored_after_restart": restored, "outlived_captures": outlived,
+            "cut_captures": caps}
 
 
 class LoadWatch:
