@@ -3,6 +3,7 @@
 kill -9 of the server in the middle; figures of what they saw, and checks of what they kept.
 
     bench/serve/soak.py [RAE_BINARY]      (default build/rae; run as root: sprites need it)
+    bench/serve/soak.py --medians build/bench/serve/soak-*/soak.json     (medians of several)
 
 The users are made with `rae user add` and sign in over HTTP, each from an address of its own
 (127.0.1.N), on one keep-alive connection, as a browser would. The site they capture is the
@@ -31,7 +32,7 @@ process or mount left, a user who could not finish its cycle).
 Environment: USERS=20, KILL_RUNS (runs in flight at the kill, default USERS/4), KILL_AFTER=240
 (seconds into round 2: the kill then comes whatever is in flight), SPREAD=0 (seconds over which
 the users' starts are spread), KEEP=1 (keep the data dir). Writes
-build/bench/serve/soak.json and build/bench/serve/soak-TIME/ (the server's log).
+build/bench/serve/soak.json and build/bench/serve/soak-TIME/ (the same, and the server's log).
 """
 import hashlib
 import http.client
@@ -925,8 +926,10 @@ def main():
     results.update(users=USERS, seconds=round(secs, 1), load=load_figures, leftovers=leftovers,
                    failures=stats.failures, date=time.strftime("%Y-%m-%d %H:%M:%S"),
                    requests=len(stats.rows), rows=stats.rows)
-    with open(os.path.join(ROOT, "build", "bench", "serve", "soak.json"), "w") as f:
-        json.dump(results, f, indent=1)
+    for path in (os.path.join(ROOT, "build", "bench", "serve", "soak.json"),
+                 os.path.join(keep, "soak.json")):
+        with open(path, "w") as f:
+            json.dump(results, f, indent=1)
     print()
     if stats.failures:
         print("FAILED checks (%d):" % len(stats.failures))
@@ -937,5 +940,45 @@ def main():
     return 0
 
 
+def medians(paths):
+    """The medians over several soaks' results (soak.json files): p50 and p99 per route, and the
+    figures of the whole; 0."""
+    runs = []
+    for p in paths:
+        with open(p) as f:
+            runs.append(json.load(f))
+    med = statistics.median
+    print("medians of %d soak(s): %s" % (len(runs), ", ".join(r["date"] for r in runs)))
+    print("%-46s %9s %9s %9s   %s" % ("route", "requests", "p50 ms", "p99 ms",
+                                      "p50 ms of each soak"))
+    for route in sorted({k for r in runs for k in r["routes"]}, key=lambda r: (r.split(" ", 1)[1],
+                                                                               r)):
+        got = [r["routes"][route] for r in runs if route in r["routes"]]
+        p50 = [g["p50_ms"] for g in got if g["p50_ms"] is not None]
+        p99 = [g["p99_ms"] for g in got if g["p99_ms"] is not None]
+        print("%-46s %9.0f %9.0f %9.0f   %s" % (route, med([g["n"] for g in got]), med(p50 or [0]),
+                                              med(p99 or [0]), " ".join("%.0f" % x for x in p50)))
+    for name in runs[0]["healthz"]:
+        h = [r["healthz"][name] for r in runs if name in r["healthz"]]
+        print("GET /healthz, %s: p50 %.1f ms, p99 %.0f ms, max %.0f ms" % (
+            name, med([x["p50"] for x in h]), med([x["p99"] for x in h]),
+            med([x["max"] for x in h])))
+        loops = [x["loop"] for x in h if "server_cpu_s" in x.get("loop", {})]
+        if loops:
+            print("  rae serve: %.1f s of CPU in %.0f s; its loop %.1f s on a CPU, %.1f s waiting "
+                  "for one" % tuple(med([x[k] for x in loops]) for k in (
+                      "server_cpu_s", "wall_s", "loop_cpu_s", "loop_runqueue_wait_s")))
+    print("requests %.0f in %.0f s; load average %.0f, runnable %.0f (median of the medians), "
+          "Chromium processes at most %.0f" % (
+              med([r["requests"] for r in runs]), med([r["seconds"] for r in runs]),
+              med([r["load"]["load_median"] for r in runs]),
+              med([r["load"].get("runnable_median", 0) for r in runs]),
+              med([r["load"]["chromium_processes_max"] for r in runs])))
+    print("checks failed: %s" % [len(r["failures"]) for r in runs])
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--medians"]:
+        sys.exit(medians(sys.argv[2:]))
     sys.exit(main())
