@@ -5,29 +5,39 @@ kill -9 of the server in the middle; figures of what they saw, and checks of wha
     bench/serve/soak.py [RAE_BINARY]      (default build/rae; run as root: sprites need it)
     bench/serve/soak.py --medians build/bench/serve/soak-*/soak.json     (medians of several)
 
-The users are made with `rae user add` and sign in over HTTP, each from an address of its own
-(127.0.1.N), on one keep-alive connection, as a browser would. The site they capture is the
-notes_api fixture app (tests/fixtures/notes_api) on loopback. One cycle of a user:
+The users are made with `rae user add` and sign in over HTTP at once, each from an address of
+its own (127.0.1.N), on one keep-alive connection as a browser would, and ask for their sprite
+(rae serve gets --max-sprites USERS). The site they capture is the notes_api fixture app
+(tests/fixtures/notes_api) on loopback. One cycle of a user, all users at once:
 
-    POST /api/sprite; POST browser/start {url: the site}; GET browser/status until Chromium
-    answers; navigate to two of the site's API pages, back, reload; GET browser/status;
-    POST browser/stop; POST engineer/run {harPath, replay: true}; GET engineer/run/ID until it
-    ends; GET the scripts as a zip (files?download=1), and the HAR; POST checkpoint; DELETE the
-    scripts; POST checkpoint/CID/restore; the zip again: the same files, byte for byte
+    POST browser/start {url: the site}, and at once the display's WebSocket (RFB 3.8, as noVNC);
+    GET browser/status until the page is shown; through the display, a click in the app's
+    sign-in form, "alice", a click in the password field, "wonderland", Enter (the app then calls
+    its login, csrf, me, notes and graphql APIs), a click on "Tags"; GET browser/status until
+    those are recorded; POST browser/navigate, back, forward, reload; POST browser/stop;
+    POST engineer/run {harPath, replay: true}; GET engineer/run/ID until it ends (complete, the
+    replay with no failed step); GET the scripts as a zip and the HAR (files?download=1); POST
+    checkpoint; the files of har/ and scripts/ read one by one; DELETE the scripts; POST
+    checkpoint/CID/restore; the zip again: the same files, byte for byte
 
-Round 1: every user does a cycle. Round 2: every user starts one; once KILL_RUNS runs (or captures)
-are in flight, the server gets SIGKILL and is started again on the same data dir after 1 s. Each
-user then checks what was cut short (a run in flight must end as an error that says why, its
-event stream must end, not hang), stops a capture that outlived the server, checks that the files
-of round 1 are still byte for byte what they were, and does its cycle again. Last, each user
-restores its round-1 checkpoint and checks that the workspace holds round 1's files again.
-Then the server is stopped, every sprite removed with `rae sprite rm`, and what is left is
-counted: processes of the sprites' uids or cgroups, mounts and loop devices under the data dir.
+Round 1: every user does a cycle. Round 2: every user starts one; once KILL_RUNS users are
+running the engineer (or, after KILL_AFTER/2 s, running it or capturing), the server gets SIGKILL
+and is started again on the same data dir 1 s later. No process of an engineer run may be left
+then. Each user then checks what was cut short: its session still holds; a run in flight must
+end as an error that says why, and its event stream (a WebSocket with no subprotocol) must end,
+not hang; a capture that outlived the server is stopped as usual; a capture cut before its stop
+answered must have its HAR whole. It checks that round 1's files are still byte for byte what
+they were, and does its cycle again. Last, each user restores its round-1 checkpoint and checks
+that har/ and scripts/ hold round 1's files again. Then the server is stopped, every sprite
+removed with `rae sprite rm`, and what is left is counted: processes of the sprites' uids,
+their cgroups, mounts and loop devices under the data dir (zombies are waited for 10 s: init
+reaps them).
 
-It prints: requests, errors by kind and route, p50/p99 per route, runs started/finished per round
+It prints: requests, errors by kind and route, p50/p99 per route, /healthz every 100 ms from the
+side with rae serve's CPU and its loop's time waiting for a CPU, runs started/finished per round
 and what happened to those in flight at the kill, the files and checkpoints verified, what was
-left behind. It exits 1 when a check fails (a file lost or changed, a run that does not end, a
-process or mount left, a user who could not finish its cycle).
+left behind. It exits 1 when a check fails: sprites sharing a host uid, a file lost or changed, a
+run that does not end, a process or mount left, a user who could not finish its cycle.
 
 Environment: USERS=20, KILL_RUNS (runs in flight at the kill, default USERS/4), KILL_AFTER=240
 (seconds into round 2: the kill then comes whatever is in flight), SPREAD=0 (seconds over which
@@ -102,11 +112,10 @@ class Stats:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.rows = []  # (round, route, outcome, ms, expected): outcome "200", "409 no_tab",
-        # "conn", "timeout", "busy"; expected: the status the step asked for (a 404 after a delete)
+        self.rows = []  # (round, route, outcome, ms, expected): outcome "200", "409 no_capture",
+        # "conn", "timeout", "busy", "resent"; expected: the status the step asked for (a 404 after a delete)
         self.round = 1
         self.failures = []  # correctness checks that failed (strings)
-        self.notes = []  # what happened that is not a failure
 
     def add(self, route, outcome, ms, expected=False):
         with self.lock:
@@ -554,7 +563,12 @@ def killer(soak, users, stats):
     with stats.lock:
         stats.round = 3  # what comes after the restart is round 3's
     t1 = time.time()
-    soak.server.start()
+    try:
+        soak.server.start()  # a server that does not start: the users find no answer and fail
+    except SystemExit:
+        stats.failures.append("rae serve did not start again after the kill")
+        soak.restarted.set()
+        return
     soak.kill_info["restart_s"] = round(time.time() - t1, 2)
     server_started(soak)
     # the runs the kill cut short are said to be interrupted: their processes must be gone too
