@@ -662,21 +662,30 @@ def run_processes(uids):
     return out
 
 
-def cgroups_of(names):
-    """The cgroup directories of these sprites (rae-TAG-NAME, any hierarchy) and how many
-    processes they hold."""
+def cgroup_tag(data):
+    """The tag in the cgroup names of a data dir's sprites, rae-TAG-NAME (src/sprite/local.c:
+    "r" and 5 hex digits of FNV-1a of the data dir's real path)."""
+    h = 2166136261
+    for c in os.path.realpath(data).encode():
+        h = ((h ^ c) * 16777619) & 0xFFFFFFFF
+    return "r%05x" % (h & 0xFFFFF)
+
+
+def cgroups_of(data, names):
+    """[path, processes in it] of the cgroup directories of these sprites of data, in any
+    hierarchy."""
+    want = {"rae-%s-%s" % (cgroup_tag(data), n) for n in names}
     found = []
-    for top in ("/sys/fs/cgroup",):
-        for dirpath, dirnames, _ in os.walk(top):
-            for d in dirnames:
-                if d.startswith("rae-") and any(d.endswith("-" + n) for n in names):
-                    path = os.path.join(dirpath, d)
-                    try:
-                        with open(os.path.join(path, "cgroup.procs")) as f:
-                            procs = len(f.read().split())
-                    except OSError:
-                        procs = 0
-                    found.append((path, procs))
+    for dirpath, dirnames, _ in os.walk("/sys/fs/cgroup"):
+        for d in dirnames:
+            if d in want:
+                path = os.path.join(dirpath, d)
+                try:
+                    with open(os.path.join(path, "cgroup.procs")) as f:
+                        procs = len(f.read().split())
+                except OSError:
+                    procs = 0
+                found.append((path, procs))
     return found
 
 
@@ -921,11 +930,12 @@ def main():
             if not procs and not zombies:
                 break
             time.sleep(0.5)
+        data = sl.CTX["data"]
         leftovers = {"sprites": len(ids), "processes": procs, "zombies": zombies,
-                     "cgroups": cgroups_of(list(ids)), "mounts": mounts_under(sl.CTX["data"]),
-                     "loops": loops_under(sl.CTX["data"])}
-        shutil.copy(os.path.join(out, "serve.log"), keep) if os.path.exists(
-            os.path.join(out, "serve.log")) else None
+                     "cgroups": cgroups_of(data, list(ids)), "mounts": mounts_under(data),
+                     "loops": loops_under(data)}
+        if os.path.exists(os.path.join(out, "serve.log")):
+            shutil.copy(os.path.join(out, "serve.log"), keep)
         if not os.environ.get("KEEP"):
             shutil.rmtree(out, ignore_errors=True)
     results = report(stats, users, soak, leftovers, secs, load_figures, healthz)
@@ -934,8 +944,7 @@ def main():
             stats.failures.append("user %d: round 1's cycle did not finish" % u.n)
         elif not u.rounds.get(3, {}).get("done"):
             stats.failures.append("user %d: the cycle after the restart did not finish" % u.n)
-    if leftovers["processes"] or any(p for _, p in leftovers["cgroups"]) or leftovers["mounts"] \
-            or leftovers["loops"]:
+    if leftovers["processes"] or leftovers["cgroups"] or leftovers["mounts"] or leftovers["loops"]:
         stats.failures.append("left behind: %s" % json.dumps(leftovers))
     results.update(users=USERS, seconds=round(secs, 1), load=load_figures, leftovers=leftovers,
                    failures=stats.failures, date=time.strftime("%Y-%m-%d %H:%M:%S"),
