@@ -94,7 +94,8 @@ def route_of(method, path):
     segs = path.split("?", 1)[0].split("/")
     for m, pattern in ROUTES:
         p = pattern.split("/")
-        if m == method and len(p) == len(segs) and all(a == b or a == "{}" for a, b in zip(p, segs)):
+        if m == method and len(p) == len(segs) and \
+                all(a == b or a == "{}" for a, b in zip(p, segs)):
             return "%s %s" % (m, pattern)
     return "%s %s" % (method, path)
 
@@ -112,8 +113,10 @@ class Stats:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.rows = []  # (round, route, outcome, ms, expected): outcome "200", "409 no_capture",
-        # "conn", "timeout", "busy", "resent"; expected: the status the step asked for (a 404 after a delete)
+        # (round, route, outcome, ms, expected): outcome "200", "409 no_capture", "conn",
+        # "timeout", "busy", "resent"; expected: the status the step asked for (a 404 after a
+        # delete)
+        self.rows = []
         self.round = 1
         self.failures = []  # correctness checks that failed (strings)
 
@@ -285,7 +288,7 @@ def sha(data):
 
 
 def zip_members(data):
-    """{name: sha256} of a zip's files (a zip's own bytes hold mtimes: its contents are compared)."""
+    """{name: sha256} of a zip's files (a zip's own bytes hold mtimes: contents are compared)."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         return {name: sha(z.read(name)) for name in z.namelist() if not name.endswith("/")}
 
@@ -749,10 +752,10 @@ def report(stats, users, soak, leftovers, secs, load, healthz):
     for rnd, route, outcome, ms, expected in rows:
         if outcome.startswith("2") or outcome == "101" or expected:
             continue
-        key = {"conn": "connection error", "timeout": "timeout",
-               "busy": "busy (429/503, sent again)",
-               "resent": "closed before an answer, sent again"}.get(outcome, outcome if outcome.startswith(
-                   "close") else "HTTP " + outcome)
+        names = {"conn": "connection error", "timeout": "timeout",
+                 "busy": "busy (429/503, sent again)",
+                 "resent": "closed before an answer, sent again"}
+        key = names.get(outcome) or (outcome if outcome.startswith("close") else "HTTP " + outcome)
         kinds.setdefault(key, {}).setdefault(route, [0, 0, 0])[rnd - 1] += 1
     print()
     print("errors by kind and route (round 1 / round 2 up to the kill / after the restart):")
