@@ -309,7 +309,12 @@ class Soak:
         got = u.rounds.setdefault(rnd, {})
         base = "/api/sprite/%s" % u.sprite
         u.phase = "capture"
-        started = u.want(200, "POST", base + "/browser/start", {"url": self.site + "/"})
+        status, started = u.request("POST", base + "/browser/start", {"url": self.site + "/"})
+        if status == 503:  # the sprite could not start it (its network, under this load): a
+            time.sleep(5)  # person would press start again, once (it is counted as an error)
+            status, started = u.request("POST", base + "/browser/start", {"url": self.site + "/"})
+        if status != 200:
+            raise Check("POST browser/start: %d %s" % (status, started))
         got["capture"], got["har_started"] = started["captureId"], started["harPath"]
         viewer = Viewer(self.port, started["vncUrl"], u, self.stats)  # at once, as a page does
         try:
