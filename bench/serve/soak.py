@@ -60,6 +60,7 @@ import tempfile
 import threading
 import time
 import zipfile
+import zlib
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 RAE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "rae"))
@@ -218,7 +219,9 @@ class User:
 # where the notes app's page puts what the viewer clicks (Chromium maximized on the 1280x800
 # display of a sprite, as `rae capture` starts it)
 USERNAME_FIELD, PASSWORD_FIELD, TAGS_BUTTON = (650, 247), (650, 301), (383, 121)
-PAGE_ENTRIES = 4  # the page, its script, its style sheet, its icon: the form is shown
+PAGE_ENTRIES = 5  # the page, its script, style sheet and icon, and the beacon its script sends
+# once it has shown the sign-in form
+SIGN_IN_TRIES = 3  # a person whose typing did nothing types again
 VNC_HOLD = 30  # a viewer waits this long for the display (the server holds it 15 s, then 1013)
 
 
@@ -273,11 +276,47 @@ class Viewer:
             keysym = 0xFF0D if ch == "\n" else ord(ch)
             self.ws.send(struct.pack(">BBxxI", 4, 1, keysym) + struct.pack(">BBxxI", 4, 0, keysym))
 
+    def field(self, x, y, text):
+        """Clicks the field at x, y, selects what it holds (Ctrl+A) and types text over it."""
+        self.click(x, y)
+        ctrl = struct.pack(">BBxxI", 4, 1, 0xFFE3)
+        self.ws.send(ctrl + struct.pack(">BBxxI", 4, 1, 0x61) + struct.pack(">BBxxI", 4, 0, 0x61) +
+                     struct.pack(">BBxxI", 4, 0, 0xFFE3))
+        self.type(text)
+
     def sign_in(self):
-        self.click(*USERNAME_FIELD)
-        self.type("alice")
-        self.click(*PASSWORD_FIELD)
-        self.type("wonderland\n")
+        self.field(*USERNAME_FIELD, "alice")
+        self.field(*PASSWORD_FIELD, "wonderland\n")
+
+    def screenshot(self, path):
+        """The display as a PNG at path (RFB raw encoding, 32 bits a pixel), for a failure."""
+        ws = self.ws
+        ws.send(struct.pack(">BxxxBBBBHHHBBBxxx", 0, 32, 24, 0, 1, 255, 255, 255, 16, 8, 0))
+        ws.send(struct.pack(">BxHi", 2, 1, 0))
+        ws.send(struct.pack(">BBHHHH", 3, 0, 0, 0, 1280, 800))
+        while True:  # what came before the update (a bell, a cut text) is skipped
+            kind = ws.recv_exactly(1)[0]
+            if kind == 0:
+                break
+            if kind == 3:
+                ws.recv_exactly(struct.unpack(">xxxI", ws.recv_exactly(7))[0])
+        fb = bytearray(1280 * 800 * 3)
+        for _ in range(struct.unpack(">xH", ws.recv_exactly(3))[0]):
+            x, y, w, h, _enc = struct.unpack(">HHHHi", ws.recv_exactly(12))
+            data = ws.recv_exactly(w * h * 4)
+            for row in range(h):
+                line = data[row * w * 4:(row + 1) * w * 4]
+                o = ((y + row) * 1280 + x) * 3
+                fb[o:o + w * 3] = bytes(b for i in range(w) for b in line[i * 4:i * 4 + 3][::-1])
+        rows = b"".join(b"\0" + bytes(fb[r * 3840:(r + 1) * 3840]) for r in range(800))
+
+        def chunk(kind, data):
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(
+                ">I", zlib.crc32(kind + data))
+        with open(path, "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1280, 800, 8, 2,
+                                                                        0, 0, 0)) +
+                    chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
     def close(self):
         self.ws.sock.close()
@@ -294,8 +333,8 @@ def zip_members(data):
 
 
 class Soak:
-    def __init__(self, port, site, stats):
-        self.port, self.site, self.stats = port, site, stats
+    def __init__(self, port, site, stats, keep):
+        self.port, self.site, self.stats, self.keep = port, site, stats, keep
         self.server = None
         self.sched_mark = (0, (0, 0, 0))
         self.restarted = threading.Event()  # set once the server killed in round 2 is up again
@@ -329,16 +368,27 @@ class Soak:
                 if time.time() > deadline:
                     raise Check("the page was not shown within %d s: %s" % (STARTING_DEADLINE, st))
                 time.sleep(1)
-            viewer.sign_in()  # the notes app's form, clicked and typed into through the relay
-            deadline = time.time() + 60
-            while True:  # the sign-in's requests are recorded (login, csrf, me, notes, stats)
-                now = u.want(200, "GET", base + "/browser/status")
+            for attempt in range(1, SIGN_IN_TRIES + 1):
+                viewer.sign_in()  # the notes app's form, clicked and typed into through the relay
+                deadline = time.time() + 20
+                while True:  # its requests are recorded (login, csrf, me, notes, stats)
+                    now = u.want(200, "GET", base + "/browser/status")
+                    if now.get("entries", 0) >= st.get("entries", 0) + 5 or \
+                            time.time() > deadline:
+                        break
+                    time.sleep(1)
+                got["sign_in_tries"] = attempt
                 if now.get("entries", 0) >= st.get("entries", 0) + 5:
                     break
-                if time.time() > deadline:
-                    raise Check("the sign-in typed through the VNC relay was not recorded: "
-                                "%s -> %s" % (st.get("entries"), now.get("entries")))
-                time.sleep(1)
+                if attempt == SIGN_IN_TRIES:  # what the display showed, for the report
+                    shot = os.path.join(self.keep, "sign-in-user%d-round%d.png" % (u.n, rnd))
+                    try:
+                        viewer.screenshot(shot)
+                    except (OSError, EOFError, struct.error) as e:
+                        shot = "no screenshot: %s" % e
+                    raise Check("the sign-in typed %d times through the VNC relay was not "
+                                "recorded: %s -> %s entries (%s)" % (
+                                    attempt, st.get("entries"), now.get("entries"), shot))
             viewer.click(*TAGS_BUTTON)  # GET /api/tags
         finally:
             viewer.close()
@@ -793,6 +843,9 @@ def report(stats, users, soak, leftovers, secs, load, healthz):
     replays = runs[1]["replay"] + runs[3]["replay"]
     print("replays: %d, %d with a failed step" % (len(replays),
                                                   sum(bool(r.get("failed")) for r in replays)))
+    tries = [g.get("sign_in_tries", 0) for u in users for g in u.rounds.values()]
+    print("sign-ins through the display: %d, typed again: %d" % (
+        sum(t > 0 for t in tries), sum(t > 1 for t in tries)))
     outlived = sum(bool(u.rounds.get(2, {}).get("capture_outlived")) for u in users)
     print("captures running at the kill that were still running after the restart: %d" % outlived)
     caps = [u.rounds[2]["cut_capture"] for u in users if u.rounds.get(2, {}).get("cut_capture")]
@@ -878,7 +931,7 @@ def main():
     for i in range(USERS):
         sl.add_user("soak%d" % i, "soak-password-%d" % i)
     port = sl.free_port()
-    soak = Soak(port, "http://127.0.0.1:%d" % site_port, stats)
+    soak = Soak(port, "http://127.0.0.1:%d" % site_port, stats, keep)
     users = [User(i, port, stats) for i in range(USERS)]
     load = LoadWatch()
     t0 = time.time()
