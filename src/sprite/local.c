@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -382,9 +383,27 @@ static int lay_out(local *l, const lsprite *s, char *err, size_t errlen) {
     return 0;
 }
 
-static int l_create(rae_sprites *d, const char *name, rae_sprite_info *out, char *err,
-                    size_t errlen) {
-    local *l = (local *)d;
+/* The data dir's create lock, held (flock, exclusive; close to release): creates run one at a
+ * time, whether from the server's worker threads or from other rae processes, so that each counts
+ * the sprites made before it and takes a uid none of them has. -1 + err when it cannot be had. */
+static int create_lock(const local *l, char *err, size_t errlen) {
+    char path[PATH_MAX + 16];
+    join(path, sizeof path, l->data_dir, "sprites.lock");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return err_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    while (flock(fd, LOCK_EX) < 0) {
+        if (errno == EINTR) continue;
+        err_set(err, errlen, "%s: flock: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* l_create's work, under the create lock. */
+static int create_locked(local *l, const char *name, rae_sprite_info *out, char *err,
+                         size_t errlen) {
+    rae_sprites *d = &l->base;
     lsprite s;
     if (local_load(l, name, &s, NULL, 0) == 0)
         return err_set(err, errlen, "sprite '%s' exists already", name);
@@ -420,6 +439,16 @@ static int l_create(rae_sprites *d, const char *name, rae_sprite_info *out, char
     lev_emit(&s, "state", json_pack("{s:s}", "state", "created"));
     if (out) fill_info(l, &s, out);
     return 0;
+}
+
+static int l_create(rae_sprites *d, const char *name, rae_sprite_info *out, char *err,
+                    size_t errlen) {
+    local *l = (local *)d;
+    int lock = create_lock(l, err, errlen);
+    if (lock < 0) return -1;
+    int rc = create_locked(l, name, out, err, errlen);
+    close(lock);
+    return rc;
 }
 
 /* A sprite whose sprite.json is gone but whose directory is not (a create or rm cut short, a
