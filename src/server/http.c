@@ -152,18 +152,74 @@ static int write_stream(srv_req *r) {
     return 0;
 }
 
-json_t *srv_body_json(srv_req *r) {
-    json_error_t je;
-    json_t *j = r->body.len ? json_loadb(r->body.data, r->body.len, 0, &je) : json_object();
-    if (!json_is_object(j)) {
-        if (j || !r->body.len) /* JSON, but not an object */
-            srv_error(r, 400, "bad_request", "the body must be a JSON object");
-        else
-            srv_error(r, 400, "bad_request", "the body must be a JSON object: %s", je.text);
-        json_decref(j);
-        return NULL;
+/* What a JSON value is, for a message: "an array", "a string". */
+static const char *json_kind(const json_t *j) {
+    switch (json_typeof(j)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
-    return j;
+}
+
+int srv_body_parse(srv_req *r) {
+    json_error_t je;
+    if (r->json || !r->body.len) return 0;
+    json_t *j = json_loadb(r->body.data, r->body.len, 0, &je);
+    if (!j) {
+        srv_error(r, 400, "bad_request", "the body is not JSON (at byte %d): %s", je.position,
+                  je.text);
+        return -1;
+    }
+    if (!json_is_object(j)) {
+        srv_error(r, 400, "bad_request", "the body must be a JSON object, not %s", json_kind(j));
+        json_decref(j);
+        return -1;
+    }
+    r->json = j;
+    return 0;
+}
+
+json_t *srv_body_json(srv_req *r) {
+    if (srv_body_parse(r) < 0) return NULL;
+    return r->json ? json_incref(r->json) : json_object();
+}
+
+/* Member name of body: 0 with *v (NULL when absent or null) when it is absent, null or of type
+ * want, else -1 with a 400 queued. */
+static int member(srv_req *r, json_t *body, const char *name, json_type want, const char *what,
+                  json_t **v) {
+    *v = json_object_get(body, name);
+    if (*v && json_is_null(*v)) *v = NULL;
+    if (!*v || json_typeof(*v) == want || (want == JSON_TRUE && json_is_boolean(*v))) return 0;
+    srv_error(r, 400, "bad_request", "%s must be %s, not %s", name, what, json_kind(*v));
+    return -1;
+}
+
+int srv_body_string(srv_req *r, json_t *body, const char *name, const char **out) {
+    json_t *v;
+    *out = NULL;
+    if (member(r, body, name, JSON_STRING, "a string", &v) < 0) return -1;
+    *out = json_string_value(v);
+    return 0;
+}
+
+int srv_body_bool(srv_req *r, json_t *body, const char *name, int *out) {
+    json_t *v;
+    *out = 0;
+    if (member(r, body, name, JSON_TRUE, "true or false", &v) < 0) return -1;
+    *out = json_is_true(v);
+    return 0;
 }
 
 /* ---- responses built on a worker thread ---- */
@@ -206,6 +262,7 @@ void srv_defer_response(srv_req *r, srv_build_fn *fn, void *arg) {
     b->w.wsi = NULL;
     b->w.task = NULL;
     b->w.body = (buf)BUF_INIT;
+    b->w.json = NULL; /* r's */
     b->w.resp_headers = (buf)BUF_INIT;
     b->w.resp_body = (buf)BUF_INIT;
     b->fn = fn;
@@ -247,6 +304,8 @@ static void copy_header(srv_req *r, enum lws_token_indexes t, const char *name, 
 void srv_req_release(srv_req *r) {
     stream_drop(r);
     buf_free(&r->body);
+    json_decref(r->json);
+    r->json = NULL;
     buf_free(&r->resp_headers);
     buf_free(&r->resp_body);
 }

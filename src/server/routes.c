@@ -178,9 +178,12 @@ static json_t *credentials(srv_req *r, int want_token, const char **name, const 
                            const char **token) {
     json_t *body = srv_body_json(r);
     if (!body) return NULL;
-    *name = json_string_value(json_object_get(body, "username"));
-    *password = json_string_value(json_object_get(body, "password"));
-    *token = json_string_value(json_object_get(body, "token"));
+    if (srv_body_string(r, body, "username", name) < 0 ||
+        srv_body_string(r, body, "password", password) < 0 ||
+        srv_body_string(r, body, "token", token) < 0) {
+        json_decref(body);
+        return NULL;
+    }
     if (!*name || !*password || (want_token && (!*token || !**token)))
         srv_error(r, 400, "bad_request", "%susername and password are required",
                   want_token ? "token, " : "");
@@ -360,6 +363,7 @@ void srv_route(srv_req *r) {
         else
             snprintf(r->owner, sizeof r->owner, "user:%lld", c.user.id);
         if (rt->public == SIGNING_IN && !signing_in_ok(r)) return;
+        if (srv_body_parse(r) < 0) return; /* a body is a JSON object, whatever the route */
         if (!rt->worker || room_for_work(r)) rt->fn(r, &c, args);
         return;
     }
