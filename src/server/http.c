@@ -310,18 +310,26 @@ void srv_req_release(srv_req *r) {
     buf_free(&r->resp_body);
 }
 
-/* A body's length is said once: one Content-Length, or chunked without one. Two lengths, or a
- * length and chunked, are read one way by a proxy in front and another way here (request
- * smuggling): refused. A declared length past SRV_BODY_MAX is refused before reading it. */
+/* A body's length is said once, by one Content-Length of digits. Two lengths, or a length and
+ * chunked, are read one way by a proxy in front and another way here (request smuggling); and
+ * lws 4.1 does not decode a chunked request body (it passes the chunk lines on, and waits for
+ * 100 MB): all refused with a status that says why. A declared length past SRV_BODY_MAX is
+ * refused before reading it. */
 static void check_length(srv_req *r) {
     char len[32], second[32];
+    int has = lws_hdr_total_length(r->wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
     int n = lws_hdr_copy(r->wsi, len, sizeof len, WSI_TOKEN_HTTP_CONTENT_LENGTH);
     int chunked = lws_hdr_total_length(r->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
-    if (n > 0 && (chunked || lws_hdr_copy_fragment(r->wsi, second, sizeof second,
-                                                   WSI_TOKEN_HTTP_CONTENT_LENGTH, 1) >= 0))
+    if (has && (chunked || lws_hdr_copy_fragment(r->wsi, second, sizeof second,
+                                                 WSI_TOKEN_HTTP_CONTENT_LENGTH, 1) >= 0))
         refuse(r, 400, "ambiguous_length",
                "a request carries one Content-Length, or Transfer-Encoding: chunked, not both");
-    else if (n > 0 && strtoull(len, NULL, 10) > SRV_BODY_MAX)
+    else if (chunked)
+        refuse(r, 411, "length_required",
+               "send the body with a Content-Length: rae takes no Transfer-Encoding (chunked)");
+    else if (has && (n <= 0 || n > 19 || strspn(len, "0123456789") != (size_t)n))
+        refuse(r, 400, "bad_length", "Content-Length must be a number of bytes (digits only)");
+    else if (has && strtoull(len, NULL, 10) > SRV_BODY_MAX)
         refuse(r, 413, "too_large", "request bodies are limited to %d bytes", SRV_BODY_MAX);
 }
 
