@@ -4,6 +4,7 @@
 #include "server/server.h"
 #include "server/ws.h"
 #include "util/text.h"
+#include "util/url.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -333,6 +334,33 @@ static void check_length(srv_req *r) {
         refuse(r, 413, "too_large", "request bodies are limited to %d bytes", SRV_BODY_MAX);
 }
 
+/* The query into r->query. lws keeps it apart, one fragment per argument, and decoded: each is
+ * encoded again ("name=value"), so that srv_query decodes it once and a value may hold '&', '%'
+ * or '+' (a file named "a&b%41+c"). A query past r->query is refused (414), not cut. */
+static void copy_query(srv_req *r) {
+    char part[sizeof r->query];
+    size_t len = 0;
+    arena *a = arena_new();
+    for (int i = 0;; i++) {
+        int n = lws_hdr_copy_fragment(r->wsi, part, sizeof part, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n < 0 && lws_hdr_fragment_length(r->wsi, WSI_TOKEN_HTTP_URI_ARGS, i) <= 0) break;
+        char *eq = n < 0 ? NULL : strchr(part, '=');
+        if (eq) *eq = 0;
+        int w = n < 0
+                    ? -1
+                    : snprintf(r->query + len, sizeof r->query - len, "%s%s%s%s", i ? "&" : "",
+                               url_encode(a, part), eq ? "=" : "", eq ? url_encode(a, eq + 1) : "");
+        if (w < 0 || (size_t)w >= sizeof r->query - len) {
+            r->query[len] = 0;
+            refuse(r, 414, "uri_too_long", "the query passes %zu bytes (encoded)",
+                   sizeof r->query - 1);
+            break;
+        }
+        len += (size_t)w;
+    }
+    arena_free(a);
+}
+
 /* Method, path, query and the headers rae reads, from a new request (the connection may have
  * served one before: keep-alive). */
 void srv_req_init(srv_req *r, struct lws *wsi, const char *uri) {
@@ -352,14 +380,7 @@ void srv_req_init(srv_req *r, struct lws *wsi, const char *uri) {
     snprintf(r->path, sizeof r->path, "%s", uri);
     char *q = strchr(r->path, '?');
     if (q) *q = 0;
-    /* lws keeps the query apart, one fragment per argument */
-    size_t len = 0;
-    for (int i = 0; len + 2 < sizeof r->query; i++) {
-        char part[512];
-        int n = lws_hdr_copy_fragment(wsi, part, sizeof part, WSI_TOKEN_HTTP_URI_ARGS, i);
-        if (n < 0) break;
-        len += (size_t)snprintf(r->query + len, sizeof r->query - len, "%s%s", i ? "&" : "", part);
-    }
+    copy_query(r);
     copy_header(r, WSI_TOKEN_HTTP_COOKIE, "Cookie", r->cookie, sizeof r->cookie);
     copy_header(r, WSI_TOKEN_HTTP_AUTHORIZATION, "Authorization", r->authorization,
                 sizeof r->authorization);
