@@ -369,7 +369,8 @@ void srv_req_init(srv_req *r, struct lws *wsi, const char *uri) {
         const char *name;
     } methods[] = {{WSI_TOKEN_GET_URI, "GET"},     {WSI_TOKEN_POST_URI, "POST"},
                    {WSI_TOKEN_PUT_URI, "PUT"},     {WSI_TOKEN_DELETE_URI, "DELETE"},
-                   {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"}};
+                   {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+                   {WSI_TOKEN_HEAD_URI, "HEAD"}};
     srv_req_release(r);
     memset(r, 0, sizeof *r);
     r->wsi = wsi;

@@ -3,6 +3,7 @@
  * 404, the same as what does not exist. */
 #include "server/api.h"
 #include "server/assets.h"
+#include "server/ws.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -367,9 +368,15 @@ void srv_route(srv_req *r) {
         if (!rt->worker || room_for_work(r)) rt->fn(r, &c, args);
         return;
     }
-    if (!path_known && strcmp(r->method, "GET") == 0 && strncmp(r->path, "/api/", 5) != 0)
+    const char *ws = path_known ? NULL : srv_ws_at(r->path);
+    int api = strncmp(r->path, "/api", 4) == 0 && (!r->path[4] || r->path[4] == '/');
+    if (!path_known && !api && strcmp(r->method, "GET") == 0) {
         srv_static(r);
-    else if (path_known)
+    } else if (ws) { /* a WebSocket's path, asked without Upgrade: websocket */
+        srv_header(r, "Upgrade", "websocket");
+        srv_error(r, 426, "upgrade_required",
+                  "%s is a WebSocket (%s): open it with Upgrade: websocket", r->path, ws);
+    } else if (path_known)
         srv_error(r, 405, "method_not_allowed", "%s %s is not a route", r->method, r->path);
     else
         srv_error(r, 404, "not_found", "no route %s", r->path);
