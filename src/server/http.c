@@ -652,12 +652,8 @@ static int admit_connection(srv *s, const struct lws_filter_network_conn_args *a
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof addr);
     const char *why;
     if (srv_conns_accept(s->conns, addr, srv_proxies_trust(&s->proxies, addr), &why) == 0) return 0;
-    char body[256], resp[512];
-    int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"busy\",\"message\":\"%s\"}}", why);
-    int m = snprintf(resp, sizeof resp,
-                     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %d\r\nRetry-After: 5\r\nConnection: close\r\n\r\n%s",
-                     n, body);
+    char resp[512];
+    int m = srv_conns_busy_response(why, resp, sizeof resp);
     ssize_t sent = send(args->accept_fd, resp, (size_t)m, MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)sent; /* it is closed either way */
     return -1;
