@@ -41,6 +41,7 @@ bench: build
 	@bench/checkpoint/run.sh
 	@bench/serve/run.sh $(BUILD)/rae
 	@bench/serve/abuse.py $(BUILD)/rae
+	@bench/serve/badinput.py $(BUILD)/rae
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

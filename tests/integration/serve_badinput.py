@@ -281,8 +281,8 @@ class Sweep:
     """The cases against one server: port, a user's token, the values of path parameters that
     exist (e.g. {"id": the user's sprite}), and the problems found."""
 
-    def __init__(self, port, token, good, quick=False):
-        self.port, self.token, self.good, self.quick = port, token, good, quick
+    def __init__(self, port, token, good):
+        self.port, self.token, self.good = port, token, good
         self.problems, self.count, self.lock = [], 0, threading.Lock()
 
     def check(self, what, ans, statuses=None, words=(), unauth_ok=False):
@@ -436,6 +436,17 @@ class Sweep:
         return a
 
 
+# The cases that are answered at once, in the order they run for each route.
+FAST_STEPS = ("bodies", "wrong_types", "lengths", "big_bodies", "big_headers", "path_params",
+              "query_params")
+
+
+def sorted_ops(port):
+    """The operations, those that change something last: a case that got through would change
+    it under the cases that follow (the sprite's DELETE most of all)."""
+    return sorted(operations(port), key=lambda o: (o.method == "DELETE", o.method != "GET"))
+
+
 def in_parallel(fn, ops, source):
     """fn(op, source) for every op at once, each on a thread; joins them."""
     threads = [threading.Thread(target=fn, args=(op, source), daemon=True) for op in ops]
@@ -448,15 +459,11 @@ def sweep(port, token, good, log=print):
     """Every case against every operation; returns the Sweep (its problems and count). The slow
     senders run meanwhile, from other loopback addresses (each address may hold 64 connections)."""
     sw = Sweep(port, token, good)
-    ops = operations(port)
-    # routes that change something come last: a case that got through would change it under the
-    # cases that follow (the sprite's DELETE most of all)
-    ops.sort(key=lambda o: (o.method == "DELETE", o.method != "GET"))
+    ops = sorted_ops(port)
     log("   %d operations: %s" % (len(ops), ", ".join(str(o) for o in ops)))
     slow = in_parallel(sw.slow_body, ops, "127.0.0.3") + in_parallel(sw.slow_head, ops,
                                                                      "127.0.0.4")
-    steps = ("bodies", "wrong_types", "lengths", "big_bodies", "big_headers", "path_params",
-             "query_params")
+    steps = FAST_STEPS
     spent = {step: [0, 0.0] for step in steps}
     for op in ops:  # each route all its cases, before the next (the destructive ones last)
         for step in steps:
