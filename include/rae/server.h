@@ -15,6 +15,7 @@ typedef struct rae_serve_opts {
     size_t n_allow_net;
     const char *const *trusted_proxies; /* "ADDR" or "ADDR/BITS": X-Forwarded-For is theirs */
     size_t n_trusted_proxies;
+    int max_sprites; /* sprites the data dir may hold, one per user (0: the driver's 16) */
 } rae_serve_opts;
 
 /* Runs the server until SIGINT/SIGTERM. 0 after a clean stop; -1 + err when it cannot start

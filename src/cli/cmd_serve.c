@@ -22,6 +22,8 @@ static const char usage[] =
     "  --tls-key FILE         ... and this key; cookies are then Secure\n"
     "  --allow-net HOST:PORT  sprites may reach this address although it is local or private\n"
     "                         (repeatable; e.g. a test app on this machine's loopback)\n"
+    "  --max-sprites N        sprites the data dir may hold, one per user (default 16, at most\n"
+    "                         1000); a user past it gets 503 when asking for a sprite\n"
     "  --web-root DIR         serve the web app from DIR (e.g. web/dist while working on it)\n"
     "                         instead of the copy built into rae\n"
     "  --trusted-proxy ADDR[/BITS]\n"
@@ -52,6 +54,14 @@ int cmd_serve(int argc, char **argv) {
             allow[n_allow++] = argv[++i];
         } else if (strcmp(a, "--trusted-proxy") == 0 && more && n_proxies < 32) {
             proxies[n_proxies++] = argv[++i];
+        } else if (strcmp(a, "--max-sprites") == 0 && more) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 1000) {
+                cli_error("serve: --max-sprites wants a number from 1 to 1000, not '%s'", argv[i]);
+                return EXIT_USAGE;
+            }
+            o.max_sprites = (int)n;
         } else {
             cli_error("serve: unknown or incomplete option '%s' (see 'rae serve --help')", a);
             return EXIT_USAGE;

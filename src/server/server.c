@@ -107,8 +107,10 @@ static int open_state(srv *s, char *err, size_t errlen) {
     if (!s->store) return -1;
     s->pool = rae_store_pool_open(data, STORE_WORKER_HANDLES, err, errlen);
     if (!s->pool) return -1;
-    rae_sprite_local_opts so = {
-        .data_dir = data, .allow_net = s->o->allow_net, .n_allow_net = s->o->n_allow_net};
+    rae_sprite_local_opts so = {.data_dir = data,
+                                .allow_net = s->o->allow_net,
+                                .n_allow_net = s->o->n_allow_net,
+                                .max_sprites = s->o->max_sprites};
     s->sprites = rae_sprites_local(&so, err, errlen);
     if (!s->sprites) return -1;
     runs_reattach(s); /* what the last server left running */
