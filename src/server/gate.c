@@ -1,5 +1,8 @@
 /* The door (gate.h): a listening socket on the loop, and per new connection a peek at its first
- * request head until the head has ended, it is refused, or the wait is over. */
+ * request head until the head has ended, it is refused, or the wait is over. A peek copies what
+ * came so far: the first WAKES_AT_ONCE times the door is woken by each byte more (SO_RCVLOWAT),
+ * then it looks every RECHECK_MS, so that a head sent a byte at a time costs a few MB of copying
+ * over its 10 s, not the square of its length. */
 #include "server/gate.h"
 #include "server/conns.h"
 #include "server/head.h"
@@ -26,15 +29,19 @@
  * client before it has read the answer. */
 #define LINGER_MS 2000
 #define ACCEPTS_PER_WAKE 64
+#define WAKES_AT_ONCE 16 /* a head comes in one piece, or a few (16 KB: 12 of 1,460 bytes) */
+#define RECHECK_MS 100
 
 typedef struct door {
     uv_poll_t poll;
     uv_timer_t timer;
     srv_gate *gate;
-    int fd;        /* -1 once lws has it */
-    size_t seen;   /* bytes of the head so far (peeked: still in the socket) */
-    int lingering; /* answered and shut for writing: reading what still comes, until it ends */
-    int open;      /* handles not yet closed; the door is freed at 0 */
+    int fd;          /* -1 once lws has it */
+    size_t seen;     /* bytes of the head so far (peeked: still in the socket) */
+    int wakes;       /* times it was looked at */
+    int lingering;   /* answered and shut for writing: reading what still comes, until it ends */
+    uint64_t opened; /* uv_now when it was accepted */
+    int open;        /* handles not yet closed; the door is freed at 0 */
     struct door *next, **prev;
 } door;
 
@@ -99,6 +106,7 @@ static const char *phrase(int status) {
 }
 
 static void on_timer(uv_timer_t *t);
+static void on_readable(uv_poll_t *h, int status, int events);
 
 /* Answers why with its status and a JSON error, shuts the socket for writing and lingers. */
 static void refuse(door *d, srv_head_refusal *why) {
@@ -122,6 +130,7 @@ static void refuse(door *d, srv_head_refusal *why) {
     shutdown(d->fd, SHUT_WR);
     set_lowat(d->fd, 1);
     d->lingering = 1;
+    uv_poll_start(&d->poll, UV_READABLE, on_readable); /* (again, when it looked by the clock) */
     uv_timer_start(&d->timer, on_timer, LINGER_MS, 0); /* in place of the wait for the head */
 }
 
@@ -139,26 +148,17 @@ static void drain(door *d) {
     }
 }
 
-static void on_readable(uv_poll_t *h, int status, int events) {
-    (void)events;
-    door *d = h->data;
+/* Looks at what came of the head: hands it over, refuses it, or waits on (0: still waiting). */
+static int look(door *d) {
     char head[SRV_HEAD_MAX + 1];
     srv_head_refusal why;
-    if (status < 0) {
-        door_end(d);
-        return;
-    }
-    if (d->lingering) {
-        drain(d);
-        return;
-    }
     ssize_t n = recv(d->fd, head, sizeof head, MSG_PEEK);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return 0;
     if (n <= 0) { /* it left, or ended its side before its head did */
         door_end(d);
-        return;
+        return 1;
     }
-    size_t end = srv_head_end(head, (size_t)n);
+    size_t end = srv_head_end(head, (size_t)n, d->seen);
     if (end && srv_head_check(head, end, &why) == 0) {
         hand_over(d);
     } else if (end) {
@@ -170,15 +170,45 @@ static void on_readable(uv_poll_t *h, int status, int events) {
                  "headers",
                  SRV_HEAD_MAX);
         refuse(d, &why);
-    } else { /* not whole yet: woken again when more than this has come */
+    } else { /* not whole yet */
         d->seen = (size_t)n;
-        set_lowat(d->fd, (int)n + 1);
+        if (++d->wakes < WAKES_AT_ONCE) {
+            set_lowat(d->fd, (int)n + 1); /* woken again when more than this has come */
+        } else if (uv_is_active((uv_handle_t *)&d->poll)) { /* a slow one: by the clock */
+            uv_poll_stop(&d->poll);
+            uv_timer_start(&d->timer, on_timer, RECHECK_MS, 0);
+        }
+        return 0;
     }
+    return 1;
+}
+
+static void on_readable(uv_poll_t *h, int status, int events) {
+    (void)events;
+    door *d = h->data;
+    if (status < 0)
+        door_end(d);
+    else if (d->lingering)
+        drain(d);
+    else
+        look(d);
 }
 
 static void on_timer(uv_timer_t *t) {
     door *d = t->data;
-    if (d->lingering || d->seen == 0) { /* done lingering, or nothing was ever asked */
+    uint64_t waited = uv_now(d->gate->server->loop) - d->opened;
+    if (d->lingering) { /* done lingering */
+        door_end(d);
+        return;
+    }
+    if (waited < SRV_GATE_WAIT_S * 1000ull) { /* looking by the clock */
+        if (!look(d)) {
+            uint64_t left = SRV_GATE_WAIT_S * 1000ull - waited;
+            uv_timer_start(&d->timer, on_timer, left < RECHECK_MS ? left : RECHECK_MS, 0);
+        }
+        return;
+    }
+    if (d->seen == 0) { /* nothing was ever asked */
         door_end(d);
         return;
     }
@@ -219,6 +249,7 @@ static void admit(srv_gate *g, int fd, const char *addr) {
     uv_timer_init(s->loop, &d->timer);
     d->poll.data = d->timer.data = d;
     d->open = 2;
+    d->opened = uv_now(s->loop);
     srv_conns_created(s->conns, d);
     d->next = g->doors;
     d->prev = &g->doors;

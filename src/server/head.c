@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-size_t srv_head_end(const char *buf, size_t len) {
-    for (size_t i = 0; i + 1 < len; i++) {
+size_t srv_head_end(const char *buf, size_t len, size_t from) {
+    for (size_t i = from > 2 ? from - 2 : 0; i + 1 < len; i++) {
         if (buf[i] != '\n') continue;
         if (buf[i + 1] == '\n') return i + 2;
         if (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n') return i + 3;

@@ -24,8 +24,9 @@ typedef struct srv_head_refusal {
 } srv_head_refusal;
 
 /* The length of the head at the start of buf[0..len), through the blank line that ends it (CRLF
- * or a bare LF, as lws takes), or 0 while it has not ended. */
-size_t srv_head_end(const char *buf, size_t len);
+ * or a bare LF, as lws takes), or 0 while it has not ended. from: the length of buf when this
+ * was last asked (0 the first time): what came before was looked at already. */
+size_t srv_head_end(const char *buf, size_t len, size_t from);
 /* 0 when head[0..len) (a whole head: srv_head_end's length) may go to lws; else -1 and why. */
 int srv_head_check(const char *head, size_t len, srv_head_refusal *why);
 

@@ -29,11 +29,16 @@ static int says(const char *words) {
 static void test_end(void **state) {
     (void)state;
     const char *h = "GET / HTTP/1.1\r\nHost: x\r\n\r\nBODY";
-    assert_int_equal(srv_head_end(h, strlen(h)), strlen(h) - 4);
-    assert_int_equal(srv_head_end(h, strlen(h) - 5), 0); /* the blank line not yet whole */
-    const char *lf = "GET / HTTP/1.1\nHost: x\n\n";      /* bare LFs, as lws takes them */
-    assert_int_equal(srv_head_end(lf, strlen(lf)), strlen(lf));
-    assert_int_equal(srv_head_end("", 0), 0);
+    assert_int_equal(srv_head_end(h, strlen(h), 0), strlen(h) - 4);
+    assert_int_equal(srv_head_end(h, strlen(h) - 5, 0), 0); /* the blank line not yet whole */
+    const char *lf = "GET / HTTP/1.1\nHost: x\n\n";         /* bare LFs, as lws takes them */
+    assert_int_equal(srv_head_end(lf, strlen(lf), 0), strlen(lf));
+    assert_int_equal(srv_head_end("", 0, 0), 0);
+    /* as it comes a byte at a time, asked each time from where it was: the same end */
+    size_t end = 0;
+    for (size_t n = 1; n <= strlen(h) && !end; n++)
+        end = srv_head_end(h, n, n - 1);
+    assert_int_equal(end, strlen(h) - 4);
 }
 
 static void test_good(void **state) {
