@@ -42,6 +42,9 @@ bench: build
 	@bench/serve/run.sh $(BUILD)/rae
 	@bench/serve/abuse.py $(BUILD)/rae
 	@bench/serve/soak.py $(BUILD)/rae
+	@bench/serve/badinput.py $(BUILD)/rae
+# bigsprites: OLD_RAE=path/to/an/older/rae measures that binary too, and prints the ratio
+	@bench/serve/bigsprites.py $(BUILD)/rae
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

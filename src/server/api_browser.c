@@ -102,8 +102,11 @@ void browser_start(srv_req *r, caller *c, char args[][128]) {
     char stamp[32];
     if (!own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
-    if (!body) return;
-    const char *url = json_string_value(json_object_get(body, "url"));
+    const char *url;
+    if (!body || srv_body_string(r, body, "url", &url) < 0) {
+        json_decref(body);
+        return;
+    }
     browser_job *j = new_browser_job(r, c, args[0]);
     if (url &&
         (strlen(url) >= sizeof j->url || url[0] == '-')) { /* never an option of rae capture */
@@ -332,8 +335,11 @@ void browser_status(srv_req *r, caller *c, char args[][128]) {
 void browser_command(srv_req *r, caller *c, char args[][128]) {
     if (!own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
-    if (!body) return;
-    const char *url = json_string_value(json_object_get(body, "url"));
+    const char *url;
+    if (!body || srv_body_string(r, body, "url", &url) < 0) {
+        json_decref(body);
+        return;
+    }
     if (strcmp(args[1], "navigate") == 0 && (!url || !*url)) {
         srv_error(r, 400, "bad_request", "navigate needs {\"url\": ...}");
     } else if (strcmp(args[1], "navigate") && strcmp(args[1], "back") &&

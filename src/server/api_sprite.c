@@ -392,8 +392,11 @@ static void checkpoint_done(srv_req *r, void *arg) {
 void checkpoint_create(srv_req *r, caller *c, char args[][128]) {
     if (!own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
-    if (!body) return;
-    const char *comment = json_string_value(json_object_get(body, "comment"));
+    const char *comment;
+    if (!body || srv_body_string(r, body, "comment", &comment) < 0) {
+        json_decref(body);
+        return;
+    }
     sprite_job *j = new_job(r, c, args[0]);
     j->comment = comment ? strdup(comment) : NULL;
     json_decref(body);

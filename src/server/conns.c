@@ -88,6 +88,27 @@ void srv_conns_created(srv_conns *c, const void *wsi) {
     c->accepting[0] = 0;
 }
 
+void srv_conns_move(srv_conns *c, const void *from) {
+    c->accepting[0] = 0;
+    if (!from) return;
+    size_t k = conn_slot(c, from);
+    if (!c->conns[k].wsi) return;
+    char addr[ADDR_MAX];
+    memcpy(addr, c->conns[k].addr, ADDR_MAX);
+    srv_conns_destroyed(c, from);
+    memcpy(c->accepting, addr, ADDR_MAX);
+}
+
+int srv_conns_busy_response(const char *why, char *out, size_t n) {
+    char body[256];
+    int len =
+        snprintf(body, sizeof body, "{\"error\":{\"code\":\"busy\",\"message\":\"%s\"}}", why);
+    return snprintf(out, n,
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                    "Content-Length: %d\r\nRetry-After: 5\r\nConnection: close\r\n\r\n%s",
+                    len, body);
+}
+
 /* Linear probing: once a slot is freed, the entries after it move to where they now belong. */
 static void conn_remove(srv_conns *c, size_t i) {
     c->conns[i].wsi = NULL;

@@ -1,8 +1,9 @@
 /* The server's connections counted per client address and in all, so that no one address (and
  * no crowd) holds more than its share of the memory and descriptors a connection takes: a
- * connection beyond a cap gets a one-line 503 and is closed before lws reads from it. lws tells
- * of a connection in three steps, all on the loop: the accept (the address known, no wsi yet),
- * the new wsi (right after, in the same call), and its end. */
+ * connection beyond a cap gets a one-line 503 and is closed before lws reads from it. A
+ * connection is told of in three steps, all on the loop: the accept (the address known, no wsi
+ * yet), the new wsi (right after, in the same call), and its end; rae's door (gate.c) counts a
+ * connection under its own key while it reads the first head, then moves it to the wsi. */
 #ifndef RAE_SERVER_CONNS_H
 #define RAE_SERVER_CONNS_H
 
@@ -21,6 +22,12 @@ void srv_conns_free(srv_conns *c);
 int srv_conns_accept(srv_conns *c, const char *addr, int unlimited_peer, const char **why);
 /* The wsi lws made for the connection just accepted (others are not counted). */
 void srv_conns_created(srv_conns *c, const void *wsi);
+/* The connection counted under key from is handed to lws: it is counted under the wsi that
+ * srv_conns_created names next, in the same call (gate.c; key NULL: forget the hand-over). */
+void srv_conns_move(srv_conns *c, const void *from);
+/* The one-line 503 for a connection refused with why, into out (a whole HTTP response); its
+ * length. */
+int srv_conns_busy_response(const char *why, char *out, size_t n);
 /* The wsi ended: its address counts one less. */
 void srv_conns_destroyed(srv_conns *c, const void *wsi);
 /* Connections now, in all and from addr. */

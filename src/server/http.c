@@ -4,6 +4,7 @@
 #include "server/server.h"
 #include "server/ws.h"
 #include "util/text.h"
+#include "util/url.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -152,18 +153,74 @@ static int write_stream(srv_req *r) {
     return 0;
 }
 
-json_t *srv_body_json(srv_req *r) {
-    json_error_t je;
-    json_t *j = r->body.len ? json_loadb(r->body.data, r->body.len, 0, &je) : json_object();
-    if (!json_is_object(j)) {
-        if (j || !r->body.len) /* JSON, but not an object */
-            srv_error(r, 400, "bad_request", "the body must be a JSON object");
-        else
-            srv_error(r, 400, "bad_request", "the body must be a JSON object: %s", je.text);
-        json_decref(j);
-        return NULL;
+/* What a JSON value is, for a message: "an array", "a string". */
+static const char *json_kind(const json_t *j) {
+    switch (json_typeof(j)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
-    return j;
+}
+
+int srv_body_parse(srv_req *r) {
+    json_error_t je;
+    if (r->json || !r->body.len) return 0;
+    json_t *j = json_loadb(r->body.data, r->body.len, 0, &je);
+    if (!j) {
+        srv_error(r, 400, "bad_request", "the body is not JSON (at byte %d): %s", je.position,
+                  je.text);
+        return -1;
+    }
+    if (!json_is_object(j)) {
+        srv_error(r, 400, "bad_request", "the body must be a JSON object, not %s", json_kind(j));
+        json_decref(j);
+        return -1;
+    }
+    r->json = j;
+    return 0;
+}
+
+json_t *srv_body_json(srv_req *r) {
+    if (srv_body_parse(r) < 0) return NULL;
+    return r->json ? json_incref(r->json) : json_object();
+}
+
+/* Member name of body: 0 with *v (NULL when absent or null) when it is absent, null or of type
+ * want, else -1 with a 400 queued. */
+static int member(srv_req *r, json_t *body, const char *name, json_type want, const char *what,
+                  json_t **v) {
+    *v = json_object_get(body, name);
+    if (*v && json_is_null(*v)) *v = NULL;
+    if (!*v || json_typeof(*v) == want || (want == JSON_TRUE && json_is_boolean(*v))) return 0;
+    srv_error(r, 400, "bad_request", "%s must be %s, not %s", name, what, json_kind(*v));
+    return -1;
+}
+
+int srv_body_string(srv_req *r, json_t *body, const char *name, const char **out) {
+    json_t *v;
+    *out = NULL;
+    if (member(r, body, name, JSON_STRING, "a string", &v) < 0) return -1;
+    *out = json_string_value(v);
+    return 0;
+}
+
+int srv_body_bool(srv_req *r, json_t *body, const char *name, int *out) {
+    json_t *v;
+    *out = 0;
+    if (member(r, body, name, JSON_TRUE, "true or false", &v) < 0) return -1;
+    *out = json_is_true(v);
+    return 0;
 }
 
 /* ---- responses built on a worker thread ---- */
@@ -206,6 +263,7 @@ void srv_defer_response(srv_req *r, srv_build_fn *fn, void *arg) {
     b->w.wsi = NULL;
     b->w.task = NULL;
     b->w.body = (buf)BUF_INIT;
+    b->w.json = NULL; /* r's */
     b->w.resp_headers = (buf)BUF_INIT;
     b->w.resp_body = (buf)BUF_INIT;
     b->fn = fn;
@@ -247,23 +305,60 @@ static void copy_header(srv_req *r, enum lws_token_indexes t, const char *name, 
 void srv_req_release(srv_req *r) {
     stream_drop(r);
     buf_free(&r->body);
+    json_decref(r->json);
+    r->json = NULL;
     buf_free(&r->resp_headers);
     buf_free(&r->resp_body);
 }
 
-/* A body's length is said once: one Content-Length, or chunked without one. Two lengths, or a
- * length and chunked, are read one way by a proxy in front and another way here (request
- * smuggling): refused. A declared length past SRV_BODY_MAX is refused before reading it. */
+/* A body's length is said once, by one Content-Length of digits. Two lengths, or a length and
+ * chunked, are read one way by a proxy in front and another way here (request smuggling); and
+ * lws 4.1 does not decode a chunked request body (it passes the chunk lines on, and waits for
+ * 100 MB): all refused with a status that says why. A declared length past SRV_BODY_MAX is
+ * refused before reading it. */
 static void check_length(srv_req *r) {
     char len[32], second[32];
+    int has = lws_hdr_total_length(r->wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
     int n = lws_hdr_copy(r->wsi, len, sizeof len, WSI_TOKEN_HTTP_CONTENT_LENGTH);
     int chunked = lws_hdr_total_length(r->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
-    if (n > 0 && (chunked || lws_hdr_copy_fragment(r->wsi, second, sizeof second,
-                                                   WSI_TOKEN_HTTP_CONTENT_LENGTH, 1) >= 0))
+    if (has && (chunked || lws_hdr_copy_fragment(r->wsi, second, sizeof second,
+                                                 WSI_TOKEN_HTTP_CONTENT_LENGTH, 1) >= 0))
         refuse(r, 400, "ambiguous_length",
                "a request carries one Content-Length, or Transfer-Encoding: chunked, not both");
-    else if (n > 0 && strtoull(len, NULL, 10) > SRV_BODY_MAX)
+    else if (chunked)
+        refuse(r, 411, "length_required",
+               "send the body with a Content-Length: rae takes no Transfer-Encoding (chunked)");
+    else if (has && (n <= 0 || n > 19 || strspn(len, "0123456789") != (size_t)n))
+        refuse(r, 400, "bad_length", "Content-Length must be a number of bytes (digits only)");
+    else if (has && strtoull(len, NULL, 10) > SRV_BODY_MAX)
         refuse(r, 413, "too_large", "request bodies are limited to %d bytes", SRV_BODY_MAX);
+}
+
+/* The query into r->query. lws keeps it apart, one fragment per argument, and decoded: each is
+ * encoded again ("name=value"), so that srv_query decodes it once and a value may hold '&', '%'
+ * or '+' (a file named "a&b%41+c"). A query past r->query is refused (414), not cut. */
+static void copy_query(srv_req *r) {
+    char part[sizeof r->query];
+    size_t len = 0;
+    arena *a = arena_new();
+    for (int i = 0;; i++) {
+        int n = lws_hdr_copy_fragment(r->wsi, part, sizeof part, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n < 0 && lws_hdr_fragment_length(r->wsi, WSI_TOKEN_HTTP_URI_ARGS, i) <= 0) break;
+        char *eq = n < 0 ? NULL : strchr(part, '=');
+        if (eq) *eq = 0;
+        int w = n < 0
+                    ? -1
+                    : snprintf(r->query + len, sizeof r->query - len, "%s%s%s%s", i ? "&" : "",
+                               url_encode(a, part), eq ? "=" : "", eq ? url_encode(a, eq + 1) : "");
+        if (w < 0 || (size_t)w >= sizeof r->query - len) {
+            r->query[len] = 0;
+            refuse(r, 414, "uri_too_long", "the query passes %zu bytes (encoded)",
+                   sizeof r->query - 1);
+            break;
+        }
+        len += (size_t)w;
+    }
+    arena_free(a);
 }
 
 /* Method, path, query and the headers rae reads, from a new request (the connection may have
@@ -274,7 +369,8 @@ void srv_req_init(srv_req *r, struct lws *wsi, const char *uri) {
         const char *name;
     } methods[] = {{WSI_TOKEN_GET_URI, "GET"},     {WSI_TOKEN_POST_URI, "POST"},
                    {WSI_TOKEN_PUT_URI, "PUT"},     {WSI_TOKEN_DELETE_URI, "DELETE"},
-                   {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"}};
+                   {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+                   {WSI_TOKEN_HEAD_URI, "HEAD"}};
     srv_req_release(r);
     memset(r, 0, sizeof *r);
     r->wsi = wsi;
@@ -285,14 +381,7 @@ void srv_req_init(srv_req *r, struct lws *wsi, const char *uri) {
     snprintf(r->path, sizeof r->path, "%s", uri);
     char *q = strchr(r->path, '?');
     if (q) *q = 0;
-    /* lws keeps the query apart, one fragment per argument */
-    size_t len = 0;
-    for (int i = 0; len + 2 < sizeof r->query; i++) {
-        char part[512];
-        int n = lws_hdr_copy_fragment(wsi, part, sizeof part, WSI_TOKEN_HTTP_URI_ARGS, i);
-        if (n < 0) break;
-        len += (size_t)snprintf(r->query + len, sizeof r->query - len, "%s%s", i ? "&" : "", part);
-    }
+    copy_query(r);
     copy_header(r, WSI_TOKEN_HTTP_COOKIE, "Cookie", r->cookie, sizeof r->cookie);
     copy_header(r, WSI_TOKEN_HTTP_AUTHORIZATION, "Authorization", r->authorization,
                 sizeof r->authorization);
@@ -563,12 +652,8 @@ static int admit_connection(srv *s, const struct lws_filter_network_conn_args *a
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof addr);
     const char *why;
     if (srv_conns_accept(s->conns, addr, srv_proxies_trust(&s->proxies, addr), &why) == 0) return 0;
-    char body[256], resp[512];
-    int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"busy\",\"message\":\"%s\"}}", why);
-    int m = snprintf(resp, sizeof resp,
-                     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %d\r\nRetry-After: 5\r\nConnection: close\r\n\r\n%s",
-                     n, body);
+    char resp[512];
+    int m = srv_conns_busy_response(why, resp, sizeof resp);
     ssize_t sent = send(args->accept_fd, resp, (size_t)m, MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)sent; /* it is closed either way */
     return -1;

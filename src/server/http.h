@@ -33,6 +33,7 @@ typedef struct srv_req {
     char peer[64];
     char owner[SRV_OWNER_MAX]; /* whom its work counts for: "user:ID", or "ip:PEER" (routes.c) */
     buf body;                  /* owned */
+    json_t *json;              /* the body parsed by srv_body_parse (owned), or NULL */
     int refused;               /* the status it is refused with before its body is read, or 0 */
     char refusal_code[32], refusal[160];
     int close_after;       /* the connection closes after the response */
@@ -85,8 +86,18 @@ void srv_error(srv_req *r, int status, const char *code, const char *fmt, ...)
 void srv_header(srv_req *r, const char *name, const char *value);
 /* The value of query parameter name (URL-decoded) into out; 0 when present. */
 int srv_query(const srv_req *r, const char *name, char *out, size_t n);
-/* The request body as JSON (new reference), NULL (and a 400 queued) when it is not an object. */
+/* Parses the request's body into r->json: 0 when there is none or it is a JSON object, else -1
+ * with a 400 queued that says what is wrong with it (every route takes a JSON object, or nothing;
+ * srv_route asks before any handler runs). */
+int srv_body_parse(srv_req *r);
+/* The request body as JSON (new reference): the object srv_body_parse read, or an empty one when
+ * there was no body; NULL (and a 400 queued) when it is not an object. */
 json_t *srv_body_json(srv_req *r);
+/* Member name of body, a string, into *out (borrowed from body; NULL when absent or null): 0, or -1
+ * with a 400 queued naming the member when it is of another type. */
+int srv_body_string(srv_req *r, json_t *body, const char *name, const char **out);
+/* The same for a boolean (*out 0 when absent or null). */
+int srv_body_bool(srv_req *r, json_t *body, const char *name, int *out);
 
 /* Slow work off the event loop: work(job) runs on a worker thread (it must not touch r, the
  * server's store or lws; it may use the sprites, or a store handle borrowed from the pool), then

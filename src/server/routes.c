@@ -3,6 +3,7 @@
  * 404, the same as what does not exist. */
 #include "server/api.h"
 #include "server/assets.h"
+#include "server/ws.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -178,9 +179,12 @@ static json_t *credentials(srv_req *r, int want_token, const char **name, const 
                            const char **token) {
     json_t *body = srv_body_json(r);
     if (!body) return NULL;
-    *name = json_string_value(json_object_get(body, "username"));
-    *password = json_string_value(json_object_get(body, "password"));
-    *token = json_string_value(json_object_get(body, "token"));
+    if (srv_body_string(r, body, "username", name) < 0 ||
+        srv_body_string(r, body, "password", password) < 0 ||
+        srv_body_string(r, body, "token", token) < 0) {
+        json_decref(body);
+        return NULL;
+    }
     if (!*name || !*password || (want_token && (!*token || !**token)))
         srv_error(r, 400, "bad_request", "%susername and password are required",
                   want_token ? "token, " : "");
@@ -360,12 +364,19 @@ void srv_route(srv_req *r) {
         else
             snprintf(r->owner, sizeof r->owner, "user:%lld", c.user.id);
         if (rt->public == SIGNING_IN && !signing_in_ok(r)) return;
+        if (srv_body_parse(r) < 0) return; /* a body is a JSON object, whatever the route */
         if (!rt->worker || room_for_work(r)) rt->fn(r, &c, args);
         return;
     }
-    if (!path_known && strcmp(r->method, "GET") == 0 && strncmp(r->path, "/api/", 5) != 0)
+    const char *ws = path_known ? NULL : srv_ws_at(r->path);
+    int api = strncmp(r->path, "/api", 4) == 0 && (!r->path[4] || r->path[4] == '/');
+    if (!path_known && !api && strcmp(r->method, "GET") == 0) {
         srv_static(r);
-    else if (path_known)
+    } else if (ws) { /* a WebSocket's path, asked without Upgrade: websocket */
+        srv_header(r, "Upgrade", "websocket");
+        srv_error(r, 426, "upgrade_required",
+                  "%s is a WebSocket (%s): open it with Upgrade: websocket", r->path, ws);
+    } else if (path_known)
         srv_error(r, 405, "method_not_allowed", "%s %s is not a route", r->method, r->path);
     else
         srv_error(r, 404, "not_found", "no route %s", r->path);

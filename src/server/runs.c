@@ -639,9 +639,14 @@ static void har_done(srv_req *r, void *arg) {
 void engineer_run(srv_req *r, caller *c, char args[][128]) {
     if (!own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
-    if (!body) return;
-    const char *har = json_string_value(json_object_get(body, "harPath"));
-    const char *prompt = json_string_value(json_object_get(body, "prompt"));
+    const char *har, *prompt;
+    int replay;
+    if (!body || srv_body_string(r, body, "harPath", &har) < 0 ||
+        srv_body_string(r, body, "prompt", &prompt) < 0 ||
+        srv_body_bool(r, body, "replay", &replay) < 0) {
+        json_decref(body);
+        return;
+    }
     run_log *going = run_going(r->server, args[0]);
     if (going) {
         srv_error(r, 409, "run_running", "run %s is still going in sprite '%s'", going->id,
@@ -659,7 +664,7 @@ void engineer_run(srv_req *r, caller *c, char args[][128]) {
         snprintf(a->sprite, sizeof a->sprite, "%s", args[0]);
         snprintf(a->har, sizeof a->har, "%s%s", har[0] == '/' ? "" : "/workspace/", har);
         a->prompt = prompt ? strdup(prompt) : NULL;
-        a->replay = json_is_true(json_object_get(body, "replay"));
+        a->replay = replay;
         srv_defer(r, har_work, har_done, a);
     }
     json_decref(body);

@@ -1,6 +1,8 @@
-/* rae serve: the store and the sprites opened, libwebsockets listening on a libuv loop, until
- * SIGINT or SIGTERM. */
+/* rae serve: the store and the sprites opened, libwebsockets on a libuv loop behind rae's door
+ * (gate.h; lws listens itself under TLS), until SIGINT or SIGTERM. */
 #include "server/conns.h"
+#include "server/gate.h"
+#include "server/head.h"
 #include "server/runs.h"
 #include "server/ws.h"
 #include "util/err.h"
@@ -15,6 +17,7 @@ typedef struct loop_state {
     uv_loop_t loop;
     uv_signal_t sigint, sigterm;
     struct lws_context *ctx;
+    srv_gate *gate;                    /* without TLS: where connections come in (owned) */
     struct lws_protocols protocols[4]; /* lws keeps pointing at them */
     srv *server;
 } loop_state;
@@ -42,6 +45,7 @@ static void on_signal(uv_signal_t *h, int signum) {
     uv_signal_stop(&ls->sigterm);
     ls->server->stopping = 1;
     runs_stop_all(ls->server);
+    srv_gate_close(ls->gate);
     /* closes the listeners and connections: the loop runs out; with a foreign loop lws frees the
      * rest in a second lws_context_destroy() once the loop has stopped (rae_serve does it) */
     lws_context_destroy(ls->ctx);
@@ -57,7 +61,9 @@ static struct lws_context *make_context(srv *s, loop_state *ls, const char *host
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     void *loops[] = {&ls->loop};
-    info.port = port;
+    /* without TLS rae's door listens and hands lws each connection whose first head it passed;
+     * under TLS the head cannot be read before lws, which listens itself */
+    info.port = s->tls ? port : CONTEXT_PORT_NO_LISTEN_SERVER;
     info.iface = host;
     /* plain HTTP for the API; "binary" (what noVNC asks for) for the VNC relay */
     size_t http_size = sizeof(srv_req) > srv_ws_slot_size() ? sizeof(srv_req) : srv_ws_slot_size();
@@ -78,9 +84,11 @@ static struct lws_context *make_context(srv *s, loop_state *ls, const char *host
         info.ssl_private_key_filepath = s->o->tls_key;
     }
     info.server_string = "rae";
-    /* room for big Cookie headers (rae answers 431 past its own buffers); past this lws drops
-     * the connection without a word, before rae is called */
-    info.max_http_header_data = 16384;
+    /* room for what the door lets through (SRV_HEAD_MAX bytes, lws keeps them decoded, with 8
+     * bytes more per header it does not know), and for big Cookie headers (rae answers 431 past
+     * its own buffers); past this lws drops the connection without a word, before rae is called:
+     * a kept-alive connection's later requests, and every request under TLS */
+    info.max_http_header_data = SRV_HEAD_MAX + SRV_HEAD_LINES_MAX * 16 + 4096;
     lws_set_log_level(LLL_ERR | LLL_WARN, log_line);
     struct lws_context *ctx = lws_create_context(&info);
     if (!ctx)
@@ -141,8 +149,13 @@ int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
         rc = err_set(err, errlen, "uv_loop_init failed");
     s.loop = &ls.loop;
     if (rc == 0) ls.ctx = make_context(&s, &ls, host, port, err, errlen);
-    if (rc == 0 && ls.ctx) {
-        if (port == 0) /* the kernel chose */
+    if (rc == 0 && ls.ctx && !s.tls)
+        ls.gate =
+            srv_gate_open(&s, lws_get_vhost_by_name(ls.ctx, "default"), host, port, err, errlen);
+    if (rc == 0 && ls.ctx && (s.tls || ls.gate)) {
+        if (ls.gate)
+            port = srv_gate_port(ls.gate);
+        else if (port == 0) /* the kernel chose */
             port = lws_get_vhost_listen_port(lws_get_vhost_by_name(ls.ctx, "default"));
         if (o->public_url)
             snprintf(s.public_url, sizeof s.public_url, "%s", o->public_url);
@@ -166,6 +179,7 @@ int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
     }
     if (ls.ctx) lws_context_destroy(ls.ctx);
     if (loop_ok) uv_loop_close(&ls.loop);
+    srv_gate_free(ls.gate);
     rae_sprites_free(s.sprites);
     rae_store_pool_close(s.pool); /* every job has ended: the loop ran out */
     rae_store_close(s.store);

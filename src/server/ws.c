@@ -88,6 +88,11 @@ int srv_ws_confirm(struct lws *wsi) {
     return rc;
 }
 
+const char *srv_ws_at(const char *path) {
+    enum ws_kind k = kind_of(path);
+    return k == WS_NONE ? NULL : kinds[k].what;
+}
+
 size_t srv_ws_slot_size(void) {
     size_t vnc = srv_vnc_session_size(), stream = srv_stream_session_size();
     return SLOT_OFFSET + (vnc > stream ? vnc : stream);

@@ -10,6 +10,8 @@
  * refusal (404 no such WebSocket, 400 a subprotocol the path does not speak, 403, 401, 404 not
  * the caller's) was written as the response, and 1 (-1: the connection is to be dropped). */
 int srv_ws_confirm(struct lws *wsi);
+/* What the WebSocket at path serves ("a run's events"), or NULL when there is none. */
+const char *srv_ws_at(const char *path);
 /* The per-connection memory a connection without a subprotocol needs in the HTTP protocol. */
 size_t srv_ws_slot_size(void);
 /* The WebSocket callbacks of such a connection (bound to the HTTP protocol): handed on by path. */

@@ -2,7 +2,8 @@
  * the route match and the sprite id of a WebSocket path, the query, the session cookie, the
  * Content-Type, the origin check, X-Forwarded-For behind trusted proxies, and the UTF-8 scrub of
  * error messages. The input is lines: path, query, Cookie, Content-Type, Origin, Host,
- * X-Forwarded-For, the peer's address. Replayed by ctest (fuzz/http_replay) over
+ * X-Forwarded-For, the peer's address. The whole input is also a request's head as the door
+ * reads it off the socket (head.h). Replayed by ctest (fuzz/http_replay) over
  * tests/fuzz/seeds-http. */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "server/api.h"
+#include "server/head.h"
 #include "server/proxy.h"
 #include "util/text.h"
 
@@ -47,8 +49,22 @@ static void routes(const srv_req *r) {
     api_origin_ok(r);
 }
 
+/* The door's checks of data as a request's head: a refusal is a 4xx with a sentence. */
+static void head(const uint8_t *data, size_t size) {
+    srv_head_refusal why;
+    const char *h = (const char *)data;
+    size_t end = srv_head_end(h, size, 0), half = size / 2;
+    if (end > size) __builtin_trap();
+    /* as it comes: no end in its first half, then asked from there, the same end */
+    if (srv_head_end(h, half, 0) == 0 && srv_head_end(h, size, half) != end) __builtin_trap();
+    if (srv_head_check((const char *)data, end ? end : size, &why) < 0 &&
+        (why.status < 400 || why.status > 499 || !why.message[0] || !why.code[0]))
+        __builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const char *const nets[] = {"127.0.0.0/8", "10.0.0.0/8", "fd00::/8", "192.0.2.7"};
+    head(data, size);
     srv s;
     srv_req r;
     memset(&s, 0, sizeof s);

@@ -223,9 +223,9 @@ def http_refusals(port):
          400),
         ("a declared 200 MB body", b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: "
          b"application/json\r\nContent-Length: 200000000\r\n\r\n" + b"x" * 65536, 413),
-        ("a chunked body past the limit", b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\n"
+        ("a chunked body (lws 4.1 reads none)", b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\n"
          b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
-         (b"4000\r\n" + b"x" * 0x4000 + b"\r\n") * 8 + b"0\r\n\r\n", 413),
+         (b"4000\r\n" + b"x" * 0x4000 + b"\r\n") * 8 + b"0\r\n\r\n", 411),
         ("a 10 KB Cookie header", b"GET /api/me HTTP/1.1\r\nHost: x\r\nCookie: a=" +
          b"b" * 10000 + b"\r\n\r\n", 431),
     ]

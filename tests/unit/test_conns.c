@@ -64,10 +64,33 @@ static void test_total_and_churn(void **state) {
     srv_conns_free(c);
 }
 
+/* The door counts a connection under its own key, then moves it to the wsi lws makes. */
+static void test_move(void **state) {
+    (void)state;
+    static char door, wsi, other;
+    srv_conns *c = srv_conns_new();
+    assert_int_equal(open_one(c, "10.0.0.1", &door), 0);
+    srv_conns_move(c, &door);
+    srv_conns_created(c, &wsi); /* counted once, as the wsi */
+    assert_int_equal(srv_conns_of(c, "10.0.0.1"), 1);
+    assert_int_equal(srv_conns_total(c), 1);
+    srv_conns_destroyed(c, &door); /* gone already: nothing */
+    assert_int_equal(srv_conns_total(c), 1);
+    srv_conns_destroyed(c, &wsi);
+    assert_int_equal(srv_conns_of(c, "10.0.0.1"), 0);
+    assert_int_equal(open_one(c, "10.0.0.2", &door), 0);
+    srv_conns_move(c, &door);
+    srv_conns_move(c, NULL); /* lws did not take it */
+    srv_conns_created(c, &other);
+    assert_int_equal(srv_conns_total(c), 0);
+    srv_conns_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_per_peer),
         cmocka_unit_test(test_total_and_churn),
+        cmocka_unit_test(test_move),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
