@@ -500,7 +500,7 @@ static const char plumbing[] =
     "        \"\"\"Sends one request with the session values it needs; returns the parsed "
     "body.\n"
     "        A conditional operation sends If-Match: `if_match`, else the last ETag seen for "
-    "`path`.\"\"\"\n"
+    "its URL.\"\"\"\n"
     "        self._ensure(uses, operation)\n"
     "        self._renew_expiring(uses, operation)\n"
     "        headers: Dict[str, str] = dict(ORIGINS[origin][\"headers\"])  # what the API demands\n"
@@ -512,8 +512,8 @@ static const char plumbing[] =
     "        for name in fresh:\n"
     "            fresh_values.setdefault(name, fresh_value(FRESH[name]))\n"
     "        headers.update(fresh_values)\n"
-    "        if conditional and (if_match or self.etags.get(path)):\n"
-    "            headers[\"If-Match\"] = if_match or self.etags[path]\n"
+    "        if conditional and (if_match or self.etags.get(url)):\n"
+    "            headers[\"If-Match\"] = if_match or self.etags[url]\n"
     "        params = drop_none(dict(params or {}))\n"
     "        if isinstance(json_body, dict):\n"
     "            json_body = dict(json_body)\n"
@@ -550,9 +550,9 @@ static const char plumbing[] =
     "        self.last_response = response\n"
     "        self._extract(operation, response)\n"
     "        if response.status_code < 300 and response.headers.get(\"etag\"):\n"
-    "            self.etags[path] = response.headers[\"etag\"]\n"
+    "            self.etags[url] = response.headers[\"etag\"]\n"
     "        elif response.status_code < 300 and method == \"DELETE\":\n"
-    "            self.etags.pop(path, None)\n"
+    "            self.etags.pop(url, None)\n"
     "        renewable = [n for n in uses if SESSION[n].get(\"refresh\") not in (None, "
     "operation)]\n"
     "        if response.status_code == 401 and retry and renewable and all(self._refresh(n) for n "
@@ -911,7 +911,7 @@ static void gen_init(const eng_model *m, buf *out, arena *a) {
     buf_puts(out, "        self.reauthenticate = True\n");
     buf_puts(out, "        self.last_response: Optional[httpx.Response] = None\n");
     buf_puts(out, "        self._producing: set = set()\n");
-    buf_puts(out, "        self.etags: Dict[str, str] = {}  # the last ETag seen, by path\n");
+    buf_puts(out, "        self.etags: Dict[str, str] = {}  # the last ETag seen, by URL\n");
     buf_puts(out, "        self.signing_key: Optional[str] = None  # SIGNATURE's key, once got\n");
     buf_puts(out,
              "        # when each session value was obtained and when it expires (None: unknown)\n"
