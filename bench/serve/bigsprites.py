@@ -17,7 +17,7 @@ The sprites and their files are made once, with RAE_BINARY. NEW_POOLS="4 8" meas
 again with each of these worker pools (UV_THREADPOOL_SIZE; rae serve takes 16, libuv's default
 is 4), labelled new/4, new/8.
 
-Environment: RUNS=3 (rounds; medians over them), SECS=20 (measured per binary per round, after
+Environment: RUNS=3 (rounds; medians over them; 0: only make the sprites), SECS=20 (measured per binary per round, after
 2 s of warm-up), SPRITES=20, FILES=100000 (per sprite, in 100 folders), KEEP=1 (keep the data
 dir; DATA=dir then reuses it: the sprites and files are made only when missing), NO_OWN_FS=1
 (the sprites get no filesystem of their own, as on a host without loop devices: the server that
@@ -264,6 +264,8 @@ def main():
         if not os.environ.get("KEEP"):
             sl.remove_sprites()
             shutil.rmtree(data_parent, ignore_errors=True)
+    if not rows:  # RUNS=0: the sprites made (with KEEP=1 DATA=dir), nothing measured
+        return 0
     summary = {}
     for label, _, _ in binaries:
         mine = [r for r in rows if r["binary"] == label]
@@ -283,17 +285,22 @@ def main():
         for route, f in s["routes"].items():
             print("      %-24s %6.1f/s  p50 %7.1f ms  p99 %7.1f ms" % (route, f["per_s"], f["p50"],
                                                                       f["p99"]))
-    if OLD:
-        ratios = {}
-        for rnd in range(1, RUNS + 1):
-            old = next(r for r in rows if r["round"] == rnd and r["binary"] == "old")
-            new = next(r for r in rows if r["round"] == rnd and r["binary"] == "new")
-            for key in ("p50", "p99"):
-                ratios.setdefault(key, []).append(old["healthz"][key] / max(new["healthz"][key],
-                                                                            0.001))
-        summary["ratio_old_new"] = {k: statistics.median(v) for k, v in ratios.items()}
-        print("  old/new /healthz p50 %.2fx, p99 %.2fx (median of the rounds' ratios)"
-              % (summary["ratio_old_new"]["p50"], summary["ratio_old_new"]["p99"]))
+    if OLD:  # each ratio taken within a round (the machine's load changes between rounds)
+        summary["ratio_old_new"] = {}
+        for label, _, _ in binaries:
+            if label == "old":
+                continue
+            ratios = {}
+            for rnd in range(1, RUNS + 1):
+                old = next(r for r in rows if r["round"] == rnd and r["binary"] == "old")
+                new = next(r for r in rows if r["round"] == rnd and r["binary"] == label)
+                for key in ("p50", "p99"):
+                    ratios.setdefault(key, []).append(
+                        old["healthz"][key] / max(new["healthz"][key], 0.001))
+            summary["ratio_old_new"][label] = {k: statistics.median(v) for k, v in ratios.items()}
+            print("  old/%s /healthz p50 %.2fx, p99 %.2fx (median of the rounds' ratios)"
+                  % (label, summary["ratio_old_new"][label]["p50"],
+                     summary["ratio_old_new"][label]["p99"]))
     out = os.path.join(ROOT, "build", "bench", "serve")
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "bigsprites.json"), "w") as f:

@@ -50,6 +50,7 @@ struct srv_gate {
     struct lws_vhost *vhost;
     uv_poll_t listener;
     int fd, port;
+    int started; /* the listener is watched on the loop (srv_gate_start) */
     door *doors;
 };
 
@@ -288,8 +289,7 @@ static int address_of(const char *host, struct in_addr *out) {
     return rc;
 }
 
-srv_gate *srv_gate_open(srv *s, struct lws_vhost *vh, const char *host, int port, char *err,
-                        size_t errlen) {
+srv_gate *srv_gate_open(srv *s, const char *host, int port, char *err, size_t errlen) {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (address_of(host, &sa.sin_addr) < 0) {
         err_set(err, errlen, "cannot listen on %s: not an IPv4 address or an interface here", host);
@@ -306,16 +306,18 @@ srv_gate *srv_gate_open(srv *s, struct lws_vhost *vh, const char *host, int port
     }
     srv_gate *g = calloc(1, sizeof *g);
     if (!g) abort();
-    *g = (srv_gate){.server = s, .vhost = vh, .fd = fd, .port = ntohs(sa.sin_port)};
-    if (uv_poll_init(s->loop, &g->listener, fd) < 0) {
-        err_set(err, errlen, "cannot watch the listening socket");
-        close(fd);
-        free(g);
-        return NULL;
-    }
-    g->listener.data = g;
-    uv_poll_start(&g->listener, UV_READABLE, on_accept);
+    *g = (srv_gate){.server = s, .fd = fd, .port = ntohs(sa.sin_port)};
     return g;
+}
+
+int srv_gate_start(srv_gate *g, struct lws_vhost *vh, char *err, size_t errlen) {
+    g->vhost = vh;
+    if (!vh || uv_poll_init(g->server->loop, &g->listener, g->fd) < 0)
+        return err_set(err, errlen, "cannot watch the listening socket");
+    g->listener.data = g;
+    g->started = 1;
+    uv_poll_start(&g->listener, UV_READABLE, on_accept);
+    return 0;
 }
 
 int srv_gate_port(const srv_gate *g) {
@@ -329,12 +331,13 @@ static void listener_closed(uv_handle_t *h) {
 }
 
 void srv_gate_close(srv_gate *g) {
-    if (!g || uv_is_closing((uv_handle_t *)&g->listener)) return;
+    if (!g || !g->started || uv_is_closing((uv_handle_t *)&g->listener)) return;
     uv_close((uv_handle_t *)&g->listener, listener_closed);
     while (g->doors)
         door_end(g->doors);
 }
 
 void srv_gate_free(srv_gate *g) {
+    if (g && g->fd >= 0 && !g->started) close(g->fd);
     free(g);
 }

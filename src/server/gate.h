@@ -15,11 +15,13 @@
 struct srv;
 typedef struct srv_gate srv_gate;
 
-/* Listens on host (an IPv4 address, or the name of an interface here) and port (0: a free one)
- * on s's loop, handing connections to vh. NULL and err when it cannot. Caller closes it with
- * srv_gate_close, and frees it with srv_gate_free once the loop has run out. */
-srv_gate *srv_gate_open(struct srv *s, struct lws_vhost *vh, const char *host, int port, char *err,
-                        size_t errlen);
+/* Listens on host (an IPv4 address, or the name of an interface here) and port (0: a free one),
+ * before lws is set up (so that a port taken costs nothing to undo); NULL and err when it cannot.
+ * Caller frees it with srv_gate_free (once the loop has run out, when it was started). */
+srv_gate *srv_gate_open(struct srv *s, const char *host, int port, char *err, size_t errlen);
+/* Starts taking connections on s's loop, handing them to vh; -1 and err when it cannot (then
+ * free it). Caller stops it with srv_gate_close. */
+int srv_gate_start(srv_gate *g, struct lws_vhost *vh, char *err, size_t errlen);
 /* The port it listens on. */
 int srv_gate_port(const srv_gate *g);
 /* Stops listening and closes the connections still at the door (the server stops). */

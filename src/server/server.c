@@ -148,11 +148,12 @@ int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
     if (rc == 0 && !(loop_ok = uv_loop_init(&ls.loop) == 0))
         rc = err_set(err, errlen, "uv_loop_init failed");
     s.loop = &ls.loop;
+    if (rc == 0 && !s.tls && !(ls.gate = srv_gate_open(&s, host, port, err, errlen))) rc = -1;
     if (rc == 0) ls.ctx = make_context(&s, &ls, host, port, err, errlen);
-    if (rc == 0 && ls.ctx && !s.tls)
-        ls.gate =
-            srv_gate_open(&s, lws_get_vhost_by_name(ls.ctx, "default"), host, port, err, errlen);
-    if (rc == 0 && ls.ctx && (s.tls || ls.gate)) {
+    if (rc == 0 && ls.ctx && ls.gate &&
+        srv_gate_start(ls.gate, lws_get_vhost_by_name(ls.ctx, "default"), err, errlen) < 0)
+        rc = -1;
+    if (rc == 0 && ls.ctx) {
         if (ls.gate)
             port = srv_gate_port(ls.gate);
         else if (port == 0) /* the kernel chose */
