@@ -80,15 +80,6 @@ static size_t add_fresh(arena *a, pvec *all, const char *name, int kind, const c
     return all->n - 1;
 }
 
-static void add_to_endpoint(arena *a, eng_endpoint *ep, size_t index) {
-    for (size_t i = 0; i < ep->n_fresh; i++)
-        if (ep->fresh[i] == index) return;
-    size_t *more = arena_alloc(a, (ep->n_fresh + 1) * sizeof *more);
-    if (ep->n_fresh) memcpy(more, ep->fresh, ep->n_fresh * sizeof *more);
-    more[ep->n_fresh++] = index;
-    ep->fresh = more;
-}
-
 void eng_build_fresh(ingest *in, eng_model *m) {
     pvec all = PVEC_INIT;
     smap *decided = smap_new(); /* header name (lower case) -> 1 fresh, 2 not */
@@ -108,7 +99,9 @@ void eng_build_fresh(ingest *in, eng_model *m) {
                 smap_put(decided, lower, (void *)verdict);
                 if (verdict == 1) add_fresh(in->a, &all, v->name, kind, sample);
             }
-            if (verdict == 1) add_to_endpoint(in->a, c->ep, add_fresh(in->a, &all, v->name, 0, 0));
+            if (verdict == 1)
+                eng_index_add(in->a, &c->ep->fresh, &c->ep->n_fresh,
+                              add_fresh(in->a, &all, v->name, 0, 0));
         }
     }
     m->n_fresh = all.n;

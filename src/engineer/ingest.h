@@ -83,6 +83,8 @@ int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err);
 void eng_build_endpoints(ingest *in, eng_model *m);
 /* session.c: auth, session values, credentials, pagination, and the call list */
 void eng_build_session(ingest *in, eng_model *m);
+/* session.c: appends index to the array *v of *n (made in a) unless it holds it already. */
+void eng_index_add(arena *a, size_t **v, size_t *n, size_t index);
 /* origins.c: the origins, their roles, how the page names them, the headers each demands */
 void eng_build_origins(ingest *in, eng_model *m);
 /* fresh.c: the headers made anew for each request (ids, times, nonces) */

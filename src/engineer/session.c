@@ -79,12 +79,16 @@ static void add_use(arena *a, eng_endpoint *ep, pvec *sv, eng_session_value *s) 
     size_t idx = 0;
     while (sv->items[idx] != s)
         idx++;
-    for (size_t i = 0; i < ep->n_uses; i++)
-        if (ep->uses[i] == idx) return;
-    size_t *u = arena_alloc(a, (ep->n_uses + 1) * sizeof *u);
-    if (ep->n_uses) memcpy(u, ep->uses, ep->n_uses * sizeof *u);
-    u[ep->n_uses++] = idx;
-    ep->uses = u;
+    eng_index_add(a, &ep->uses, &ep->n_uses, idx);
+}
+
+void eng_index_add(arena *a, size_t **v, size_t *n, size_t index) {
+    for (size_t i = 0; i < *n; i++)
+        if ((*v)[i] == index) return;
+    size_t *more = arena_alloc(a, (*n + 1) * sizeof *more);
+    if (*n) memcpy(more, *v, *n * sizeof *more);
+    more[(*n)++] = index;
+    *v = more;
 }
 
 /* The arguments a caller must supply to an endpoint (path parameters, required query and body
