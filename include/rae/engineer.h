@@ -64,7 +64,8 @@ typedef enum eng_source_kind {
     ENG_SRC_HTML_META,   /* <meta name=NAME content=...> */
     ENG_SRC_HTML_INPUT,  /* <input name=NAME value=...> */
     ENG_SRC_HTML_SCRIPT, /* "NAME": "..." or NAME = "..." in an inline script */
-    ENG_SRC_LINK /* a query parameter (key) of a Link header's URL whose rel is path ("next") */
+    ENG_SRC_LINK,    /* a query parameter (key) of a Link header's URL whose rel is path ("next") */
+    ENG_SRC_LOCATION /* a query parameter (key) of a redirect's Location (path "Location") */
 } eng_source_kind;
 
 typedef struct eng_source {
@@ -78,6 +79,17 @@ typedef struct eng_source {
 
 typedef enum eng_where { ENG_IN_PATH, ENG_IN_QUERY, ENG_IN_HEADER, ENG_IN_BODY } eng_where;
 
+/* A value the client makes for each sign-in (OAuth 2.0): a request's state and nonce, and a
+ * PKCE pair (RFC 7636) whose challenge goes to the authorization request and whose verifier
+ * goes to the token request. */
+typedef enum eng_made {
+    ENG_MADE_NONE,
+    ENG_MADE_STATE,     /* random, checked when the redirect brings it back */
+    ENG_MADE_NONCE,     /* random (OpenID Connect) */
+    ENG_MADE_CHALLENGE, /* of a new verifier: S256 or plain, as m->oauth.pkce says */
+    ENG_MADE_VERIFIER   /* the latest pair's */
+} eng_made;
+
 typedef struct eng_param {
     const char *name;    /* as on the wire */
     const char *py_name; /* a valid Python identifier */
@@ -88,6 +100,9 @@ typedef struct eng_param {
     int secret;  /* a credential: comes from .env */
     int file;    /* multipart file part */
     const char *file_type; /* its captured Content-Type, or NULL */
+    eng_made made;         /* made by the client when not given (a sign-in's state, PKCE) */
+    eng_source config; /* when not given, the value a page's configuration holds (kind HTML_SCRIPT
+                          or HTML_META, call: a model call of that page); kind NONE otherwise */
 } eng_param;
 
 typedef enum eng_body_kind {
@@ -160,6 +175,9 @@ typedef struct eng_endpoint {
     size_t n_fresh;
     int is_signed; /* sent model->signature's header: the client signs it (or, not reproduced,
                       the replay skips it) */
+    const char **headers; /* "Name", "value" pairs: headers every call to it sent alike that
+                             its origin does not demand so (origin->headers) */
+    size_t n_headers;
 } eng_endpoint;
 
 /* ---- the captured sequence of calls ---- */
@@ -188,6 +206,9 @@ typedef struct eng_call {
     /* The site refused the call (401) for an expired token, and the page renewed the token and
      * sent the call again: the replay runs it but expects no particular status. */
     int retried;
+    /* The page's retry of such a refused call, after the renewal: the same logical call, sent
+     * with its ids (an Idempotency-Key) again. */
+    int again;
     int graphql_errors;    /* a GraphQL answer that held errors (with status 200) */
     const char *resp_mime; /* the answer's media type, "" when it had none */
 } eng_call;
@@ -219,6 +240,8 @@ typedef struct eng_session_value {
     eng_endpoint *refresh; /* the renewer that takes a refresh token: called before the value
                               expires and after a 401, or NULL */
     int is_refresh;        /* a refresh token: sent only to renew another value */
+    int signs_in;          /* produced by redeeming an OAuth code: the client gets it by
+                              sign_in(), not by calling the producer alone */
     const char *env_name;  /* RAE_... when it is a constant secret */
     const char *captured;  /* the captured value (for .env) */
 } eng_session_value;
@@ -256,6 +279,17 @@ typedef struct eng_signature {
     eng_source key;         /* where in it (kind JSON, call: a model call index) */
 } eng_signature;
 
+/* OAuth 2.0 authorization code (RFC 6749, 4.1), as the page ran it through an identity
+ * provider's sign-in form: the client signs in by itself the same way. */
+typedef struct eng_oauth {
+    eng_endpoint *authorize; /* GET, response_type=code: the form, or a redirect to it */
+    eng_endpoint *token;     /* POST, grant_type=authorization_code with the redirect's code */
+    const eng_param *code;   /* the token request's field for the code ("code") */
+    const char *pkce;        /* "S256" or "plain" (RFC 7636); NULL without PKCE */
+    long authorize_call;     /* model calls: the captured authorization and code redemption */
+    long token_call;
+} eng_oauth;
+
 /* An origin the capture called: the client holds one base URL per origin, by role. */
 typedef struct eng_origin {
     const char *url;      /* as captured: scheme://host[:port] */
@@ -277,6 +311,7 @@ typedef struct eng_model {
     eng_fresh *fresh; /* headers made anew for each request */
     size_t n_fresh;
     eng_signature signature;
+    eng_oauth oauth; /* authorize NULL when the page signed in otherwise */
     eng_endpoint **endpoints;
     size_t n_endpoints;
     eng_call *calls;

@@ -56,9 +56,11 @@ int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error 
         progress(o, "endpoints", found, (long)m->n_endpoints);
         progress(o, "flows", "tracing values, auth and pagination", 0);
         eng_build_session(&in, m);
+        eng_build_oauth(&in, m);
         eng_build_origins(&in, m);
         eng_build_fresh(&in, m);
         eng_build_signature(&in, m);
+        eng_build_endpoint_headers(&in, m);
     }
     pvec_free(&in.calls);
     smap_free(in.index);

@@ -39,8 +39,18 @@ static int managed(const eng_model *m, const raw_call *c, const raw_value *v) {
     return 0;
 }
 
+/* Whether a time value went back against the one before it by more than a minute (calls made at
+ * once may interleave by a little): a time that is not "now". */
+static int went_back(int kind, const char *before, const char *v) {
+    if (!before) return 0;
+    if (kind == ENG_FRESH_ISO) return strncmp(v, before, 16) < 0;
+    double b = strtod(before, NULL), now = strtod(v, NULL);
+    return (b - now) / (kind == ENG_FRESH_UNIX_MS ? 1000.0 : 1.0) > 60.0;
+}
+
 /* Whether header `name` is fresh across the capture: every value it had is of one kind, they are
- * not all the same, and none was sent more than twice (a call and its retry). */
+ * not all the same, and none was sent more than twice (a call and its retry). A time is "now"
+ * when it never goes back: calls in one second share it. */
 static int is_fresh(ingest *in, const eng_model *m, const char *name, int *kind,
                     const char **sample) {
     smap *seen = smap_new();
@@ -58,12 +68,17 @@ static int is_fresh(ingest *in, const eng_model *m, const char *name, int *kind,
                 break;
             }
             *kind = kind_of(v->value);
+            int is_time = *kind != ENG_FRESH_UUID && *kind != ENG_FRESH_NONCE;
+            if (is_time && went_back(*kind, *sample, v->value)) {
+                ok = 0;
+                break;
+            }
             *sample = v->value;
             int created;
             void **slot = smap_slot(seen, v->value, strlen(v->value), &created);
             distinct += created;
             *slot = (void *)((long)(created ? 0 : (long)*slot) + 1);
-            ok = (long)*slot <= 2;
+            ok = is_time || (long)*slot <= 2;
             sent++;
         }
     }

@@ -493,6 +493,8 @@ static const char *source_text(const eng_model *m, const eng_source *s, arena *a
         return arena_printf(a, "`%s` → script `%s`", from, s->path);
     case ENG_SRC_LINK:
         return arena_printf(a, "`%s` → `Link` rel=\"%s\", `%s`", from, s->path, s->key);
+    case ENG_SRC_LOCATION:
+        return arena_printf(a, "`%s` → `Location` `?%s=`", from, s->key);
     default:
         return "";
     }

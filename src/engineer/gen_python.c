@@ -166,6 +166,16 @@ static const char prelude[] =
     "    return values[0] if values else None\n"
     "\n"
     "\n"
+    "def location_param(response: Optional[httpx.Response], name: str) -> Optional[str]:\n"
+    "    \"\"\"The query parameter `name` of a redirect's Location (the code and state of a "
+    "sign-in), or None.\"\"\"\n"
+    "    from urllib.parse import parse_qs, urlsplit\n"
+    "\n"
+    "    location = response.headers.get(\"location\", \"\") if response is not None else \"\"\n"
+    "    values = parse_qs(urlsplit(location).query, keep_blank_values=True).get(name)\n"
+    "    return values[0] if values else None\n"
+    "\n"
+    "\n"
     "def token_expiry(token: str, answer: Any, path: str) -> Optional[float]:\n"
     "    \"\"\"When a token expires, in seconds since the epoch: from an expires_in (or "
     "expires_at) beside\n"
@@ -305,12 +315,13 @@ static const char plumbing[] =
     "them.\"\"\"\n"
     "        for name in names:\n"
     "            how = SESSION[name]\n"
-    "            producer = how.get(\"producer\")\n"
+    "            producer = how.get(\"via\") or how.get(\"producer\")  # via: sign_in()\n"
     "            if not self._has(name) and producer and producer != operation \\\n"
     "                    and producer not in self._producing:\n"
     "                self._producing.add(producer)\n"
     "                try:\n"
-    "                    getattr(self, producer)(**how.get(\"args\", {}))\n"
+    "                    getattr(self, producer)(**({} if \"via\" in how else how.get(\"args\", "
+    "{})))\n"
     "                except ApiError:\n"
     "                    pass\n"
     "                finally:\n"
@@ -467,6 +478,21 @@ static const char plumbing[] =
     "        headers[SIGNATURE[\"header\"]] = value.rstrip(\"=\") if encoding.endswith(\"_np\") "
     "else value\n"
     "\n"
+    "    def _page_value(self, page: str, kind: str, name: str) -> Optional[str]:\n"
+    "        \"\"\"A setting of a page's configuration (`name: \"...\"` in a script, a <meta>), "
+    "from the\n"
+    "        page that operation `page` gets: fetched once.\"\"\"\n"
+    "        if page not in self.pages and page not in self._producing:\n"
+    "            self._producing.add(page)\n"
+    "            try:\n"
+    "                text = getattr(self, page)()\n"
+    "            except ApiError:\n"
+    "                text = None\n"
+    "            finally:\n"
+    "                self._producing.discard(page)\n"
+    "            self.pages[page] = text if isinstance(text, str) else \"\"\n"
+    "        return html_value(self.pages.get(page) or \"\", kind, name)\n"
+    "\n"
     "    def _url(self, role: str) -> str:\n"
     "        \"\"\"The base URL of an origin: as given (an argument, RAE_<ROLE>_URL), else found "
     "the way\n"
@@ -477,16 +503,8 @@ static const char plumbing[] =
     "        if self.urls.get(role):\n"
     "            return str(self.urls[role])\n"
     "        how = ORIGINS[role]\n"
-    "        if how.get(\"page\") and how[\"page\"] not in self._producing:\n"
-    "            self._producing.add(how[\"page\"])\n"
-    "            try:\n"
-    "                page = getattr(self, how[\"page\"])()\n"
-    "            except ApiError:\n"
-    "                page = None\n"
-    "            finally:\n"
-    "                self._producing.discard(how[\"page\"])\n"
-    "            found = html_value(page, how[\"kind\"], how[\"name\"]) if isinstance(page, str) "
-    "else None\n"
+    "        if how.get(\"page\"):\n"
+    "            found = self._page_value(how[\"page\"], how[\"kind\"], how[\"name\"])\n"
     "            if found:\n"
     "                from urllib.parse import urlsplit\n"
     "\n"
@@ -510,24 +528,29 @@ static const char plumbing[] =
     "None,\n"
     "              origin: str = \"base\", fresh: Tuple[str, ...] = (),\n"
     "              fresh_values: Optional[Dict[str, str]] = None, signed: bool = False,\n"
-    "              retry: bool = True) -> Any:\n"
+    "              headers: Optional[Dict[str, str]] = None, retry: bool = True) -> Any:\n"
     "        \"\"\"Sends one request with the session values it needs; returns the parsed "
     "body.\n"
     "        A conditional operation sends If-Match: `if_match`, else the last ETag seen for "
     "its URL.\"\"\"\n"
     "        self._ensure(uses, operation)\n"
     "        self._renew_expiring(uses, operation)\n"
-    "        headers: Dict[str, str] = dict(ORIGINS[origin][\"headers\"])  # what the API demands\n"
+    "        sent: Dict[str, str] = dict(ORIGINS[origin][\"headers\"])  # what the API demands\n"
+    "        sent.update(headers or {})  # and what this endpoint sends besides\n"
     "        url = path if origin == \"base\" else self._url(origin) + path\n"
     "        # values new for each call: a retry keeps the call's ids (UUIDs) and takes a new time "
     "and nonce\n"
     "        fresh_values = {name: value for name, value in (fresh_values or {}).items()\n"
     "                        if FRESH[name][\"kind\"] == \"uuid\"}\n"
+    "        if self.again and not fresh_values:  # the page's retry of a refused call: its ids\n"
+    "            fresh_values = dict(self.last_ids.get(operation, {}))\n"
     "        for name in fresh:\n"
     "            fresh_values.setdefault(name, fresh_value(FRESH[name]))\n"
-    "        headers.update(fresh_values)\n"
+    "        self.last_ids[operation] = {name: value for name, value in fresh_values.items()\n"
+    "                                    if FRESH[name][\"kind\"] == \"uuid\"}\n"
+    "        sent.update(fresh_values)\n"
     "        if conditional and (if_match or self.etags.get(url)):\n"
-    "            headers[\"If-Match\"] = if_match or self.etags[url]\n"
+    "            sent[\"If-Match\"] = if_match or self.etags[url]\n"
     "        params = drop_none(dict(params or {}))\n"
     "        if isinstance(json_body, dict):\n"
     "            json_body = dict(json_body)\n"
@@ -537,18 +560,18 @@ static const char plumbing[] =
     "            if value is None or how[\"use\"] == \"cookie\":  # the cookie jar sends cookies\n"
     "                continue\n"
     "            if how[\"use\"] == \"bearer\":\n"
-    "                headers[\"Authorization\"] = \"Bearer \" + value\n"
+    "                sent[\"Authorization\"] = \"Bearer \" + value\n"
     "            elif how[\"use\"] == \"header\":\n"
-    "                headers[how[\"wire\"]] = value\n"
+    "                sent[how[\"wire\"]] = value\n"
     "            elif how[\"use\"] == \"query\":\n"
     "                params[how[\"wire\"]] = value\n"
     "            elif isinstance(json_body, dict):\n"
     "                json_body[how[\"wire\"]] = value\n"
     "            elif data is not None:\n"
     "                data[how[\"wire\"]] = value\n"
-    "        kwargs: Dict[str, Any] = {\"params\": params or None, \"headers\": headers}\n"
+    "        kwargs: Dict[str, Any] = {\"params\": params or None, \"headers\": sent}\n"
     "        if json_body is not None and content_type:  # merge-patch+json, json-patch+json...\n"
-    "            headers[\"Content-Type\"] = content_type\n"
+    "            sent[\"Content-Type\"] = content_type\n"
     "            kwargs[\"content\"] = json.dumps(json_body)\n"
     "        elif json_body is not None:\n"
     "            kwargs[\"json\"] = json_body\n"
@@ -559,7 +582,7 @@ static const char plumbing[] =
     "        if content is not None:\n"
     "            kwargs[\"content\"] = content\n"
     "        if signed:\n"
-    "            self._sign(method, url, params, headers, kwargs)\n"
+    "            self._sign(method, url, params, sent, kwargs)\n"
     "        response = self.http.request(method, url, **kwargs)\n"
     "        self.last_response = response\n"
     "        self._extract(operation, response)\n"
@@ -577,7 +600,8 @@ static const char plumbing[] =
     "uses=uses,\n"
     "                              conditional=conditional, if_match=if_match, origin=origin,\n"
     "                              fresh=fresh, fresh_values=fresh_values, signed=signed, "
-    "retry=False)\n"
+    "headers=headers,\n"
+    "                              retry=False)\n"
     "        if response.status_code >= 400:\n"
     "            raise error_for(response)\n"
     "        return answer_of(response)\n"
@@ -673,6 +697,135 @@ void eng_py_json(buf *out, const char *json, arena *a) {
         eng_py_str(out, json);
 }
 
+/* The sign-in form and its errors, in clients of a site that signs in by OAuth 2.0. */
+static const char oauth_helpers[] =
+    "class SignInError(Exception):\n"
+    "    \"\"\"The identity provider did not sign the client in: it refused, or its pages were not "
+    "the\n"
+    "    sign-in form and redirect back that the capture had.\"\"\"\n"
+    "\n"
+    "\n"
+    "def sign_in_form(page: str, username: str,\n"
+    "                 password: str) -> Optional[Tuple[str, Dict[str, str], str, str]]:\n"
+    "    \"\"\"The form of an HTML page that asks for a password: its action, the fields it sends "
+    "as\n"
+    "    they are (hidden ones, its first named submit button), and the names of its user and\n"
+    "    password fields (`username` and `password` when it has them, else its first text and\n"
+    "    password inputs); None when the page has no such form.\"\"\"\n"
+    "    from html.parser import HTMLParser\n"
+    "\n"
+    "    class Forms(HTMLParser):\n"
+    "        def __init__(self) -> None:\n"
+    "            super().__init__()\n"
+    "            self.forms: List[Dict[str, Any]] = []\n"
+    "\n"
+    "        def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:\n"
+    "            a = {k: v or \"\" for k, v in attrs}\n"
+    "            if tag == \"form\":\n"
+    "                self.forms.append({\"action\": a.get(\"action\", \"\"), \"inputs\": []})\n"
+    "            elif tag in (\"input\", \"button\") and self.forms and a.get(\"name\"):\n"
+    "                kind = a.get(\"type\", \"submit\" if tag == \"button\" else "
+    "\"text\").lower()\n"
+    "                self.forms[-1][\"inputs\"].append((kind, a[\"name\"], a.get(\"value\", "
+    "\"\"),\n"
+    "                                                 \"checked\" in a))\n"
+    "\n"
+    "    parser = Forms()\n"
+    "    parser.feed(page)\n"
+    "    for form in parser.forms:\n"
+    "        inputs = form[\"inputs\"]\n"
+    "        secrets = [name for kind, name, _, _ in inputs if kind == \"password\"]\n"
+    "        texts = [name for kind, name, _, _ in inputs if kind in (\"text\", \"email\", "
+    "\"tel\")]\n"
+    "        if not secrets or not texts:\n"
+    "            continue\n"
+    "        fields: Dict[str, str] = {}\n"
+    "        submitted = False\n"
+    "        for kind, name, value, checked in inputs:\n"
+    "            if kind in (\"checkbox\", \"radio\") and not checked:\n"
+    "                continue\n"
+    "            if kind in (\"submit\", \"image\"):\n"
+    "                if submitted:\n"
+    "                    continue\n"
+    "                submitted = True\n"
+    "            fields.setdefault(name, value)\n"
+    "        user = username if username in texts else texts[0]\n"
+    "        secret = password if password in secrets else secrets[0]\n"
+    "        return form[\"action\"], fields, user, secret\n"
+    "    return None\n"
+    "\n"
+    "\n";
+
+/* Making a sign-in's state and PKCE pair, and going through the identity provider's pages. */
+static const char oauth_methods[] =
+    "    def _made(self, kind: str) -> str:\n"
+    "        \"\"\"A value the client makes for each sign-in (OAUTH): a new state or nonce, or a "
+    "new\n"
+    "        PKCE pair whose challenge it returns; \"verifier\" is the latest pair's "
+    "verifier.\"\"\"\n"
+    "        import base64\n"
+    "        import hashlib\n"
+    "        import secrets\n"
+    "\n"
+    "        if kind == \"verifier\":\n"
+    "            if not self.pkce_verifier:\n"
+    "                raise SignInError(\"no PKCE verifier yet: the authorization request comes "
+    "first\")\n"
+    "            return self.pkce_verifier\n"
+    "        value = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b\"=\").decode()\n"
+    "        if kind == \"state\":\n"
+    "            self.oauth_state = value\n"
+    "        elif kind == \"challenge\":\n"
+    "            self.pkce_verifier = value\n"
+    "            if OAUTH[\"pkce\"] == \"S256\":\n"
+    "                digest = hashlib.sha256(value.encode()).digest()\n"
+    "                return base64.urlsafe_b64encode(digest).rstrip(b\"=\").decode()\n"
+    "        return value\n"
+    "\n"
+    "    def _authorization_code(self, response: httpx.Response, username: Optional[str],\n"
+    "                            password: Optional[str]) -> str:\n"
+    "        \"\"\"Goes from the authorization endpoint's answer to the redirect back to the page: "
+    "fills\n"
+    "        in the identity provider's sign-in form (its hidden fields as they are), follows its\n"
+    "        redirects, and returns the code of the Location that brings this sign-in's state "
+    "back.\"\"\"\n"
+    "        from urllib.parse import parse_qs, urljoin, urlsplit\n"
+    "\n"
+    "        forms = 0\n"
+    "        for _ in range(16):\n"
+    "            location = response.headers.get(\"location\")\n"
+    "            if response.is_redirect and location:\n"
+    "                url = urljoin(str(response.url), location)\n"
+    "                query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}\n"
+    "                if \"error\" in query:\n"
+    "                    why = f\"{query['error']} {query.get('error_description', '')}\".strip()\n"
+    "                    raise SignInError(f\"the identity provider refused the sign-in: {why}\")\n"
+    "                if \"code\" in query and query.get(\"state\") == self.oauth_state:\n"
+    "                    return query[\"code\"]\n"
+    "                response = self.http.get(url)\n"
+    "                continue\n"
+    "            form = sign_in_form(response.text, OAUTH[\"username\"], OAUTH[\"password\"])\n"
+    "            where = f\"{response.request.method} {response.url} answered "
+    "{response.status_code}\"\n"
+    "            if form is not None and forms:\n"
+    "                raise SignInError(f\"{where} with the sign-in form again: are RAE_USERNAME "
+    "and \"\n"
+    "                                  f\"RAE_PASSWORD right?\")\n"
+    "            if form is None or response.status_code >= 400:\n"
+    "                raise SignInError(f\"{where}, not a sign-in form nor a redirect back to the "
+    "page\")\n"
+    "            action, fields, user_field, password_field = form\n"
+    "            if username is None:\n"
+    "                username = self.credentials.get(\"RAE_USERNAME\") or \"\"\n"
+    "            if password is None:\n"
+    "                password = self.credentials.get(\"RAE_PASSWORD\") or \"\"\n"
+    "            fields[user_field], fields[password_field] = username, password\n"
+    "            forms += 1\n"
+    "            response = self.http.post(urljoin(str(response.url), action), data=fields)\n"
+    "        raise SignInError(\"16 pages of the identity provider went by without a redirect "
+    "back\")\n"
+    "\n";
+
 static const char *source_kind(eng_source_kind k) {
     switch (k) {
     case ENG_SRC_JSON:
@@ -707,7 +860,8 @@ static void captured_args(const eng_model *m, long call_i, const char *key, buf 
     for (size_t i = 0; i < call->n_args; i++) {
         const eng_arg *arg = &call->args[i];
         const eng_param *p = arg->param;
-        if (!p || p->session || p->secret || p->file || !(p->in == ENG_IN_PATH || p->required))
+        if (!p || p->session || eng_param_defaulted(p) || p->file ||
+            !(p->in == ENG_IN_PATH || p->required))
             continue;
         buf_printf(out, first ? ", \"%s\": {" : ", ", key);
         buf_printf(out, "\"%s\": ", p->py_name);
@@ -833,6 +987,83 @@ static void gen_signature_table(const eng_model *m, buf *out) {
     buf_puts(out, "}\n\n");
 }
 
+static const char *cred_field(const eng_model *m, const char *env, const char *dflt) {
+    for (size_t i = 0; i < m->n_creds; i++)
+        if (strcmp(m->creds[i].env_name, env) == 0) return m->creds[i].field;
+    return dflt;
+}
+
+/* OAUTH: how the page signed in, when it did so by an OAuth 2.0 authorization code. */
+static void gen_oauth_table(const eng_model *m, buf *out) {
+    const eng_oauth *o = &m->oauth;
+    if (!o->authorize) return;
+    buf_puts(out, oauth_helpers);
+    buf_puts(out, "# How the site's page signs in: an OAuth 2.0 authorization code, through the "
+                  "identity provider's\n# sign-in form (sign_in()).\n");
+    buf_printf(out, "OAUTH: Dict[str, Any] = {\"authorize\": \"%s\", \"token\": \"%s\", \"pkce\": ",
+               o->authorize->op_name, o->token->op_name);
+    if (o->pkce)
+        eng_py_str(out, o->pkce);
+    else
+        buf_puts(out, "None");
+    buf_puts(out, ",\n                          \"username\": ");
+    eng_py_str(out, cred_field(m, "RAE_USERNAME", "username"));
+    buf_puts(out, ", \"password\": ");
+    eng_py_str(out, cred_field(m, "RAE_PASSWORD", "password"));
+    buf_puts(out, "}\n\n");
+}
+
+/* `name=value, ` for each argument of captured call call_i that the client does not fill. */
+static void call_args(const eng_model *m, long call_i, const char *skip, buf *out) {
+    const eng_call *call = &m->calls[call_i];
+    for (size_t i = 0; i < call->n_args; i++) {
+        const eng_arg *arg = &call->args[i];
+        const eng_param *p = arg->param;
+        if (!p || p->session || p->file || eng_param_defaulted(p) || strcmp(p->name, skip) == 0)
+            continue;
+        buf_printf(out, "%s=", p->py_name);
+        if (arg->is_json)
+            eng_py_json(out, arg->value, m->mem);
+        else
+            eng_py_str(out, arg->value);
+        buf_puts(out, ", ");
+    }
+}
+
+/* sign_in(): the authorization request, the identity provider's form, the code's redemption. */
+static void gen_sign_in(const eng_model *m, buf *out) {
+    const eng_oauth *o = &m->oauth;
+    if (!o->authorize) return;
+    buf_puts(out, oauth_methods);
+    buf_puts(
+        out,
+        "    def sign_in(self, username: Optional[str] = None, password: Optional[str] = None) "
+        "-> Any:\n"
+        "        \"\"\"Signs in the way the site's page did, without a browser (OAuth 2.0 "
+        "authorization code):\n"
+        "        asks the identity provider for an authorization with a new state and PKCE pair, "
+        "fills\n"
+        "        in its sign-in form (the credentials default to .env), follows it back to the "
+        "page,\n"
+        "        checks the state and redeems the code for tokens. Returns the token "
+        "answer.\"\"\"\n"
+        "        self._producing.add(\"sign_in\")\n"
+        "        try:\n"
+        "            self.oauth_state = None\n");
+    buf_printf(out, "            self.%s(", o->authorize->op_name);
+    size_t mark = out->len;
+    call_args(m, o->authorize_call, "", out);
+    if (out->len > mark) out->len -= 2; /* the last ", " */
+    buf_puts(out, ")\n            response = self.last_response\n"
+                  "            assert response is not None\n"
+                  "            code = self._authorization_code(response, username, password)\n");
+    buf_printf(out, "            return self.%s(", o->token->op_name);
+    call_args(m, o->token_call, o->code->name, out);
+    buf_printf(out, "%s=code)\n", o->code->py_name);
+    buf_puts(out, "        finally:\n"
+                  "            self._producing.discard(\"sign_in\")\n\n");
+}
+
 static void gen_session_table(const eng_model *m, buf *out) {
     buf_puts(out, "# Session values the client keeps and sends by itself, and the operations that "
                   "produce them.\n");
@@ -847,6 +1078,7 @@ static void gen_session_table(const eng_model *m, buf *out) {
                        source_kind(s->src.kind));
             eng_py_str(out, s->src.path);
             captured_args(m, s->src.call, "args", out);
+            if (s->signs_in && m->oauth.authorize) buf_puts(out, ", \"via\": \"sign_in\"");
             gen_renewers(m, s, out);
         } else {
             buf_printf(out, ", \"env\": \"%s\"", s->env_name);
@@ -919,6 +1151,17 @@ static void gen_init(const eng_model *m, buf *out, arena *a) {
     buf_puts(out, "        self.etags: Dict[str, str] = {}  # the last ETag seen, by URL\n");
     buf_puts(out, "        self.signing_key: Optional[str] = None  # SIGNATURE's key, once got\n");
     buf_puts(out,
+             "        self.pages: Dict[str, str] = {}  # pages whose configuration was read\n");
+    buf_puts(
+        out,
+        "        # the ids (UUIDs) of each operation's last call; `again`: send them once more\n"
+        "        self.last_ids: Dict[str, Dict[str, str]] = {}\n"
+        "        self.again = False\n");
+    if (m->oauth.authorize)
+        buf_puts(out, "        # this sign-in's state and PKCE verifier (OAUTH)\n"
+                      "        self.oauth_state: Optional[str] = None\n"
+                      "        self.pkce_verifier: Optional[str] = None\n");
+    buf_puts(out,
              "        # when each session value was obtained and when it expires (None: unknown)\n"
              "        self.expires: Dict[str, Tuple[float, Optional[float]]] = {}\n");
     buf_puts(out, "        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, "
@@ -964,7 +1207,7 @@ static void gen_signature(const eng_endpoint *ep, buf *out, arena *a) {
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < ep->n_params; i++) {
             const eng_param *p = &ep->params[i];
-            int required = p->required && !p->secret;
+            int required = p->required && !eng_param_defaulted(p);
             if (!is_arg(p) || required != (pass == 0)) continue;
             const char *t = param_type(p, a);
             if (required)
@@ -1076,7 +1319,7 @@ void eng_py_example(const eng_endpoint *ep, buf *out) {
     int first = 1;
     for (size_t i = 0; i < ep->n_params; i++) {
         const eng_param *p = &ep->params[i];
-        if (!is_arg(p) || !p->required || p->secret) continue;
+        if (!is_arg(p) || !p->required || eng_param_defaulted(p)) continue;
         const char *ex = p->schema->example;
         unsigned types = p->schema->types & ~(unsigned)ENG_T_NULL;
         buf_printf(out, "%s%s=%s", first ? "" : ", ", p->py_name,
@@ -1118,6 +1361,28 @@ static void gen_path(const eng_model *m, const eng_endpoint *ep, buf *out) {
     buf_putc(out, '"');
 }
 
+int eng_param_defaulted(const eng_param *p) {
+    return p->secret || p->made != ENG_MADE_NONE || p->config.kind != ENG_SRC_NONE;
+}
+
+/* ` if x is not None else DEFAULT` for a parameter the client fills when not given. */
+static void gen_default(const eng_model *m, const eng_param *p, buf *out) {
+    static const char *const made[] = {"", "state", "nonce", "challenge", "verifier"};
+    const eng_credential *c = p->secret ? cred(m, p->name) : NULL;
+    if (!c && !p->made && !p->config.kind) return;
+    buf_printf(out, " if %s is not None else ", p->py_name);
+    if (c) {
+        buf_printf(out, "self.credentials.get(\"%s\")", c->env_name);
+    } else if (p->made) {
+        buf_printf(out, "self._made(\"%s\")", made[p->made]);
+    } else {
+        buf_printf(out, "self._page_value(\"%s\", \"%s\", ", m->calls[p->config.call].ep->op_name,
+                   source_kind(p->config.kind));
+        eng_py_str(out, p->config.path);
+        buf_putc(out, ')');
+    }
+}
+
 static void gen_dict(const eng_model *m, const eng_endpoint *ep, eng_where in, buf *out) {
     buf_putc(out, '{');
     int first = 1;
@@ -1126,12 +1391,8 @@ static void gen_dict(const eng_model *m, const eng_endpoint *ep, eng_where in, b
         if (p->in != in || !is_arg(p) || p->file) continue;
         if (!first) buf_puts(out, ", ");
         eng_py_str(out, p->name);
-        const eng_credential *c = p->secret ? cred(m, p->name) : NULL;
-        if (c)
-            buf_printf(out, ": %s if %s is not None else self.credentials.get(\"%s\")", p->py_name,
-                       p->py_name, c->env_name);
-        else
-            buf_printf(out, ": %s", p->py_name);
+        buf_printf(out, ": %s", p->py_name);
+        gen_default(m, p, out);
         first = 0;
     }
     buf_putc(out, '}');
@@ -1241,6 +1502,13 @@ static void gen_operation(const eng_model *m, const eng_endpoint *ep, buf *out, 
     }
     if (ep->is_signed && m->signature.reproduced)
         buf_puts(out, ",\n                          signed=True");
+    for (size_t i = 0; i < ep->n_headers; i++) {
+        buf_puts(out, i ? ", " : ",\n                          headers={");
+        eng_py_str(out, ep->headers[2 * i]);
+        buf_puts(out, ": ");
+        eng_py_str(out, ep->headers[2 * i + 1]);
+        if (i + 1 == ep->n_headers) buf_putc(out, '}');
+    }
     const eng_origin *o = eng_origin_of(m, ep);
     if (o && o != &m->origins[0])
         buf_printf(out, ",\n                          origin=\"%s\"", o->role);
@@ -1275,7 +1543,7 @@ static void gen_iterator(const eng_endpoint *ep, buf *out, arena *a) {
         const eng_param *p = &ep->params[i];
         if (!is_arg(p)) continue;
         if (strcmp(p->py_name, move) != 0) {
-            int required = p->required && !p->secret;
+            int required = p->required && !eng_param_defaulted(p);
             if (required)
                 buf_printf(out, ", %s: %s", p->py_name, param_type(p, a));
             else
@@ -1358,9 +1626,11 @@ int eng_gen_python(const eng_model *m, buf *out) {
     gen_fresh_table(m, out);
     gen_signature_table(m, out);
     gen_session_table(m, out);
+    gen_oauth_table(m, out);
     gen_graphql_table(m, out);
     gen_init(m, out, a);
     buf_puts(out, plumbing);
+    gen_sign_in(m, out);
     for (size_t i = 0; i < m->n_endpoints; i++) {
         gen_operation(m, m->endpoints[i], out, a);
         gen_iterator(m->endpoints[i], out, a);

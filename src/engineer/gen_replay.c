@@ -12,8 +12,8 @@ static const char head[] =
     "\n"
     "import httpx\n"
     "\n"
-    "from api_client import ORIGINS, ApiClient, ApiError, GraphQLError, html_value, json_get, "
-    "link_param\n"
+    "from api_client import (ORIGINS, ApiClient, ApiError, GraphQLError, html_value, json_get,\n"
+    "                        link_param, location_param)\n"
     "\n"
     "\n"
     "def main() -> int:\n"
@@ -59,7 +59,7 @@ static const char head[] =
     "\n"
     "    def step(number: int, captured: int, what: str, run: Callable[[], Any],\n"
     "             needs: Tuple[int, ...] = (), retried: bool = False, errors: bool = False,\n"
-    "             binary: str = \"\") -> None:\n"
+    "             binary: str = \"\", again: bool = False) -> None:\n"
     "        \"\"\"Runs a call; `needs` are the steps whose responses its values come from: when "
     "one of\n"
     "        them failed or was skipped, so is this one. A `retried` call was refused for an "
@@ -68,13 +68,16 @@ static const char head[] =
     "errors\n"
     "        fails, unless the captured one had `errors` too. A `binary` answer (a PDF, an image) "
     "is\n"
-    "        compared by its type and size, not as text.\"\"\"\n"
+    "        compared by its type and size, not as text. A call made `again` is the page's retry "
+    "of one\n"
+    "        refused before: it goes with that call's ids (an Idempotency-Key) again.\"\"\"\n"
     "        for need in needs:\n"
     "            if need in skipped or need in failed:\n"
     "                how = \"was skipped\" if need in skipped else \"failed\"\n"
     "                skip(number, what, f\"it needs a value from step {need}, which {how}\")\n"
     "                return\n"
     "        client.last_response = None\n"
+    "        client.again = again\n"
     "        try:\n"
     "            results[number] = run()\n"
     "            status = client.last_response.status_code if client.last_response is not None "
@@ -91,6 +94,8 @@ static const char head[] =
     "        except Exception as error:  # a value that could not be obtained, a network error\n"
     "            fail(number, what, f\": {type(error).__name__}: {error}\")\n"
     "            return\n"
+    "        finally:\n"
+    "            client.again = False\n"
     "        if client.last_response is not None:\n"
     "            responses[number] = client.last_response\n"
     "        same = status // 100 == captured // 100\n"
@@ -134,6 +139,11 @@ static void arg_value(const eng_model *m, const eng_arg *arg, buf *out, arena *a
         buf_printf(out, "link_param(responses[%ld], ", k);
         eng_py_str(out, s->path);
         buf_puts(out, ", ");
+        eng_py_str(out, s->key);
+        buf_putc(out, ')');
+        return;
+    case ENG_SRC_LOCATION:
+        buf_printf(out, "location_param(responses[%ld], ", k);
         eng_py_str(out, s->key);
         buf_putc(out, ')');
         return;
@@ -211,7 +221,7 @@ static void gen_needs(const eng_model *m, const eng_call *c, buf *out, arena *a)
     for (size_t k = 0; k < c->n_args; k++) {
         const eng_arg *arg = &c->args[k];
         if (arg->src.kind == ENG_SRC_NONE || arg->src.call < 0) continue;
-        if (arg->param && (arg->param->secret || arg->param->session)) continue;
+        if (arg->param && (arg->param->secret || arg->param->session || arg->param->made)) continue;
         n = add_need(needs, n, arg->src.call);
     }
     for (size_t u = 0; u < c->ep->n_uses; u++) {
@@ -254,7 +264,7 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
     int first = 1;
     for (size_t k = 0; k < c->n_args; k++) {
         const eng_arg *arg = &c->args[k];
-        if (arg->param && (arg->param->secret || arg->param->session)) continue;
+        if (arg->param && (arg->param->secret || arg->param->session || arg->param->made)) continue;
         buf_printf(out, "%s%s=", first ? "" : ", ", arg->param ? arg->param->py_name : "body");
         arg_value(m, arg, out, a);
         first = 0;
@@ -271,6 +281,7 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
     buf_putc(out, ')');
     gen_needs(m, c, out, a);
     if (c->retried) buf_puts(out, ", retried=True");
+    if (c->again) buf_puts(out, ", again=True");
     if (c->graphql_errors) buf_puts(out, ", errors=True");
     if (binary_mime(c->resp_mime)) {
         buf_puts(out, ", binary=");

@@ -14,6 +14,7 @@
 
 #define MAX_INDEXED_VALUE 512
 #define MAX_HTML_SCAN (4u << 20)
+#define WORD_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-:."
 
 /* "type/subtype" in lower case without parameters; "" for what is not a media type (Playwright
  * writes "x-unknown" when a response had no Content-Type). */
@@ -99,6 +100,11 @@ static void lookup(ingest *in, raw_value *rv) {
      * parameters by their place, and headers, cookies and pages are indexed by such names. */
     if (rv->where != RAW_SEG && s->kind == ENG_SRC_JSON && !distinctive(rv->value) &&
         !flow_name(s->key) && !flow_name(rv->name))
+        return;
+    /* A word one of a list of words held ("refresh_token" of grant_types_supported) is one of a
+     * set of constants, whatever the names say. */
+    if (rv->where != RAW_SEG && s->kind == ENG_SRC_JSON && !distinctive(rv->value) &&
+        s->path[strlen(s->path) - 1] == ']' && strspn(rv->value, WORD_CHARS) == n)
         return;
     rv->src = *s;
 }
@@ -290,8 +296,8 @@ static void index_tags(ingest *in, long call, const char *html, size_t n, const 
     }
 }
 
-/* KEY: "VALUE", "KEY": "VALUE" or KEY = "VALUE" inside <script> blocks, for token-like keys and
- * for URLs (a configuration naming the origins the page calls). */
+/* KEY: "VALUE", "KEY": "VALUE" or KEY = "VALUE" inside <script> blocks: tokens, settings of the
+ * page's configuration, and URLs (a configuration naming the origins the page calls). */
 static void index_scripts(ingest *in, long call, const char *html, size_t n) {
     for (const char *p = html; (p = strcasestr(p, "<script")) != NULL && (size_t)(p - html) < n;
          p += 7) {
@@ -319,9 +325,9 @@ static void index_scripts(ingest *in, long call, const char *html, size_t n) {
                 if (klen > 0 && klen < 64) {
                     char *key = arena_strndup(in->a, k + 1, klen);
                     char *value = arena_strndup(in->a, q + 1, vlen);
-                    if (strcasestr(key, "token") || strcasestr(key, "csrf") ||
-                        strcasestr(key, "key") || strcasestr(key, "nonce"))
-                        index_value(in, call, ENG_SRC_HTML_SCRIPT, key, key, value);
+                    /* a token, or a setting of the page's configuration (a client id, a
+                     * redirect URI) that later requests send */
+                    index_value(in, call, ENG_SRC_HTML_SCRIPT, key, key, value);
                     index_config(in, call, ENG_SRC_HTML_SCRIPT, key, value);
                 }
             }
@@ -362,6 +368,16 @@ static void index_links(ingest *in, long call, const char *value) {
     }
 }
 
+/* Location: URL?code=...&state=... (a redirect back from a sign-in): each query parameter. */
+static void index_location(ingest *in, long call, const char *value) {
+    const char *q = strchr(value, '?');
+    if (!q) return;
+    size_t n = strcspn(q + 1, "#");
+    har_pairs qp = url_split_query(in->a, q + 1, n);
+    for (size_t i = 0; i < qp.n; i++)
+        index_value(in, call, ENG_SRC_LOCATION, "Location", qp.items[i].name, qp.items[i].value);
+}
+
 static void index_response_headers(ingest *in, long call, const har_entry *e) {
     for (size_t i = 0; i < e->resp_cookies.n; i++) {
         const har_pair *p = &e->resp_cookies.items[i];
@@ -381,6 +397,8 @@ static void index_response_headers(ingest *in, long call, const har_entry *e) {
             *smap_slot(in->set_cookies, name, strlen(name), NULL) = (void *)1;
         } else if (strcasecmp(h->name, "link") == 0) {
             index_links(in, call, h->value);
+        } else if (strcasecmp(h->name, "location") == 0) {
+            index_location(in, call, h->value);
         } else if (strcasecmp(h->name, "etag") == 0) {
             index_value(in, call, ENG_SRC_HEADER, "ETag", "ETag", h->value);
         } else if (strcasestr(h->name, "token") || strcasestr(h->name, "csrf") ||
@@ -701,8 +719,10 @@ static void signed_request(ingest *in, raw_call *c, const har_entry *e, const ur
 }
 
 /* An Accept that asks for a vendor type or a version ("application/vnd.example.v2+json",
- * "application/json; version=2"): an API that demands it, not a browser's default. */
+ * "application/json; version=2"): an API that demands it, not a browser's default nor a page's
+ * navigation. */
 static int vendor_accept(const char *v) {
+    if (strcasestr(v, "text/html")) return 0; /* a navigation's ("signed-exchange;v=b3") */
     return strstr(v, "/vnd.") || strcasestr(v, "version=") || strstr(v, ";v=") || strstr(v, "; v=");
 }
 

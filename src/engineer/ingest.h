@@ -91,5 +91,9 @@ void eng_build_origins(ingest *in, eng_model *m);
 void eng_build_fresh(ingest *in, eng_model *m);
 /* signature.c: a header signed with a key from an earlier answer, and how */
 void eng_build_signature(ingest *in, eng_model *m);
+/* oauth.c: an OAuth 2.0 authorization code sign-in, its PKCE pair and state */
+void eng_build_oauth(ingest *in, eng_model *m);
+/* origins.c: the headers each endpoint sends alike beyond what its origin demands */
+void eng_build_endpoint_headers(ingest *in, eng_model *m);
 
 #endif

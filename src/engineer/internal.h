@@ -66,6 +66,9 @@ void eng_py_example(const eng_endpoint *ep, buf *out);
 const char *eng_py_raw_arg(const eng_endpoint *ep, const char *name, arena *a);
 /* The origin of an endpoint (m->origins[0] is the primary), or NULL. */
 const eng_origin *eng_origin_of(const eng_model *m, const eng_endpoint *ep);
+/* A parameter the client fills when not given: a credential, a value it makes (a sign-in's
+ * state or PKCE pair), a setting of a page's configuration. */
+int eng_param_defaulted(const eng_param *p);
 /* Worth showing in usage examples: not an HTML page, not the login (the client signs in). */
 int eng_is_usage_example(const eng_endpoint *ep);
 /* A Python expression for JSON text (dicts, lists, True/False/None). */

@@ -119,38 +119,75 @@ static int managed_header(const eng_model *m, const char *name) {
     return 0;
 }
 
-/* Headers every API call to o sent, each with one value: the API demands them. */
+/* A header sent by some calls: its value, and how many calls sent each value. */
+typedef struct sent_header {
+    const char *name, *value;
+    long calls;
+} sent_header;
+
+/* Counts header v among *all (name without case, value exactly). */
+static void count_header(arena *a, pvec *all, const raw_value *v) {
+    for (size_t i = 0; i < all->n; i++) {
+        sent_header *h = all->items[i];
+        if (strcasecmp(h->name, v->name) == 0 && strcmp(h->value, v->value) == 0) {
+            h->calls++;
+            return;
+        }
+    }
+    sent_header *h = arena_alloc(a, sizeof *h);
+    *h = (sent_header){v->name, v->value, 1};
+    pvec_push(all, h);
+}
+
+/* Whether a header before all->items[i] has its name. */
+static int named_before(const pvec *all, size_t i) {
+    const sent_header *h = all->items[i];
+    for (size_t j = 0; j < i; j++)
+        if (strcasecmp(((const sent_header *)all->items[j])->name, h->name) == 0) return 1;
+    return 0;
+}
+
+/* The "Name", "value" array of *pairs (freed), and its count of pairs. */
+static const char **pairs_of(arena *a, pvec *pairs, size_t *n) {
+    const char **out = arena_alloc(a, (pairs->n + 1) * sizeof *out);
+    for (size_t i = 0; i < pairs->n; i++)
+        out[i] = pairs->items[i];
+    *n = pairs->n / 2;
+    pvec_free(pairs);
+    return out;
+}
+
+/* Headers every API call to o sent: the API demands them. When calls sent a header with several
+ * values (an Accept that also names application/pdf), the one most calls sent is the origin's;
+ * the endpoints that always send another say so themselves (eng_build_endpoint_headers). A header
+ * whose values no majority shares is made per call (fresh.c). */
 static void demanded_headers(ingest *in, const eng_model *m, eng_origin *o) {
-    pvec pairs = PVEC_INIT; /* name, value, name, value... from the first call, then narrowed */
-    int first = 1;
+    pvec all = PVEC_INIT, pairs = PVEC_INIT;
+    long n_calls = 0;
     for (size_t k = 0; k < in->calls.n; k++) {
         const raw_call *c = in->calls.items[k];
         if (!c->ep || c->cls != HAR_CLASS_API || strcmp(c->origin, o->url) != 0) continue;
-        for (size_t i = 0; first && i < c->n_values; i++) {
-            const raw_value *v = &c->values[i];
-            if (v->where != RAW_HEADER || managed_header(m, v->name)) continue;
-            pvec_push(&pairs, (void *)v->name);
-            pvec_push(&pairs, (void *)v->value);
-        }
-        for (size_t p = 0; !first && p < pairs.n; p += 2) {
-            int sent = 0;
-            for (size_t i = 0; i < c->n_values && !sent; i++)
-                sent = c->values[i].where == RAW_HEADER &&
-                       strcasecmp(c->values[i].name, pairs.items[p]) == 0 &&
-                       strcmp(c->values[i].value, pairs.items[p + 1]) == 0;
-            if (!sent) {
-                pvec_remove(&pairs, p + 1);
-                pvec_remove(&pairs, p);
-                p -= 2;
-            }
-        }
-        first = 0;
+        n_calls++;
+        for (size_t i = 0; i < c->n_values; i++)
+            if (c->values[i].where == RAW_HEADER && !managed_header(m, c->values[i].name))
+                count_header(in->a, &all, &c->values[i]);
     }
-    o->headers = arena_alloc(in->a, (pairs.n + 1) * sizeof *o->headers);
-    for (size_t i = 0; i < pairs.n; i++)
-        o->headers[i] = pairs.items[i];
-    o->n_headers = pairs.n / 2;
-    pvec_free(&pairs);
+    for (size_t i = 0; i < all.n; i++) {
+        const sent_header *h = all.items[i], *best = h;
+        if (named_before(&all, i)) continue;
+        long total = 0;
+        for (size_t j = i; j < all.n; j++) {
+            const sent_header *g = all.items[j];
+            if (strcasecmp(g->name, h->name) != 0) continue;
+            total += g->calls;
+            if (g->calls > best->calls) best = g;
+        }
+        if (total != n_calls || best->calls * 2 <= n_calls) continue; /* not a value per call */
+        pvec_push(&pairs, (void *)best->name);
+        pvec_push(&pairs, (void *)best->value);
+    }
+    o->headers = pairs_of(in->a, &pairs, &o->n_headers);
+    pvec_free(&all);
 }
 
 static void add_origin(ingest *in, eng_model *m, const char *url) {
@@ -185,4 +222,51 @@ void eng_build_origins(ingest *in, eng_model *m) {
         for (size_t c = 0; c < m->n_calls && cfg->call < 0; c++)
             if (m->calls[c].entry == page->entry) cfg->call = (long)c;
     }
+}
+
+/* The value origin o demands for header `name`, or NULL. */
+static const char *origin_value(const eng_origin *o, const char *name) {
+    for (size_t h = 0; o && h < o->n_headers; h++)
+        if (strcasecmp(o->headers[2 * h], name) == 0) return o->headers[2 * h + 1];
+    return NULL;
+}
+
+/* Whether v is a header the client makes for ep by other means: a session value, a fresh value,
+ * the signature, or a value that an earlier answer gave. */
+static int made_otherwise(const eng_model *m, const eng_endpoint *ep, const raw_value *v) {
+    if (v->where != RAW_HEADER || v->src.kind != ENG_SRC_NONE || managed_header(m, v->name))
+        return 1;
+    if (m->signature.header && strcasecmp(m->signature.header, v->name) == 0) return 1;
+    for (size_t i = 0; i < ep->n_fresh; i++)
+        if (strcasecmp(m->fresh[ep->fresh[i]].name, v->name) == 0) return 1;
+    return 0;
+}
+
+/* Headers every call to ep sent alike, where its origin demands another value or none: the PDF
+ * whose Accept also names application/pdf, a header only one endpoint sends. */
+static void endpoint_headers(ingest *in, const eng_model *m, eng_endpoint *ep) {
+    pvec all = PVEC_INIT, pairs = PVEC_INIT;
+    long n_calls = 0;
+    for (size_t k = 0; k < in->calls.n; k++) {
+        const raw_call *c = in->calls.items[k];
+        if (c->ep != ep) continue;
+        n_calls++;
+        for (size_t i = 0; i < c->n_values; i++)
+            if (!made_otherwise(m, ep, &c->values[i])) count_header(in->a, &all, &c->values[i]);
+    }
+    const eng_origin *o = eng_origin_of(m, ep);
+    for (size_t i = 0; i < all.n; i++) {
+        const sent_header *h = all.items[i];
+        const char *demanded = origin_value(o, h->name);
+        if (h->calls != n_calls || (demanded && strcmp(demanded, h->value) == 0)) continue;
+        pvec_push(&pairs, (void *)h->name);
+        pvec_push(&pairs, (void *)h->value);
+    }
+    ep->headers = pairs_of(in->a, &pairs, &ep->n_headers);
+    pvec_free(&all);
+}
+
+void eng_build_endpoint_headers(ingest *in, eng_model *m) {
+    for (size_t i = 0; i < m->n_endpoints; i++)
+        endpoint_headers(in, m, m->endpoints[i]);
 }

@@ -177,22 +177,36 @@ static void add_rotation(ingest *in, eng_session_value *rt, eng_endpoint *refres
     rt->renewers = more;
 }
 
-static void find_refreshes(ingest *in, pvec *sv) {
+/* Whether raw call c sent a refresh token of sv. */
+static eng_session_value *refresh_sent(arena *a, const raw_call *c, pvec *sv) {
+    for (size_t i = 0; i < sv->n; i++) {
+        eng_session_value *rt = sv->items[i];
+        if (rt->is_refresh && sends(a, c, rt)) return rt;
+    }
+    return NULL;
+}
+
+/* The refresh of a value: an endpoint whose answer gave it to a call that sent a refresh token.
+ * It may be its producer itself (an OAuth token endpoint: a code first, a refresh token later):
+ * then that call is a renewer too, for the arguments of a refresh. */
+static void find_refreshes(ingest *in, pvec *sv, const pvec *origins) {
     for (size_t i = 0; i < sv->n; i++) {
         eng_session_value *s = sv->items[i];
         s->is_refresh = strncmp(s->name, "refresh_token", 13) == 0;
     }
-    for (size_t i = 0; i < sv->n; i++) {
-        eng_session_value *s = sv->items[i];
-        for (size_t r = 0; r < s->n_renewers && !s->is_refresh && !s->refresh; r++) {
-            eng_endpoint *ep = s->renewers[r].ep;
-            for (size_t u = 0; u < ep->n_uses; u++) {
-                eng_session_value *rt = sv->items[ep->uses[u]];
-                if (!rt->is_refresh) continue;
-                s->refresh = ep;
-                add_rotation(in, rt, ep);
-            }
-        }
+    for (size_t i = 0; i < origins->n; i++) {
+        const origin *o = origins->items[i];
+        eng_session_value *s = o->s, *rt;
+        if (s->is_refresh || s->refresh ||
+            !(rt = refresh_sent(in->a, in->calls.items[o->src.call], sv)))
+            continue;
+        s->refresh = o->ep;
+        add_rotation(in, rt, o->ep);
+        if (o->ep != s->producer) continue;
+        eng_renewer *more = arena_alloc(in->a, (s->n_renewers + 1) * sizeof *more);
+        if (s->n_renewers) memcpy(more, s->renewers, s->n_renewers * sizeof *more);
+        more[s->n_renewers++] = (eng_renewer){o->ep, o->src};
+        s->renewers = more;
     }
 }
 
@@ -263,8 +277,8 @@ static void collect_session(ingest *in, eng_model *m, pvec *sv) {
         if (!s->producer) s->env_name = env_name(a, s->name);
         add_renewers(a, s, &origins);
     }
+    find_refreshes(in, sv, &origins);
     pvec_free(&origins);
-    find_refreshes(in, sv);
     m->n_session = sv->n;
     m->session = arena_alloc(a, (sv->n ? sv->n : 1) * sizeof *m->session);
     for (size_t i = 0; i < sv->n; i++)
@@ -454,6 +468,40 @@ static void find_retries(eng_model *m) {
             for (size_t s = 0; s < m->n_session; s++)
                 refreshed |= m->session[s].refresh == m->calls[k].ep;
             c->retried = refreshed && m->calls[k].ep == c->ep && m->calls[k].status / 100 == 2;
+            m->calls[k].again = c->retried;
+        }
+    }
+}
+
+/* Whether arg's value came from a page's configuration (a script's setting, a <meta>). */
+static int from_config(const eng_model *m, const eng_arg *arg) {
+    return (arg->src.kind == ENG_SRC_HTML_SCRIPT || arg->src.kind == ENG_SRC_HTML_META) &&
+           arg->src.call >= 0 && required_args(m->calls[arg->src.call].ep) == 0;
+}
+
+/* Whether two sources are the same setting of the same page. */
+static int same_setting(const eng_model *m, const eng_source *a, const eng_source *b) {
+    return a->kind == b->kind && strcmp(a->path, b->path) == 0 &&
+           m->calls[a->call].ep == m->calls[b->call].ep;
+}
+
+/* Parameters whose every captured value a page's configuration held (a client id, a redirect
+ * URI): when not given, the client reads them from that page. */
+static void find_config_params(eng_model *m) {
+    for (size_t e = 0; e < m->n_endpoints; e++) {
+        eng_endpoint *ep = m->endpoints[e];
+        for (size_t i = 0; i < ep->n_params; i++) {
+            eng_param *p = &ep->params[i];
+            const eng_source *found = NULL;
+            int all = 1;
+            for (size_t c = 0; c < m->n_calls && all; c++)
+                for (size_t k = 0; m->calls[c].ep == ep && k < m->calls[c].n_args && all; k++) {
+                    const eng_arg *arg = &m->calls[c].args[k];
+                    if (arg->param != p) continue;
+                    all = from_config(m, arg) && (!found || same_setting(m, found, &arg->src));
+                    found = found ? found : &arg->src;
+                }
+            if (found && all) p->config = *found;
         }
     }
 }
@@ -527,6 +575,7 @@ static void build_calls(ingest *in, eng_model *m) {
             sv->renewers[r].src.call = model_index[sv->renewers[r].src.call];
     }
     find_retries(m);
+    find_config_params(m);
 }
 
 void eng_build_session(ingest *in, eng_model *m) {
