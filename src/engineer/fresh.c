@@ -18,8 +18,11 @@ static int kind_of(const char *v) {
         v[13] == ':' && v[16] == ':')
         return ENG_FRESH_ISO;
     const char *alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=";
-    if (n >= 8 && n <= 256 && strspn(v, alphabet) == n && strpbrk(v, "0123456789") &&
-        strpbrk(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+    const char *upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", *lower = "abcdefghijklmnopqrstuvwxyz";
+    if (n < 8 || n > 256 || strspn(v, alphabet) != n) return -1;
+    int digits = strpbrk(v, "0123456789") != NULL, letters = strpbrk(v, upper) || strpbrk(v, lower);
+    /* random base64 of 16 bytes and more may have no digit (one in forty of 22 characters) */
+    if ((digits && letters) || (n >= 16 && strpbrk(v, upper) && strpbrk(v, lower)))
         return ENG_FRESH_NONCE;
     return -1;
 }

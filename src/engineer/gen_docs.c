@@ -356,6 +356,23 @@ static void gen_security(const eng_model *m, const eng_endpoint *ep, buf *out) {
     buf_puts(out, "}]");
 }
 
+/* The OAuth 2.0 flow the tokens come from, when the page signed in by one. */
+static void gen_oauth_scheme(const eng_model *m, int first, buf *out) {
+    const eng_oauth *o = &m->oauth;
+    if (!o->authorize) return;
+    buf_puts(out, first ? "" : ",");
+    buf_puts(out, "\"oauth2\":{\"type\":\"oauth2\",\"description\":");
+    jstr(out, o->pkce ? "Authorization code with PKCE (RFC 7636) through the identity provider's "
+                        "sign-in form; the client's sign_in() runs it."
+                      : "Authorization code through the identity provider's sign-in form; the "
+                        "client's sign_in() runs it.");
+    buf_puts(out, ",\"flows\":{\"authorizationCode\":{\"authorizationUrl\":");
+    jstr(out, arena_printf(m->mem, "%s%s", o->authorize->origin, o->authorize->path));
+    buf_puts(out, ",\"tokenUrl\":");
+    jstr(out, arena_printf(m->mem, "%s%s", o->token->origin, o->token->path));
+    buf_puts(out, ",\"scopes\":{}}}}");
+}
+
 static void gen_security_schemes(const eng_model *m, buf *out) {
     buf_puts(out, ",\"components\":{\"securitySchemes\":{");
     int first = 1;
@@ -375,9 +392,12 @@ static void gen_security_schemes(const eng_model *m, buf *out) {
             jstr(out, s->wire_name);
         }
         buf_puts(out, ",\"description\":");
-        jstr(out, s->producer ? s->producer->op_name : "a constant from .env");
+        jstr(out, s->signs_in && m->oauth.authorize ? "sign_in()"
+                  : s->producer                     ? s->producer->op_name
+                                                    : "a constant from .env");
         buf_putc(out, '}');
     }
+    gen_oauth_scheme(m, first, out);
     buf_puts(out, "}}");
 }
 
@@ -500,6 +520,26 @@ static const char *source_text(const eng_model *m, const eng_source *s, arena *a
     }
 }
 
+/* How the client signs in by OAuth 2.0, and the parameters it fills from a page's settings. */
+static void gen_readme_oauth(const eng_model *m, buf *out, arena *a) {
+    const eng_oauth *o = &m->oauth;
+    if (o->authorize)
+        buf_printf(out,
+                   "- the page signs in by OAuth 2.0 authorization code%s through the identity "
+                   "provider's form; `sign_in()` does the same without a browser: `%s` with a new "
+                   "`state`%s, the sign-in form filled in with `RAE_USERNAME` / `RAE_PASSWORD`, "
+                   "the code read from the redirect's `Location`, then `%s`\n",
+                   o->pkce ? arena_printf(a, " with PKCE (%s)", o->pkce) : "",
+                   o->authorize->op_name, o->pkce ? " and PKCE pair" : "", o->token->op_name);
+    for (size_t e = 0; e < m->n_endpoints; e++)
+        for (size_t i = 0; i < m->endpoints[e]->n_params; i++) {
+            const eng_param *p = &m->endpoints[e]->params[i];
+            if (p->config.kind == ENG_SRC_NONE) continue;
+            buf_printf(out, "- `%s(%s=…)`: when not given, %s\n", m->endpoints[e]->op_name,
+                       p->py_name, source_text(m, &p->config, a));
+        }
+}
+
 int eng_gen_readme(const eng_model *m, buf *out) {
     arena *a = arena_new();
     buf_printf(out, "# API client for %s\n\n",
@@ -561,7 +601,10 @@ int eng_gen_readme(const eng_model *m, buf *out) {
                                              : s->use == ENG_USE_COOKIE ? "cookie"
                                                                         : "header",
                                              s->wire_name);
-        if (s->producer)
+        if (s->signs_in && m->oauth.authorize)
+            buf_printf(out, "- `%s`, sent as %s: obtained by `sign_in()` (%s)\n", s->name, how,
+                       source_text(m, &s->src, a));
+        else if (s->producer)
             buf_printf(out, "- `%s`, sent as %s: obtained by calling `%s` (%s)\n", s->name, how,
                        s->producer->op_name, source_text(m, &s->src, a));
         else
@@ -572,6 +615,7 @@ int eng_gen_readme(const eng_model *m, buf *out) {
         buf_printf(out, "- %zu cookie%s set before the capture started: `RAE_COOKIES` in .env\n",
                    m->n_static_cookies, m->n_static_cookies == 1 ? "" : "s");
     buf_puts(out, "- cookies set by responses are kept by the client's cookie jar\n");
+    gen_readme_oauth(m, out, a);
     buf_puts(out,
              "\n## Value flows\n\nValues that later requests took from earlier responses:\n\n");
     size_t flows = 0;

@@ -650,6 +650,68 @@ static void test_origins(void **state) {
     eng_model_free(m);
 }
 
+/* tests/fixtures/multi_origin/recorded.har, as rae capture recorded the fixture: an OAuth 2.0
+ * sign-in with PKCE through the identity provider's form, on the third origin (issue #16). */
+static void test_oauth(void **state) {
+    (void)state;
+    har_reader *r;
+    har_error err;
+    assert_int_equal(
+        har_reader_open(RAE_SOURCE_DIR "/tests/fixtures/multi_origin/recorded.har", &r, &err), 0);
+    eng_options o = eng_options_default();
+    eng_model *m;
+    assert_int_equal(eng_analyze(r, &o, &m, &err), 0);
+    har_reader_free(r);
+    const eng_oauth *oa = &m->oauth;
+    assert_non_null(oa->authorize);
+    assert_string_equal(oa->authorize->path, "/oauth/authorize");
+    assert_string_equal(oa->token->path, "/oauth/token");
+    assert_string_equal(oa->pkce, "S256");
+    assert_string_equal(oa->code->name, "code");
+    /* A new state and PKCE pair for each sign-in; the code from the login's redirect; the client
+     * id and redirect URI from the page's configuration. */
+    const eng_call *authorize = &m->calls[oa->authorize_call], *token = &m->calls[oa->token_call];
+    assert_int_equal(arg_of(authorize, "state")->param->made, ENG_MADE_STATE);
+    assert_int_equal(arg_of(authorize, "code_challenge")->param->made, ENG_MADE_CHALLENGE);
+    assert_int_equal(arg_of(authorize, "response_type")->param->made, ENG_MADE_NONE);
+    assert_int_equal(arg_of(token, "code_verifier")->param->made, ENG_MADE_VERIFIER);
+    const eng_arg *code = arg_of(token, "code");
+    assert_int_equal(code->src.kind, ENG_SRC_LOCATION);
+    assert_string_equal(code->src.key, "code");
+    assert_string_equal(m->calls[code->src.call].ep->path, "/oauth/login");
+    const eng_param *client_id = arg_of(token, "client_id")->param;
+    assert_int_equal(client_id->config.kind, ENG_SRC_HTML_SCRIPT);
+    assert_string_equal(client_id->config.path, "clientId");
+    assert_string_equal(m->calls[client_id->config.call].ep->path, "/");
+    assert_int_equal(arg_of(token, "redirect_uri")->param->config.kind, ENG_SRC_HTML_SCRIPT);
+    /* The token endpoint both gives the tokens (by sign_in()) and refreshes them. */
+    const eng_session_value *bearer = NULL;
+    for (size_t i = 0; i < m->n_session; i++)
+        if (m->session[i].use == ENG_USE_BEARER) bearer = &m->session[i];
+    assert_non_null(bearer);
+    assert_true(bearer->signs_in);
+    assert_ptr_equal(bearer->refresh, oa->token);
+    /* "refresh_token" of the metadata's grant_types_supported is a look-alike, not a flow. */
+    const eng_call *revoke = call_of(m, "POST", "/oauth/revoke", 0);
+    assert_int_equal(arg_of(revoke, "token_type_hint")->src.kind, ENG_SRC_NONE);
+    /* The send refused for an expired token, and the page's retry: one logical call. */
+    assert_true(call_of(m, "POST", "/api/invoices/{invoice_id}/send", 0)->retried);
+    assert_true(call_of(m, "POST", "/api/invoices/{invoice_id}/send", 1)->again);
+    /* The API's own headers, and the PDF's Accept besides; a request id is made per call. */
+    const eng_origin *api = NULL;
+    for (size_t i = 0; i < m->n_origins; i++)
+        if (strcmp(m->origins[i].role, "api") == 0) api = &m->origins[i];
+    assert_non_null(api);
+    assert_int_equal(api->n_headers, 2);
+    assert_string_equal(api->headers[1], "application/vnd.example.v2+json");
+    const eng_endpoint *pdf = find(m, "GET", "/api/invoices/{invoice_id}/pdf");
+    assert_int_equal(pdf->n_headers, 1);
+    assert_string_equal(pdf->headers[0], "Accept");
+    assert_string_equal(pdf->headers[1], "application/pdf, application/vnd.example.v2+json");
+    assert_int_equal(find(m, "GET", "/api/session")->n_headers, 0);
+    eng_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_endpoints_and_names),
@@ -664,6 +726,7 @@ int main(void) {
         cmocka_unit_test(test_unrecorded_login_skips_its_users),
         cmocka_unit_test(test_spa_patterns),
         cmocka_unit_test(test_origins),
+        cmocka_unit_test(test_oauth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
