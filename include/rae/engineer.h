@@ -282,12 +282,18 @@ typedef struct eng_signature {
 /* OAuth 2.0 authorization code (RFC 6749, 4.1), as the page ran it through an identity
  * provider's sign-in form: the client signs in by itself the same way. */
 typedef struct eng_oauth {
+    eng_endpoint *start;     /* what sign_in() calls first: the authorization request, or a page
+                                of the site that redirects to it (its server draws the state) */
     eng_endpoint *authorize; /* GET, response_type=code: the form, or a redirect to it */
-    eng_endpoint *token;     /* POST, grant_type=authorization_code with the redirect's code */
+    eng_endpoint *token;     /* POST, grant_type=authorization_code: the page redeems the code;
+                                NULL when the page's server does */
+    eng_endpoint *callback;  /* the page's own endpoint the redirect brings the code to, when its
+                                server redeems it (and keeps the session); NULL otherwise */
     const eng_param *code;   /* the token request's field for the code ("code") */
     const char *pkce;        /* "S256" or "plain" (RFC 7636); NULL without PKCE */
-    long authorize_call;     /* model calls: the captured authorization and code redemption */
-    long token_call;
+    long start_call;         /* model calls: where the captured sign-in started, its */
+    long authorize_call;     /* authorization, and the call that took the code back */
+    long back_call;
 } eng_oauth;
 
 /* An origin the capture called: the client holds one base URL per origin, by role. */

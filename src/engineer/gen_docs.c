@@ -359,7 +359,7 @@ static void gen_security(const eng_model *m, const eng_endpoint *ep, buf *out) {
 /* The OAuth 2.0 flow the tokens come from, when the page signed in by one. */
 static void gen_oauth_scheme(const eng_model *m, int first, buf *out) {
     const eng_oauth *o = &m->oauth;
-    if (!o->authorize) return;
+    if (!o->token) return; /* the page's server redeems the code: its session is a cookie */
     buf_puts(out, first ? "" : ",");
     buf_puts(out, "\"oauth2\":{\"type\":\"oauth2\",\"description\":");
     jstr(out, o->pkce ? "Authorization code with PKCE (RFC 7636) through the identity provider's "
@@ -523,7 +523,15 @@ static const char *source_text(const eng_model *m, const eng_source *s, arena *a
 /* How the client signs in by OAuth 2.0, and the parameters it fills from a page's settings. */
 static void gen_readme_oauth(const eng_model *m, buf *out, arena *a) {
     const eng_oauth *o = &m->oauth;
-    if (o->authorize)
+    if (o->authorize && !o->token)
+        buf_printf(out,
+                   "- the page signs in by OAuth 2.0 authorization code through the identity "
+                   "provider's form, and its server redeems the code: `sign_in()` does the same "
+                   "without a browser: `%s` (which redirects to the identity provider), the "
+                   "sign-in form filled in with `RAE_USERNAME` / `RAE_PASSWORD`, then the "
+                   "redirect back to `%s`, which sets the session\n",
+                   o->start->op_name, o->callback->op_name);
+    if (o->token)
         buf_printf(out,
                    "- the page signs in by OAuth 2.0 authorization code%s through the identity "
                    "provider's form; `sign_in()` does the same without a browser: `%s` with a new "

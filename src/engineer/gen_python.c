@@ -479,19 +479,24 @@ static const char plumbing[] =
     "else value\n"
     "\n"
     "    def _page_value(self, page: str, kind: str, name: str) -> Optional[str]:\n"
-    "        \"\"\"A setting of a page's configuration (`name: \"...\"` in a script, a <meta>), "
-    "from the\n"
-    "        page that operation `page` gets: fetched once.\"\"\"\n"
-    "        if page not in self.pages and page not in self._producing:\n"
+    "        \"\"\"A setting of a page: `name: \"...\"` in a script or a <meta> (its "
+    "configuration), or the\n"
+    "        Location it redirects to; from the last answer of operation `page`, got when none "
+    "is.\"\"\"\n"
+    "        if page not in self.answers and page not in self._producing:\n"
     "            self._producing.add(page)\n"
     "            try:\n"
-    "                text = getattr(self, page)()\n"
+    "                getattr(self, page)()\n"
     "            except ApiError:\n"
-    "                text = None\n"
+    "                pass\n"
     "            finally:\n"
     "                self._producing.discard(page)\n"
-    "            self.pages[page] = text if isinstance(text, str) else \"\"\n"
-    "        return html_value(self.pages.get(page) or \"\", kind, name)\n"
+    "        answer = self.answers.get(page)\n"
+    "        if answer is None:\n"
+    "            return None\n"
+    "        if kind == \"location\":\n"
+    "            return answer.headers.get(\"location\")\n"
+    "        return html_value(answer.text, kind, name)\n"
     "\n"
     "    def _url(self, role: str) -> str:\n"
     "        \"\"\"The base URL of an origin: as given (an argument, RAE_<ROLE>_URL), else found "
@@ -509,8 +514,9 @@ static const char plumbing[] =
     "                from urllib.parse import urlsplit\n"
     "\n"
     "                parts = urlsplit(found)\n"
-    "                self.urls[role] = f\"{parts.scheme}://{parts.netloc}\"\n"
-    "                return str(self.urls[role])\n"
+    "                if parts.netloc:\n"
+    "                    self.urls[role] = f\"{parts.scheme}://{parts.netloc}\"\n"
+    "                    return str(self.urls[role])\n"
     "        if not self._given:\n"
     "            self.urls[role] = how[\"captured\"]\n"
     "            return str(how[\"captured\"])\n"
@@ -584,7 +590,7 @@ static const char plumbing[] =
     "        if signed:\n"
     "            self._sign(method, url, params, sent, kwargs)\n"
     "        response = self.http.request(method, url, **kwargs)\n"
-    "        self.last_response = response\n"
+    "        self.last_response = self.answers[operation] = response\n"
     "        self._extract(operation, response)\n"
     "        if response.status_code < 300 and response.headers.get(\"etag\"):\n"
     "            self.etags[url] = response.headers[\"etag\"]\n"
@@ -783,30 +789,42 @@ static const char oauth_methods[] =
     "        return value\n"
     "\n"
     "    def _authorization_code(self, response: httpx.Response, username: Optional[str],\n"
-    "                            password: Optional[str]) -> str:\n"
-    "        \"\"\"Goes from the authorization endpoint's answer to the redirect back to the page: "
-    "fills\n"
-    "        in the identity provider's sign-in form (its hidden fields as they are), follows its\n"
-    "        redirects, and returns the code of the Location that brings this sign-in's state "
-    "back.\"\"\"\n"
+    "                            password: Optional[str]) -> Optional[str]:\n"
+    "        \"\"\"Goes from the first answer of a sign-in to the redirect back to the page: fills "
+    "in the\n"
+    "        identity provider's sign-in form (its hidden fields as they are) and follows "
+    "redirects.\n"
+    "        Returns the code of the Location that brings this sign-in's state back, when the "
+    "page\n"
+    "        redeems it (OAUTH[\"token\"]); else follows that Location to the page's own server, "
+    "which\n"
+    "        redeems it and keeps the session, and returns None once it answers.\"\"\"\n"
     "        from urllib.parse import parse_qs, urljoin, urlsplit\n"
     "\n"
-    "        forms = 0\n"
+    "        forms, back = 0, False\n"
     "        for _ in range(16):\n"
     "            location = response.headers.get(\"location\")\n"
+    "            where = f\"{response.request.method} {response.url} answered "
+    "{response.status_code}\"\n"
     "            if response.is_redirect and location:\n"
     "                url = urljoin(str(response.url), location)\n"
     "                query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}\n"
     "                if \"error\" in query:\n"
     "                    why = f\"{query['error']} {query.get('error_description', '')}\".strip()\n"
     "                    raise SignInError(f\"the identity provider refused the sign-in: {why}\")\n"
-    "                if \"code\" in query and query.get(\"state\") == self.oauth_state:\n"
+    "                if \"code\" in query and OAUTH[\"token\"]:\n"
+    "                    if query.get(\"state\") != self.oauth_state:\n"
+    "                        raise SignInError(f\"{where} with another sign-in's state\")\n"
     "                    return query[\"code\"]\n"
+    "                back = back or \"code\" in query\n"
     "                response = self.http.get(url)\n"
     "                continue\n"
+    "            if back:\n"
+    "                if response.status_code >= 400:\n"
+    "                    raise SignInError(f\"{where}: the page's server did not take the "
+    "sign-in\")\n"
+    "                return None\n"
     "            form = sign_in_form(response.text, OAUTH[\"username\"], OAUTH[\"password\"])\n"
-    "            where = f\"{response.request.method} {response.url} answered "
-    "{response.status_code}\"\n"
     "            if form is not None and forms:\n"
     "                raise SignInError(f\"{where} with the sign-in form again: are RAE_USERNAME "
     "and \"\n"
@@ -840,6 +858,8 @@ static const char *source_kind(eng_source_kind k) {
         return "input";
     case ENG_SRC_HTML_SCRIPT:
         return "script";
+    case ENG_SRC_LOCATION:
+        return "location";
     default:
         return "none";
     }
@@ -1000,8 +1020,13 @@ static void gen_oauth_table(const eng_model *m, buf *out) {
     buf_puts(out, oauth_helpers);
     buf_puts(out, "# How the site's page signs in: an OAuth 2.0 authorization code, through the "
                   "identity provider's\n# sign-in form (sign_in()).\n");
-    buf_printf(out, "OAUTH: Dict[str, Any] = {\"authorize\": \"%s\", \"token\": \"%s\", \"pkce\": ",
-               o->authorize->op_name, o->token->op_name);
+    buf_printf(
+        out, "OAUTH: Dict[str, Any] = {\"authorize\": \"%s\", \"token\": ", o->authorize->op_name);
+    if (o->token)
+        buf_printf(out, "\"%s\"", o->token->op_name);
+    else
+        buf_puts(out, "None");
+    buf_puts(out, ", \"pkce\": ");
     if (o->pkce)
         eng_py_str(out, o->pkce);
     else
@@ -1030,36 +1055,60 @@ static void call_args(const eng_model *m, long call_i, const char *skip, buf *ou
     }
 }
 
-/* sign_in(): the authorization request, the identity provider's form, the code's redemption. */
+/* `self.OP(captured arguments)`: a call of the sign-in as captured, but for what the client
+ * fills itself. */
+static void sign_in_call(const eng_model *m, const eng_endpoint *ep, long call, const char *skip,
+                         buf *out) {
+    buf_printf(out, "self.%s(", ep->op_name);
+    size_t mark = out->len;
+    call_args(m, call, skip, out);
+    if (out->len > mark) out->len -= 2; /* the last ", " */
+}
+
+/* sign_in(): the first call of the sign-in, the identity provider's form, the code's redemption
+ * (by the token endpoint, or by the page's server when it keeps the session). */
 static void gen_sign_in(const eng_model *m, buf *out) {
     const eng_oauth *o = &m->oauth;
     if (!o->authorize) return;
     buf_puts(out, oauth_methods);
-    buf_puts(
-        out,
-        "    def sign_in(self, username: Optional[str] = None, password: Optional[str] = None) "
-        "-> Any:\n"
-        "        \"\"\"Signs in the way the site's page did, without a browser (OAuth 2.0 "
-        "authorization code):\n"
-        "        asks the identity provider for an authorization with a new state and PKCE pair, "
-        "fills\n"
-        "        in its sign-in form (the credentials default to .env), follows it back to the "
-        "page,\n"
-        "        checks the state and redeems the code for tokens. Returns the token "
-        "answer.\"\"\"\n"
-        "        self._producing.add(\"sign_in\")\n"
-        "        try:\n"
-        "            self.oauth_state = None\n");
-    buf_printf(out, "            self.%s(", o->authorize->op_name);
-    size_t mark = out->len;
-    call_args(m, o->authorize_call, "", out);
-    if (out->len > mark) out->len -= 2; /* the last ", " */
+    buf_puts(out, "    def sign_in(self, username: Optional[str] = None, password: Optional[str] = "
+                  "None) -> Any:\n"
+                  "        \"\"\"Signs in the way the site's page did, without a browser (OAuth "
+                  "2.0 authorization code):\n");
+    if (o->start == o->authorize)
+        buf_printf(out,
+                   "        asks the identity provider for an authorization with a new state"
+                   "%s, fills in\n",
+                   o->pkce ? " and PKCE pair" : "");
+    else
+        buf_printf(out,
+                   "        starts where the page did (%s, which redirects to the identity "
+                   "provider), fills in\n",
+                   o->start->op_name);
+    buf_puts(out, "        its sign-in form (the credentials default to .env) and follows it back "
+                  "to the page, ");
+    if (o->token)
+        buf_puts(out,
+                 "which\n        redeems the code for tokens. Returns the token answer.\"\"\"\n");
+    else
+        buf_puts(out, "whose\n        server redeems the code and keeps the session (a cookie)."
+                      "\"\"\"\n");
+    buf_puts(out, "        self._producing.add(\"sign_in\")\n"
+                  "        try:\n"
+                  "            self.oauth_state = None\n"
+                  "            ");
+    sign_in_call(m, o->start, o->start_call, "", out);
     buf_puts(out, ")\n            response = self.last_response\n"
                   "            assert response is not None\n"
                   "            code = self._authorization_code(response, username, password)\n");
-    buf_printf(out, "            return self.%s(", o->token->op_name);
-    call_args(m, o->token_call, o->code->name, out);
-    buf_printf(out, "%s=code)\n", o->code->py_name);
+    if (o->token) {
+        buf_puts(out, "            assert code is not None\n            return ");
+        sign_in_call(m, o->token, o->back_call, o->code->name, out);
+        buf_printf(out, "%s%s=code)\n", out->data[out->len - 1] == '(' ? "" : ", ",
+                   o->code->py_name);
+    } else {
+        buf_puts(out, "            return None\n");
+    }
     buf_puts(out, "        finally:\n"
                   "            self._producing.discard(\"sign_in\")\n\n");
 }
@@ -1151,7 +1200,7 @@ static void gen_init(const eng_model *m, buf *out, arena *a) {
     buf_puts(out, "        self.etags: Dict[str, str] = {}  # the last ETag seen, by URL\n");
     buf_puts(out, "        self.signing_key: Optional[str] = None  # SIGNATURE's key, once got\n");
     buf_puts(out,
-             "        self.pages: Dict[str, str] = {}  # pages whose configuration was read\n");
+             "        self.answers: Dict[str, httpx.Response] = {}  # the last, by operation\n");
     buf_puts(
         out,
         "        # the ids (UUIDs) of each operation's last call; `again`: send them once more\n"

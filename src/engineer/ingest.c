@@ -378,7 +378,16 @@ static void index_location(ingest *in, long call, const char *value) {
         index_value(in, call, ENG_SRC_LOCATION, "Location", qp.items[i].name, qp.items[i].value);
 }
 
+/* A page that redirected to another origin (a sign-in server) is where the client finds it. */
+static void location_config(ingest *in, long call, const har_entry *e) {
+    if (strcasecmp(e->method, "GET") != 0 || e->status < 300 || e->status > 399) return;
+    for (size_t i = 0; i < e->resp_headers.n; i++)
+        if (strcasecmp(e->resp_headers.items[i].name, "location") == 0)
+            index_config(in, call, ENG_SRC_LOCATION, "Location", e->resp_headers.items[i].value);
+}
+
 static void index_response_headers(ingest *in, long call, const har_entry *e) {
+    location_config(in, call, e);
     for (size_t i = 0; i < e->resp_cookies.n; i++) {
         const har_pair *p = &e->resp_cookies.items[i];
         index_value(in, call, ENG_SRC_COOKIE, p->name, p->name, p->value);

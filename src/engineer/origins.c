@@ -33,14 +33,16 @@ static const raw_call *config_page(ingest *in, const char *o) {
     return page && page->ep && page->ep->is_page && strcmp(page->origin, o) != 0 ? page : NULL;
 }
 
-/* The primary origin: that of the page which names the others (replay.py --base-url takes it),
- * else the busiest. */
+/* The primary origin: that of the first page which names the others (replay.py --base-url
+ * takes it; a sign-in server that later redirects back to the page names it too), else the
+ * busiest. */
 static const char *primary(ingest *in, const eng_model *m) {
+    const raw_call *first = NULL;
     for (size_t i = 0; i < m->n_endpoints; i++) {
         const raw_call *page = config_page(in, m->endpoints[i]->origin);
-        if (page) return page->origin;
+        if (page && (!first || page->entry < first->entry)) first = page;
     }
-    return busiest(m);
+    return first ? first->origin : busiest(m);
 }
 
 /* The role a configuration key says: "apiBase", "api_base_url", "AUTH_URL" -> "api", "auth". */

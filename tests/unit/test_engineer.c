@@ -670,7 +670,7 @@ static void test_oauth(void **state) {
     assert_string_equal(oa->code->name, "code");
     /* A new state and PKCE pair for each sign-in; the code from the login's redirect; the client
      * id and redirect URI from the page's configuration. */
-    const eng_call *authorize = &m->calls[oa->authorize_call], *token = &m->calls[oa->token_call];
+    const eng_call *authorize = &m->calls[oa->authorize_call], *token = &m->calls[oa->back_call];
     assert_int_equal(arg_of(authorize, "state")->param->made, ENG_MADE_STATE);
     assert_int_equal(arg_of(authorize, "code_challenge")->param->made, ENG_MADE_CHALLENGE);
     assert_int_equal(arg_of(authorize, "response_type")->param->made, ENG_MADE_NONE);
