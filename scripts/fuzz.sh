@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for SECONDS (default 60):
 # the HAR readers (seeded from tests/corpus/har), the DevTools pipe into the recorder, a capture's
-# journal and what rae serve parses of a request (seeded from tests/fuzz/seeds-*). Crashes are written to tests/fuzz/crashes*/,
-# where ctest replays them from then on.
+# journal, what rae serve parses of a request and the model providers' event streams (seeded from
+# tests/fuzz/seeds-*). Crashes are written to tests/fuzz/crashes*/, where ctest replays them from
+# then on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 scripts/deps.sh test
 out=build-fuzz
-mkdir -p "$out/corpus-har" "$out/corpus-cdp" "$out/corpus-journal" "$out/corpus-http"
+mkdir -p "$out/corpus-har" "$out/corpus-cdp" "$out/corpus-journal" "$out/corpus-http" \
+    "$out/corpus-sse"
 srcs=$(ls src/util/*.c src/har/*.c src/engineer/*.c)
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Iinclude -Isrc"
 libs="$(pkg-config --cflags --libs jansson) -lm"
@@ -25,7 +27,10 @@ cp -n tests/fuzz/seeds-journal/* "$out/corpus-journal/"
 clang $flags tests/fuzz/fuzz_http.c src/server/parse.c src/server/proxy.c $srcs \
     $(pkg-config --cflags libwebsockets libuv) $libs -o "$out/fuzz_http"
 cp -n tests/fuzz/seeds-http/* "$out/corpus-http/"
-for t in har cdp journal http; do
+# the model providers' event streams (ai/sse.c)
+clang $flags tests/fuzz/fuzz_sse.c src/ai/sse.c src/util/buf.c src/util/err.c -o "$out/fuzz_sse"
+cp -n tests/fuzz/seeds-sse/* "$out/corpus-sse/"
+for t in har cdp journal http sse; do
     prefix=tests/fuzz/crashes/
     [ "$t" = har ] || prefix=tests/fuzz/crashes-$t/
     echo "== fuzz_$t for $seconds s"
