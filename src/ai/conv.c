@@ -102,10 +102,13 @@ static void openai_user(json_t *out, json_t *content) {
     json_array_foreach(content, i, block) {
         const char *type = str(json_object_get(block, "type"));
         if (strcmp(type, "tool_result") == 0) {
+            /* a tool message has no is_error: the text says it */
             char *t = ai_conv_text(json_object_get(block, "content"));
-            json_array_append_new(out,
-                                  json_pack("{s:s,s:O,s:s}", "role", "tool", "tool_call_id",
-                                            json_object_get(block, "tool_use_id"), "content", t));
+            int error = json_is_true(json_object_get(block, "is_error"));
+            json_t *msg = json_pack("{s:s,s:O,s:s+}", "role", "tool", "tool_call_id",
+                                    json_object_get(block, "tool_use_id"), "content",
+                                    error ? "error: " : "", t);
+            json_array_append_new(out, msg);
             free(t);
         } else if (strcmp(type, "text") == 0) {
             if (text.len) buf_puts(&text, "\n\n");

@@ -104,7 +104,7 @@ static void test_openai_body(void **state) {
     assert_string_equal(at(b, "messages.3.tool_call_id"), "t1");
     assert_string_equal(at(b, "messages.3.content"), "# API client");
     assert_string_equal(at(b, "messages.4.tool_call_id"), "t2");
-    assert_string_equal(at(b, "messages.4.content"), "a\n\nb");
+    assert_string_equal(at(b, "messages.4.content"), "error: a\n\nb");
     assert_int_equal(json_array_size(json_object_get(b, "messages")), 5);
     json_decref(b);
     json_decref(m);
