@@ -209,6 +209,9 @@ typedef struct eng_call {
     /* The page's retry of such a refused call, after the renewal: the same logical call, sent
      * with its ids (an Idempotency-Key) again. */
     int again;
+    /* Sent without the session values its endpoint sends otherwise (the page asking whether it
+     * is signed in, before it is): the replay sends it so too. */
+    int bare;
     int graphql_errors;    /* a GraphQL answer that held errors (with status 200) */
     const char *resp_mime; /* the answer's media type, "" when it had none */
 } eng_call;

@@ -539,6 +539,8 @@ static const char plumbing[] =
     "body.\n"
     "        A conditional operation sends If-Match: `if_match`, else the last ETag seen for "
     "its URL.\"\"\"\n"
+    "        if self.bare:  # as the page sent it before it signed in\n"
+    "            uses, retry = (), False\n"
     "        self._ensure(uses, operation)\n"
     "        self._renew_expiring(uses, operation)\n"
     "        sent: Dict[str, str] = dict(ORIGINS[origin][\"headers\"])  # what the API demands\n"
@@ -1078,21 +1080,19 @@ static void gen_sign_in(const eng_model *m, buf *out) {
     if (o->start == o->authorize)
         buf_printf(out,
                    "        asks the identity provider for an authorization with a new state"
-                   "%s, fills in\n",
+                   "%s,\n        fills in ",
                    o->pkce ? " and PKCE pair" : "");
     else
         buf_printf(out,
                    "        starts where the page did (%s, which redirects to the identity "
-                   "provider), fills in\n",
+                   "provider),\n        fills in ",
                    o->start->op_name);
-    buf_puts(out, "        its sign-in form (the credentials default to .env) and follows it back "
-                  "to the page, ");
+    buf_puts(out, "its sign-in form (the credentials default to .env) and follows it back\n"
+                  "        to the page, ");
     if (o->token)
-        buf_puts(out,
-                 "which\n        redeems the code for tokens. Returns the token answer.\"\"\"\n");
+        buf_puts(out, "which redeems the code for tokens. Returns the token answer.\"\"\"\n");
     else
-        buf_puts(out, "whose\n        server redeems the code and keeps the session (a cookie)."
-                      "\"\"\"\n");
+        buf_puts(out, "whose server redeems the code and keeps the session (a cookie).\"\"\"\n");
     buf_puts(out, "        self._producing.add(\"sign_in\")\n"
                   "        try:\n"
                   "            self.oauth_state = None\n"
@@ -1100,14 +1100,16 @@ static void gen_sign_in(const eng_model *m, buf *out) {
     sign_in_call(m, o->start, o->start_call, "", out);
     buf_puts(out, ")\n            response = self.last_response\n"
                   "            assert response is not None\n"
-                  "            code = self._authorization_code(response, username, password)\n");
+                  "            ");
     if (o->token) {
-        buf_puts(out, "            assert code is not None\n            return ");
+        buf_puts(out, "code = self._authorization_code(response, username, password)\n"
+                      "            assert code is not None\n            return ");
         sign_in_call(m, o->token, o->back_call, o->code->name, out);
         buf_printf(out, "%s%s=code)\n", out->data[out->len - 1] == '(' ? "" : ", ",
                    o->code->py_name);
     } else {
-        buf_puts(out, "            return None\n");
+        buf_puts(out, "self._authorization_code(response, username, password)\n"
+                      "            return None\n");
     }
     buf_puts(out, "        finally:\n"
                   "            self._producing.discard(\"sign_in\")\n\n");
@@ -1205,7 +1207,8 @@ static void gen_init(const eng_model *m, buf *out, arena *a) {
         out,
         "        # the ids (UUIDs) of each operation's last call; `again`: send them once more\n"
         "        self.last_ids: Dict[str, Dict[str, str]] = {}\n"
-        "        self.again = False\n");
+        "        self.again = False\n"
+        "        self.bare = False  # True: calls go without the session values\n");
     if (m->oauth.authorize)
         buf_puts(out, "        # this sign-in's state and PKCE verifier (OAUTH)\n"
                       "        self.oauth_state: Optional[str] = None\n"

@@ -59,7 +59,7 @@ static const char head[] =
     "\n"
     "    def step(number: int, captured: int, what: str, run: Callable[[], Any],\n"
     "             needs: Tuple[int, ...] = (), retried: bool = False, errors: bool = False,\n"
-    "             binary: str = \"\", again: bool = False) -> None:\n"
+    "             binary: str = \"\", again: bool = False, bare: bool = False) -> None:\n"
     "        \"\"\"Runs a call; `needs` are the steps whose responses its values come from: when "
     "one of\n"
     "        them failed or was skipped, so is this one. A `retried` call was refused for an "
@@ -70,14 +70,16 @@ static const char head[] =
     "is\n"
     "        compared by its type and size, not as text. A call made `again` is the page's retry "
     "of one\n"
-    "        refused before: it goes with that call's ids (an Idempotency-Key) again.\"\"\"\n"
+    "        refused before: it goes with that call's ids (an Idempotency-Key) again. A `bare` "
+    "call went\n"
+    "        without the session (before the page signed in), and goes so again.\"\"\"\n"
     "        for need in needs:\n"
     "            if need in skipped or need in failed:\n"
     "                how = \"was skipped\" if need in skipped else \"failed\"\n"
     "                skip(number, what, f\"it needs a value from step {need}, which {how}\")\n"
     "                return\n"
     "        client.last_response = None\n"
-    "        client.again = again\n"
+    "        client.again, client.bare = again, bare\n"
     "        try:\n"
     "            results[number] = run()\n"
     "            status = client.last_response.status_code if client.last_response is not None "
@@ -95,7 +97,7 @@ static const char head[] =
     "            fail(number, what, f\": {type(error).__name__}: {error}\")\n"
     "            return\n"
     "        finally:\n"
-    "            client.again = False\n"
+    "            client.again = client.bare = False\n"
     "        if client.last_response is not None:\n"
     "            responses[number] = client.last_response\n"
     "        # a refused call passes as refused the same way (401), or as not refused this time\n"
@@ -283,6 +285,7 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
     gen_needs(m, c, out, a);
     if (c->retried) buf_puts(out, ", retried=True");
     if (c->again) buf_puts(out, ", again=True");
+    if (c->bare) buf_puts(out, ", bare=True");
     if (c->graphql_errors) buf_puts(out, ", errors=True");
     if (binary_mime(c->resp_mime)) {
         buf_puts(out, ", binary=");

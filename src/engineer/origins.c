@@ -92,7 +92,9 @@ static int signs_in(const eng_model *m, const char *o) {
 }
 
 static const char *role_of(arena *a, const eng_model *m, const eng_origin *o) {
-    const char *role = o->config.kind != ENG_SRC_NONE ? role_of_key(a, o->config.key) : NULL;
+    /* a configuration's key names the role; a redirect's Location does not */
+    int keyed = o->config.kind != ENG_SRC_NONE && o->config.kind != ENG_SRC_LOCATION;
+    const char *role = keyed ? role_of_key(a, o->config.key) : NULL;
     if (!role) role = role_of_host(a, o->url);
     if (!role) role = signs_in(m, o->url) ? "auth" : "api";
     return role;

@@ -527,6 +527,9 @@ static void build_calls(ingest *in, eng_model *m) {
         call->body_mime = c->body_mime;
         call->graphql_errors = c->gql_errors;
         call->resp_mime = c->resp_mime ? c->resp_mime : "";
+        call->bare = c->ep->n_uses > 0;
+        for (size_t u = 0; u < c->ep->n_uses && call->bare; u++)
+            call->bare = !sends(a, c, &m->session[c->ep->uses[u]]);
         call->args = arena_alloc(a, (c->n_values + 1) * sizeof *call->args);
         size_t path_i = 0;
         for (size_t i = 0; i < c->n_values; i++) {

@@ -712,6 +712,43 @@ static void test_oauth(void **state) {
     eng_model_free(m);
 }
 
+/* tests/fixtures/bff_signin/recorded.har: a sign-in whose code the page's server redeems, and an
+ * identity provider named by nothing but a redirect (issue #16). */
+static void test_oauth_by_server(void **state) {
+    (void)state;
+    har_reader *r;
+    har_error err;
+    assert_int_equal(
+        har_reader_open(RAE_SOURCE_DIR "/tests/fixtures/bff_signin/recorded.har", &r, &err), 0);
+    eng_options o = eng_options_default();
+    eng_model *m;
+    assert_int_equal(eng_analyze(r, &o, &m, &err), 0);
+    har_reader_free(r);
+    /* sign_in() starts at the page that redirects to the provider; the page's server redeems */
+    const eng_oauth *oa = &m->oauth;
+    assert_non_null(oa->authorize);
+    assert_string_equal(oa->start->path, "/login");
+    assert_string_equal(oa->authorize->path, "/authorize");
+    assert_null(oa->token);
+    assert_string_equal(oa->callback->path, "/auth/callback");
+    /* the page's server drew the state: it comes from the redirect, not made by the client */
+    const eng_call *authorize = &m->calls[oa->authorize_call];
+    assert_int_equal(arg_of(authorize, "state")->param->made, ENG_MADE_NONE);
+    assert_int_equal(arg_of(authorize, "state")->src.kind, ENG_SRC_LOCATION);
+    /* the provider's origin is found from that redirect, and named for what it does */
+    assert_int_equal(m->n_origins, 2);
+    assert_string_equal(m->origins[0].url, oa->start->origin);
+    assert_string_equal(m->origins[1].role, "auth");
+    assert_int_equal(m->origins[1].config.kind, ENG_SRC_LOCATION);
+    assert_string_equal(m->calls[m->origins[1].config.call].ep->path, "/login");
+    /* the page's first question, before it signed in, went without the session */
+    assert_string_equal(m->calls[0].ep->path, "/api/me");
+    assert_int_equal(m->calls[0].status, 401);
+    assert_true(m->calls[0].bare);
+    assert_false(call_of(m, "GET", "/api/me", 1)->bare);
+    eng_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_endpoints_and_names),
@@ -727,6 +764,7 @@ int main(void) {
         cmocka_unit_test(test_spa_patterns),
         cmocka_unit_test(test_origins),
         cmocka_unit_test(test_oauth),
+        cmocka_unit_test(test_oauth_by_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
