@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libjansson-dev libsodium-dev libzstd-dev libsqlite3-dev
-    libwebsockets-dev libuv1-dev libseccomp-dev)
+    libwebsockets-dev libuv1-dev libseccomp-dev libcurl4-openssl-dev)
 # What sprites run on: the sandbox, its network and its guard.
 run_pkgs=(bubblewrap passt nftables iproute2 e2fsprogs)
 test_pkgs=(libcmocka-dev python3 python3-httpx chromium clang libclang-rt-14-dev time

@@ -9,9 +9,11 @@
 typedef enum rae_event_type {
     RAE_EV_PROGRESS, /* stage, message, done, total (total 0 = unknown) */
     RAE_EV_CODE,     /* path, language, content */
-    RAE_EV_USAGE,    /* input_tokens, output_tokens, cost_usd */
+    RAE_EV_USAGE,    /* input_tokens, output_tokens, cache tokens, cost_usd (so far) */
     RAE_EV_COMPLETE, /* scripts_dir, files */
-    RAE_EV_ERROR     /* kind, message */
+    RAE_EV_ERROR,    /* kind, message */
+    RAE_EV_MESSAGE,  /* message: a piece of the model's text as it streams */
+    RAE_EV_TOOL      /* tool, phase ("call" with content the input, "result"), message */
 } rae_event_type;
 
 typedef struct rae_event {
@@ -20,7 +22,10 @@ typedef struct rae_event {
     long done, total;
     const char *path, *language, *content;
     long input_tokens, output_tokens;
+    long cache_read_tokens, cache_write_tokens;
     double cost_usd;
+    int cost_unknown; /* the model is not in the price table: tokens only */
+    const char *tool, *phase;
     const char *scripts_dir;
     const char *const *files;
     size_t n_files;

@@ -1,6 +1,8 @@
 /* rae: the Reverse API Engineer. Dispatches to one subcommand per file in src/cli/. */
 #include "cli/cli.h"
 
+#include <curl/curl.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +27,7 @@ static const char usage[] =
     "  rae --version\n";
 
 int main(int argc, char **argv) {
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any thread: model providers */
     int shown = cli_usage_first(argc, argv, usage);
     if (shown >= 0) return shown;
     if (strcmp(argv[1], "--version") == 0) {

@@ -49,6 +49,8 @@ int eng_gen_python(const eng_model *m, buf *out);
 int eng_gen_replay(const eng_model *m, buf *out);
 int eng_gen_openapi(const eng_model *m, buf *out);
 int eng_gen_readme(const eng_model *m, buf *out);
+/* model.json: the API model as compact data (gen_model.c). */
+int eng_gen_model(const eng_model *m, buf *out);
 void eng_gen_env(const eng_model *m, int redact, buf *out);
 
 /* Python literals. Text from the HAR (a site's, or an attacker's) reaches the generated code

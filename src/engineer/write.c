@@ -67,6 +67,7 @@ int eng_write(const eng_model *m, const char *dir, const eng_options *o, har_err
                  {"openapi.json", "json", 0644},
                  {"replay.py", "python", 0755},
                  {"README.md", "markdown", 0644},
+                 {"model.json", "json", 0644},
                  {".env", "dotenv", 0600}};
     memset(err, 0, sizeof *err);
     if (mkdirs(dir) < 0) {
@@ -90,6 +91,9 @@ int eng_write(const eng_model *m, const char *dir, const eng_options *o, har_err
         case 3:
             rc = eng_gen_readme(m, &b);
             break;
+        case 4:
+            rc = eng_gen_model(m, &b);
+            break;
         default:
             eng_gen_env(m, o->redact, &b);
             break;
@@ -101,7 +105,7 @@ int eng_write(const eng_model *m, const char *dir, const eng_options *o, har_err
             return -1;
         }
         rc = write_file(dir, files[i].name, &b, files[i].mode, err);
-        if (rc == 0 && i != 4) emit_code(o, files[i].name, files[i].language, &b);
+        if (rc == 0 && i != 5) emit_code(o, files[i].name, files[i].language, &b);
         buf_free(&b);
         if (rc < 0) return -1;
     }

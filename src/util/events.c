@@ -3,7 +3,8 @@
 #include <jansson.h>
 
 static const char *type_name(rae_event_type t) {
-    static const char *names[] = {"progress", "code", "usage", "complete", "error"};
+    static const char *names[] = {"progress", "code",    "usage", "complete",
+                                  "error",    "message", "tool"};
     return names[t];
 }
 
@@ -24,7 +25,17 @@ char *rae_event_json(const rae_event *ev) {
     case RAE_EV_USAGE:
         json_object_set_new(o, "input_tokens", json_integer(ev->input_tokens));
         json_object_set_new(o, "output_tokens", json_integer(ev->output_tokens));
-        json_object_set_new(o, "cost_usd", json_real(ev->cost_usd));
+        json_object_set_new(o, "cache_read_tokens", json_integer(ev->cache_read_tokens));
+        json_object_set_new(o, "cache_write_tokens", json_integer(ev->cache_write_tokens));
+        json_object_set_new(o, "cost_usd", ev->cost_unknown ? json_null() : json_real(ev->cost_usd));
+        break;
+    case RAE_EV_MESSAGE:
+        json_object_set_new(o, "text", json_string(ev->message ? ev->message : ""));
+        break;
+    case RAE_EV_TOOL:
+        json_object_set_new(o, "tool", json_string(ev->tool ? ev->tool : ""));
+        json_object_set_new(o, "phase", json_string(ev->phase ? ev->phase : ""));
+        json_object_set_new(o, "message", json_string(ev->message ? ev->message : ""));
         break;
     case RAE_EV_COMPLETE: {
         json_t *files = json_array();
