@@ -18,7 +18,8 @@ typedef struct transfer {
     CURL *curl;
     ai_stream *stream;
     ai_sse *sse;
-    volatile sig_atomic_t *stop;
+    ai_stop_fn stop;
+    void *stop_user;
     long status;
     buf error_body;
     double retry_after;
@@ -86,7 +87,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *user) {
 static int on_progress(void *user, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d) {
     transfer *t = user;
     (void)a, (void)b, (void)c, (void)d;
-    return t->stop && *t->stop ? 1 : 0;
+    return t->stop && t->stop(t->stop_user) ? 1 : 0;
 }
 
 /* The provider's own words from an error answer: {"error": {"type", "message"}}. */
@@ -169,11 +170,11 @@ static void setup(CURL *c, const ai_endpoint *ep, const char *url, const char *b
     curl_easy_setopt(c, CURLOPT_USERAGENT, "rae-engineer");
 }
 
-void ai_http_send(const ai_endpoint *ep, const char *body, ai_stream *s,
-                  volatile sig_atomic_t *stop, ai_result *out) {
+void ai_http_send(const ai_endpoint *ep, const char *body, ai_stream *s, ai_stop_fn stop,
+                  void *user, ai_result *out) {
     memset(out, 0, sizeof *out);
     out->retry_after = -1;
-    transfer t = {.stream = s, .stop = stop, .retry_after = -1};
+    transfer t = {.stream = s, .stop = stop, .stop_user = user, .retry_after = -1};
     t.curl = curl_easy_init();
     t.sse = ai_sse_new(on_sse, &t, EVENT_MAX);
     char *url = ai_http_url(ep);
@@ -187,7 +188,7 @@ void ai_http_send(const ai_endpoint *ep, const char *body, ai_stream *s,
         if (!t.status) curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &t.status);
         out->status = (int)t.status;
         out->retry_after = t.retry_after;
-        if (stop && *stop) {
+        if (stop && stop(user)) {
             out->fault = AI_FAULT_STOPPED;
             snprintf(out->message, sizeof out->message, "stopped");
         } else if (t.status && t.status != 200) {

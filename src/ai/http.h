@@ -5,9 +5,10 @@
 #ifndef RAE_AI_HTTP_H
 #define RAE_AI_HTTP_H
 
-#include <signal.h>
-
 #include "ai/stream.h"
+
+/* Whether the caller wants the work to stop now (Ctrl-C). */
+typedef int (*ai_stop_fn)(void *user);
 
 typedef struct ai_endpoint {
     ai_provider provider;
@@ -41,8 +42,8 @@ typedef struct ai_result {
 int ai_fault_retryable(ai_fault f);
 /* The URL of the provider's endpoint for ep (caller frees). */
 char *ai_http_url(const ai_endpoint *ep);
-/* Sends body (JSON) and reads the answer into s; *stop becoming nonzero ends the transfer. */
-void ai_http_send(const ai_endpoint *ep, const char *body, ai_stream *s,
-                  volatile sig_atomic_t *stop, ai_result *out);
+/* Sends body (JSON) and reads the answer into s; stop(user) saying yes ends the transfer. */
+void ai_http_send(const ai_endpoint *ep, const char *body, ai_stream *s, ai_stop_fn stop,
+                  void *user, ai_result *out);
 
 #endif

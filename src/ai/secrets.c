@@ -125,7 +125,8 @@ static void entry(ai_redact *r, const har_entry *e, arena *a) {
     body(r, &e->resp_body, a);
 }
 
-/* NAME=value lines; every value (the credentials too: a user name is personal). */
+/* NAME=value lines; every value but the base URLs (RAE_..._URL), the credentials too: a user
+ * name is personal. */
 static void env_file(ai_redact *r, const char *path) {
     FILE *f = fopen(path, "r");
     if (!f) return;
@@ -133,7 +134,7 @@ static void env_file(ai_redact *r, const char *path) {
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
         char *eq = strchr(line, '=');
-        if (line[0] == '#' || !eq) continue;
+        if (line[0] == '#' || !eq || (eq - line > 4 && strncmp(eq - 4, "_URL", 4) == 0)) continue;
         char *v = eq + 1;
         size_t n = strlen(v);
         if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) v++, n -= 2;

@@ -1,12 +1,15 @@
 /* rae engineer CAPTURE.har -o DIR: the API model of a capture, written as a Python client, an
  * OpenAPI spec, a replay test, a README and a .env. */
 #include "cli/cli.h"
+#include "rae/ai.h"
 #include "rae/engineer.h"
 
 #include <jansson.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -32,6 +35,21 @@ static const char usage[] =
     "  --json-stream       NDJSON events (progress, code, complete, error) on stdout\n"
     "  -q, --quiet         no progress on stderr\n"
     "\n"
+    "The AI engineer (a model writes, runs and fixes a task script on top of the client):\n"
+    "  --prompt TEXT       the task (\"export my notes as CSV\"); scripts go to DIR/scripts/,\n"
+    "                      the conversation to DIR/transcript.ndjson, a summary to README.md\n"
+    "  --provider P        anthropic (ANTHROPIC_API_KEY) or openai (OPENAI_API_KEY, any\n"
+    "                      OpenAI-compatible server); default: the one whose key is set\n"
+    "  --model NAME        default: data/prices.json's for the provider\n"
+    "  --base-url URL      default: ANTHROPIC_BASE_URL / OPENAI_BASE_URL, else the provider's\n"
+    "  --max-cost USD      no turn that would pass it (default 0.50)\n"
+    "  --max-turns N       default 30\n"
+    "  --allow-run         let the model run commands in DIR (default: ask on the terminal,\n"
+    "  --no-run            refuse without one); or never\n"
+    "  --continue          go on from DIR/transcript.ndjson with a new --prompt\n"
+    "Secrets of the capture never reach the model (placeholders {{RAE_SECRET_n}}); see\n"
+    "docs/engineer-ai.md.\n"
+    "\n"
     "Exit status: 0 success (also when no API traffic is found), 1 runtime failure, 2 bad usage\n"
     "or bad input (a malformed HAR is named with its line, column and entry index; the entries\n"
     "that could be read are still engineered).\n";
@@ -40,6 +58,10 @@ typedef struct opts {
     const char *har, *out;
     int json, stream, quiet;
     eng_options eng;
+    ai_options ai;
+    double last_cost; /* the AI engineer's usage so far */
+    int cost_unknown;
+    long tokens_in, tokens_out;
 } opts;
 
 static void print_event(void *user, const rae_event *ev) {
@@ -50,6 +72,129 @@ static void print_event(void *user, const rae_event *ev) {
     }
     if (o->quiet || ev->type != RAE_EV_PROGRESS) return;
     if (isatty(2)) fprintf(stderr, "\rrae: %-60.60s", ev->message ? ev->message : ev->stage);
+}
+
+/* The first line of text, at most n bytes of it. */
+static void first_line(const char *text, int n) {
+    fprintf(stderr, "%.*s",
+            (int)strcspn(text ? text : "", "\n") < n ? (int)strcspn(text ? text : "", "\n") : n,
+            text ? text : "");
+}
+
+/* The AI engineer's events for a person: the model's words as they come, each tool call and the
+ * first line of its result, retries; NDJSON with --json-stream. */
+static void print_ai_event(void *user, const rae_event *ev) {
+    opts *o = user;
+    if (o->stream) {
+        cli_put_event(ev);
+        return;
+    }
+    if (o->quiet) return;
+    if (ev->type == RAE_EV_MESSAGE) {
+        fputs(ev->message ? ev->message : "", stderr);
+    } else if (ev->type == RAE_EV_TOOL && strcmp(ev->phase, "call") == 0) {
+        fprintf(stderr, "\n  -> %s ", ev->tool);
+        first_line(ev->message, 100);
+        fputc('\n', stderr);
+    } else if (ev->type == RAE_EV_TOOL) {
+        fputs("     ", stderr);
+        first_line(ev->message, 100);
+        fputc('\n', stderr);
+    } else if (ev->type == RAE_EV_PROGRESS && strcmp(ev->stage, "retry") == 0) {
+        fprintf(stderr, "\nrae: %s\n", ev->message);
+    } else if (ev->type == RAE_EV_PROGRESS && strcmp(ev->stage, "model") == 0) {
+        fprintf(stderr, "rae: asking %s\n", ev->message);
+    } else if (ev->type == RAE_EV_USAGE) {
+        o->last_cost = ev->cost_usd;
+        o->cost_unknown = ev->cost_unknown;
+        o->tokens_in = ev->input_tokens + ev->cache_read_tokens + ev->cache_write_tokens;
+        o->tokens_out = ev->output_tokens;
+    }
+}
+
+static void report_error(const opts *o, const char *kind, const char *message);
+
+/* rae engineer --prompt: the AI engineer on top of what eng_write made. */
+static int run_ai(opts *o) {
+    const char *why = NULL;
+    if (!ai_configured(&o->ai, &why)) {
+        if (!o->quiet) fprintf(stderr, "rae: %s\n", why);
+        return EXIT_OK;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    o->ai.stop_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    o->ai.on_event = print_ai_event;
+    o->ai.event_user = o;
+    char err[1024];
+    int rc = ai_engineer(o->har, o->out, &o->ai, err, sizeof err);
+    if (o->ai.stop_fd >= 0) {
+        struct signalfd_siginfo si; /* taken, so that none is left to kill rae when unblocked */
+        while (read(o->ai.stop_fd, &si, sizeof si) == (ssize_t)sizeof si)
+            ;
+        close(o->ai.stop_fd);
+    }
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    if (!o->quiet && !o->stream) {
+        fputc('\n', stderr);
+        if (o->cost_unknown)
+            fprintf(stderr, "rae: %ld tokens in, %ld out (the price of this model is unknown)\n",
+                    o->tokens_in, o->tokens_out);
+        else
+            fprintf(stderr, "rae: $%.4f (%ld tokens in, %ld out)\n", o->last_cost, o->tokens_in,
+                    o->tokens_out);
+    }
+    if (rc < 0) {
+        report_error(o, strstr(err, "refused the key") ? "auth" : "runtime", err);
+        return EXIT_RUNTIME;
+    }
+    if (!o->quiet && !o->stream)
+        fprintf(stderr, "rae: done: %s/scripts, README.md and transcript.ndjson\n", o->out);
+    return EXIT_OK;
+}
+
+/* An option of the AI engineer at argv[*i]: 1 when it was one (*i set to -1 when its value is
+ * wrong), 0 when it is another. */
+static int ai_option(int argc, char **argv, int *i, ai_options *ai) {
+    const char *a = argv[*i];
+    int has_next = *i + 1 < argc;
+    const char **value = strcmp(a, "--prompt") == 0     ? &ai->prompt
+                         : strcmp(a, "--provider") == 0 ? &ai->provider
+                         : strcmp(a, "--model") == 0    ? &ai->model
+                         : strcmp(a, "--base-url") == 0 ? &ai->base_url
+                                                        : NULL;
+    char *end;
+    if (value && has_next) {
+        *value = argv[++*i];
+        if (value == &ai->provider && strcmp(*value, "anthropic") != 0 &&
+            strcmp(*value, "openai") != 0) {
+            cli_error("engineer: --provider is anthropic or openai, not '%s'", *value);
+            *i = -1;
+        }
+    } else if (strcmp(a, "--max-cost") == 0 && has_next) {
+        ai->max_cost = strtod(argv[++*i], &end);
+        if (*end || !(ai->max_cost > 0)) {
+            cli_error("engineer: --max-cost needs an amount of US dollars above 0, not '%s'",
+                      argv[*i]);
+            *i = -1;
+        }
+    } else if (strcmp(a, "--max-turns") == 0 && has_next) {
+        ai->max_turns = (int)strtol(argv[++*i], &end, 10);
+        if (*end || ai->max_turns < 1) {
+            cli_error("engineer: --max-turns needs a positive number, not '%s'", argv[*i]);
+            *i = -1;
+        }
+    } else if (strcmp(a, "--allow-run") == 0 || strcmp(a, "--no-run") == 0) {
+        ai->allow_run = a[2] == 'a' ? 1 : -1;
+    } else if (strcmp(a, "--continue") == 0) {
+        ai->resume = 1;
+    } else {
+        return 0;
+    }
+    return 1;
 }
 
 static int parse(int argc, char **argv, opts *o) {
@@ -74,6 +219,8 @@ static int parse(int argc, char **argv, opts *o) {
                 cli_error("engineer: --max-calls needs a positive number, not '%s'", argv[i]);
                 return -1;
             }
+        } else if (ai_option(argc, argv, &i, &o->ai)) {
+            if (i < 0) return -1;
         } else if (strcmp(a, "--redact") == 0) {
             o->eng.redact = 1;
         } else if (strcmp(a, "--json") == 0) {
@@ -102,11 +249,15 @@ static int parse(int argc, char **argv, opts *o) {
         cli_error("engineer: --json and --json-stream both write stdout: choose one");
         return -1;
     }
+    if (o->ai.resume && !o->ai.prompt) {
+        cli_error("engineer: --continue goes on with a new --prompt: give one");
+        return -1;
+    }
     return 0;
 }
 
-static const char *const files[] = {"api_client.py", "openapi.json", "replay.py", "README.md",
-                                    ".env"};
+static const char *const files[] = {"api_client.py", "openapi.json", "replay.py",
+                                    "README.md",     "model.json",   ".env"};
 
 static void print_summary_json(const opts *o, const eng_model *m) {
     json_t *eps = json_array();
@@ -149,6 +300,7 @@ static void report_error(const opts *o, const char *kind, const char *message) {
 int cmd_engineer(int argc, char **argv) {
     opts o = {0};
     o.eng = eng_options_default();
+    o.ai = ai_options_default();
     if (parse(argc, argv, &o) < 0) return EXIT_USAGE;
     o.eng.on_event = print_event;
     o.eng.event_user = &o;
@@ -173,7 +325,10 @@ int cmd_engineer(int argc, char **argv) {
         har_reader_free(r);
         return EXIT_RUNTIME;
     }
-    if (o.stream) {
+    if (o.stream && o.ai.prompt) {
+        rae_event ev = {.type = RAE_EV_PROGRESS, .stage = "engineered", .message = o.out};
+        cli_put_event(&ev);
+    } else if (o.stream) {
         rae_event ev = {0};
         ev.type = RAE_EV_COMPLETE;
         ev.scripts_dir = o.out;
@@ -204,5 +359,6 @@ int cmd_engineer(int argc, char **argv) {
     }
     eng_model_free(m);
     har_reader_free(r);
+    if (o.ai.prompt && rc == EXIT_OK) rc = run_ai(&o);
     return rc;
 }

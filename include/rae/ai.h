@@ -1,0 +1,43 @@
+/* The AI engineer (`rae engineer --prompt`): a model, told the API model that rae's deterministic
+ * engine made (model.json) instead of the HAR, writes task scripts on top of the generated client,
+ * runs them, fixes them and finishes, in turns of a tool-use conversation with the Anthropic
+ * Messages API or an OpenAI-compatible Chat Completions API. Secrets never reach the provider
+ * (ai/redact.h); files are written only inside the output directory; the cost is counted from the
+ * provider's own usage and a dated price table. docs/engineer-ai.md says how to use it. */
+#ifndef RAE_AI_H
+#define RAE_AI_H
+
+#include <stddef.h>
+
+#include "rae/events.h"
+
+typedef struct ai_options {
+    const char *prompt;
+    const char *provider; /* "anthropic", "openai"; NULL: by which key the environment has */
+    const char *model;    /* NULL: the price table's default for the provider */
+    const char *base_url; /* NULL: ANTHROPIC_BASE_URL / OPENAI_BASE_URL, else the provider's */
+    double max_cost;      /* USD; a turn that would pass it is not started (default 0.50) */
+    int max_turns;        /* default 30 */
+    long max_tokens;      /* per answer (default 16000) */
+    int allow_run;        /* 1 --allow-run, -1 --no-run, 0 ask on a terminal */
+    int resume;           /* --continue: go on from DIR/transcript.ndjson */
+    int run_timeout_s;    /* a command's time limit (default 120) */
+    int stop_fd; /* readable when the person stops the work (a signalfd of SIGINT...), or -1:
+                    what was done is kept, --continue goes on */
+    rae_event_fn on_event;
+    void *event_user;
+} ai_options;
+
+ai_options ai_options_default(void);
+
+/* Whether a model provider is configured (o->provider, or a key in the environment); when none
+ * is, *why says so in one line. */
+int ai_configured(const ai_options *o, const char **why);
+
+/* Runs the AI engineer on the HAR at har_path in dir, where eng_write put the client and
+ * model.json. 0 when the model finished; -1 with err filled (a provider's refusal, the budget,
+ * the turns, an interruption): the transcript and the files so far are kept either way. */
+int ai_engineer(const char *har_path, const char *dir, const ai_options *o, char *err,
+                size_t errlen);
+
+#endif
