@@ -37,6 +37,7 @@ fuzz: deps
 
 bench: build
 	@bench/engineer/run.sh $(BUILD)/rae
+	@bench/engineer-ai/first_request.py $(BUILD)/rae
 	@bench/capture/run.sh $(BUILD)/rae
 	@bench/checkpoint/run.sh
 	@bench/serve/run.sh $(BUILD)/rae

@@ -9,6 +9,9 @@
 
 #include <stddef.h>
 
+#include "rae/arena.h"
+#include "rae/har.h"
+
 #include "rae/events.h"
 
 typedef struct ai_options {
@@ -26,9 +29,19 @@ typedef struct ai_options {
                     what was done is kept, --continue goes on */
     rae_event_fn on_event;
     void *event_user;
+    /* The capture's secrets, collected while the engineer read it (ai_secrets_new, and
+     * eng_options.on_entry = ai_secrets_entry with entry_user = secrets), borrowed; NULL: the
+     * HAR is read again for them. */
+    struct ai_redact *secrets;
 } ai_options;
 
 ai_options ai_options_default(void);
+
+/* An empty table of secrets, to fill during the engineer's pass (caller frees). */
+struct ai_redact *ai_secrets_new(void);
+void ai_secrets_free(struct ai_redact *r);
+/* The secrets of one entry into the table `secrets` (an eng_options.on_entry). */
+void ai_secrets_entry(void *secrets, const har_entry *e, arena *scratch);
 
 /* Whether a model provider is configured (o->provider, or a key in the environment); when none
  * is, *why says so in one line. */

@@ -345,6 +345,10 @@ typedef struct eng_options {
     long max_calls; /* calls kept for the replay (default 500) */
     rae_event_fn on_event;
     void *event_user;
+    /* Each entry as it is read, before any filter, with the pass's scratch arena (the AI engineer
+     * collects the capture's secrets in the same pass), or NULL. */
+    void (*on_entry)(void *user, const har_entry *e, arena *scratch);
+    void *entry_user;
 } eng_options;
 
 eng_options eng_options_default(void);

@@ -65,6 +65,14 @@ static int provider_of(const ai_options *o, ai_provider *p, const char **why) {
     return -1;
 }
 
+struct ai_redact *ai_secrets_new(void) {
+    return ai_redact_new();
+}
+
+void ai_secrets_free(struct ai_redact *r) {
+    ai_redact_free(r);
+}
+
 int ai_configured(const ai_options *o, const char **why) {
     ai_provider p;
     if (provider_of(o, &p, why) < 0) return 0;
@@ -418,10 +426,10 @@ static int setup(run *r, const char *har_path, char *err, size_t errlen) {
     free(tools);
     if (!r->system || !r->tools_schema)
         return err_set(err, errlen, "this rae was built without its AI engineer's files");
-    r->secrets = ai_redact_new();
+    r->secrets = r->o->secrets ? r->o->secrets : ai_redact_new();
     buf env = BUF_INIT;
     buf_printf(&env, "%s/.env", r->dir);
-    int rc = ai_secrets_collect(r->secrets, har_path, env.data, err, errlen);
+    int rc = ai_secrets_collect(r->secrets, r->o->secrets ? NULL : har_path, env.data, err, errlen);
     buf_free(&env);
     if (rc < 0) return -1;
     r->messages = json_array();
@@ -505,7 +513,7 @@ static int converse(run *r, char *err, size_t errlen) {
 static void done_run(run *r) {
     if (r->transcript) fclose(r->transcript);
     ai_tools_done(&r->tools);
-    ai_redact_free(r->secrets);
+    if (r->secrets != r->o->secrets) ai_redact_free(r->secrets);
     json_decref(r->messages);
     json_decref(r->tools_schema);
     free(r->system);

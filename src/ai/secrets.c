@@ -1,6 +1,8 @@
 /* ai/secrets: the secret values of a capture and its .env. */
 #include "ai/secrets.h"
 
+#include "rae/ai.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,21 +19,36 @@ static int ends_with(const char *name, const char *suffix) {
     return n >= k && strcasecmp(name + n - k, suffix) == 0;
 }
 
+/* Whether lower-case text holds word (both short: a plain loop beats the library's search,
+ * which prepares each needle). */
+static int holds(const char *text, size_t n, const char *word) {
+    size_t k = strlen(word);
+    for (size_t i = 0; i + k <= n; i++)
+        if (text[i] == word[0] && memcmp(text + i, word, k) == 0) return 1;
+    return 0;
+}
+
 int ai_secret_name(const char *name) {
-    static const char *const words[] = {"token",   "secret",   "passw",   "pwd",     "session",
-                                        "csrf",    "xsrf",     "apikey",  "api_key", "api-key",
-                                        "signat",  "verifier", "jwt",     "bearer",  "credential",
-                                        "refresh", "cookie",   "private", "nonce",   NULL};
+    static const char *const words[] = {
+        "token",      "secret",  "passw",   "pwd",     "session",  "csrf",     "xsrf",
+        "apikey",     "api_key", "api-key", "signat",  "verifier", "jwt",      "bearer",
+        "credential", "refresh", "cookie",  "private", "nonce",    "authoriz", NULL};
+    char low[128];
+    size_t n = strlen(name);
+    if (n >= sizeof low) n = sizeof low - 1;
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+    low[n] = '\0';
     for (size_t i = 0; words[i]; i++)
-        if (strcasestr(name, words[i])) return 1;
+        if (holds(low, n, words[i])) return 1;
     /* "auth" but not "author"; "key" and "sid" as words; an OAuth code */
-    const char *auth = strcasestr(name, "auth");
-    if (auth && strncasecmp(auth, "author", 6) != 0) return 1;
-    if (strcasestr(name, "authoriz")) return 1;
-    return strcasecmp(name, "key") == 0 || ends_with(name, "_key") || ends_with(name, "-key") ||
-           (strlen(name) > 3 && strcmp(name + strlen(name) - 3, "Key") == 0) ||
-           strcasecmp(name, "sid") == 0 || ends_with(name, ".sid") || ends_with(name, "_sid") ||
-           strcasecmp(name, "code") == 0 || strcasecmp(name, "otp") == 0;
+    for (const char *a = low; (a = strstr(a, "auth")) != NULL; a += 4)
+        if (strncmp(a, "author", 6) != 0) return 1;
+    size_t full = strlen(name);
+    return strcmp(low, "key") == 0 || ends_with(low, "_key") || ends_with(low, "-key") ||
+           (full > 3 && strcmp(name + full - 3, "Key") == 0) || strcmp(low, "sid") == 0 ||
+           ends_with(low, ".sid") || ends_with(low, "_sid") || strcmp(low, "code") == 0 ||
+           strcmp(low, "otp") == 0;
 }
 
 static void add(ai_redact *r, const char *v) {
@@ -83,6 +100,31 @@ static void json_secrets(ai_redact *r, json_t *j, const char *key) {
     }
 }
 
+/* Whether JSON text may hold a secret: a key named so, or a JWT. One pass over the text, much
+ * cheaper than parsing it (most answers hold none). */
+static int may_hold_secret(const char *text, size_t len) {
+    if (memmem(text, len, "eyJ", 3)) return 1;
+    const char *end = text + len;
+    for (const char *p = text; (p = memchr(p, '"', (size_t)(end - p))) != NULL;) {
+        const char *q = p + 1;
+        while (q < end && *q != '"')
+            q += *q == '\\' ? 2 : 1;
+        if (q >= end) return 0;
+        const char *after = q + 1;
+        while (after < end && (*after == ' ' || *after == '\n' || *after == '\t'))
+            after++;
+        char key[64];
+        size_t n = (size_t)(q - p - 1);
+        if (after < end && *after == ':' && n < sizeof key) {
+            memcpy(key, p + 1, n);
+            key[n] = '\0';
+            if (ai_secret_name(key)) return 1;
+        }
+        p = q + 1;
+    }
+    return 0;
+}
+
 static void body(ai_redact *r, const har_body *b, arena *a) {
     for (size_t i = 0; i < b->n_params; i++)
         if (b->params[i].value && (ai_secret_name(b->params[i].name) || jwt(b->params[i].value)))
@@ -91,6 +133,7 @@ static void body(ai_redact *r, const har_body *b, arena *a) {
     const char *text = har_body_bytes(b, a, &len);
     if (!text || !len) return;
     if (strstr(b->mime_type, "json") || text[0] == '{' || text[0] == '[') {
+        if (!may_hold_secret(text, len)) return;
         json_t *j = json_loadb(text, len, 0, NULL);
         json_secrets(r, j, NULL);
         json_decref(j);
@@ -100,7 +143,8 @@ static void body(ai_redact *r, const har_body *b, arena *a) {
     }
 }
 
-static void entry(ai_redact *r, const har_entry *e, arena *a) {
+void ai_secrets_entry(void *redact, const har_entry *e, arena *a) {
+    ai_redact *r = redact;
     for (size_t i = 0; i < e->req_headers.n; i++) {
         const har_pair *h = &e->req_headers.items[i];
         if (strcasecmp(h->name, "authorization") == 0 ||
@@ -155,7 +199,7 @@ int ai_secrets_collect(ai_redact *r, const char *har_path, const char *env_path,
     har_entry *e;
     int rc;
     while ((rc = har_reader_next(h, a, &e, &herr)) != 0) {
-        if (rc > 0) entry(r, e, a);
+        if (rc > 0) ai_secrets_entry(r, e, a);
         arena_reset(a);
     }
     arena_free(a);

@@ -304,6 +304,12 @@ int cmd_engineer(int argc, char **argv) {
     if (parse(argc, argv, &o) < 0) return EXIT_USAGE;
     o.eng.on_event = print_event;
     o.eng.event_user = &o;
+    const char *why;
+    if (o.ai.prompt && ai_configured(&o.ai, &why)) { /* the secrets, in the engineer's pass */
+        o.ai.secrets = ai_secrets_new();
+        o.eng.on_entry = ai_secrets_entry;
+        o.eng.entry_user = o.ai.secrets;
+    }
     har_reader *r;
     har_error err;
     if (har_reader_open(o.har, &r, &err) < 0) {
@@ -360,5 +366,6 @@ int cmd_engineer(int argc, char **argv) {
     eng_model_free(m);
     har_reader_free(r);
     if (o.ai.prompt && rc == EXIT_OK) rc = run_ai(&o);
+    ai_secrets_free(o.ai.secrets);
     return rc;
 }

@@ -46,28 +46,74 @@ static const char *filled_by(const eng_param *p) {
 }
 
 static json_t *param_json(const eng_param *p, arena *a) {
-    json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "name", p->py_name, "wire", p->name, "in",
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b}", "name", p->py_name, "wire", p->name, "in",
                           in_name(p->in), "type", eng_schema_py(p->schema, a), "required",
                           p->required && !eng_param_defaulted(p));
     const char *by = filled_by(p);
     if (by)
         json_object_set_new(o, "filled_by", json_string(by));
-    else if (p->schema->example && !p->secret)
-        json_object_set_new(o, "example", json_string(p->schema->example));
+    else if (p->schema->example && !p->secret) /* JSON text */
+        json_object_set_new(o, "example", json_loads(p->schema->example, JSON_DECODE_ANY, NULL));
     return o;
+}
+
+/* A copy of a schema without its examples, to compare shapes (caller frees). */
+static json_t *shape(json_t *schema) {
+    json_t *c = json_deep_copy(schema);
+    if (json_is_object(c)) {
+        json_object_del(c, "examples");
+        const char *k;
+        json_t *v;
+        void *tmp;
+        json_object_foreach_safe(c, tmp, k, v) json_object_set_new(c, k, shape(v));
+    } else if (json_is_array(c)) {
+        for (size_t i = 0; i < json_array_size(c); i++)
+            json_array_set_new(c, i, shape(json_array_get(c, i)));
+    }
+    return c;
+}
+
+static int same_shape(json_t *a, json_t *b) {
+    json_t *x = shape(a), *y = shape(b);
+    int same = json_equal(x, y) || (!a && !b);
+    json_decref(x);
+    json_decref(y);
+    return same;
+}
+
+/* An answer joins one of the same type and schema shape (a status list: [200, 201]; the first
+ * one's examples), so that an API that answers alike under many statuses is said once. */
+static void add_answer(json_t *answers, const eng_response *r) {
+    json_t *schema = r->schema ? schema_json(r->schema) : NULL;
+    size_t i;
+    json_t *a;
+    json_array_foreach(answers, i, a) {
+        if (strcmp(json_string_value(json_object_get(a, "type")), r->mime) != 0 ||
+            !same_shape(json_object_get(a, "schema"), schema))
+            continue;
+        json_t *status = json_object_get(a, "status");
+        if (json_is_integer(status)) {
+            status = json_pack("[O]", status);
+            json_object_set_new(a, "status", status);
+        }
+        json_array_append_new(status, json_integer(r->status));
+        json_object_set_new(
+            a, "times", json_integer(json_integer_value(json_object_get(a, "times")) + r->samples));
+        json_decref(schema);
+        return;
+    }
+    json_t *o = json_pack("{s:i,s:s,s:I}", "status", r->status, "type", r->mime, "times",
+                          (json_int_t)r->samples);
+    if (schema) json_object_set_new(o, "schema", schema);
+    json_array_append_new(answers, o);
 }
 
 static json_t *operation_json(const eng_model *m, const eng_endpoint *ep, arena *a) {
     json_t *params = json_array(), *answers = json_array(), *uses = json_array();
     for (size_t i = 0; i < ep->n_params; i++)
         json_array_append_new(params, param_json(&ep->params[i], a));
-    for (size_t i = 0; i < ep->n_responses; i++) {
-        const eng_response *r = &ep->responses[i];
-        json_t *o = json_pack("{s:i,s:s,s:I}", "status", r->status, "type", r->mime, "times",
-                              (json_int_t)r->samples);
-        if (r->schema) json_object_set_new(o, "schema", schema_json(r->schema));
-        json_array_append_new(answers, o);
-    }
+    for (size_t i = 0; i < ep->n_responses; i++)
+        add_answer(answers, &ep->responses[i]);
     for (size_t i = 0; i < ep->n_uses; i++)
         json_array_append_new(uses, json_string(m->session[ep->uses[i]].name));
     const eng_origin *o = eng_origin_of(m, ep);

@@ -887,6 +887,7 @@ int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err) {
             continue;
         }
         m->entries++;
+        if (in->o->on_entry) in->o->on_entry(in->o->entry_user, e, scratch);
         if (step && har_reader_offset(r) >= mark) {
             progress(in, "reading", m->entries, har_reader_offset(r), size);
             mark += step;
