@@ -167,9 +167,10 @@ static json_t *flows_json(const eng_model *m) {
             const eng_arg *arg = &m->calls[i].args[k];
             if (arg->src.kind == ENG_SRC_NONE || !arg->param || arg->src.call < 0) continue;
             json_array_append_new(
-                out, json_pack("{s:I,s:s,s:s,s:I,s:s}", "step", (json_int_t)i + 1, "operation",
+                out, json_pack("{s:I,s:s,s:s,s:I,s:s,s:s}", "step", (json_int_t)i + 1, "operation",
                                m->calls[i].ep->op_name, "param", arg->param->py_name, "from_step",
-                               (json_int_t)arg->src.call + 1, "from", arg->src.path));
+                               (json_int_t)arg->src.call + 1, "from_operation",
+                               m->calls[arg->src.call].ep->op_name, "from", arg->src.path));
         }
     return out;
 }

@@ -1,6 +1,7 @@
 // The endpoints table of a run, from its openapi.json; "what flows into what" from the document's
-// response links (values that go into path, query and header parameters) and from the value-flow
-// section of its README.md (which also has the body fields).
+// response links (values that go into path, query and header parameters) and from the value flows
+// of its model.json (which also has the body fields; a run made before model.json existed has
+// them in its README.md).
 
 export interface Endpoint {
   method: string;
@@ -45,6 +46,24 @@ function describe(s: Scheme | undefined): string {
   if (s.type === 'http') return `Authorization: ${s.scheme === 'bearer' ? 'Bearer' : (s.scheme ?? '')}`;
   if (s.type === 'apiKey') return `${s.in ?? ''} ${s.name ?? ''}`.trim();
   return s.type ?? '';
+}
+
+/** The API model of a run (model.json), as far as the table reads it. */
+export interface Model {
+  flows?: { operation?: string; param?: string; from_operation?: string; from?: string }[];
+}
+
+/** Value flows of model.json: target operation → "param ← source → field" lines. */
+function modelFlows(model: Model): Map<string, string[]> {
+  const flows = new Map<string, string[]>();
+  for (const f of model.flows ?? []) {
+    const target = f.operation ?? '';
+    const flow = `${f.param ?? ''} ← ${f.from_operation ?? ''} → ${f.from ?? ''}`;
+    const list = flows.get(target) ?? [];
+    if (!list.includes(flow)) list.push(flow);
+    flows.set(target, list);
+  }
+  return flows;
 }
 
 /** Value flows of README.md: target operation → "param ← source → field" lines. */
@@ -94,9 +113,9 @@ function linkFlows(spec: Spec, flows: Map<string, string[]>): void {
   }
 }
 
-export function endpointsOf(spec: Spec, readme: string): Endpoint[] {
+export function endpointsOf(spec: Spec, model: Model | null, readme = ''): Endpoint[] {
   const schemes = spec.components?.securitySchemes ?? {};
-  const flows = flowsOf(readme);
+  const flows = model ? modelFlows(model) : flowsOf(readme);
   linkFlows(spec, flows);
   const out: Endpoint[] = [];
   for (const [path, item] of Object.entries(spec.paths ?? {})) {

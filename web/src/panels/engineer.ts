@@ -3,7 +3,7 @@
 
 import * as api from '../api';
 import { h, put } from '../dom';
-import { endpointsOf, type Endpoint } from '../engineer/endpoints';
+import { endpointsOf, type Endpoint, type Model } from '../engineer/endpoints';
 import { openStream } from '../engineer/stream';
 import { ago, duration, plural, when } from '../format';
 import type { EngineerEvent, Run, Session } from '../types';
@@ -271,11 +271,17 @@ export function engineerPanel(spriteId: string): EngineerPanel {
     else r.replayLog.push(message);
   }
 
-  /** A finished run: its endpoints from openapi.json and README.md, then the first file. */
+  /** A finished run: its endpoints from openapi.json and model.json (README.md for a run made
+   * before model.json), then the first file. */
   async function finish(r: RunState, g: number): Promise<void> {
     try {
-      const [spec, readme] = await Promise.all([text(r, 'openapi.json'), text(r, 'README.md').catch(() => '')]);
-      r.endpoints = endpointsOf(JSON.parse(spec) as Parameters<typeof endpointsOf>[0], readme);
+      const [spec, model] = await Promise.all([text(r, 'openapi.json'), text(r, 'model.json').catch(() => '')]);
+      const readme = model ? '' : await text(r, 'README.md').catch(() => '');
+      r.endpoints = endpointsOf(
+        JSON.parse(spec) as Parameters<typeof endpointsOf>[0],
+        model ? (JSON.parse(model) as Model) : null,
+        readme,
+      );
     } catch (e) {
       r.endpoints = `No endpoints table: ${api.messageOf(e)}`;
     }
