@@ -28,7 +28,8 @@ clang $flags tests/fuzz/fuzz_http.c src/server/parse.c src/server/proxy.c $srcs 
     $(pkg-config --cflags libwebsockets libuv) $libs -o "$out/fuzz_http"
 cp -n tests/fuzz/seeds-http/* "$out/corpus-http/"
 # the model providers' event streams (ai/sse.c)
-clang $flags tests/fuzz/fuzz_sse.c src/ai/sse.c src/util/buf.c src/util/err.c -o "$out/fuzz_sse"
+clang $flags tests/fuzz/fuzz_sse.c src/ai/sse.c src/ai/stream.c src/util/buf.c src/util/err.c \
+    $libs -o "$out/fuzz_sse"
 cp -n tests/fuzz/seeds-sse/* "$out/corpus-sse/"
 for t in har cdp journal http sse; do
     prefix=tests/fuzz/crashes/

@@ -1,13 +1,15 @@
 /* libFuzzer target for the event stream reader (ai/sse.c) that reads the model providers'
  * answers: the input is a stream, read whole, a byte at a time, and in two pieces split where its
  * first byte says; the three readings must give the same events (or the same error), else it
- * aborts. Replayed by ctest (fuzz/sse_replay) over tests/fuzz/seeds-sse. */
+ * aborts. Its events also go through both providers' answer decoders (ai/stream.c), which must
+ * take anything without a crash. Replayed by ctest (fuzz/sse_replay) over tests/fuzz/seeds-sse. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ai/sse.h"
+#include "ai/stream.h"
 #include "util/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,7 +43,30 @@ static void read_in(const uint8_t *data, size_t size, size_t step, size_t split,
     ai_sse_free(p);
 }
 
+static int decode(void *user, const ai_sse_event *ev) {
+    char err[128];
+    return ai_stream_event(user, ev, err, sizeof err) == 1;
+}
+
+/* The stream's events through a provider's decoder; what it made, asked for. */
+static void decode_all(const uint8_t *data, size_t size, ai_provider p) {
+    char err[128];
+    ai_stream *s = ai_stream_new(p, NULL, NULL);
+    ai_sse *sse = ai_sse_new(decode, s, 4096);
+    if (!s || !sse) abort();
+    ai_sse_feed(sse, (const char *)data, size, err, sizeof err);
+    char *content = json_dumps(ai_stream_content(s), JSON_COMPACT);
+    if (!content) abort();
+    free(content);
+    (void)ai_stream_truncated(s);
+    (void)ai_stream_usage(s);
+    ai_sse_free(sse);
+    ai_stream_free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    decode_all(data, size, AI_ANTHROPIC);
+    decode_all(data, size, AI_OPENAI);
     buf whole = BUF_INIT, bytes = BUF_INIT, two = BUF_INIT;
     read_in(data, size, 0, 0, &whole);
     read_in(data, size, 1, 0, &bytes);
