@@ -103,21 +103,43 @@ void ai_redact_add(ai_redact *r, const char *secret, size_t len) {
     qsort(r->forms, r->n_forms, sizeof *r->forms, longest_first); /* a longer secret wins */
 }
 
-char *ai_redact_text(const ai_redact *r, const char *text, size_t len) {
+size_t ai_redact_longest(const ai_redact *r) {
+    return r->n_forms ? r->forms[0].len : 0; /* sorted, longest first */
+}
+
+/* The form of a secret that starts at text[i], or NULL. */
+static const form *form_at(const ai_redact *r, const char *text, size_t len, size_t i) {
+    for (size_t f = 0; f < r->n_forms; f++)
+        if (r->forms[f].len <= len - i && r->forms[f].text[0] == text[i] &&
+            memcmp(text + i, r->forms[f].text, r->forms[f].len) == 0)
+            return &r->forms[f];
+    return NULL;
+}
+
+char *ai_redact_window(const ai_redact *r, const char *text, size_t len, size_t from,
+                       size_t max_out, int *cut) {
     buf out = BUF_INIT;
-    for (size_t i = 0; i < len;) {
-        const form *hit = NULL;
-        for (size_t f = 0; f < r->n_forms && !hit; f++)
-            if (r->forms[f].len <= len - i && r->forms[f].text[0] == text[i] &&
-                memcmp(text + i, r->forms[f].text, r->forms[f].len) == 0)
-                hit = &r->forms[f];
+    size_t longest = ai_redact_longest(r);
+    size_t i = from > longest ? from - longest : 0; /* a secret may start before the window */
+    if (cut) *cut = 0;
+    while (i < len) {
+        if (i >= from && out.len >= max_out) {
+            if (cut) *cut = 1;
+            break;
+        }
+        const form *hit = form_at(r, text, len, i);
         if (hit) {
-            buf_printf(&out, "{{RAE_SECRET_%zu}}", hit->n);
+            if (i + hit->len > from) buf_printf(&out, "{{RAE_SECRET_%zu}}", hit->n);
             i += hit->len;
         } else {
-            buf_putc(&out, text[i++]);
+            if (i >= from) buf_putc(&out, text[i]);
+            i++;
         }
     }
     if (!out.data) buf_puts(&out, "");
     return buf_take(&out);
+}
+
+char *ai_redact_text(const ai_redact *r, const char *text, size_t len) {
+    return ai_redact_window(r, text, len, 0, (size_t)-1, NULL);
 }

@@ -23,5 +23,13 @@ const char *ai_redact_value(const ai_redact *r, size_t n);
 /* text[0..len) with every form of every secret replaced by its placeholder, longest first
  * (caller frees; NUL-terminated). */
 char *ai_redact_text(const ai_redact *r, const char *text, size_t len);
+/* A window of text[0..len) from byte `from`, redacted, of at most about max_out bytes (*cut set
+ * when more followed): a secret that crosses either edge is replaced whole, never shown in part,
+ * so a window is cut from the whole text, not the text cut first. */
+char *ai_redact_window(const ai_redact *r, const char *text, size_t len, size_t from,
+                       size_t max_out, int *cut);
+/* The longest form of a secret, in bytes: how much more than a window to read so that none is
+ * cut at its end. */
+size_t ai_redact_longest(const ai_redact *r);
 
 #endif

@@ -114,18 +114,18 @@ static const char *ci_find(const char *hay, size_t n, const char *needle) {
     return NULL;
 }
 
-/* "where: ...excerpt..." for a hit of pattern in text[0..n), or nothing. */
+/* "where: ...excerpt..." for a hit of pattern in text[0..n), or nothing. The excerpt is cut out
+ * of the whole text redacted: a secret at its edge is a placeholder, not a part of it. */
 static int excerpt(ai_tools *t, buf *out, const char *where, const char *text, size_t n,
                    const char *pattern) {
     const char *hit = text ? ci_find(text, n, pattern) : NULL;
     if (!hit) return 0;
     size_t at = (size_t)(hit - text), from = at > EXCERPT / 2 ? at - EXCERPT / 2 : 0;
-    size_t len = n - from < EXCERPT ? n - from : EXCERPT;
-    buf b = BUF_INIT;
-    for (size_t i = from; i < from + len; i++)
-        buf_putc(&b, text[i] == '\n' || text[i] == '\r' || text[i] == '\t' ? ' ' : text[i]);
-    putf(t, out, "\n    %s: ...%s...", where, b.data ? b.data : "");
-    buf_free(&b);
+    char *shown = ai_redact_window(t->secrets, text, n, from, EXCERPT, NULL);
+    for (char *p = shown; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
+    buf_printf(out, "\n    %s: ...%s...", where, shown);
+    free(shown);
     return 1;
 }
 
@@ -187,9 +187,10 @@ static void show_body(ai_tools *t, buf *out, const har_body *b, size_t limit, ar
         buf_printf(out, "(binary, %zu bytes)\n", len);
         return;
     }
-    putf(t, out, "(%zu bytes%s)\n", len, len > limit ? ", the first shown" : "");
-    put(t, out, bytes, len > limit ? limit : len);
-    buf_putc(out, '\n');
+    int cut;
+    char *shown = ai_redact_window(t->secrets, bytes, len, 0, limit, &cut);
+    buf_printf(out, "(%zu bytes%s)\n%s\n", len, cut ? ", the first shown" : "", shown);
+    free(shown);
 }
 
 static void show_headers(ai_tools *t, buf *out, const har_pairs *h) {
@@ -245,11 +246,16 @@ static int read_file(ai_tools *t, json_t *input, buf *out) {
         buf_printf(out, "%s", strerror(errno));
         return 1;
     }
-    char *data = malloc(FILE_SHOWN + 1);
-    size_t n = fread(data, 1, FILE_SHOWN + 1, f);
+    /* read past what is shown by the longest secret, so that none is cut at the end */
+    size_t room = FILE_SHOWN + ai_redact_longest(t->secrets) + 1;
+    char *data = malloc(room);
+    size_t n = fread(data, 1, room, f);
     fclose(f);
-    put(t, out, data, n > FILE_SHOWN ? FILE_SHOWN : n);
-    if (n > FILE_SHOWN) buf_printf(out, "\n(truncated: the first %d bytes)", FILE_SHOWN);
+    int cut;
+    char *shown = ai_redact_window(t->secrets, data, n, 0, FILE_SHOWN, &cut);
+    buf_puts(out, shown);
+    if (cut) buf_printf(out, "\n(truncated: about the first %d bytes)", FILE_SHOWN);
+    free(shown);
     free(data);
     return 0;
 }
@@ -366,6 +372,27 @@ static int collect(ai_tools *t, int fd, pid_t pid, buf *got) {
     }
 }
 
+/* A command's output: its start and its end, each cut out of the whole output redacted. What
+ * came past RUN_KEPT was not kept: then only the start (its end could cut a secret). */
+static void show_output(ai_tools *t, buf *out, const buf *got) {
+    int past = got->len >= RUN_KEPT;
+    if (got->len <= RUN_SHOWN && !past) {
+        put(t, out, got->data ? got->data : "", got->len);
+        return;
+    }
+    char *head = ai_redact_window(t->secrets, got->data, got->len, 0, RUN_SHOWN / 2, NULL);
+    buf_puts(out, head);
+    free(head);
+    if (past) {
+        buf_printf(out, "\n... (the output went on past %d bytes) ...\n", RUN_KEPT);
+        return;
+    }
+    char *tail = ai_redact_window(t->secrets, got->data, got->len, got->len - RUN_SHOWN / 2,
+                                  RUN_SHOWN / 2, NULL);
+    buf_printf(out, "\n... (%zu bytes left out) ...\n%s", got->len - RUN_SHOWN, tail);
+    free(tail);
+}
+
 static int run(ai_tools *t, json_t *input, buf *out) {
     const char *command = json_string_value(json_object_get(input, "command"));
     if (!command || !*command) {
@@ -405,13 +432,7 @@ static int run(ai_tools *t, json_t *input, buf *out) {
         buf_printf(out, "exit status %d\n", WEXITSTATUS(status));
     else
         buf_printf(out, "ended by signal %d\n", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-    if (got.len > RUN_SHOWN) {
-        put(t, out, got.data, RUN_SHOWN / 2);
-        buf_printf(out, "\n... (%zu bytes left out) ...\n", got.len - RUN_SHOWN);
-        put(t, out, got.data + got.len - RUN_SHOWN / 2, RUN_SHOWN / 2);
-    } else if (got.len) {
-        put(t, out, got.data, got.len);
-    }
+    show_output(t, out, &got);
     buf_free(&got);
     return 0;
 }

@@ -42,6 +42,21 @@ static void test_redact(void **state) {
     assert_string_equal(redact(r, "{\"t\":\"tok_abc\\/123+xyz\"}"), "{\"t\":\"{{RAE_SECRET_1}}\"}");
     assert_string_equal(redact(r, "abc, nothing else"), "abc, nothing else");
     assert_string_equal(redact(r, ""), "");
+    /* a window never shows a part of a secret at its edges: the whole placeholder instead */
+    const char *text = "aaaa wonderland bbbb";
+    int cut;
+    char *w = ai_redact_window(r, text, strlen(text), 8, 6, &cut); /* from inside the secret */
+    assert_string_equal(w, "{{RAE_SECRET_3}}");
+    assert_true(cut);
+    free(w);
+    w = ai_redact_window(r, text, strlen(text), 0, 7, &cut); /* to inside it */
+    assert_string_equal(w, "aaaa {{RAE_SECRET_3}}");
+    free(w);
+    w = ai_redact_window(r, text, strlen(text), 15, 100, &cut); /* past it */
+    assert_string_equal(w, " bbbb");
+    assert_false(cut);
+    free(w);
+    assert_int_equal(ai_redact_longest(r), strlen("tok_abc%2F123%2Bxyz"));
     ai_redact_free(r);
 }
 
