@@ -1,4 +1,4 @@
-/* What a model's tokens cost, from the price table kept as data (data/prices.json, built into
+/* What a model's tokens cost, from the price table kept as data (src/ai/prices.json, built into
  * rae, dated): US dollars per million input, output, cache-read and cache-write tokens. A model
  * the table does not list has no known cost: its tokens are still counted and shown. */
 #ifndef RAE_AI_PRICE_H

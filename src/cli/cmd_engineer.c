@@ -40,7 +40,7 @@ static const char usage[] =
     "                      the conversation to DIR/transcript.ndjson, a summary to README.md\n"
     "  --provider P        anthropic (ANTHROPIC_API_KEY) or openai (OPENAI_API_KEY, any\n"
     "                      OpenAI-compatible server); default: the one whose key is set\n"
-    "  --model NAME        default: data/prices.json's for the provider\n"
+    "  --model NAME        default: claude-sonnet-4-5 / gpt-4.1 (rae's price table)\n"
     "  --base-url URL      default: ANTHROPIC_BASE_URL / OPENAI_BASE_URL, else the provider's\n"
     "  --max-cost USD      no turn that would pass it (default 0.50)\n"
     "  --max-turns N       default 30\n"

@@ -232,7 +232,7 @@ def scenario_export(out, notes_url, provider):
         code = of(events, "code", path="scripts/export_notes.py")
         check(name + ": the script written, as code events", len(code) == 2)
         usage = of(events, "usage")
-        # data/prices.json's prices of the default models: claude-sonnet-4-5, gpt-4.1
+        # src/ai/prices.json's prices of the default models: claude-sonnet-4-5, gpt-4.1
         price = (3, 15, 0.3) if provider == "anthropic" else (2, 8, 0.5)
         cost = (6000 * price[0] + 300 * price[1] + 15000 * price[2]) / 1e6
         check(name + ": usage with the cost so far", len(usage) == 5 and
