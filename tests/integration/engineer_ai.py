@@ -104,6 +104,7 @@ def engineer(out, model, prompt, provider="anthropic", extra=(), env=None, timeo
     e.pop("ANTHROPIC_API_KEY", None)
     e.pop("OPENAI_API_KEY", None)
     e["ANTHROPIC_API_KEY" if provider == "anthropic" else "OPENAI_API_KEY"] = KEY
+    e["NO_PROXY"] = e["no_proxy"] = "127.0.0.1"  # libcurl honours a proxy of the environment
     e.update(env or {})
     cmd = [RAE, "engineer", HAR, "-o", out, "--prompt", prompt, "--provider", provider,
            "--base-url", model.base if model else "http://127.0.0.1:9", "--json-stream"] + \
@@ -354,7 +355,7 @@ def scenario_interrupt(out):
              {"reply": reply("Still working on it, slowly."), "wire": {"pause_ms": 400}}]
     model = Model(out, "interrupt", "anthropic", turns)
     d = os.path.join(out, "client-interrupt")
-    e = dict(os.environ, ANTHROPIC_API_KEY=KEY)
+    e = dict(os.environ, ANTHROPIC_API_KEY=KEY, NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
     try:
         p = subprocess.Popen([RAE, "engineer", HAR, "-o", d, "--prompt", "anything",
                               "--provider", "anthropic", "--base-url", model.base,
