@@ -87,8 +87,8 @@ static char *json_form(const char *s, size_t len, size_t *out_len) {
     return buf_take(&b);
 }
 
-void ai_redact_add(ai_redact *r, const char *secret, size_t len) {
-    if (len < AI_SECRET_MIN || memchr(secret, '\0', len)) return;
+static void add(ai_redact *r, const char *secret, size_t len, size_t min) {
+    if (len < min || memchr(secret, '\0', len)) return;
     for (size_t i = 0; i < r->n_values; i++)
         if (strlen(r->values[i]) == len && memcmp(r->values[i], secret, len) == 0) return;
     r->values = realloc(r->values, (r->n_values + 1) * sizeof *r->values);
@@ -101,6 +101,14 @@ void ai_redact_add(ai_redact *r, const char *secret, size_t len) {
     char *j = json_form(secret, len, &flen);
     add_form(r, j, flen, n);
     qsort(r->forms, r->n_forms, sizeof *r->forms, longest_first); /* a longer secret wins */
+}
+
+void ai_redact_add(ai_redact *r, const char *secret, size_t len) {
+    add(r, secret, len, AI_SECRET_MIN);
+}
+
+void ai_redact_add_credential(ai_redact *r, const char *secret, size_t len) {
+    add(r, secret, len, AI_CREDENTIAL_MIN);
 }
 
 size_t ai_redact_longest(const ai_redact *r) {

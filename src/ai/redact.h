@@ -2,13 +2,15 @@
  * cookie, a password, an API key, a CSRF value) is replaced by a placeholder {{RAE_SECRET_n}} in
  * everything rae sends to a model, and a script gets the value back as the environment variable
  * RAE_SECRET_n. A value shows up in other forms too (percent-encoded in a URL, with "\/" in JSON
- * text): each form is replaced. Values under 6 bytes are not secrets one can find in text. */
+ * text): each form is replaced. A value found by its name is a secret from 6 bytes; one known to
+ * be a credential (.env's) from 3: shorter ones cannot be told apart from text. */
 #ifndef RAE_AI_REDACT_H
 #define RAE_AI_REDACT_H
 
 #include <stddef.h>
 
-#define AI_SECRET_MIN 6
+#define AI_SECRET_MIN 6     /* bytes of a value found by its name */
+#define AI_CREDENTIAL_MIN 3 /* of a value known to be a credential */
 
 typedef struct ai_redact ai_redact;
 
@@ -17,6 +19,8 @@ ai_redact *ai_redact_new(void);
 void ai_redact_free(ai_redact *r);
 /* Adds a secret (copied; shorter than AI_SECRET_MIN or already known: nothing). */
 void ai_redact_add(ai_redact *r, const char *secret, size_t len);
+/* Adds a credential (shorter than AI_CREDENTIAL_MIN: nothing). */
+void ai_redact_add_credential(ai_redact *r, const char *secret, size_t len);
 /* How many secrets, and the n-th (1-based, as in its placeholder), borrowed. */
 size_t ai_redact_count(const ai_redact *r);
 const char *ai_redact_value(const ai_redact *r, size_t n);

@@ -182,7 +182,7 @@ static void env_file(ai_redact *r, const char *path) {
         char *v = eq + 1;
         size_t n = strlen(v);
         if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) v++, n -= 2;
-        ai_redact_add(r, v, n);
+        ai_redact_add_credential(r, v, n);
     }
     fclose(f);
 }

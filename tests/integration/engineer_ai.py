@@ -396,6 +396,7 @@ def secrets_of(d):
     for line in open(os.path.join(d, ".env")):
         if "=" in line and not line.startswith("#") and "_URL=" not in line:
             found.add(line.split("=", 1)[1].strip().strip('"'))
+    env_values = set(found)  # credentials: secrets from 3 bytes (the user name "alice")
     har = json.load(open(HAR))
     for e in har["log"]["entries"]:
         for h in e["request"]["headers"]:
@@ -413,7 +414,7 @@ def secrets_of(d):
         for m in re.finditer(r'"(?:access_token|refresh_token|csrf_token|token)"\s*:\s*"([^"]+)"',
                              text):
             found.add(m.group(1))
-    return sorted(s for s in found if len(s) >= 6)
+    return sorted(s for s in found if len(s) >= 6 or s in env_values)
 
 
 def scenario_secrets(out):
