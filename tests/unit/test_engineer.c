@@ -650,18 +650,23 @@ static void test_origins(void **state) {
     eng_model_free(m);
 }
 
-/* tests/fixtures/multi_origin/recorded.har, as rae capture recorded the fixture: an OAuth 2.0
- * sign-in with PKCE through the identity provider's form, on the third origin (issue #16). */
-static void test_oauth(void **state) {
-    (void)state;
+/* The model of the HAR at path (caller frees with eng_model_free). */
+static eng_model *analyzed(const char *path) {
     har_reader *r;
     har_error err;
-    assert_int_equal(
-        har_reader_open(RAE_SOURCE_DIR "/tests/fixtures/multi_origin/recorded.har", &r, &err), 0);
+    assert_int_equal(har_reader_open(path, &r, &err), 0);
     eng_options o = eng_options_default();
     eng_model *m;
     assert_int_equal(eng_analyze(r, &o, &m, &err), 0);
     har_reader_free(r);
+    return m;
+}
+
+/* tests/fixtures/multi_origin/recorded.har, as rae capture recorded the fixture: an OAuth 2.0
+ * sign-in with PKCE through the identity provider's form, on the third origin (issue #16). */
+static void test_oauth(void **state) {
+    (void)state;
+    eng_model *m = analyzed(RAE_SOURCE_DIR "/tests/fixtures/multi_origin/recorded.har");
     const eng_oauth *oa = &m->oauth;
     assert_non_null(oa->authorize);
     assert_string_equal(oa->authorize->path, "/oauth/authorize");
@@ -716,14 +721,7 @@ static void test_oauth(void **state) {
  * identity provider named by nothing but a redirect (issue #16). */
 static void test_oauth_by_server(void **state) {
     (void)state;
-    har_reader *r;
-    har_error err;
-    assert_int_equal(
-        har_reader_open(RAE_SOURCE_DIR "/tests/fixtures/bff_signin/recorded.har", &r, &err), 0);
-    eng_options o = eng_options_default();
-    eng_model *m;
-    assert_int_equal(eng_analyze(r, &o, &m, &err), 0);
-    har_reader_free(r);
+    eng_model *m = analyzed(RAE_SOURCE_DIR "/tests/fixtures/bff_signin/recorded.har");
     /* sign_in() starts at the page that redirects to the provider; the page's server redeems */
     const eng_oauth *oa = &m->oauth;
     assert_non_null(oa->authorize);
