@@ -69,6 +69,29 @@ void rae_store_pool_give(rae_store_pool *p, rae_store *s);
 /* Closes the pool and its handles (NULL is fine); every handle must be back. */
 void rae_store_pool_close(rae_store_pool *p);
 
+/* ---- what the AI engineer's model answers cost, and budgets ---- */
+
+typedef struct rae_usage {
+    long long input_tokens, output_tokens, cache_read_tokens, cache_write_tokens;
+    double cost_usd;    /* of the answers whose price was known */
+    long long answers;  /* answers counted */
+    long long unpriced; /* of them, answers of a model without a known price */
+} rae_usage;
+
+/* Records one answer of run (its tokens; cost_usd < 0: the price is unknown). */
+int rae_store_usage_add(rae_store *s, long long user_id, const char *run, const char *model,
+                        const rae_usage *u, char *err, size_t errlen);
+/* The usage of user_id (every user when < 0) from `from` to `to` (unix seconds, to excluded). */
+int rae_store_usage_sum(rae_store *s, long long user_id, double from, double to, rae_usage *out);
+/* Sets the monthly budget in USD of user name (usd < 0: none). RAE_STORE_NOT_FOUND. */
+int rae_store_budget_set(rae_store *s, const char *name, double usd, char *err, size_t errlen);
+/* The budget of user_id (-1: none) and what it spent this calendar month (UTC, by the store's
+ * clock). */
+int rae_store_budget_get(rae_store *s, long long user_id, double *budget, double *spent);
+/* 0 when user_id may spend more this month; RAE_STORE_DENIED with err saying the budget and what
+ * was spent when it is used up. */
+int rae_store_budget_check(rae_store *s, long long user_id, char *err, size_t errlen);
+
 /* ---- users ---- */
 
 typedef struct rae_user {

@@ -117,6 +117,10 @@ static void report_error(const opts *o, const char *kind, const char *message);
 /* rae engineer --prompt: the AI engineer on top of what eng_write made. */
 static int run_ai(opts *o) {
     const char *why = NULL;
+    if (!ai_configured(&o->ai, &why) && o->ai.provider) { /* asked for, and not there */
+        report_error(o, "usage", why);
+        return EXIT_USAGE;
+    }
     if (!ai_configured(&o->ai, &why)) {
         if (!o->quiet) fprintf(stderr, "rae: %s\n", why);
         return EXIT_OK;

@@ -24,6 +24,8 @@ static const char user_usage[] =
     "  list [--json]          the users\n"
     "  passwd NAME [--password-file FILE]\n"
     "                         a new password; the user's browser sessions end (API tokens stay)\n"
+    "  budget NAME [USD|none] the user's monthly budget for the AI engineer's models (shown\n"
+    "                         with what this month spent; set; or none)\n"
     "\n"
     "options:\n"
     "  --data-dir DIR         where rae.db lives (default: $RAE_DATA_DIR, else ./data)\n"
@@ -246,6 +248,34 @@ static int user_passwd(rae_store *st, const uopts *o) {
     return EXIT_OK;
 }
 
+/* rae user budget NAME [USD|none]: shown, or set. */
+static int user_budget(rae_store *st, const uopts *o) {
+    const char *name = o->pos[1], *value = o->n_pos > 2 ? o->pos[2] : NULL;
+    char err[512], *end = NULL;
+    double usd = value && strcmp(value, "none") != 0 ? strtod(value, &end) : -1;
+    if (value && end && (*end || !(usd >= 0))) {
+        cli_error("user budget: an amount of US dollars (0 or more) or 'none', not '%s'", value);
+        return EXIT_USAGE;
+    }
+    rae_user u;
+    int rc = rae_store_user_get(st, name, &u);
+    if (rc == 0 && value) rc = rae_store_budget_set(st, name, usd, err, sizeof err);
+    double budget = -1, spent = 0;
+    if (rc == 0) rc = rae_store_budget_get(st, u.id, &budget, &spent);
+    if (rc < 0) {
+        cli_error("user budget: %s", rae_store_errmsg(st));
+        return status_of(rc);
+    }
+    if (o->json)
+        put_json(json_pack("{s:s,s:o,s:f}", "user", name, "budget_usd",
+                           budget >= 0 ? json_real(budget) : json_null(), "spent_usd", spent));
+    else if (budget >= 0)
+        printf("%s: $%.2f a month, $%.4f spent this month\n", name, budget, spent);
+    else
+        printf("%s: no budget, $%.4f spent this month\n", name, spent);
+    return EXIT_OK;
+}
+
 static int user_list(rae_store *st, const uopts *o) {
     rae_user *all;
     size_t n;
@@ -300,12 +330,16 @@ int cmd_user(int argc, char **argv) {
     int shape = strcmp(c, "list") == 0     ? need(&o, 1, "list [--json]")
                 : strcmp(c, "add") == 0    ? need(&o, 2, "add NAME [--admin]")
                 : strcmp(c, "passwd") == 0 ? need(&o, 2, "passwd NAME")
+                : strcmp(c, "budget") == 0 ? need(&o, 2, "budget NAME [USD|none]")
                                            : 1;
     if (shape > 0) cli_error("user: unknown command '%s' (see 'rae user --help')", c);
     if (shape != 0) return EXIT_USAGE;
     rae_store *st = open_store(&o);
     if (!st) return EXIT_RUNTIME;
-    int rc = c[0] == 'l' ? user_list(st, &o) : c[0] == 'a' ? user_add(st, &o) : user_passwd(st, &o);
+    int rc = c[0] == 'l'   ? user_list(st, &o)
+             : c[0] == 'a' ? user_add(st, &o)
+             : c[0] == 'b' ? user_budget(st, &o)
+                           : user_passwd(st, &o);
     rae_store_close(st);
     return rc;
 }

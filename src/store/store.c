@@ -69,6 +69,20 @@ static const char *const migrations[] = {
     "  error TEXT,"
     "  detail TEXT NOT NULL DEFAULT '{}');"
     "CREATE INDEX jobs_user ON jobs(user_id, started DESC, seq DESC);",
+    /* 2: what the AI engineer's answers cost, and a monthly budget per user (NULL: none) */
+    "ALTER TABLE users ADD COLUMN budget_usd REAL;"
+    "CREATE TABLE llm_usage ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  run TEXT NOT NULL,"
+    "  model TEXT NOT NULL,"
+    "  at REAL NOT NULL,"
+    "  input_tokens INTEGER NOT NULL,"
+    "  output_tokens INTEGER NOT NULL,"
+    "  cache_read_tokens INTEGER NOT NULL,"
+    "  cache_write_tokens INTEGER NOT NULL,"
+    "  cost_usd REAL);"
+    "CREATE INDEX llm_usage_user ON llm_usage(user_id, at);",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 

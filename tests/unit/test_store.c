@@ -743,7 +743,7 @@ static int schema_version(const char *dir) {
 static void test_schema_and_errors(void **state) {
     fixture *f = *state;
     char err[512], path[256];
-    assert_int_equal(schema_version(f->dir), 1);
+    assert_int_equal(schema_version(f->dir), 2);
     rae_store_close(f->s);
     f->s = NULL;
 
@@ -966,6 +966,74 @@ static void test_kill9(void **state) {
     f->s = open_at(f);
 }
 
+/* What the AI engineer's answers cost: per answer, summed by user and time; a monthly budget. */
+static void test_usage_and_budget(void **state) {
+    fixture *f = *state;
+    rae_user a = add_user(f, "alice", 0), b = add_user(f, "bob", 0);
+    char err[256];
+    f->now = 1764547200; /* 2025-12-01 00:00 UTC */
+    rae_usage one = {1000, 200, 5000, 100, 0.0123, 0, 0}, unpriced = {10, 20, 0, 0, -1, 0, 0};
+    assert_int_equal(rae_store_usage_add(f->s, a.id, "run1", "claude-x", &one, err, sizeof err), 0);
+    f->now += 3600;
+    assert_int_equal(rae_store_usage_add(f->s, a.id, "run1", "local", &unpriced, err, sizeof err),
+                     0);
+    assert_int_equal(rae_store_usage_add(f->s, b.id, "run2", "claude-x", &one, err, sizeof err), 0);
+    rae_usage sum;
+    assert_int_equal(rae_store_usage_sum(f->s, a.id, 0, f->now + 1, &sum), 0);
+    assert_int_equal(sum.input_tokens, 1010);
+    assert_int_equal(sum.output_tokens, 220);
+    assert_int_equal(sum.cache_read_tokens, 5000);
+    assert_int_equal(sum.answers, 2);
+    assert_int_equal(sum.unpriced, 1);
+    assert_true(sum.cost_usd > 0.0122 && sum.cost_usd < 0.0124);
+    assert_int_equal(rae_store_usage_sum(f->s, -1, 0, f->now + 1, &sum), 0);
+    assert_int_equal(sum.answers, 3);
+    assert_int_equal(rae_store_usage_sum(f->s, a.id, f->now + 1, f->now + 2, &sum), 0);
+    assert_int_equal(sum.answers, 0);
+    /* a budget: none, then $0.02 (spent $0.0123: room), then $0.01 (used up) */
+    double budget, spent;
+    assert_int_equal(rae_store_budget_get(f->s, a.id, &budget, &spent), 0);
+    assert_true(budget < 0);
+    assert_int_equal(rae_store_budget_check(f->s, a.id, err, sizeof err), 0);
+    assert_int_equal(rae_store_budget_set(f->s, "alice", 0.02, err, sizeof err), 0);
+    assert_int_equal(rae_store_budget_check(f->s, a.id, err, sizeof err), 0);
+    assert_int_equal(rae_store_budget_set(f->s, "alice", 0.01, err, sizeof err), 0);
+    assert_int_equal(rae_store_budget_check(f->s, a.id, err, sizeof err), RAE_STORE_DENIED);
+    assert_non_null(strstr(err, "budget of $0.01 is spent"));
+    assert_int_equal(rae_store_budget_set(f->s, "nobody", 1, err, sizeof err), RAE_STORE_NOT_FOUND);
+    /* a new month starts afresh; no budget again */
+    f->now = 1767225600; /* 2026-01-01 */
+    assert_int_equal(rae_store_budget_check(f->s, a.id, err, sizeof err), 0);
+    assert_int_equal(rae_store_budget_get(f->s, a.id, &budget, &spent), 0);
+    assert_true(spent == 0 && budget > 0.0099 && budget < 0.0101);
+    assert_int_equal(rae_store_budget_set(f->s, "alice", -1, err, sizeof err), 0);
+    assert_int_equal(rae_store_budget_get(f->s, a.id, &budget, &spent), 0);
+    assert_true(budget < 0);
+}
+
+/* A store of the first schema (no usage) is brought to the second, its users kept. */
+static void test_migrate_from_1(void **state) {
+    fixture *f = *state;
+    add_user(f, "alice", 0);
+    rae_store_close(f->s);
+    char path[256];
+    sqlite3 *db;
+    snprintf(path, sizeof path, "%s/rae.db", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE llm_usage; ALTER TABLE users DROP COLUMN budget_usd;"
+                                  "PRAGMA user_version = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    f->s = open_at(f);
+    assert_int_equal(schema_version(f->dir), 2);
+    rae_user u;
+    assert_int_equal(rae_store_user_get(f->s, "alice", &u), 0);
+    char err[256];
+    assert_int_equal(rae_store_budget_set(f->s, "alice", 5, err, sizeof err), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_users, setup, teardown),
@@ -979,6 +1047,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_throttle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sprites, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_usage_and_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_from_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_kept, setup, teardown),

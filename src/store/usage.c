@@ -1,0 +1,106 @@
+/* store/usage: what the AI engineer's model answers cost, per user and run, and the monthly
+ * budget a run may not pass. Recorded per answer, so that a run that fails keeps what it spent. */
+#include "store/internal.h"
+
+#include <stdio.h>
+#include <time.h>
+
+int rae_store_usage_add(rae_store *s, long long user_id, const char *run, const char *model,
+                        const rae_usage *u, char *err, size_t errlen) {
+    sqlite3_stmt *st = store_sql(
+        s, "INSERT INTO llm_usage (user_id, run, model, at, input_tokens, output_tokens, "
+           "cache_read_tokens, cache_write_tokens, cost_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+           "?7, ?8, ?9)");
+    if (!st) return store_dberr(s, err, errlen, "recording usage");
+    sqlite3_bind_int64(st, 1, user_id);
+    sqlite3_bind_text(st, 2, run ? run : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, model ? model : "", -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 4, store_now(s));
+    sqlite3_bind_int64(st, 5, u->input_tokens);
+    sqlite3_bind_int64(st, 6, u->output_tokens);
+    sqlite3_bind_int64(st, 7, u->cache_read_tokens);
+    sqlite3_bind_int64(st, 8, u->cache_write_tokens);
+    if (u->cost_usd >= 0)
+        sqlite3_bind_double(st, 9, u->cost_usd);
+    else
+        sqlite3_bind_null(st, 9);
+    return store_exec(s, st, err, errlen, "recording usage");
+}
+
+int rae_store_usage_sum(rae_store *s, long long user_id, double from, double to, rae_usage *out) {
+    sqlite3_stmt *st = store_sql(
+        s, "SELECT total(input_tokens), total(output_tokens), total(cache_read_tokens), "
+           "total(cache_write_tokens), total(cost_usd), count(*), count(*) - count(cost_usd) "
+           "FROM llm_usage WHERE (?1 < 0 OR user_id = ?1) AND at >= ?2 AND at < ?3");
+    if (!st) return RAE_STORE_ERROR;
+    sqlite3_bind_int64(st, 1, user_id);
+    sqlite3_bind_double(st, 2, from);
+    sqlite3_bind_double(st, 3, to);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = (rae_usage){(long long)sqlite3_column_double(st, 0),
+                           (long long)sqlite3_column_double(st, 1),
+                           (long long)sqlite3_column_double(st, 2),
+                           (long long)sqlite3_column_double(st, 3),
+                           sqlite3_column_double(st, 4),
+                           sqlite3_column_int64(st, 5),
+                           sqlite3_column_int64(st, 6)};
+    store_done(st);
+    return rc == SQLITE_ROW ? 0 : store_dberr(s, NULL, 0, "summing usage");
+}
+
+int rae_store_budget_set(rae_store *s, const char *name, double usd, char *err, size_t errlen) {
+    sqlite3_stmt *st = store_sql(s, "UPDATE users SET budget_usd = ?2 WHERE name = ?1");
+    if (!st) return store_dberr(s, err, errlen, "setting a budget");
+    sqlite3_bind_text(st, 1, name ? name : "", -1, SQLITE_STATIC);
+    if (usd >= 0)
+        sqlite3_bind_double(st, 2, usd);
+    else
+        sqlite3_bind_null(st, 2);
+    int rc = store_exec(s, st, err, errlen, "setting a budget");
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        return store_fail(s, err, errlen, RAE_STORE_NOT_FOUND, "no user '%s'", name ? name : "");
+    return rc;
+}
+
+/* The start of the calendar month (UTC) of unix time t. */
+static double month_start(double t) {
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    tm.tm_mday = 1;
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    return (double)timegm(&tm);
+}
+
+int rae_store_budget_get(rae_store *s, long long user_id, double *budget, double *spent) {
+    sqlite3_stmt *st = store_sql(s, "SELECT budget_usd FROM users WHERE id = ?1");
+    if (!st) return RAE_STORE_ERROR;
+    sqlite3_bind_int64(st, 1, user_id);
+    int rc = sqlite3_step(st);
+    *budget = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
+                  ? sqlite3_column_double(st, 0)
+                  : -1;
+    store_done(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE
+                   ? store_fail(s, NULL, 0, RAE_STORE_NOT_FOUND, "no user of id %lld", user_id)
+                   : store_dberr(s, NULL, 0, "reading a budget");
+    double now = store_now(s);
+    rae_usage u;
+    if (rae_store_usage_sum(s, user_id, month_start(now), now + 1, &u) < 0) return RAE_STORE_ERROR;
+    *spent = u.cost_usd;
+    return 0;
+}
+
+int rae_store_budget_check(rae_store *s, long long user_id, char *err, size_t errlen) {
+    double budget, spent;
+    int rc = rae_store_budget_get(s, user_id, &budget, &spent);
+    if (rc < 0) return store_fail(s, err, errlen, rc, "%s", s->errmsg);
+    if (budget >= 0 && spent >= budget)
+        return store_fail(s, err, errlen, RAE_STORE_DENIED,
+                          "this month's budget of $%.2f is spent ($%.4f): an admin may raise it "
+                          "(rae user budget NAME USD)",
+                          budget, spent);
+    return 0;
+}
