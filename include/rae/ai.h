@@ -53,4 +53,23 @@ int ai_configured(const ai_options *o, const char **why);
 int ai_engineer(const char *har_path, const char *dir, const ai_options *o, char *err,
                 size_t errlen);
 
+/* rae gateway: the key stays with it; the AI engineer reaches it through a UNIX socket
+ * (--base-url unix:PATH). */
+typedef struct ai_gateway_options {
+    const char *socket_path;
+    const char *provider; /* "anthropic" or "openai" */
+    const char *base_url; /* the provider's; NULL: its own default */
+    const char *api_key;
+    struct rae_store *store; /* usage recorded and the budget checked for user_id; NULL: neither */
+    long long user_id;
+    const char *run;  /* what usage is recorded under */
+    int stop_fd;      /* readable: stop (a signalfd), or -1 */
+    int max_requests; /* 0: until stopped */
+} ai_gateway_options;
+
+/* Serves requests on o->socket_path until stopped: a budget used up is a 402 answer in the
+ * provider's error shape; the key is added; the answer streams back and its usage is recorded.
+ * 0, or -1 with err filled when the socket cannot be made. */
+int ai_gateway_serve(const ai_gateway_options *o, char *err, size_t errlen);
+
 #endif

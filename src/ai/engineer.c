@@ -60,6 +60,9 @@ static int provider_of(const ai_options *o, ai_provider *p, const char **why) {
     if (o->provider) return *why = "--provider is anthropic or openai", -1;
     if (env_or("ANTHROPIC_API_KEY", NULL)) return *p = AI_ANTHROPIC, 0;
     if (env_or("OPENAI_API_KEY", NULL)) return *p = AI_OPENAI, 0;
+    /* through rae's gateway, which holds the key */
+    if (strncmp(env_or("ANTHROPIC_BASE_URL", ""), "unix:", 5) == 0) return *p = AI_ANTHROPIC, 0;
+    if (strncmp(env_or("OPENAI_BASE_URL", ""), "unix:", 5) == 0) return *p = AI_OPENAI, 0;
     *why = "no model configured (set ANTHROPIC_API_KEY or OPENAI_API_KEY, or pass --provider): "
            "the deterministic client only";
     return -1;
@@ -77,7 +80,11 @@ int ai_configured(const ai_options *o, const char **why) {
     ai_provider p;
     if (provider_of(o, &p, why) < 0) return 0;
     const char *key = p == AI_OPENAI ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY";
-    if (!env_or(key, NULL) && !(p == AI_OPENAI && (o->base_url || env_or("OPENAI_BASE_URL", 0)))) {
+    const char *base =
+        o->base_url ? o->base_url
+                    : env_or(p == AI_OPENAI ? "OPENAI_BASE_URL" : "ANTHROPIC_BASE_URL", NULL);
+    if (base && strncmp(base, "unix:", 5) == 0) return 1; /* rae's gateway holds the key */
+    if (!env_or(key, NULL) && !(p == AI_OPENAI && base)) {
         *why = p == AI_OPENAI ? "OPENAI_API_KEY is not set" : "ANTHROPIC_API_KEY is not set";
         return 0;
     }

@@ -33,16 +33,23 @@ int ai_fault_retryable(ai_fault f) {
            f == AI_FAULT_NETWORK || f == AI_FAULT_CUT;
 }
 
+const char *ai_http_socket(const ai_endpoint *ep) {
+    return ep->base_url && strncmp(ep->base_url, "unix:", 5) == 0 ? ep->base_url + 5 : NULL;
+}
+
 char *ai_http_url(const ai_endpoint *ep) {
     const char *base = ep->base_url && *ep->base_url ? ep->base_url
                        : ep->provider == AI_OPENAI   ? "https://api.openai.com/v1"
                                                      : "https://api.anthropic.com";
+    if (ai_http_socket(ep)) base = "http://rae-gateway"; /* its paths are the providers' */
     size_t n = strlen(base);
     while (n && base[n - 1] == '/')
         n--;
+    const char *path = ep->provider == AI_ANTHROPIC ? "/v1/messages"
+                       : ai_http_socket(ep)         ? "/v1/chat/completions"
+                                                    : "/chat/completions";
     buf url = BUF_INIT;
-    buf_printf(&url, "%.*s%s", (int)n, base,
-               ep->provider == AI_OPENAI ? "/chat/completions" : "/v1/messages");
+    buf_printf(&url, "%.*s%s", (int)n, base, path);
     return buf_take(&url);
 }
 
@@ -137,22 +144,24 @@ static void stream_error(transfer *t, ai_result *out) {
     snprintf(out->message, sizeof out->message, "%s", t->stream_err);
 }
 
-static struct curl_slist *headers(const ai_endpoint *ep) {
+struct curl_slist *ai_http_headers(const ai_endpoint *ep) {
     char line[1024];
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
     h = curl_slist_append(h, "Accept: text/event-stream");
-    if (ep->provider == AI_OPENAI) {
-        snprintf(line, sizeof line, "Authorization: Bearer %s", ep->api_key ? ep->api_key : "");
-    } else {
-        snprintf(line, sizeof line, "x-api-key: %s", ep->api_key ? ep->api_key : "");
+    if (ep->provider == AI_ANTHROPIC)
         h = curl_slist_append(h, "anthropic-version: " ANTHROPIC_VERSION);
-    }
+    if (!ep->api_key || !*ep->api_key) return h; /* rae's gateway adds it */
+    if (ep->provider == AI_OPENAI)
+        snprintf(line, sizeof line, "Authorization: Bearer %s", ep->api_key);
+    else
+        snprintf(line, sizeof line, "x-api-key: %s", ep->api_key);
     return curl_slist_append(h, line);
 }
 
 static void setup(CURL *c, const ai_endpoint *ep, const char *url, const char *body,
                   struct curl_slist *h, transfer *t) {
     curl_easy_setopt(c, CURLOPT_URL, url);
+    if (ai_http_socket(ep)) curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, ai_http_socket(ep));
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -178,7 +187,7 @@ void ai_http_send(const ai_endpoint *ep, const char *body, ai_stream *s, ai_stop
     t.curl = curl_easy_init();
     t.sse = ai_sse_new(on_sse, &t, EVENT_MAX);
     char *url = ai_http_url(ep);
-    struct curl_slist *h = headers(ep);
+    struct curl_slist *h = ai_http_headers(ep);
     if (!t.curl || !t.sse) {
         out->fault = AI_FAULT_NETWORK;
         snprintf(out->message, sizeof out->message, "out of memory");

@@ -5,6 +5,8 @@
 #ifndef RAE_AI_HTTP_H
 #define RAE_AI_HTTP_H
 
+#include <curl/curl.h>
+
 #include "ai/stream.h"
 
 /* Whether the caller wants the work to stop now (Ctrl-C). */
@@ -12,7 +14,8 @@ typedef int (*ai_stop_fn)(void *user);
 
 typedef struct ai_endpoint {
     ai_provider provider;
-    const char *base_url; /* "https://api.anthropic.com", "https://api.openai.com/v1" */
+    const char *base_url; /* "https://api.anthropic.com", "https://api.openai.com/v1", or
+                             "unix:PATH": rae's gateway, which adds the key (rae gateway) */
     const char *api_key;
     const char *key_var; /* where the key came from ("ANTHROPIC_API_KEY"), for errors */
     long timeout_s;      /* no byte for this long ends the request (0: 300 s) */
@@ -42,6 +45,10 @@ typedef struct ai_result {
 int ai_fault_retryable(ai_fault f);
 /* The URL of the provider's endpoint for ep (caller frees). */
 char *ai_http_url(const ai_endpoint *ep);
+/* The UNIX socket of rae's gateway when ep goes through one ("unix:PATH"), else NULL. */
+const char *ai_http_socket(const ai_endpoint *ep);
+/* The request headers for ep: JSON, event stream, the version, the key when ep has one. */
+struct curl_slist *ai_http_headers(const ai_endpoint *ep);
 /* Sends body (JSON) and reads the answer into s; stop(user) saying yes ends the transfer. */
 void ai_http_send(const ai_endpoint *ep, const char *body, ai_stream *s, ai_stop_fn stop,
                   void *user, ai_result *out);

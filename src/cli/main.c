@@ -22,6 +22,7 @@ static const char usage[] =
     "  serve                         the server behind the web app (accounts, sprites, API)\n"
     "  user add|list|passwd NAME     accounts of the server\n"
     "  token create|list|revoke      API tokens for scripts (Authorization: Bearer)\n"
+    "  gateway --socket PATH         holds a model provider's key for the AI engineer\n"
     "\n"
     "  rae COMMAND --help            options of a command\n"
     "  rae --version\n";
@@ -41,6 +42,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "serve") == 0) return cmd_serve(argc - 1, argv + 1);
     if (strcmp(argv[1], "user") == 0) return cmd_user(argc - 1, argv + 1);
     if (strcmp(argv[1], "token") == 0) return cmd_token(argc - 1, argv + 1);
+    if (strcmp(argv[1], "gateway") == 0) return cmd_gateway(argc - 1, argv + 1);
     cli_error("unknown command '%s' (see 'rae --help')", argv[1]);
     return EXIT_USAGE;
 }
