@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,6 +407,10 @@ static int run(ai_tools *t, json_t *input, buf *out) {
     char **env = run_env(t, &base);
     pid_t pid = fork();
     if (pid == 0) {
+        sigset_t none; /* rae blocks SIGINT and SIGTERM to read them from a signalfd: not so the
+                          command, which exec would leave blocked */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         setpgid(0, 0);
         dup2(fds[1], 1);
         dup2(fds[1], 2);

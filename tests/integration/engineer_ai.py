@@ -434,7 +434,8 @@ def scenario_secrets(out):
                                ("s9", "read_file", {"path": "model.json"}),
                                ("s10", "read_file", {"path": "README.md"})])},
         {"expect": {"last_user_contains": ["RAE_SECRET_"]},
-         "reply": reply(calls=[("s11", "run", {"command": "env | grep RAE_SECRET_ | sort; cat .env"}
+         "reply": reply(calls=[("s11", "run", {"command": "env | grep RAE_SECRET_ | sort; "
+                                                          "cat .env; grep SigBlk /proc/self/status"}
                                 )])},
         {"reply": reply(calls=[("s12", "finish", {"summary": "done"})])},
     ]
@@ -448,6 +449,8 @@ def scenario_secrets(out):
               json.dumps(rep["deviations"])[:600])
         check("secrets: every turn played", rep["turns_left"] == 0)
         results = " ".join(e.get("message", "") for e in of(events, "tool", phase="result"))
+        check("run: the command's signals are not blocked as rae's are (Ctrl-C reaches it)",
+              "SigBlk:\t0000000000000000" in results, results[-200:])
         check("secrets: the tools' results stand in placeholders",
               "{{RAE_SECRET_" in results and not any(s in results for s in forbid))
     finally:
