@@ -83,6 +83,14 @@ int rae_store_usage_add(rae_store *s, long long user_id, const char *run, const 
                         const rae_usage *u, char *err, size_t errlen);
 /* The usage of user_id (every user when < 0) from `from` to `to` (unix seconds, to excluded). */
 int rae_store_usage_sum(rae_store *s, long long user_id, double from, double to, rae_usage *out);
+/* The usage of user_id (every user when < 0) from `from` to `to`, by day (UTC, "2026-12-03",
+ * oldest first) or by run (the costliest first, at most 100): *out (caller frees with free). */
+typedef struct rae_usage_group {
+    char key[64]; /* the day, or the run */
+    rae_usage u;
+} rae_usage_group;
+int rae_store_usage_groups(rae_store *s, long long user_id, double from, double to, int by_run,
+                           rae_usage_group **out, size_t *n);
 /* Sets the monthly budget in USD of user name (usd < 0: none). RAE_STORE_NOT_FOUND. */
 int rae_store_budget_set(rae_store *s, const char *name, double usd, char *err, size_t errlen);
 /* The budget of user_id (-1: none) and what it spent this calendar month (UTC, by the store's

@@ -56,6 +56,7 @@ api_fn browser_start, browser_stop, browser_status, browser_vnc, browser_command
 /* 1 when the browser service of sprite id runs (a capture that outlived a restart of rae serve). */
 int browser_alive(rae_sprites *sprites, const char *id);
 api_fn sessions_list;
+api_fn usage_get;
 api_fn engineer_run, engineer_run_get;
 
 #endif

@@ -286,6 +286,7 @@ static const route routes[] = {
     {"GET", "/api/auth/state", 1, 0, auth_state},
     {"GET", "/api/me", 0, 0, me},
     {"GET", "/api/sessions", 0, 0, sessions_list},
+    {"GET", "/api/usage", 0, 0, usage_get},
     {"GET", "/api/sprite", 0, W, sprite_list},
     {"POST", "/api/sprite", 0, W, sprite_create},
     {"GET", "/api/sprite/{}", 0, W, sprite_get},

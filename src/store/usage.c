@@ -3,6 +3,7 @@
 #include "store/internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 int rae_store_usage_add(rae_store *s, long long user_id, const char *run, const char *model,
@@ -27,26 +28,67 @@ int rae_store_usage_add(rae_store *s, long long user_id, const char *run, const 
     return store_exec(s, st, err, errlen, "recording usage");
 }
 
+static rae_usage usage_of_row(sqlite3_stmt *st, int col) {
+    return (rae_usage){(long long)sqlite3_column_double(st, col),
+                       (long long)sqlite3_column_double(st, col + 1),
+                       (long long)sqlite3_column_double(st, col + 2),
+                       (long long)sqlite3_column_double(st, col + 3),
+                       sqlite3_column_double(st, col + 4),
+                       sqlite3_column_int64(st, col + 5),
+                       sqlite3_column_int64(st, col + 6)};
+}
+
+#define USAGE_COLS                                                                                 \
+    "total(input_tokens), total(output_tokens), total(cache_read_tokens), "                        \
+    "total(cache_write_tokens), total(cost_usd), count(*), count(*) - count(cost_usd)"
+
 int rae_store_usage_sum(rae_store *s, long long user_id, double from, double to, rae_usage *out) {
-    sqlite3_stmt *st = store_sql(
-        s, "SELECT total(input_tokens), total(output_tokens), total(cache_read_tokens), "
-           "total(cache_write_tokens), total(cost_usd), count(*), count(*) - count(cost_usd) "
-           "FROM llm_usage WHERE (?1 < 0 OR user_id = ?1) AND at >= ?2 AND at < ?3");
+    sqlite3_stmt *st = store_sql(s, "SELECT " USAGE_COLS " FROM llm_usage WHERE (?1 < 0 OR "
+                                    "user_id = ?1) AND at >= ?2 AND at < ?3");
     if (!st) return RAE_STORE_ERROR;
     sqlite3_bind_int64(st, 1, user_id);
     sqlite3_bind_double(st, 2, from);
     sqlite3_bind_double(st, 3, to);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = (rae_usage){(long long)sqlite3_column_double(st, 0),
-                           (long long)sqlite3_column_double(st, 1),
-                           (long long)sqlite3_column_double(st, 2),
-                           (long long)sqlite3_column_double(st, 3),
-                           sqlite3_column_double(st, 4),
-                           sqlite3_column_int64(st, 5),
-                           sqlite3_column_int64(st, 6)};
+    if (rc == SQLITE_ROW) *out = usage_of_row(st, 0);
     store_done(st);
     return rc == SQLITE_ROW ? 0 : store_dberr(s, NULL, 0, "summing usage");
+}
+
+int rae_store_usage_groups(rae_store *s, long long user_id, double from, double to, int by_run,
+                           rae_usage_group **out, size_t *n) {
+    sqlite3_stmt *st =
+        by_run ? store_sql(s, "SELECT run, " USAGE_COLS " FROM llm_usage WHERE (?1 < 0 OR "
+                              "user_id = ?1) AND at >= ?2 AND at < ?3 GROUP BY run ORDER BY "
+                              "total(cost_usd) DESC, run LIMIT 100")
+               : store_sql(s, "SELECT strftime('%Y-%m-%d', at, 'unixepoch') AS day, " USAGE_COLS
+                              " FROM llm_usage WHERE (?1 < 0 OR user_id = ?1) AND at >= ?2 AND "
+                              "at < ?3 GROUP BY day ORDER BY day");
+    *out = NULL;
+    *n = 0;
+    if (!st) return RAE_STORE_ERROR;
+    sqlite3_bind_int64(st, 1, user_id);
+    sqlite3_bind_double(st, 2, from);
+    sqlite3_bind_double(st, 3, to);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            *out = realloc(*out, cap * sizeof **out);
+        }
+        rae_usage_group *g = &(*out)[(*n)++];
+        store_col_text(st, 0, g->key, sizeof g->key);
+        g->u = usage_of_row(st, 1);
+    }
+    store_done(st);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return store_dberr(s, NULL, 0, "grouping usage");
+    }
+    return 0;
 }
 
 int rae_store_budget_set(rae_store *s, const char *name, double usd, char *err, size_t errlen) {

@@ -1,0 +1,84 @@
+/* GET /api/usage: what the AI engineer's model answers cost the caller (or, for an admin asking
+ * with all=1, everyone), in a span of time: the total, by day, and the costliest runs. */
+#include "server/api.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static json_t *usage_json(const rae_usage *u) {
+    return json_pack("{s:I,s:I,s:I,s:I,s:f,s:I,s:I}", "input_tokens", (json_int_t)u->input_tokens,
+                     "output_tokens", (json_int_t)u->output_tokens, "cache_read_tokens",
+                     (json_int_t)u->cache_read_tokens, "cache_write_tokens",
+                     (json_int_t)u->cache_write_tokens, "cost_usd", u->cost_usd, "answers",
+                     (json_int_t)u->answers, "unpriced_answers", (json_int_t)u->unpriced);
+}
+
+/* [{key: ..., the usage}] of the groups. */
+static json_t *groups_json(const rae_usage_group *g, size_t n, const char *key) {
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = usage_json(&g[i].u);
+        json_object_set_new(o, key, json_string(g[i].key));
+        json_array_append_new(out, o);
+    }
+    return out;
+}
+
+/* A time of the query (unix seconds), else dflt; -1 and a 400 queued when it is no number. */
+static int query_time(srv_req *r, const char *name, double dflt, double *out) {
+    char v[64];
+    *out = dflt;
+    if (srv_query(r, name, v, sizeof v) != 0 || !*v) return 0;
+    char *end;
+    *out = strtod(v, &end);
+    if (*end || *out < 0) {
+        srv_error(r, 400, "bad_request", "%s is a time in unix seconds, not '%s'", name, v);
+        return -1;
+    }
+    return 0;
+}
+
+/* The start of this calendar month (UTC). */
+static double month_start(time_t now) {
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    tm.tm_mday = 1;
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    return (double)timegm(&tm);
+}
+
+void usage_get(srv_req *r, caller *c, char args[][128]) {
+    (void)args;
+    time_t now = time(NULL);
+    double from, to;
+    if (query_time(r, "from", month_start(now), &from) < 0 ||
+        query_time(r, "to", (double)now + 1, &to) < 0)
+        return;
+    char all[8] = "";
+    srv_query(r, "all", all, sizeof all);
+    int everyone = strcmp(all, "1") == 0;
+    if (everyone && !c->user.admin) {
+        srv_error(r, 403, "forbidden", "only an admin may see every user's usage");
+        return;
+    }
+    long long who = everyone ? -1 : c->user.id;
+    rae_store *st = r->server->store;
+    rae_usage total;
+    rae_usage_group *days = NULL, *runs = NULL;
+    size_t n_days = 0, n_runs = 0;
+    if (rae_store_usage_sum(st, who, from, to, &total) < 0 ||
+        rae_store_usage_groups(st, who, from, to, 0, &days, &n_days) < 0 ||
+        rae_store_usage_groups(st, who, from, to, 1, &runs, &n_runs) < 0) {
+        free(days);
+        srv_error(r, 500, "internal", "%s", rae_store_errmsg(st));
+        return;
+    }
+    srv_json(r, 200,
+             json_pack("{s:f,s:f,s:b,s:o,s:o,s:o}", "from", from, "to", to, "all", everyone,
+                       "total", usage_json(&total), "days", groups_json(days, n_days, "day"),
+                       "runs", groups_json(runs, n_runs, "run")));
+    free(days);
+    free(runs);
+}
