@@ -56,8 +56,12 @@ void usage_get(srv_req *r, caller *c, char args[][128]) {
     if (query_time(r, "from", month_start(now), &from) < 0 ||
         query_time(r, "to", (double)now + 1, &to) < 0)
         return;
-    char all[8] = "";
+    char all[64] = "";
     srv_query(r, "all", all, sizeof all);
+    if (*all && strcmp(all, "0") != 0 && strcmp(all, "1") != 0) {
+        srv_error(r, 400, "bad_request", "all is 1 (every user's usage) or 0, not '%.20s'", all);
+        return;
+    }
     int everyone = strcmp(all, "1") == 0;
     if (everyone && !c->user.admin) {
         srv_error(r, 403, "forbidden", "only an admin may see every user's usage");

@@ -62,6 +62,7 @@ def main():
             sl.fail("a span before the usage: %s" % old["total"])
         alice.call("GET", "/api/usage?from=yesterday", expect=400)
         alice.call("GET", "/api/usage?all=1", expect=403)
+        alice.call("GET", "/api/usage?all=yes", expect=400)
         every = admin.call("GET", span + "&all=1", expect=200)[1]
         if not every["all"] or every["total"]["answers"] != 4 or \
                 abs(every["total"]["cost_usd"] - 0.5163) > 1e-9:
