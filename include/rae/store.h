@@ -91,6 +91,8 @@ typedef struct rae_usage_group {
 } rae_usage_group;
 int rae_store_usage_groups(rae_store *s, long long user_id, double from, double to, int by_run,
                            rae_usage_group **out, size_t *n);
+/* The start of the calendar month (UTC) of unix time t: where budgets and usage reports begin. */
+double rae_store_month_start(double t);
 /* Sets the monthly budget in USD of user name (usd < 0: none). RAE_STORE_NOT_FOUND. */
 int rae_store_budget_set(rae_store *s, const char *name, double usd, char *err, size_t errlen);
 /* The budget of user_id (-1: none) and what it spent this calendar month (UTC, by the store's

@@ -13,9 +13,14 @@ static void jstr(buf *out, const char *s) {
     json_decref(v);
 }
 
-static const char *where_name(eng_where w) {
+const char *eng_where_name(eng_where w) {
     static const char *names[] = {"path", "query", "header", "body"};
     return names[w];
+}
+
+const char *eng_use_name(eng_session_use u) {
+    static const char *names[] = {"bearer", "header", "query", "body", "cookie"};
+    return names[u];
 }
 
 /* The length of "page" in a query name "page[size]" (one bracketed key), else 0. */
@@ -104,7 +109,7 @@ static void gen_parameters(const eng_model *m, const eng_endpoint *ep, buf *out,
         }
         buf_puts(out, "{\"name\":");
         jstr(out, p->name);
-        buf_printf(out, ",\"in\":\"%s\",\"required\":%s,\"schema\":", where_name(p->in),
+        buf_printf(out, ",\"in\":\"%s\",\"required\":%s,\"schema\":", eng_where_name(p->in),
                    p->required || p->in == ENG_IN_PATH ? "true" : "false");
         eng_schema_json(p->schema, out);
         buf_putc(out, '}');

@@ -11,16 +11,6 @@
 #define MODEL_FLOWS_MAX 60    /* value flows listed */
 #define MODEL_SCHEMA_MAX 1200 /* bytes of an answer's schema */
 
-static const char *in_name(eng_where w) {
-    static const char *names[] = {"path", "query", "header", "body"};
-    return names[w];
-}
-
-static const char *use_text(eng_session_use u) {
-    static const char *names[] = {"bearer", "header", "query", "body", "cookie"};
-    return names[u];
-}
-
 static json_t *str_or_null(const char *s) {
     return s ? json_string(s) : json_null();
 }
@@ -47,7 +37,7 @@ static const char *filled_by(const eng_param *p) {
 
 static json_t *param_json(const eng_param *p, arena *a) {
     json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b}", "name", p->py_name, "wire", p->name, "in",
-                          in_name(p->in), "type", eng_schema_py(p->schema, a), "required",
+                          eng_where_name(p->in), "type", eng_schema_py(p->schema, a), "required",
                           p->required && !eng_param_defaulted(p));
     const char *by = filled_by(p);
     if (by)
@@ -153,8 +143,8 @@ static json_t *session_json(const eng_model *m) {
                          : s->producer                     ? s->producer->op_name
                                                            : NULL;
         json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:o,s:s*}", "name", s->name, "sent_as",
-                                             use_text(s->use), "wire", s->wire_name, "obtained_by",
-                                             str_or_null(by), "refreshed_by",
+                                             eng_use_name(s->use), "wire", s->wire_name,
+                                             "obtained_by", str_or_null(by), "refreshed_by",
                                              s->refresh ? s->refresh->op_name : NULL));
     }
     return out;

@@ -867,11 +867,6 @@ static const char *source_kind(eng_source_kind k) {
     }
 }
 
-static const char *use_name(eng_session_use u) {
-    static const char *names[] = {"bearer", "header", "query", "body", "cookie"};
-    return names[u];
-}
-
 /* The captured arguments of an operation that the client calls by itself (a producer, a
  * refresh) and that cannot be called without any: `, "args": {"product_slug": "blue-widget"}`,
  * from the captured call `call`. */
@@ -1121,7 +1116,7 @@ static void gen_session_table(const eng_model *m, buf *out) {
     buf_puts(out, "SESSION: Dict[str, Dict[str, Any]] = {\n");
     for (size_t i = 0; i < m->n_session; i++) {
         const eng_session_value *s = &m->session[i];
-        buf_printf(out, "    \"%s\": {\"use\": \"%s\", \"wire\": ", s->name, use_name(s->use));
+        buf_printf(out, "    \"%s\": {\"use\": \"%s\", \"wire\": ", s->name, eng_use_name(s->use));
         eng_py_str(out, s->wire_name);
         if (s->producer) {
             buf_printf(out,

@@ -53,6 +53,12 @@ int eng_gen_readme(const eng_model *m, buf *out);
 int eng_gen_model(const eng_model *m, buf *out);
 void eng_gen_env(const eng_model *m, int redact, buf *out);
 
+/* The names of a parameter's place ("path", "query", "header", "body") and of how a session
+ * value is sent ("bearer", "header", "query", "body", "cookie"), as the generated files say them
+ * (gen_docs.c). */
+const char *eng_where_name(eng_where w);
+const char *eng_use_name(eng_session_use u);
+
 /* Python literals. Text from the HAR (a site's, or an attacker's) reaches the generated code
  * only through these: it can never end a string, a docstring or a line. */
 void eng_py_str(buf *out, const char *s);

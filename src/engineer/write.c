@@ -63,12 +63,9 @@ int eng_write(const eng_model *m, const char *dir, const eng_options *o, har_err
     static const struct {
         const char *name, *language;
         mode_t mode;
-    } files[] = {{"api_client.py", "python", 0644},
-                 {"openapi.json", "json", 0644},
-                 {"replay.py", "python", 0755},
-                 {"README.md", "markdown", 0644},
-                 {"model.json", "json", 0644},
-                 {".env", "dotenv", 0600}};
+    } files[] = {{"api_client.py", "python", 0644}, {"openapi.json", "json", 0644},
+                 {"replay.py", "python", 0755},     {"README.md", "markdown", 0644},
+                 {"model.json", "json", 0644},      {".env", "dotenv", 0600}};
     memset(err, 0, sizeof *err);
     if (mkdirs(dir) < 0) {
         snprintf(err->message, sizeof err->message, "%.400s: cannot create directory: %s", dir,

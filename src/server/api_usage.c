@@ -40,20 +40,11 @@ static int query_time(srv_req *r, const char *name, double dflt, double *out) {
     return 0;
 }
 
-/* The start of this calendar month (UTC). */
-static double month_start(time_t now) {
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    tm.tm_mday = 1;
-    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-    return (double)timegm(&tm);
-}
-
 void usage_get(srv_req *r, caller *c, char args[][128]) {
     (void)args;
     time_t now = time(NULL);
     double from, to;
-    if (query_time(r, "from", month_start(now), &from) < 0 ||
+    if (query_time(r, "from", rae_store_month_start((double)now), &from) < 0 ||
         query_time(r, "to", (double)now + 1, &to) < 0)
         return;
     char all[64] = "";

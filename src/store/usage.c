@@ -105,8 +105,7 @@ int rae_store_budget_set(rae_store *s, const char *name, double usd, char *err, 
     return rc;
 }
 
-/* The start of the calendar month (UTC) of unix time t. */
-static double month_start(double t) {
+double rae_store_month_start(double t) {
     time_t tt = (time_t)t;
     struct tm tm;
     gmtime_r(&tt, &tm);
@@ -130,7 +129,8 @@ int rae_store_budget_get(rae_store *s, long long user_id, double *budget, double
                    : store_dberr(s, NULL, 0, "reading a budget");
     double now = store_now(s);
     rae_usage u;
-    if (rae_store_usage_sum(s, user_id, month_start(now), now + 1, &u) < 0) return RAE_STORE_ERROR;
+    if (rae_store_usage_sum(s, user_id, rae_store_month_start(now), now + 1, &u) < 0)
+        return RAE_STORE_ERROR;
     *spent = u.cost_usd;
     return 0;
 }
