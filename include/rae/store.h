@@ -84,12 +84,14 @@ int rae_store_usage_add(rae_store *s, long long user_id, const char *run, const 
 /* The usage of user_id (every user when < 0) from `from` to `to` (unix seconds, to excluded). */
 int rae_store_usage_sum(rae_store *s, long long user_id, double from, double to, rae_usage *out);
 /* The usage of user_id (every user when < 0) from `from` to `to`, by day (UTC, "2026-12-03",
- * oldest first) or by run (the costliest first, at most 100): *out (caller frees with free). */
+ * oldest first), by run (the costliest first, at most 100) or by user (their names, the costliest
+ * first): *out (caller frees with free). */
+typedef enum rae_usage_by { RAE_USAGE_BY_DAY, RAE_USAGE_BY_RUN, RAE_USAGE_BY_USER } rae_usage_by;
 typedef struct rae_usage_group {
-    char key[64]; /* the day, or the run */
+    char key[64]; /* the day, the run or the user */
     rae_usage u;
 } rae_usage_group;
-int rae_store_usage_groups(rae_store *s, long long user_id, double from, double to, int by_run,
+int rae_store_usage_groups(rae_store *s, long long user_id, double from, double to, rae_usage_by by,
                            rae_usage_group **out, size_t *n);
 /* The usage of run (of user_id) in all. */
 int rae_store_usage_of_run(rae_store *s, long long user_id, const char *run, rae_usage *out);

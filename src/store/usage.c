@@ -68,15 +68,20 @@ int rae_store_usage_of_run(rae_store *s, long long user_id, const char *run, rae
     return rc == SQLITE_ROW ? 0 : store_dberr(s, NULL, 0, "summing a run's usage");
 }
 
-int rae_store_usage_groups(rae_store *s, long long user_id, double from, double to, int by_run,
+int rae_store_usage_groups(rae_store *s, long long user_id, double from, double to, rae_usage_by by,
                            rae_usage_group **out, size_t *n) {
-    sqlite3_stmt *st =
-        by_run ? store_sql(s, "SELECT run, " USAGE_COLS " FROM llm_usage WHERE (?1 < 0 OR "
-                              "user_id = ?1) AND at >= ?2 AND at < ?3 GROUP BY run ORDER BY "
-                              "total(cost_usd) DESC, run LIMIT 100")
-               : store_sql(s, "SELECT strftime('%Y-%m-%d', at, 'unixepoch') AS day, " USAGE_COLS
-                              " FROM llm_usage WHERE (?1 < 0 OR user_id = ?1) AND at >= ?2 AND "
-                              "at < ?3 GROUP BY day ORDER BY day");
+    static const char *const sql[] = {
+        [RAE_USAGE_BY_DAY] = "SELECT strftime('%Y-%m-%d', at, 'unixepoch') AS day, " USAGE_COLS
+                             " FROM llm_usage WHERE (?1 < 0 OR user_id = ?1) AND at >= ?2 AND "
+                             "at < ?3 GROUP BY day ORDER BY day",
+        [RAE_USAGE_BY_RUN] = "SELECT run, " USAGE_COLS " FROM llm_usage WHERE (?1 < 0 OR "
+                             "user_id = ?1) AND at >= ?2 AND at < ?3 GROUP BY run ORDER BY "
+                             "total(cost_usd) DESC, run LIMIT 100",
+        [RAE_USAGE_BY_USER] = "SELECT u.name, " USAGE_COLS " FROM llm_usage JOIN users u ON "
+                              "u.id = llm_usage.user_id WHERE (?1 < 0 OR user_id = ?1) AND "
+                              "at >= ?2 AND at < ?3 GROUP BY u.name ORDER BY total(cost_usd) "
+                              "DESC, u.name"};
+    sqlite3_stmt *st = store_sql(s, sql[by]);
     *out = NULL;
     *n = 0;
     if (!st) return RAE_STORE_ERROR;
