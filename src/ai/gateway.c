@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ai/gateway.h"
 #include "ai/http.h"
 #include "ai/price.h"
 #include "rae/store.h"
@@ -24,7 +25,6 @@
 #include "util/err.h"
 
 #define HEAD_MAX 16384        /* bytes of a request's head */
-#define BODY_MAX (32u << 20)  /* of its body */
 #define EVENT_MAX (16u << 20) /* of an event of the answer */
 #define IDLE_MS 30000         /* a client that sends nothing this long is dropped */
 
@@ -76,6 +76,17 @@ static const char *header_value(const char *head, const char *name) {
     return NULL;
 }
 
+int ai_gateway_head(const char *head, char *path, size_t pn, long *length) {
+    if (strncmp(head, "POST ", 5) != 0) return 405;
+    snprintf(path, pn, "%.*s", (int)strcspn(head + 5, " ?\r\n"), head + 5);
+    const char *value = header_value(head, "Content-Length");
+    char *end;
+    *length = value ? strtol(value, &end, 10) : -1;
+    if (!value || end == value || *length < 0 || (unsigned long)*length > AI_GATEWAY_BODY_MAX)
+        return 411;
+    return 0;
+}
+
 /* recv() once the client has sent something; -1 when it sent nothing for IDLE_MS or the gateway
  * is told to stop (a client in the sprite must not hold the gateway, or the server's stop). */
 static ssize_t recv_some(const ai_gateway_options *o, int fd, char *p, size_t n) {
@@ -101,13 +112,11 @@ static int read_request(const ai_gateway_options *o, int fd, char *path, size_t 
     }
     if (!end) return answer(fd, 431, "invalid_request_error", "the request's head is too long"), -1;
     end[2] = '\0';
-    char method[16];
-    if (sscanf(head, "%15s %*s", method) != 1 || strcmp(method, "POST") != 0)
+    long n;
+    int refused = ai_gateway_head(head, path, pn, &n);
+    if (refused == 405)
         return answer(fd, 405, "invalid_request_error", "the gateway takes POST only"), -1;
-    snprintf(path, pn, "%.*s", (int)strcspn(head + 5, " ?"), head + 5);
-    const char *length = header_value(head, "Content-Length");
-    long n = length ? strtol(length, NULL, 10) : -1;
-    if (n < 0 || (unsigned long)n > BODY_MAX)
+    if (refused)
         return answer(fd, 411, "invalid_request_error",
                       "a body with a Content-Length (32 MiB at most) is wanted"),
                -1;
