@@ -3,6 +3,7 @@
  * ckpt_manifest.c. */
 #include "sprite/ckpt.h"
 #include "sprite/ckpt_internal.h"
+#include "util/fsutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -167,22 +168,6 @@ static int open_sub(ckpt_store *s, const char *name, int *created, char *err, si
     return fd;
 }
 
-static int mkdir_p(const char *dir) {
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(path, 0755) < 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(path, 0700) < 0 && errno != EEXIST) return -1;
-    return 0;
-}
-
 static int check_format(ckpt_store *s, int *created, char *err, size_t errlen) {
     char text[64];
     int fd = openat(s->dirfd, "format", O_RDONLY | O_CLOEXEC);
@@ -224,7 +209,7 @@ ckpt_store *ckpt_store_open(const char *dir, int zstd_level, char *err, size_t e
         err_set(err, errlen, "%s: libsodium could not be initialised", dir);
         return NULL;
     }
-    if (mkdir_p(dir) < 0) {
+    if (fs_mkdirs(dir, 0755, 0700) < 0) {
         err_set(err, errlen, "%s: mkdir: %s", dir, strerror(errno));
         return NULL;
     }
