@@ -4,6 +4,7 @@
 #include "sprite/ckpt.h"
 #include "sprite/ckpt_internal.h"
 #include "util/fsutil.h"
+#include "util/text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -121,16 +122,10 @@ void ckpt_hex(const unsigned char h[CKPT_HASH], char out[2 * CKPT_HASH + 1]) {
     out[2 * CKPT_HASH] = '\0';
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
 int ckpt_unhex(const char *s, size_t n, unsigned char h[CKPT_HASH]) {
     if (n != 2 * CKPT_HASH) return -1;
     for (int i = 0; i < CKPT_HASH; i++) {
-        int a = hexval(s[2 * i]), b = hexval(s[2 * i + 1]);
+        int a = text_hex_digit(s[2 * i]), b = text_hex_digit(s[2 * i + 1]);
         if (a < 0 || b < 0) return -1;
         h[i] = (unsigned char)(a << 4 | b);
     }
