@@ -9,7 +9,7 @@ build_pkgs=(build-essential cmake pkg-config libjansson-dev libsodium-dev libzst
     libwebsockets-dev libuv1-dev libseccomp-dev libcurl4-openssl-dev)
 # What sprites run on: the sandbox, its network and its guard.
 run_pkgs=(bubblewrap passt nftables iproute2 e2fsprogs)
-test_pkgs=(libcmocka-dev python3 python3-httpx chromium clang libclang-rt-14-dev time
+test_pkgs=(libcmocka-dev python3 python3-httpx python3-pyflakes chromium clang libclang-rt-14-dev time
     tigervnc-standalone-server)
 
 want=("${build_pkgs[@]}")

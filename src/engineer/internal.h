@@ -62,6 +62,8 @@ const char *eng_use_name(eng_session_use u);
 /* Python literals. Text from the HAR (a site's, or an attacker's) reaches the generated code
  * only through these: it can never end a string, a docstring or a line. */
 void eng_py_str(buf *out, const char *s);
+/* Appends the template src/engineer/py/NAME (built into rae) to out. */
+void eng_template(buf *out, const char *name);
 /* s as text inside a docstring or a comment: quotes and backslashes escaped, control characters
  * (line breaks) as spaces. */
 void eng_py_doc(buf *out, const char *s);

@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""The Python rae writes, linted (issue 19): the shared templates of src/engineer/py (each one
+compiles: a file of methods as the body of the client's class), and the api_client.py and
+replay.py that `rae engineer` writes for every fixture app and every HAR of the corpus compile
+and pass pyflakes. Only "imported but unused" is let through: the templates import what some
+API needs (Iterator for pagination, base64 for bodies that replay sends as bytes).
+
+    py_lint.py RAE OUTDIR
+"""
+import glob
+import os
+import py_compile
+import shutil
+import subprocess
+import sys
+
+RAE, OUT = sys.argv[1], sys.argv[2]
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ALLOWED = ("imported but unused",)
+FAILED = []
+
+
+def fail(what):
+    FAILED.append(what)
+    print("FAIL " + what)
+
+
+def templates():
+    for path in sorted(glob.glob(os.path.join(ROOT, "src/engineer/py/*.py"))):
+        with open(path) as f:
+            text = f.read()
+        methods = text.startswith("    ")
+        src = os.path.join(OUT, "template-" + os.path.basename(path))
+        with open(src, "w") as f:
+            f.write("class ApiClient:\n" + text if methods else text)
+        try:
+            py_compile.compile(src, doraise=True, cfile=src + "c")
+        except py_compile.PyCompileError as e:
+            fail("%s does not compile: %s" % (os.path.relpath(path, ROOT), e.msg))
+
+
+def generated():
+    hars = sorted(glob.glob(os.path.join(ROOT, "tests/fixtures/*/recorded*.har")))
+    hars += sorted(glob.glob(os.path.join(ROOT, "tests/corpus/har/*.har")))
+    linted = 0
+    for i, har in enumerate(hars):
+        out = os.path.join(OUT, "client-%d" % i)
+        subprocess.run([RAE, "engineer", har, "-o", out], capture_output=True, timeout=300)
+        files = [os.path.join(out, n) for n in ("api_client.py", "replay.py")
+                 if os.path.exists(os.path.join(out, n))]
+        if not files:
+            continue  # a HAR malformed on purpose
+        linted += 1
+        for f in files:
+            try:
+                py_compile.compile(f, doraise=True, cfile=f + "c")
+            except py_compile.PyCompileError as e:
+                fail("%s of %s does not compile: %s" % (os.path.basename(f), har, e.msg))
+        p = subprocess.run(["/usr/bin/python3", "-m", "pyflakes"] + files, capture_output=True,
+                           text=True)
+        for line in (p.stdout + p.stderr).splitlines():
+            if line.strip() and not any(a in line for a in ALLOWED):
+                fail("pyflakes on the client of %s: %s" % (os.path.relpath(har, ROOT), line))
+    print("linted the clients of %d HARs" % linted)
+
+
+def main():
+    shutil.rmtree(OUT, ignore_errors=True)
+    os.makedirs(OUT)
+    templates()
+    generated()
+    print("py_lint: %s" % ("%d failed" % len(FAILED) if FAILED else "all passed"))
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
