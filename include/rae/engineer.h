@@ -357,8 +357,10 @@ eng_options eng_options_default(void);
 int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error *err);
 void eng_model_free(eng_model *m);
 
-/* Writes api_client.py, openapi.json, replay.py, README.md and .env (0600) into dir (made when
- * missing). 0 on success, -1 with err->message naming the file. */
+/* Writes api_client.py, openapi.json, replay.py, README.md, model.json and .env (0600) into dir
+ * (made when missing). 0 on success, -1 with err->message naming the file. */
 int eng_write(const eng_model *m, const char *dir, const eng_options *o, har_error *err);
+/* The name of the i-th file eng_write writes, or NULL past the last. */
+const char *eng_file_name(size_t i);
 
 #endif

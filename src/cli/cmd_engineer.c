@@ -270,9 +270,6 @@ static int parse(int argc, char **argv, opts *o) {
     return 0;
 }
 
-static const char *const files[] = {"api_client.py", "openapi.json", "replay.py",
-                                    "README.md",     "model.json",   ".env"};
-
 static void print_summary_json(const opts *o, const eng_model *m) {
     json_t *eps = json_array();
     for (size_t i = 0; i < m->n_endpoints; i++) {
@@ -287,8 +284,8 @@ static void print_summary_json(const opts *o, const eng_model *m) {
                                         "uses", uses, "login", ep->is_login, "page", ep->is_page));
     }
     json_t *fl = json_array();
-    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
-        json_array_append_new(fl, json_string(files[i]));
+    for (size_t i = 0; eng_file_name(i); i++)
+        json_array_append_new(fl, json_string(eng_file_name(i)));
     json_t *o_json = json_pack(
         "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "har", o->har, "out", o->out,
         "base_url", m->base_url, "entries", (json_int_t)m->entries, "api_entries",
@@ -352,8 +349,12 @@ int cmd_engineer(int argc, char **argv) {
         rae_event ev = {0};
         ev.type = RAE_EV_COMPLETE;
         ev.scripts_dir = o.out;
-        ev.files = files;
-        ev.n_files = sizeof files / sizeof *files;
+        const char *names[16];
+        size_t n = 0;
+        while (n < 16 && (names[n] = eng_file_name(n)))
+            n++;
+        ev.files = names;
+        ev.n_files = n;
         cli_put_event(&ev);
     } else if (o.json) {
         print_summary_json(&o, m);

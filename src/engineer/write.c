@@ -34,42 +34,67 @@ static void emit_code(const eng_options *o, const char *name, const char *langua
     o->on_event(o->event_user, &ev);
 }
 
+static int gen_python(const eng_model *m, const eng_options *o, buf *out) {
+    (void)o;
+    return eng_gen_python(m, out);
+}
+
+static int gen_openapi(const eng_model *m, const eng_options *o, buf *out) {
+    (void)o;
+    return eng_gen_openapi(m, out);
+}
+
+static int gen_replay(const eng_model *m, const eng_options *o, buf *out) {
+    (void)o;
+    return eng_gen_replay(m, out);
+}
+
+static int gen_readme(const eng_model *m, const eng_options *o, buf *out) {
+    (void)o;
+    return eng_gen_readme(m, out);
+}
+
+static int gen_model(const eng_model *m, const eng_options *o, buf *out) {
+    (void)o;
+    return eng_gen_model(m, out);
+}
+
+static int gen_env(const eng_model *m, const eng_options *o, buf *out) {
+    eng_gen_env(m, o->redact, out);
+    return 0;
+}
+
+/* The files rae engineer writes, in order. shown: sent as a code event (.env holds secrets). */
+static const struct {
+    const char *name, *language;
+    mode_t mode;
+    int shown;
+    int (*gen)(const eng_model *m, const eng_options *o, buf *out);
+} files[] = {
+    {"api_client.py", "python", 0644, 1, gen_python},
+    {"openapi.json", "json", 0644, 1, gen_openapi},
+    {"replay.py", "python", 0755, 1, gen_replay},
+    {"README.md", "markdown", 0644, 1, gen_readme},
+    {"model.json", "json", 0644, 1, gen_model},
+    {".env", "dotenv", 0600, 0, gen_env},
+};
+
+#define N_FILES (sizeof files / sizeof *files)
+
+const char *eng_file_name(size_t i) {
+    return i < N_FILES ? files[i].name : NULL;
+}
+
 int eng_write(const eng_model *m, const char *dir, const eng_options *o, har_error *err) {
-    static const struct {
-        const char *name, *language;
-        mode_t mode;
-    } files[] = {{"api_client.py", "python", 0644}, {"openapi.json", "json", 0644},
-                 {"replay.py", "python", 0755},     {"README.md", "markdown", 0644},
-                 {"model.json", "json", 0644},      {".env", "dotenv", 0600}};
     memset(err, 0, sizeof *err);
     if (fs_mkdirs(dir, 0755, 0755) < 0) {
         snprintf(err->message, sizeof err->message, "%.400s: cannot create directory: %s", dir,
                  strerror(errno));
         return -1;
     }
-    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    for (size_t i = 0; i < N_FILES; i++) {
         buf b = BUF_INIT;
-        int rc = 0;
-        switch (i) {
-        case 0:
-            rc = eng_gen_python(m, &b);
-            break;
-        case 1:
-            rc = eng_gen_openapi(m, &b);
-            break;
-        case 2:
-            rc = eng_gen_replay(m, &b);
-            break;
-        case 3:
-            rc = eng_gen_readme(m, &b);
-            break;
-        case 4:
-            rc = eng_gen_model(m, &b);
-            break;
-        default:
-            eng_gen_env(m, o->redact, &b);
-            break;
-        }
+        int rc = files[i].gen(m, o, &b);
         if (rc < 0) {
             snprintf(err->message, sizeof err->message, "%.400s/%s: could not be generated", dir,
                      files[i].name);
@@ -77,7 +102,7 @@ int eng_write(const eng_model *m, const char *dir, const eng_options *o, har_err
             return -1;
         }
         rc = write_file(dir, files[i].name, &b, files[i].mode, err);
-        if (rc == 0 && i != 5) emit_code(o, files[i].name, files[i].language, &b);
+        if (rc == 0 && files[i].shown) emit_code(o, files[i].name, files[i].language, &b);
         buf_free(&b);
         if (rc < 0) return -1;
     }
