@@ -101,12 +101,15 @@ export function chatView(handlers: ChatHandlers): ChatView {
       : waiting
         ? h('span', { class: 'tool-outcome running' }, spinner(), 'running')
         : h('span', { class: 'tool-outcome bad' }, 'no result');
+    // (spaces between the parts: the line reads as one sentence, also to a screen reader)
     const summary = h(
       'summary',
       null,
       h('span', { class: 'tool-verb' }, line.verb),
-      line.arg ? h('code', { class: 'tool-arg', title: line.arg }, line.arg) : null,
+      ' ',
+      line.arg ? [h('code', { class: 'tool-arg', title: line.arg }, line.arg), ' '] : null,
       h('span', { class: 'tool-arrow', 'aria-hidden': 'true' }, '→'),
+      ' ',
       status,
     );
     const body: Child[] = [];
