@@ -24,6 +24,7 @@ typedef struct ai_options {
     long max_tokens;      /* per answer (default 16000) */
     int allow_run;        /* 1 --allow-run, -1 --no-run, 0 ask on a terminal */
     int resume;           /* --continue: go on from DIR/transcript.ndjson */
+    const char *from_dir; /* --from: an earlier run's DIR, whose scripts/ it starts from */
     int run_timeout_s;    /* a command's time limit (default 120) */
     int stop_fd; /* readable when the person stops the work (a signalfd of SIGINT...), or -1:
                     what was done is kept, --continue goes on */
@@ -36,6 +37,8 @@ typedef struct ai_options {
 } ai_options;
 
 ai_options ai_options_default(void);
+/* The model a provider ("anthropic", "openai") uses when none is given, into out. */
+void ai_model_default(const char *provider, char *out, size_t n);
 
 /* An empty table of secrets, to fill during the engineer's pass (caller frees). */
 struct ai_redact *ai_secrets_new(void);
@@ -56,12 +59,14 @@ int ai_engineer(const char *har_path, const char *dir, const ai_options *o, char
 /* rae gateway: the key stays with it; the AI engineer reaches it through a UNIX socket
  * (--base-url unix:PATH). */
 typedef struct ai_gateway_options {
-    const char *socket_path;
-    const char *provider; /* "anthropic" or "openai" */
-    const char *base_url; /* the provider's; NULL: its own default */
+    const char *socket_path; /* made (0600) and removed at the end, when listen_fd < 0 */
+    int listen_fd;           /* >= 0: a listening socket the caller made, accepted on (kept) */
+    const char *provider;    /* "anthropic" or "openai" */
+    const char *base_url;    /* the provider's; NULL: its own default */
     const char *api_key;
-    struct rae_store *store; /* usage recorded and the budget checked for user_id; NULL: neither */
+    struct rae_store *store; /* usage recorded for user_id (NULL: not recorded) */
     long long user_id;
+    int check_budget; /* the user's monthly budget is checked before each request (in store) */
     const char *run;  /* what usage is recorded under */
     int stop_fd;      /* readable: stop (a signalfd), or -1 */
     int max_requests; /* 0: until stopped */

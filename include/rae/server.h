@@ -16,6 +16,12 @@ typedef struct rae_serve_opts {
     const char *const *trusted_proxies; /* "ADDR" or "ADDR/BITS": X-Forwarded-For is theirs */
     size_t n_trusted_proxies;
     int max_sprites; /* sprites the data dir may hold, one per user (0: the driver's 16) */
+    /* The AI engineer's model provider (NULL: none, unless a user keeps their own key) */
+    const char *llm_provider; /* "anthropic" or "openai" */
+    const char *llm_model;    /* NULL: the price table's default for the provider */
+    const char *llm_base_url; /* NULL: the provider's own */
+    const char *llm_key;      /* the key (borrowed; never sent to a sprite) */
+    int llm_max_runs;         /* AI runs a user may have going at once (0: 2) */
 } rae_serve_opts;
 
 /* Runs the server until SIGINT/SIGTERM. 0 after a clean stop; -1 + err when it cannot start

@@ -174,6 +174,16 @@ int rae_sprite_checkpoint_delete(rae_sprites *d, const char *name, const char *i
 int rae_sprite_connect(rae_sprites *d, const char *name, const char *socket_path, char *err,
                        size_t errlen);
 
+/* The other way: a UNIX socket of the host, named sock (letters, digits, '-', '_', '.'; at most
+ * 40 bytes), that the sprite's processes reach at *inside ("/run/rae/SOCK", read-only there) and
+ * nothing else of the sprite may replace; only the sprite's identity may connect. Returns the
+ * listening fd (close-on-exec; the caller accepts on it), or -1 + err. Any socket of that name
+ * before is replaced. rae_sprite_unlisten removes the name (the fd stays the caller's). */
+int rae_sprite_listen(rae_sprites *d, const char *name, const char *sock, char *inside,
+                      size_t insiden, char *err, size_t errlen);
+int rae_sprite_unlisten(rae_sprites *d, const char *name, const char *sock, char *err,
+                        size_t errlen);
+
 /* ---- events ---- */
 
 /* The sprite's events, one JSON object per line: {"time", "sprite", "type", ...} with type

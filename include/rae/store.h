@@ -84,13 +84,17 @@ int rae_store_usage_add(rae_store *s, long long user_id, const char *run, const 
 /* The usage of user_id (every user when < 0) from `from` to `to` (unix seconds, to excluded). */
 int rae_store_usage_sum(rae_store *s, long long user_id, double from, double to, rae_usage *out);
 /* The usage of user_id (every user when < 0) from `from` to `to`, by day (UTC, "2026-12-03",
- * oldest first) or by run (the costliest first, at most 100): *out (caller frees with free). */
+ * oldest first), by run (the costliest first, at most 100) or by user (their names, the costliest
+ * first): *out (caller frees with free). */
+typedef enum rae_usage_by { RAE_USAGE_BY_DAY, RAE_USAGE_BY_RUN, RAE_USAGE_BY_USER } rae_usage_by;
 typedef struct rae_usage_group {
-    char key[64]; /* the day, or the run */
+    char key[64]; /* the day, the run or the user */
     rae_usage u;
 } rae_usage_group;
-int rae_store_usage_groups(rae_store *s, long long user_id, double from, double to, int by_run,
+int rae_store_usage_groups(rae_store *s, long long user_id, double from, double to, rae_usage_by by,
                            rae_usage_group **out, size_t *n);
+/* The usage of run (of user_id) in all. */
+int rae_store_usage_of_run(rae_store *s, long long user_id, const char *run, rae_usage *out);
 /* The start of the calendar month (UTC) of unix time t: where budgets and usage reports begin. */
 double rae_store_month_start(double t);
 /* Sets the monthly budget in USD of user name (usd < 0: none). RAE_STORE_NOT_FOUND. */
@@ -101,6 +105,15 @@ int rae_store_budget_get(rae_store *s, long long user_id, double *budget, double
 /* 0 when user_id may spend more this month; RAE_STORE_DENIED with err saying the budget and what
  * was spent when it is used up. */
 int rae_store_budget_check(rae_store *s, long long user_id, char *err, size_t errlen);
+
+/* A user's own key for a model provider, as the caller sealed it (the store never sees it in
+ * the clear): sealed NULL removes it. */
+int rae_store_llm_key_set(rae_store *s, long long user_id, const char *provider,
+                          const unsigned char *sealed, size_t n, char *err, size_t errlen);
+/* The sealed key of user_id (*sealed: caller frees), its provider and when it was set; 0, or
+ * RAE_STORE_NOT_FOUND when the user has none. */
+int rae_store_llm_key_get(rae_store *s, long long user_id, char *provider, size_t pn,
+                          unsigned char **sealed, size_t *n, double *added);
 
 /* ---- users ---- */
 
@@ -242,7 +255,8 @@ typedef struct rae_store_job {
  * RAE_STORE_NOT_FOUND when there is no such user. */
 int rae_store_job_add(rae_store *s, const char *kind, long long user_id, const char *sprite,
                       const char *detail, rae_store_job *out, char *err, size_t errlen);
-/* Updates job id: status (NULL: unchanged; any other than "running" also sets ended to now, once),
+/* Updates job id: status (NULL: unchanged; "running" again clears ended; any other sets ended to
+ * now, once),
  * error (NULL: unchanged, "": none), and detail_patch (NULL, or a JSON object merged into detail by
  * RFC 7396: its keys replace, a null removes). RAE_STORE_NOT_FOUND, RAE_STORE_INVALID. */
 int rae_store_job_update(rae_store *s, const char *id, const char *status, const char *error,

@@ -1,11 +1,14 @@
 /* ai/engineer: the AI engineer's conversation, turn by turn. */
 #include "rae/ai.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +39,7 @@ typedef struct run {
     double cost, last_turn_cost;
     int turns;
     int stopped; /* stop_fd was readable once: the person stopped the work */
+    buf from;    /* the scripts taken from o->from_dir, for the first message */
 } run;
 
 ai_options ai_options_default(void) {
@@ -182,6 +186,73 @@ static int resume(run *r, const char *path, char *err, size_t errlen) {
     return 0;
 }
 
+/* ---- an earlier run's scripts (--from) ---- */
+
+#define FROM_MAX_FILES 100
+#define FROM_MAX_BYTES (1u << 20) /* of one file */
+
+/* fd's content (at most FROM_MAX_BYTES) into b; -1 when it is longer or unreadable. */
+static int read_small(int fd, buf *b) {
+    char chunk[65536];
+    ssize_t n;
+    while ((n = read(fd, chunk, sizeof chunk)) > 0) {
+        if (b->len + (size_t)n > FROM_MAX_BYTES) return -1;
+        buf_append(b, chunk, (size_t)n);
+    }
+    return n < 0 ? -1 : 0;
+}
+
+/* Copies one regular file name of from (a directory fd) to DIR/scripts/name, said as written. */
+static int copy_script(run *r, int from, const char *name, char *err, size_t errlen) {
+    int in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat sb;
+    if (in < 0 || fstat(in, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+        if (in >= 0) close(in);
+        return 0; /* not a file: left */
+    }
+    buf text = BUF_INIT, path = BUF_INIT, rel = BUF_INIT;
+    int rc = read_small(in, &text);
+    close(in);
+    buf_printf(&rel, "scripts/%s", name);
+    buf_printf(&path, "%s/%s", r->dir, rel.data);
+    int out =
+        rc < 0 ? -1 : open(path.data, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (out < 0 || (text.len && write(out, text.data, text.len) != (ssize_t)text.len))
+        rc = err_set(err, errlen, "--from: %s: %s", rc < 0 ? name : path.data,
+                     rc < 0 ? "more than 1 MiB, or unreadable" : strerror(errno));
+    if (out >= 0) close(out);
+    if (rc == 0) {
+        r->tools.written = realloc(r->tools.written, (r->tools.n_written + 1) * sizeof(char *));
+        r->tools.written[r->tools.n_written++] = strdup(rel.data);
+        on_write(r, rel.data, text.data ? text.data : "");
+        buf_printf(&r->from, "- %s\n", rel.data);
+    }
+    buf_free(&text);
+    buf_free(&path);
+    buf_free(&rel);
+    return rc;
+}
+
+/* The task scripts of o->from_dir/scripts into DIR/scripts (at most FROM_MAX_FILES). */
+static int start_from(run *r, char *err, size_t errlen) {
+    buf path = BUF_INIT;
+    buf_printf(&path, "%s/scripts", r->o->from_dir);
+    int from = open(path.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = from < 0 ? NULL : fdopendir(dup(from));
+    int rc = d ? 0 : err_set(err, errlen, "--from: %s: %s", path.data, strerror(errno));
+    buf_free(&path);
+    buf_printf(&path, "%s/scripts", r->dir);
+    if (rc == 0 && mkdir(path.data, 0755) < 0 && errno != EEXIST)
+        rc = err_set(err, errlen, "%s: %s", path.data, strerror(errno));
+    struct dirent *e;
+    for (int n = 0; rc == 0 && (e = readdir(d)) && n < FROM_MAX_FILES; n++)
+        if (e->d_name[0] != '.') rc = copy_script(r, from, e->d_name, err, errlen);
+    if (d) closedir(d);
+    if (from >= 0) close(from);
+    buf_free(&path);
+    return rc;
+}
+
 /* ---- the first message: rae's view of the capture, the methods, the task ---- */
 
 /* "- api.NAME(arg: type, opt: type = None)  # METHOD /path": the arguments the caller gives. */
@@ -231,6 +302,11 @@ static char *first_message(run *r, char *err, size_t errlen) {
     buf_puts(&b, "\n\nThe methods of api_client.ApiClient (the client fills the other "
                  "parameters itself):\n\n");
     method_list(&b, model);
+    if (r->from.len)
+        buf_printf(&b,
+                   "\nAn earlier run's task scripts are already in this folder: start from "
+                   "them and change what the task asks.\n\n%s",
+                   r->from.data);
     buf_printf(&b, "\nThe task:\n\n%s\n", r->o->prompt);
     free(text);
     json_decref(model);
@@ -524,6 +600,7 @@ static void done_run(run *r) {
     json_decref(r->messages);
     json_decref(r->tools_schema);
     free(r->system);
+    buf_free(&r->from);
 }
 
 int ai_engineer(const char *har_path, const char *dir, const ai_options *o, char *err,
@@ -531,6 +608,7 @@ int ai_engineer(const char *har_path, const char *dir, const ai_options *o, char
     run r = {.o = o, .dir = dir};
     int rc = setup(&r, har_path, err, errlen);
     if (rc == 0) rc = open_transcript(&r, err, errlen);
+    if (rc == 0 && !o->resume && o->from_dir) rc = start_from(&r, err, errlen);
     if (rc == 0 && !o->resume) {
         char *text = first_message(&r, err, errlen);
         if (!text) rc = -1;

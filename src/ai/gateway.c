@@ -162,6 +162,14 @@ static size_t on_header(char *data, size_t size, size_t n, void *user) {
     return len;
 }
 
+/* Cuts the request when the gateway is told to stop (its run ended: no one waits for it). */
+static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
+    (void)dt, (void)dn, (void)ut, (void)un;
+    const exchange *x = user;
+    struct pollfd p = {x->o->stop_fd, POLLIN, 0};
+    return x->o->stop_fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
 /* The model's usage of one answer, recorded with its cost (-1: no price known). */
 static void record(const ai_gateway_options *o, const char *model, const ai_stream *s) {
     ai_usage u = ai_stream_usage(s);
@@ -204,6 +212,9 @@ static void forward(const ai_gateway_options *o, int fd, const buf *body) {
     curl_easy_setopt(x.curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(x.curl, CURLOPT_HEADERDATA, &x);
     curl_easy_setopt(x.curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(x.curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(x.curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(x.curl, CURLOPT_XFERINFODATA, &x);
     curl_easy_setopt(x.curl, CURLOPT_CONNECTTIMEOUT, 30L);
     curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_TIME, 300L);
@@ -235,7 +246,8 @@ static void serve_one(const ai_gateway_options *o, int fd) {
     } else if (strcmp(path, want) != 0) {
         snprintf(err, sizeof err, "the gateway serves POST %s, not %s", want, path);
         answer(fd, 404, "not_found_error", err);
-    } else if (o->store && rae_store_budget_check(o->store, o->user_id, err, sizeof err) < 0) {
+    } else if (o->store && o->check_budget &&
+               rae_store_budget_check(o->store, o->user_id, err, sizeof err) < 0) {
         answer(fd, 402, "budget_exceeded", err);
     } else {
         forward(o, fd, &body);
@@ -244,7 +256,8 @@ static void serve_one(const ai_gateway_options *o, int fd) {
     close(fd);
 }
 
-int ai_gateway_serve(const ai_gateway_options *o, char *err, size_t errlen) {
+/* The listening socket at o->socket_path (0600, replacing one there); -1 + err. */
+static int make_socket(const ai_gateway_options *o, char *err, size_t errlen) {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(o->socket_path) >= sizeof addr.sun_path)
         return err_set(err, errlen, "%s: too long a path for a socket", o->socket_path);
@@ -258,6 +271,12 @@ int ai_gateway_serve(const ai_gateway_options *o, char *err, size_t errlen) {
     }
     chmod(o->socket_path, 0600);
     fprintf(stderr, "rae gateway: listening on %s\n", o->socket_path);
+    return ls;
+}
+
+int ai_gateway_serve(const ai_gateway_options *o, char *err, size_t errlen) {
+    int ls = o->listen_fd >= 0 ? o->listen_fd : make_socket(o, err, errlen);
+    if (ls < 0) return -1;
     for (int served = 0; !o->max_requests || served < o->max_requests;) {
         struct pollfd p[2] = {{ls, POLLIN, 0}, {o->stop_fd, POLLIN, 0}};
         if (poll(p, o->stop_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) break;
@@ -268,7 +287,9 @@ int ai_gateway_serve(const ai_gateway_options *o, char *err, size_t errlen) {
         serve_one(o, fd);
         served++;
     }
-    close(ls);
-    unlink(o->socket_path);
+    if (o->listen_fd < 0) {
+        close(ls);
+        unlink(o->socket_path);
+    }
     return 0;
 }

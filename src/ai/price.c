@@ -1,5 +1,6 @@
 /* ai/price: the dated price table, and the files built into rae for the AI engineer. */
 #include "ai/price.h"
+#include "rae/ai.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -68,4 +69,9 @@ void ai_default_model(ai_provider p, char *out, size_t n) {
         json_object_get(json_object_get(t, "defaults"), p == AI_OPENAI ? "openai" : "anthropic"));
     snprintf(out, n, "%s", m ? m : "");
     json_decref(t);
+}
+
+void ai_model_default(const char *provider, char *out, size_t n) {
+    ai_default_model(provider && strcmp(provider, "openai") == 0 ? AI_OPENAI : AI_ANTHROPIC, out,
+                     n);
 }

@@ -3,6 +3,8 @@
 #ifndef RAE_CLI_H
 #define RAE_CLI_H
 
+#include <stddef.h>
+
 #include "rae/version.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -24,6 +26,11 @@ void cli_put_event(const struct rae_event *ev);
 /* A command's usage when it got no argument (on stderr: returns 2) or asks for help (on stdout:
  * returns 0); -1 when it goes on. */
 int cli_usage_first(int argc, char **argv, const char *usage);
+/* A model provider's key into key: the first line of key_file when given, else the provider's
+ * variable (ANTHROPIC_API_KEY, OPENAI_API_KEY), which is then removed from the environment (no
+ * child inherits it). -1 after saying why (no key for anthropic; an OpenAI-compatible server may
+ * take none). what names the command in the message. */
+int cli_llm_key(const char *what, const char *provider, const char *key_file, char *key, size_t n);
 /* 1 when argv[i] is -h or --help. */
 int cli_is_help(const char *arg);
 

@@ -33,3 +33,27 @@ void cli_put_event(const rae_event *ev) {
     }
     free(line);
 }
+
+int cli_llm_key(const char *what, const char *provider, const char *key_file, char *key, size_t n) {
+    int openai = strcmp(provider, "openai") == 0;
+    const char *var = openai ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY";
+    if (key_file) {
+        FILE *f = fopen(key_file, "re");
+        if (!f || !fgets(key, (int)n, f)) {
+            cli_error("%s: cannot read the key from %s", what, key_file);
+            if (f) fclose(f);
+            return -1;
+        }
+        fclose(f);
+        key[strcspn(key, "\r\n")] = '\0';
+    } else {
+        snprintf(key, n, "%s", getenv(var) ? getenv(var) : "");
+        unsetenv(var);
+    }
+    if (!*key && !openai) {
+        cli_error("%s: no key: --%skey-file FILE or %s", what,
+                  strcmp(what, "serve") == 0 ? "llm-" : "", var);
+        return -1;
+    }
+    return 0;
+}

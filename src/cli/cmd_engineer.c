@@ -47,6 +47,7 @@ static const char usage[] =
     "  --allow-run         let the model run commands in DIR (default: ask on the terminal,\n"
     "  --no-run            refuse without one); or never\n"
     "  --continue          go on from DIR/transcript.ndjson with a new --prompt\n"
+    "  --from RUNDIR       start from the task scripts of an earlier run (RUNDIR/scripts)\n"
     "Secrets of the capture never reach the model (placeholders {{RAE_SECRET_n}}); see\n"
     "docs/engineer-ai.md.\n"
     "\n"
@@ -169,6 +170,7 @@ static int ai_option(int argc, char **argv, int *i, ai_options *ai) {
                          : strcmp(a, "--provider") == 0 ? &ai->provider
                          : strcmp(a, "--model") == 0    ? &ai->model
                          : strcmp(a, "--base-url") == 0 ? &ai->base_url
+                         : strcmp(a, "--from") == 0     ? &ai->from_dir
                                                         : NULL;
     char *end;
     if (value && has_next) {
@@ -251,6 +253,10 @@ static int parse(int argc, char **argv, opts *o) {
     }
     if (o->json && o->stream) {
         cli_error("engineer: --json and --json-stream both write stdout: choose one");
+        return -1;
+    }
+    if (o->ai.from_dir && (!o->ai.prompt || o->ai.resume)) {
+        cli_error("engineer: --from starts a new conversation with a --prompt (not --continue)");
         return -1;
     }
     if (o->ai.resume && !o->ai.prompt) {

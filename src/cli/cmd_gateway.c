@@ -74,34 +74,15 @@ static int parse(int argc, char **argv, gopts *o) {
     return 0;
 }
 
-/* The key: FILE's first line, else the provider's variable; into key. */
-static int read_key(const gopts *o, char *key, size_t n) {
-    int openai = strcmp(o->g.provider, "openai") == 0;
-    const char *var = openai ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY";
-    if (o->key_file) {
-        FILE *f = fopen(o->key_file, "r");
-        if (!f || !fgets(key, (int)n, f)) {
-            cli_error("gateway: cannot read the key from %s", o->key_file);
-            if (f) fclose(f);
-            return -1;
-        }
-        fclose(f);
-        key[strcspn(key, "\r\n")] = '\0';
-    } else {
-        snprintf(key, n, "%s", getenv(var) ? getenv(var) : "");
-    }
-    if (!*key && !openai) {
-        cli_error("gateway: no key: --key-file FILE or %s", var);
-        return -1;
-    }
-    return 0;
-}
-
 int cmd_gateway(int argc, char **argv) {
-    gopts o = {.g = {.provider = "anthropic", .run = "gateway", .stop_fd = -1}};
+    gopts o = {.g = {.provider = "anthropic",
+                     .run = "gateway",
+                     .stop_fd = -1,
+                     .listen_fd = -1,
+                     .check_budget = 1}};
     if (parse(argc, argv, &o) < 0) return EXIT_USAGE;
     char key[1024];
-    if (read_key(&o, key, sizeof key) < 0) return EXIT_USAGE;
+    if (cli_llm_key("gateway", o.g.provider, o.key_file, key, sizeof key) < 0) return EXIT_USAGE;
     o.g.api_key = key;
     if (!o.g.base_url)
         o.g.base_url =

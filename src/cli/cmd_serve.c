@@ -33,18 +33,24 @@ static const char usage[] =
 
 int cmd_serve(int argc, char **argv) {
     rae_serve_opts o = {.data_dir = getenv("RAE_DATA_DIR")};
+    const char *key_file = NULL;
+    char key[1024] = ""; /* held for the server's life; never given to a sprite */
     const char *allow[32], *proxies[32];
     size_t n_allow = 0, n_proxies = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
-        const char **slot = strcmp(a, "--listen") == 0       ? &o.listen
-                            : strcmp(a, "--data-dir") == 0   ? &o.data_dir
-                            : strcmp(a, "--public-url") == 0 ? &o.public_url
-                            : strcmp(a, "--tls-cert") == 0   ? &o.tls_cert
-                            : strcmp(a, "--tls-key") == 0    ? &o.tls_key
-                            : strcmp(a, "--web-root") == 0   ? &o.web_root
-                                                             : NULL;
+        const char **slot = strcmp(a, "--listen") == 0         ? &o.listen
+                            : strcmp(a, "--data-dir") == 0     ? &o.data_dir
+                            : strcmp(a, "--public-url") == 0   ? &o.public_url
+                            : strcmp(a, "--tls-cert") == 0     ? &o.tls_cert
+                            : strcmp(a, "--tls-key") == 0      ? &o.tls_key
+                            : strcmp(a, "--web-root") == 0     ? &o.web_root
+                            : strcmp(a, "--llm-provider") == 0 ? &o.llm_provider
+                            : strcmp(a, "--llm-model") == 0    ? &o.llm_model
+                            : strcmp(a, "--llm-base-url") == 0 ? &o.llm_base_url
+                            : strcmp(a, "--llm-key-file") == 0 ? &key_file
+                                                               : NULL;
         if (cli_is_help(a)) {
             fputs(usage, stdout);
             return EXIT_OK;
@@ -62,10 +68,31 @@ int cmd_serve(int argc, char **argv) {
                 return EXIT_USAGE;
             }
             o.max_sprites = (int)n;
+        } else if (strcmp(a, "--llm-max-runs") == 0 && more) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 100) {
+                cli_error("serve: --llm-max-runs wants a number from 1 to 100, not '%s'", argv[i]);
+                return EXIT_USAGE;
+            }
+            o.llm_max_runs = (int)n;
         } else {
             cli_error("serve: unknown or incomplete option '%s' (see 'rae serve --help')", a);
             return EXIT_USAGE;
         }
+    }
+    if (o.llm_provider && strcmp(o.llm_provider, "anthropic") != 0 &&
+        strcmp(o.llm_provider, "openai") != 0) {
+        cli_error("serve: --llm-provider is anthropic or openai, not '%s'", o.llm_provider);
+        return EXIT_USAGE;
+    }
+    if (!o.llm_provider && (o.llm_model || o.llm_base_url || key_file)) {
+        cli_error("serve: --llm-model, --llm-base-url and --llm-key-file go with --llm-provider");
+        return EXIT_USAGE;
+    }
+    if (o.llm_provider) {
+        if (cli_llm_key("serve", o.llm_provider, key_file, key, sizeof key) < 0) return EXIT_USAGE;
+        o.llm_key = key;
     }
     o.allow_net = allow;
     o.n_allow_net = n_allow;
@@ -75,7 +102,9 @@ int cmd_serve(int argc, char **argv) {
      * sprite; each user may hold only a few of them at once (routes.c), so there are more */
     setenv("UV_THREADPOOL_SIZE", "16", 0);
     char err[1024];
-    if (rae_serve(&o, err, sizeof err) < 0) {
+    int rc = rae_serve(&o, err, sizeof err);
+    explicit_bzero(key, sizeof key);
+    if (rc < 0) {
         cli_error("serve: %s", err);
         return strstr(err, "--") ? EXIT_USAGE : EXIT_RUNTIME;
     }

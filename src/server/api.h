@@ -57,6 +57,7 @@ api_fn browser_start, browser_stop, browser_status, browser_vnc, browser_command
 int browser_alive(rae_sprites *sprites, const char *id);
 api_fn sessions_list;
 api_fn usage_get;
-api_fn engineer_run, engineer_run_get;
+api_fn engineer_run, engineer_run_get, engineer_run_message, engineer_run_cancel;
+api_fn llm_get, llm_key_put, llm_key_delete;
 
 #endif

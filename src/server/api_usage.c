@@ -61,19 +61,24 @@ void usage_get(srv_req *r, caller *c, char args[][128]) {
     long long who = everyone ? -1 : c->user.id;
     rae_store *st = r->server->store;
     rae_usage total;
-    rae_usage_group *days = NULL, *runs = NULL;
-    size_t n_days = 0, n_runs = 0;
+    rae_usage_group *days = NULL, *runs = NULL, *users = NULL;
+    size_t n_days = 0, n_runs = 0, n_users = 0;
     if (rae_store_usage_sum(st, who, from, to, &total) < 0 ||
-        rae_store_usage_groups(st, who, from, to, 0, &days, &n_days) < 0 ||
-        rae_store_usage_groups(st, who, from, to, 1, &runs, &n_runs) < 0) {
+        rae_store_usage_groups(st, who, from, to, RAE_USAGE_BY_DAY, &days, &n_days) < 0 ||
+        rae_store_usage_groups(st, who, from, to, RAE_USAGE_BY_RUN, &runs, &n_runs) < 0 ||
+        (everyone &&
+         rae_store_usage_groups(st, who, from, to, RAE_USAGE_BY_USER, &users, &n_users) < 0)) {
         free(days);
+        free(runs);
         srv_error(r, 500, "internal", "%s", rae_store_errmsg(st));
         return;
     }
-    srv_json(r, 200,
-             json_pack("{s:f,s:f,s:b,s:o,s:o,s:o}", "from", from, "to", to, "all", everyone,
-                       "total", usage_json(&total), "days", groups_json(days, n_days, "day"),
-                       "runs", groups_json(runs, n_runs, "run")));
+    json_t *body = json_pack("{s:f,s:f,s:b,s:o,s:o,s:o}", "from", from, "to", to, "all", everyone,
+                             "total", usage_json(&total), "days", groups_json(days, n_days, "day"),
+                             "runs", groups_json(runs, n_runs, "run"));
+    if (everyone) json_object_set_new(body, "users", groups_json(users, n_users, "user"));
+    srv_json(r, 200, body);
     free(days);
     free(runs);
+    free(users);
 }

@@ -303,6 +303,11 @@ static const route routes[] = {
     {"POST", "/api/sprite/{}/checkpoint/{}/restore", 0, W, checkpoint_restore},
     {"POST", "/api/sprite/{}/engineer/run", 0, W, engineer_run},
     {"GET", "/api/sprite/{}/engineer/run/{}", 0, 0, engineer_run_get},
+    {"POST", "/api/sprite/{}/engineer/run/{}/messages", 0, W, engineer_run_message},
+    {"POST", "/api/sprite/{}/engineer/run/{}/cancel", 0, W, engineer_run_cancel},
+    {"GET", "/api/llm", 0, 0, llm_get},
+    {"PUT", "/api/llm/key", 0, 0, llm_key_put},
+    {"DELETE", "/api/llm/key", 0, 0, llm_key_delete},
 };
 
 /* 1 when a SIGNING_IN request may go on, else 0 with a 415 or 403 queued. */

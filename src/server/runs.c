@@ -4,6 +4,7 @@
  * read on the event loop without blocking, line by line, into the run's log. What a run keeps is
  * capped (RUN_KEEP_BYTES, RUN_KEEP_LINES, RUN_LINE_MAX): the sprite decides what it prints. */
 #include "server/runs.h"
+#include "server/llm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -47,6 +49,18 @@ typedef struct run_proc {
     rae_checkpoint k;
     int ck_rc, exec_rc; /* the checkpoint before it, the start of rae engineer */
     char ck_err[512];
+    /* an AI run (rae engineer --prompt), its model reached through the run's gateway */
+    int ai;
+    int resume;        /* a follow-up: --continue from the run's transcript */
+    int no_checkpoint; /* (a follow-up: the run's first process made one) */
+    int cancelled;     /* POST .../cancel ended it */
+    char *prompt;      /* owned: what this process answers */
+    char *from_dir;    /* owned, or NULL: the scripts of an earlier run to start from */
+    double max_cost;   /* USD, for --max-cost */
+    llm_choice choice; /* whose key and which model (the gateway takes the key) */
+    struct llm_gate *gate;
+    char inside[160]; /* the gateway's socket, as the sprite sees it */
+    rae_usage base;   /* the run's usage before this process: usage events are the run's */
 } run_proc;
 
 static void runs_dir(const srv *s, char *out, size_t n) {
@@ -203,6 +217,7 @@ static void record(run_log *log) {
     if (rp->recorded) return;
     rp->recorded = 1;
     int ok = rp->files != NULL && !rp->error[0];
+    const char *status = rp->cancelled ? "cancelled" : ok ? "complete" : "error";
     json_t *patch = json_pack("{s:O*}", "files", rp->files);
     if (rp->endpoints >= 0) json_object_set_new(patch, "endpoints", json_integer(rp->endpoints));
     if (rp->k.id[0]) json_object_set_new(patch, "checkpoint", json_string(rp->k.id));
@@ -211,8 +226,7 @@ static void record(run_log *log) {
                             json_pack("{s:I,s:I,s:I}", "passed", (json_int_t)rp->passed, "failed",
                                       (json_int_t)rp->failed, "skipped", (json_int_t)rp->skipped));
     char *text = json_dumps(patch, JSON_COMPACT);
-    rae_store_job_update(rp->server->store, log->id, ok ? "complete" : "error", ok ? "" : rp->error,
-                         text, NULL, 0);
+    rae_store_job_update(rp->server->store, log->id, status, ok ? "" : rp->error, text, NULL, 0);
     free(text);
     json_decref(patch);
 }
@@ -220,6 +234,33 @@ static void record(run_log *log) {
 static int str_is(const json_t *v, const char *s) {
     const char *t = json_string_value(v);
     return t && strcmp(t, s) == 0;
+}
+
+/* The files of a complete event joined to the run's (a follow-up adds to what the run made). */
+static void add_files(run_proc *rp, json_t *files) {
+    if (!rp->files) rp->files = json_array();
+    size_t i, k;
+    json_t *f, *g;
+    json_array_foreach(files, i, f) {
+        int have = 0;
+        json_array_foreach(rp->files, k, g) have |= json_equal(f, g);
+        if (!have) json_array_append(rp->files, f);
+    }
+}
+
+/* A usage event of a follow-up's process made the run's: what earlier processes used added. */
+static void add_base_usage(const run_proc *rp, json_t *ev) {
+    static const char *const names[] = {"input_tokens", "output_tokens", "cache_read_tokens",
+                                        "cache_write_tokens"};
+    const long long base[] = {rp->base.input_tokens, rp->base.output_tokens,
+                              rp->base.cache_read_tokens, rp->base.cache_write_tokens};
+    for (size_t i = 0; i < 4; i++)
+        json_object_set_new(
+            ev, names[i],
+            json_integer(json_integer_value(json_object_get(ev, names[i])) + base[i]));
+    json_t *cost = json_object_get(ev, "cost_usd");
+    if (json_is_number(cost))
+        json_object_set_new(ev, "cost_usd", json_real(json_number_value(cost) + rp->base.cost_usd));
 }
 
 /* What one line of output says about the run; lines that are not events become "log" progress. */
@@ -250,8 +291,7 @@ static void take_line(run_log *log, char *line) {
         return;
     } else if (strcmp(type, "complete") == 0) {
         rp->terminal = 1;
-        json_decref(rp->files);
-        rp->files = json_incref(json_object_get(ev, "files"));
+        add_files(rp, json_object_get(ev, "files"));
     } else if (strcmp(type, "error") == 0) {
         rp->terminal = 1;
         const char *msg = json_string_value(json_object_get(ev, "message"));
@@ -259,6 +299,11 @@ static void take_line(run_log *log, char *line) {
     } else if (strcmp(type, "progress") == 0 && str_is(json_object_get(ev, "stage"), "endpoints") &&
                json_integer_value(json_object_get(ev, "total")) > 0) {
         rp->endpoints = (long)json_integer_value(json_object_get(ev, "done"));
+    } else if (strcmp(type, "usage") == 0 && rp->base.answers > 0) {
+        add_base_usage(rp, ev);
+        if (rp->terminal) record(log);
+        log_add_json(log, ev);
+        return;
     }
     json_decref(ev);
     if (rp->terminal) record(log); /* before the viewers hear of it */
@@ -270,13 +315,19 @@ static void take_line(run_log *log, char *line) {
 static void run_finished(run_log *log, int status) {
     run_proc *rp = log->proc;
     srv *s = rp->server;
+    if (rp->cancelled && !rp->terminal)
+        snprintf(rp->error, sizeof rp->error, "cancelled: what the run wrote is kept");
     if (!rp->terminal) {
         if (!rp->error[0])
             snprintf(rp->error, sizeof rp->error, "rae engineer ended with status %d", status);
-        log_add_json(
-            log, json_pack("{s:s,s:s,s:s}", "type", "error", "kind", "exit", "message", rp->error));
+        log_add_json(log, json_pack("{s:s,s:s,s:s}", "type", "error", "kind",
+                                    rp->cancelled ? "cancelled" : "exit", "message", rp->error));
     }
     record(log);
+    llm_gate_close(s, rp->gate);
+    llm_choice_clear(&rp->choice);
+    free(rp->prompt);
+    free(rp->from_dir);
     json_decref(rp->files);
     free(rp->held);
     buf_free(&rp->partial);
@@ -284,7 +335,7 @@ static void run_finished(run_log *log, int status) {
     if (rp->p.out_fd >= 0) close(rp->p.out_fd);
     free(rp);
     log->proc = NULL;
-    log->finished = 1;
+    __atomic_store_n(&log->finished, 1, __ATOMIC_RELEASE); /* cancel_wait reads it */
     run_viewers_wake(log);
     run_log_release(s, log);
 }
@@ -485,17 +536,46 @@ static void replay_done(run_log *log, int status) {
 
 /* ---- the routes ---- */
 
-/* On a worker thread: the checkpoint before the run, then rae engineer started in the sprite. */
+/* rae engineer's command line for an AI run (strings in the caller's buffers). */
+static void ai_argv(run_log *log, const char **argv, char *base_url, size_t bn, char *cost,
+                    size_t cn) {
+    run_proc *rp = log->proc;
+    size_t n = 6; /* after rae engineer HAR -o OUT --json-stream */
+    snprintf(base_url, bn, "unix:%s", rp->inside);
+    snprintf(cost, cn, "%.4f", rp->max_cost);
+    const char *more[] = {
+        "--prompt",       rp->prompt,   "--provider", rp->choice.provider, "--model",
+        rp->choice.model, "--base-url", base_url,     "--max-cost",        cost,
+        "--allow-run"};
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+        argv[n++] = more[i];
+    if (rp->resume) argv[n++] = "--continue";
+    if (rp->from_dir) argv[n++] = "--from", argv[n++] = rp->from_dir;
+    argv[n] = NULL;
+}
+
+/* On a worker thread: the checkpoint before the run (not before a follow-up), the gateway of an
+ * AI run, then rae engineer started in the sprite. */
 static void checkpoint_work(void *arg) {
     run_log *log = arg;
     run_proc *rp = log->proc;
-    char comment[64], out[128];
+    char comment[64], out[128], base_url[200], cost[32];
     snprintf(comment, sizeof comment, "before engineer run %s", log->id);
-    rp->ck_rc = rae_sprite_checkpoint(rp->server->sprites, log->sprite, comment, 1, &rp->k,
-                                      rp->ck_err, sizeof rp->ck_err);
+    if (!rp->no_checkpoint)
+        rp->ck_rc = rae_sprite_checkpoint(rp->server->sprites, log->sprite, comment, 1, &rp->k,
+                                          rp->ck_err, sizeof rp->ck_err);
     if (rp->ck_rc < 0) return;
     snprintf(out, sizeof out, "/workspace/scripts/%s", log->id);
-    const char *argv[] = {"rae", "engineer", rp->har, "-o", out, "--json-stream", NULL};
+    const char *argv[24] = {"rae", "engineer", rp->har, "-o", out, "--json-stream", NULL};
+    if (rp->ai) {
+        rp->gate = llm_gate_open(rp->server, log->sprite, log->id, log->user_id, &rp->choice,
+                                 rp->inside, sizeof rp->inside, rp->error, sizeof rp->error);
+        if (!rp->gate) {
+            rp->exec_rc = -1;
+            return;
+        }
+        ai_argv(log, argv, base_url, sizeof base_url, cost, sizeof cost);
+    }
     rp->exec_rc = exec_in_sprite(log, argv, NULL, rp->error, sizeof rp->error);
 }
 
@@ -503,6 +583,7 @@ static void checkpoint_done(srv_req *r, void *arg) {
     run_log *log = arg;
     run_proc *rp = log->proc;
     char msg[128], scripts[128], stream[512];
+    if (rp->gate) llm_gate_attach(rp->server, rp->gate); /* run_finished closes it */
     if (rp->server->stopping) {
         if (rp->ck_rc == 0 && rp->exec_rc == 0) {
             kill(rp->p.pid, SIGKILL);
@@ -520,19 +601,20 @@ static void checkpoint_done(srv_req *r, void *arg) {
         return;
     }
     snprintf(msg, sizeof msg, "checkpoint %s made", rp->k.id);
-    log_progress(log, "checkpoint", msg);
+    if (!rp->no_checkpoint) log_progress(log, "checkpoint", msg);
     if (rp->exec_rc < 0) {
         srv_error(r, 503, "sprite_failed", "%s", rp->error);
         run_finished(log, -1);
         return;
     }
     attach_output(log);
+    if (rp->cancelled) kill(rp->p.pid, SIGKILL); /* asked while it started */
     log_progress(log, "start", "rae engineer started");
     snprintf(scripts, sizeof scripts, "/workspace/scripts/%s", log->id);
     snprintf(stream, sizeof stream, "/api/sprite/%s/engineer/stream?run=%s", log->sprite, log->id);
-    srv_json(
-        r, 202,
-        json_pack("{s:s,s:s,s:s}", "runId", log->id, "scriptsDir", scripts, "streamUrl", stream));
+    srv_json(r, 202,
+             json_pack("{s:s,s:s,s:s,s:b}", "runId", log->id, "scriptsDir", scripts, "streamUrl",
+                       stream, "ai", rp->ai));
 }
 
 /* A run asked for: the HAR is looked for in the sprite (on a worker thread) before it starts. */
@@ -541,12 +623,16 @@ typedef struct run_ask {
     long long user_id;
     char sprite[RAE_STORE_SPRITE_NAME_MAX];
     char har[HAR_PATH_MAX + 16];
-    char *prompt; /* owned, may be NULL */
-    int replay, rc;
+    char *prompt;       /* owned, may be NULL */
+    char from_run[16];  /* "" or the run whose scripts it starts from */
+    int replay, rc, ai; /* ai: a model is configured and it has a prompt */
+    llm_choice choice;
+    double max_cost;
     char err[512];
 } run_ask;
 
 static void free_ask(run_ask *a) {
+    llm_choice_clear(&a->choice);
     free(a->prompt);
     free(a);
 }
@@ -579,10 +665,56 @@ static void prune_run_files(srv *s, const char *sprite) {
     rae_store_jobs_free(jobs, n);
 }
 
+/* A process state for log (appending to its event file), linked into the server's live runs. */
+static run_proc *proc_new(srv *s, run_log *log, const char *har) {
+    char dir[4200], path[4200];
+    run_proc *rp = log->proc = calloc(1, sizeof *rp);
+    if (!rp) abort();
+    rp->server = s;
+    rp->endpoints = -1;
+    rp->passed = rp->failed = -1;
+    rp->p.pid = -1;
+    rp->p.out_fd = rp->p.in_fd = rp->p.err_fd = -1;
+    snprintf(rp->har, sizeof rp->har, "%s", har);
+    runs_dir(s, dir, sizeof dir);
+    mkdir(dir, 0700);
+    run_file(s, log->id, path, sizeof path);
+    rp->file = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (rp->file < 0) lwsl_warn("run %s: cannot write %s: %s\n", log->id, path, strerror(errno));
+    if (!live_run(s, log->id)) {
+        log->next = s->runs;
+        s->runs = log;
+    }
+    return rp;
+}
+
+/* What the person said, as the run's event. */
+static void log_person(run_log *log, const char *text) {
+    log_add_json(log, json_pack("{s:s,s:s,s:s}", "type", "message", "role", "user", "text", text));
+}
+
+/* The AI part of a process from what was asked (the key moves). */
+static void proc_ai(run_proc *rp, run_ask *a) {
+    rp->ai = a->ai;
+    if (!a->ai) return;
+    rp->choice = a->choice;
+    a->choice.key = NULL;
+    rp->prompt = strdup(a->prompt);
+    rp->max_cost = a->max_cost;
+    if (*a->from_run) {
+        char dir[64];
+        snprintf(dir, sizeof dir, "/workspace/scripts/%s", a->from_run);
+        rp->from_dir = strdup(dir);
+    }
+}
+
 /* A new job and its live log with the process state; NULL with a response queued. */
-static run_log *new_run(srv_req *r, const run_ask *a) {
-    char err[512], dir[4200], path[4200];
-    json_t *detail = json_pack("{s:s,s:s*}", "har_path", a->har, "prompt", a->prompt);
+static run_log *new_run(srv_req *r, run_ask *a) {
+    char err[512];
+    json_t *detail =
+        json_pack("{s:s,s:s*,s:b}", "har_path", a->har, "prompt", a->prompt, "ai", a->ai);
+    if (a->ai) json_object_set_new(detail, "model", json_string(a->choice.model));
+    if (*a->from_run) json_object_set_new(detail, "from_run", json_string(a->from_run));
     char *text = json_dumps(detail, JSON_COMPACT);
     json_decref(detail);
     rae_store_job job;
@@ -599,22 +731,10 @@ static run_log *new_run(srv_req *r, const run_ask *a) {
     run_log *log = log_new(job.id, a->sprite, a->user_id);
     rae_store_job_clear(&job);
     prune_run_files(r->server, a->sprite);
-    run_proc *rp = log->proc = calloc(1, sizeof *rp);
-    if (!rp) abort();
-    rp->server = r->server;
-    rp->endpoints = -1;
-    rp->passed = rp->failed = -1;
+    run_proc *rp = proc_new(r->server, log, a->har);
     rp->replay = a->replay;
-    rp->p.pid = -1;
-    rp->p.out_fd = rp->p.in_fd = rp->p.err_fd = -1;
-    snprintf(rp->har, sizeof rp->har, "%s", a->har);
-    runs_dir(r->server, dir, sizeof dir);
-    mkdir(dir, 0700);
-    run_file(r->server, log->id, path, sizeof path);
-    rp->file = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (rp->file < 0) lwsl_warn("run %s: cannot write %s: %s\n", log->id, path, strerror(errno));
-    log->next = r->server->runs;
-    r->server->runs = log;
+    proc_ai(rp, a);
+    if (rp->ai) log_person(log, a->prompt);
     return log;
 }
 
@@ -636,63 +756,296 @@ static void har_done(srv_req *r, void *arg) {
     free_ask(a);
 }
 
+#define MAX_COST_PER_ANSWER 5.0 /* USD: what answering one message of the person may cost */
+
+/* Whether the caller may start an AI process now: 0 with a->choice, a->max_cost and a->ai set;
+ * 1 when no model is configured (why says so); -1 with a response queued (402, 429, 400). */
+static int ai_admit(srv_req *r, long long user_id, const char *model, run_ask *a, char *why,
+                    size_t n) {
+    srv *s = r->server;
+    if (llm_choose(s, user_id, &a->choice, why, n) < 0) return 1;
+    char err[512];
+    if (model && (!*model || strlen(model) >= sizeof a->choice.model ||
+                  strspn(model, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                "-_.:/@") != strlen(model))) {
+        srv_error(r, 400, "bad_request", "model is a model's name, like %s", a->choice.model);
+        return -1;
+    }
+    if (model) snprintf(a->choice.model, sizeof a->choice.model, "%s", model);
+    if (strcmp(a->choice.source, "server") == 0) {
+        if (rae_store_budget_check(s->store, user_id, err, sizeof err) < 0) {
+            srv_error(r, 402, "budget_exceeded", "%s", err);
+            return -1;
+        }
+    }
+    if (llm_runs_of(s->llm, user_id) >= llm_max_runs(s->llm)) {
+        srv_error(r, 429, "too_many_runs", "you have %d AI runs going, as many as a user may",
+                  llm_max_runs(s->llm));
+        return -1;
+    }
+    a->max_cost = MAX_COST_PER_ANSWER; /* the budget is the gateway's to keep */
+    a->ai = 1;
+    return 0;
+}
+
+/* fromRun: the earlier run of the caller in this sprite, its HAR into a->har; -1 after a 404. */
+static int take_from_run(srv_req *r, long long user_id, const char *sprite, const char *id,
+                         run_ask *a) {
+    rae_store_job job;
+    if (strlen(id) >= sizeof a->from_run ||
+        rae_store_job_get(r->server->store, user_id, id, &job) < 0) {
+        srv_error(r, 404, "not_found", "no run '%s' to start from in sprite '%s'", id, sprite);
+        return -1;
+    }
+    json_t *d = json_loads(job.detail, 0, NULL);
+    const char *har = json_string_value(json_object_get(d, "har_path"));
+    int ok = strcmp(job.kind, "run") == 0 && strcmp(job.sprite, sprite) == 0 && har;
+    if (ok) {
+        snprintf(a->from_run, sizeof a->from_run, "%s", id);
+        if (!*a->har) snprintf(a->har, sizeof a->har, "%s", har);
+    } else {
+        srv_error(r, 404, "not_found", "no run '%s' to start from in sprite '%s'", id, sprite);
+    }
+    json_decref(d);
+    rae_store_job_clear(&job);
+    return ok ? 0 : -1;
+}
+
+/* The body of POST .../engineer/run into a new ask; NULL with a response queued. */
+static run_ask *ask_of(srv_req *r, caller *c, const char *sprite, json_t *body) {
+    const char *har, *prompt, *model, *from;
+    int replay;
+    if (srv_body_string(r, body, "harPath", &har) < 0 ||
+        srv_body_string(r, body, "prompt", &prompt) < 0 ||
+        srv_body_string(r, body, "model", &model) < 0 ||
+        srv_body_string(r, body, "fromRun", &from) < 0 ||
+        srv_body_bool(r, body, "replay", &replay) < 0)
+        return NULL;
+    if ((!har || !*har) && !from) {
+        srv_error(r, 400, "bad_request", "give harPath: a HAR under /workspace (or fromRun)");
+        return NULL;
+    } else if (har && strlen(har) > HAR_PATH_MAX) {
+        srv_error(r, 400, "bad_request", "harPath is at most %d bytes", HAR_PATH_MAX);
+        return NULL;
+    } else if (prompt && strlen(prompt) > PROMPT_MAX) {
+        srv_error(r, 400, "bad_request", "a prompt is at most %d bytes", PROMPT_MAX);
+        return NULL;
+    } else if (from && (!prompt || !*prompt)) {
+        srv_error(r, 400, "bad_request", "fromRun goes with a prompt: what to change");
+        return NULL;
+    }
+    run_ask *a = calloc(1, sizeof *a);
+    if (!a) abort();
+    a->sprites = r->server->sprites;
+    a->user_id = c->user.id;
+    snprintf(a->sprite, sizeof a->sprite, "%s", sprite);
+    if (har && *har)
+        snprintf(a->har, sizeof a->har, "%s%s", har[0] == '/' ? "" : "/workspace/", har);
+    a->prompt = prompt ? strdup(prompt) : NULL;
+    a->replay = replay;
+    char why[512];
+    int rc = from ? take_from_run(r, c->user.id, sprite, from, a) : 0;
+    if (rc == 0 && prompt && *prompt) rc = ai_admit(r, c->user.id, model, a, why, sizeof why);
+    if (rc == 1 && from) { /* re-engineering is the model's work */
+        srv_error(r, 400, "no_model", "%s", why);
+        rc = -1;
+    }
+    if (rc < 0) {
+        free_ask(a);
+        return NULL;
+    }
+    return a;
+}
+
 void engineer_run(srv_req *r, caller *c, char args[][128]) {
     if (!own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
-    const char *har, *prompt;
-    int replay;
-    if (!body || srv_body_string(r, body, "harPath", &har) < 0 ||
-        srv_body_string(r, body, "prompt", &prompt) < 0 ||
-        srv_body_bool(r, body, "replay", &replay) < 0) {
-        json_decref(body);
-        return;
-    }
-    run_log *going = run_going(r->server, args[0]);
-    if (going) {
+    run_log *going = body ? run_going(r->server, args[0]) : NULL;
+    run_ask *a = NULL;
+    if (!body) {
+        /* answered */
+    } else if (going) {
         srv_error(r, 409, "run_running", "run %s is still going in sprite '%s'", going->id,
                   args[0]);
-    } else if (!har || !*har || strlen(har) > HAR_PATH_MAX) {
-        srv_error(r, 400, "bad_request", "give harPath: a HAR under /workspace (at most %d bytes)",
-                  HAR_PATH_MAX);
-    } else if (prompt && strlen(prompt) > PROMPT_MAX) {
-        srv_error(r, 400, "bad_request", "a prompt is at most %d bytes", PROMPT_MAX);
-    } else {
-        run_ask *a = calloc(1, sizeof *a);
-        if (!a) abort();
-        a->sprites = r->server->sprites;
-        a->user_id = c->user.id;
-        snprintf(a->sprite, sizeof a->sprite, "%s", args[0]);
-        snprintf(a->har, sizeof a->har, "%s%s", har[0] == '/' ? "" : "/workspace/", har);
-        a->prompt = prompt ? strdup(prompt) : NULL;
-        a->replay = replay;
+    } else if ((a = ask_of(r, c, args[0], body))) {
         srv_defer(r, har_work, har_done, a);
     }
     json_decref(body);
 }
 
-/* One run's record: {run: {id, status, started, ended?, error?, harPath, scriptsDir, prompt?,
- * files?, endpoints?, checkpoint?, replay?: {passed, failed, skipped}}}. */
-void engineer_run_get(srv_req *r, caller *c, char args[][128]) {
+/* ---- a conversation's next message, and a cancel ---- */
+
+/* The run id of the caller in sprite, and its detail (caller decrefs); NULL after a 404. */
+static json_t *run_detail(srv_req *r, caller *c, const char *sprite, const char *id) {
     rae_store_job job;
-    if (!own_sprite(r, c, args[0])) return;
-    if (rae_store_job_get(r->server->store, c->user.id, args[1], &job) < 0 ||
-        strcmp(job.kind, "run") || strcmp(job.sprite, args[0])) {
-        srv_error(r, 404, "not_found", "no run '%s' in sprite '%s'", args[1], args[0]);
+    if (rae_store_job_get(r->server->store, c->user.id, id, &job) < 0) {
+        srv_error(r, 404, "not_found", "no run '%s' in sprite '%s'", id, sprite);
+        return NULL;
+    }
+    json_t *d = NULL;
+    if (strcmp(job.kind, "run") == 0 && strcmp(job.sprite, sprite) == 0)
+        d = json_loads(job.detail, 0, NULL);
+    else
+        srv_error(r, 404, "not_found", "no run '%s' in sprite '%s'", id, sprite);
+    rae_store_job_clear(&job);
+    return d;
+}
+
+/* The run's log made live again for its next process (from memory or its file). */
+static run_log *log_again(srv_req *r, caller *c, const char *sprite, const char *id) {
+    run_log *log = live_run(r->server, id);
+    if (log) {
+        log->refs++;
+    } else {
+        rae_store_job job;
+        if (rae_store_job_get(r->server->store, c->user.id, id, &job) < 0) return NULL;
+        log = log_from_file(r->server, &job);
+        rae_store_job_clear(&job);
+    }
+    (void)sprite;
+    __atomic_store_n(&log->finished, 0, __ATOMIC_RELEASE);
+    return log;
+}
+
+/* The process of a follow-up: the run live again, the person's message in its events. */
+static void go_on(srv_req *r, caller *c, const char *sprite, const char *id, json_t *d,
+                  run_ask *a) {
+    srv *s = r->server;
+    run_log *log = s->stopping ? NULL : log_again(r, c, sprite, id);
+    if (!log) {
+        srv_error(r, 503, "stopping", "the server is stopping");
         return;
     }
-    json_t *d = json_loads(job.detail, 0, NULL);
-    json_t *run =
-        json_pack("{s:s,s:s,s:f,s:O*,s:O*,s:O*,s:O*,s:O*,s:O*}", "id", job.id, "status", job.status,
-                  "started", job.started, "harPath", json_object_get(d, "har_path"), "scriptsDir",
-                  json_object_get(d, "scripts_dir"), "prompt", json_object_get(d, "prompt"),
-                  "files", json_object_get(d, "files"), "endpoints",
-                  json_object_get(d, "endpoints"), "checkpoint", json_object_get(d, "checkpoint"));
-    if (json_object_get(d, "replay")) json_object_set(run, "replay", json_object_get(d, "replay"));
-    if (job.ended > 0) json_object_set_new(run, "ended", json_real(job.ended));
-    if (job.error && *job.error) json_object_set_new(run, "error", json_string(job.error));
+    const char *har = json_string_value(json_object_get(d, "har_path"));
+    run_proc *rp = proc_new(s, log, har ? har : "");
+    proc_ai(rp, a);
+    rp->resume = rp->no_checkpoint = 1;
+    json_t *files = json_object_get(d, "files");
+    rp->files = json_is_array(files) ? json_deep_copy(files) : NULL;
+    if (rae_store_usage_of_run(s->store, c->user.id, id, &rp->base) < 0) rp->base.answers = 0;
+    rae_store_job_update(s->store, id, "running", "", NULL, NULL, 0);
+    log_person(log, a->prompt);
+    srv_defer(r, checkpoint_work, checkpoint_done, log);
+}
+
+/* A follow-up in the conversation of run args[1]: the engineer goes on from its transcript in
+ * the same folder, with the gateway again; no checkpoint (the run's first made one). */
+void engineer_run_message(srv_req *r, caller *c, char args[][128]) {
+    if (!own_sprite(r, c, args[0])) return;
+    json_t *body = srv_body_json(r), *d = NULL;
+    const char *text = NULL;
+    run_ask *a = calloc(1, sizeof *a);
+    char why[512];
+    run_log *going = NULL;
+    if (!a) abort();
+    if (!body || srv_body_string(r, body, "text", &text) < 0) {
+        /* answered */
+    } else if (!text || !*text || strlen(text) > PROMPT_MAX) {
+        srv_error(r, 400, "bad_request", "give text: the next message (1 to %d bytes)", PROMPT_MAX);
+    } else if (!(d = run_detail(r, c, args[0], args[1]))) {
+        /* answered */
+    } else if (!json_is_true(json_object_get(d, "ai"))) {
+        srv_error(r, 400, "not_ai", "run %s is no conversation: start one with a prompt", args[1]);
+    } else if ((going = run_going(r->server, args[0]))) {
+        srv_error(r, 409, "run_running", "run %s is still going in sprite '%s'", going->id,
+                  args[0]);
+    } else {
+        int rc = ai_admit(r, c->user.id, json_string_value(json_object_get(d, "model")), a, why,
+                          sizeof why);
+        if (rc == 1) srv_error(r, 400, "no_model", "%s", why);
+        if (rc == 0) {
+            a->prompt = strdup(text);
+            go_on(r, c, args[0], args[1], d, a);
+        }
+    }
     json_decref(d);
-    rae_store_job_clear(&job);
-    srv_json(r, 200, json_pack("{s:o}", "run", run));
+    json_decref(body);
+    free_ask(a);
+}
+/* One run's record: {id, status, started, ended?, error?, harPath, scriptsDir, prompt?, files?,
+ * endpoints?, checkpoint?, replay?: {passed, failed, skipped}, ai, model?, fromRun?, usage?}. */
+static json_t *run_json(srv *s, const rae_store_job *job) {
+    json_t *d = json_loads(job->detail, 0, NULL);
+    json_t *run = json_pack(
+        "{s:s,s:s,s:f,s:O*,s:O*,s:O*,s:O*,s:O*,s:O*,s:b}", "id", job->id, "status", job->status,
+        "started", job->started, "harPath", json_object_get(d, "har_path"), "scriptsDir",
+        json_object_get(d, "scripts_dir"), "prompt", json_object_get(d, "prompt"), "files",
+        json_object_get(d, "files"), "endpoints", json_object_get(d, "endpoints"), "checkpoint",
+        json_object_get(d, "checkpoint"), "ai", json_is_true(json_object_get(d, "ai")));
+    static const char *const carried[][2] = {
+        {"replay", "replay"}, {"model", "model"}, {"from_run", "fromRun"}};
+    for (size_t i = 0; i < sizeof carried / sizeof *carried; i++)
+        if (json_object_get(d, carried[i][0]))
+            json_object_set(run, carried[i][1], json_object_get(d, carried[i][0]));
+    rae_usage u;
+    if (json_is_true(json_object_get(d, "ai")) &&
+        rae_store_usage_of_run(s->store, job->user_id, job->id, &u) == 0)
+        json_object_set_new(
+            run, "usage",
+            json_pack("{s:I,s:I,s:I,s:I,s:o}", "inputTokens", (json_int_t)u.input_tokens,
+                      "outputTokens", (json_int_t)u.output_tokens, "cacheReadTokens",
+                      (json_int_t)u.cache_read_tokens, "cacheWriteTokens",
+                      (json_int_t)u.cache_write_tokens, "costUsd",
+                      u.answers && u.unpriced == u.answers ? json_null() : json_real(u.cost_usd)));
+    if (job->ended > 0) json_object_set_new(run, "ended", json_real(job->ended));
+    if (job->error && *job->error) json_object_set_new(run, "error", json_string(job->error));
+    json_decref(d);
+    return run;
+}
+
+/* {run: RECORD} of the caller's run id in sprite, or a 404. */
+static void respond_run(srv_req *r, long long user_id, const char *sprite, const char *id,
+                        int status) {
+    rae_store_job job;
+    int found = rae_store_job_get(r->server->store, user_id, id, &job) == 0;
+    if (found && strcmp(job.kind, "run") == 0 && strcmp(job.sprite, sprite) == 0)
+        srv_json(r, status, json_pack("{s:o}", "run", run_json(r->server, &job)));
+    else
+        srv_error(r, 404, "not_found", "no run '%s' in sprite '%s'", id, sprite);
+    if (found) rae_store_job_clear(&job);
+}
+
+void engineer_run_get(srv_req *r, caller *c, char args[][128]) {
+    if (own_sprite(r, c, args[0])) respond_run(r, c->user.id, args[0], args[1], 200);
+}
+
+#define CANCEL_WAIT_MS 15000 /* for the run's process to end after SIGKILL */
+
+/* On a worker thread: until the run's log is finished (the loop sets it), or a while. */
+static void cancel_wait(void *arg) {
+    run_log *log = arg;
+    for (int ms = 0; ms < CANCEL_WAIT_MS && !__atomic_load_n(&log->finished, __ATOMIC_ACQUIRE);
+         ms += 20) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void cancel_done(srv_req *r, void *arg) {
+    run_log *log = arg;
+    if (log->finished)
+        respond_run(r, log->user_id, log->sprite, log->id, 200);
+    else
+        srv_error(r, 504, "cancel_slow", "run %s is ending, but has not yet", log->id);
+    run_log_release(r->server, log);
+}
+
+/* Stops run args[1]: its processes in the sprite end (SIGKILL: the sandbox goes with them); what
+ * it wrote stays. Answers once it has ended. */
+void engineer_run_cancel(srv_req *r, caller *c, char args[][128]) {
+    if (!own_sprite(r, c, args[0])) return;
+    json_t *d = run_detail(r, c, args[0], args[1]);
+    if (!d) return;
+    json_decref(d);
+    run_log *log = live_run(r->server, args[1]);
+    if (!log || log->finished || !log->proc) {
+        srv_error(r, 409, "not_running", "run %s is not running", args[1]);
+        return;
+    }
+    log->proc->cancelled = 1;
+    if (log->proc->p.pid > 0) kill(log->proc->p.pid, SIGKILL); /* else checkpoint_done does */
+    log->refs++;
+    srv_defer(r, cancel_wait, cancel_done, log);
 }
 
 /* ---- start and stop of the server ---- */

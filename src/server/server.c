@@ -1,5 +1,6 @@
 /* rae serve: the store and the sprites opened, libwebsockets on a libuv loop behind rae's door
  * (gate.h; lws listens itself under TLS), until SIGINT or SIGTERM. */
+#include "server/llm.h"
 #include "server/conns.h"
 #include "server/gate.h"
 #include "server/head.h"
@@ -113,6 +114,8 @@ static int open_state(srv *s, char *err, size_t errlen) {
                                 .max_sprites = s->o->max_sprites};
     s->sprites = rae_sprites_local(&so, err, errlen);
     if (!s->sprites) return -1;
+    s->llm = llm_new(s->o, data, err, errlen);
+    if (!s->llm) return -1;
     runs_reattach(s); /* what the last server left running */
     return 0;
 }
@@ -181,6 +184,7 @@ int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
     if (ls.ctx) lws_context_destroy(ls.ctx);
     if (loop_ok) uv_loop_close(&ls.loop);
     srv_gate_free(ls.gate);
+    llm_free(s.llm); /* its threads use the sprites */
     rae_sprites_free(s.sprites);
     rae_store_pool_close(s.pool); /* every job has ended: the loop ran out */
     rae_store_close(s.store);

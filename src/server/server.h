@@ -18,6 +18,7 @@ typedef struct srv {
     int tls;                 /* cookies get Secure */
     int stopping;            /* SIGINT/SIGTERM came: no new work starts */
     struct run_log *runs;    /* live engineer runs (runs.c) */
+    struct srv_llm *llm;     /* owned: the model provider and the runs' gateways (llm.c) */
     struct srv_task *tasks;  /* work on the worker threads (http.c) */
     srv_proxies proxies;     /* --trusted-proxy */
     struct srv_conns *conns; /* connections per address (conns.c); owned */

@@ -38,6 +38,9 @@ typedef struct sprite_ops {
     int (*service_logs)(rae_sprites *d, const char *name, const char *svc, char *err, size_t n);
     int (*events)(rae_sprites *d, const char *name, int from_start, char *err, size_t n);
     int (*connect)(rae_sprites *d, const char *name, const char *path, char *err, size_t n);
+    int (*listen)(rae_sprites *d, const char *name, const char *sock, char *inside, size_t insiden,
+                  char *err, size_t n);
+    int (*unlisten)(rae_sprites *d, const char *name, const char *sock, char *err, size_t n);
 } sprite_ops;
 
 struct rae_sprites {

@@ -695,6 +695,61 @@ static int l_connect(rae_sprites *d, const char *name, const char *path, char *e
     return fd;
 }
 
+/* The host's sockets a sprite reaches (rae_sprite_listen) live in DIR/gate, bound read-only at
+ * /run/rae in every sandbox (sandbox.c): the sprite can connect but neither add nor replace. */
+#define GATE_DIR "gate"
+#define GATE_INSIDE "/run/rae"
+
+/* DIR/gate opened O_PATH (made 0755 when missing: the sprite's uid walks it, as root too). */
+static int gate_dir(const lsprite *s, char *err, size_t errlen) {
+    char path[PATH_MAX + 16];
+    local_path(s, GATE_DIR, path, sizeof path);
+    if (mkdir(path, 0755) < 0 && errno != EEXIST)
+        return err_set(err, errlen, "%s: %s", path, strerror(errno));
+    int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return err_set(err, errlen, "%s: %s", path, strerror(errno));
+    return fd;
+}
+
+static int l_listen(rae_sprites *d, const char *name, const char *sock, char *inside,
+                    size_t insiden, char *err, size_t errlen) {
+    local *l = (local *)d;
+    lsprite s;
+    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    int dir = gate_dir(&s, err, errlen);
+    if (dir < 0) return -1;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dir, sock);
+    unlinkat(dir, sock, 0);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+             fchmodat(dir, sock, 0600, 0) == 0 &&
+             (!l->root || fchownat(dir, sock, s.uid, s.gid, AT_SYMLINK_NOFOLLOW) == 0) &&
+             listen(fd, 8) == 0;
+    int e = errno;
+    close(dir);
+    if (!ok) {
+        if (fd >= 0) close(fd);
+        return err_set(err, errlen, "a socket for sprite '%s' (%s): %s", name, sock, strerror(e));
+    }
+    snprintf(inside, insiden, GATE_INSIDE "/%s", sock);
+    return fd;
+}
+
+static int l_unlisten(rae_sprites *d, const char *name, const char *sock, char *err,
+                      size_t errlen) {
+    local *l = (local *)d;
+    lsprite s;
+    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    int dir = gate_dir(&s, err, errlen);
+    if (dir < 0) return -1;
+    int rc = unlinkat(dir, sock, 0) < 0 && errno != ENOENT ? -1 : 0;
+    int e = errno;
+    close(dir);
+    if (rc < 0) return err_set(err, errlen, "%s of sprite '%s': %s", sock, name, strerror(e));
+    return 0;
+}
+
 /* ---- the driver ---- */
 
 static void l_free(rae_sprites *d) {
@@ -731,6 +786,8 @@ static const sprite_ops local_ops = {
     .service_logs = lsvc_logs,
     .events = lev_open,
     .connect = l_connect,
+    .listen = l_listen,
+    .unlisten = l_unlisten,
 };
 
 /* mkdir -p path, new directories 0700: only root (or rae's user) walks the data dir; a sprite's

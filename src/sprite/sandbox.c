@@ -95,7 +95,8 @@ static void remount_ro(args *g) {
 }
 
 /* What a sandbox binds from the host besides the system: the sprite's workspace, /tmp and own
- * /etc files (under the data dir) and the rae binary (wherever it was built). */
+ * /etc files (under the data dir), the rae binary (wherever it was built) and, read-only, the
+ * folder of the host's sockets it may reach (DIR/gate at /run/rae). */
 typedef struct sbx_bind {
     const char *host;  /* the source on the host */
     const char *dest;  /* where the sprite sees it */
@@ -104,7 +105,7 @@ typedef struct sbx_bind {
 } sbx_bind;
 
 #define STAGE "/tmp" /* see stage_binds */
-#define MAX_BINDS 8
+#define MAX_BINDS 10
 
 /* *b, its strings copied into a. */
 static void bind_one(sbx_bind *b, arena *a, const char *host, const char *dest, const char *name,
@@ -132,6 +133,8 @@ static size_t sprite_binds(const local *l, const lsprite *s, arena *a, sbx_bind 
         bind_one(&out[n++], a, path, own_etc[i][1], name, 1, 1);
     }
     if (l->self_exe[0]) bind_one(&out[n++], a, l->self_exe, "/opt/rae/bin/rae", "rae", 1, 0);
+    local_path(s, "gate", path, sizeof path); /* the host's sockets for it (rae_sprite_listen) */
+    bind_one(&out[n++], a, path, "/run/rae", "gate", 1, 1);
     return n;
 }
 

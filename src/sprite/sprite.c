@@ -116,6 +116,29 @@ int rae_sprite_connect(rae_sprites *d, const char *name, const char *socket_path
     CHECKED(d->ops->connect(d, name, socket_path, err, errlen));
 }
 
+/* 0 when sock may name a socket of rae_sprite_listen, else -1 + err. */
+static int sock_name_check(const char *sock, char *err, size_t errlen) {
+    size_t n = strlen(sock);
+    if (n == 0 || n > 40 || sock[0] == '.' ||
+        strspn(sock, "abcdefghijklmnopqrstuvwxyz"
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789-_.") != n)
+        return err_set(err, errlen, "'%s' is no socket name (letters, digits, -, _, .)", sock);
+    return 0;
+}
+
+int rae_sprite_listen(rae_sprites *d, const char *name, const char *sock, char *inside,
+                      size_t insiden, char *err, size_t errlen) {
+    if (sock_name_check(sock, err, errlen) < 0) return -1;
+    CHECKED(d->ops->listen(d, name, sock, inside, insiden, err, errlen));
+}
+
+int rae_sprite_unlisten(rae_sprites *d, const char *name, const char *sock, char *err,
+                        size_t errlen) {
+    if (sock_name_check(sock, err, errlen) < 0) return -1;
+    CHECKED(d->ops->unlisten(d, name, sock, err, errlen));
+}
+
 #define SERVICE_CHECKED(call)                                                                      \
     do {                                                                                           \
         if (rae_sprite_service_name_check(svc, err, errlen) < 0) return -1;                        \

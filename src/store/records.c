@@ -202,8 +202,8 @@ int rae_store_job_update(rae_store *s, const char *id, const char *status, const
     }
     sqlite3_stmt *st =
         store_sql(s, "UPDATE jobs SET status = coalesce(?2, status),"
-                     " ended = CASE WHEN ?2 IS NOT NULL AND ?2 <> 'running' AND ended = 0 THEN ?5"
-                     "  ELSE ended END,"
+                     " ended = CASE WHEN ?2 = 'running' THEN 0"
+                     "  WHEN ?2 IS NOT NULL AND ended = 0 THEN ?5 ELSE ended END,"
                      " error = CASE WHEN ?3 IS NULL THEN error WHEN ?3 = '' THEN NULL ELSE ?3 END,"
                      " detail = CASE WHEN ?4 IS NULL THEN detail ELSE json_patch(detail, ?4) END"
                      " WHERE id = ?1");

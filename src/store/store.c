@@ -83,6 +83,11 @@ static const char *const migrations[] = {
     "  cache_write_tokens INTEGER NOT NULL,"
     "  cost_usd REAL);"
     "CREATE INDEX llm_usage_user ON llm_usage(user_id, at);",
+    /* 3: a user's own key for a model provider, sealed by rae serve (NULL: none) */
+    "ALTER TABLE users ADD COLUMN llm_key BLOB;"
+    "ALTER TABLE users ADD COLUMN llm_provider TEXT;"
+    "ALTER TABLE users ADD COLUMN llm_key_added REAL;"
+    "CREATE INDEX llm_usage_run ON llm_usage(run);",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 

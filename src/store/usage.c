@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int rae_store_usage_add(rae_store *s, long long user_id, const char *run, const char *model,
@@ -55,15 +56,32 @@ int rae_store_usage_sum(rae_store *s, long long user_id, double from, double to,
     return rc == SQLITE_ROW ? 0 : store_dberr(s, NULL, 0, "summing usage");
 }
 
-int rae_store_usage_groups(rae_store *s, long long user_id, double from, double to, int by_run,
+int rae_store_usage_of_run(rae_store *s, long long user_id, const char *run, rae_usage *out) {
+    sqlite3_stmt *st = store_sql(s, "SELECT " USAGE_COLS " FROM llm_usage WHERE run = ?1 AND "
+                                    "user_id = ?2");
+    if (!st) return RAE_STORE_ERROR;
+    sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, user_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *out = usage_of_row(st, 0);
+    store_done(st);
+    return rc == SQLITE_ROW ? 0 : store_dberr(s, NULL, 0, "summing a run's usage");
+}
+
+int rae_store_usage_groups(rae_store *s, long long user_id, double from, double to, rae_usage_by by,
                            rae_usage_group **out, size_t *n) {
-    sqlite3_stmt *st =
-        by_run ? store_sql(s, "SELECT run, " USAGE_COLS " FROM llm_usage WHERE (?1 < 0 OR "
-                              "user_id = ?1) AND at >= ?2 AND at < ?3 GROUP BY run ORDER BY "
-                              "total(cost_usd) DESC, run LIMIT 100")
-               : store_sql(s, "SELECT strftime('%Y-%m-%d', at, 'unixepoch') AS day, " USAGE_COLS
-                              " FROM llm_usage WHERE (?1 < 0 OR user_id = ?1) AND at >= ?2 AND "
-                              "at < ?3 GROUP BY day ORDER BY day");
+    static const char *const sql[] = {
+        [RAE_USAGE_BY_DAY] = "SELECT strftime('%Y-%m-%d', at, 'unixepoch') AS day, " USAGE_COLS
+                             " FROM llm_usage WHERE (?1 < 0 OR user_id = ?1) AND at >= ?2 AND "
+                             "at < ?3 GROUP BY day ORDER BY day",
+        [RAE_USAGE_BY_RUN] = "SELECT run, " USAGE_COLS " FROM llm_usage WHERE (?1 < 0 OR "
+                             "user_id = ?1) AND at >= ?2 AND at < ?3 GROUP BY run ORDER BY "
+                             "total(cost_usd) DESC, run LIMIT 100",
+        [RAE_USAGE_BY_USER] = "SELECT u.name, " USAGE_COLS " FROM llm_usage JOIN users u ON "
+                              "u.id = llm_usage.user_id WHERE (?1 < 0 OR user_id = ?1) AND "
+                              "at >= ?2 AND at < ?3 GROUP BY u.name ORDER BY total(cost_usd) "
+                              "DESC, u.name"};
+    sqlite3_stmt *st = store_sql(s, sql[by]);
     *out = NULL;
     *n = 0;
     if (!st) return RAE_STORE_ERROR;
@@ -145,4 +163,44 @@ int rae_store_budget_check(rae_store *s, long long user_id, char *err, size_t er
                           "(rae user budget NAME USD)",
                           budget, spent);
     return 0;
+}
+
+int rae_store_llm_key_set(rae_store *s, long long user_id, const char *provider,
+                          const unsigned char *sealed, size_t n, char *err, size_t errlen) {
+    sqlite3_stmt *st = store_sql(s, "UPDATE users SET llm_key = ?2, llm_provider = ?3, "
+                                    "llm_key_added = ?4 WHERE id = ?1");
+    if (!st) return store_dberr(s, err, errlen, "keeping a key");
+    sqlite3_bind_int64(st, 1, user_id);
+    if (sealed) {
+        sqlite3_bind_blob(st, 2, sealed, (int)n, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, provider, -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 4, store_now(s));
+    } /* else all three NULL */
+    int rc = store_exec(s, st, err, errlen, "keeping a key");
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        return store_fail(s, err, errlen, RAE_STORE_NOT_FOUND, "no user %lld", user_id);
+    return rc;
+}
+
+int rae_store_llm_key_get(rae_store *s, long long user_id, char *provider, size_t pn,
+                          unsigned char **sealed, size_t *n, double *added) {
+    sqlite3_stmt *st = store_sql(s, "SELECT llm_key, llm_provider, llm_key_added FROM users "
+                                    "WHERE id = ?1 AND llm_key IS NOT NULL");
+    *sealed = NULL;
+    *n = 0;
+    if (!st) return RAE_STORE_ERROR;
+    sqlite3_bind_int64(st, 1, user_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *n = (size_t)sqlite3_column_bytes(st, 0);
+        *sealed = malloc(*n ? *n : 1);
+        if (!*sealed) abort();
+        memcpy(*sealed, sqlite3_column_blob(st, 0), *n);
+        const unsigned char *p = sqlite3_column_text(st, 1);
+        snprintf(provider, pn, "%s", p ? (const char *)p : "");
+        *added = sqlite3_column_double(st, 2);
+    }
+    store_done(st);
+    if (rc == SQLITE_ROW) return 0;
+    return rc == SQLITE_DONE ? RAE_STORE_NOT_FOUND : store_dberr(s, NULL, 0, "reading a key");
 }

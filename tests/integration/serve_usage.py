@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """GET /api/usage (issue 18): what the AI engineer's model answers cost, as rae gateway records
 them (here written into the store as it does), for the caller, or every user for an admin:
-the total, by day and by run; a bad time is a 400; all=1 from a user who is no admin a 403.
+the total, by day and by run (and by user for all=1); a bad time is a 400; all=1 from a user who is no admin a 403.
 
     serve_usage.py RAE OUTDIR
 """
@@ -67,6 +67,11 @@ def main():
         if not every["all"] or every["total"]["answers"] != 4 or \
                 abs(every["total"]["cost_usd"] - 0.5163) > 1e-9:
             sl.fail("an admin's all=1: %s" % every["total"])
+        if [(u["user"], u["answers"]) for u in every.get("users", [])] != [("root1", 1),
+                                                                          ("alice", 3)]:
+            sl.fail("an admin's all=1 by user, the costliest first: %s" % every.get("users"))
+        if "users" in got:
+            sl.fail("a user's own usage lists users: %s" % got["users"])
         mine = admin.call("GET", span, expect=200)[1]
         if mine["total"]["answers"] != 1:
             sl.fail("an admin's own: %s" % mine["total"])

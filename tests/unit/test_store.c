@@ -743,7 +743,7 @@ static int schema_version(const char *dir) {
 static void test_schema_and_errors(void **state) {
     fixture *f = *state;
     char err[512], path[256];
-    assert_int_equal(schema_version(f->dir), 2);
+    assert_int_equal(schema_version(f->dir), 3);
     rae_store_close(f->s);
     f->s = NULL;
 
@@ -1011,7 +1011,45 @@ static void test_usage_and_budget(void **state) {
     assert_true(budget < 0);
 }
 
-/* A store of the first schema (no usage) is brought to the second, its users kept. */
+/* A user's own key: kept as the caller sealed it, replaced, removed; a run's usage summed. */
+static void test_llm_key(void **state) {
+    fixture *f = *state;
+    rae_user a = add_user(f, "alice", 0);
+    char err[256], provider[32];
+    unsigned char *sealed;
+    size_t n;
+    double added;
+    assert_int_equal(
+        rae_store_llm_key_get(f->s, a.id, provider, sizeof provider, &sealed, &n, &added),
+        RAE_STORE_NOT_FOUND);
+    assert_null(sealed);
+    const unsigned char blob[] = {0, 1, 2, 0xff, 0};
+    assert_int_equal(
+        rae_store_llm_key_set(f->s, a.id, "openai", blob, sizeof blob, err, sizeof err), 0);
+    assert_int_equal(
+        rae_store_llm_key_get(f->s, a.id, provider, sizeof provider, &sealed, &n, &added), 0);
+    assert_int_equal(n, sizeof blob);
+    assert_memory_equal(sealed, blob, sizeof blob);
+    assert_string_equal(provider, "openai");
+    assert_true(added > 0);
+    free(sealed);
+    assert_int_equal(rae_store_llm_key_set(f->s, a.id, NULL, NULL, 0, err, sizeof err), 0);
+    assert_int_equal(
+        rae_store_llm_key_get(f->s, a.id, provider, sizeof provider, &sealed, &n, &added),
+        RAE_STORE_NOT_FOUND);
+    assert_int_equal(rae_store_llm_key_set(f->s, 999, "openai", blob, 1, err, sizeof err),
+                     RAE_STORE_NOT_FOUND);
+    rae_usage u = {10, 20, 3, 4, 0.5, 1, 0}, sum;
+    assert_int_equal(rae_store_usage_add(f->s, a.id, "r1", "m", &u, err, sizeof err), 0);
+    assert_int_equal(rae_store_usage_add(f->s, a.id, "r1", "m", &u, err, sizeof err), 0);
+    assert_int_equal(rae_store_usage_add(f->s, a.id, "r2", "m", &u, err, sizeof err), 0);
+    assert_int_equal(rae_store_usage_of_run(f->s, a.id, "r1", &sum), 0);
+    assert_true(sum.input_tokens == 20 && sum.output_tokens == 40 && sum.answers == 2);
+    assert_int_equal(rae_store_usage_of_run(f->s, a.id + 1, "r1", &sum), 0);
+    assert_true(sum.answers == 0);
+}
+
+/* A store of the first schema (no usage) is brought to the last, its users kept. */
 static void test_migrate_from_1(void **state) {
     fixture *f = *state;
     add_user(f, "alice", 0);
@@ -1022,12 +1060,15 @@ static void test_migrate_from_1(void **state) {
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TABLE llm_usage; ALTER TABLE users DROP COLUMN budget_usd;"
+                                  "ALTER TABLE users DROP COLUMN llm_key;"
+                                  "ALTER TABLE users DROP COLUMN llm_provider;"
+                                  "ALTER TABLE users DROP COLUMN llm_key_added;"
                                   "PRAGMA user_version = 1",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
     f->s = open_at(f);
-    assert_int_equal(schema_version(f->dir), 2);
+    assert_int_equal(schema_version(f->dir), 3);
     rae_user u;
     assert_int_equal(rae_store_user_get(f->s, "alice", &u), 0);
     char err[256];
@@ -1037,6 +1078,7 @@ static void test_migrate_from_1(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_users, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_llm_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_tokens, setup, teardown),
