@@ -50,8 +50,8 @@ export function launch() {
 /**
  * name: the test's name in its FAIL line; out: where screenshots go; whole: the whole test's time
  * limit (ms); step: the default wait; serverLog: named when it fails; allowed: console errors
- * that are allowed, each {text, url} regexps with why (keep it empty unless a message is proven to
- * be outside the app's control).
+ * that are allowed, each {text, url} regexps (and the step's name, when only there) with why (keep
+ * it empty unless a message is proven to be outside the app's control).
  */
 export function harness({ name, out, whole, step: stepTimeout, serverLog = '(not given)', allowed = [] }) {
   const t0 = Date.now();
@@ -104,7 +104,7 @@ export function harness({ name, out, whole, step: stepTimeout, serverLog = '(not
     p.on('console', (m) => {
       if (m.type() !== 'error') return;
       const where = m.location()?.url ?? '';
-      if (allowed.some((a) => a.text.test(m.text()) && a.url.test(where))) return;
+      if (allowed.some((a) => a.text.test(m.text()) && a.url.test(where) && (!a.step || a.step === h.stepName))) return;
       h.problems.push(`console error during "${h.stepName}": ${m.text()}${where ? ` (${where})` : ''}`);
     });
     p.on('pageerror', (e) => {

@@ -32,6 +32,7 @@ const P2 = 'Add a last line with the number of items';
 const P3 = 'Now keep watching the site for new items';
 const P4 = 'Write the items as JSON instead';
 const P5 = 'One more thing: sort them by name';
+const P6 = 'And by id too';
 const ANSWER1 = 'I will list the items with the generated client and write them to `out/items.csv`, one row each.';
 const SUMMARY1 = '`scripts/export.py` writes out/items.csv: a header, then one row per item.';
 const ITEMS = 3; // the capture clicks the site's button this often: items 1..3
@@ -72,14 +73,29 @@ with open("out/items.json", "w") as f:
 print("wrote %d items" % len(items))
 `;
 
-/** The key's halves joined by the shell: the command itself (in the transcript, and in the
- * request the model server sees) never holds the whole key. Each count is 0, and grep finds it in
- * no file of the workspace. */
+/** A look for the key everywhere a command of the run can: its environment, every process's
+ * environment and command line in /proc, the files of the workspace and /tmp. The key's halves
+ * are joined inside Python: no command line (this one, in the transcript and in the request the
+ * model server sees) ever holds the whole key. */
 function probe(key) {
   const half = Math.floor(key.length / 2);
-  const k = `k=${key.slice(0, half)}; K="\${k}${key.slice(half)}"`;
-  return `${k}; env | grep -c "$K"; cat /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' '\\n' | grep -c "$K"; grep -rl "$K" /workspace 2>/dev/null || echo none`;
+  const py = [
+    'import glob, os, sys',
+    'k = (sys.argv[1] + sys.argv[2]).encode()',
+    'def has(path):',
+    '    try:',
+    '        with open(path, \'rb\') as f:',
+    '            return k in f.read()',
+    '    except OSError:',
+    '        return False',
+    'print(\'environment\', sum(k in v.encode() for v in os.environ.values()))',
+    'print(\'proc\', sum(has(p) for p in glob.glob(\'/proc/[0-9]*/environ\') + glob.glob(\'/proc/[0-9]*/cmdline\')))',
+    'found = [os.path.join(d, n) for top in (\'/workspace\', \'/tmp\') for d, _, names in os.walk(top) for n in names if has(os.path.join(d, n))]',
+    'print(\'files\', \' \'.join(found) or \'none\')',
+  ].join('\n');
+  return `python3 -c "${py}" ${key.slice(0, half)} ${key.slice(half)}`;
 }
+const PROBE_SAYS = 'environment 0\nproc 0\nfiles none';
 
 // each answer's tokens, distinct, so that the sums say which answers were counted
 const usage = (n) => ({ input_tokens: 1000 + 100 * n, output_tokens: 40 + 7 * n, cache_read_input_tokens: n > 1 ? 300 * n : 0, cache_creation_input_tokens: n === 1 ? 800 : 0 });
@@ -91,7 +107,7 @@ function turns(key) {
     // run A, asked beside Stop & generate; its answer streams slowly enough to be seen growing
     { expect: { last_user_contains: [P1], tools: ['search_har', 'get_entry', 'read_file', 'write_file', 'run', 'finish'] },
       reply: { text: ANSWER1, tool_calls: [call('a1', 'write_file', { path: 'scripts/export.py', content: EXPORT_V1 })] },
-      wire: { pause_ms: 25 } },
+      wire: { pause_ms: 120 } },
     { expect: { tool_result_for: 'a1', last_user_contains: ['wrote scripts/export.py'] },
       reply: { tool_calls: [call('a2', 'run', { command: 'python3 scripts/export.py' })] } },
     { expect: { tool_result_for: 'a2', last_user_contains: ['exit status 0', `${ITEMS},item ${ITEMS}`] },
@@ -112,13 +128,16 @@ function turns(key) {
     { expect: { tool_result_for: 'b2' }, reply: { tool_calls: [call('b3', 'run', { command: `python3 scripts/export_json.py && ${probe(key)}` })] } },
     { expect: { tool_result_for: 'b3', last_user_contains: [`wrote ${ITEMS} items`] },
       reply: { text: 'Done: `out/items.json`.', tool_calls: [call('b4', 'finish', { summary: '`scripts/export_json.py` writes out/items.json.' })] } },
+    // B's follow-up, with what is left of the budget less than this answer: the gateway refuses
+    // the request that would answer the command's result
+    { expect: { last_user_contains: [P5] }, reply: { text: 'Sorting them.', tool_calls: [call('b5', 'run', { command: 'true' })] } },
   ];
   return t.map((turn, i) => ({ ...turn, reply: { ...turn.reply, usage: usage(i + 1) } }));
 }
 
 const TURNS_A1 = [1, 2, 3];
 const TURNS_A = [1, 2, 3, 4, 5, 6, 7];
-const TURNS_B = [8, 9, 10, 11];
+const TURNS_B = [8, 9, 10, 11, 12];
 
 if (process.argv[2] === '--print-script') {
   const opts = parseArgs('web_ai_e2e', ['print-script', 'key']);
@@ -146,7 +165,18 @@ const T = {
   whole: 280_000, // the whole test, before ctest's limit
 };
 
-const h = harness({ name: 'web_ai_e2e', out: OUT, whole: T.whole, step: T.step, serverLog: opts['server-log'] ?? '(not given)' });
+// Console errors that are allowed, each with why it cannot be avoided.
+const ALLOWED = [
+  // a message over the budget is refused with 402 (docs/api.md), which the page shows; Chromium
+  // logs every 4xx answer to a fetch as a console error, whatever the page does with it
+  {
+    step: 'over-budget',
+    text: /^Failed to load resource: the server responded with a status of 402 \(Payment Required\)$/,
+    url: /\/api\/sprite\/[^/]+\/engineer\/run\/[^/]+\/messages$/,
+  },
+];
+
+const h = harness({ name: 'web_ai_e2e', out: OUT, whole: T.whole, step: T.step, serverLog: opts['server-log'] ?? '(not given)', allowed: ALLOWED });
 const { say, step, until } = h;
 let page = null;
 let browser = null;
@@ -198,7 +228,8 @@ const status = () => page.locator(testid('run-status')).textContent();
 const runIdOf = (url) => decodeURIComponent(new URL(url).pathname.split('/')[4] ?? '');
 const toolLine = (tool, nth = 0) => page.locator(`${testid('chat-tool')}[data-tool="${tool}"]`).nth(nth);
 const lineText = async (l) => ((await l.locator('summary').textContent()) ?? '').replace(/\s+/g, ' ').trim();
-const monacoText = () => page.locator(`${testid('monaco')} .view-lines`).textContent();
+// (Monaco draws spaces as no-break spaces)
+const monacoText = async () => ((await page.locator(`${testid('monaco')} .view-lines`).textContent()) ?? '').replaceAll('\u00a0', ' ');
 
 /** Waits for the run's answer to end as complete; fails at once with the error it shows. */
 async function answered(what, dones) {
@@ -415,30 +446,36 @@ async function main() {
     check((await run.getAttribute('data-state')) === 'ok', `the probe: ${await lineText(run)}`);
     await run.locator('summary').click();
     const out = ((await run.locator('.tool-text').last().textContent()) ?? '').trim();
-    check(out === `wrote ${ITEMS} items\n0\n0\nnone`, `the probe printed: ${JSON.stringify(out)}`);
+    check(out === `wrote ${ITEMS} items\n${PROBE_SAYS}`, `the probe printed: ${JSON.stringify(out)}`);
     check(!(await page.content()).includes(KEY), 'the key is on the page');
-    return 'the key is in no environment, no /proc/*/environ or cmdline, no file of the workspace';
+    return 'the key is in no environment, no /proc/*/environ or cmdline, no file of /workspace or /tmp';
   });
 
   await step('over-budget', async () => {
+    // a budget a little above what is spent: the follow-up starts, its first answer passes it
+    const spent = (await api('/api/llm')).budget.spentUsd;
+    rae('user', 'budget', USER, (spent + 0.00001).toFixed(8));
     const before = (await modelReport()).requests;
-    rae('user', 'budget', USER, '0.0001');
     const input = page.locator(testid('composer-input'));
     await input.fill(P5);
     await input.press('Enter');
-    // refused when asked (402), or the run ends with the gateway's error: either way, said
-    const said = await until('the budget error', async () => {
-      const refused = ((await page.locator(testid('composer-error')).textContent()) ?? '').trim();
-      if (refused) return `refused: ${refused}`;
-      const err = page.locator(testid('chat-error')).last();
-      if ((await err.count()) && (await status()) === 'error') return `the run ended: ${((await err.textContent()) ?? '').trim()} (${await err.getAttribute('data-kind')})`;
-      return null;
-    }, T.run);
-    check(/budget/i.test(said), `the error does not name the budget: ${said}`);
-    const after = (await modelReport()).requests;
-    check(after === before, `the model got ${after - before} request(s) over the budget`);
-    return said;
+    await page.locator(testid('chat-user')).filter({ hasText: P5 }).waitFor({ timeout: T.run });
+    const err = page.locator(testid('chat-error')).last();
+    await until('the run to end in an error', async () => (await status()) === 'error' && (await err.count()) > 0, T.run);
+    const said = ((await err.textContent()) ?? '').trim();
+    check(/budget/i.test(said), `the run's error does not name the budget: ${said}`);
+    const requests = (await modelReport()).requests - before;
+    check(requests === 1, `the model got ${requests} request(s) for the follow-up, not 1 (its answer, then the budget)`);
+    // spent: the next message is refused when it is sent, and says why
+    await input.fill(P6);
+    await input.press('Enter');
+    const refused = await until('the refusal', async () => ((await page.locator(testid('composer-error')).textContent()) ?? '').trim());
+    check(/budget/i.test(refused), `the refusal does not name the budget: ${refused}`);
+    check((await input.inputValue()) === P6, 'the refused message is no longer in the box');
+    check((await modelReport()).requests - before === 1, 'the model got a request over the budget');
+    return `the run ended: "${said}" (${await err.getAttribute('data-kind')}); the next message refused: "${refused}"`;
   });
+  await h.shot('over-budget.png');
 
   await step('usage-api', async () => {
     const u = await api('/api/usage');

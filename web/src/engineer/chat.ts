@@ -149,8 +149,14 @@ export class Chat {
       this.push({ kind: 'note', stage: s.name, text: s.message });
       return;
     }
-    // the client's stages: one item, each stage updated in place
-    let item: Item | undefined = this.items.find((i) => i.kind === 'stages');
+    // the client's stages: one item per message of the person (a follow-up writes the client
+    // again), each stage updated in place
+    let item: Item | undefined;
+    for (let i = this.items.length - 1; i >= 0 && !item; i--) {
+      const it = this.items[i];
+      if (it?.kind === 'user') break;
+      if (it?.kind === 'stages') item = it;
+    }
     if (!item) {
       this.push({ kind: 'stages', stages: [] });
       item = this.last();

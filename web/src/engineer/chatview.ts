@@ -33,8 +33,13 @@ export function chatView(handlers: ChatHandlers): ChatView {
     return el.scrollHeight - el.scrollTop - el.clientHeight < 48;
   }
 
+  let follow = true; // the next render goes to the end (a new run, a message sent)
+
   function render(chat: Chat, live: boolean): void {
-    const follow = atEnd();
+    // the end is followed while the reader is there; a message of the person goes there too
+    const lastUser = chat.items.length > drawn.length && chat.items.slice(drawn.length).some((x) => x.kind === 'user');
+    const toEnd = follow || lastUser || atEnd();
+    follow = false;
     const last = chat.items.length - 1;
     chat.items.forEach((item, i) => {
       // a tool call waiting and the stages going on also change with live
@@ -51,13 +56,16 @@ export function chatView(handlers: ChatHandlers): ChatView {
     put(working, busy ? [spinner(), chat.items[last]?.kind === 'answer' ? 'Writing…' : 'The engineer is working…'] : null);
     working.hidden = !busy;
     el.setAttribute('aria-busy', String(live && chat.answering));
-    if (follow) el.scrollTop = el.scrollHeight;
+    if (toEnd) el.scrollTop = el.scrollHeight;
   }
 
   function draw(item: Item, i: number, chat: Chat, live: boolean): Child {
     switch (item.kind) {
       case 'stages': {
         const ongoing = live && i === chat.items.length - 1;
+        // a follow-up writes the client again: said while it does, then left out once it did
+        const again = chat.items.findIndex((x) => x.kind === 'stages') < i;
+        if (again && !ongoing && item.stages.some((s) => s.name === 'engineered')) return null;
         return h('div', { class: 'chat-stages' }, handlers.stages(item.stages, ongoing));
       }
       case 'user':
@@ -146,6 +154,7 @@ export function chatView(handlers: ChatHandlers): ChatView {
     el,
     render,
     reset() {
+      follow = true;
       drawn = [];
       opened.clear();
       put(list);
