@@ -463,7 +463,7 @@ async function main() {
     const err = page.locator(testid('chat-error')).last();
     await until('the run to end in an error', async () => (await status()) === 'error' && (await err.count()) > 0, T.run);
     const said = ((await err.textContent()) ?? '').trim();
-    check(/budget/i.test(said), `the run's error does not name the budget: ${said}`);
+    check(said.startsWith('Over budget') && /budget/i.test(said.slice(11)), `the run's error: ${said}`);
     const requests = (await modelReport()).requests - before;
     check(requests === 1, `the model got ${requests} request(s) for the follow-up, not 1 (its answer, then the budget)`);
     // spent: the next message is refused when it is sent, and says why
@@ -504,7 +504,8 @@ async function main() {
     await page.locator(testid('usage-all')).click();
     await until('every user\'s usage', async () => (await page.locator(testid('usage')).getAttribute('data-all')) === 'true');
     await page.locator(testid('usage-cost')).filter({ hasText: `$${cost.toFixed(4)}` }).waitFor();
-    return `$${cost.toFixed(4)} this month, a bar for ${today}, runs ${runs.join(', ')}; all users: the same (one user)`;
+    await page.locator(`${testid('usage-user')}[data-user="${USER}"]`).filter({ hasText: `$${cost.toFixed(4)}` }).waitFor();
+    return `$${cost.toFixed(4)} this month, a bar for ${today}, runs ${runs.join(', ')}; all users: the same, by user: ${USER}`;
   });
 
   await step('settings-key', async () => {

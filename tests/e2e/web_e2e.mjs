@@ -183,6 +183,8 @@ async function main() {
     await page.locator(testid('start-capture')).click();
     await page.locator(testid('recording-indicator')).waitFor();
     await page.locator(testid('stop-generate')).waitFor();
+    // no model configured (rae serve without --llm-provider): no box for a prompt
+    check(!(await page.locator(testid('capture-prompt')).isVisible()), 'a prompt box shows without a model');
     return `recording ${SITE}/`;
   });
 
@@ -312,6 +314,12 @@ async function main() {
     await until('api_client.py in Monaco', async () => /import|class|def /.test((await page.locator(`${testid('monaco')} .view-lines`).textContent()) ?? ''));
     const rows = await page.locator(`${testid('endpoints-table')} ${testid('endpoint-row')}`).count();
     check(rows === 3, `the endpoints table has ${rows} rows after a reload`);
+    // no model configured: the panel says how to have one (GET /api/llm's how), and no box
+    const how = page.locator(testid('llm-how'));
+    await how.waitFor();
+    const said = ((await how.textContent()) ?? '').trim();
+    check(/--llm-provider|KEY/.test(said), `the engineer panel's note on the model: "${said}"`);
+    check(!(await page.locator(testid('composer')).isVisible()), 'a message box shows without a model');
     let replay = 'not asked';
     if (replayOn) {
       replay = ((await page.locator(testid('replay-result')).textContent()) ?? '').replace(/^Replay:\s*/, '');
@@ -321,7 +329,7 @@ async function main() {
       const rec = (await res.json()).run?.replay;
       check(rec && `${rec.passed} passed, ${rec.failed} failed, ${rec.skipped} skipped` === replay, `the run record's replay is ${JSON.stringify(rec)}, the page says "${replay}"`);
     }
-    return `${new URL(url).pathname}: complete, ${rows} endpoints, replay ${replay}`;
+    return `${new URL(url).pathname}: complete, ${rows} endpoints, replay ${replay}; "${said}"`;
   });
 
   const comment = `e2e checkpoint ${stamp}`;

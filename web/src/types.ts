@@ -192,4 +192,6 @@ export interface UsageReport {
   days: (UsageCounts & { day: string })[];
   /** The costliest first (at most 100). */
   runs: (UsageCounts & { run: string; user?: string; model?: string })[];
+  /** With all: each user's, the costliest first. */
+  users?: (UsageCounts & { user: string })[];
 }

@@ -43,7 +43,7 @@ export function chatView(handlers: ChatHandlers): ChatView {
     const last = chat.items.length - 1;
     chat.items.forEach((item, i) => {
       // a tool call waiting and the stages going on also change with live
-      const stamp = item.kind === 'tool' ? `${item.v}:${live && chat.answering && i === last}` : item.kind === 'stages' ? `${item.v}:${live && i === last}` : String(item.v);
+      const stamp = item.kind === 'tool' ? `${item.v}:${live && chat.answering && i === last}:${item.result === null && stoppedAt(chat, i)}` : item.kind === 'stages' ? `${item.v}:${live && i === last}` : String(item.v);
       const old = drawn[i];
       if (old?.stamp === stamp) return;
       const node = h('li', { class: `chat-item is-${item.kind}` }, draw(item, i, chat, live));
@@ -74,7 +74,7 @@ export function chatView(handlers: ChatHandlers): ChatView {
         return h('div', { class: 'bubble model', 'data-testid': 'chat-answer' }, prose(item.text));
       case 'tool':
         // only the last call can still be running; an earlier one without a result got none
-        return toolItem(item, i, live && chat.answering && i === chat.items.length - 1);
+        return toolItem(item, i, live && chat.answering && i === chat.items.length - 1, stoppedAt(chat, i));
       case 'note':
         return h('p', { class: 'chat-note', 'data-stage': item.stage }, item.stage === 'retry' ? `Retrying: ${item.text}` : item.text);
       case 'done':
@@ -100,15 +100,16 @@ export function chatView(handlers: ChatHandlers): ChatView {
     }
   }
 
-  function toolItem(item: Item & { kind: 'tool' }, i: number, waiting: boolean): HTMLElement {
+  /** stopped: the person stopped the run during this call. */
+  function toolItem(item: Item & { kind: 'tool' }, i: number, waiting: boolean, stopped: boolean): HTMLElement {
     const line = toolLine(item.tool, item.input);
     const outcome = item.result === null ? null : toolOutcome(item.tool, item.result);
-    const state = outcome ? (outcome.ok ? 'ok' : 'bad') : waiting ? 'running' : 'stopped';
+    const state = outcome ? (outcome.ok ? 'ok' : 'bad') : waiting ? 'running' : stopped ? 'stopped' : 'lost';
     const status = outcome
       ? h('span', { class: `tool-outcome ${state}` }, outcome.text)
       : waiting
         ? h('span', { class: 'tool-outcome running' }, spinner(), 'running')
-        : h('span', { class: 'tool-outcome bad' }, 'no result');
+        : h('span', { class: `tool-outcome ${stopped ? 'stopped' : 'bad'}` }, stopped ? 'stopped' : 'no result');
     // (spaces between the parts: the line reads as one sentence, also to a screen reader)
     const summary = h(
       'summary',
@@ -164,12 +165,23 @@ export function chatView(handlers: ChatHandlers): ChatView {
   };
 }
 
+/** Whether the answer of the call at i ended with the person's stop (before any other call). */
+function stoppedAt(chat: Chat, i: number): boolean {
+  for (const next of chat.items.slice(i + 1)) {
+    if (next.kind === 'error') return next.errorKind === 'cancelled';
+    if (next.kind !== 'answer' && next.kind !== 'note') return false;
+  }
+  return false;
+}
+
 /** An answer that ended in an error: a stop by the person reads calmer than a failure. */
 function errorItem(kind: string, message: string): HTMLElement {
-  const title = kind === 'cancelled' ? 'Stopped' : kind === 'budget' ? 'Over budget' : 'The engineer failed';
+  // the gateway's refusal reaches the engineer as the provider's answer: 402 budget_exceeded
+  const budget = kind === 'budget' || message.includes('budget_exceeded');
+  const title = kind === 'cancelled' ? 'Stopped' : budget ? 'Over budget' : 'The engineer failed';
   return h(
     'div',
-    { class: `chat-error${kind === 'cancelled' ? ' is-stopped' : ''}`, role: 'alert', 'data-testid': 'chat-error', 'data-kind': kind },
+    { class: `chat-error${kind === 'cancelled' ? ' is-stopped' : ''}`, role: 'alert', 'data-testid': 'chat-error', 'data-kind': kind, 'data-budget': budget },
     h('p', { class: 'chat-error-title' }, title),
     h('p', null, message),
   );

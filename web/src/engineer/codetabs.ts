@@ -107,8 +107,11 @@ export function codeTabs(spriteId: string): CodeTabs {
     render();
     // the tab in view, scrolling the tab strip only (not the page)
     const b = tabs.querySelector<HTMLElement>('[aria-selected="true"]');
-    if (b && (b.offsetLeft < tabs.scrollLeft || b.offsetLeft + b.offsetWidth > tabs.scrollLeft + tabs.clientWidth)) {
-      tabs.scrollLeft = b.offsetLeft - tabs.clientWidth / 3;
+    if (b) {
+      const strip = tabs.getBoundingClientRect();
+      const box = b.getBoundingClientRect();
+      if (box.left < strip.left) tabs.scrollLeft -= strip.left - box.left + 16;
+      else if (box.right > strip.right) tabs.scrollLeft += box.right - strip.right + 16;
     }
     void openFile(path);
   }

@@ -90,6 +90,10 @@ export function settingsPage(): View {
     save,
   );
   let state: LlmState | null = null;
+  /** The button says what it does now (after busy() gave back its old text). */
+  const label = () => {
+    save.textContent = state?.ownKey.set ? 'Replace key' : 'Store key';
+  };
 
   function show(s: LlmState): void {
     state = s;
@@ -111,8 +115,8 @@ export function settingsPage(): View {
           )
         : h('p', { class: 'muted' }, 'No key of your own is stored. ', s.source === 'server' ? "Your runs use the server's key." : ''),
     );
-    save.textContent = own.set ? 'Replace key' : 'Store key';
     if (own.provider && own.provider in PROVIDERS) provider.value = own.provider;
+    if (!save.disabled) label();
     put(budget, budgetBox(s));
   }
 
@@ -144,7 +148,7 @@ export function settingsPage(): View {
       } finally {
         key.value = ''; // never kept in the page, stored or not
       }
-    });
+    }).then(label);
   });
 
   async function remove(button: HTMLButtonElement): Promise<void> {
@@ -165,6 +169,7 @@ export function settingsPage(): View {
         put(error, api.messageOf(err));
       }
     });
+    label();
   }
 
   void load();

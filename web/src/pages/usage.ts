@@ -99,6 +99,33 @@ function runsTable(r: UsageReport, sprites: Map<string, string>): HTMLElement {
   );
 }
 
+/** Every user's usage (an admin's view), the costliest first. */
+function usersTable(users: (UsageCounts & { user: string })[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'table compact', 'data-testid': 'usage-users' },
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'User'), h('th', { scope: 'col', class: 'num' }, 'Answers'), h('th', { scope: 'col', class: 'num' }, 'Tokens'), h('th', { scope: 'col', class: 'num' }, 'Cost'))),
+      h(
+        'tbody',
+        null,
+        users.map((u) =>
+          h(
+            'tr',
+            { 'data-testid': 'usage-user', 'data-user': u.user },
+            h('td', null, u.user),
+            h('td', { class: 'num' }, u.answers.toLocaleString()),
+            h('td', { class: 'num' }, tokens(allTokens(u))),
+            h('td', { class: 'num' }, usd(u.cost_usd)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 /** The usage section; sprites maps a run to its sprite (for links); admin: the all-users toggle. */
 export function usageSection(admin: boolean): { el: HTMLElement; load: (sprites: Map<string, string>) => void } {
   const body = h('div', { class: 'usage-body' });
@@ -132,6 +159,8 @@ export function usageSection(admin: boolean): { el: HTMLElement; load: (sprites:
           h('div', { class: 'usage-left' }, figures(r.total)),
           h('div', { class: 'usage-right' }, h('div', { class: 'figure-label' }, r.days.some((d) => d.cost_usd > 0) ? 'Cost by day (UTC)' : 'Tokens by day (UTC)'), chart(r)),
         ),
+        r.all && r.users?.length ? h('h3', { class: 'subhead' }, 'By user') : null,
+        r.all && r.users?.length ? usersTable(r.users) : null,
         r.runs.length ? h('h3', { class: 'subhead' }, 'Costliest runs') : null,
         r.runs.length ? runsTable(r, sprites) : null,
       );
