@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ai/gateway.h"
 #include "ai/http.h"
 #include "ai/price.h"
 #include "rae/store.h"
@@ -24,8 +25,8 @@
 #include "util/err.h"
 
 #define HEAD_MAX 16384        /* bytes of a request's head */
-#define BODY_MAX (32u << 20)  /* of its body */
 #define EVENT_MAX (16u << 20) /* of an event of the answer */
+#define IDLE_MS 30000         /* a client that sends nothing this long is dropped */
 
 typedef struct exchange {
     const ai_gateway_options *o;
@@ -75,13 +76,35 @@ static const char *header_value(const char *head, const char *name) {
     return NULL;
 }
 
+int ai_gateway_head(const char *head, char *path, size_t pn, long *length) {
+    if (strncmp(head, "POST ", 5) != 0) return 405;
+    snprintf(path, pn, "%.*s", (int)strcspn(head + 5, " ?\r\n"), head + 5);
+    const char *value = header_value(head, "Content-Length");
+    char *end;
+    *length = value ? strtol(value, &end, 10) : -1;
+    if (!value || end == value || *length < 0 || (unsigned long)*length > AI_GATEWAY_BODY_MAX)
+        return 411;
+    return 0;
+}
+
+/* recv() once the client has sent something; -1 when it sent nothing for IDLE_MS or the gateway
+ * is told to stop (a client in the sprite must not hold the gateway, or the server's stop). */
+static ssize_t recv_some(const ai_gateway_options *o, int fd, char *p, size_t n) {
+    struct pollfd w[2] = {{fd, POLLIN, 0}, {o->stop_fd, POLLIN, 0}};
+    int rc;
+    while ((rc = poll(w, o->stop_fd >= 0 ? 2 : 1, IDLE_MS)) < 0 && errno == EINTR)
+        ;
+    if (rc <= 0 || (o->stop_fd >= 0 && w[1].revents)) return -1;
+    return recv(fd, p, n, 0);
+}
+
 /* The request: its path and body (caller frees *body); -1 after answering what was wrong. */
-static int read_request(int fd, char *path, size_t pn, buf *body) {
+static int read_request(const ai_gateway_options *o, int fd, char *path, size_t pn, buf *body) {
     char head[HEAD_MAX + 1];
     size_t got = 0;
     char *end = NULL;
     while (!end && got < HEAD_MAX) {
-        ssize_t r = recv(fd, head + got, HEAD_MAX - got, 0);
+        ssize_t r = recv_some(o, fd, head + got, HEAD_MAX - got);
         if (r <= 0) return -1;
         got += (size_t)r;
         head[got] = '\0';
@@ -89,13 +112,11 @@ static int read_request(int fd, char *path, size_t pn, buf *body) {
     }
     if (!end) return answer(fd, 431, "invalid_request_error", "the request's head is too long"), -1;
     end[2] = '\0';
-    char method[16];
-    if (sscanf(head, "%15s %*s", method) != 1 || strcmp(method, "POST") != 0)
+    long n;
+    int refused = ai_gateway_head(head, path, pn, &n);
+    if (refused == 405)
         return answer(fd, 405, "invalid_request_error", "the gateway takes POST only"), -1;
-    snprintf(path, pn, "%.*s", (int)strcspn(head + 5, " ?"), head + 5);
-    const char *length = header_value(head, "Content-Length");
-    long n = length ? strtol(length, NULL, 10) : -1;
-    if (n < 0 || (unsigned long)n > BODY_MAX)
+    if (refused)
         return answer(fd, 411, "invalid_request_error",
                       "a body with a Content-Length (32 MiB at most) is wanted"),
                -1;
@@ -103,7 +124,7 @@ static int read_request(int fd, char *path, size_t pn, buf *body) {
     buf_append(body, end + 4, have < (size_t)n ? have : (size_t)n);
     while (body->len < (size_t)n) {
         char chunk[65536];
-        ssize_t r = recv(fd, chunk, sizeof chunk, 0);
+        ssize_t r = recv_some(o, fd, chunk, sizeof chunk);
         if (r <= 0) return -1;
         buf_append(body, chunk,
                    (size_t)r < (size_t)n - body->len ? (size_t)r : (size_t)n - body->len);
@@ -241,7 +262,7 @@ static void serve_one(const ai_gateway_options *o, int fd) {
     char path[256], err[512];
     buf body = BUF_INIT;
     const char *want = provider(o) == AI_OPENAI ? "/v1/chat/completions" : "/v1/messages";
-    if (read_request(fd, path, sizeof path, &body) < 0) {
+    if (read_request(o, fd, path, sizeof path, &body) < 0) {
         /* answered, or the client went away */
     } else if (strcmp(path, want) != 0) {
         snprintf(err, sizeof err, "the gateway serves POST %s, not %s", want, path);
@@ -284,6 +305,8 @@ int ai_gateway_serve(const ai_gateway_options *o, char *err, size_t errlen) {
         if (!(p[0].revents & POLLIN)) continue;
         int fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0) continue;
+        struct timeval idle = {IDLE_MS / 1000, 0}; /* a client that does not read its answer */
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle);
         serve_one(o, fd);
         served++;
     }

@@ -1,6 +1,7 @@
 #include "capture/cdp.h"
 
 #include "util/buf.h"
+#include "util/fsutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -66,17 +67,6 @@ void cdp_free(cdp *c) {
     free(c);
 }
 
-static int write_all(int fd, const char *s, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        s += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Drops the answered slots at the front; the next command's id is then base + n_slots. */
 static void compact(cdp *c) {
     size_t done = 0;
@@ -113,7 +103,7 @@ long cdp_send(cdp *c, const char *session, const char *method, json_t *params, c
     char *text = json_dumps(m, JSON_COMPACT);
     json_decref(m);
     if (c->trace) fprintf(c->trace, "cdp> %.400s\n", text);
-    int rc = write_all(c->wfd, text, strlen(text) + 1); /* the NUL ends the message */
+    int rc = fs_write_all(c->wfd, text, strlen(text) + 1); /* the NUL ends the message */
     free(text);
     if (rc < 0) {
         close(c->wfd);

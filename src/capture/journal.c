@@ -5,6 +5,7 @@
 #include "util/json.h"
 #include "util/map.h"
 #include "util/vec.h"
+#include "util/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -184,23 +185,16 @@ static int render(reading *r, FILE *f) {
     return ferror(f) ? -1 : 0;
 }
 
-/* Renders into PATH.tmp, flushed to disk, then renamed over path. */
+static int fill(FILE *f, void *r) {
+    return render(r, f) < 0 ? (errno = errno ? errno : EIO, -1) : 0;
+}
+
+/* The HAR replaces path whole (fs_replace), readable by its owner only: it holds the session's
+ * cookies and what was typed. */
 static int write_har(reading *r, const char *path, char *err, size_t errlen) {
-    buf tmp = BUF_INIT;
-    buf_printf(&tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp.data, "we");
-    int rc = f ? render(r, f) : -1;
-    int e = errno;
-    if (f && fflush(f) != 0) rc = -1, e = errno;
-    if (f && rc == 0 && fsync(fileno(f)) < 0) rc = -1, e = errno;
-    if (f && fclose(f) != 0 && rc == 0) rc = -1, e = errno;
-    if (rc == 0 && rename(tmp.data, path) < 0) rc = -1, e = errno;
-    if (rc < 0) {
-        snprintf(err, errlen, "writing %s: %s", path, strerror(e ? e : EIO));
-        unlink(tmp.data);
-    }
-    buf_free(&tmp);
-    return rc;
+    if (fs_replace(path, 0600, fill, r) == 0) return 0;
+    snprintf(err, errlen, "writing %s: %s", path, strerror(errno ? errno : EIO));
+    return -1;
 }
 
 int journal_to_har(const char *journal_path, const char *har_path, journal_stats *st, char *err,

@@ -31,6 +31,18 @@ static const char usage[] =
     "                         address is taken from X-Forwarded-For (for throttling and limits);\n"
     "                         from anyone else that header is ignored\n";
 
+/* The value of option name, a number from 1 to max, into *out; -1 after saying why not. */
+static int number(const char *name, const char *value, long max, int *out) {
+    char *end;
+    long n = strtol(value, &end, 10);
+    if (*end || end == value || n < 1 || n > max) {
+        cli_error("serve: %s wants a number from 1 to %ld, not '%s'", name, max, value);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
 int cmd_serve(int argc, char **argv) {
     rae_serve_opts o = {.data_dir = getenv("RAE_DATA_DIR")};
     const char *key_file = NULL;
@@ -61,21 +73,9 @@ int cmd_serve(int argc, char **argv) {
         } else if (strcmp(a, "--trusted-proxy") == 0 && more && n_proxies < 32) {
             proxies[n_proxies++] = argv[++i];
         } else if (strcmp(a, "--max-sprites") == 0 && more) {
-            char *end;
-            long n = strtol(argv[++i], &end, 10);
-            if (*end || n < 1 || n > 1000) {
-                cli_error("serve: --max-sprites wants a number from 1 to 1000, not '%s'", argv[i]);
-                return EXIT_USAGE;
-            }
-            o.max_sprites = (int)n;
+            if (number(a, argv[++i], 1000, &o.max_sprites) < 0) return EXIT_USAGE;
         } else if (strcmp(a, "--llm-max-runs") == 0 && more) {
-            char *end;
-            long n = strtol(argv[++i], &end, 10);
-            if (*end || n < 1 || n > 100) {
-                cli_error("serve: --llm-max-runs wants a number from 1 to 100, not '%s'", argv[i]);
-                return EXIT_USAGE;
-            }
-            o.llm_max_runs = (int)n;
+            if (number(a, argv[++i], 100, &o.llm_max_runs) < 0) return EXIT_USAGE;
         } else {
             cli_error("serve: unknown or incomplete option '%s' (see 'rae serve --help')", a);
             return EXIT_USAGE;

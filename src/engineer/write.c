@@ -1,5 +1,6 @@
 /* eng_write: every output file, written atomically (temporary file, fsync, rename). */
 #include "engineer/internal.h"
+#include "util/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,42 +9,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int mkdirs(const char *dir) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(path, 0755) < 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
+static int fill(FILE *f, void *ctx) {
+    const buf *content = ctx;
+    return content->len && fwrite(content->data, 1, content->len, f) != content->len ? -1 : 0;
 }
 
 static int write_file(const char *dir, const char *name, const buf *content, mode_t mode,
                       har_error *err) {
-    char path[4096], tmp[4200];
+    char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) goto fail;
-    fchmod(fd, mode);
-    for (size_t off = 0; off < content->len;) {
-        ssize_t n = write(fd, content->data + off, content->len - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            close(fd);
-            unlink(tmp);
-            goto fail;
-        }
-        off += (size_t)n;
-    }
-    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-        unlink(tmp);
-        goto fail;
-    }
-    return 0;
-fail:
+    if (fs_replace(path, mode, fill, (void *)content) == 0) return 0;
     snprintf(err->message, sizeof err->message, "%.400s: cannot write: %s", path, strerror(errno));
     return -1;
 }
@@ -67,7 +42,7 @@ int eng_write(const eng_model *m, const char *dir, const eng_options *o, har_err
                  {"replay.py", "python", 0755},     {"README.md", "markdown", 0644},
                  {"model.json", "json", 0644},      {".env", "dotenv", 0600}};
     memset(err, 0, sizeof *err);
-    if (mkdirs(dir) < 0) {
+    if (fs_mkdirs(dir, 0755, 0755) < 0) {
         snprintf(err->message, sizeof err->message, "%.400s: cannot create directory: %s", dir,
                  strerror(errno));
         return -1;

@@ -1,5 +1,6 @@
 /* The checks of a request's head before lws parses it (head.h). */
 #include "server/head.h"
+#include "util/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,13 +25,6 @@ static int refuse(srv_head_refusal *why, int status, const char *code, const cha
     why->status = status;
     why->allow = NULL;
     snprintf(why->code, sizeof why->code, "%s", code);
-    return -1;
-}
-
-static int hex(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -78,12 +72,12 @@ static int check_target(const char *t, size_t n, srv_head_refusal *why) {
                           "the URL holds a control character or a space (byte 0x%02x): encode it",
                           c);
         if (c != '%') continue;
-        if (i + 2 >= n || hex(t[i + 1]) < 0 || hex(t[i + 2]) < 0)
+        if (i + 2 >= n || text_hex_digit(t[i + 1]) < 0 || text_hex_digit(t[i + 2]) < 0)
             return refuse(why, 400, "bad_request",
                           "a bad percent-escape in the URL at byte %zu ('%.3s'): a '%%' is "
                           "followed by two hex digits",
                           i, t + i);
-        int d = hex(t[i + 1]) * 16 + hex(t[i + 2]);
+        int d = text_hex_digit(t[i + 1]) * 16 + text_hex_digit(t[i + 2]);
         if (d == 0) return refuse(why, 400, "bad_request", "the URL holds a NUL byte (%%00)");
         if (i < path_len && (d < 0x20 || d == 0x7f))
             return refuse(why, 400, "bad_request",

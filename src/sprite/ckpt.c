@@ -3,6 +3,8 @@
  * ckpt_manifest.c. */
 #include "sprite/ckpt.h"
 #include "sprite/ckpt_internal.h"
+#include "util/fsutil.h"
+#include "util/text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -120,16 +122,10 @@ void ckpt_hex(const unsigned char h[CKPT_HASH], char out[2 * CKPT_HASH + 1]) {
     out[2 * CKPT_HASH] = '\0';
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
 int ckpt_unhex(const char *s, size_t n, unsigned char h[CKPT_HASH]) {
     if (n != 2 * CKPT_HASH) return -1;
     for (int i = 0; i < CKPT_HASH; i++) {
-        int a = hexval(s[2 * i]), b = hexval(s[2 * i + 1]);
+        int a = text_hex_digit(s[2 * i]), b = text_hex_digit(s[2 * i + 1]);
         if (a < 0 || b < 0) return -1;
         h[i] = (unsigned char)(a << 4 | b);
     }
@@ -165,22 +161,6 @@ static int open_sub(ckpt_store *s, const char *name, int *created, char *err, si
     int fd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return err_set(err, errlen, "%s/%s: %s", s->dir, name, strerror(errno));
     return fd;
-}
-
-static int mkdir_p(const char *dir) {
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(path, 0755) < 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(path, 0700) < 0 && errno != EEXIST) return -1;
-    return 0;
 }
 
 static int check_format(ckpt_store *s, int *created, char *err, size_t errlen) {
@@ -224,7 +204,7 @@ ckpt_store *ckpt_store_open(const char *dir, int zstd_level, char *err, size_t e
         err_set(err, errlen, "%s: libsodium could not be initialised", dir);
         return NULL;
     }
-    if (mkdir_p(dir) < 0) {
+    if (fs_mkdirs(dir, 0755, 0700) < 0) {
         err_set(err, errlen, "%s: mkdir: %s", dir, strerror(errno));
         return NULL;
     }

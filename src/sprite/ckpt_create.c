@@ -5,6 +5,7 @@
  * caches are replaced. docs/checkpoints.md says why each sync is there. */
 #include "sprite/ckpt.h"
 #include "sprite/ckpt_internal.h"
+#include "util/fsutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -76,20 +77,6 @@ static void set_error(cctx *c, const char *msg) {
         snprintf(c->err, sizeof c->err, "%s", msg);
     }
     pthread_mutex_unlock(&c->mu);
-}
-
-static int write_all(int fd, const void *p, size_t n) {
-    const char *b = p;
-    while (n) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 /* A temporary blob name, "wN/blob-PID-SEQ" under DIR/tmp: each worker has a directory of its
@@ -176,7 +163,7 @@ static int store_small(cctx *c, wbufs *w, ckpt_entry *e, int fd, char *msg, size
     }
     int out = open_tmp(c, p->tmp, msg, msglen);
     if (out < 0) return -1;
-    int rc = write_all(out, data, len);
+    int rc = fs_write_all(out, data, len);
     int werr = errno;
     /* start the writeback now, so that the syncfs before the commit finds less to do */
     if (rc == 0 && c->s->sync) sync_file_range(out, 0, 0, SYNC_FILE_RANGE_WRITE);
@@ -217,7 +204,7 @@ static int store_large(cctx *c, wbufs *w, ckpt_entry *e, int fd, char *msg, size
         crypto_generichash_update(&st, w->in, (size_t)r);
         n += (size_t)r;
         if (!w->z) {
-            if (r && write_all(out, w->in, (size_t)r) < 0) goto write_fail;
+            if (r && fs_write_all(out, w->in, (size_t)r) < 0) goto write_fail;
             stored += (size_t)r;
             continue;
         }
@@ -230,7 +217,7 @@ static int store_large(cctx *c, wbufs *w, ckpt_entry *e, int fd, char *msg, size
                          ZSTD_getErrorName(left));
                 goto fail;
             }
-            if (o.pos && write_all(out, w->out, o.pos) < 0) goto write_fail;
+            if (o.pos && fs_write_all(out, w->out, o.pos) < 0) goto write_fail;
             stored += o.pos;
             if (eof ? left == 0 : in.pos == in.size) break;
         }

@@ -1,6 +1,7 @@
 /* ckpt manifests (text, one entry a line, ending with a BLAKE2b checksum of the lines above),
  * the path rules a manifest must obey, checkpoint ids, and the index of files already hashed. */
 #include "sprite/ckpt_internal.h"
+#include "util/fsutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -118,19 +119,6 @@ void ckpt_manifest_free(ckpt_manifest *m) {
     m->n = m->cap = 0;
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int ckpt_manifest_write(ckpt_store *s, const ckpt_manifest *m, const char *tmpname, int datasync,
                         char *err, size_t errlen) {
     const ckpt_info *in = &m->info;
@@ -166,7 +154,7 @@ int ckpt_manifest_write(ckpt_store *s, const ckpt_manifest *m, const char *tmpna
     int fd = openat(s->tmpfd, tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
         rc = err_set(err, errlen, "%s/tmp/%s: %s", s->dir, tmpname, ckpt_errtext(errno));
-    } else if (write_all(fd, b.data, b.len) < 0 || (datasync && fdatasync(fd) < 0)) {
+    } else if (fs_write_all(fd, b.data, b.len) < 0 || (datasync && fdatasync(fd) < 0)) {
         rc = err_set(err, errlen, "%s/tmp/%s: write: %s", s->dir, tmpname, ckpt_errtext(errno));
     }
     if (fd >= 0 && close(fd) < 0 && rc == 0)
@@ -505,7 +493,7 @@ void ckpt_index_save(ckpt_store *s, const char *name, ckpt_entry *const *e, size
     ckpt_tmp_name(tmp, sizeof tmp, "index", randombytes_random());
     int fd = openat(s->tmpfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
-        int ok = write_all(fd, b.data, b.len) == 0;
+        int ok = fs_write_all(fd, b.data, b.len) == 0;
         if (close(fd) < 0) ok = 0;
         if (!ok || renameat(s->tmpfd, tmp, s->dirfd, name) < 0) unlinkat(s->tmpfd, tmp, 0);
     }

@@ -6,6 +6,7 @@
  * shared); every other file is copied from its blob (FICLONE, copy_file_range, or zstd). */
 #include "sprite/ckpt.h"
 #include "sprite/ckpt_internal.h"
+#include "util/fsutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -99,20 +100,6 @@ static void wctx_free(wctx *w) {
     ZSTD_freeDCtx(w->dz);
 }
 
-static int write_all(int fd, const void *p, size_t n) {
-    const char *b = p;
-    while (n) {
-        ssize_t k = write(fd, b, n);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        b += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 /* uid/gid/mode/mtime of an entry on fd (or name under dirfd for a symlink). */
 static int set_meta(wctx *w, int fd, int dirfd, const char *name, ckpt_entry *e) {
     rctx *r = w->r;
@@ -156,7 +143,7 @@ static int copy_raw(wctx *w, int in, int out, ckpt_entry *e) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return fail(w, e->path, "read blob", errno);
         if (n == 0) return fail(w, e->path, "blob shorter than the manifest says", EIO);
-        if (write_all(out, w->buf, (size_t)n) < 0) return fail(w, e->path, "write", errno);
+        if (fs_write_all(out, w->buf, (size_t)n) < 0) return fail(w, e->path, "write", errno);
         done += (size_t)n;
     }
     return 0;
@@ -184,7 +171,7 @@ static int copy_zst(wctx *w, int in, int out, ckpt_entry *e) {
                          e->path, ZSTD_getErrorName(last));
                 return -1;
             }
-            if (obuf.pos && write_all(out, ob, obuf.pos) < 0)
+            if (obuf.pos && fs_write_all(out, ob, obuf.pos) < 0)
                 return fail(w, e->path, "write", errno);
             total += obuf.pos;
         }

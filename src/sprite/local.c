@@ -5,6 +5,7 @@
 #include "util/jfile.h"
 #include "sprite/ckpt.h"
 #include "sprite/net.h"
+#include "util/fsutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -790,20 +791,6 @@ static const sprite_ops local_ops = {
     .unlisten = l_unlisten,
 };
 
-/* mkdir -p path, new directories 0700: only root (or rae's user) walks the data dir; a sprite's
- * processes reach their own files through the sandbox's mounts (stage_binds, sandbox.c). */
-static int make_dirs(const char *path) {
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(tmp, 0700) < 0 && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t errlen) {
     const char *data = o && o->data_dir ? o->data_dir : "./data";
     local *l = calloc(1, sizeof *l);
@@ -811,7 +798,7 @@ rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t
     l->base.ops = &local_ops;
     char sprites[PATH_MAX];
     snprintf(sprites, sizeof sprites, "%s/sprites", data);
-    if (make_dirs(sprites) < 0 || !realpath(data, l->data_dir)) {
+    if (fs_mkdirs(sprites, 0700, 0700) < 0 || !realpath(data, l->data_dir)) {
         err_set(err, errlen, "data dir %s: %s", data, strerror(errno));
         free(l);
         return NULL;

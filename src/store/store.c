@@ -1,6 +1,7 @@
 /* store: opening DATA_DIR/rae.db, the schema and its migrations, and the helpers of every part. */
 #include "store/internal.h"
 #include "util/err.h"
+#include "util/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -217,30 +218,6 @@ void store_col_user(sqlite3_stmt *st, int col, rae_user *out) {
 
 /* ---- open ---- */
 
-/* mkdir -p path, new directories 0700. */
-static int make_dirs(const char *path) {
-    char p[4096];
-    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *c = p + 1;; c++) {
-        if (*c != '/' && *c) continue;
-        char was = *c;
-        *c = 0;
-        if (mkdir(p, 0700) < 0 && errno != EEXIST) return -1;
-        *c = was;
-        if (!was) break;
-    }
-    struct stat sb;
-    if (stat(p, &sb) < 0) return -1;
-    if (!S_ISDIR(sb.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
 /* Makes rae.db exist, mode 0600, without ever opening it. A process that closes any descriptor
  * of a file loses every POSIX lock it holds on the file, its SQLite connections' locks included
  * (sqlite.org/howtocorrupt.html, 2.2). An open()/close() of rae.db here, while another handle of
@@ -345,7 +322,7 @@ rae_store *rae_store_open(const char *data_dir, char *err, size_t errlen) {
         store_fail(s, err, errlen, RAE_STORE_ERROR, "data dir %s: too long a path", dir);
         goto fail;
     }
-    if (make_dirs(dir) < 0) {
+    if (fs_mkdirs(dir, 0700, 0700) < 0) {
         store_fail(s, err, errlen, RAE_STORE_ERROR, "data dir %s: %s", dir, strerror(errno));
         goto fail;
     }

@@ -1,6 +1,5 @@
-/* jfile: a JSON file replaced whole and atomically, safe when several threads or processes write
- * the same file at once (each writes its own temporary file, then renames it over the old one: a
- * reader sees the old or the new, never a mix). */
+/* jfile: a JSON file replaced whole and atomically (fs_replace), safe when several threads or
+ * processes write the same file at once: a reader sees the old or the new, never a mix. */
 #ifndef RAE_UTIL_JFILE_H
 #define RAE_UTIL_JFILE_H
 

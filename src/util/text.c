@@ -108,3 +108,10 @@ size_t text_base64_len(const char *s, size_t n) {
         n--;
     return n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
 }
+
+int text_hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}

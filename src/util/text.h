@@ -8,6 +8,8 @@
 
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates), else 0. */
 int text_utf8_valid(const char *s, size_t n);
+/* The value of hex digit c (either case), or -1. */
+int text_hex_digit(char c);
 /* Replaces, in place, each byte of s that is not part of well-formed UTF-8 with '?' (a message
  * that quotes a file name or a path given by a client stays a JSON string). Returns how many. */
 size_t text_utf8_scrub(char *s);

@@ -1,4 +1,5 @@
 #include "util/url.h"
+#include "util/text.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -81,19 +82,13 @@ int url_parse(arena *a, const char *url, url_parts *out) {
     return 0;
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 char *url_decode(arena *a, const char *s, size_t n, int form) {
     char *out = arena_alloc(a, n + 1);
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            out[j++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        if (s[i] == '%' && i + 2 < n && text_hex_digit(s[i + 1]) >= 0 &&
+            text_hex_digit(s[i + 2]) >= 0) {
+            out[j++] = (char)(text_hex_digit(s[i + 1]) * 16 + text_hex_digit(s[i + 2]));
             i += 2;
         } else if (form && s[i] == '+') {
             out[j++] = ' ';

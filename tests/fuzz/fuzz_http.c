@@ -3,13 +3,14 @@
  * Content-Type, the origin check, X-Forwarded-For behind trusted proxies, and the UTF-8 scrub of
  * error messages. The input is lines: path, query, Cookie, Content-Type, Origin, Host,
  * X-Forwarded-For, the peer's address. The whole input is also a request's head as the door
- * reads it off the socket (head.h). Replayed by ctest (fuzz/http_replay) over
- * tests/fuzz/seeds-http. */
+ * reads it off the socket (head.h), and as rae gateway reads it (ai/gateway.h). Replayed by ctest
+ * (fuzz/http_replay) over tests/fuzz/seeds-http. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ai/gateway.h"
 #include "server/api.h"
 #include "server/head.h"
 #include "server/proxy.h"
@@ -50,6 +51,18 @@ static void routes(const srv_req *r) {
 }
 
 /* The door's checks of data as a request's head: a refusal is a 4xx with a sentence. */
+/* rae gateway's reading of data as a request's head: a path and a length within bounds. */
+static void gateway_head(const uint8_t *data, size_t size) {
+    char text[16384], path[256];
+    size_t n = size < sizeof text - 1 ? size : sizeof text - 1;
+    memcpy(text, data, n);
+    text[n] = '\0';
+    long length = 0;
+    int rc = ai_gateway_head(text, path, sizeof path, &length);
+    if (rc == 0 && (length < 0 || (unsigned long)length > AI_GATEWAY_BODY_MAX)) __builtin_trap();
+    if (rc != 0 && rc != 405 && rc != 411) __builtin_trap();
+}
+
 static void head(const uint8_t *data, size_t size) {
     srv_head_refusal why;
     const char *h = (const char *)data;
@@ -65,6 +78,7 @@ static void head(const uint8_t *data, size_t size) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const char *const nets[] = {"127.0.0.0/8", "10.0.0.0/8", "fd00::/8", "192.0.2.7"};
     head(data, size);
+    gateway_head(data, size);
     srv s;
     srv_req r;
     memset(&s, 0, sizeof s);

@@ -8,7 +8,8 @@ gateway added it. Then:
   2. the usage of each answer is recorded for the user, and adds up to the fixture's token counts
      at the price table's prices (`rae user budget NAME --json`);
   3. a user whose monthly budget is spent gets one clear error, and the provider no request;
-  4. the gateway answers a path that is not the provider's with a 404 in the provider's shape.
+  4. the gateway answers a path that is not the provider's with a 404 in the provider's shape;
+  5. a client that connects and sends nothing does not keep the gateway from stopping.
 
 usage: engineer_gateway.py RAE OUTDIR
 """
@@ -131,12 +132,16 @@ def main():
         check("another path: a 404 in the provider's shape",
               text.startswith("HTTP/1.1 404") and '"not_found_error"' in text and
               "/v1/messages" in text, text[:300])
+        # a client that connects and says nothing holds neither the gateway nor its stop
+        silent = socket.socket(socket.AF_UNIX)
+        silent.connect(sock)
+        time.sleep(0.2)
     finally:
         gateway.terminate()
         model.terminate()
         gateway.wait(10)
         model.wait(10)
-    check("the gateway stops on SIGTERM and removes its socket", gateway.returncode == 0 and
+    check("the gateway stops on SIGTERM (a silent client connected) and removes its socket", gateway.returncode == 0 and
           not os.path.exists(sock), "exit %s" % gateway.returncode)
     print("engineer_gateway: %s" % ("%d failed" % len(FAILED) if FAILED else "all passed"))
     return 1 if FAILED else 0

@@ -128,6 +128,15 @@ def model_text(events):
     return "".join(e["text"] for e in events if e["type"] == "message" and "role" not in e)
 
 
+def sprite_with_har(client):
+    """The client's new sprite, with the fixture's HAR at /workspace/har/notes.har."""
+    sid = client.call("POST", "/api/sprite", {}, expect=201)[1]["id"]
+    rc, _, err = sl.rae("sprite", "files", sid, "put", "har/notes.har", HAR)
+    if rc != 0:
+        sl.fail("putting the HAR: %s" % err)
+    return sid
+
+
 def start_model(script):
     path = os.path.join(OUT, "script.json")
     with open(path, "w") as f:
@@ -296,10 +305,7 @@ def own_key(port, bob):
                 db += f.read()
     if OWN_KEY.encode() in db:
         sl.fail("the user's key is in the store in the clear")
-    sid = bob.call("POST", "/api/sprite", {}, expect=201)[1]["id"]
-    rc, _, err = sl.rae("sprite", "files", sid, "put", "har/notes.har", HAR)
-    if rc != 0:
-        sl.fail("putting the HAR: %s" % err)
+    sid = sprite_with_har(bob)
     run = bob.call("POST", "/api/sprite/%s/engineer/run" % sid,
                    {"harPath": "har/notes.har", "prompt": "with my key"}, expect=202)[1]
     ev = stream(port, bob, run["streamUrl"])
@@ -325,10 +331,7 @@ def main():
         alice, bob = sl.Client(port), sl.Client(port)
         alice.login("alice", "alice-password")
         bob.login("bob", "bob-password")
-        sid = alice.call("POST", "/api/sprite", {}, expect=201)[1]["id"]
-        rc, _, err = sl.rae("sprite", "files", sid, "put", "har/notes.har", HAR)
-        if rc != 0:
-            sl.fail("putting the HAR: %s" % err)
+        sid = sprite_with_har(alice)
         alice.call("POST", "/api/sprite/%s/engineer/run" % sid,
                    {"harPath": "har/notes.har", "prompt": 5}, expect=400)
         alice.call("POST", "/api/sprite/%s/engineer/run" % sid,
