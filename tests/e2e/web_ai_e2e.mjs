@@ -33,6 +33,7 @@ const P3 = 'Now keep watching the site for new items';
 const P4 = 'Write the items as JSON instead';
 const P5 = 'One more thing: sort them by name';
 const P6 = 'And by id too';
+const P7 = 'How do I get one item?';
 const ANSWER1 = 'I will list the items with the generated client and write them to `out/items.csv`, one row each.';
 const SUMMARY1 = '`scripts/export.py` writes out/items.csv: a header, then one row per item.';
 const ITEMS = 3; // the capture clicks the site's button this often: items 1..3
@@ -131,6 +132,8 @@ function turns(key) {
     // B's follow-up, with what is left of the budget less than this answer: the gateway refuses
     // the request that would answer the command's result
     { expect: { last_user_contains: [P5] }, reply: { text: 'Sorting them.', tool_calls: [call('b5', 'run', { command: 'true' })] } },
+    // run C, from the engineer panel's own form (a capture and a prompt), once the budget is back
+    { expect: { last_user_contains: [P7] }, reply: { text: 'Nothing to write: the client has it.', tool_calls: [call('c1', 'finish', { summary: 'Use `api.get_item(item_id=...)`.' })] } },
   ];
   return t.map((turn, i) => ({ ...turn, reply: { ...turn.reply, usage: usage(i + 1) } }));
 }
@@ -531,6 +534,23 @@ async function main() {
     const gone = await api('/api/llm');
     check(!gone.ownKey.set && gone.source === 'server', `GET /api/llm after deleting: ${JSON.stringify(gone)}`);
     return `stored (never shown again), then deleted; spent $${spent.toFixed(4)}`;
+  });
+
+  await step('new-run', async () => {
+    await page.goto(`${SERVER}/sprite/${encodeURIComponent(spriteId)}`);
+    const form = page.locator(testid('new-run-form'));
+    await form.waitFor();
+    const hars = await page.locator(`${testid('new-run-har')} option`).evaluateAll((o) => o.map((x) => x.value));
+    check(hars.length === 1 && hars[0].startsWith('/workspace/har/'), `the form offers ${JSON.stringify(hars)}`);
+    const input = form.locator(testid('new-run-input'));
+    await input.fill(P7);
+    await input.press('Enter');
+    await page.waitForURL(/\/run\/[^/]+$/, { timeout: T.run });
+    const runC = runIdOf(page.url());
+    await page.locator(testid('chat-user')).filter({ hasText: P7 }).waitFor({ timeout: T.run });
+    await answered('run C to complete', 1);
+    await page.locator(testid('chat-done')).filter({ hasText: 'api.get_item' }).waitFor();
+    return `run ${runC} on ${hars[0]}: "${P7}" answered`;
   });
 
   await step('fixture-report', async () => {

@@ -19,7 +19,7 @@ export function newRunForm(spriteId: string, start: (req: RunRequest) => Promise
   box.set({ label: '', placeholder: 'What do you want from this site? e.g. "Export every item as CSV"', action: 'Start run', blocked: '' });
   const el = h(
     'div',
-    { class: 'new-run card', 'data-testid': 'new-run' },
+    { class: 'new-run card', 'data-testid': 'new-run-form' },
     h('h3', null, 'Ask the engineer'),
     h('p', { class: 'muted small' }, 'It writes the client first, then scripts for your task, and runs them in your sprite. You can ask for changes as it goes.'),
     h('label', { class: 'new-run-har' }, 'Capture ', select),

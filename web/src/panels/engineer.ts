@@ -57,6 +57,9 @@ interface RunState {
 
 const TERMINAL = new Set(['complete', 'error', 'cancelled']);
 
+/** The server's "how" as a sentence: "No model is configured: …". */
+const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+
 export interface EngineerPanel {
   el: HTMLElement;
   /** Opens run runId (null: none, the list of past runs). */
@@ -164,7 +167,7 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
           'No run open',
           'Record a site and press Stop & generate: the engineer reads the HAR and writes a Python client, an OpenAPI document, a replay test and a README. A HAR in Files can be generated again.',
         ),
-        llm && !llm.configured && llm.how ? h('p', { class: 'llm-note muted small', 'data-testid': 'llm-how' }, 'To ask the engineer for a task in words: ', llm.how) : null,
+        llm && !llm.configured && llm.how ? h('p', { class: 'llm-note muted small', 'data-testid': 'llm-how' }, sentence(llm.how)) : null,
         runs.length ? h('h3', { class: 'subhead' }, 'Past runs') : null,
         runs.length ? h('ul', { class: 'run-list' }, runs.map(runLink)) : null,
       );
@@ -542,7 +545,7 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
     const fresh = r.fresh || !r.ai;
     box.el.hidden = !can || (!r.ai && live);
     note.hidden = can || !llm?.how;
-    note.textContent = llm?.how ? `${r.ai ? 'To go on with this conversation' : 'To ask the engineer for a task in words'}: ${llm.how}` : '';
+    note.textContent = llm?.how ? sentence(llm.how) : '';
     const mode: ComposerMode = fresh
       ? {
           label: r.ai ? 'A new run on the same capture, starting from the scripts of this one.' : 'Ask the engineer for a task on this capture: a new run starts from these files.',
