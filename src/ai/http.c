@@ -115,6 +115,7 @@ static void error_words(const buf *body, char *type, size_t tn, char *msg, size_
 
 static ai_fault fault_of_status(long status, const char *type) {
     if (status == 401 || status == 403) return AI_FAULT_AUTH;
+    if (status == 402) return AI_FAULT_BUDGET;
     if (status == 429 || strcmp(type, "rate_limit_error") == 0) return AI_FAULT_RATE;
     if (status == 529 || status == 503 || strcmp(type, "overloaded_error") == 0)
         return AI_FAULT_OVERLOADED;
@@ -126,9 +127,15 @@ static void http_error(const ai_endpoint *ep, transfer *t, ai_result *out) {
     char type[64], msg[400];
     error_words(&t->error_body, type, sizeof type, msg, sizeof msg);
     out->fault = fault_of_status(t->status, type);
-    if (out->fault == AI_FAULT_AUTH)
+    int gateway = ep->base_url && strncmp(ep->base_url, "unix:", 5) == 0;
+    if (out->fault == AI_FAULT_AUTH && gateway)
+        snprintf(out->message, sizeof out->message,
+                 "the provider refused the key that rae's gateway holds (%ld): %s", t->status, msg);
+    else if (out->fault == AI_FAULT_AUTH)
         snprintf(out->message, sizeof out->message, "the provider refused the key in %s (%ld): %s",
                  ep->key_var ? ep->key_var : "?", t->status, msg);
+    else if (out->fault == AI_FAULT_BUDGET)
+        snprintf(out->message, sizeof out->message, "over budget: %s", msg);
     else
         snprintf(out->message, sizeof out->message, "the provider answered %ld%s%s: %s", t->status,
                  *type ? " " : "", type, msg);

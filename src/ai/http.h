@@ -24,6 +24,7 @@ typedef struct ai_endpoint {
 typedef enum ai_fault {
     AI_OK,
     AI_FAULT_AUTH,       /* 401, 403: the key */
+    AI_FAULT_BUDGET,     /* 402 (rae gateway): the user's monthly budget is spent */
     AI_FAULT_RATE,       /* 429, rate_limit_error: wait and try again */
     AI_FAULT_OVERLOADED, /* 529, overloaded_error, 503: wait and try again */
     AI_FAULT_SERVER,     /* 500, 502, 504, api_error: try again */

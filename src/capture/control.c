@@ -1,5 +1,6 @@
 /* The capture's control socket (control.h). */
 #include "capture/control.h"
+#include "util/lineio.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -50,31 +51,14 @@ static json_t *answer(recorder *r, json_t *req) {
     return json_pack("{s:b}", "ok", 1);
 }
 
+static json_t *handle(void *r, json_t *req, const char *why) {
+    (void)why;
+    return req ? answer(r, req) : json_pack("{s:s}", "error", "not a JSON line");
+}
+
+/* One command; a client that says nothing (for 1 s) does not hold the capture up. */
 void control_serve(int listen_fd, recorder *r) {
-    int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (fd < 0) return;
-    struct timeval tv = {1, 0}; /* a client that says nothing does not hold the capture up */
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    char line[LINE_MAX_BYTES + 1];
-    size_t len = 0;
-    ssize_t n;
-    while (len < LINE_MAX_BYTES && (n = read(fd, line + len, LINE_MAX_BYTES - len)) > 0) {
-        len += (size_t)n;
-        if (memchr(line, '\n', len)) break;
-    }
-    line[len] = 0;
-    json_error_t je;
-    json_t *req = json_loads(line, JSON_DISABLE_EOF_CHECK, &je);
-    json_t *resp = req ? answer(r, req) : json_pack("{s:s}", "error", "not a JSON line");
-    char *text = json_dumps(resp, JSON_COMPACT);
-    if (text && write(fd, text, strlen(text)) >= 0 && write(fd, "\n", 1) >= 0) {
-        /* answered */
-    }
-    free(text);
-    json_decref(resp);
-    json_decref(req);
-    close(fd);
+    lineio_serve_one(listen_fd, 1000, LINE_MAX_BYTES, handle, r);
 }
 
 void control_close(int fd, const char *path) {

@@ -153,7 +153,11 @@ static int run_ai(opts *o) {
                     o->tokens_out);
     }
     if (rc < 0) {
-        report_error(o, strstr(err, "refused the key") ? "auth" : "runtime", err);
+        report_error(o,
+                     strstr(err, "refused the key")         ? "auth"
+                     : strncmp(err, "over budget", 11) == 0 ? "budget"
+                                                            : "runtime",
+                     err);
         return EXIT_RUNTIME;
     }
     if (!o->quiet && !o->stream)

@@ -207,18 +207,12 @@ void browser_vnc(srv_req *r, caller *c, char args[][128]) {
  * it answers, within CONTROL_DEADLINE_MS in all); its answer (caller frees), or NULL with
  * *connected 0 when no capture listens, 1 when it did not answer. */
 static json_t *control_ask(rae_sprites *sprites, const char *id, json_t *cmd, int *connected) {
-    char line[4096];
     int fd = rae_sprite_connect(sprites, id, CONTROL_SOCKET, NULL, 0);
     *connected = fd >= 0 || errno == EAGAIN; /* a full backlog: it listens, and does not answer */
     if (fd < 0) return NULL;
-    buf req = BUF_INIT;
-    char *text = json_dumps(cmd, JSON_COMPACT);
-    buf_printf(&req, "%s\n", text ? text : "{}");
-    free(text);
-    long n = lineio_exchange(fd, req.data, req.len, line, sizeof line, CONTROL_DEADLINE_MS);
-    buf_free(&req);
+    json_t *answer = lineio_call(fd, cmd, 4095, CONTROL_DEADLINE_MS);
     close(fd);
-    return n > 0 ? json_loads(line, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+    return answer;
 }
 
 /* A command to the capture of a sprite, asked on a worker thread. */

@@ -3,6 +3,7 @@
  * supervisor when a service should run and it does not. */
 #include "sprite/local.h"
 #include "util/jfile.h"
+#include "util/lineio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define START_WAIT_MS 20000 /* for a new supervisor to answer (seen > 5 s at load 16) */
-#define CALL_WAIT_MS 10000  /* for an answer (a stop may take 3 s per service) */
+#define START_WAIT_MS 20000   /* for a new supervisor to answer (seen > 5 s at load 16) */
+#define CALL_WAIT_MS 10000    /* for an answer (a stop may take 3 s per service) */
+#define ANSWER_MAX (4u << 20) /* bytes of an answer */
 
 json_t *lsvc_load(const lsprite *s) {
     char path[PATH_MAX + 16];
@@ -112,36 +114,6 @@ static int wait_connect(const lsprite *s, int ms) {
     return -1;
 }
 
-/* Reads one line (the reply) from fd within ms. Caller frees. */
-static char *read_line(int fd, int ms) {
-    size_t len = 0, cap = 4096;
-    char *line = malloc(cap);
-    if (!line) abort();
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        int left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-        struct pollfd p = {fd, POLLIN, 0};
-        if (left <= 0 || poll(&p, 1, left) <= 0) break;
-        if (len + 1 >= cap) {
-            line = realloc(line, cap *= 2);
-            if (!line) abort();
-        }
-        ssize_t n = read(fd, line + len, cap - len - 1);
-        if (n <= 0) break;
-        len += (size_t)n;
-        if (memchr(line, '\n', len)) break;
-    }
-    line[len] = 0;
-    if (len == 0) {
-        free(line);
-        return NULL;
-    }
-    return line;
-}
-
 /* A connection to the supervisor of s, starting one when start is set; -2: none runs (and start
  * is 0); -1 + err. */
 static int open_supervisor(local *l, const lsprite *s, int start, char *err, size_t errlen) {
@@ -158,15 +130,8 @@ static int open_supervisor(local *l, const lsprite *s, int start, char *err, siz
 
 /* Sends req on fd and reads the answer (NULL when none came); closes fd. */
 static json_t *exchange(int fd, json_t *req) {
-    char *text = json_dumps(req, JSON_COMPACT);
-    size_t n = strlen(text);
-    text[n] = '\n'; /* replaces the NUL: written with its length */
-    int ok = write(fd, text, n + 1) == (ssize_t)(n + 1);
-    free(text);
-    char *line = ok ? read_line(fd, CALL_WAIT_MS) : NULL;
+    json_t *j = lineio_call(fd, req, ANSWER_MAX, CALL_WAIT_MS);
     close(fd);
-    json_t *j = line ? json_loads(line, 0, NULL) : NULL;
-    free(line);
     return j;
 }
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "util/vec.h"
+#include "util/lineio.h"
 
 #define STOP_GRACE_S 10.0 /* SIGTERM, then SIGKILL after this (a capture writes its HAR) */
 #define BACKOFF_MIN_S 0.5 /* the first restart's delay, doubled per crash in a row */
@@ -449,32 +450,13 @@ static json_t *handle(sup *u, json_t *req) {
     return fail("unknown op '%s'", op);
 }
 
+static json_t *answer(void *ctx, json_t *req, const char *why) {
+    return req ? handle(ctx, req) : fail("bad request: %s", why);
+}
+
+/* One request (2 s for the client to send it). */
 static void serve_one(sup *u) {
-    int fd = accept4(u->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (fd < 0) return;
-    struct timeval tv = {2, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    char *text = malloc(REQUEST_MAX + 1);
-    if (!text) abort();
-    size_t len = 0;
-    ssize_t n;
-    while (len < REQUEST_MAX && (n = read(fd, text + len, REQUEST_MAX - len)) > 0) {
-        len += (size_t)n;
-        if (memchr(text, '\n', len)) break;
-    }
-    text[len] = 0;
-    json_error_t je;
-    json_t *req = json_loads(text, JSON_DISABLE_EOF_CHECK, &je);
-    free(text);
-    json_t *resp = req ? handle(u, req) : fail("bad request: %s", je.text);
-    json_decref(req);
-    char *out = json_dumps(resp, JSON_COMPACT);
-    json_decref(resp);
-    if (out && write(fd, out, strlen(out)) >= 0 && write(fd, "\n", 1) >= 0) {
-        /* answered */
-    }
-    free(out);
-    close(fd);
+    lineio_serve_one(u->listen_fd, 2000, REQUEST_MAX, answer, u);
 }
 
 /* ---- the loop ---- */

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,4 +53,59 @@ long lineio_exchange(int fd, const char *req, size_t n, char *out, size_t outlen
         out[len] = 0;
     }
     return (long)len;
+}
+
+json_t *lineio_call(int fd, const json_t *req, size_t max, int deadline_ms) {
+    char *text = json_dumps(req, JSON_COMPACT);
+    if (!text) return errno = EINVAL, NULL;
+    size_t n = strlen(text);
+    char *line = realloc(text, n + 2 > max + 1 ? n + 2 : max + 1);
+    if (!line) abort();
+    line[n] = '\n';
+    /* the answer goes where the request was: it is sent before the answer is read */
+    long got = lineio_exchange(fd, line, n + 1, line, max + 1, deadline_ms);
+    json_t *j = got > 0 ? json_loads(line, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+    if (got > 0 && !j) errno = EBADMSG;
+    free(line);
+    return j;
+}
+
+void lineio_serve_one(int listen_fd, int timeout_ms, size_t max, lineio_handler *handle,
+                      void *ctx) {
+    int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) return;
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    char *line = malloc(max + 1);
+    if (!line) abort();
+    size_t len = 0;
+    ssize_t n;
+    while (len < max && (n = read(fd, line + len, max - len)) > 0) {
+        len += (size_t)n;
+        if (memchr(line, '\n', len)) break;
+    }
+    line[len] = 0;
+    json_error_t je;
+    json_t *req = json_loads(line, JSON_DISABLE_EOF_CHECK, &je);
+    free(line);
+    if (req && !json_is_object(req)) {
+        json_decref(req);
+        req = NULL;
+        snprintf(je.text, sizeof je.text, "not a JSON object");
+    }
+    json_t *resp = handle(ctx, req, req ? NULL : je.text);
+    json_decref(req);
+    char *out = json_dumps(resp, JSON_COMPACT);
+    json_decref(resp);
+    size_t k = out ? strlen(out) : 0;
+    if (out) out[k] = '\n'; /* written with its length: the NUL is not sent */
+    for (size_t done = 0; out && done < k + 1;) {
+        ssize_t w = send(fd, out + done, k + 1 - done, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        done += (size_t)w;
+    }
+    free(out);
+    close(fd);
 }

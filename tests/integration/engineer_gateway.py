@@ -116,6 +116,7 @@ def main():
             after = json.load(r)["requests"]
         check("a spent budget: one error that says so, and no request to the provider",
               p.returncode == 1 and len(errors) == 1 and "budget" in errors[0]["message"] and
+              errors[0]["kind"] == "budget" and
               after == before, "exit %d %r, requests %d -> %d" % (p.returncode, errors, before,
                                                                   after))
         # a path that is not the provider's

@@ -276,7 +276,8 @@ def budget(port, alice, sid):
     run = alice.call("POST", "/api/sprite/%s/engineer/run" % sid,
                      {"harPath": "har/notes.har", "prompt": "spend a lot"}, expect=202)[1]
     ev = stream(port, alice, run["streamUrl"])
-    if ev[-1]["type"] != "error" or "budget" not in ev[-1]["message"]:
+    if ev[-1]["type"] != "error" or ev[-1]["kind"] != "budget" or \
+            "budget" not in ev[-1]["message"]:
         sl.fail("a run past its budget: %s" % json.dumps(ev[-3:]))
     no = alice.call("POST", "/api/sprite/%s/engineer/run" % sid,
                     {"harPath": "har/notes.har", "prompt": "again"}, expect=402)[1]
@@ -309,7 +310,8 @@ def own_key(port, bob):
     run = bob.call("POST", "/api/sprite/%s/engineer/run" % sid,
                    {"harPath": "har/notes.har", "prompt": "with my key"}, expect=202)[1]
     ev = stream(port, bob, run["streamUrl"])
-    if ev[-1]["type"] != "error" or "key" not in ev[-1]["message"]:
+    if ev[-1]["type"] != "error" or ev[-1]["kind"] != "auth" or \
+            "rae's gateway" not in ev[-1]["message"]:
         sl.fail("a run with the user's (wrong) key: %s" % json.dumps(ev[-3:]))
     info = bob.call("DELETE", "/api/llm/key", expect=200)[1]
     if info["source"] != "server" or info["ownKey"]["set"]:
