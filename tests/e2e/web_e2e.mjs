@@ -10,29 +10,27 @@
 //
 // Any console error or uncaught page error fails the test, except those listed in ALLOWED below.
 
-import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import {
+  canvasOf,
+  check,
+  Failure,
+  harness,
+  launch,
+  noBrowserError as browserError,
+  parseArgs,
+  recordedCount as countOf,
+  siteState as stateOf,
+  testid,
+  toPage as pagePoint,
+  waitForSitePage,
+} from './lib.mjs';
 
 // ---- arguments ----
 
-const opts = {};
-for (let i = 2; i < process.argv.length; i += 2) {
-  const k = process.argv[i];
-  const v = process.argv[i + 1];
-  if (!k?.startsWith('--') || v === undefined) {
-    console.log(`FAIL web_e2e: bad argument ${k ?? ''}`);
-    process.exit(2);
-  }
-  opts[k.slice(2)] = v;
-}
-for (const k of ['server', 'site', 'out', 'user', 'password-file']) {
-  if (!opts[k]) {
-    console.log(`FAIL web_e2e: --${k} is missing`);
-    process.exit(2);
-  }
-}
+const opts = parseArgs('web_e2e', ['server', 'site', 'out', 'user', 'password-file']);
 const SERVER = opts.server.replace(/\/$/, '');
 const SITE = opts.site.replace(/\/$/, '');
 const OUT = opts.out;
@@ -40,9 +38,7 @@ const USER = opts.user;
 const PASSWORD = readFileSync(opts['password-file'], 'utf8');
 const SERVER_LOG = opts['server-log'] ?? '(not given)';
 
-// The remote display (Xvnc in the sprite, rae capture's Chromium window) and the fixture page.
-const REMOTE = { width: 1280, height: 800 };
-const BUTTON = { width: 400, height: 240, color: [0xff, 0x00, 0xcc] }; // #go in site.py
+// Where things are on the fixture page (site.py), from its button's corner on the remote screen.
 const INPUT_FROM_BUTTON = { x: -100, y: -90 }; // #note's middle (340, 110) from #go's corner (440, 200)
 const OUTPUT_FROM_BUTTON = { x: -400, y: 270, width: 700, height: 30 }; // #out (40, 470)
 const METER = { x: -400, y: -44, color: [0x00, 0xcc, 0xff], perChar: 8 }; // #meter's middle row (40, 156)
@@ -58,130 +54,21 @@ const T = {
 
 // ---- steps, screenshots, failure ----
 
-const t0 = Date.now();
-let stepNo = 0;
-let stepName = 'start';
-let page = null;
-const secs = () => ((Date.now() - t0) / 1000).toFixed(1).padStart(6);
-const pad = (n) => String(n).padStart(2, '0');
-
-function say(line) {
-  console.log(`[${secs()}s] ${line}`);
-}
-
-/** One step: its number, its name, then a screenshot NN-name.png once it is done. */
-async function step(name, fn) {
-  stepNo++;
-  stepName = name;
-  const started = Date.now();
-  const detail = await fn();
-  await shot(`${pad(stepNo)}-${name}.png`);
-  say(`${pad(stepNo)} ${name}: ${detail ?? 'ok'} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-}
-
-async function shot(file) {
-  if (!page) return;
-  await page.screenshot({ path: join(OUT, file), type: 'png' });
-}
-
-class Failure extends Error {}
-const check = (ok, message) => {
-  if (!ok) throw new Failure(message);
-};
-
-/** Polls fn (sync or async) until it returns a truthy value; returns it. A Failure thrown by fn
- * ends the wait at once; other errors (a page still changing) are retried. */
-async function until(what, fn, timeout = T.step, every = 200) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      if (e instanceof Failure) throw e;
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      const why = last instanceof Error ? `: ${last.message.split('\n')[0]}` : '';
-      throw new Failure(`timed out after ${timeout / 1000} s waiting for ${what}${why}`);
-    }
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
-
-const testid = (id) => `[data-testid="${id}"]`;
-
-// ---- console errors ----
-
 // Console errors that are allowed, each with why it cannot be avoided. Keep this empty unless a
 // message is proven to be outside the app's control; match it precisely.
 const ALLOWED = [];
 
-const problems = [];
-function watch(p) {
-  p.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    const where = m.location()?.url ?? '';
-    if (ALLOWED.some((a) => a.text.test(m.text()) && a.url.test(where))) return;
-    problems.push(`console error during "${stepName}": ${m.text()}${where ? ` (${where})` : ''}`);
-  });
-  p.on('pageerror', (e) => {
-    problems.push(`page error during "${stepName}": ${e.message}`);
-  });
-}
-const noProblems = () => check(problems.length === 0, problems.join('; '));
+const h = harness({ name: 'web_e2e', out: OUT, whole: T.whole, step: T.step, serverLog: SERVER_LOG, allowed: ALLOWED });
+const { step, until } = h;
+let page = null;
 
-// ---- the fixture site's own account of what happened ----
+// ---- the fixture site and the noVNC canvas (lib.mjs) ----
 
-async function siteState() {
-  const r = await fetch(`${SITE}/_test/state`);
-  return r.json();
-}
-
-// ---- the noVNC canvas ----
-
-const canvas = () => page.locator(`${testid('vnc-container')} canvas`).first();
-
-/** Where the fixture's button is on the remote screen (remote pixels), or why it is not yet. */
-async function findButton() {
-  return canvas().evaluate((c, b) => {
-    if (c.width === 0 || c.height === 0) return { why: 'the canvas is empty' };
-    const ctx = c.getContext('2d');
-    const data = ctx.getImageData(0, 0, c.width, c.height).data;
-    let x0 = c.width, y0 = c.height, x1 = -1, y1 = -1, n = 0;
-    // every other pixel is enough to find a 400x240 block
-    for (let y = 0; y < c.height; y += 2) {
-      for (let x = 0; x < c.width; x += 2) {
-        const i = (y * c.width + x) * 4;
-        if (Math.abs(data[i] - b.color[0]) < 40 && Math.abs(data[i + 1] - b.color[1]) < 40 && Math.abs(data[i + 2] - b.color[2]) < 40) {
-          n++;
-          if (x < x0) x0 = x;
-          if (x > x1) x1 = x;
-          if (y < y0) y0 = y;
-          if (y > y1) y1 = y;
-        }
-      }
-    }
-    const size = { canvas: [c.width, c.height] };
-    if (!n) return { why: 'no button colour on the screen yet', ...size };
-    const w = x1 - x0 + 2, h = y1 - y0 + 2;
-    // the whole button, and nothing else of its colour: the page has drawn
-    if (Math.abs(w - b.width) > 6 || Math.abs(h - b.height) > 6 || n < 0.9 * (b.width / 2) * (b.height / 2)) {
-      return { why: `a ${w}x${h} patch of the button's colour, not yet the button`, ...size };
-    }
-    return { x: x0, y: y0, width: w, height: h, ...size };
-  }, BUTTON);
-}
-
-/** A remote screen point (remote pixels) as a point of our page: the canvas is the remote
- * display scaled to fit, so scale by its bounding box. */
-async function toPage(rx, ry) {
-  const box = await canvas().boundingBox();
-  check(box, 'the noVNC canvas has no bounding box');
-  return { x: box.x + (rx * box.width) / REMOTE.width, y: box.y + (ry * box.height) / REMOTE.height };
-}
+const siteState = () => stateOf(SITE);
+const canvas = () => canvasOf(page);
+const toPage = (rx, ry) => pagePoint(page, rx, ry);
+const noBrowserError = () => browserError(page);
+const recordedCount = () => countOf(page);
 
 /** How many characters the remote input holds: #meter's width on the screen, 8 px each. */
 async function meterChars() {
@@ -205,15 +92,6 @@ async function regionHash(r) {
     return h;
   }, r);
 }
-
-/** Fails at once when the browser view says something went wrong (the browser did not start,
- * the capture ended by itself). */
-async function noBrowserError() {
-  const m = page.locator('.browser .browser-message.is-error');
-  if (await m.isVisible()) throw new Failure(`the browser view says: ${(await m.textContent())?.trim()}`);
-}
-
-const recordedCount = async () => Number(await page.locator(testid('recording-counter')).getAttribute('data-count'));
 
 // ---- zip: a tiny reader of the central directory ----
 
@@ -261,31 +139,15 @@ function zipEntries(buf) {
 let browser = null;
 let spriteId = '';
 let button = null; // the fixture's button on the remote screen
-let failure = null;
-
-const watchdog = setTimeout(() => {
-  const end = () => {
-    console.log(`FAIL web_e2e: the test took more than ${T.whole / 1000} s (at step ${pad(stepNo)} ${stepName}); server log: ${SERVER_LOG}`);
-    process.exit(1); // Playwright kills its Chromium on exit
-  };
-  const late = setTimeout(end, 5000);
-  void shot(`${pad(stepNo)}-FAIL-${stepName}.png`).catch(() => undefined).finally(() => {
-    clearTimeout(late);
-    end();
-  });
-}, T.whole);
 
 async function main() {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   // the paste test writes the clipboard of this page
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: SERVER });
   page = await context.newPage();
   page.setDefaultTimeout(T.step);
-  watch(page);
+  h.watch(page);
 
   await step('signin', async () => {
     await page.goto(`${SERVER}/`);
@@ -321,25 +183,13 @@ async function main() {
     await page.locator(testid('start-capture')).click();
     await page.locator(testid('recording-indicator')).waitFor();
     await page.locator(testid('stop-generate')).waitFor();
+    // no model configured (rae serve without --llm-provider): no box for a prompt
+    check(!(await page.locator(testid('capture-prompt')).isVisible()), 'a prompt box shows without a model');
     return `recording ${SITE}/`;
   });
 
   await step('capture-page', async () => {
-    const deadline = Date.now() + T.display;
-    await until('the noVNC canvas', async () => {
-      await noBrowserError();
-      return (await canvas().count()) > 0;
-    }, T.display);
-    button = await until('the fixture page in the noVNC canvas', async () => {
-      await noBrowserError();
-      const b = await findButton();
-      return b.why ? null : b;
-    }, Math.max(1000, deadline - Date.now()), 300).catch(async (e) => {
-      const b = await findButton().catch((x) => ({ why: String(x) }));
-      throw new Failure(`${e.message} (last look: ${b.why ?? JSON.stringify(b)})`);
-    });
-    check(button.canvas[0] === REMOTE.width && button.canvas[1] === REMOTE.height, `the remote display is ${button.canvas.join('x')}, not ${REMOTE.width}x${REMOTE.height}`);
-    await until('no overlay over the display', async () => !(await page.locator('.browser .overlay').isVisible()));
+    button = await waitForSitePage(h, page, T.display);
     const n = await until('the page load in the recorded-requests counter', async () => (await recordedCount()) || null, T.requests);
     return `the page's button at (${button.x}, ${button.y}) of the remote screen; ${n} requests recorded`;
   });
@@ -464,6 +314,12 @@ async function main() {
     await until('api_client.py in Monaco', async () => /import|class|def /.test((await page.locator(`${testid('monaco')} .view-lines`).textContent()) ?? ''));
     const rows = await page.locator(`${testid('endpoints-table')} ${testid('endpoint-row')}`).count();
     check(rows === 3, `the endpoints table has ${rows} rows after a reload`);
+    // no model configured: the panel says how to have one (GET /api/llm's how), and no box
+    const how = page.locator(testid('llm-how'));
+    await how.waitFor();
+    const said = ((await how.textContent()) ?? '').trim();
+    check(/--llm-provider|KEY/.test(said), `the engineer panel's note on the model: "${said}"`);
+    check(!(await page.locator(testid('composer')).isVisible()), 'a message box shows without a model');
     let replay = 'not asked';
     if (replayOn) {
       replay = ((await page.locator(testid('replay-result')).textContent()) ?? '').replace(/^Replay:\s*/, '');
@@ -473,7 +329,7 @@ async function main() {
       const rec = (await res.json()).run?.replay;
       check(rec && `${rec.passed} passed, ${rec.failed} failed, ${rec.skipped} skipped` === replay, `the run record's replay is ${JSON.stringify(rec)}, the page says "${replay}"`);
     }
-    return `${new URL(url).pathname}: complete, ${rows} endpoints, replay ${replay}`;
+    return `${new URL(url).pathname}: complete, ${rows} endpoints, replay ${replay}; "${said}"`;
   });
 
   const comment = `e2e checkpoint ${stamp}`;
@@ -537,30 +393,7 @@ async function main() {
     check(r === 401, `GET /api/sprite/${spriteId} answers ${r} after signing out`);
     return `/sprite/${spriteId} -> ${new URL(page.url()).pathname}${new URL(page.url()).search}`;
   });
-  noProblems();
+  h.noProblems();
 }
 
-try {
-  await main();
-  // errors that came late (a closing socket, a last poll)
-  await new Promise((r) => setTimeout(r, 500));
-  noProblems();
-} catch (e) {
-  failure = e;
-}
-try {
-  if (failure && page) await shot(`${pad(stepNo)}-FAIL-${stepName}.png`).catch(() => undefined);
-} finally {
-  await browser?.close().catch(() => undefined);
-  clearTimeout(watchdog);
-}
-if (failure) {
-  const why = failure instanceof Failure ? failure.message : (failure.stack ?? String(failure)).split('\n').slice(0, 3).join(' | ');
-  if (problems.length && !(failure instanceof Failure && failure.message.includes('console error'))) {
-    say(`also: ${problems.join('; ')}`);
-  }
-  say(`server log: ${SERVER_LOG}; screenshots in ${OUT}`);
-  console.log(`FAIL web_e2e: at step ${pad(stepNo)} ${stepName}: ${why}`);
-  process.exit(1);
-}
-say(`browser steps passed (sprite ${spriteId})`);
+await h.run(main, async () => browser?.close(), () => `browser steps passed (sprite ${spriteId})`);

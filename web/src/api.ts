@@ -8,10 +8,13 @@ import type {
   BrowserStop,
   Checkpoint,
   Listing,
+  LlmState,
+  Provider,
   Run,
   RunStart,
   Session,
   Sprite,
+  UsageReport,
   User,
 } from './types';
 
@@ -111,6 +114,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 const get = <T>(path: string) => call<T>('GET', path);
 const post = <T>(path: string, body?: unknown) => call<T>('POST', path, body);
 const del = <T>(path: string) => call<T>('DELETE', path);
+const putJson = <T>(path: string, body: unknown) => call<T>('PUT', path, body);
 
 const sp = (id: string) => `/api/sprite/${encodeURIComponent(id)}`;
 
@@ -147,11 +151,42 @@ export const browserCommand = (
 
 // ---- the engineer ----
 
-/** replay: after the files are written, replay.py runs in the sprite against the captured site. */
-export const engineerRun = (id: string, harPath: string, replay = false) =>
-  post<RunStart>(`${sp(id)}/engineer/run`, { harPath, replay });
-export const run = (id: string, runId: string) =>
-  get<{ run: Run }>(`${sp(id)}/engineer/run/${encodeURIComponent(runId)}`);
+export interface RunRequest {
+  harPath?: string;
+  /** After the files are written, replay.py runs in the sprite against the captured site. */
+  replay?: boolean;
+  /** What the person wants: with a model configured, the AI engineer does it. */
+  prompt?: string;
+  model?: string;
+  /** Re-engineer: a new run on that run's HAR, starting from its scripts (with a prompt). */
+  fromRun?: string;
+}
+
+export const engineerRun = (id: string, req: RunRequest) => post<RunStart>(`${sp(id)}/engineer/run`, req);
+const runPath = (id: string, runId: string) => `${sp(id)}/engineer/run/${encodeURIComponent(runId)}`;
+export const run = (id: string, runId: string) => get<{ run: Run }>(runPath(id, runId));
+/** A follow-up in the run's conversation; its stream is then opened again. */
+export const runMessage = (id: string, runId: string, text: string) =>
+  post<{ runId: string; streamUrl: string }>(`${runPath(id, runId)}/messages`, { text });
+/** Stops a run; answers once its process has ended. */
+export const runCancel = (id: string, runId: string) => post<{ run: Run }>(`${runPath(id, runId)}/cancel`);
+
+// ---- the AI engineer's model, the user's key, usage ----
+
+export const llm = () => get<LlmState>('/api/llm');
+/** Stores the user's own key (never sent back). */
+export const setLlmKey = (provider: Provider, key: string) => putJson<LlmState>('/api/llm/key', { provider, key });
+export const deleteLlmKey = () => del<LlmState>('/api/llm/key');
+
+/** Tokens and cost over a span (unix seconds; default this month); all: every user's (admins). */
+export function usage(o: { from?: number; to?: number; all?: boolean } = {}): Promise<UsageReport> {
+  const q = new URLSearchParams();
+  if (o.from !== undefined) q.set('from', String(Math.floor(o.from)));
+  if (o.to !== undefined) q.set('to', String(Math.ceil(o.to)));
+  if (o.all) q.set('all', '1');
+  const s = q.toString();
+  return get<UsageReport>(`/api/usage${s ? `?${s}` : ''}`);
+}
 
 // ---- files ----
 

@@ -60,3 +60,18 @@ export function host(url: string): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
+
+/** "$0.0123": costs under a dollar keep 4 decimals, larger ones 2. */
+export function usd(n: number): string {
+  if (n === 0) return '$0.00';
+  if (Math.abs(n) < 1) return `$${n.toFixed(4)}`;
+  if (Math.abs(n) < 100) return `$${n.toFixed(2)}`;
+  return `$${Math.round(n).toLocaleString()}`;
+}
+
+/** "12.3k" tokens. */
+export function tokens(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}

@@ -8,6 +8,7 @@ import { h } from './dom';
 import { dashboardPage } from './pages/dashboard';
 import { loginPage } from './pages/login';
 import { notFoundPage } from './pages/notfound';
+import { settingsPage } from './pages/settings';
 import { setupPage } from './pages/setup';
 import { spritePage } from './pages/sprite';
 import { navigate, type Route, startRouter } from './router';
@@ -18,6 +19,7 @@ const routes: Route[] = [
   { path: '/login', auth: false, view: (_, q) => loginPage(q) },
   { path: '/setup', auth: false, view: (_, q) => setupPage(q) },
   { path: '/', auth: true, view: () => dashboardPage() },
+  { path: '/settings', auth: true, view: () => settingsPage() },
   // the sprite and its runs share one view (key), so opening a run keeps the live display
   { path: '/sprite/:id', auth: true, key: (p) => `sprite:${p.id ?? ''}`, view: spritePage },
   { path: '/sprite/:id/run/:run', auth: true, key: (p) => `sprite:${p.id ?? ''}`, view: spritePage },

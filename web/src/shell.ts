@@ -38,7 +38,8 @@ export function shell(root: HTMLElement): HTMLElement {
       await signOut().catch(() => undefined); // signed out locally even if the server is away
       navigate('/login');
     };
-    put(who, h('span', { class: 'user', 'data-testid': 'user-name' }, u.name), button);
+    const settings = h('a', { class: 'btn ghost', href: '/settings', 'data-testid': 'settings-link' }, 'Settings');
+    put(who, h('span', { class: 'user', 'data-testid': 'user-name' }, u.name), settings, button);
   };
   onUserChange(showUser);
   showUser();

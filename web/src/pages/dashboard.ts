@@ -1,12 +1,15 @@
-// The dashboard: the user's sprite and the history of their captures and engineer runs.
+// The dashboard: the user's sprite, what the AI engineer cost this month, and the history of
+// their captures and engineer runs.
 
 import * as api from '../api';
+import { currentUser } from '../auth';
 import { onReachability } from '../connection';
 import { h, put } from '../dom';
 import { ago, bytes, duration, host, when } from '../format';
 import { navigate, type View } from '../router';
 import type { Session, Sprite } from '../types';
 import { badge, busy, empty, failed, loading } from '../ui';
+import { usageSection } from './usage';
 
 function spriteCard(s: Sprite): HTMLElement {
   return h(
@@ -109,6 +112,7 @@ export function dashboardPage(): View {
   const sprites = h('div', { class: 'sprites' });
   const history = h('div', { 'data-testid': 'history' });
   const spriteError = h('div', { role: 'alert' });
+  const usage = usageSection(currentUser()?.admin === true);
 
   const loadSprites = async () => {
     put(sprites, loading('Loading your sprite…'));
@@ -133,9 +137,13 @@ export function dashboardPage(): View {
   const loadHistory = async () => {
     put(history, loading('Loading the history…'));
     try {
-      put(history, historyTable((await api.sessions()).sessions));
+      const list = (await api.sessions()).sessions;
+      put(history, historyTable(list));
+      // the usage's runs link to their sprite
+      usage.load(new Map(list.filter((s) => s.kind === 'run').map((s) => [s.id, s.sprite])));
     } catch (e) {
       put(history, failed(api.messageOf(e), () => void loadHistory()));
+      usage.load(new Map());
     }
   };
   const load = () => {
@@ -153,6 +161,7 @@ export function dashboardPage(): View {
       'div',
       { class: 'page' },
       h('section', { class: 'section' }, h('h2', null, 'Your sprite'), spriteError, sprites),
+      usage.el,
       h('section', { class: 'section' }, h('h2', null, 'History'), history),
     ),
     dispose: stop,

@@ -69,17 +69,22 @@ export function spritePage(params: Params, query: URLSearchParams): View {
     for (const [name, body] of tabBodies) body.hidden = name !== t;
   }
 
-  /** Runs the engineer on a HAR (then its replay against the site, when asked) and opens the run. */
-  async function generate(harPath: string, replay = false): Promise<void> {
-    const run = await api.engineerRun(id, harPath, replay);
+  /** Runs the engineer and opens the run. */
+  async function start(req: api.RunRequest): Promise<void> {
+    const run = await api.engineerRun(id, req);
     bus.emit('files');
     navigate(`/sprite/${encodeURIComponent(id)}/run/${encodeURIComponent(run.runId)}`);
   }
 
+  /** Runs the engineer on a HAR (then its replay against the site, when asked; with a prompt and
+   * a model, the AI engineer) and opens the run. */
+  const generate = (harPath: string, replay = false, prompt = '') =>
+    start(prompt ? { harPath, replay, prompt } : { harPath, replay });
+
   function build(): Panels {
     const p: Panels = {
       browser: browserPanel(id, bus, generate),
-      engineer: engineerPanel(id),
+      engineer: engineerPanel(id, start),
       files: filesPanel(id, bus, generate),
       checkpoints: checkpointsPanel(id, bus),
     };

@@ -5,6 +5,7 @@ import * as api from '../api';
 import type { Bus } from '../bus';
 import { h, put } from '../dom';
 import { clock, plural } from '../format';
+import { llmState, onLlmChange } from '../llm';
 import type { BrowserStatus } from '../types';
 import { empty, failed, spinner } from '../ui';
 import { Display, type DisplayState } from '../vnc';
@@ -38,12 +39,13 @@ function replayWanted(): boolean {
   }
 }
 
-/** generate runs the engineer on a HAR (and replays it against the site when replay is true),
- * then opens the run; it throws when it cannot. */
+/** generate runs the engineer on a HAR (and replays it against the site when replay is true;
+ * with a prompt, the AI engineer does what it says), then opens the run; it throws when it
+ * cannot. */
 export function browserPanel(
   spriteId: string,
   bus: Bus,
-  generate: (harPath: string, replay: boolean) => Promise<void>,
+  generate: (harPath: string, replay: boolean, prompt: string) => Promise<void>,
 ): BrowserPanel {
   let state: State = 'loading';
   let display: DisplayState | null = null;
@@ -116,6 +118,28 @@ export function browserPanel(
     ),
     h('span', { class: 'muted small' }, 'sends the recorded requests again, writes included'),
   );
+  // with a model configured: what the engineer should do with the capture, in words
+  const prompt = h('textarea', {
+    class: 'capture-prompt-input',
+    rows: 1,
+    placeholder: 'Then ask the engineer (optional), e.g. "Export every item as CSV"',
+    'aria-label': 'What the engineer should do with the capture',
+    'data-testid': 'capture-prompt',
+  });
+  const promptRow = h('div', { class: 'capture-prompt', hidden: true }, prompt);
+  prompt.addEventListener('keydown', (e) => {
+    // Enter stops and generates, as the button does; Shift+Enter is a new line
+    if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
+    e.preventDefault();
+    if (state === 'recording') void stopAndGenerate();
+  });
+  let configured = false;
+  const showPrompt = (on: boolean) => {
+    configured = on;
+    render();
+  };
+  llmState().then((s) => { showPrompt(s.configured); }, () => undefined);
+  const stopLlm = onLlmChange((s) => { showPrompt(s.configured); });
   const elapsed = h('span', { class: 'rec-time', 'data-testid': 'recording-time' });
   const counter = h('span', { class: 'rec-count', 'data-testid': 'recording-counter', 'aria-live': 'polite' });
   const indicator = h(
@@ -134,6 +158,7 @@ export function browserPanel(
     { class: 'panel browser', 'aria-label': 'Browser' },
     h('div', { class: 'toolbar' }, back, forward, reload, url, indicator, start, stop),
     options,
+    promptRow,
     message,
     h('div', { class: 'stage' }, screen, overlay),
   );
@@ -175,7 +200,9 @@ export function browserPanel(
     stop.disabled = state !== 'recording';
     indicator.hidden = !live && state !== 'stopping';
     options.hidden = !live && state !== 'stopping';
+    promptRow.hidden = options.hidden || !configured;
     replay.disabled = state === 'stopping';
+    prompt.disabled = state === 'stopping';
     url.disabled = state === 'stopping' || state === 'loading';
     counter.textContent = plural(status.entries ?? 0, 'request');
     counter.dataset.count = String(status.entries ?? 0);
@@ -335,7 +362,8 @@ export function browserPanel(
     stage = 'Starting the engineer…';
     render();
     try {
-      await generate(harPath, replay.checked);
+      await generate(harPath, replay.checked, configured ? prompt.value.trim() : '');
+      prompt.value = '';
       say(`The capture is saved as ${harPath}.`);
     } catch (e) {
       say(`The capture is saved as ${harPath}, but the engineer did not start: ${api.messageOf(e)}`, true);
@@ -355,6 +383,7 @@ export function browserPanel(
     refresh,
     dispose() {
       window.clearInterval(timer);
+      stopLlm();
       vnc.disconnect();
     },
   };
