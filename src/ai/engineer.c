@@ -562,16 +562,15 @@ static void write_readme(run *r) {
     fclose(f);
 }
 
+/* The end: the files written, relative to the run's folder (scripts/export.py), as the code
+ * events said them, and the model's summary. */
 static void complete(run *r) {
-    buf dir = BUF_INIT;
-    buf_printf(&dir, "%s/scripts", r->dir);
     rae_event ev = {.type = RAE_EV_COMPLETE,
-                    .scripts_dir = dir.data,
+                    .scripts_dir = r->dir,
                     .files = (const char *const *)r->tools.written,
                     .n_files = r->tools.n_written,
                     .message = r->tools.summary};
     emit(r, &ev);
-    buf_free(&dir);
 }
 
 /* Turns until the model is done, the turns or the budget run out, or an error. */

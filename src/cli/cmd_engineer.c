@@ -308,12 +308,22 @@ static void report_error(const opts *o, const char *kind, const char *message) {
     cli_error("%s", message);
 }
 
+/* 1 when dir holds what eng_write wrote (its model.json). */
+static int has_model(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/model.json", dir);
+    return access(path, R_OK) == 0;
+}
+
 int cmd_engineer(int argc, char **argv) {
     opts o = {0};
     o.eng = eng_options_default();
     o.ai = ai_options_default();
     if (parse(argc, argv, &o) < 0) return EXIT_USAGE;
-    o.eng.on_event = print_event;
+    /* --continue goes on from what the first run wrote: the capture is read again for its
+     * secrets only, quietly, and the client is not written again (it may have been changed) */
+    int again = o.ai.resume && has_model(o.out);
+    o.eng.on_event = again ? NULL : print_event;
     o.eng.event_user = &o;
     const char *why;
     if (o.ai.prompt && ai_configured(&o.ai, &why)) { /* the secrets, in the engineer's pass */
@@ -336,7 +346,7 @@ int cmd_engineer(int argc, char **argv) {
         return EXIT_USAGE;
     }
     har_error bad = err; /* the first malformed entry, if any */
-    if (eng_write(m, o.out, &o.eng, &err) < 0) {
+    if (!again && eng_write(m, o.out, &o.eng, &err) < 0) {
         report_error(&o, "runtime", err.message);
         eng_model_free(m);
         har_reader_free(r);
@@ -359,7 +369,7 @@ int cmd_engineer(int argc, char **argv) {
     } else if (o.json) {
         print_summary_json(&o, m);
     }
-    if (!o.quiet && !o.stream) {
+    if (!o.quiet && !o.stream && !again) {
         if (m->n_endpoints == 0)
             fprintf(stderr,
                     "rae: no API traffic found in %s (%ld entries); wrote an empty client to %s/\n",

@@ -27,7 +27,8 @@ char *rae_event_json(const rae_event *ev) {
         json_object_set_new(o, "output_tokens", json_integer(ev->output_tokens));
         json_object_set_new(o, "cache_read_tokens", json_integer(ev->cache_read_tokens));
         json_object_set_new(o, "cache_write_tokens", json_integer(ev->cache_write_tokens));
-        json_object_set_new(o, "cost_usd", ev->cost_unknown ? json_null() : json_real(ev->cost_usd));
+        json_object_set_new(o, "cost_usd",
+                            ev->cost_unknown ? json_null() : json_real(ev->cost_usd));
         break;
     case RAE_EV_MESSAGE:
         json_object_set_new(o, "text", json_string(ev->message ? ev->message : ""));
@@ -43,6 +44,8 @@ char *rae_event_json(const rae_event *ev) {
             json_array_append_new(files, json_string(ev->files[i]));
         json_object_set_new(o, "scripts_dir", json_string(ev->scripts_dir ? ev->scripts_dir : ""));
         json_object_set_new(o, "files", files);
+        if (ev->message && *ev->message) /* the AI engineer's summary of what it did */
+            json_object_set_new(o, "message", json_string(ev->message));
         break;
     }
     case RAE_EV_ERROR:

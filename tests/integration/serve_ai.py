@@ -161,6 +161,9 @@ def first_conversation(port, alice, sid):
     person = [e for e in ev if e["type"] == "message" and e.get("role") == "user"]
     if not person or person[0]["text"] != "export my notes as CSV" or ev[-1]["type"] != "complete":
         sl.fail("the run's events: %s" % json.dumps(ev)[-1500:])
+    if ev[-1].get("message") != "scripts/export.py prints CSV" or \
+            not ev[-1]["scripts_dir"].endswith("/scripts/" + run["runId"]):
+        sl.fail("the complete event: %s" % ev[-1])
     if "I will write scripts/export.py." not in model_text(ev) or "Done." not in model_text(ev):
         sl.fail("the model's streamed text: %r" % model_text(ev))
     code = [e for e in ev if e["type"] == "code" and e["path"] == "scripts/export.py"]
@@ -197,6 +200,10 @@ def follow_up(port, alice, sid, run):
     if person != ["export my notes as CSV", "also count them"] or \
             "Counting them too." not in model_text(ev) or ev[-1]["type"] != "complete":
         sl.fail("the follow-up's stream: %s" % json.dumps(ev)[-1500:])
+    clients = [e for e in ev if e["type"] == "code" and e["path"] == "api_client.py"]
+    if len(clients) != 1:
+        sl.fail("a follow-up wrote the client again: %d code events of api_client.py" %
+                len(clients))
     total = [e for e in ev if e["type"] == "usage"][-1]
     want = sums(TURNS[0:4])
     if total["input_tokens"] != want[0] or abs(total["cost_usd"] - want[4]) > 1e-9:
