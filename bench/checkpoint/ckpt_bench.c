@@ -1,4 +1,4 @@
-/* ckpt_bench: times one call of the checkpoint store (src/sprite/ckpt.h) for bench/checkpoint.
+/* ckpt_bench: times one call of the checkpoint store (src/ckpt/ckpt.h) for bench/checkpoint.
  *
  *   ckpt_bench create  STORE ROOT LEVEL SYNC     prints "ms ID files bytes added read_files"
  *   ckpt_bench restore STORE ROOT ID SYNC        prints "ms"
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sprite/ckpt.h"
+#include "ckpt/ckpt.h"
 
 static double now_ms(void) {
     struct timespec t;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/checkpoint: the checkpoint store (src/sprite/ckpt.c) against tar and cp -a on the same
+# bench/checkpoint: the checkpoint store (src/ckpt/ckpt.c) against tar and cp -a on the same
 # tree, in the same runs.
 #
 #   bench/checkpoint/run.sh
@@ -48,8 +48,8 @@ if [ -f "$LIB" ] && nm "$LIB" 2>/dev/null | grep " T ckpt_create$" >/dev/null; t
   cc -O2 -D_GNU_SOURCE -I include -I src "$HERE/ckpt_bench.c" "$LIB" $LIBS -o "$DRIVER" || exit 1
 else
   echo "note: $LIB is missing or has no ckpt_create; compiling the store's sources directly"
-  cc -O2 -std=c11 -D_GNU_SOURCE -I include -I src "$HERE/ckpt_bench.c" src/sprite/ckpt*.c \
-    src/util/buf.c src/util/map.c src/util/arena.c src/util/err.c \
+  cc -O2 -std=c11 -D_GNU_SOURCE -I include -I src "$HERE/ckpt_bench.c" src/ckpt/*.c \
+    src/util/buf.c src/util/map.c src/util/arena.c src/util/err.c src/util/fsutil.c src/util/text.c \
     $(pkg-config --cflags libsodium libzstd) $LIBS -o "$DRIVER" || exit 1
 fi
 

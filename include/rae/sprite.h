@@ -31,9 +31,6 @@ typedef struct rae_sprite_local_opts {
  * and err filled when the data dir cannot be used. */
 rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t errlen);
 void rae_sprites_free(rae_sprites *d);
-/* The local driver's supervisor of sprite name's services, run in this process until it has
- * nothing left to run (`rae sprite _supervise NAME`; started by the driver itself). */
-int rae_sprites_local_supervise(rae_sprites *d, const char *name, char *err, size_t errlen);
 
 typedef struct rae_sprite_info {
     char name[48];

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/assets.h"
+#include "util/assets.h"
 
 char *ai_builtin(const char *name) {
     char key[64];
     snprintf(key, sizeof key, "ai:%s", name);
-    const srv_asset *a = srv_asset_find(key);
+    const asset *a = asset_find(key);
     if (!a) return NULL;
     size_t n = (size_t)(a->end - a->data);
     char *copy = malloc(n + 1);

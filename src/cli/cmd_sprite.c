@@ -1,6 +1,7 @@
 /* rae sprite ...: persistent sandboxes from the command line (the local driver). */
 #include "cli/cli.h"
 #include "rae/sprite.h"
+#include "sprite/local/supervise.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "server/assets.h"
+#include "util/assets.h"
 
 void eng_template(buf *out, const char *name) {
     char key[64];
     snprintf(key, sizeof key, "py:%s", name);
-    const srv_asset *a = srv_asset_find(key);
+    const asset *a = asset_find(key);
     if (!a) { /* the build embeds every file of src/engineer/py: this rae was built wrong */
         fprintf(stderr, "rae: this build lacks its template %s\n", name);
         abort();

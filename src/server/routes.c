@@ -2,7 +2,7 @@
  * one handler per METHOD and path pattern. A user sees only their own sprites: anything else is
  * 404, the same as what does not exist. */
 #include "server/api.h"
-#include "server/assets.h"
+#include "util/assets.h"
 #include "server/ws.h"
 
 #include <sodium.h>
@@ -261,7 +261,7 @@ static void auth_state(srv_req *r, caller *c, char args[][128]) {
 /* This API as OpenAPI 3.1 (src/server/openapi.json, built in). */
 static void openapi(srv_req *r, caller *c, char args[][128]) {
     (void)c, (void)args;
-    const srv_asset *a = srv_asset_find("/api/openapi.json");
+    const asset *a = asset_find("/api/openapi.json");
     if (a)
         srv_respond_static(r, 200, "application/json", a->data, (size_t)(a->end - a->data));
     else

@@ -2,7 +2,7 @@
  * --web-root DIR while developing. The app's own routes (/login, /sprite/ID, ...: a last segment
  * without a dot) get index.html. Hashed files under /assets/ may be cached for good; the rest is
  * revalidated. */
-#include "server/assets.h"
+#include "util/assets.h"
 #include "server/http.h"
 #include "server/server.h"
 
@@ -29,20 +29,6 @@ static const char NO_APP[] =
     "<p>rae serve is running, but this build has no web app (it was built without Node.js). "
     "Build it with <code>make</code> on a machine with Node.js, or use the API: see "
     "<code>docs/api.md</code> and <a href=\"/api/openapi.json\">/api/openapi.json</a>.</p>";
-
-const srv_asset *srv_asset_find(const char *path) {
-    size_t lo = 0, hi = srv_n_assets;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(path, srv_assets[mid].path);
-        if (c == 0) return &srv_assets[mid];
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return NULL;
-}
 
 /* A path of the app itself rather than of a file: its last segment has no dot. */
 static int app_route(const char *path) {
@@ -108,11 +94,11 @@ static int from_disk(srv_req *r, const char *root, const char *path) {
 }
 
 /* The gzip copy of a (built beside it, NAME.gz) when the client takes gzip, else NULL. */
-static const srv_asset *gzipped(const srv_req *r, const srv_asset *a) {
+static const asset *gzipped(const srv_req *r, const asset *a) {
     char gz[1024];
     if (!strstr(r->accept_encoding, "gzip")) return NULL;
     snprintf(gz, sizeof gz, "%s.gz", a->path);
-    return srv_asset_find(gz);
+    return asset_find(gz);
 }
 
 void srv_static(srv_req *r) {
@@ -129,11 +115,11 @@ void srv_static(srv_req *r) {
         srv_error(r, 404, "not_found", "no file %s under %s", path, root);
         return;
     }
-    const srv_asset *a = srv_asset_find(path);
-    if (!a && app_route(path)) a = srv_asset_find("/index.html");
+    const asset *a = asset_find(path);
+    if (!a && app_route(path)) a = asset_find("/index.html");
     if (a) {
-        const srv_asset *gz = gzipped(r, a);
-        const srv_asset *sent = gz ? gz : a;
+        const asset *gz = gzipped(r, a);
+        const asset *sent = gz ? gz : a;
         srv_respond_static(r, 200, type_of(a->path), sent->data, (size_t)(sent->end - sent->data));
         headers_for(r, path, type_of(a->path));
         srv_header(r, "Vary", "Accept-Encoding");

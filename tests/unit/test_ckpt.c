@@ -1,4 +1,4 @@
-/* sprite/ckpt: the checkpoint store. A restore gives back the exact tree (content, type, mode,
+/* ckpt: the checkpoint store. A restore gives back the exact tree (content, type, mode,
  * owner, mtime, symlink targets, empty directories); identical content is stored once; a file
  * whose size, mtime and inode are unchanged is not read again; kill -9 at any point of a
  * checkpoint (or a restore) leaves the store consistent and the workspace whole; a damaged manifest
@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sprite/ckpt.h"
+#include "ckpt/ckpt.h"
 #include "util/buf.h"
 
 typedef struct tdir {

@@ -1,7 +1,7 @@
 /* A sprite's services, client side: the definitions (DIR/services.json) and the calls to the
  * sprite's supervisor (supervisor.c) over its socket DIR/run/supervisor.sock, starting the
  * supervisor when a service should run and it does not. */
-#include "sprite/local.h"
+#include "sprite/local/local.h"
 #include "util/jfile.h"
 #include "util/lineio.h"
 
@@ -23,7 +23,7 @@
 #define CALL_WAIT_MS 10000    /* for an answer (a stop may take 3 s per service) */
 #define ANSWER_MAX (4u << 20) /* bytes of an answer */
 
-json_t *lsvc_load(const lsprite *s) {
+json_t *local_svc_load(const lsprite *s) {
     char path[PATH_MAX + 16];
     local_path(s, "services.json", path, sizeof path);
     json_t *j = json_load_file(path, 0, NULL);
@@ -34,14 +34,14 @@ json_t *lsvc_load(const lsprite *s) {
     return j;
 }
 
-int lsvc_save(const lsprite *s, json_t *defs, char *err, size_t errlen) {
+int local_svc_save(const lsprite *s, json_t *defs, char *err, size_t errlen) {
     char path[PATH_MAX + 16];
     local_path(s, "services.json", path, sizeof path);
     return jfile_replace(defs, path, 0644, JSON_INDENT(1), err, errlen);
 }
 
-int lsvc_wanted(const lsprite *s) {
-    json_t *defs = lsvc_load(s);
+int local_svc_wanted(const lsprite *s) {
+    json_t *defs = local_svc_load(s);
     size_t i;
     json_t *d;
     int n = 0;
@@ -51,7 +51,7 @@ int lsvc_wanted(const lsprite *s) {
 }
 
 /* The supervisor's socket address, through an O_PATH fd of DIR/run (no length limit on DIR). */
-int lsvc_socket_addr(const lsprite *s, struct sockaddr_un *sa, int *dirfd) {
+int local_svc_socket_addr(const lsprite *s, struct sockaddr_un *sa, int *dirfd) {
     char run[PATH_MAX + 16];
     local_path(s, "run", run, sizeof run);
     *dirfd = open(run, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -65,7 +65,7 @@ int lsvc_socket_addr(const lsprite *s, struct sockaddr_un *sa, int *dirfd) {
 static int connect_supervisor(const lsprite *s) {
     struct sockaddr_un sa;
     int dir;
-    if (lsvc_socket_addr(s, &sa, &dir) < 0) return -1;
+    if (local_svc_socket_addr(s, &sa, &dir) < 0) return -1;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
         close(fd);
@@ -135,8 +135,8 @@ static json_t *exchange(int fd, json_t *req) {
     return j;
 }
 
-int lsvc_call(local *l, const lsprite *s, json_t *req, json_t **resp, int start, char *err,
-              size_t errlen) {
+int local_svc_call(local *l, const lsprite *s, json_t *req, json_t **resp, int start, char *err,
+                   size_t errlen) {
     *resp = NULL;
     json_t *j = NULL;
     /* a supervisor may be ending (nothing left to run) just as we connect: then try again */
@@ -162,34 +162,34 @@ int lsvc_call(local *l, const lsprite *s, json_t *req, json_t **resp, int start,
 static int simple_call(local *l, const lsprite *s, const char *op, int start, char *err,
                        size_t errlen) {
     json_t *req = json_pack("{s:s}", "op", op), *resp;
-    int rc = lsvc_call(l, s, req, &resp, start, err, errlen);
+    int rc = local_svc_call(l, s, req, &resp, start, err, errlen);
     json_decref(req);
     json_decref(resp);
     return rc < 0 ? -1 : 0;
 }
 
-int lsvc_pause(local *l, const lsprite *s, char *err, size_t errlen) {
+int local_svc_pause(local *l, const lsprite *s, char *err, size_t errlen) {
     return simple_call(l, s, "pause", 0, err, errlen);
 }
 
-int lsvc_quit(local *l, const lsprite *s, char *err, size_t errlen) {
+int local_svc_quit(local *l, const lsprite *s, char *err, size_t errlen) {
     return simple_call(l, s, "quit", 0, err, errlen);
 }
 
-int lsvc_resume(local *l, const lsprite *s, char *err, size_t errlen) {
-    return simple_call(l, s, "resume", lsvc_wanted(s) > 0, err, errlen);
+int local_svc_resume(local *l, const lsprite *s, char *err, size_t errlen) {
+    return simple_call(l, s, "resume", local_svc_wanted(s) > 0, err, errlen);
 }
 
-void lsvc_wake(local *l, const lsprite *s) {
-    int fd = lsvc_wanted(s) ? connect_supervisor(s) : 0;
+void local_svc_wake(local *l, const lsprite *s) {
+    int fd = local_svc_wanted(s) ? connect_supervisor(s) : 0;
     if (fd > 0) close(fd);
     if (fd < 0) simple_call(l, s, "status", 1, NULL, 0); /* a new supervisor starts them */
 }
 
 /* ---- the driver's calls ---- */
 
-int lsvc_start(rae_sprites *d, const char *name, const char *svc, const char *const *argv,
-               const char *restart, char *err, size_t errlen) {
+int local_svc_start(rae_sprites *d, const char *name, const char *svc, const char *const *argv,
+                    const char *restart, char *err, size_t errlen) {
     local *l = (local *)d;
     lsprite s;
     if (local_use(l, name, &s, err, errlen) < 0) return -1;
@@ -203,23 +203,23 @@ int lsvc_start(rae_sprites *d, const char *name, const char *svc, const char *co
         json_object_set_new(req, "argv", a);
     }
     json_t *resp;
-    int rc = lsvc_call(l, &s, req, &resp, 1, err, errlen);
+    int rc = local_svc_call(l, &s, req, &resp, 1, err, errlen);
     json_decref(req);
     json_decref(resp);
     return rc;
 }
 
-int lsvc_stop(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen) {
+int local_svc_stop(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen) {
     local *l = (local *)d;
     lsprite s;
     if (local_load(l, name, &s, err, errlen) < 0) return -1;
     json_t *req = json_pack("{s:s,s:s}", "op", "stop", "service", svc), *resp;
-    int rc = lsvc_call(l, &s, req, &resp, 0, err, errlen);
+    int rc = local_svc_call(l, &s, req, &resp, 0, err, errlen);
     json_decref(req);
     json_decref(resp);
     if (rc != 1) return rc;
     /* no supervisor: nothing runs; keep the service stopped on the next start too */
-    json_t *defs = lsvc_load(&s), *def;
+    json_t *defs = local_svc_load(&s), *def;
     size_t i;
     int found = 0;
     json_array_foreach(defs, i,
@@ -227,7 +227,7 @@ int lsvc_stop(rae_sprites *d, const char *name, const char *svc, char *err, size
         json_object_set_new(def, "enabled", json_false());
         found = 1;
     }
-    rc = found ? lsvc_save(&s, defs, err, errlen)
+    rc = found ? local_svc_save(&s, defs, err, errlen)
                : err_set(err, errlen, "sprite '%s' has no service '%s'", name, svc);
     json_decref(defs);
     return rc;
@@ -254,18 +254,18 @@ static void to_service(json_t *j, rae_sprite_service *out) {
     }
 }
 
-int lsvc_list(rae_sprites *d, const char *name, rae_sprite_service **out, size_t *count, char *err,
-              size_t errlen) {
+int local_svc_list(rae_sprites *d, const char *name, rae_sprite_service **out, size_t *count,
+                   char *err, size_t errlen) {
     local *l = (local *)d;
     lsprite s;
     *out = NULL;
     *count = 0;
     if (local_load(l, name, &s, err, errlen) < 0) return -1;
     json_t *req = json_pack("{s:s}", "op", "status"), *resp = NULL;
-    int rc = lsvc_call(l, &s, req, &resp, 0, err, errlen);
+    int rc = local_svc_call(l, &s, req, &resp, 0, err, errlen);
     json_decref(req);
     if (rc < 0) return -1;
-    json_t *list = rc == 1 ? lsvc_load(&s) : json_incref(json_object_get(resp, "services"));
+    json_t *list = rc == 1 ? local_svc_load(&s) : json_incref(json_object_get(resp, "services"));
     json_decref(resp);
     *out = calloc(json_array_size(list) + 1, sizeof **out);
     if (!*out) abort();
@@ -282,7 +282,7 @@ int lsvc_list(rae_sprites *d, const char *name, rae_sprite_service **out, size_t
     return 0;
 }
 
-int lsvc_logs(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen) {
+int local_svc_logs(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen) {
     local *l = (local *)d;
     lsprite s;
     if (local_load(l, name, &s, err, errlen) < 0) return -1;

@@ -24,10 +24,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sprite/seccomp.h"
+#include "host/seccomp.h"
 
 /* Loads f into this process (a child: it is for good). */
-static int load(const ssec_filter *f) {
+static int load(const host_sec_filter *f) {
     struct sock_fprog prog = {.len = (unsigned short)(f->len / sizeof(struct sock_filter)),
                               .filter = (struct sock_filter *)f->bpf};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return -1;
@@ -35,7 +35,7 @@ static int load(const ssec_filter *f) {
 }
 
 /* Runs fn in a child under the filter; its status. fn writes what went wrong to fd. */
-static int in_child(const ssec_filter *f, void (*fn)(int fd), char *why, size_t n) {
+static int in_child(const host_sec_filter *f, void (*fn)(int fd), char *why, size_t n) {
     int p[2];
     assert_int_equal(pipe(p), 0);
     pid_t pid = fork();
@@ -94,13 +94,13 @@ static void denied(int fd) {
 
 static void test_denied(void **state) {
     (void)state;
-    ssec_filter f;
+    host_sec_filter f;
     char err[256], why[512];
-    assert_int_equal(ssec_build(&f, err, sizeof err), 0);
+    assert_int_equal(host_sec_build(&f, err, sizeof err), 0);
     assert_true(f.len > 0 && f.len % sizeof(struct sock_filter) == 0);
     int st = in_child(&f, denied, why, sizeof why);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fail_msg("status %d: %s", st, why);
-    ssec_free(&f);
+    host_sec_free(&f);
 }
 
 static void *thread_main(void *arg) {
@@ -132,12 +132,12 @@ static void allowed(int fd) {
 
 static void test_allowed(void **state) {
     (void)state;
-    ssec_filter f;
+    host_sec_filter f;
     char err[256], why[512];
-    assert_int_equal(ssec_build(&f, err, sizeof err), 0);
+    assert_int_equal(host_sec_build(&f, err, sizeof err), 0);
     int st = in_child(&f, allowed, why, sizeof why);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fail_msg("status %d: %s", st, why);
-    ssec_free(&f);
+    host_sec_free(&f);
 }
 
 #if defined(__x86_64__)
@@ -151,12 +151,12 @@ static void x32(int fd) {
  * tried on this machine: it faults before any filter sees it. */
 static void test_x32_ends_the_process(void **state) {
     (void)state;
-    ssec_filter f;
+    host_sec_filter f;
     char err[256], why[512];
-    assert_int_equal(ssec_build(&f, err, sizeof err), 0);
+    assert_int_equal(host_sec_build(&f, err, sizeof err), 0);
     int st = in_child(&f, x32, why, sizeof why);
     if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS) fail_msg("x32: status %d: %s", st, why);
-    ssec_free(&f);
+    host_sec_free(&f);
 }
 #endif
 

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sprite/net.h"
+#include "host/net.h"
 
 #define REPORT_CAP 8192
 
@@ -43,7 +43,7 @@ static void need_root_and_tools(void) {
         print_message("[  SKIP    ] needs root (network namespaces)\n");
         skip();
     }
-    if (snet_tools_check(why, sizeof why) < 0) {
+    if (host_net_tools_check(why, sizeof why) < 0) {
         print_message("[  SKIP    ] %s\n", why);
         skip();
     }
@@ -54,7 +54,7 @@ static int setup(void **state) {
     if (!c) return -1;
     snprintf(c->name, sizeof c->name, "tsn%d%s", (int)getpid(), (const char *)*state);
     snprintf(c->pid_file, sizeof c->pid_file, "/tmp/rae-%s.pasta.pid", c->name);
-    snet_path(c->name, c->path, sizeof c->path);
+    host_net_path(c->name, c->path, sizeof c->path);
     *state = c;
     return 0;
 }
@@ -62,17 +62,18 @@ static int setup(void **state) {
 static int teardown(void **state) {
     ctx *c = *state;
     char err[512];
-    if (snet_down(c->name, c->pid_file, err, sizeof err) < 0) print_message("teardown: %s\n", err);
+    if (host_net_down(c->name, c->pid_file, err, sizeof err) < 0)
+        print_message("teardown: %s\n", err);
     free(c);
     return 0;
 }
 
-static void up_or_fail(const ctx *c, const snet_allow *allow, size_t n) {
+static void up_or_fail(const ctx *c, const host_net_allow *allow, size_t n) {
     char err[1024] = "";
-    int rc = snet_up(c->name, allow, n, c->pid_file, err, sizeof err);
-    if (rc != 0) print_message("snet_up: %s\n", err);
+    int rc = host_net_up(c->name, allow, n, c->pid_file, err, sizeof err);
+    if (rc != 0) print_message("host_net_up: %s\n", err);
     assert_int_equal(rc, 0);
-    assert_int_equal(snet_is_up(c->name, c->pid_file), 1);
+    assert_int_equal(host_net_is_up(c->name, c->pid_file), 1);
 }
 
 static pid_t pid_of(const ctx *c) {
@@ -504,7 +505,7 @@ static void ruleset_of(const ctx *c, char *out, size_t n) {
 
 static void test_parse(void **state) {
     (void)state;
-    snet_allow a;
+    host_net_allow a;
     char err[256];
     static const struct {
         const char *spec, *host;
@@ -517,7 +518,7 @@ static void test_parse(void **state) {
                 {"[fd00::1]:53", "fd00::1", 53},
                 {"db_1.internal:5432", "db_1.internal", 5432}};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
-        int rc = snet_parse_allow(good[i].spec, &a, err, sizeof err);
+        int rc = host_net_parse_allow(good[i].spec, &a, err, sizeof err);
         if (rc) print_message("%s: %s\n", good[i].spec, err);
         assert_int_equal(rc, 0);
         assert_string_equal(a.host, good[i].host);
@@ -529,22 +530,22 @@ static void test_parse(void **state) {
         "-x.com:80", "x..com:80", "[::1]:80:1", "host:-1", "h/st:80", "host:008080"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err[0] = 0;
-        assert_int_equal(snet_parse_allow(bad[i], &a, err, sizeof err), -1);
+        assert_int_equal(host_net_parse_allow(bad[i], &a, err, sizeof err), -1);
         assert_true(err[0] != 0);
     }
     char longhost[300];
     memset(longhost, 'a', 280);
     strcpy(longhost + 280, ":80");
-    assert_int_equal(snet_parse_allow(longhost, &a, err, sizeof err), -1);
+    assert_int_equal(host_net_parse_allow(longhost, &a, err, sizeof err), -1);
 
-    assert_int_equal(snet_name_check("abc-1", err, sizeof err), 0);
-    assert_int_equal(snet_name_check("", err, sizeof err), -1);
-    assert_int_equal(snet_name_check("ABC", err, sizeof err), -1);
-    assert_int_equal(snet_name_check("a/b", err, sizeof err), -1);
-    assert_int_equal(snet_name_check("a234567890123456789012345678901234567890x", err, sizeof err),
-                     -1);
+    assert_int_equal(host_net_name_check("abc-1", err, sizeof err), 0);
+    assert_int_equal(host_net_name_check("", err, sizeof err), -1);
+    assert_int_equal(host_net_name_check("ABC", err, sizeof err), -1);
+    assert_int_equal(host_net_name_check("a/b", err, sizeof err), -1);
+    assert_int_equal(
+        host_net_name_check("a234567890123456789012345678901234567890x", err, sizeof err), -1);
     char path[128];
-    snet_path("abc", path, sizeof path);
+    host_net_path("abc", path, sizeof path);
     assert_string_equal(path, "/run/netns/rae-abc");
 }
 
@@ -565,12 +566,12 @@ static void test_allow(void **state) {
     ctx *c = *state;
     int port, l = listen_on("127.0.0.1", &port);
     assert_true(l >= 0);
-    snet_allow allow[3];
+    host_net_allow allow[3];
     char spec[64], err[256];
     snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
-    assert_int_equal(snet_parse_allow(spec, &allow[0], err, sizeof err), 0);
-    assert_int_equal(snet_parse_allow("10.1.2.3:8443", &allow[1], err, sizeof err), 0);
-    assert_int_equal(snet_parse_allow("[fd00::1234]:8443", &allow[2], err, sizeof err), 0);
+    assert_int_equal(host_net_parse_allow(spec, &allow[0], err, sizeof err), 0);
+    assert_int_equal(host_net_parse_allow("10.1.2.3:8443", &allow[1], err, sizeof err), 0);
+    assert_int_equal(host_net_parse_allow("[fd00::1234]:8443", &allow[2], err, sizeof err), 0);
     up_or_fail(c, allow, 3);
     check_in_namespace(c, allow_checks, l, port);
     close(l);
@@ -587,15 +588,15 @@ static void test_allow(void **state) {
     assert_true(has_v4 && has_v6);
 
     /* bad entries fail with a message, and leave the running set-up alone */
-    snet_allow bad = {"127.0.0.2", 80};
+    host_net_allow bad = {"127.0.0.2", 80};
     err[0] = 0;
-    assert_int_equal(snet_up(c->name, &bad, 1, c->pid_file, err, sizeof err), -1);
+    assert_int_equal(host_net_up(c->name, &bad, 1, c->pid_file, err, sizeof err), -1);
     print_message("  (expected) %s\n", err);
-    assert_non_null(strstr(err, "snet_up("));
-    snet_allow unknown = {"no-such-host.invalid", 80};
-    assert_int_equal(snet_up(c->name, &unknown, 1, c->pid_file, err, sizeof err), -1);
+    assert_non_null(strstr(err, "host_net_up("));
+    host_net_allow unknown = {"no-such-host.invalid", 80};
+    assert_int_equal(host_net_up(c->name, &unknown, 1, c->pid_file, err, sizeof err), -1);
     print_message("  (expected) %s\n", err);
-    assert_int_equal(snet_is_up(c->name, c->pid_file), 1);
+    assert_int_equal(host_net_is_up(c->name, c->pid_file), 1);
 }
 
 /* Up twice reuses pasta; up with another allow list restarts it with the new port. */
@@ -604,7 +605,7 @@ static void test_idempotent(void **state) {
     ctx *c = *state;
     int port, l = listen_on("127.0.0.1", &port);
     assert_true(l >= 0);
-    snet_allow allow = {"localhost", port};
+    host_net_allow allow = {"localhost", port};
     up_or_fail(c, &allow, 1);
     pid_t first = pid_of(c);
     assert_true(first > 0);
@@ -615,7 +616,7 @@ static void test_idempotent(void **state) {
 
     int port2, l2 = listen_on("127.0.0.1", &port2);
     assert_true(l2 >= 0);
-    snet_allow allow2 = {"127.0.0.1", port2};
+    host_net_allow allow2 = {"127.0.0.1", port2};
     up_or_fail(c, &allow2, 1);
     pid_t second = pid_of(c);
     assert_true(second > 0 && second != first);
@@ -632,14 +633,14 @@ static void test_down(void **state) {
     pid_t pid = pid_of(c);
     assert_true(pid > 0 && running(pid));
     char err[512];
-    assert_int_equal(snet_down(c->name, c->pid_file, err, sizeof err), 0);
+    assert_int_equal(host_net_down(c->name, c->pid_file, err, sizeof err), 0);
     struct stat st;
     assert_int_equal(stat(c->path, &st), -1);
     assert_int_equal(errno, ENOENT);
     assert_true(wait_not_running(pid, 2000));
-    assert_int_equal(snet_is_up(c->name, c->pid_file), 0);
+    assert_int_equal(host_net_is_up(c->name, c->pid_file), 0);
     assert_int_equal(access(c->pid_file, F_OK), -1);
-    assert_int_equal(snet_down(c->name, c->pid_file, err, sizeof err), 0);
+    assert_int_equal(host_net_down(c->name, c->pid_file, err, sizeof err), 0);
 }
 
 /* pasta killed (-9) with the namespace left: is_up says so, up repairs it. */
@@ -648,13 +649,13 @@ static void test_repair(void **state) {
     ctx *c = *state;
     int port, l = listen_on("127.0.0.1", &port);
     assert_true(l >= 0);
-    snet_allow allow = {"127.0.0.1", port};
+    host_net_allow allow = {"127.0.0.1", port};
     up_or_fail(c, &allow, 1);
     pid_t pid = pid_of(c);
     assert_true(pid > 0);
     assert_int_equal(kill(pid, SIGKILL), 0);
     assert_true(wait_not_running(pid, 2000));
-    assert_int_equal(snet_is_up(c->name, c->pid_file), 0);
+    assert_int_equal(host_net_is_up(c->name, c->pid_file), 0);
     struct stat st;
     assert_int_equal(stat(c->path, &st), 0); /* the namespace outlives its pasta */
     up_or_fail(c, &allow, 1);

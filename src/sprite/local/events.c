@@ -1,7 +1,7 @@
 /* A sprite's events: one JSON object per line in DIR/run/events.ndjson, appended by the driver
  * and the supervisor as things happen (state changes, services starting and exiting, sockets
  * appearing, checkpoints), read by whoever follows the sprite (the server, `rae sprite events`). */
-#include "sprite/local.h"
+#include "sprite/local/local.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@ static void events_path(const lsprite *s, char *out, size_t n) {
     local_path(s, "run/events.ndjson", out, n);
 }
 
-void lev_emit(const lsprite *s, const char *type, json_t *fields) {
+void local_ev_emit(const lsprite *s, const char *type, json_t *fields) {
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
     json_t *ev = json_pack("{s:f,s:s,s:s}", "time", (double)t.tv_sec + t.tv_nsec / 1e9, "sprite",
@@ -47,7 +47,7 @@ void lev_emit(const lsprite *s, const char *type, json_t *fields) {
     free(line);
 }
 
-int lev_open(rae_sprites *d, const char *name, int from_start, char *err, size_t errlen) {
+int local_ev_open(rae_sprites *d, const char *name, int from_start, char *err, size_t errlen) {
     lsprite s;
     if (local_load((local *)d, name, &s, err, errlen) < 0) return -1;
     char path[PATH_MAX + 32];

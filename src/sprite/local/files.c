@@ -1,7 +1,7 @@
 /* A sprite's files, confined to its workspace: every path is resolved by the kernel with
  * openat2(RESOLVE_BENEATH) from the workspace's directory, so neither ".." nor a symlink the sprite
  * planted (to /etc/shadow, to another sprite) leads out, whatever the sprite does meanwhile. */
-#include "sprite/local.h"
+#include "sprite/local/local.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -90,7 +90,7 @@ static void give(const lsprite *s, int fd) {
     if (geteuid() == 0) fchownat(fd, "", s->uid, s->gid, AT_EMPTY_PATH);
 }
 
-int lfiles_open_sprite_dir(const lsprite *s, const char *path, char *err, size_t errlen) {
+int local_files_open_sprite_dir(const lsprite *s, const char *path, char *err, size_t errlen) {
     const char *mount = strncmp(path, "/tmp", 4) == 0 ? "/tmp" : "/workspace";
     char rel[PATH_MAX], base[PATH_MAX + 16];
     if (norm_in(mount, path, rel, sizeof rel, err, errlen) < 0) return -1;
@@ -109,7 +109,7 @@ int lfiles_open_sprite_dir(const lsprite *s, const char *path, char *err, size_t
     return fd;
 }
 
-int lfiles_open_dir(const lsprite *s, const char *path, int create, char *err, size_t errlen) {
+int local_files_open_dir(const lsprite *s, const char *path, int create, char *err, size_t errlen) {
     char rel[PATH_MAX];
     if (norm(path, rel, sizeof rel, err, errlen) < 0) return -1;
     if (!create) return resolve(s, rel, O_PATH | O_DIRECTORY, err, errlen);
@@ -146,7 +146,7 @@ static int parent_of(const lsprite *s, const char *path, int create, char *base,
         *slash = 0;
     else
         rel[0] = 0;
-    return lfiles_open_dir(s, rel, create, err, errlen);
+    return local_files_open_dir(s, rel, create, err, errlen);
 }
 
 static int cmp_file(const void *a, const void *b) {
@@ -163,8 +163,8 @@ static void stat_to_file(const char *name, const struct stat *sb, rae_sprite_fil
     f->mtime = (double)sb->st_mtim.tv_sec + sb->st_mtim.tv_nsec / 1e9;
 }
 
-int lfiles_list(rae_sprites *d, const char *name, const char *path, rae_sprite_file **out,
-                size_t *count, char *err, size_t errlen) {
+int local_files_list(rae_sprites *d, const char *name, const char *path, rae_sprite_file **out,
+                     size_t *count, char *err, size_t errlen) {
     lsprite s;
     char rel[PATH_MAX];
     *out = NULL;
@@ -196,7 +196,7 @@ int lfiles_list(rae_sprites *d, const char *name, const char *path, rae_sprite_f
     return 0;
 }
 
-int lfiles_open(rae_sprites *d, const char *name, const char *path, char *err, size_t errlen) {
+int local_files_open(rae_sprites *d, const char *name, const char *path, char *err, size_t errlen) {
     lsprite s;
     char rel[PATH_MAX];
     if (local_use((local *)d, name, &s, err, errlen) < 0) return -1;
@@ -232,8 +232,8 @@ static int copy_limited(int in, int out, unsigned long long limit) {
     }
 }
 
-int lfiles_put(rae_sprites *d, const char *name, const char *path, int fd, char *err,
-               size_t errlen) {
+int local_files_put(rae_sprites *d, const char *name, const char *path, int fd, char *err,
+                    size_t errlen) {
     local *l = (local *)d;
     lsprite s;
     char base[256], tmp[300];
@@ -281,7 +281,8 @@ static int remove_at(int dir, const char *name) {
     return rc < 0 ? -1 : unlinkat(dir, name, AT_REMOVEDIR);
 }
 
-int lfiles_remove(rae_sprites *d, const char *name, const char *path, char *err, size_t errlen) {
+int local_files_remove(rae_sprites *d, const char *name, const char *path, char *err,
+                       size_t errlen) {
     lsprite s;
     char base[256];
     if (local_use((local *)d, name, &s, err, errlen) < 0) return -1;
@@ -298,8 +299,8 @@ int lfiles_remove(rae_sprites *d, const char *name, const char *path, char *err,
     return 0;
 }
 
-int lfiles_rename(rae_sprites *d, const char *name, const char *from, const char *to, char *err,
-                  size_t errlen) {
+int local_files_rename(rae_sprites *d, const char *name, const char *from, const char *to,
+                       char *err, size_t errlen) {
     lsprite s;
     char a[256], b[256];
     if (local_use((local *)d, name, &s, err, errlen) < 0) return -1;

@@ -1,13 +1,13 @@
 /* A workspace's own filesystem, for a disk quota that holds for writes from inside the sprite:
- * DIR/workspace.img, a sparse ext4 image (see ldisk_create for its size), mounted (loop, nosuid,
- * nodev, discard) at DIR/ws, the workspace being DIR/ws/workspace (a directory, not the mount
- * point, so that a restore can swap it atomically). Everything else the sprite writes is there
- * too, outside the workspace (so that checkpoints do not take it): its /tmp (ws/tmp) and its
+ * DIR/workspace.img, a sparse ext4 image (see local_fs_create for its size), mounted (loop,
+ * nosuid, nodev, discard) at DIR/ws, the workspace being DIR/ws/workspace (a directory, not the
+ * mount point, so that a restore can swap it atomically). Everything else the sprite writes is
+ * there too, outside the workspace (so that checkpoints do not take it): its /tmp (ws/tmp) and its
  * services' output (ws/logs, reached as DIR/run/logs, a link). A write beyond the quota fails with
  * ENOSPC. Used when rae runs as root and the host has loop devices, mkfs.ext4 and mount; otherwise
  * the workspace is a plain directory and the quota holds only for files written through rae. */
-#include "sprite/local.h"
-#include "sprite/tool.h"
+#include "sprite/local/local.h"
+#include "host/tool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,15 +18,15 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-int ldisk_available(char *why, size_t n) {
+int local_fs_available(char *why, size_t n) {
     char tool[PATH_MAX];
     const char *missing =
         geteuid() != 0                          ? "rae does not run as root"
         : access("/dev/loop-control", W_OK) < 0 ? "no loop devices (/dev/loop-control)"
-        : stool_find("mkfs.ext4", tool, sizeof tool) < 0
+        : host_tool_find("mkfs.ext4", tool, sizeof tool) < 0
             ? "mkfs.ext4 not found: apt-get install e2fsprogs"
-        : stool_find("mount", tool, sizeof tool) < 0 ? "mount not found: apt-get install mount"
-                                                     : NULL;
+        : host_tool_find("mount", tool, sizeof tool) < 0 ? "mount not found: apt-get install mount"
+                                                         : NULL;
     if (missing) err_set(why, n, "%s", missing);
     return !missing;
 }
@@ -76,7 +76,7 @@ static int lay_out_fs(const lsprite *s, char *err, size_t errlen) {
     return 0;
 }
 
-int ldisk_mount(const lsprite *s, char *err, size_t errlen) {
+int local_fs_mount(const lsprite *s, char *err, size_t errlen) {
     if (!s->own_fs) return 0;
     if (mounted(s)) return lay_out_fs(s, err, errlen);
     char img[PATH_MAX + 16], mnt[PATH_MAX + 8], mount_bin[PATH_MAX];
@@ -84,16 +84,16 @@ int ldisk_mount(const lsprite *s, char *err, size_t errlen) {
     local_path(s, "ws", mnt, sizeof mnt);
     if (mkdir(mnt, 0755) < 0 && errno != EEXIST)
         return err_set(err, errlen, "%s: %s", mnt, strerror(errno));
-    if (stool_find("mount", mount_bin, sizeof mount_bin) < 0)
+    if (host_tool_find("mount", mount_bin, sizeof mount_bin) < 0)
         return err_set(err, errlen, "mount not found: apt-get install mount");
     const char *argv[] = {mount_bin, "-o", "loop,nosuid,nodev,discard", img, mnt, NULL};
     char where[128];
     snprintf(where, sizeof where, "mounting the workspace of '%s'", s->name);
-    if (stool_run(where, argv, -1, NULL, err, errlen) < 0) return -1;
+    if (host_tool_run(where, argv, -1, NULL, err, errlen) < 0) return -1;
     return lay_out_fs(s, err, errlen);
 }
 
-int ldisk_create(const lsprite *s, char *err, size_t errlen) {
+int local_fs_create(const lsprite *s, char *err, size_t errlen) {
     char img[PATH_MAX + 16], mkfs[PATH_MAX], owner[32];
     local_path(s, "workspace.img", img, sizeof img);
     int fd = open(img, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -108,17 +108,17 @@ int ldisk_create(const lsprite *s, char *err, size_t errlen) {
         return err_set(err, errlen, "%s: %s", img, strerror(e));
     }
     close(fd);
-    if (stool_find("mkfs.ext4", mkfs, sizeof mkfs) < 0)
+    if (host_tool_find("mkfs.ext4", mkfs, sizeof mkfs) < 0)
         return err_set(err, errlen, "mkfs.ext4 not found: apt-get install e2fsprogs");
     snprintf(owner, sizeof owner, "root_owner=%u:%u", (unsigned)s->uid, (unsigned)s->gid);
     const char *argv[] = {mkfs, "-q", "-F", "-m", "50", "-E", owner, img, NULL};
     char where[128];
     snprintf(where, sizeof where, "making the workspace filesystem of '%s'", s->name);
-    if (stool_run(where, argv, -1, NULL, err, errlen) < 0) return -1;
-    return ldisk_mount(s, err, errlen);
+    if (host_tool_run(where, argv, -1, NULL, err, errlen) < 0) return -1;
+    return local_fs_mount(s, err, errlen);
 }
 
-int ldisk_unmount(const lsprite *s, char *err, size_t errlen) {
+int local_fs_unmount(const lsprite *s, char *err, size_t errlen) {
     char mnt[PATH_MAX + 8];
     local_path(s, "ws", mnt, sizeof mnt);
     if (!s->own_fs || !mounted(s)) return 0;
@@ -127,7 +127,7 @@ int ldisk_unmount(const lsprite *s, char *err, size_t errlen) {
     return 0;
 }
 
-unsigned long long ldisk_used(const lsprite *s) {
+unsigned long long local_fs_used(const lsprite *s) {
     char ws[PATH_MAX + 32];
     struct statvfs v;
     local_workspace(s, ws, sizeof ws);

@@ -1,10 +1,10 @@
 /* The local sprite driver: sprites as directories under DATA/sprites, their processes in bwrap
  * sandboxes (sandbox.c) under a host uid of their own, their files confined (files.c), their
  * network a namespace with pasta and a guard (net.c), their checkpoints a store (ckpt.c). */
-#include "sprite/local.h"
+#include "sprite/local/local.h"
 #include "util/jfile.h"
-#include "sprite/ckpt.h"
-#include "sprite/net.h"
+#include "ckpt/ckpt.h"
+#include "host/net.h"
 #include "util/fsutil.h"
 
 #include <dirent.h>
@@ -68,9 +68,9 @@ int local_cg_setup(local *l, const lsprite *s, char *err, size_t errlen) {
     if (!l->cg) return 0;
     char group[96];
     local_group(l, s, group, sizeof group);
-    scg_limits lim = {
+    host_cg_limits lim = {
         .memory = s->lim.memory, .pids = s->lim.max_procs, .cpu_percent = s->lim.cpu_percent};
-    return scg_setup(l->cg, group, &lim, err, errlen);
+    return host_cg_setup(l->cg, group, &lim, err, errlen);
 }
 
 void local_netns(const local *l, const lsprite *s, char *out, size_t n) {
@@ -131,7 +131,7 @@ int local_load(local *l, const char *name, lsprite *s, char *err, size_t errlen)
         if (spec) snprintf(s->allow[s->n_allow++], sizeof s->allow[0], "%s", spec);
     }
     json_decref(j);
-    return ldisk_mount(s, err, errlen); /* after a reboot, its first use mounts it again */
+    return local_fs_mount(s, err, errlen); /* after a reboot, its first use mounts it again */
 }
 
 int local_use(local *l, const char *name, lsprite *s, char *err, size_t errlen) {
@@ -145,9 +145,9 @@ void local_touch(local *l, lsprite *s) {
     meta_write(s, NULL, 0);
     char group[96];
     local_group(l, s, group, sizeof group);
-    if (l->cg && scg_frozen(l->cg, group) == 1 && scg_freeze(l->cg, group, 0, NULL, 0) == 0)
-        lev_emit(s, "state", json_pack("{s:s}", "state", "running")); /* it was warm */
-    lsvc_wake(l, s);
+    if (l->cg && host_cg_frozen(l->cg, group) == 1 && host_cg_freeze(l->cg, group, 0, NULL, 0) == 0)
+        local_ev_emit(s, "state", json_pack("{s:s}", "state", "running")); /* it was warm */
+    local_svc_wake(l, s);
 }
 
 /* ---- processes: every process of a sprite runs under its host uid (root) ---- */
@@ -194,7 +194,7 @@ static void stop_processes(local *l, const lsprite *s) {
     /* with cgroups, exactly the sprite's processes (a warm sprite is thawed first); by uid only
      * without them, and only for a uid of rae's own range (a sprite made by an unprivileged rae
      * runs as its user) */
-    if (l->cg && scg_kill_all(l->cg, group, NULL, 0) == 0) return;
+    if (l->cg && host_cg_kill_all(l->cg, group, NULL, 0) == 0) return;
     if (!l->root || s->uid <= UID_BASE) return;
     for (int round = 0; round < 50 && each_process(s->uid, kill_one) > 0; round++)
         usleep(20000);
@@ -226,7 +226,7 @@ static unsigned long long du_at(int dfd) {
 }
 
 unsigned long long local_disk_used(const lsprite *s) {
-    if (s->own_fs) return ldisk_used(s); /* the whole filesystem: workspace, /tmp, logs */
+    if (s->own_fs) return local_fs_used(s); /* the whole filesystem: workspace, /tmp, logs */
     char ws[PATH_MAX + 16], tmp[PATH_MAX + 16];
     local_workspace(s, ws, sizeof ws);
     local_tmp(s, tmp, sizeof tmp);
@@ -253,15 +253,15 @@ static void fill_info(local *l, const lsprite *s, rae_sprite_info *out) {
     out->last_active = s->last_active;
     char group[96];
     local_group(l, s, group, sizeof group);
-    out->processes = l->cg                          ? scg_count(l->cg, group)
+    out->processes = l->cg                          ? host_cg_count(l->cg, group)
                      : l->root && s->uid > UID_BASE ? each_process(s->uid, NULL)
                                                     : 0;
-    const char *state = l->cg && scg_frozen(l->cg, group) == 1 ? "warm"
-                        : out->processes > 0                   ? "running"
-                        : lsvc_wanted(s) > 0                   ? "cold"
-                                                               : "idle";
+    const char *state = l->cg && host_cg_frozen(l->cg, group) == 1 ? "warm"
+                        : out->processes > 0                       ? "running"
+                        : local_svc_wanted(s) > 0                  ? "cold"
+                                                                   : "idle";
     snprintf(out->state, sizeof out->state, "%s", state);
-    out->oom_kills = l->cg ? scg_oom_events(l->cg, group) : 0;
+    out->oom_kills = l->cg ? host_cg_oom_events(l->cg, group) : 0;
     if (out->oom_kills < 0) out->oom_kills = 0;
     out->memory_limit = l->cg ? s->lim.memory : 0;
     out->disk_used = local_disk_used(s);
@@ -366,7 +366,7 @@ static int lay_out(local *l, const lsprite *s, char *err, size_t errlen) {
             return err_set(err, errlen, "%s: cannot create: %s", path, strerror(errno));
     }
     if (write_etc(s, err, errlen) < 0) return -1;
-    if (s->own_fs && ldisk_create(s, err, errlen) < 0) return -1;
+    if (s->own_fs && local_fs_create(s, err, errlen) < 0) return -1;
     local_workspace(s, ws, sizeof ws);
     for (size_t i = 0; i < sizeof in_ws / sizeof *in_ws; i++) {
         snprintf(path, sizeof path, "%s%s", ws, in_ws[i]);
@@ -421,7 +421,7 @@ static int create_locked(local *l, const char *name, rae_sprite_info *out, char 
     snprintf(s.name, sizeof s.name, "%s", name);
     join(s.dir, sizeof s.dir, l->sprites_dir, name);
     s.own_fs = 1; /* what a create that was cut short left (no sprite.json) goes */
-    ldisk_unmount(&s, NULL, 0);
+    local_fs_unmount(&s, NULL, 0);
     rm_tree(s.dir);
     s.own_fs = l->own_fs;
     s.uid = l->root ? free_uid(l) : getuid();
@@ -433,11 +433,11 @@ static int create_locked(local *l, const char *name, rae_sprite_info *out, char 
     for (size_t i = 0; i < l->n_allow; i++)
         snprintf(s.allow[s.n_allow++], sizeof s.allow[0], "%s", l->allow[i]);
     if (lay_out(l, &s, err, errlen) < 0 || meta_write(&s, err, errlen) < 0) {
-        ldisk_unmount(&s, NULL, 0);
+        local_fs_unmount(&s, NULL, 0);
         rm_tree(s.dir);
         return -1;
     }
-    lev_emit(&s, "state", json_pack("{s:s}", "state", "created"));
+    local_ev_emit(&s, "state", json_pack("{s:s}", "state", "created"));
     if (out) fill_info(l, &s, out);
     return 0;
 }
@@ -475,20 +475,20 @@ static int l_destroy(rae_sprites *d, const char *name, char *err, size_t errlen)
     local *l = (local *)d;
     lsprite s;
     if (local_load(l, name, &s, err, errlen) < 0 && !leftover(l, name, &s)) return -1;
-    lsvc_quit(l, &s, NULL, 0);
+    local_svc_quit(l, &s, NULL, 0);
     stop_processes(l, &s);
     if (l->root && !l->no_network) {
         char ns[96], pid_file[PATH_MAX + 16];
         local_netns(l, &s, ns, sizeof ns);
         local_path(&s, "run/pasta.pid", pid_file, sizeof pid_file);
-        if (snet_down(ns, pid_file, err, errlen) < 0) return -1;
+        if (host_net_down(ns, pid_file, err, errlen) < 0) return -1;
     }
     char group[96], meta[PATH_MAX + 16];
     local_group(l, &s, group, sizeof group);
-    if (l->cg) scg_remove(l->cg, group, NULL, 0);
+    if (l->cg) host_cg_remove(l->cg, group, NULL, 0);
     local_path(&s, "sprite.json", meta, sizeof meta);
     unlink(meta); /* gone from now on, even if removing the rest is cut short */
-    if (ldisk_unmount(&s, err, errlen) < 0) return -1;
+    if (local_fs_unmount(&s, err, errlen) < 0) return -1;
     if (rm_tree(s.dir) < 0)
         return err_set(err, errlen, "%s: cannot remove: %s", s.dir, strerror(errno));
     return 0;
@@ -502,18 +502,18 @@ static int l_touch(rae_sprites *d, const char *name, char *err, size_t errlen) {
 /* ---- network ---- */
 
 /* The sprite's own allow list and the driver's, parsed into out (caller frees *out). */
-static int allow_list(local *l, const lsprite *s, snet_allow **out, size_t *n, char *err,
+static int allow_list(local *l, const lsprite *s, host_net_allow **out, size_t *n, char *err,
                       size_t errlen) {
     *n = 0;
     *out = calloc(l->n_allow + (size_t)s->n_allow + 1, sizeof **out);
     if (!*out) abort();
     for (int i = 0; i < s->n_allow; i++)
-        if (snet_parse_allow(s->allow[i], &(*out)[(*n)++], err, errlen) < 0) return -1;
+        if (host_net_parse_allow(s->allow[i], &(*out)[(*n)++], err, errlen) < 0) return -1;
     for (size_t i = 0; i < l->n_allow; i++) {
         int seen = 0;
         for (int k = 0; k < s->n_allow && !seen; k++)
             seen = strcmp(s->allow[k], l->allow[i]) == 0;
-        if (!seen && snet_parse_allow(l->allow[i], &(*out)[(*n)++], err, errlen) < 0) return -1;
+        if (!seen && host_net_parse_allow(l->allow[i], &(*out)[(*n)++], err, errlen) < 0) return -1;
     }
     return 0;
 }
@@ -523,11 +523,11 @@ int local_net_up(local *l, lsprite *s, char *err, size_t errlen) {
     char ns[96], pid_file[PATH_MAX + 16];
     local_netns(l, s, ns, sizeof ns);
     local_path(s, "run/pasta.pid", pid_file, sizeof pid_file);
-    if (snet_is_up(ns, pid_file)) return 0;
-    snet_allow *allow;
+    if (host_net_is_up(ns, pid_file)) return 0;
+    host_net_allow *allow;
     size_t n;
     int rc = allow_list(l, s, &allow, &n, err, errlen);
-    if (rc == 0) rc = snet_up(ns, allow, n, pid_file, err, errlen);
+    if (rc == 0) rc = host_net_up(ns, allow, n, pid_file, err, errlen);
     free(allow);
     return rc;
 }
@@ -538,7 +538,7 @@ static int l_exec(rae_sprites *d, const char *name, const rae_sprite_exec_opts *
     lsprite s;
     if (local_use(l, name, &s, err, errlen) < 0) return -1;
     if (local_net_up(l, &s, err, errlen) < 0) return -1;
-    return sbx_spawn(l, &s, o, -1, out, err, errlen);
+    return local_sbx_spawn(l, &s, o, -1, out, err, errlen);
 }
 
 /* ---- checkpoints ---- */
@@ -573,9 +573,9 @@ static int l_checkpoint(rae_sprites *d, const char *name, const char *comment, i
     int rc = ckpt_create(st, ws, comment ? comment : "", automatic, &info, err, errlen);
     if (rc == 0 && automatic) ckpt_prune(st, KEEP_AUTOMATIC, NULL, 0);
     if (rc == 0)
-        lev_emit(&s, "checkpoint",
-                 json_pack("{s:s,s:s,s:b}", "id", info.id, "comment", info.comment, "automatic",
-                           automatic));
+        local_ev_emit(&s, "checkpoint",
+                      json_pack("{s:s,s:s,s:b}", "id", info.id, "comment", info.comment,
+                                "automatic", automatic));
     ckpt_store_free(st);
     if (rc == 0 && out) to_public(&info, out);
     return rc < 0 ? -1 : 0;
@@ -612,15 +612,15 @@ static int l_restore(rae_sprites *d, const char *name, const char *id, char *err
     if (!st) return -1;
     ckpt_info info;
     int rc = ckpt_get(st, id, &info, err, errlen);
-    if (rc == 0) rc = lsvc_pause(l, &s, err, errlen); /* services stop first... */
+    if (rc == 0) rc = local_svc_pause(l, &s, err, errlen); /* services stop first... */
     if (rc == 0) {
         stop_processes(l, &s); /* ...and nothing may hold the old tree open for writing */
         char ws[PATH_MAX + 16];
         local_workspace(&s, ws, sizeof ws);
         rc = ckpt_restore(st, id, ws, err, errlen);
-        if (rc == 0) lev_emit(&s, "restore", json_pack("{s:s}", "id", id));
+        if (rc == 0) local_ev_emit(&s, "restore", json_pack("{s:s}", "id", id));
         char again[256];
-        if (lsvc_resume(l, &s, again, sizeof again) < 0 && rc == 0)
+        if (local_svc_resume(l, &s, again, sizeof again) < 0 && rc == 0)
             rc = err_set(err, errlen, "restored, but the services did not start: %s", again);
     }
     ckpt_store_free(st);
@@ -654,7 +654,7 @@ static int open_socket_path(const lsprite *s, const char *path, char *err, size_
         return err_set(err, errlen, "connect: %s: not a socket's name", path);
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    int dfd = lfiles_open_sprite_dir(s, dir, err, errlen);
+    int dfd = local_files_open_sprite_dir(s, dir, err, errlen);
     if (dfd < 0) return -1;
     int fd = openat(dfd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     int e = errno;
@@ -758,8 +758,8 @@ static void l_free(rae_sprites *d) {
     for (size_t i = 0; i < l->n_allow; i++)
         free(l->allow[i]);
     free(l->allow);
-    scg_free(l->cg);
-    ssec_free(&l->seccomp);
+    host_cg_free(l->cg);
+    host_sec_free(&l->seccomp);
     free(l);
 }
 
@@ -772,20 +772,20 @@ static const sprite_ops local_ops = {
     .destroy = l_destroy,
     .touch = l_touch,
     .exec = l_exec,
-    .files_list = lfiles_list,
-    .file_open = lfiles_open,
-    .file_put = lfiles_put,
-    .file_remove = lfiles_remove,
-    .file_rename = lfiles_rename,
+    .files_list = local_files_list,
+    .file_open = local_files_open,
+    .file_put = local_files_put,
+    .file_remove = local_files_remove,
+    .file_rename = local_files_rename,
     .checkpoint = l_checkpoint,
     .checkpoints = l_checkpoints,
     .restore = l_restore,
     .checkpoint_delete = l_checkpoint_delete,
-    .service_start = lsvc_start,
-    .service_stop = lsvc_stop,
-    .services = lsvc_list,
-    .service_logs = lsvc_logs,
-    .events = lev_open,
+    .service_start = local_svc_start,
+    .service_stop = local_svc_stop,
+    .services = local_svc_list,
+    .service_logs = local_svc_logs,
+    .events = local_ev_open,
     .connect = l_connect,
     .listen = l_listen,
     .unlisten = l_unlisten,
@@ -827,11 +827,11 @@ rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t
     l->warm_after = o && o->warm_after > 0 ? o->warm_after : DEFAULT_WARM_S;
     l->cold_after = o && o->cold_after > 0 ? o->cold_after : DEFAULT_COLD_S;
     if (l->root)
-        l->cg = scg_open(l->cg_why, sizeof l->cg_why);
+        l->cg = host_cg_open(l->cg_why, sizeof l->cg_why);
     else
         snprintf(l->cg_why, sizeof l->cg_why, "rae does not run as root");
-    l->own_fs = ldisk_available(l->fs_why, sizeof l->fs_why);
-    if (ssec_build(&l->seccomp, err, errlen) < 0) {
+    l->own_fs = local_fs_available(l->fs_why, sizeof l->fs_why);
+    if (host_sec_build(&l->seccomp, err, errlen) < 0) {
         l_free(&l->base);
         return NULL;
     }
@@ -839,8 +839,8 @@ rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t
         l->allow = calloc(o->n_allow_net, sizeof *l->allow);
         if (!l->allow) abort();
         for (size_t i = 0; i < o->n_allow_net; i++) {
-            snet_allow probe;
-            if (snet_parse_allow(o->allow_net[i], &probe, err, errlen) < 0) {
+            host_net_allow probe;
+            if (host_net_parse_allow(o->allow_net[i], &probe, err, errlen) < 0) {
                 l->n_allow = i;
                 l_free(&l->base);
                 return NULL;

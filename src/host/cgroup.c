@@ -1,5 +1,5 @@
 /* sprite/cgroup: a control group per sprite (see cgroup.h and docs/sprite-cgroups.md). */
-#include "sprite/cgroup.h"
+#include "host/cgroup.h"
 #include "util/err.h"
 
 #include <errno.h>
@@ -21,17 +21,17 @@ enum { CTL_FREEZER = 1, CTL_MEMORY = 2, CTL_PIDS = 4, CTL_CPU = 8 };
 #define SCG_LEAF "_rae" /* v2: where rae's own processes go; not a valid group name */
 #define CPU_PERIOD_US 100000
 
-typedef struct scg_dir {
+typedef struct host_cg_dir {
     char path[PATH_MAX]; /* the group rae is in, in this hierarchy: groups are made below it */
     unsigned ctl;        /* the controllers of this hierarchy that we use */
-} scg_dir;
+} host_cg_dir;
 
-struct scg_ctx {
+struct host_cg_ctx {
     int version; /* 1 or 2 */
     int ndirs;
     int primary;    /* the dir whose cgroup.procs is counted and killed: v1 the freezer's */
     unsigned avail; /* v2: controllers in <base>/cgroup.controllers; v1: those mounted */
-    scg_dir dir[SCG_MAX_DIRS];
+    host_cg_dir dir[SCG_MAX_DIRS];
 };
 
 static const struct {
@@ -56,7 +56,7 @@ static void backoff(long *us) {
 }
 
 /* "<dir>/<name>/<file>" (file may be NULL); -1 when it does not fit. */
-static int gpath(const scg_dir *d, const char *name, const char *file, char *out, size_t n) {
+static int gpath(const host_cg_dir *d, const char *name, const char *file, char *out, size_t n) {
     int k = file ? snprintf(out, n, "%s/%s/%s", d->path, name, file)
                  : snprintf(out, n, "%s/%s", d->path, name);
     return k < 0 || (size_t)k >= n ? -1 : 0;
@@ -123,13 +123,13 @@ static int valid_name(const char *name) {
     return i > 0;
 }
 
-int scg_name_check(const char *name, char *err, size_t errlen) {
+int host_cg_name_check(const char *name, char *err, size_t errlen) {
     if (valid_name(name)) return 0;
     return err_set(err, errlen, "cgroup name '%.80s': must be 1..%d of [a-z0-9-]", name ? name : "",
                    SCG_NAME_MAX);
 }
 
-static const scg_dir *dir_with(const scg_ctx *c, unsigned ctl) {
+static const host_cg_dir *dir_with(const host_cg_ctx *c, unsigned ctl) {
     for (int i = 0; i < c->ndirs; i++)
         if (c->dir[i].ctl & ctl) return &c->dir[i];
     return NULL;
@@ -255,7 +255,7 @@ static int writable(const char *dir, char *why, size_t n) {
                    e == EACCES || e == EPERM ? " (needs root or a delegated group)" : "");
 }
 
-static int open_v1(scg_ctx *c, const mnt *m, char self[][PATH_MAX], char *why, size_t n) {
+static int open_v1(host_cg_ctx *c, const mnt *m, char self[][PATH_MAX], char *why, size_t n) {
     c->version = 1;
     c->primary = -1;
     for (size_t i = 0; i < NCTLS; i++) {
@@ -285,7 +285,7 @@ static int open_v1(scg_ctx *c, const mnt *m, char self[][PATH_MAX], char *why, s
     return 0;
 }
 
-static int open_v2(scg_ctx *c, const mnt *m, const char *self, char *why, size_t n) {
+static int open_v2(host_cg_ctx *c, const mnt *m, const char *self, char *why, size_t n) {
     c->version = 2;
     if (!self[0]) return err_set(why, n, "cgroups: no '0::' line in /proc/self/cgroup");
     char base[PATH_MAX];
@@ -293,7 +293,7 @@ static int open_v2(scg_ctx *c, const mnt *m, const char *self, char *why, size_t
     size_t bl = strlen(base), ll = strlen("/" SCG_LEAF);
     if (bl > ll && strcmp(base + bl - ll, "/" SCG_LEAF) == 0) base[bl - ll] = 0; /* moved earlier */
     if (!base[0]) snprintf(base, sizeof base, "/");
-    scg_dir *d = &c->dir[0];
+    host_cg_dir *d = &c->dir[0];
     if (join_mount(m, base, d->path, sizeof d->path) < 0)
         return err_set(why, n, "cgroups: rae's group %s is not visible under %s (root %s)", base,
                        m->point, m->root);
@@ -311,10 +311,10 @@ static int open_v2(scg_ctx *c, const mnt *m, const char *self, char *why, size_t
     return 0;
 }
 
-scg_ctx *scg_open(char *why, size_t n) {
+host_cg_ctx *host_cg_open(char *why, size_t n) {
     mnt *m = calloc(NCTLS + 1, sizeof *m);
     char(*self)[PATH_MAX] = calloc(NCTLS + 1, PATH_MAX);
-    scg_ctx *c = calloc(1, sizeof *c);
+    host_cg_ctx *c = calloc(1, sizeof *c);
     int rc = -1;
     if (!m || !self || !c) {
         err_set(why, n, "cgroups: out of memory");
@@ -340,25 +340,25 @@ out:
     return c;
 }
 
-void scg_free(scg_ctx *c) {
+void host_cg_free(host_cg_ctx *c) {
     free(c);
 }
 
-int scg_available(char *why, size_t n) {
-    scg_ctx *c = scg_open(why, n);
+int host_cg_available(char *why, size_t n) {
+    host_cg_ctx *c = host_cg_open(why, n);
     if (!c) return 0;
-    scg_free(c);
+    host_cg_free(c);
     return 1;
 }
 
-const char *scg_version(const scg_ctx *c) {
+const char *host_cg_version(const host_cg_ctx *c) {
     return c->version == 2 ? "v2" : "v1";
 }
 
 /* ---- set-up ---- */
 
 /* Writes value to <d>/<name>/<file>; a missing file is fine unless required. */
-static int set_file(const scg_dir *d, const char *name, const char *file, const char *value,
+static int set_file(const host_cg_dir *d, const char *name, const char *file, const char *value,
                     int required, char *err, size_t errlen) {
     char p[PATH_MAX];
     if (gpath(d, name, file, p, sizeof p) < 0)
@@ -369,7 +369,7 @@ static int set_file(const scg_dir *d, const char *name, const char *file, const 
 }
 
 /* v2: moves every process of rae's group into <base>/_rae, so that controllers can be enabled. */
-static int v2_evacuate(const scg_dir *d, char *err, size_t errlen) {
+static int v2_evacuate(const host_cg_dir *d, char *err, size_t errlen) {
     char leaf[PATH_MAX], from[PATH_MAX + 16], to[PATH_MAX + 16];
     if (gpath(d, SCG_LEAF, NULL, leaf, sizeof leaf) < 0)
         return err_set(err, errlen, "cgroups: path too long");
@@ -400,8 +400,8 @@ static int v2_evacuate(const scg_dir *d, char *err, size_t errlen) {
 
 /* v2: enables the controllers of `want` (wanted: must work) and of `also` (best effort) in rae's
  * group's cgroup.subtree_control, moving rae's processes into _rae when the kernel says EBUSY. */
-static int v2_enable(const scg_ctx *c, unsigned want, unsigned also, char *err, size_t errlen) {
-    const scg_dir *d = &c->dir[0];
+static int v2_enable(const host_cg_ctx *c, unsigned want, unsigned also, char *err, size_t errlen) {
+    const host_cg_dir *d = &c->dir[0];
     char p[PATH_MAX + 32], cur[512] = "";
     snprintf(p, sizeof p, "%s/cgroup.subtree_control", d->path);
     if (read_file(p, cur, sizeof cur) < 0)
@@ -431,10 +431,10 @@ static int v2_enable(const scg_ctx *c, unsigned want, unsigned also, char *err, 
     return 0;
 }
 
-static int limits_v1(const scg_ctx *c, const char *name, const scg_limits *lim, char *err,
+static int limits_v1(const host_cg_ctx *c, const char *name, const host_cg_limits *lim, char *err,
                      size_t errlen) {
     char v[64];
-    const scg_dir *d;
+    const host_cg_dir *d;
     if ((d = dir_with(c, CTL_MEMORY))) {
         /* memory+swap >= memory at every step: lift memsw, set memory, then memsw to match */
         if (set_file(d, name, "memory.memsw.limit_in_bytes", "-1", 0, err, errlen) < 0) return -1;
@@ -466,9 +466,9 @@ static int limits_v1(const scg_ctx *c, const char *name, const scg_limits *lim, 
     return 0;
 }
 
-static int limits_v2(const scg_ctx *c, const char *name, const scg_limits *lim, char *err,
+static int limits_v2(const host_cg_ctx *c, const char *name, const host_cg_limits *lim, char *err,
                      size_t errlen) {
-    const scg_dir *d = &c->dir[0];
+    const host_cg_dir *d = &c->dir[0];
     char v[64];
     /* a controller that is not enabled has no files: fine as long as no limit asks for it */
     if (lim->memory)
@@ -491,9 +491,10 @@ static int limits_v2(const scg_ctx *c, const char *name, const scg_limits *lim, 
     return set_file(d, name, "cpu.max", v, lim->cpu_percent != 0, err, errlen);
 }
 
-int scg_setup(const scg_ctx *c, const char *name, const scg_limits *lim, char *err, size_t errlen) {
-    static const scg_limits none = {0, 0, 0};
-    if (scg_name_check(name, err, errlen) < 0) return -1;
+int host_cg_setup(const host_cg_ctx *c, const char *name, const host_cg_limits *lim, char *err,
+                  size_t errlen) {
+    static const host_cg_limits none = {0, 0, 0};
+    if (host_cg_name_check(name, err, errlen) < 0) return -1;
     if (!lim) lim = &none;
     if (lim->pids < 0 || lim->cpu_percent < 0)
         return err_set(err, errlen, "cgroup '%s': negative limit", name);
@@ -520,7 +521,7 @@ int scg_setup(const scg_ctx *c, const char *name, const scg_limits *lim, char *e
 }
 
 /* Reads <d>/<name>/<file>; 0 on success, -1 (errno) otherwise. */
-static int get_file(const scg_dir *d, const char *name, const char *file, char *buf, size_t n) {
+static int get_file(const host_cg_dir *d, const char *name, const char *file, char *buf, size_t n) {
     char p[PATH_MAX];
     if (gpath(d, name, file, p, sizeof p) < 0) {
         errno = ENAMETOOLONG;
@@ -529,19 +530,20 @@ static int get_file(const scg_dir *d, const char *name, const char *file, char *
     return read_file(p, buf, n) < 0 ? -1 : 0;
 }
 
-static int group_exists(const scg_ctx *c, const char *name) {
+static int group_exists(const host_cg_ctx *c, const char *name) {
     char p[PATH_MAX];
     struct stat st;
     return valid_name(name) && gpath(&c->dir[c->primary], name, NULL, p, sizeof p) == 0 &&
            stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int scg_get_limits(const scg_ctx *c, const char *name, scg_limits *out, char *err, size_t errlen) {
+int host_cg_get_limits(const host_cg_ctx *c, const char *name, host_cg_limits *out, char *err,
+                       size_t errlen) {
     memset(out, 0, sizeof *out);
-    if (scg_name_check(name, err, errlen) < 0) return -1;
+    if (host_cg_name_check(name, err, errlen) < 0) return -1;
     if (!group_exists(c, name)) return err_set(err, errlen, "cgroup '%s': no such group", name);
     char b[128];
-    const scg_dir *d;
+    const host_cg_dir *d;
     int v2 = c->version == 2;
     if ((d = dir_with(c, CTL_MEMORY)) &&
         get_file(d, name, v2 ? "memory.max" : "memory.limit_in_bytes", b, sizeof b) == 0) {
@@ -604,7 +606,7 @@ static int s_fail(char *err, size_t errlen, const char *a, const char *b, const 
     return -1;
 }
 
-int scg_enter(const scg_ctx *c, const char *name, pid_t pid, char *err, size_t errlen) {
+int host_cg_enter(const host_cg_ctx *c, const char *name, pid_t pid, char *err, size_t errlen) {
     if (!valid_name(name))
         return s_fail(err, errlen, "cgroup name '", name ? name : "",
                       "': must be 1..64 of [a-z0-9-]", NULL, NULL);
@@ -640,9 +642,9 @@ int scg_enter(const scg_ctx *c, const char *name, pid_t pid, char *err, size_t e
 /* ---- freezing ---- */
 
 /* 1 frozen, 0 not (or still freezing), -1 (errno) unreadable. */
-static int read_frozen(const scg_ctx *c, const char *name) {
+static int read_frozen(const host_cg_ctx *c, const char *name) {
     char b[256];
-    const scg_dir *d = &c->dir[c->primary];
+    const host_cg_dir *d = &c->dir[c->primary];
     if (c->version == 1) {
         if (get_file(d, name, "freezer.state", b, sizeof b) < 0) return -1;
         return strncmp(b, "FROZEN", 6) == 0;
@@ -651,7 +653,7 @@ static int read_frozen(const scg_ctx *c, const char *name) {
     return keyed(b, "frozen") == 1;
 }
 
-static int request_freeze(const scg_ctx *c, const char *name, int frozen, char *err,
+static int request_freeze(const host_cg_ctx *c, const char *name, int frozen, char *err,
                           size_t errlen) {
     const char *file = c->version == 1 ? "freezer.state" : "cgroup.freeze";
     const char *v = c->version == 1 ? (frozen ? "FROZEN" : "THAWED") : (frozen ? "1" : "0");
@@ -659,7 +661,7 @@ static int request_freeze(const scg_ctx *c, const char *name, int frozen, char *
 }
 
 /* Waits until the group is (not) frozen; -1 after ms milliseconds. */
-static int wait_frozen(const scg_ctx *c, const char *name, int frozen, int ms) {
+static int wait_frozen(const host_cg_ctx *c, const char *name, int frozen, int ms) {
     long long end = now_ms() + ms;
     long us = 100;
     for (;;) {
@@ -674,8 +676,8 @@ static int wait_frozen(const scg_ctx *c, const char *name, int frozen, int ms) {
     }
 }
 
-int scg_freeze(const scg_ctx *c, const char *name, int frozen, char *err, size_t errlen) {
-    if (scg_name_check(name, err, errlen) < 0) return -1;
+int host_cg_freeze(const host_cg_ctx *c, const char *name, int frozen, char *err, size_t errlen) {
+    if (host_cg_name_check(name, err, errlen) < 0) return -1;
     if (request_freeze(c, name, frozen, err, errlen) < 0) return -1;
     if (wait_frozen(c, name, frozen, SCG_TIMEOUT_MS) == 0) return 0;
     int e = errno;
@@ -693,7 +695,7 @@ int scg_freeze(const scg_ctx *c, const char *name, int frozen, char *err, size_t
     return err_set(err, errlen, "%s: still frozen %d s after thawing", p, SCG_TIMEOUT_MS / 1000);
 }
 
-int scg_frozen(const scg_ctx *c, const char *name) {
+int host_cg_frozen(const host_cg_ctx *c, const char *name) {
     if (!group_exists(c, name)) return -1;
     int f = read_frozen(c, name);
     return f < 0 ? -1 : f;
@@ -702,7 +704,7 @@ int scg_frozen(const scg_ctx *c, const char *name) {
 /* ---- counting and killing ---- */
 
 /* Calls fn on every pid of the group's cgroup.procs; the number of pids, -1 (errno) unreadable. */
-static int each_pid(const scg_ctx *c, const char *name, void (*fn)(pid_t)) {
+static int each_pid(const host_cg_ctx *c, const char *name, void (*fn)(pid_t)) {
     char p[PATH_MAX];
     if (gpath(&c->dir[c->primary], name, "cgroup.procs", p, sizeof p) < 0) {
         errno = ENAMETOOLONG;
@@ -735,7 +737,7 @@ static int each_pid(const scg_ctx *c, const char *name, void (*fn)(pid_t)) {
     return count;
 }
 
-int scg_count(const scg_ctx *c, const char *name) {
+int host_cg_count(const host_cg_ctx *c, const char *name) {
     if (!valid_name(name)) return 0;
     int n = each_pid(c, name, NULL);
     return n < 0 ? 0 : n;
@@ -746,17 +748,17 @@ static void sigkill(pid_t pid) {
 }
 
 /* 1 when the group has no process (v2: also none in the kernel's exit path), 0 otherwise. */
-static int empty(const scg_ctx *c, const char *name) {
+static int empty(const host_cg_ctx *c, const char *name) {
     if (c->version == 2) {
         char b[256];
         if (get_file(&c->dir[0], name, "cgroup.events", b, sizeof b) == 0)
             return keyed(b, "populated") == 0;
     }
-    return scg_count(c, name) == 0;
+    return host_cg_count(c, name) == 0;
 }
 
-int scg_kill_all(const scg_ctx *c, const char *name, char *err, size_t errlen) {
-    if (scg_name_check(name, err, errlen) < 0) return -1;
+int host_cg_kill_all(const host_cg_ctx *c, const char *name, char *err, size_t errlen) {
+    if (host_cg_name_check(name, err, errlen) < 0) return -1;
     if (!group_exists(c, name)) return 0;
     long long end = now_ms() + SCG_TIMEOUT_MS;
     int killed = 0;
@@ -785,7 +787,7 @@ int scg_kill_all(const scg_ctx *c, const char *name, char *err, size_t errlen) {
         if (now_ms() >= end) {
             return err_set(err, errlen,
                            "cgroup '%s': %d process(es) still alive %d s after SIGKILL", name,
-                           scg_count(c, name), SCG_TIMEOUT_MS / 1000);
+                           host_cg_count(c, name), SCG_TIMEOUT_MS / 1000);
         }
         if (!killed) each_pid(c, name, sigkill); /* stragglers forked before the freeze held */
         backoff(&us);
@@ -793,9 +795,9 @@ int scg_kill_all(const scg_ctx *c, const char *name, char *err, size_t errlen) {
     return 0;
 }
 
-long scg_oom_events(const scg_ctx *c, const char *name) {
+long host_cg_oom_events(const host_cg_ctx *c, const char *name) {
     if (!group_exists(c, name)) return -1;
-    const scg_dir *d = dir_with(c, CTL_MEMORY);
+    const host_cg_dir *d = dir_with(c, CTL_MEMORY);
     char b[1024];
     if (!d || get_file(d, name, c->version == 1 ? "memory.oom_control" : "memory.events", b,
                        sizeof b) < 0)
@@ -804,8 +806,8 @@ long scg_oom_events(const scg_ctx *c, const char *name) {
     return n < 0 ? 0 : (long)n;
 }
 
-int scg_remove(const scg_ctx *c, const char *name, char *err, size_t errlen) {
-    if (scg_name_check(name, err, errlen) < 0) return -1;
+int host_cg_remove(const host_cg_ctx *c, const char *name, char *err, size_t errlen) {
+    if (host_cg_name_check(name, err, errlen) < 0) return -1;
     for (int i = 0; i < c->ndirs; i++) {
         char p[PATH_MAX];
         if (gpath(&c->dir[i], name, NULL, p, sizeof p) < 0)
@@ -817,7 +819,7 @@ int scg_remove(const scg_ctx *c, const char *name, char *err, size_t errlen) {
             int e = errno;
             if (e != EBUSY || now_ms() >= end)
                 return err_set(err, errlen, "%s: rmdir: %s%s", p, strerror(e),
-                               e == EBUSY ? " (processes left: scg_kill_all first)" : "");
+                               e == EBUSY ? " (processes left: host_cg_kill_all first)" : "");
             backoff(&us);
         }
     }

@@ -1,6 +1,6 @@
 /* ckpt manifests (text, one entry a line, ending with a BLAKE2b checksum of the lines above),
  * the path rules a manifest must obey, checkpoint ids, and the index of files already hashed. */
-#include "sprite/ckpt_internal.h"
+#include "ckpt/internal.h"
 #include "util/fsutil.h"
 
 #include <dirent.h>

@@ -1,7 +1,7 @@
 /* sprite/net: a named network namespace per sprite, pasta for its outbound traffic, an nftables
  * guard inside it. Everything is done by fork/exec of ip, pasta and nft; see net.h. */
-#include "sprite/net.h"
-#include "sprite/tool.h"
+#include "host/net.h"
+#include "host/tool.h"
 #include "util/err.h"
 
 #include "util/buf.h"
@@ -49,7 +49,7 @@ typedef struct tools {
 
 /* ---- names ---- */
 
-int snet_name_check(const char *name, char *err, size_t errlen) {
+int host_net_name_check(const char *name, char *err, size_t errlen) {
     size_t n = name ? strlen(name) : 0;
     if (n == 0 || n > SNET_NAME_MAX) {
         err_set(err, errlen, "sprite network name '%.64s': 1 to %d characters", name ? name : "",
@@ -66,7 +66,7 @@ int snet_name_check(const char *name, char *err, size_t errlen) {
     return 0;
 }
 
-void snet_path(const char *name, char *out, size_t n) {
+void host_net_path(const char *name, char *out, size_t n) {
     if (n) snprintf(out, n, NETNS_DIR "/" NS_PREFIX "%s", name ? name : "");
 }
 
@@ -74,23 +74,23 @@ void snet_path(const char *name, char *out, size_t n) {
 
 /* Finds ip, and pasta and nft too when all is set. */
 static int tools_find(tools *t, int all, const char *where, char *err, size_t errlen) {
-    if (stool_find("ip", t->ip, sizeof t->ip) < 0) {
+    if (host_tool_find("ip", t->ip, sizeof t->ip) < 0) {
         err_set(err, errlen, "%s: ip not found: apt-get install iproute2", where);
         return -1;
     }
     if (!all) return 0;
-    if (stool_find("pasta", t->pasta, sizeof t->pasta) < 0) {
+    if (host_tool_find("pasta", t->pasta, sizeof t->pasta) < 0) {
         err_set(err, errlen, "%s: pasta not found: apt-get install passt", where);
         return -1;
     }
-    if (stool_find("nft", t->nft, sizeof t->nft) < 0) {
+    if (host_tool_find("nft", t->nft, sizeof t->nft) < 0) {
         err_set(err, errlen, "%s: nft not found: apt-get install nftables", where);
         return -1;
     }
     return 0;
 }
 
-int snet_tools_check(char *err, size_t errlen) {
+int host_net_tools_check(char *err, size_t errlen) {
     tools t;
     return tools_find(&t, 1, "sprite network", err, errlen);
 }
@@ -204,10 +204,10 @@ static int wait_gone(pid_t pid, int pidfd, long ms) {
             struct pollfd pf = {pidfd, POLLIN, 0};
             if (poll(&pf, 1, 20) > 0) return 1;
         } else {
-            stool_sleep_ms(10);
+            host_tool_sleep_ms(10);
         }
         if (!proc_running(pid)) return 1;
-        if (stool_elapsed_ms(&start) > ms) return 0;
+        if (host_tool_elapsed_ms(&start) > ms) return 0;
     }
 }
 
@@ -264,7 +264,7 @@ static int ns_state(const char *path) {
 
 /* ---- the allow list ---- */
 
-int snet_parse_allow(const char *spec, snet_allow *out, char *err, size_t errlen) {
+int host_net_parse_allow(const char *spec, host_net_allow *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     if (!spec || !*spec) {
         err_set(err, errlen, "allow '': expected HOST:PORT");
@@ -354,7 +354,7 @@ static void add_port(resolved *r, int port) {
 }
 
 /* One resolved address of an allow entry: loopback → a pasta port, else an accept rule. */
-static int add_addr(resolved *r, const snet_allow *a, int family, const void *addr,
+static int add_addr(resolved *r, const host_net_allow *a, int family, const void *addr,
                     const char *where, char *err, size_t errlen) {
     struct in_addr v4;
     if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)addr)) {
@@ -401,10 +401,10 @@ static int add_addr(resolved *r, const snet_allow *a, int family, const void *ad
 }
 
 /* Resolves the allow list into r (r->ports sized for n entries by the caller). */
-static int resolve_allows(resolved *r, const snet_allow *allow, size_t n, const char *where,
+static int resolve_allows(resolved *r, const host_net_allow *allow, size_t n, const char *where,
                           char *err, size_t errlen) {
     for (size_t i = 0; i < n; i++) {
-        const snet_allow *a = &allow[i];
+        const host_net_allow *a = &allow[i];
         if (a->port < 1 || a->port > 65535 || !a->host[0] || !memchr(a->host, 0, sizeof a->host)) {
             err_set(err, errlen, "%s: allow entry %zu: bad host or port", where, i + 1);
             return -1;
@@ -556,13 +556,13 @@ static void pasta_argv(const tools *t, const char *ns, const resolved *r, const 
 
 /* ---- up, is_up, down ---- */
 
-int snet_up(const char *name, const snet_allow *allow, size_t n_allow, const char *pid_file,
-            char *err, size_t errlen) {
-    if (snet_name_check(name, err, errlen) < 0) return -1;
+int host_net_up(const char *name, const host_net_allow *allow, size_t n_allow, const char *pid_file,
+                char *err, size_t errlen) {
+    if (host_net_name_check(name, err, errlen) < 0) return -1;
     char where[96], ns[64], path[128];
-    snprintf(where, sizeof where, "snet_up(%s)", name);
+    snprintf(where, sizeof where, "host_net_up(%s)", name);
     snprintf(ns, sizeof ns, NS_PREFIX "%s", name);
-    snet_path(name, path, sizeof path);
+    host_net_path(name, path, sizeof path);
     if (!pid_file || !*pid_file) {
         err_set(err, errlen, "%s: no pid file given", where);
         return -1;
@@ -602,13 +602,13 @@ int snet_up(const char *name, const snet_allow *allow, size_t n_allow, const cha
     if (st == 2) { /* a mount point left without its namespace: ip netns del clears it */
         const char *del[] = {t.ip, "netns", "del", ns, NULL};
         snprintf(what, sizeof what, "%s: ip netns del %s (stale)", where, ns);
-        if (stool_run(what, del, -1, NULL, err, errlen) < 0) goto out;
+        if (host_tool_run(what, del, -1, NULL, err, errlen) < 0) goto out;
         st = ns_state(path);
     }
     if (st == 0) {
         const char *add[] = {t.ip, "netns", "add", ns, NULL};
         snprintf(what, sizeof what, "%s: ip netns add %s", where, ns);
-        if (stool_run(what, add, -1, NULL, err, errlen) < 0) goto out;
+        if (host_tool_run(what, add, -1, NULL, err, errlen) < 0) goto out;
     }
     netns_fd = open(path, O_RDONLY | O_CLOEXEC);
     if (netns_fd < 0) {
@@ -620,7 +620,7 @@ int snet_up(const char *name, const snet_allow *allow, size_t n_allow, const cha
     build_rules(&script, &r);
     const char *nft[] = {t.nft, "-f", "-", NULL};
     snprintf(what, sizeof what, "%s: nft (guard rules in %s)", where, ns);
-    if (stool_run(what, nft, netns_fd, buf_str(&script), err, errlen) < 0) goto out;
+    if (host_tool_run(what, nft, netns_fd, buf_str(&script), err, errlen) < 0) goto out;
 
     /* pasta: reuse the one that runs with these arguments, else start one */
     /* pasta opens its pid file with no CAP_DAC_OVERRIDE left: by name it could not reach one
@@ -645,7 +645,7 @@ int snet_up(const char *name, const snet_allow *allow, size_t n_allow, const cha
         goto out;
     }
     snprintf(what, sizeof what, "%s: pasta --netns %s", where, ns);
-    if (stool_run_fd(what, argv, -1, NULL, pid_path, err, errlen) < 0) goto out;
+    if (host_tool_run_fd(what, argv, -1, NULL, pid_path, err, errlen) < 0) goto out;
     pid = read_pid_file(pid_file);
     if (pid <= 0 || !proc_running(pid) || !is_pasta_for(pid, ns)) {
         if (pid > 0)
@@ -667,22 +667,22 @@ out:
     return rc;
 }
 
-int snet_is_up(const char *name, const char *pid_file) {
-    if (snet_name_check(name, NULL, 0) < 0 || !pid_file) return 0;
+int host_net_is_up(const char *name, const char *pid_file) {
+    if (host_net_name_check(name, NULL, 0) < 0 || !pid_file) return 0;
     char ns[64], path[128];
     snprintf(ns, sizeof ns, NS_PREFIX "%s", name);
-    snet_path(name, path, sizeof path);
+    host_net_path(name, path, sizeof path);
     if (ns_state(path) != 1) return 0;
     pid_t pid = read_pid_file(pid_file);
     return pid > 0 && proc_running(pid) && is_pasta_for(pid, ns);
 }
 
-int snet_down(const char *name, const char *pid_file, char *err, size_t errlen) {
-    if (snet_name_check(name, err, errlen) < 0) return -1;
+int host_net_down(const char *name, const char *pid_file, char *err, size_t errlen) {
+    if (host_net_name_check(name, err, errlen) < 0) return -1;
     char where[96], ns[64], path[128], what[256];
-    snprintf(where, sizeof where, "snet_down(%s)", name);
+    snprintf(where, sizeof where, "host_net_down(%s)", name);
     snprintf(ns, sizeof ns, NS_PREFIX "%s", name);
-    snet_path(name, path, sizeof path);
+    host_net_path(name, path, sizeof path);
     int lock = pid_file ? open(pid_file, O_RDWR | O_CLOEXEC) : -1;
     if (lock >= 0)
         while (flock(lock, LOCK_EX) < 0 && errno == EINTR) {
@@ -695,7 +695,7 @@ int snet_down(const char *name, const char *pid_file, char *err, size_t errlen) 
         const char *del[] = {t.ip, "netns", "del", ns, NULL};
         snprintf(what, sizeof what, "%s: ip netns del %s", where, ns);
         if (tools_find(&t, 0, where, err, errlen) < 0 ||
-            stool_run(what, del, -1, NULL, err, errlen) < 0)
+            host_tool_run(what, del, -1, NULL, err, errlen) < 0)
             rc = -1;
     }
     if (rc == 0 && pid_file && unlink(pid_file) < 0 && errno != ENOENT) {

@@ -2,15 +2,15 @@
  * DATA/sprites/NAME (sprite.json, workspace/ and tmp/ or the image mounted at ws/, etc/, ckpt/,
  * run/). Shared by local.c (the sprites themselves), sandbox.c (exec) and files.c (confined
  * files). */
-#ifndef RAE_SPRITE_LOCAL_H
-#define RAE_SPRITE_LOCAL_H
+#ifndef RAE_SPRITE_LOCAL_LOCAL_H
+#define RAE_SPRITE_LOCAL_LOCAL_H
 
 #include <limits.h>
 #include <sys/types.h>
 
-#include "sprite/cgroup.h"
+#include "host/cgroup.h"
 #include "sprite/driver.h"
-#include "sprite/seccomp.h"
+#include "host/seccomp.h"
 
 typedef struct sprite_limits {
     unsigned long long memory, disk_quota; /* bytes */
@@ -31,11 +31,11 @@ typedef struct local {
     int root;          /* running as root: each sprite has its own host uid and network namespace */
     int own_fs;        /* new sprites get a workspace filesystem of their own (disk.c) */
     char fs_why[256];  /* ... or why not */
-    scg_ctx *cg;       /* owned; NULL: no cgroups here (rlimits only), cg_why says why */
+    host_cg_ctx *cg;   /* owned; NULL: no cgroups here (rlimits only), cg_why says why */
     char cg_why[256];
     int cpu_percent;               /* of one core, 0: no limit */
     double warm_after, cold_after; /* idle seconds before a sprite is frozen / stopped */
-    ssec_filter seccomp;           /* owned: every sprite process's seccomp filter (seccomp.h) */
+    host_sec_filter seccomp;       /* owned: every sprite process's seccomp filter (seccomp.h) */
 } local;
 
 #define SPRITE_MAX_ALLOW 16
@@ -63,14 +63,14 @@ void local_workspace(const lsprite *s, char *out, size_t n);
 /* The sprite's /tmp on the host, into out: beside the workspace in its own filesystem (so that
  * its quota holds there too), else DIR/tmp. */
 void local_tmp(const lsprite *s, char *out, size_t n);
-/* disk.c: the workspace's own filesystem. ldisk_available: 1 when it can be made here, else 0 and
- * why; ldisk_create makes and mounts it; ldisk_mount mounts it when it is not (after a reboot);
- * ldisk_unmount detaches it; ldisk_used: bytes used in it. */
-int ldisk_available(char *why, size_t n);
-int ldisk_create(const lsprite *s, char *err, size_t errlen);
-int ldisk_mount(const lsprite *s, char *err, size_t errlen);
-int ldisk_unmount(const lsprite *s, char *err, size_t errlen);
-unsigned long long ldisk_used(const lsprite *s);
+/* disk.c: the workspace's own filesystem. local_fs_available: 1 when it can be made here, else 0
+ * and why; local_fs_create makes and mounts it; local_fs_mount mounts it when it is not (after
+ * a reboot); local_fs_unmount detaches it; local_fs_used: bytes used in it. */
+int local_fs_available(char *why, size_t n);
+int local_fs_create(const lsprite *s, char *err, size_t errlen);
+int local_fs_mount(const lsprite *s, char *err, size_t errlen);
+int local_fs_unmount(const lsprite *s, char *err, size_t errlen);
+unsigned long long local_fs_used(const lsprite *s);
 /* s->dir/sub into out. */
 void local_path(const lsprite *s, const char *sub, char *out, size_t n);
 /* Records activity now (sprite.json's last_active). */
@@ -88,57 +88,58 @@ unsigned long long local_disk_used(const lsprite *s);
 
 /* sandbox.c: starts argv in a new bwrap sandbox of s; log_fd >= 0: its stdout and stderr go
  * there (no pipes). */
-int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, rae_sprite_proc *out,
-              char *err, size_t errlen);
+int local_sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd,
+                    rae_sprite_proc *out, char *err, size_t errlen);
 
 /* services.c: the definitions (DIR/services.json, a JSON array; caller frees) and the supervisor.
  */
 #include <jansson.h>
 #include <sys/un.h>
-json_t *lsvc_load(const lsprite *s);
-int lsvc_save(const lsprite *s, json_t *defs, char *err, size_t errlen);
+json_t *local_svc_load(const lsprite *s);
+int local_svc_save(const lsprite *s, json_t *defs, char *err, size_t errlen);
 /* How many services of s are enabled (should run). */
-int lsvc_wanted(const lsprite *s);
+int local_svc_wanted(const lsprite *s);
 /* The supervisor socket's address through an O_PATH fd of DIR/run (*dirfd: close it after). */
-int lsvc_socket_addr(const lsprite *s, struct sockaddr_un *sa, int *dirfd);
+int local_svc_socket_addr(const lsprite *s, struct sockaddr_un *sa, int *dirfd);
 /* One request to the supervisor of s; *resp: caller frees. Returns 0, 1 when no supervisor runs
  * (and start is 0), -1 + err. start: start the supervisor when none runs. */
-int lsvc_call(local *l, const lsprite *s, json_t *req, json_t **resp, int start, char *err,
-              size_t errlen);
+int local_svc_call(local *l, const lsprite *s, json_t *req, json_t **resp, int start, char *err,
+                   size_t errlen);
 /* Stops the services for a while (keeping them enabled) / starts them again / ends the
  * supervisor. Nothing happens when no supervisor runs (resume starts one if a service wants). */
-int lsvc_pause(local *l, const lsprite *s, char *err, size_t errlen);
-int lsvc_resume(local *l, const lsprite *s, char *err, size_t errlen);
-int lsvc_quit(local *l, const lsprite *s, char *err, size_t errlen);
+int local_svc_pause(local *l, const lsprite *s, char *err, size_t errlen);
+int local_svc_resume(local *l, const lsprite *s, char *err, size_t errlen);
+int local_svc_quit(local *l, const lsprite *s, char *err, size_t errlen);
 /* A sprite whose services should run but whose supervisor does not (cold: after a restart of the
  * machine, or idle) gets one, which starts them. */
-void lsvc_wake(local *l, const lsprite *s);
-int lsvc_start(rae_sprites *d, const char *name, const char *svc, const char *const *argv,
-               const char *restart, char *err, size_t errlen);
-int lsvc_stop(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen);
-int lsvc_list(rae_sprites *d, const char *name, rae_sprite_service **out, size_t *count, char *err,
-              size_t errlen);
-int lsvc_logs(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen);
+void local_svc_wake(local *l, const lsprite *s);
+int local_svc_start(rae_sprites *d, const char *name, const char *svc, const char *const *argv,
+                    const char *restart, char *err, size_t errlen);
+int local_svc_stop(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen);
+int local_svc_list(rae_sprites *d, const char *name, rae_sprite_service **out, size_t *count,
+                   char *err, size_t errlen);
+int local_svc_logs(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen);
 
 /* events.c: appends {"time","sprite","type":type, ...fields} to DIR/run/events.ndjson (fields
  * taken, may be NULL); opens it for reading (the driver's call). */
-void lev_emit(const lsprite *s, const char *type, json_t *fields);
-int lev_open(rae_sprites *d, const char *name, int from_start, char *err, size_t errlen);
+void local_ev_emit(const lsprite *s, const char *type, json_t *fields);
+int local_ev_open(rae_sprites *d, const char *name, int from_start, char *err, size_t errlen);
 
 /* files.c: the file calls of the driver table. */
-int lfiles_list(rae_sprites *d, const char *name, const char *path, rae_sprite_file **out,
-                size_t *count, char *err, size_t errlen);
-int lfiles_open(rae_sprites *d, const char *name, const char *path, char *err, size_t errlen);
-int lfiles_put(rae_sprites *d, const char *name, const char *path, int fd, char *err,
-               size_t errlen);
-int lfiles_remove(rae_sprites *d, const char *name, const char *path, char *err, size_t errlen);
-int lfiles_rename(rae_sprites *d, const char *name, const char *from, const char *to, char *err,
-                  size_t errlen);
+int local_files_list(rae_sprites *d, const char *name, const char *path, rae_sprite_file **out,
+                     size_t *count, char *err, size_t errlen);
+int local_files_open(rae_sprites *d, const char *name, const char *path, char *err, size_t errlen);
+int local_files_put(rae_sprites *d, const char *name, const char *path, int fd, char *err,
+                    size_t errlen);
+int local_files_remove(rae_sprites *d, const char *name, const char *path, char *err,
+                       size_t errlen);
+int local_files_rename(rae_sprites *d, const char *name, const char *from, const char *to,
+                       char *err, size_t errlen);
 /* Opens the directory at path (inside the workspace of s) with openat2(RESOLVE_BENEATH);
  * create: make missing directories. Returns an O_PATH|O_DIRECTORY fd or -1 + err. */
-int lfiles_open_dir(const lsprite *s, const char *path, int create, char *err, size_t errlen);
+int local_files_open_dir(const lsprite *s, const char *path, int create, char *err, size_t errlen);
 /* Opens the directory path of s, under /tmp or /workspace (as the sprite sees them), resolved
  * beneath that directory without following any symlink. Returns an O_PATH fd or -1 + err. */
-int lfiles_open_sprite_dir(const lsprite *s, const char *path, char *err, size_t errlen);
+int local_files_open_sprite_dir(const lsprite *s, const char *path, char *err, size_t errlen);
 
 #endif

@@ -3,8 +3,8 @@
  * into the store, so a crash (kill -9, or a power loss: see ckpt_store_set_sync) keeps every
  * earlier one. Restore builds the tree beside the workspace and swaps it in atomically. On-disk
  * format and guarantees: docs/checkpoints.md. */
-#ifndef RAE_SPRITE_CKPT_H
-#define RAE_SPRITE_CKPT_H
+#ifndef RAE_CKPT_H
+#define RAE_CKPT_H
 
 #include <stddef.h>
 

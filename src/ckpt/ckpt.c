@@ -1,8 +1,8 @@
 /* ckpt: the store — opening, locking, listing, deleting, pruning and collecting blobs.
- * Creating is in ckpt_create.c, restoring in ckpt_restore.c, the manifest format in
- * ckpt_manifest.c. */
-#include "sprite/ckpt.h"
-#include "sprite/ckpt_internal.h"
+ * Creating is in create.c, restoring in restore.c, the manifest format in
+ * manifest.c. */
+#include "ckpt/ckpt.h"
+#include "ckpt/internal.h"
 #include "util/fsutil.h"
 #include "util/text.h"
 

@@ -1,5 +1,5 @@
-/* ckpt internals shared by ckpt.c (the store), ckpt_manifest.c (manifests, the index, paths),
- * ckpt_create.c and ckpt_restore.c. Layout of the store:
+/* ckpt internals shared by ckpt.c (the store), manifest.c (manifests, the index, paths),
+ * create.c and restore.c. Layout of the store:
  *   DIR/format            "rae-checkpoints 1"
  *   DIR/lock              flock: exclusive to write (create, delete, prune, gc), shared to read
  *   DIR/manifests/ID      one per checkpoint; renamed in last, so a checkpoint exists iff it does
@@ -10,8 +10,8 @@
  *   DIR/index-H           per workspace (H: hash of its path): path -> (dev, ino, size, mtime,
  *                         ctime, hash) of the last tree seen there; a cache, never fsynced,
  *                         ignored when unreadable */
-#ifndef RAE_SPRITE_CKPT_INTERNAL_H
-#define RAE_SPRITE_CKPT_INTERNAL_H
+#ifndef RAE_CKPT_INTERNAL_H
+#define RAE_CKPT_INTERNAL_H
 
 #include "util/err.h"
 
@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 
 #include "rae/arena.h"
-#include "sprite/ckpt.h"
+#include "ckpt/ckpt.h"
 #include "util/buf.h"
 #include "util/map.h"
 

@@ -4,8 +4,8 @@
  * build dir in a mount namespace of its own (stage_binds), then drops to the sprite's host uid, so
  * that the user namespace bwrap makes maps no host file to anyone but that uid. bwrap reads its
  * options from a memfd (--args): no host path is in the command line of the sandbox's PID 1. */
-#include "sprite/local.h"
-#include "sprite/net.h"
+#include "sprite/local/local.h"
+#include "host/net.h"
 
 #include <errno.h>
 #include <linux/close_range.h>
@@ -97,26 +97,26 @@ static void remount_ro(args *g) {
 /* What a sandbox binds from the host besides the system: the sprite's workspace, /tmp and own
  * /etc files (under the data dir), the rae binary (wherever it was built) and, read-only, the
  * folder of the host's sockets it may reach (DIR/gate at /run/rae). */
-typedef struct sbx_bind {
+typedef struct local_sbx_bind {
     const char *host;  /* the source on the host */
     const char *dest;  /* where the sprite sees it */
     const char *stage; /* as root, where bwrap finds it: STAGE/NAME (stage_binds) */
     int ro, optional;  /* optional: skipped when the source is missing */
-} sbx_bind;
+} local_sbx_bind;
 
 #define STAGE "/tmp" /* see stage_binds */
 #define MAX_BINDS 10
 
 /* *b, its strings copied into a. */
-static void bind_one(sbx_bind *b, arena *a, const char *host, const char *dest, const char *name,
-                     int ro, int optional) {
+static void bind_one(local_sbx_bind *b, arena *a, const char *host, const char *dest,
+                     const char *name, int ro, int optional) {
     char stage[64];
     snprintf(stage, sizeof stage, STAGE "/%s", name);
-    *b = (sbx_bind){arena_strdup(a, host), dest, arena_strdup(a, stage), ro, optional};
+    *b = (local_sbx_bind){arena_strdup(a, host), dest, arena_strdup(a, stage), ro, optional};
 }
 
 /* The binds of s into out (MAX_BINDS; strings in a); returns how many. */
-static size_t sprite_binds(const local *l, const lsprite *s, arena *a, sbx_bind *out) {
+static size_t sprite_binds(const local *l, const lsprite *s, arena *a, local_sbx_bind *out) {
     static const char *const own_etc[][2] = {{"etc/passwd", "/etc/passwd"},
                                              {"etc/group", "/etc/group"},
                                              {"etc/hostname", "/etc/hostname"},
@@ -139,7 +139,7 @@ static size_t sprite_binds(const local *l, const lsprite *s, arena *a, sbx_bind 
 }
 
 /* bwrap's options for the binds: from their staged places when staged (rae runs as root). */
-static void add_binds(const sbx_bind *b, size_t n, int staged, args *g) {
+static void add_binds(const local_sbx_bind *b, size_t n, int staged, args *g) {
     for (size_t i = 0; i < n; i++) {
         const char *opt = b[i].ro ? (b[i].optional ? "--ro-bind-try" : "--ro-bind")
                                   : (b[i].optional ? "--bind-try" : "--bind");
@@ -172,8 +172,8 @@ static void make_env(const lsprite *s, const rae_sprite_exec_opts *o, args *env)
 }
 
 /* bwrap's options for o in s (what --args reads), the binds b[0..n) among them. */
-static void build_args(local *l, const lsprite *s, const rae_sprite_exec_opts *o, const sbx_bind *b,
-                       size_t n, int seccomp_fd, args *g) {
+static void build_args(local *l, const lsprite *s, const rae_sprite_exec_opts *o,
+                       const local_sbx_bind *b, size_t n, int seccomp_fd, args *g) {
     char id[16], fd[16];
     snprintf(id, sizeof id, "%d", SPRITE_UID);
     snprintf(fd, sizeof fd, "%d", seccomp_fd);
@@ -251,12 +251,12 @@ typedef struct child_setup {
     uid_t uid;
     gid_t gid;
     int drop, max_procs;
-    const scg_ctx *cg; /* NULL: no cgroups */
+    const host_cg_ctx *cg; /* NULL: no cgroups */
     const char *group;
     unsigned long long fsize;
-    int seccomp_fd, args_fd; /* bwrap's --seccomp and --args: kept open across the exec */
-    char *const *envp;       /* the sandbox's whole environment */
-    const sbx_bind *binds;   /* staged for bwrap when drop is set (stage_binds) */
+    int seccomp_fd, args_fd;     /* bwrap's --seccomp and --args: kept open across the exec */
+    char *const *envp;           /* the sandbox's whole environment */
+    const local_sbx_bind *binds; /* staged for bwrap when drop is set (stage_binds) */
     size_t n_binds;
 } child_setup;
 
@@ -317,7 +317,7 @@ static void child_run(const child_setup *c, char *const *argv) {
     if (fcntl(c->seccomp_fd, F_SETFD, 0) < 0 || fcntl(c->args_fd, F_SETFD, 0) < 0)
         child_fail(c->report, "bwrap's options");
     char why[256];
-    if (c->cg && scg_enter(c->cg, c->group, 0, why, sizeof why) < 0) {
+    if (c->cg && host_cg_enter(c->cg, c->group, 0, why, sizeof why) < 0) {
         errno = EPERM;
         child_fail(c->report, why);
     }
@@ -420,11 +420,11 @@ static int open_stdio(const rae_sprite_exec_opts *o, int log_fd, stdio_fds *f) {
     return 0;
 }
 
-/* What the child of sbx_spawn execs, made before the fork (no allocation after it): the binds,
- * the memfd of bwrap's options, bwrap's argv and the environment, their strings in a. */
+/* What the child of local_sbx_spawn execs, made before the fork (no allocation after it): the
+ * binds, the memfd of bwrap's options, bwrap's argv and the environment, their strings in a. */
 typedef struct spawn_plan {
     arena *a;
-    sbx_bind binds[MAX_BINDS];
+    local_sbx_bind binds[MAX_BINDS];
     size_t n_binds;
     int args_fd;
     args argv, env;
@@ -454,8 +454,8 @@ static void plan_free(spawn_plan *p) {
     arena_free(p->a);
 }
 
-int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, rae_sprite_proc *out,
-              char *err, size_t errlen) {
+int local_sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd,
+                    rae_sprite_proc *out, char *err, size_t errlen) {
     out->pid = -1;
     out->in_fd = out->out_fd = out->err_fd = -1;
     const char *bwrap = find_bwrap();
@@ -467,7 +467,8 @@ int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, r
     spawn_plan plan = {.args_fd = -1};
     int report[2] = {-1, -1}, filter = -1;
     if (open_stdio(o, log_fd, &f) < 0 || pipe2(report, O_CLOEXEC) < 0 ||
-        (filter = ssec_memfd(&l->seccomp)) < 0 || plan_make(l, s, o, bwrap, filter, &plan) < 0) {
+        (filter = host_sec_memfd(&l->seccomp)) < 0 ||
+        plan_make(l, s, o, bwrap, filter, &plan) < 0) {
         int e = errno;
         stdio_close(&f, log_fd, 0);
         stdio_close(&f, log_fd, 1);
@@ -482,7 +483,7 @@ int sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd, r
     int net = l->root && !l->no_network;
     if (net) {
         local_netns(l, s, name, sizeof name);
-        snet_path(name, netns, sizeof netns);
+        host_net_path(name, netns, sizeof netns);
     }
     child_setup c = {.in = f.child[0],
                      .out = f.child[1],

@@ -4,8 +4,8 @@
  * that the index shows to hold the same content, with the same mode, owner and mtime and no other
  * link, is hard-linked instead of copied (the old tree is removed right after, so the link is not
  * shared); every other file is copied from its blob (FICLONE, copy_file_range, or zstd). */
-#include "sprite/ckpt.h"
-#include "sprite/ckpt_internal.h"
+#include "ckpt/ckpt.h"
+#include "ckpt/internal.h"
 #include "util/fsutil.h"
 
 #include <dirent.h>

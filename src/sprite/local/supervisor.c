@@ -3,7 +3,8 @@
  * output appended to DIR/run/logs/SVC.log, restarts it by its policy with a growing delay, and
  * answers one JSON request per connection on DIR/run/supervisor.sock. It exits when it has
  * nothing left to run or is told to quit; its services die with it (bwrap --die-with-parent). */
-#include "sprite/local.h"
+#include "sprite/local/local.h"
+#include "sprite/local/supervise.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -112,7 +113,7 @@ static void save(sup *u) {
                                               "restart", v->restart, "enabled", v->enabled));
     }
     char err[256];
-    if (lsvc_save(&u->s, defs, err, sizeof err) < 0) fprintf(stderr, "supervisor: %s\n", err);
+    if (local_svc_save(&u->s, defs, err, sizeof err) < 0) fprintf(stderr, "supervisor: %s\n", err);
     json_decref(defs);
 }
 
@@ -162,7 +163,7 @@ static void launch(sup *u, svc *v) {
     rae_sprite_proc p;
     char err[512];
     int log = open_log(u, v);
-    int rc = log < 0 ? -1 : sbx_spawn(u->l, &u->s, &o, log, &p, err, sizeof err);
+    int rc = log < 0 ? -1 : local_sbx_spawn(u->l, &u->s, &o, log, &p, err, sizeof err);
     if (log < 0) snprintf(err, sizeof err, "cannot open its log: %s", strerror(errno));
     if (log >= 0) close(log);
     free(argv);
@@ -180,8 +181,9 @@ static void launch(sup *u, svc *v) {
     v->next_start = 0;
     set_state(v, "running");
     note(u, v, "started (pid %d)", (int)p.pid);
-    lev_emit(&u->s, "service",
-             json_pack("{s:s,s:s,s:i}", "service", v->name, "event", "started", "pid", (int)p.pid));
+    local_ev_emit(
+        &u->s, "service",
+        json_pack("{s:s,s:s,s:i}", "service", v->name, "event", "started", "pid", (int)p.pid));
 }
 
 /* Every descendant of pid, deepest last, into out (at most max); returns how many. */
@@ -235,9 +237,9 @@ static void stop_service(sup *u, svc *v, const char *state) {
     if (v->pid > 0) {
         terminate(v);
         note(u, v, "stopped");
-        lev_emit(&u->s, "service",
-                 json_pack("{s:s,s:s,s:i}", "service", v->name, "event", "stopped", "status",
-                           v->last_status));
+        local_ev_emit(&u->s, "service",
+                      json_pack("{s:s,s:s,s:i}", "service", v->name, "event", "stopped", "status",
+                                v->last_status));
     }
     v->next_start = 0;
     set_state(v, state);
@@ -259,9 +261,9 @@ static void ended(sup *u, svc *v, int st) {
             v->enabled = 0;
             save(u);
         }
-        lev_emit(&u->s, "service",
-                 json_pack("{s:s,s:s,s:i}", "service", v->name, "event", "exited", "status",
-                           v->last_status));
+        local_ev_emit(&u->s, "service",
+                      json_pack("{s:s,s:s,s:i}", "service", v->name, "event", "exited", "status",
+                                v->last_status));
         return;
     }
     double delay = fmin(BACKOFF_MAX_S, BACKOFF_MIN_S * pow(2, v->crashes++));
@@ -269,9 +271,9 @@ static void ended(sup *u, svc *v, int st) {
          delay);
     v->next_start = mono() + delay;
     set_state(v, "backoff");
-    lev_emit(&u->s, "service",
-             json_pack("{s:s,s:s,s:i,s:f}", "service", v->name, "event", "restarting", "status",
-                       v->last_status, "delay", delay));
+    local_ev_emit(&u->s, "service",
+                  json_pack("{s:s,s:s,s:i,s:f}", "service", v->name, "event", "restarting",
+                            "status", v->last_status, "delay", delay));
 }
 
 static void reap(sup *u) {
@@ -294,7 +296,7 @@ static int exec_processes(sup *u, const char *group) {
         svc *v = u->svcs.items[i];
         if (v->pid > 0) services += 1 + (int)descendants(v->pid, all, 0, sizeof all / sizeof *all);
     }
-    return scg_count(u->l->cg, group) - services;
+    return host_cg_count(u->l->cg, group) - services;
 }
 
 static void idle_check(sup *u) {
@@ -304,19 +306,19 @@ static void idle_check(sup *u) {
     local_group(u->l, &u->s, group, sizeof group);
     if (!u->l->cg || stat(path, &sb) < 0) return;
     double idle = wall() - ((double)sb.st_mtim.tv_sec + sb.st_mtim.tv_nsec / 1e9);
-    int frozen = scg_frozen(u->l->cg, group) == 1;
+    int frozen = host_cg_frozen(u->l->cg, group) == 1;
     if (idle < u->l->warm_after || exec_processes(u, group) > 0) return;
     if (idle >= u->l->cold_after) {
-        if (frozen) scg_freeze(u->l->cg, group, 0, NULL, 0); /* frozen processes cannot stop */
+        if (frozen) host_cg_freeze(u->l->cg, group, 0, NULL, 0); /* frozen processes cannot stop */
         printf("idle %.0f s: cold (services stopped until the sprite is used)\n", idle);
-        lev_emit(&u->s, "state", json_pack("{s:s}", "state", "cold"));
+        local_ev_emit(&u->s, "state", json_pack("{s:s}", "state", "cold"));
         u->quit = 1; /* the loop's end stops every service; services.json keeps them enabled */
         return;
     }
     char err[256];
-    if (!frozen && scg_freeze(u->l->cg, group, 1, err, sizeof err) == 0) {
+    if (!frozen && host_cg_freeze(u->l->cg, group, 1, err, sizeof err) == 0) {
         printf("idle %.0f s: warm (frozen)\n", idle);
-        lev_emit(&u->s, "state", json_pack("{s:s}", "state", "warm"));
+        local_ev_emit(&u->s, "state", json_pack("{s:s}", "state", "warm"));
     } else if (!frozen)
         printf("idle %.0f s: could not freeze: %s\n", idle, err);
     fflush(stdout);
@@ -339,8 +341,8 @@ static void watch_tmp(sup *u) {
 static void socket_event(sup *u, const char *name, int opened) {
     char path[300];
     snprintf(path, sizeof path, "/tmp/%s", name);
-    lev_emit(&u->s, "socket",
-             json_pack("{s:s,s:s}", "path", path, "event", opened ? "opened" : "closed"));
+    local_ev_emit(&u->s, "socket",
+                  json_pack("{s:s,s:s}", "path", path, "event", opened ? "opened" : "closed"));
 }
 
 static void on_tmp_change(sup *u) {
@@ -483,7 +485,7 @@ static int setup(sup *u, char *err, size_t errlen) {
     u->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
     struct sockaddr_un sa;
     int dir;
-    if (lsvc_socket_addr(&u->s, &sa, &dir) < 0)
+    if (local_svc_socket_addr(&u->s, &sa, &dir) < 0)
         return err_set(err, errlen, "%s/run: %s", u->s.dir, strerror(errno));
     unlinkat(dir, "supervisor.sock", 0);
     u->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -496,7 +498,7 @@ static int setup(sup *u, char *err, size_t errlen) {
 }
 
 static void load(sup *u) {
-    json_t *defs = lsvc_load(&u->s), *d;
+    json_t *defs = local_svc_load(&u->s), *d;
     size_t i;
     json_array_foreach(defs, i, d) {
         const char *name = json_string_value(json_object_get(d, "name"));

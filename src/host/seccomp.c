@@ -2,7 +2,7 @@
  * docs/sprites.md). A deny list over an allowing default: what moby's default profile leaves out
  * for a container without capabilities, so that what runs in a sprite today (Chromium, Python,
  * rae itself) keeps running, and the kernel's riskiest entry points are out of reach. */
-#include "sprite/seccomp.h"
+#include "host/seccomp.h"
 #include "util/err.h"
 
 #include <errno.h>
@@ -73,7 +73,7 @@ static int add_rules(scmp_filter_ctx ctx, char *err, size_t errlen) {
 }
 
 /* Reads the whole of fd (at its end after the export) from offset 0 into out. */
-static int slurp(int fd, ssec_filter *out) {
+static int slurp(int fd, host_sec_filter *out) {
     struct stat sb;
     if (fstat(fd, &sb) < 0 || sb.st_size <= 0) return -1;
     out->len = (size_t)sb.st_size;
@@ -82,7 +82,7 @@ static int slurp(int fd, ssec_filter *out) {
     return pread(fd, out->bpf, out->len, 0) == (ssize_t)out->len ? 0 : -1;
 }
 
-int ssec_build(ssec_filter *out, char *err, size_t errlen) {
+int host_sec_build(host_sec_filter *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (!ctx) return err_set(err, errlen, "seccomp: cannot start a filter");
@@ -102,19 +102,19 @@ int ssec_build(ssec_filter *out, char *err, size_t errlen) {
     if (rc == 0 && slurp(fd, out) < 0) rc = -EIO;
     if (fd >= 0) close(fd);
     if (rc < 0) {
-        ssec_free(out);
+        host_sec_free(out);
         return err_set(err, errlen, "seccomp: exporting the filter: %s", strerror(-rc));
     }
     return 0;
 }
 
-void ssec_free(ssec_filter *f) {
+void host_sec_free(host_sec_filter *f) {
     free(f->bpf);
     f->bpf = NULL;
     f->len = 0;
 }
 
-int ssec_memfd(const ssec_filter *f) {
+int host_sec_memfd(const host_sec_filter *f) {
     int fd = memfd_create("rae-seccomp", MFD_CLOEXEC);
     if (fd >= 0 && fd < 3) { /* above the standard fds, which a child makes its own */
         int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);

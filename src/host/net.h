@@ -7,8 +7,8 @@
  * host's loopback. Inside: lo, eth0 SNET_ADDR/24, default route via SNET_GATEWAY, DNS at SNET_DNS
  * (UDP 53, forwarded by pasta to the host's first resolver). Needs root, ip (iproute2), pasta
  * (passt) and nft (nftables). See docs/sprite-network.md. */
-#ifndef RAE_SPRITE_NET_H
-#define RAE_SPRITE_NET_H
+#ifndef RAE_HOST_NET_H
+#define RAE_HOST_NET_H
 
 #include <stddef.h>
 
@@ -17,21 +17,21 @@
 #define SNET_GATEWAY "192.0.2.1" /* its default gateway; rejected but for DNS */
 #define SNET_DNS "192.0.2.1"     /* the nameserver for the sprite's /etc/resolv.conf */
 
-typedef struct snet_allow {
+typedef struct host_net_allow {
     char host[256]; /* an IPv4 or IPv6 address (without brackets) or a host name */
     int port;       /* 1..65535 */
-} snet_allow;
+} host_net_allow;
 
 /* 0 when name is 1..SNET_NAME_MAX of [a-z0-9-]; -1 + err otherwise. */
-int snet_name_check(const char *name, char *err, size_t errlen);
+int host_net_name_check(const char *name, char *err, size_t errlen);
 
 /* 0 when ip, pasta and nft are all installed; -1 + err naming the first missing one and its
  * package ("pasta not found: apt-get install passt"). */
-int snet_tools_check(char *err, size_t errlen);
+int host_net_tools_check(char *err, size_t errlen);
 
 /* Parses "HOST:PORT" or "[IPV6]:PORT" (HOST: an IPv4 address, "localhost" or a host name); -1 +
- * err on bad input. A host name is resolved (getaddrinfo, every address) by snet_up, once. */
-int snet_parse_allow(const char *spec, snet_allow *out, char *err, size_t errlen);
+ * err on bad input. A host name is resolved (getaddrinfo, every address) by host_net_up, once. */
+int host_net_parse_allow(const char *spec, host_net_allow *out, char *err, size_t errlen);
 
 /* Brings up the namespace rae-NAME: creates it if missing, (re)installs the guard rules (one
  * atomic nft transaction, before pasta starts, so the namespace is never unguarded), and starts
@@ -40,17 +40,17 @@ int snet_parse_allow(const char *spec, snet_allow *out, char *err, size_t errlen
  * restart or a crash of pasta, reuses what still runs and repairs the rest. pasta's pid goes to
  * pid_file (its directory must exist), which is also locked (flock) while this runs. allow may be
  * NULL when n_allow is 0. Resolves host names of allow entries (blocking). Needs root. */
-int snet_up(const char *name, const snet_allow *allow, size_t n_allow, const char *pid_file,
-            char *err, size_t errlen);
+int host_net_up(const char *name, const host_net_allow *allow, size_t n_allow, const char *pid_file,
+                char *err, size_t errlen);
 
 /* The namespace path for setns(2): "/run/netns/rae-NAME" (truncated to n). */
-void snet_path(const char *name, char *out, size_t n);
+void host_net_path(const char *name, char *out, size_t n);
 
 /* 1 when the namespace exists and the pasta of pid_file runs for it; 0 otherwise. */
-int snet_is_up(const char *name, const char *pid_file);
+int host_net_is_up(const char *name, const char *pid_file);
 
 /* Stops pasta (the one of pid_file and any other pasta for this namespace), deletes the namespace
  * and removes pid_file; 0 also when all of it was already gone. */
-int snet_down(const char *name, const char *pid_file, char *err, size_t errlen);
+int host_net_down(const char *name, const char *pid_file, char *err, size_t errlen);
 
 #endif

@@ -1,7 +1,7 @@
 /* sprite/tool: running the system's tools (ip, pasta, nft, mount, mkfs.ext4) from rae: found on
  * PATH or in the usual directories, run with a clean environment and no fd of rae, their output
  * captured for the error message. */
-#include "sprite/tool.h"
+#include "host/tool.h"
 #include "util/err.h"
 
 #include <errno.h>
@@ -22,13 +22,13 @@
 #define TOOL_TIMEOUT_MS 15000 /* any one run */
 #define OUT_CAP 2048          /* captured output kept for an error message */
 
-long stool_elapsed_ms(const struct timespec *since) {
+long host_tool_elapsed_ms(const struct timespec *since) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
 }
 
-void stool_sleep_ms(long ms) {
+void host_tool_sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
     }
@@ -41,7 +41,7 @@ static int is_executable(const char *path) {
 
 /* The absolute path of tool: the first in $PATH (absolute entries only), else in the usual
  * system directories. 0 when found. */
-int stool_find(const char *tool, char *out, size_t n) {
+int host_tool_find(const char *tool, char *out, size_t n) {
     static const char *const fallback[] = {"/usr/sbin", "/usr/bin",        "/sbin",
                                            "/bin",      "/usr/local/sbin", "/usr/local/bin"};
     const char *path = getenv("PATH");
@@ -120,13 +120,13 @@ static void clean_output(const char *raw, size_t len, char *out, size_t n) {
 /* Runs argv (argv[0] absolute) with stdin from input (NULL: /dev/null), stdout and stderr
  * captured, in the network namespace netns_fd when >= 0. 0 when it exits 0; -1 otherwise, with
  * err = "WHERE: its output (exit N)". */
-int stool_run(const char *where, const char *const argv[], int netns_fd, const char *input,
-              char *err, size_t errlen) {
-    return stool_run_fd(where, argv, netns_fd, input, -1, err, errlen);
+int host_tool_run(const char *where, const char *const argv[], int netns_fd, const char *input,
+                  char *err, size_t errlen) {
+    return host_tool_run_fd(where, argv, netns_fd, input, -1, err, errlen);
 }
 
-int stool_run_fd(const char *where, const char *const argv[], int netns_fd, const char *input,
-                 int pass_fd, char *err, size_t errlen) {
+int host_tool_run_fd(const char *where, const char *const argv[], int netns_fd, const char *input,
+                     int pass_fd, char *err, size_t errlen) {
     int in_fd = -1, p[2] = {-1, -1};
     if (input) {
         in_fd = memfd_create("snet-input", MFD_CLOEXEC);
@@ -184,7 +184,7 @@ int stool_run_fd(const char *where, const char *const argv[], int netns_fd, cons
                 }
             }
         } else {
-            stool_sleep_ms(2);
+            host_tool_sleep_ms(2);
         }
         pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid) {
@@ -192,7 +192,7 @@ int stool_run_fd(const char *where, const char *const argv[], int netns_fd, cons
             break;
         }
         if (w < 0 && errno != EINTR) break; /* reaped by someone else (SIGCHLD ignored?) */
-        if (stool_elapsed_ms(&start) > TOOL_TIMEOUT_MS) {
+        if (host_tool_elapsed_ms(&start) > TOOL_TIMEOUT_MS) {
             kill(pid, SIGKILL);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
             }

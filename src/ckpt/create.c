@@ -3,8 +3,8 @@
  * DIR/blobs, the manifest written to DIR/tmp, syncfs (fdatasync when no blob was new), manifest
  * renamed into DIR/manifests (the commit point), fsync of DIR/manifests; then the index and seq
  * caches are replaced. docs/checkpoints.md says why each sync is there. */
-#include "sprite/ckpt.h"
-#include "sprite/ckpt_internal.h"
+#include "ckpt/ckpt.h"
+#include "ckpt/internal.h"
 #include "util/fsutil.h"
 
 #include <dirent.h>

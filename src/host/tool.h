@@ -1,26 +1,26 @@
 /* sprite/tool: running the system's tools from rae (see tool.c). */
-#ifndef RAE_SPRITE_TOOL_H
-#define RAE_SPRITE_TOOL_H
+#ifndef RAE_HOST_TOOL_H
+#define RAE_HOST_TOOL_H
 
 #include <stddef.h>
 #include <time.h>
 
 /* Milliseconds since since (CLOCK_MONOTONIC). */
-long stool_elapsed_ms(const struct timespec *since);
+long host_tool_elapsed_ms(const struct timespec *since);
 /* Sleeps ms milliseconds, through signals. */
-void stool_sleep_ms(long ms);
+void host_tool_sleep_ms(long ms);
 
 /* The absolute path of tool into out: the first on $PATH (absolute entries only), else in the
  * usual system directories. 0 when found, -1 otherwise. */
-int stool_find(const char *tool, char *out, size_t n);
+int host_tool_find(const char *tool, char *out, size_t n);
 
 /* Runs argv (argv[0] absolute) with stdin from input (NULL: /dev/null), stdout and stderr
  * captured, in the network namespace netns_fd when >= 0; killed after 15 s. 0 when it exits 0;
  * -1 otherwise, with err = "WHERE: its output (exit N)". */
-int stool_run(const char *where, const char *const argv[], int netns_fd, const char *input,
-              char *err, size_t errlen);
-/* stool_run, with pass_fd (>= 0) given to the tool as its fd 3. */
-int stool_run_fd(const char *where, const char *const argv[], int netns_fd, const char *input,
-                 int pass_fd, char *err, size_t errlen);
+int host_tool_run(const char *where, const char *const argv[], int netns_fd, const char *input,
+                  char *err, size_t errlen);
+/* host_tool_run, with pass_fd (>= 0) given to the tool as its fd 3. */
+int host_tool_run_fd(const char *where, const char *const argv[], int netns_fd, const char *input,
+                     int pass_fd, char *err, size_t errlen);
 
 #endif
