@@ -47,17 +47,18 @@ int srv_vnc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 int api_sprite_of(const char *path, const char *suffix, char *id, size_t n);
 /* 1 when sprite id is the caller's and exists, else 0 with a 404 queued (quick: the store and
  * the sprite's record only). */
-int own_sprite(srv_req *r, caller *c, const char *id);
+int api_own_sprite(srv_req *r, caller *c, const char *id);
 
-api_fn sprite_list, sprite_create, sprite_get, sprite_delete;
-api_fn files_get, files_delete;
-api_fn checkpoint_list, checkpoint_create, checkpoint_restore;
-api_fn browser_start, browser_stop, browser_status, browser_vnc, browser_command;
+api_fn api_sprite_list, api_sprite_create, api_sprite_get, api_sprite_delete;
+api_fn api_files_get, api_files_delete;
+api_fn api_checkpoint_list, api_checkpoint_create, api_checkpoint_restore;
+api_fn api_browser_start, api_browser_stop, api_browser_status, api_browser_vnc,
+    api_browser_command;
 /* 1 when the browser service of sprite id runs (a capture that outlived a restart of rae serve). */
-int browser_alive(rae_sprites *sprites, const char *id);
-api_fn sessions_list;
-api_fn usage_get;
-api_fn engineer_run, engineer_run_get, engineer_run_message, engineer_run_cancel;
-api_fn llm_get, llm_key_put, llm_key_delete;
+int api_browser_alive(rae_sprites *sprites, const char *id);
+api_fn api_sessions_list;
+api_fn api_usage_get;
+api_fn api_engineer_run, api_engineer_run_get, api_engineer_run_message, api_engineer_run_cancel;
+api_fn api_llm_get, api_llm_key_put, api_llm_key_delete;
 
 #endif

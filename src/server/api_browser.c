@@ -98,9 +98,9 @@ static void start_done(srv_req *r, void *arg) {
     free_browser_job(j);
 }
 
-void browser_start(srv_req *r, caller *c, char args[][128]) {
+void api_browser_start(srv_req *r, caller *c, char args[][128]) {
     char stamp[32];
-    if (!own_sprite(r, c, args[0])) return;
+    if (!api_own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
     const char *url;
     if (!body || srv_body_string(r, body, "url", &url) < 0) {
@@ -182,8 +182,8 @@ static void stop_done(srv_req *r, void *arg) {
     free_browser_job(j);
 }
 
-void browser_stop(srv_req *r, caller *c, char args[][128]) {
-    if (!own_sprite(r, c, args[0])) return;
+void api_browser_stop(srv_req *r, caller *c, char args[][128]) {
+    if (!api_own_sprite(r, c, args[0])) return;
     browser_job *j = new_browser_job(r, c, args[0]);
     if (running_capture(r, c, args[0], &j->capture) < 0) {
         srv_error(r, 409, "no_capture", "no capture runs in sprite '%s'", args[0]);
@@ -193,9 +193,9 @@ void browser_stop(srv_req *r, caller *c, char args[][128]) {
     srv_defer(r, stop_work, stop_done, j);
 }
 
-void browser_vnc(srv_req *r, caller *c, char args[][128]) {
+void api_browser_vnc(srv_req *r, caller *c, char args[][128]) {
     char vnc[256];
-    if (!own_sprite(r, c, args[0])) return;
+    if (!api_own_sprite(r, c, args[0])) return;
     vnc_path(args[0], vnc, sizeof vnc);
     srv_json(r, 200, json_pack("{s:s}", "url", vnc));
 }
@@ -243,7 +243,7 @@ static void free_control(control_job *j) {
 static void control_work(void *arg) {
     control_job *j = arg;
     j->reply = control_ask(j->sprites, j->id, j->cmd, &j->connected);
-    j->alive = j->connected || browser_alive(j->sprites, j->id);
+    j->alive = j->connected || api_browser_alive(j->sprites, j->id);
 }
 
 /* The capture's answer to a command as the response. */
@@ -263,7 +263,7 @@ static void command_done(srv_req *r, void *arg) {
     free_control(j);
 }
 
-int browser_alive(rae_sprites *sprites, const char *id) {
+int api_browser_alive(rae_sprites *sprites, const char *id) {
     rae_sprite_service *all;
     size_t n;
     int alive = 0;
@@ -313,9 +313,9 @@ static void status_done(srv_req *r, void *arg) {
 /* The capture running in the sprite, for the recording indicator: {running: false}, or its
  * start, URL, HAR and counts (entries recorded so far, pages, tabs, bytes); "starting" while its
  * control socket does not answer yet. */
-void browser_status(srv_req *r, caller *c, char args[][128]) {
+void api_browser_status(srv_req *r, caller *c, char args[][128]) {
     rae_store_job job;
-    if (!own_sprite(r, c, args[0])) return;
+    if (!api_own_sprite(r, c, args[0])) return;
     if (running_capture(r, c, args[0], &job) < 0) {
         srv_json(r, 200, json_pack("{s:b}", "running", 0));
         return;
@@ -326,8 +326,8 @@ void browser_status(srv_req *r, caller *c, char args[][128]) {
 }
 
 /* navigate {url}, back, forward, reload: the URL bar and buttons of the browser view. */
-void browser_command(srv_req *r, caller *c, char args[][128]) {
-    if (!own_sprite(r, c, args[0])) return;
+void api_browser_command(srv_req *r, caller *c, char args[][128]) {
+    if (!api_own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
     const char *url;
     if (!body || srv_body_string(r, body, "url", &url) < 0) {

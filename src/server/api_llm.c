@@ -33,12 +33,12 @@ static json_t *llm_json(srv *s, const caller *c) {
     return j;
 }
 
-void llm_get(srv_req *r, caller *c, char args[][128]) {
+void api_llm_get(srv_req *r, caller *c, char args[][128]) {
     (void)args;
     srv_json(r, 200, llm_json(r->server, c));
 }
 
-void llm_key_put(srv_req *r, caller *c, char args[][128]) {
+void api_llm_key_put(srv_req *r, caller *c, char args[][128]) {
     (void)args;
     json_t *body = srv_body_json(r);
     const char *provider, *key;
@@ -59,7 +59,7 @@ void llm_key_put(srv_req *r, caller *c, char args[][128]) {
     json_decref(body);
 }
 
-void llm_key_delete(srv_req *r, caller *c, char args[][128]) {
+void api_llm_key_delete(srv_req *r, caller *c, char args[][128]) {
     (void)args;
     char err[512];
     if (llm_key_keep(r->server, c->user.id, NULL, NULL, err, sizeof err) < 0)

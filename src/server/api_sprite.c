@@ -19,7 +19,7 @@ static json_t *sprite_json(const rae_sprite_info *i) {
 
 /* 1 when sprite id is the caller's and exists (else a 404 is queued). Reads only what the server
  * keeps (the store, sprite.json): never what the sprite holds, so that it is quick on the loop. */
-int own_sprite(srv_req *r, caller *c, const char *id) {
+int api_own_sprite(srv_req *r, caller *c, const char *id) {
     if (rae_store_sprite_owned(r->server->store, c->user.id, id) != 1 ||
         rae_sprite_get(r->server->sprites, id, NULL, NULL, 0) < 0) {
         srv_error(r, 404, "not_found", "no sprite '%s'", id);
@@ -79,7 +79,7 @@ static void list_done(srv_req *r, void *arg) {
     free_job(j);
 }
 
-void sprite_list(srv_req *r, caller *c, char args[][128]) {
+void api_sprite_list(srv_req *r, caller *c, char args[][128]) {
     (void)args;
     sprite_job *j = new_job(r, c, "");
     j->n_names = rae_store_sprites_of(r->server->store, c->user.id, j->names, LIST_MAX);
@@ -114,7 +114,7 @@ static void create_done(srv_req *r, void *arg) {
 }
 
 /* Creates the caller's sprite (one per user: "u" and their id), or returns the one they have. */
-void sprite_create(srv_req *r, caller *c, char args[][128]) {
+void api_sprite_create(srv_req *r, caller *c, char args[][128]) {
     (void)args;
     char names[1][RAE_STORE_SPRITE_NAME_MAX], name[RAE_STORE_SPRITE_NAME_MAX];
     if (rae_store_sprites_of(r->server->store, c->user.id, names, 1) > 0 &&
@@ -139,8 +139,8 @@ static void get_done(srv_req *r, void *arg) {
     free_job(j);
 }
 
-void sprite_get(srv_req *r, caller *c, char args[][128]) {
-    if (own_sprite(r, c, args[0])) srv_defer(r, get_work, get_done, new_job(r, c, args[0]));
+void api_sprite_get(srv_req *r, caller *c, char args[][128]) {
+    if (api_own_sprite(r, c, args[0])) srv_defer(r, get_work, get_done, new_job(r, c, args[0]));
 }
 
 static void delete_work(void *arg) {
@@ -159,8 +159,9 @@ static void delete_done(srv_req *r, void *arg) {
     free_job(j);
 }
 
-void sprite_delete(srv_req *r, caller *c, char args[][128]) {
-    if (own_sprite(r, c, args[0])) srv_defer(r, delete_work, delete_done, new_job(r, c, args[0]));
+void api_sprite_delete(srv_req *r, caller *c, char args[][128]) {
+    if (api_own_sprite(r, c, args[0]))
+        srv_defer(r, delete_work, delete_done, new_job(r, c, args[0]));
 }
 
 /* ---- files ---- */
@@ -296,7 +297,7 @@ static void send_zip(srv_req *r, rae_sprites *sprites, const char *sprite, const
     srv_respond_stream(r, 200, "application/zip", -1, zip_stream_fill, zip_stream_free, z);
 }
 
-/* files_get's answer, built on a worker thread: a listing, a file, or a zip. */
+/* api_files_get's answer, built on a worker thread: a listing, a file, or a zip. */
 static void files_build(srv_req *r, void *arg) {
     sprite_job *j = arg;
     char path[1024], flag[8], err[512];
@@ -322,9 +323,9 @@ static void files_build(srv_req *r, void *arg) {
     free_job(j);
 }
 
-void files_get(srv_req *r, caller *c, char args[][128]) {
+void api_files_get(srv_req *r, caller *c, char args[][128]) {
     char path[1024];
-    if (own_sprite(r, c, args[0]) && path_param(r, path, sizeof path))
+    if (api_own_sprite(r, c, args[0]) && path_param(r, path, sizeof path))
         srv_defer_response(r, files_build, new_job(r, c, args[0]));
 }
 
@@ -343,9 +344,9 @@ static void delete_files_done(srv_req *r, void *arg) {
     free_job(j);
 }
 
-void files_delete(srv_req *r, caller *c, char args[][128]) {
+void api_files_delete(srv_req *r, caller *c, char args[][128]) {
     char path[1024];
-    if (!own_sprite(r, c, args[0]) || !path_param(r, path, sizeof path)) return;
+    if (!api_own_sprite(r, c, args[0]) || !path_param(r, path, sizeof path)) return;
     sprite_job *j = new_job(r, c, args[0]);
     snprintf(j->arg, sizeof j->arg, "%s", path);
     srv_defer(r, delete_files_work, delete_files_done, j);
@@ -359,11 +360,11 @@ static json_t *checkpoint_json(const rae_checkpoint *k) {
                      (json_int_t)k->bytes, "added", (json_int_t)k->added);
 }
 
-void checkpoint_list(srv_req *r, caller *c, char args[][128]) {
+void api_checkpoint_list(srv_req *r, caller *c, char args[][128]) {
     rae_checkpoint *all;
     size_t n;
     char err[512];
-    if (!own_sprite(r, c, args[0])) return;
+    if (!api_own_sprite(r, c, args[0])) return;
     if (rae_sprite_checkpoints(r->server->sprites, args[0], &all, &n, err, sizeof err) < 0) {
         srv_error(r, 500, "internal", "%s", err);
         return;
@@ -389,8 +390,8 @@ static void checkpoint_done(srv_req *r, void *arg) {
     free_job(j);
 }
 
-void checkpoint_create(srv_req *r, caller *c, char args[][128]) {
-    if (!own_sprite(r, c, args[0])) return;
+void api_checkpoint_create(srv_req *r, caller *c, char args[][128]) {
+    if (!api_own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
     const char *comment;
     if (!body || srv_body_string(r, body, "comment", &comment) < 0) {
@@ -418,8 +419,8 @@ static void restore_done(srv_req *r, void *arg) {
     free_job(j);
 }
 
-void checkpoint_restore(srv_req *r, caller *c, char args[][128]) {
-    if (!own_sprite(r, c, args[0])) return;
+void api_checkpoint_restore(srv_req *r, caller *c, char args[][128]) {
+    if (!api_own_sprite(r, c, args[0])) return;
     sprite_job *j = new_job(r, c, args[0]);
     snprintf(j->arg, sizeof j->arg, "%s", args[1]);
     srv_defer(r, restore_work, restore_done, j);
@@ -439,7 +440,7 @@ static json_t *job_json(const rae_store_job *j) {
     return o;
 }
 
-void sessions_list(srv_req *r, caller *c, char args[][128]) {
+void api_sessions_list(srv_req *r, caller *c, char args[][128]) {
     (void)args;
     rae_store_job *jobs;
     size_t n;

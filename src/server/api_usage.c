@@ -40,7 +40,7 @@ static int query_time(srv_req *r, const char *name, double dflt, double *out) {
     return 0;
 }
 
-void usage_get(srv_req *r, caller *c, char args[][128]) {
+void api_usage_get(srv_req *r, caller *c, char args[][128]) {
     (void)args;
     time_t now = time(NULL);
     double from, to;

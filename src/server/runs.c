@@ -857,8 +857,8 @@ static run_ask *ask_of(srv_req *r, caller *c, const char *sprite, json_t *body) 
     return a;
 }
 
-void engineer_run(srv_req *r, caller *c, char args[][128]) {
-    if (!own_sprite(r, c, args[0])) return;
+void api_engineer_run(srv_req *r, caller *c, char args[][128]) {
+    if (!api_own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r);
     run_log *going = body ? run_going(r->server, args[0]) : NULL;
     run_ask *a = NULL;
@@ -930,8 +930,8 @@ static void go_on(srv_req *r, caller *c, const char *sprite, const char *id, jso
 
 /* A follow-up in the conversation of run args[1]: the engineer goes on from its transcript in
  * the same folder, with the gateway again; no checkpoint (the run's first made one). */
-void engineer_run_message(srv_req *r, caller *c, char args[][128]) {
-    if (!own_sprite(r, c, args[0])) return;
+void api_engineer_run_message(srv_req *r, caller *c, char args[][128]) {
+    if (!api_own_sprite(r, c, args[0])) return;
     json_t *body = srv_body_json(r), *d = NULL;
     const char *text = NULL;
     run_ask *a = calloc(1, sizeof *a);
@@ -1005,8 +1005,8 @@ static void respond_run(srv_req *r, long long user_id, const char *sprite, const
     if (found) rae_store_job_clear(&job);
 }
 
-void engineer_run_get(srv_req *r, caller *c, char args[][128]) {
-    if (own_sprite(r, c, args[0])) respond_run(r, c->user.id, args[0], args[1], 200);
+void api_engineer_run_get(srv_req *r, caller *c, char args[][128]) {
+    if (api_own_sprite(r, c, args[0])) respond_run(r, c->user.id, args[0], args[1], 200);
 }
 
 #define CANCEL_WAIT_MS 15000 /* for the run's process to end after SIGKILL */
@@ -1032,8 +1032,8 @@ static void cancel_done(srv_req *r, void *arg) {
 
 /* Stops run args[1]: its processes in the sprite end (SIGKILL: the sandbox goes with them); what
  * it wrote stays. Answers once it has ended. */
-void engineer_run_cancel(srv_req *r, caller *c, char args[][128]) {
-    if (!own_sprite(r, c, args[0])) return;
+void api_engineer_run_cancel(srv_req *r, caller *c, char args[][128]) {
+    if (!api_own_sprite(r, c, args[0])) return;
     json_t *d = run_detail(r, c, args[0], args[1]);
     if (!d) return;
     json_decref(d);
@@ -1061,7 +1061,7 @@ void runs_reattach(srv *s) {
     }
     for (size_t i = 0; i < n; i++) { /* captures go on while their browser runs */
         rae_store_job *j = &jobs[i];
-        if (strcmp(j->status, "running") != 0 || browser_alive(s->sprites, j->sprite)) continue;
+        if (strcmp(j->status, "running") != 0 || api_browser_alive(s->sprites, j->sprite)) continue;
         rae_store_job_update(s->store, j->id, "error", "interrupted: the server stopped", NULL,
                              NULL, 0);
         lost++;
