@@ -31,6 +31,11 @@ typedef struct rae_sprite_local_opts {
  * and err filled when the data dir cannot be used. */
 rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t errlen);
 void rae_sprites_free(rae_sprites *d);
+/* Marks the calling thread as an event loop's (rae serve's): from it, every call below that may
+ * block (it runs a process, walks files, takes a checkpoint store's lock, starts services, wakes
+ * a sprite) fails with an error that says so, instead of stalling the loop. The quick calls
+ * (rae_sprite_get, rae_sprite_connect, rae_sprite_events_open, the name checks) stay allowed. */
+void rae_sprites_on_loop(rae_sprites *d);
 
 typedef struct rae_sprite_info {
     char name[48];

@@ -360,20 +360,31 @@ static json_t *checkpoint_json(const rae_checkpoint *k) {
                      (json_int_t)k->bytes, "added", (json_int_t)k->added);
 }
 
-void api_checkpoint_list(srv_req *r, caller *c, char args[][128]) {
+/* On a worker thread: the listing waits for the store's lock while a checkpoint is being made. */
+static void checkpoints_work(void *arg) {
+    sprite_job *j = arg;
     rae_checkpoint *all;
     size_t n;
-    char err[512];
-    if (!api_own_sprite(r, c, args[0])) return;
-    if (rae_sprite_checkpoints(r->server->sprites, args[0], &all, &n, err, sizeof err) < 0) {
-        srv_error(r, 500, "internal", "%s", err);
-        return;
-    }
-    json_t *list = json_array();
+    j->rc = rae_sprite_checkpoints(j->sprites, j->id, &all, &n, j->err, sizeof j->err);
+    if (j->rc < 0) return;
+    j->list = json_array();
     for (size_t i = n; i-- > 0;) /* newest first */
-        json_array_append_new(list, checkpoint_json(&all[i]));
+        json_array_append_new(j->list, checkpoint_json(&all[i]));
     free(all);
-    srv_json(r, 200, json_pack("{s:o}", "checkpoints", list));
+}
+
+static void checkpoints_done(srv_req *r, void *arg) {
+    sprite_job *j = arg;
+    if (j->rc < 0)
+        srv_error(r, 500, "internal", "%s", j->err);
+    else
+        srv_json(r, 200, json_pack("{s:O}", "checkpoints", j->list));
+    free_job(j);
+}
+
+void api_checkpoint_list(srv_req *r, caller *c, char args[][128]) {
+    if (api_own_sprite(r, c, args[0]))
+        srv_defer(r, checkpoints_work, checkpoints_done, new_job(r, c, args[0]));
 }
 
 static void checkpoint_work(void *arg) {

@@ -298,7 +298,7 @@ static const route routes[] = {
     {"POST", "/api/sprite/{}/browser/{}", 0, W, api_browser_command},
     {"GET", "/api/sprite/{}/files", 0, W, api_files_get},
     {"DELETE", "/api/sprite/{}/files", 0, W, api_files_delete},
-    {"GET", "/api/sprite/{}/checkpoint", 0, 0, api_checkpoint_list},
+    {"GET", "/api/sprite/{}/checkpoint", 0, W, api_checkpoint_list},
     {"POST", "/api/sprite/{}/checkpoint", 0, W, api_checkpoint_create},
     {"POST", "/api/sprite/{}/checkpoint/{}/restore", 0, W, api_checkpoint_restore},
     {"POST", "/api/sprite/{}/engineer/run", 0, W, api_engineer_run},

@@ -174,6 +174,7 @@ int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
         printf("rae serve: listening on %s\n", s.public_url);
         first_run_link(&s);
         fflush(stdout);
+        rae_sprites_on_loop(s.sprites); /* what may block is refused on this thread from now */
         uv_run(&ls.loop, UV_RUN_DEFAULT);
         uv_close((uv_handle_t *)&ls.sigint, NULL);
         uv_close((uv_handle_t *)&ls.sigterm, NULL);

@@ -3,6 +3,8 @@
 #ifndef RAE_SPRITE_DRIVER_H
 #define RAE_SPRITE_DRIVER_H
 
+#include <pthread.h>
+
 #include "rae/sprite.h"
 #include "util/err.h"
 
@@ -45,6 +47,8 @@ typedef struct sprite_ops {
 
 struct rae_sprites {
     const sprite_ops *ops;
+    pthread_t loop; /* rae_sprites_on_loop: the thread that may not call what blocks */
+    int has_loop;
 };
 
 #endif

@@ -43,9 +43,30 @@ void rae_sprites_free(rae_sprites *d) {
         return call;                                                                               \
     } while (0)
 
+void rae_sprites_on_loop(rae_sprites *d) {
+    d->loop = pthread_self();
+    d->has_loop = 1;
+}
+
+/* -1 with err when the caller is the event loop's thread (rae_sprites_on_loop), said on stderr
+ * too: a bug of the caller's, which a test should see. */
+static int off_loop(rae_sprites *d, const char *what, char *err, size_t errlen) {
+    if (!d->has_loop || !pthread_equal(d->loop, pthread_self())) return 0;
+    fprintf(stderr, "rae: %s called on the event loop: it may block; run it on a worker thread\n",
+            what);
+    return err_set(err, errlen, "%s called on the event loop (a bug of rae's)", what);
+}
+
+/* A call that may block: never on the event loop. */
+#define SLOW(call)                                                                                 \
+    do {                                                                                           \
+        if (off_loop(d, __func__, err, errlen) < 0) return -1;                                     \
+        CHECKED(call);                                                                             \
+    } while (0)
+
 int rae_sprite_create(rae_sprites *d, const char *name, rae_sprite_info *out, char *err,
                       size_t errlen) {
-    CHECKED(d->ops->create(d, name, out, err, errlen));
+    SLOW(d->ops->create(d, name, out, err, errlen));
 }
 
 int rae_sprite_get(rae_sprites *d, const char *name, rae_sprite_info *out, char *err,
@@ -58,57 +79,57 @@ int rae_sprite_list(rae_sprites *d, rae_sprite_info **out, size_t *n, char *err,
 }
 
 int rae_sprite_destroy(rae_sprites *d, const char *name, char *err, size_t errlen) {
-    CHECKED(d->ops->destroy(d, name, err, errlen));
+    SLOW(d->ops->destroy(d, name, err, errlen));
 }
 
 int rae_sprite_exec(rae_sprites *d, const char *name, const rae_sprite_exec_opts *o,
                     rae_sprite_proc *out, char *err, size_t errlen) {
     if (!o->argv || !o->argv[0]) return err_set(err, errlen, "exec: no command given");
-    CHECKED(d->ops->exec(d, name, o, out, err, errlen));
+    SLOW(d->ops->exec(d, name, o, out, err, errlen));
 }
 
 int rae_sprite_files_list(rae_sprites *d, const char *name, const char *path, rae_sprite_file **out,
                           size_t *n, char *err, size_t errlen) {
-    CHECKED(d->ops->files_list(d, name, path, out, n, err, errlen));
+    SLOW(d->ops->files_list(d, name, path, out, n, err, errlen));
 }
 
 int rae_sprite_file_open(rae_sprites *d, const char *name, const char *path, char *err,
                          size_t errlen) {
-    CHECKED(d->ops->file_open(d, name, path, err, errlen));
+    SLOW(d->ops->file_open(d, name, path, err, errlen));
 }
 
 int rae_sprite_file_put(rae_sprites *d, const char *name, const char *path, int fd, char *err,
                         size_t errlen) {
-    CHECKED(d->ops->file_put(d, name, path, fd, err, errlen));
+    SLOW(d->ops->file_put(d, name, path, fd, err, errlen));
 }
 
 int rae_sprite_file_remove(rae_sprites *d, const char *name, const char *path, char *err,
                            size_t errlen) {
-    CHECKED(d->ops->file_remove(d, name, path, err, errlen));
+    SLOW(d->ops->file_remove(d, name, path, err, errlen));
 }
 
 int rae_sprite_file_rename(rae_sprites *d, const char *name, const char *from, const char *to,
                            char *err, size_t errlen) {
-    CHECKED(d->ops->file_rename(d, name, from, to, err, errlen));
+    SLOW(d->ops->file_rename(d, name, from, to, err, errlen));
 }
 
 int rae_sprite_checkpoint(rae_sprites *d, const char *name, const char *comment, int automatic,
                           rae_checkpoint *out, char *err, size_t errlen) {
-    CHECKED(d->ops->checkpoint(d, name, comment, automatic, out, err, errlen));
+    SLOW(d->ops->checkpoint(d, name, comment, automatic, out, err, errlen));
 }
 
 int rae_sprite_checkpoints(rae_sprites *d, const char *name, rae_checkpoint **out, size_t *n,
                            char *err, size_t errlen) {
-    CHECKED(d->ops->checkpoints(d, name, out, n, err, errlen));
+    SLOW(d->ops->checkpoints(d, name, out, n, err, errlen));
 }
 
 int rae_sprite_restore(rae_sprites *d, const char *name, const char *id, char *err, size_t errlen) {
-    CHECKED(d->ops->restore(d, name, id, err, errlen));
+    SLOW(d->ops->restore(d, name, id, err, errlen));
 }
 
 int rae_sprite_checkpoint_delete(rae_sprites *d, const char *name, const char *id, char *err,
                                  size_t errlen) {
-    CHECKED(d->ops->checkpoint_delete(d, name, id, err, errlen));
+    SLOW(d->ops->checkpoint_delete(d, name, id, err, errlen));
 }
 
 int rae_sprite_connect(rae_sprites *d, const char *name, const char *socket_path, char *err,
@@ -130,19 +151,19 @@ static int sock_name_check(const char *sock, char *err, size_t errlen) {
 int rae_sprite_listen(rae_sprites *d, const char *name, const char *sock, char *inside,
                       size_t insiden, char *err, size_t errlen) {
     if (sock_name_check(sock, err, errlen) < 0) return -1;
-    CHECKED(d->ops->listen(d, name, sock, inside, insiden, err, errlen));
+    SLOW(d->ops->listen(d, name, sock, inside, insiden, err, errlen));
 }
 
 int rae_sprite_unlisten(rae_sprites *d, const char *name, const char *sock, char *err,
                         size_t errlen) {
     if (sock_name_check(sock, err, errlen) < 0) return -1;
-    CHECKED(d->ops->unlisten(d, name, sock, err, errlen));
+    SLOW(d->ops->unlisten(d, name, sock, err, errlen));
 }
 
 #define SERVICE_CHECKED(call)                                                                      \
     do {                                                                                           \
         if (rae_sprite_service_name_check(svc, err, errlen) < 0) return -1;                        \
-        CHECKED(call);                                                                             \
+        SLOW(call);                                                                                \
     } while (0)
 
 int rae_sprite_service_start(rae_sprites *d, const char *name, const char *svc,
@@ -162,7 +183,7 @@ int rae_sprite_service_stop(rae_sprites *d, const char *name, const char *svc, c
 
 int rae_sprite_services(rae_sprites *d, const char *name, rae_sprite_service **out, size_t *n,
                         char *err, size_t errlen) {
-    CHECKED(d->ops->services(d, name, out, n, err, errlen));
+    SLOW(d->ops->services(d, name, out, n, err, errlen));
 }
 
 int rae_sprite_service_logs(rae_sprites *d, const char *name, const char *svc, char *err,
@@ -176,5 +197,5 @@ int rae_sprite_events_open(rae_sprites *d, const char *name, int from_start, cha
 }
 
 int rae_sprite_touch(rae_sprites *d, const char *name, char *err, size_t errlen) {
-    CHECKED(d->ops->touch(d, name, err, errlen));
+    SLOW(d->ops->touch(d, name, err, errlen));
 }
