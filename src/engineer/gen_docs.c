@@ -407,7 +407,8 @@ static void gen_security_schemes(const eng_model *m, buf *out) {
 }
 
 /* Built as compact JSON text, then indented. */
-int eng_gen_openapi(const eng_model *m, buf *out) {
+int eng_gen_openapi(const eng_model *m, const eng_options *o, buf *out) {
+    (void)o;
     arena *a = arena_new();
     buf doc = BUF_INIT;
     buf_puts(&doc, "{\"openapi\":\"3.1.0\",\"info\":{\"title\":");
@@ -420,13 +421,13 @@ int eng_gen_openapi(const eng_model *m, buf *out) {
     jstr(&doc, m->base_url);
     buf_putc(&doc, '}');
     for (size_t i = 0; i < m->n_endpoints; i++) {
-        const char *o = m->endpoints[i]->origin;
-        int seen = strcmp(o, m->base_url) == 0;
+        const char *origin = m->endpoints[i]->origin;
+        int seen = strcmp(origin, m->base_url) == 0;
         for (size_t j = 0; j < i && !seen; j++)
-            seen = strcmp(m->endpoints[j]->origin, o) == 0;
+            seen = strcmp(m->endpoints[j]->origin, origin) == 0;
         if (seen) continue;
         buf_puts(&doc, ",{\"url\":");
-        jstr(&doc, o);
+        jstr(&doc, origin);
         buf_putc(&doc, '}');
     }
     buf_puts(&doc, "],\"paths\":{");
@@ -553,7 +554,8 @@ static void gen_readme_oauth(const eng_model *m, buf *out, arena *a) {
         }
 }
 
-int eng_gen_readme(const eng_model *m, buf *out) {
+int eng_gen_readme(const eng_model *m, const eng_options *o, buf *out) {
+    (void)o;
     arena *a = arena_new();
     buf_printf(out, "# API client for %s\n\n",
                *m->base_url ? m->base_url : "(no API traffic found)");
@@ -665,7 +667,8 @@ static void env_line(buf *out, const char *key, const char *value) {
     buf_putc(out, '\n');
 }
 
-void eng_gen_env(const eng_model *m, int redact, buf *out) {
+int eng_gen_env(const eng_model *m, const eng_options *o, buf *out) {
+    int redact = o->redact;
     buf_puts(out, "# Settings and secrets for api_client.py, captured by rae from ");
     for (const char *p = m->source; *p; p++) /* a comment: no line break ends it */
         buf_putc(out, (unsigned char)*p < 0x20 ? ' ' : *p);
@@ -698,4 +701,5 @@ void eng_gen_env(const eng_model *m, int redact, buf *out) {
             env_line(out, "RAE_COOKIES", buf_str(&b));
         buf_free(&b);
     }
+    return 0;
 }

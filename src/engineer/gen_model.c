@@ -182,7 +182,8 @@ static json_t *gaps_json(const eng_model *m) {
     return out;
 }
 
-int eng_gen_model(const eng_model *m, buf *out) {
+int eng_gen_model(const eng_model *m, const eng_options *o, buf *out) {
+    (void)o;
     arena *a = arena_new();
     json_t *origins = json_array(), *ops = json_array();
     for (size_t i = 0; i < m->n_origins; i++)

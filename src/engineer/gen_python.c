@@ -908,7 +908,8 @@ static void gen_iterator(const eng_endpoint *ep, buf *out, arena *a) {
     buf_free(&b);
 }
 
-int eng_gen_python(const eng_model *m, buf *out) {
+int eng_gen_python(const eng_model *m, const eng_options *o, buf *out) {
+    (void)o;
     arena *a = arena_new();
     buf_puts(out, "\"\"\"Python client for the API of ");
     eng_py_doc(out, *m->base_url ? m->base_url : "(no API found)");

@@ -178,7 +178,8 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
     buf_puts(out, ")\n");
 }
 
-int eng_gen_replay(const eng_model *m, buf *out) {
+int eng_gen_replay(const eng_model *m, const eng_options *o, buf *out) {
+    (void)o;
     arena *a = arena_new();
     buf_puts(out, "#!/usr/bin/env python3\n");
     buf_puts(out, "\"\"\"Replays the workflow captured in ");

@@ -45,13 +45,13 @@ int eng_is_browser_header(const char *name);
 int eng_looks_random(const char *s);
 
 /* ---- codegen ---- */
-int eng_gen_python(const eng_model *m, buf *out);
-int eng_gen_replay(const eng_model *m, buf *out);
-int eng_gen_openapi(const eng_model *m, buf *out);
-int eng_gen_readme(const eng_model *m, buf *out);
+int eng_gen_python(const eng_model *m, const eng_options *o, buf *out);
+int eng_gen_replay(const eng_model *m, const eng_options *o, buf *out);
+int eng_gen_openapi(const eng_model *m, const eng_options *o, buf *out);
+int eng_gen_readme(const eng_model *m, const eng_options *o, buf *out);
 /* model.json: the API model as compact data (gen_model.c). */
-int eng_gen_model(const eng_model *m, buf *out);
-void eng_gen_env(const eng_model *m, int redact, buf *out);
+int eng_gen_model(const eng_model *m, const eng_options *o, buf *out);
+int eng_gen_env(const eng_model *m, const eng_options *o, buf *out);
 
 /* The names of a parameter's place ("path", "query", "header", "body") and of how a session
  * value is sent ("bearer", "header", "query", "body", "cookie"), as the generated files say them

@@ -34,36 +34,6 @@ static void emit_code(const eng_options *o, const char *name, const char *langua
     o->on_event(o->event_user, &ev);
 }
 
-static int gen_python(const eng_model *m, const eng_options *o, buf *out) {
-    (void)o;
-    return eng_gen_python(m, out);
-}
-
-static int gen_openapi(const eng_model *m, const eng_options *o, buf *out) {
-    (void)o;
-    return eng_gen_openapi(m, out);
-}
-
-static int gen_replay(const eng_model *m, const eng_options *o, buf *out) {
-    (void)o;
-    return eng_gen_replay(m, out);
-}
-
-static int gen_readme(const eng_model *m, const eng_options *o, buf *out) {
-    (void)o;
-    return eng_gen_readme(m, out);
-}
-
-static int gen_model(const eng_model *m, const eng_options *o, buf *out) {
-    (void)o;
-    return eng_gen_model(m, out);
-}
-
-static int gen_env(const eng_model *m, const eng_options *o, buf *out) {
-    eng_gen_env(m, o->redact, out);
-    return 0;
-}
-
 /* The files rae engineer writes, in order. shown: sent as a code event (.env holds secrets). */
 static const struct {
     const char *name, *language;
@@ -71,12 +41,12 @@ static const struct {
     int shown;
     int (*gen)(const eng_model *m, const eng_options *o, buf *out);
 } files[] = {
-    {"api_client.py", "python", 0644, 1, gen_python},
-    {"openapi.json", "json", 0644, 1, gen_openapi},
-    {"replay.py", "python", 0755, 1, gen_replay},
-    {"README.md", "markdown", 0644, 1, gen_readme},
-    {"model.json", "json", 0644, 1, gen_model},
-    {".env", "dotenv", 0600, 0, gen_env},
+    {"api_client.py", "python", 0644, 1, eng_gen_python},
+    {"openapi.json", "json", 0644, 1, eng_gen_openapi},
+    {"replay.py", "python", 0755, 1, eng_gen_replay},
+    {"README.md", "markdown", 0644, 1, eng_gen_readme},
+    {"model.json", "json", 0644, 1, eng_gen_model},
+    {".env", "dotenv", 0600, 0, eng_gen_env},
 };
 
 #define N_FILES (sizeof files / sizeof *files)

@@ -43,11 +43,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     eng_model *m;
     if (eng_analyze(r, &o, &m, &err) == 0) {
         buf b = BUF_INIT;
-        eng_gen_python(m, &b);
-        eng_gen_replay(m, &b);
-        eng_gen_openapi(m, &b);
-        eng_gen_readme(m, &b);
-        eng_gen_env(m, 0, &b);
+        eng_gen_python(m, &(eng_options){0}, &b);
+        eng_gen_replay(m, &(eng_options){0}, &b);
+        eng_gen_openapi(m, &(eng_options){0}, &b);
+        eng_gen_readme(m, &(eng_options){0}, &b);
+        eng_gen_env(m, &(eng_options){.redact = 0}, &b);
         buf_free(&b);
         eng_model_free(m);
     }

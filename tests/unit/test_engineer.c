@@ -183,10 +183,10 @@ static void test_outputs_generate(void **state) {
     (void)state;
     eng_model *m = analyze(capture);
     buf py = BUF_INIT, replay = BUF_INIT, api = BUF_INIT, env = BUF_INIT;
-    assert_int_equal(eng_gen_python(m, &py), 0);
-    assert_int_equal(eng_gen_replay(m, &replay), 0);
-    assert_int_equal(eng_gen_openapi(m, &api), 0);
-    eng_gen_env(m, 0, &env);
+    assert_int_equal(eng_gen_python(m, &(eng_options){0}, &py), 0);
+    assert_int_equal(eng_gen_replay(m, &(eng_options){0}, &replay), 0);
+    assert_int_equal(eng_gen_openapi(m, &(eng_options){0}, &api), 0);
+    eng_gen_env(m, &(eng_options){.redact = 0}, &env);
     assert_non_null(strstr(buf_str(&py), "def get_item(self, item_slug: str) -> Any:"));
     assert_non_null(strstr(buf_str(&py), "def iter_list_items(self"));
     assert_null(strstr(buf_str(&py), "s3cret")); /* secrets never go into code */
@@ -195,7 +195,7 @@ static void test_outputs_generate(void **state) {
                            "client.get_item(item_slug=json_get(results[2], \"items[0].slug\"))"));
     assert_non_null(strstr(buf_str(&api), "\"/api/items/{item_slug}\""));
     buf_reset(&env);
-    eng_gen_env(m, 1, &env);
+    eng_gen_env(m, &(eng_options){.redact = 1}, &env);
     assert_null(strstr(buf_str(&env), "s3cret"));
     buf_free(&py);
     buf_free(&replay);
@@ -401,8 +401,8 @@ static void test_unrecorded_bodies(void **state) {
     assert_int_equal(endpoint_of(m, 8)->body_kind, ENG_BODY_NONE);
 
     buf py = BUF_INIT, replay = BUF_INIT;
-    assert_int_equal(eng_gen_python(m, &py), 0);
-    assert_int_equal(eng_gen_replay(m, &replay), 0);
+    assert_int_equal(eng_gen_python(m, &(eng_options){0}, &py), 0);
+    assert_int_equal(eng_gen_replay(m, &(eng_options){0}, &replay), 0);
     const char *c = buf_str(&py);
     assert_non_null(strstr(
         c, "def create_album_file(self, album_id: str, files: Any = None, data: Any = None)"));
@@ -440,8 +440,8 @@ static void test_unrecorded_body_reason_is_text(void **state) {
     assert_string_equal(m->calls[0].body_missing, "the HAR has no body for this request (recorded "
                                                   "without postData by x\"\"\"\nexit(9)\\ 1)");
     buf py = BUF_INIT, replay = BUF_INIT;
-    assert_int_equal(eng_gen_python(m, &py), 0);
-    assert_int_equal(eng_gen_replay(m, &replay), 0);
+    assert_int_equal(eng_gen_python(m, &(eng_options){0}, &py), 0);
+    assert_int_equal(eng_gen_replay(m, &(eng_options){0}, &replay), 0);
     assert_null(strstr(buf_str(&py), "x\"\"\""));
     assert_null(strstr(buf_str(&py), "\nexit(9)"));
     assert_non_null(strstr(buf_str(&py), "x\\\"\\\"\\\" exit(9)\\\\ 1)."));
@@ -491,7 +491,7 @@ static void test_unrecorded_login_skips_its_users(void **state) {
     assert_int_equal(m->n_session, 1);
     assert_ptr_equal(m->session[0].producer, m->calls[0].ep);
     buf replay = BUF_INIT;
-    assert_int_equal(eng_gen_replay(m, &replay), 0);
+    assert_int_equal(eng_gen_replay(m, &(eng_options){0}, &replay), 0);
     assert_non_null(strstr(buf_str(&replay), "    skip(1, \"POST /api/session\", "));
     assert_non_null(strstr(buf_str(&replay), "lambda: client.get_me(), needs=(1,))\n"));
     assert_non_null(strstr(buf_str(&replay), "lambda: client.get_status())\n"));
