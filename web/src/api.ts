@@ -138,16 +138,12 @@ export const sessions = () => get<{ sessions: Session[] }>('/api/sessions');
 
 // ---- the browser ----
 
-export const browserStart = (id: string, url: string) =>
-  post<BrowserStart>(`${sp(id)}/browser/start`, { url });
+export const browserStart = (id: string, url: string) => post<BrowserStart>(`${sp(id)}/browser/start`, { url });
 export const browserStop = (id: string) => post<BrowserStop>(`${sp(id)}/browser/stop`);
 export const browserStatus = (id: string) => get<BrowserStatus>(`${sp(id)}/browser/status`);
 export const browserVnc = (id: string) => get<{ url: string }>(`${sp(id)}/browser/vnc`);
-export const browserCommand = (
-  id: string,
-  op: 'navigate' | 'back' | 'forward' | 'reload',
-  url?: string,
-) => post<unknown>(`${sp(id)}/browser/${op}`, url === undefined ? {} : { url });
+export const browserCommand = (id: string, op: 'navigate' | 'back' | 'forward' | 'reload', url?: string) =>
+  post<unknown>(`${sp(id)}/browser/${op}`, url === undefined ? {} : { url });
 
 // ---- the engineer ----
 
@@ -247,10 +243,8 @@ export async function readFile(id: string, path: string, limit: number): Promise
 
 // ---- checkpoints ----
 
-export const checkpoints = (id: string) =>
-  get<{ checkpoints: Checkpoint[] }>(`${sp(id)}/checkpoint`);
-export const createCheckpoint = (id: string, comment: string) =>
-  post<Checkpoint>(`${sp(id)}/checkpoint`, { comment });
+export const checkpoints = (id: string) => get<{ checkpoints: Checkpoint[] }>(`${sp(id)}/checkpoint`);
+export const createCheckpoint = (id: string, comment: string) => post<Checkpoint>(`${sp(id)}/checkpoint`, { comment });
 export const restoreCheckpoint = (id: string, cid: string) =>
   post<{ ok: boolean }>(`${sp(id)}/checkpoint/${encodeURIComponent(cid)}/restore`);
 

@@ -42,7 +42,13 @@ async function boot(): Promise<void> {
     await loadUser();
   } catch (e) {
     if (!(e instanceof ApiError && e.code === 'unreachable')) {
-      outlet.replaceChildren(h('div', { class: 'page narrow' }, failed(messageOf(e), () => void boot())));
+      outlet.replaceChildren(
+        h(
+          'div',
+          { class: 'page narrow' },
+          failed(messageOf(e), () => void boot()),
+        ),
+      );
       return;
     }
     // the banner says so, and we try again once the server answers

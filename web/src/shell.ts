@@ -21,7 +21,12 @@ export function shell(root: HTMLElement): HTMLElement {
   const header = h(
     'header',
     { class: 'topbar' },
-    h('a', { class: 'brand', href: '/', 'aria-label': 'rae, home' }, h('span', { class: 'logo' }, 'rae'), h('span', { class: 'brand-sub' }, 'Reverse API Engineer')),
+    h(
+      'a',
+      { class: 'brand', href: '/', 'aria-label': 'rae, home' },
+      h('span', { class: 'logo' }, 'rae'),
+      h('span', { class: 'brand-sub' }, 'Reverse API Engineer'),
+    ),
     who,
   );
   const showUser = () => {
@@ -45,12 +50,6 @@ export function shell(root: HTMLElement): HTMLElement {
   showUser();
 
   const main = h('main', { class: 'main', id: 'main' });
-  put(
-    root,
-    h('a', { class: 'skip', href: '#main' }, 'Skip to content'),
-    banner,
-    header,
-    main,
-  );
+  put(root, h('a', { class: 'skip', href: '#main' }, 'Skip to content'), banner, header, main);
   return main;
 }

@@ -42,11 +42,7 @@ const STATE_TONES: Record<string, string> = {
 
 /** A state or status as a coloured pill. */
 export function badge(state: string, testid?: string): HTMLElement {
-  return h(
-    'span',
-    { class: `badge tone-${STATE_TONES[state] ?? 'neutral'}`, 'data-testid': testid },
-    state,
-  );
+  return h('span', { class: `badge tone-${STATE_TONES[state] ?? 'neutral'}`, 'data-testid': testid }, state);
 }
 
 /** Disables the button while work runs, showing label instead of its text. */
@@ -81,7 +77,16 @@ export function confirmDialog(o: ConfirmOptions): Promise<boolean> {
     };
     const cancel = h(
       'button',
-      { class: 'btn', type: 'button', 'data-testid': 'confirm-cancel', on: { click: () => { answer(false); } } },
+      {
+        class: 'btn',
+        type: 'button',
+        'data-testid': 'confirm-cancel',
+        on: {
+          click: () => {
+            answer(false);
+          },
+        },
+      },
       'Cancel',
     );
     const dialog = h(
@@ -99,7 +104,11 @@ export function confirmDialog(o: ConfirmOptions): Promise<boolean> {
             class: `btn ${o.danger ? 'danger' : 'primary'}`,
             type: 'button',
             'data-testid': 'confirm-ok',
-            on: { click: () => { answer(true); } },
+            on: {
+              click: () => {
+                answer(true);
+              },
+            },
           },
           o.confirm,
         ),

@@ -26,9 +26,13 @@ export class Display {
   ) {
     // noVNC swallows every key, Ctrl+V included, so the browser would never fire "paste":
     // let that one key through to the page, take the pasted text, and type Ctrl+V remotely.
-    target.addEventListener('keydown', (e) => {
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'v') e.stopPropagation();
-    }, true);
+    target.addEventListener(
+      'keydown',
+      (e) => {
+        if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'v') e.stopPropagation();
+      },
+      true,
+    );
     target.addEventListener('paste', (e) => {
       const text = e.clipboardData?.getData('text/plain');
       if (!this.rfb || !text) return;

@@ -84,7 +84,11 @@ test('a tool call and its result in a few words', () => {
   assert.equal(toolLine('run', '{"command":"python3 export.py"}').arg, 'python3 export.py');
   assert.equal(toolLine('write_file', '{"path":"scripts/a.py"}').arg, 'scripts/a.py');
   assert.equal(toolLine('mystery', 'not json').arg, 'not json');
-  assert.deepEqual(toolOutcome('run', 'exit status 0\n1\n2\n'), { text: 'exit 0, 2 lines', ok: true, output: '1\n2\n' });
+  assert.deepEqual(toolOutcome('run', 'exit status 0\n1\n2\n'), {
+    text: 'exit 0, 2 lines',
+    ok: true,
+    output: '1\n2\n',
+  });
   assert.equal(toolOutcome('run', 'exit status 3\n').ok, false);
   assert.equal(toolOutcome('run', 'ended by signal 9\n').text, 'ended by signal 9');
   assert.equal(toolOutcome('run', 'stopped after 120 s (the time limit)\n').text, 'stopped: the time limit');

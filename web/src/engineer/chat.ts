@@ -253,7 +253,8 @@ export function toolOutcome(tool: string, result: string): ToolOutcome {
     const m = /^wrote \S+ \((\d+) bytes\)/u.exec(result);
     return { text: m ? `wrote ${m[1] ?? ''} bytes` : firstLine(result), ok: !!m, output: result };
   }
-  if (tool === 'search_har' && result.startsWith('no entry')) return { text: 'nothing found', ok: true, output: result };
+  if (tool === 'search_har' && result.startsWith('no entry'))
+    return { text: 'nothing found', ok: true, output: result };
   if (tool === 'finish') return { text: 'done', ok: true, output: result };
   return { text: linesOf(lineCount(result)), ok: true, output: result };
 }

@@ -25,7 +25,12 @@ export interface ChatView {
 export function chatView(handlers: ChatHandlers): ChatView {
   const list = h('ol', { class: 'chat-items', 'aria-label': 'The conversation' });
   const working = h('div', { class: 'chat-working', role: 'status', 'data-testid': 'chat-working' });
-  const el = h('div', { class: 'chat', 'data-testid': 'chat', 'aria-live': 'polite', 'aria-busy': 'false' }, list, working);
+  const el = h(
+    'div',
+    { class: 'chat', 'data-testid': 'chat', 'aria-live': 'polite', 'aria-busy': 'false' },
+    list,
+    working,
+  );
   let drawn: { stamp: string; el: HTMLElement }[] = [];
   const opened = new Set<number>(); // tool calls the reader opened, by index
 
@@ -43,7 +48,12 @@ export function chatView(handlers: ChatHandlers): ChatView {
     const last = chat.items.length - 1;
     chat.items.forEach((item, i) => {
       // a tool call waiting and the stages going on also change with live
-      const stamp = item.kind === 'tool' ? `${item.v}:${live && chat.answering && i === last}:${item.result === null && stoppedAt(chat, i)}` : item.kind === 'stages' ? `${item.v}:${live && i === last}` : String(item.v);
+      const stamp =
+        item.kind === 'tool'
+          ? `${item.v}:${live && chat.answering && i === last}:${item.result === null && stoppedAt(chat, i)}`
+          : item.kind === 'stages'
+            ? `${item.v}:${live && i === last}`
+            : String(item.v);
       const old = drawn[i];
       if (old?.stamp === stamp) return;
       const node = h('li', { class: `chat-item is-${item.kind}` }, draw(item, i, chat, live));
@@ -53,7 +63,10 @@ export function chatView(handlers: ChatHandlers): ChatView {
     });
     for (const gone of drawn.splice(chat.items.length)) gone.el.remove();
     const busy = live && chat.answering && !chat.running();
-    put(working, busy ? [spinner(), chat.items[last]?.kind === 'answer' ? 'Writing…' : 'The engineer is working…'] : null);
+    put(
+      working,
+      busy ? [spinner(), chat.items[last]?.kind === 'answer' ? 'Writing…' : 'The engineer is working…'] : null,
+    );
     working.hidden = !busy;
     el.setAttribute('aria-busy', String(live && chat.answering));
     if (toEnd) el.scrollTop = el.scrollHeight;
@@ -76,7 +89,11 @@ export function chatView(handlers: ChatHandlers): ChatView {
         // only the last call can still be running; an earlier one without a result got none
         return toolItem(item, i, live && chat.answering && i === chat.items.length - 1, stoppedAt(chat, i));
       case 'note':
-        return h('p', { class: 'chat-note', 'data-stage': item.stage }, item.stage === 'retry' ? `Retrying: ${item.text}` : item.text);
+        return h(
+          'p',
+          { class: 'chat-note', 'data-stage': item.stage },
+          item.stage === 'retry' ? `Retrying: ${item.text}` : item.text,
+        );
       case 'done':
         return h(
           'div',
@@ -90,7 +107,22 @@ export function chatView(handlers: ChatHandlers): ChatView {
               ? h(
                   'p',
                   { class: 'chat-files' },
-                  item.files.map((f) => h('button', { class: 'chip link', type: 'button', title: `Show ${f}`, on: { click: () => { handlers.openFile(f); } } }, f)),
+                  item.files.map((f) =>
+                    h(
+                      'button',
+                      {
+                        class: 'chip link',
+                        type: 'button',
+                        title: `Show ${f}`,
+                        on: {
+                          click: () => {
+                            handlers.openFile(f);
+                          },
+                        },
+                      },
+                      f,
+                    ),
+                  ),
                 )
               : null,
           ),
@@ -126,21 +158,54 @@ export function chatView(handlers: ChatHandlers): ChatView {
       const path = typeof line.input.path === 'string' ? line.input.path : '';
       const content = typeof line.input.content === 'string' ? line.input.content : '';
       body.push(
-        h('div', { class: 'tool-label' }, 'Wrote ', h('code', null, path), ' ', path ? h('button', { class: 'link', type: 'button', on: { click: () => { handlers.openFile(path); } } }, 'show in the editor') : null),
+        h(
+          'div',
+          { class: 'tool-label' },
+          'Wrote ',
+          h('code', null, path),
+          ' ',
+          path
+            ? h(
+                'button',
+                {
+                  class: 'link',
+                  type: 'button',
+                  on: {
+                    click: () => {
+                      handlers.openFile(path);
+                    },
+                  },
+                },
+                'show in the editor',
+              )
+            : null,
+        ),
         h('pre', { class: 'tool-text' }, content),
       );
     } else if (item.tool === 'run' && line.input) {
       body.push(h('div', { class: 'tool-label' }, 'Command'), h('pre', { class: 'tool-text' }, line.arg));
     } else if (item.input) {
-      body.push(h('div', { class: 'tool-label' }, 'Input'), h('pre', { class: 'tool-text' }, line.input ? JSON.stringify(line.input, null, 2) : item.input));
+      body.push(
+        h('div', { class: 'tool-label' }, 'Input'),
+        h('pre', { class: 'tool-text' }, line.input ? JSON.stringify(line.input, null, 2) : item.input),
+      );
     }
     if (outcome) {
       const out = outcome.output.replace(/\n+$/u, '');
-      body.push(h('div', { class: 'tool-label' }, item.tool === 'run' ? `Output (${outcome.text})` : 'Result'), out ? h('pre', { class: 'tool-text' }, out) : h('p', { class: 'muted small' }, 'no output'));
+      body.push(
+        h('div', { class: 'tool-label' }, item.tool === 'run' ? `Output (${outcome.text})` : 'Result'),
+        out ? h('pre', { class: 'tool-text' }, out) : h('p', { class: 'muted small' }, 'no output'),
+      );
     }
     const box = h(
       'details',
-      { class: `tool is-${state}`, open: opened.has(i), 'data-testid': 'chat-tool', 'data-tool': item.tool, 'data-state': state },
+      {
+        class: `tool is-${state}`,
+        open: opened.has(i),
+        'data-testid': 'chat-tool',
+        'data-tool': item.tool,
+        'data-state': state,
+      },
       summary,
       h('div', { class: 'tool-body' }, body),
     );
@@ -181,7 +246,13 @@ function errorItem(kind: string, message: string): HTMLElement {
   const title = kind === 'cancelled' ? 'Stopped' : budget ? 'Over budget' : 'The engineer failed';
   return h(
     'div',
-    { class: `chat-error${kind === 'cancelled' ? ' is-stopped' : ''}`, role: 'alert', 'data-testid': 'chat-error', 'data-kind': kind, 'data-budget': budget },
+    {
+      class: `chat-error${kind === 'cancelled' ? ' is-stopped' : ''}`,
+      role: 'alert',
+      'data-testid': 'chat-error',
+      'data-kind': kind,
+      'data-budget': budget,
+    },
     h('p', { class: 'chat-error-title' }, title),
     h('p', null, message),
   );
@@ -210,7 +281,14 @@ export function prose(text: string): HTMLElement {
   let items: string[] = [];
   const flush = () => {
     if (para.length) box.append(h('p', null, inline(para.join('\n'))));
-    if (items.length) box.append(h('ul', null, items.map((t) => h('li', null, inline(t)))));
+    if (items.length)
+      box.append(
+        h(
+          'ul',
+          null,
+          items.map((t) => h('li', null, inline(t))),
+        ),
+      );
     para = [];
     items = [];
   };

@@ -33,7 +33,11 @@ export interface CodeTabs {
 
 export function codeTabs(spriteId: string): CodeTabs {
   const tabs = h('div', { class: 'tabs file-tabs', role: 'tablist', 'aria-label': 'Generated files' });
-  const zip = h('a', { class: 'btn small', 'data-testid': 'download-zip', title: 'Every file of this run as one zip' }, 'Download all (zip)');
+  const zip = h(
+    'a',
+    { class: 'btn small', 'data-testid': 'download-zip', title: 'Every file of this run as one zip' },
+    'Download all (zip)',
+  );
   const codeBar = h('div', { class: 'code-bar' });
   const monacoBox = h('div', { class: 'monaco', 'data-testid': 'monaco' });
   const codeState = h('div', { class: 'code-state' });
@@ -84,7 +88,11 @@ export function codeTabs(spriteId: string): CodeTabs {
             tabindex: tab === f ? 0 : -1,
             'data-testid': 'file-tab',
             'data-path': f,
-            on: { click: () => { select(f); } },
+            on: {
+              click: () => {
+                select(f);
+              },
+            },
           },
           f,
         ),
@@ -120,8 +128,22 @@ export function codeTabs(spriteId: string): CodeTabs {
     const g = generation;
     const url = api.fileUrl(spriteId, `${dir}/${path}`, true);
     // .env holds the credentials captured with the site's traffic: say so where it shows
-    const secret = path === '.env' ? h('span', { class: 'secret-note', role: 'note' }, 'captured credentials: keep this file private') : null;
-    put(codeBar, h('code', null, path), secret, h('span', { class: 'spacer' }), h('a', { class: 'btn small', href: url, download: path.split('/').pop() ?? path, 'data-testid': 'download-file' }, 'Download'), zip);
+    const secret =
+      path === '.env'
+        ? h('span', { class: 'secret-note', role: 'note' }, 'captured credentials: keep this file private')
+        : null;
+    put(
+      codeBar,
+      h('code', null, path),
+      secret,
+      h('span', { class: 'spacer' }),
+      h(
+        'a',
+        { class: 'btn small', href: url, download: path.split('/').pop() ?? path, 'data-testid': 'download-file' },
+        'Download',
+      ),
+      zip,
+    );
     const shown = editor !== null && code.has(path);
     if (!shown) {
       put(codeState, loading(`Loading ${path}…`));
@@ -134,7 +156,10 @@ export function codeTabs(spriteId: string): CodeTabs {
       view.show(path, content);
     } catch (e) {
       if (g === generation && tab === path) {
-        put(codeState, failed(`Cannot show ${path}: ${api.messageOf(e)}`, () => void openFile(path)));
+        put(
+          codeState,
+          failed(`Cannot show ${path}: ${api.messageOf(e)}`, () => void openFile(path)),
+        );
         codeState.hidden = false;
       }
     }

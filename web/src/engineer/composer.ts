@@ -29,11 +29,22 @@ const MAX_ROWS = 8;
 /** send throws to refuse (its message is shown); on success the box is emptied. */
 export function composer(send: (text: string) => Promise<void>, testid = 'composer'): Composer {
   const label = h('div', { class: 'composer-label' });
-  const box = h('textarea', { class: 'composer-input', rows: 1, 'aria-label': 'Message to the engineer', 'data-testid': `${testid}-input` });
+  const box = h('textarea', {
+    class: 'composer-input',
+    rows: 1,
+    'aria-label': 'Message to the engineer',
+    'data-testid': `${testid}-input`,
+  });
   const button = h('button', { class: 'btn primary', type: 'button', 'data-testid': `${testid}-send` }, 'Send');
   const message = h('div', { class: 'composer-message', role: 'alert', 'data-testid': `${testid}-error` });
   const hint = h('span', { class: 'composer-hint muted small' }, 'Enter sends · Shift+Enter for a new line');
-  const el = h('div', { class: 'composer', 'data-testid': testid }, label, h('div', { class: 'composer-row' }, box, button), h('div', { class: 'composer-foot' }, message, hint));
+  const el = h(
+    'div',
+    { class: 'composer', 'data-testid': testid },
+    label,
+    h('div', { class: 'composer-row' }, box, button),
+    h('div', { class: 'composer-foot' }, message, hint),
+  );
   let mode: ComposerMode = { label: '', placeholder: '', action: 'Send', blocked: '' };
   let sending = false;
 
@@ -89,7 +100,9 @@ export function composer(send: (text: string) => Promise<void>, testid = 'compos
       put(
         label,
         m.label,
-        m.leave ? h('button', { class: 'link composer-leave', type: 'button', on: { click: m.leave.fn } }, m.leave.text) : null,
+        m.leave
+          ? h('button', { class: 'link composer-leave', type: 'button', on: { click: m.leave.fn } }, m.leave.text)
+          : null,
       );
       label.hidden = !m.label;
       box.placeholder = m.blocked || m.placeholder;

@@ -11,7 +11,15 @@ export function endpointsTable(rows: Endpoint[]): HTMLElement {
     h(
       'table',
       { class: 'table compact', 'data-testid': 'endpoints-table' },
-      h('thead', null, h('tr', null, ['Endpoint', 'Auth', 'Takes values from'].map((t) => h('th', { scope: 'col' }, t)))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ['Endpoint', 'Auth', 'Takes values from'].map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
       h(
         'tbody',
         null,
@@ -25,10 +33,25 @@ export function endpointsTable(rows: Endpoint[]): HTMLElement {
               h('span', { class: `method m-${e.method.toLowerCase()}` }, e.method),
               ' ',
               h('code', { class: 'path' }, e.path),
-              h('div', { class: 'muted small' }, h('code', null, e.operation), e.variants.length ? ` · GraphQL: ${e.variants.join(', ')}` : ''),
+              h(
+                'div',
+                { class: 'muted small' },
+                h('code', null, e.operation),
+                e.variants.length ? ` · GraphQL: ${e.variants.join(', ')}` : '',
+              ),
             ),
-            h('td', null, e.auth.length ? e.auth.map((a) => h('span', { class: 'chip', title: a.detail }, a.name)) : h('span', { class: 'muted' }, 'none')),
-            h('td', { class: 'flows' }, e.inputs.length ? e.inputs.map((f) => h('div', null, f)) : h('span', { class: 'muted' }, '—')),
+            h(
+              'td',
+              null,
+              e.auth.length
+                ? e.auth.map((a) => h('span', { class: 'chip', title: a.detail }, a.name))
+                : h('span', { class: 'muted' }, 'none'),
+            ),
+            h(
+              'td',
+              { class: 'flows' },
+              e.inputs.length ? e.inputs.map((f) => h('div', null, f)) : h('span', { class: 'muted' }, '—'),
+            ),
           ),
         ),
       ),

@@ -16,12 +16,21 @@ export function newRunForm(spriteId: string, start: (req: RunRequest) => Promise
     if (!select.value) throw new Error('Record a site first: there is no capture to work on.');
     await start({ harPath: select.value, prompt });
   }, 'new-run');
-  box.set({ label: '', placeholder: 'What do you want from this site? e.g. "Export every item as CSV"', action: 'Start run', blocked: '' });
+  box.set({
+    label: '',
+    placeholder: 'What do you want from this site? e.g. "Export every item as CSV"',
+    action: 'Start run',
+    blocked: '',
+  });
   const el = h(
     'div',
     { class: 'new-run card', 'data-testid': 'new-run-form' },
     h('h3', null, 'Ask the engineer'),
-    h('p', { class: 'muted small' }, 'It writes the client first, then scripts for your task, and runs them in your sprite. You can ask for changes as it goes.'),
+    h(
+      'p',
+      { class: 'muted small' },
+      'It writes the client first, then scripts for your task, and runs them in your sprite. You can ask for changes as it goes.',
+    ),
     h('label', { class: 'new-run-har' }, 'Capture ', select),
     box.el,
   );
@@ -30,7 +39,10 @@ export function newRunForm(spriteId: string, start: (req: RunRequest) => Promise
       const files = (await api.listDir(spriteId, HAR_DIR)).entries
         .filter((f) => f.type === 'file' && f.name.endsWith('.har'))
         .sort((a, b) => b.mtime - a.mtime);
-      put(select, files.map((f) => h('option', { value: `${HAR_DIR}/${f.name}` }, `${f.name} · ${ago(f.mtime)}`)));
+      put(
+        select,
+        files.map((f) => h('option', { value: `${HAR_DIR}/${f.name}` }, `${f.name} · ${ago(f.mtime)}`)),
+      );
       el.hidden = files.length === 0;
     } catch {
       el.hidden = true; // no captures to list: the panel's own message says what to do

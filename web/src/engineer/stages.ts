@@ -14,7 +14,12 @@ export function stageList(stages: Stage[], live: boolean, status: string): HTMLE
   }
   const items = stages.map((s, i) => {
     const current = i === stages.length - 1;
-    const mark = current && live ? spinner() : current && failed ? h('span', { class: 'mark bad' }, '✕') : h('span', { class: 'mark ok' }, '✓');
+    const mark =
+      current && live
+        ? spinner()
+        : current && failed
+          ? h('span', { class: 'mark bad' }, '✕')
+          : h('span', { class: 'mark ok' }, '✓');
     const pct = s.total > 0 ? Math.min(100, Math.round((100 * s.done) / s.total)) : -1;
     return h(
       'li',
@@ -31,7 +36,13 @@ export function stageList(stages: Stage[], live: boolean, status: string): HTMLE
   return h(
     'details',
     { class: `stages-done${failed ? ' is-error' : ''}` },
-    h('summary', null, status === 'complete' ? `Done: ${plural(stages.length, 'stage')}` : `Stopped at ${stages[stages.length - 1]?.name ?? ''}`),
+    h(
+      'summary',
+      null,
+      status === 'complete'
+        ? `Done: ${plural(stages.length, 'stage')}`
+        : `Stopped at ${stages[stages.length - 1]?.name ?? ''}`,
+    ),
     list,
   );
 }

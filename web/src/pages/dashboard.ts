@@ -33,11 +33,7 @@ function spriteCard(s: Sprite): HTMLElement {
       h('dt', null, 'Created'),
       h('dd', null, when(s.created)),
     ),
-    h(
-      'a',
-      { class: 'btn primary', href: `/sprite/${encodeURIComponent(s.id)}`, 'data-testid': 'open-sprite' },
-      'Open',
-    ),
+    h('a', { class: 'btn primary', href: `/sprite/${encodeURIComponent(s.id)}`, 'data-testid': 'open-sprite' }, 'Open'),
   );
 }
 
@@ -80,7 +76,12 @@ function sessionRow(s: Session): HTMLElement {
     { 'data-testid': 'session-row', 'data-kind': s.kind },
     h('td', null, h('span', { class: `kind kind-${s.kind}` }, s.kind === 'run' ? 'Engineer run' : 'Capture')),
     h('td', { class: 'site' }, s.url ? h('span', { title: s.url }, host(s.url)) : h('span', { class: 'muted' }, '—')),
-    h('td', null, h('span', { title: new Date(s.started * 1000).toLocaleString() }, when(s.started)), took ? h('span', { class: 'muted' }, ` · ${took}`) : null),
+    h(
+      'td',
+      null,
+      h('span', { title: new Date(s.started * 1000).toLocaleString() }, when(s.started)),
+      took ? h('span', { class: 'muted' }, ` · ${took}`) : null,
+    ),
     h('td', { class: 'num' }, s.entries ?? '—'),
     h('td', { class: 'num' }, s.endpoints ?? '—'),
     h('td', null, badge(s.status), s.error ? h('div', { class: 'row-error' }, s.error) : null),
@@ -101,7 +102,11 @@ function historyTable(list: Session[]): HTMLElement {
       h(
         'thead',
         null,
-        h('tr', null, ['What', 'Site', 'When', 'Entries', 'Endpoints', 'Status', 'Open'].map((t) => h('th', { scope: 'col' }, t))),
+        h(
+          'tr',
+          null,
+          ['What', 'Site', 'When', 'Entries', 'Endpoints', 'Status', 'Open'].map((t) => h('th', { scope: 'col' }, t)),
+        ),
       ),
       h('tbody', null, withCaptures(list).map(sessionRow)),
     ),
@@ -131,7 +136,10 @@ export function dashboardPage(): View {
             ),
       );
     } catch (e) {
-      put(sprites, failed(api.messageOf(e), () => void loadSprites()));
+      put(
+        sprites,
+        failed(api.messageOf(e), () => void loadSprites()),
+      );
     }
   };
   const loadHistory = async () => {
@@ -142,7 +150,10 @@ export function dashboardPage(): View {
       // the usage's runs link to their sprite
       usage.load(new Map(list.filter((s) => s.kind === 'run').map((s) => [s.id, s.sprite])));
     } catch (e) {
-      put(history, failed(api.messageOf(e), () => void loadHistory()));
+      put(
+        history,
+        failed(api.messageOf(e), () => void loadHistory()),
+      );
       usage.load(new Map());
     }
   };

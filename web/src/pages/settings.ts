@@ -15,7 +15,12 @@ const providerName = (p: string | null) => (p && p in PROVIDERS ? PROVIDERS[p as
 /** Whose model and key the runs use now, in a sentence. */
 function modelLine(s: LlmState): HTMLElement {
   if (!s.configured) {
-    return h('div', { class: 'settings-status is-off', 'data-testid': 'settings-model' }, h('p', { class: 'state-title' }, 'No model configured'), h('p', null, s.how ?? 'Store a key of your own below.'));
+    return h(
+      'div',
+      { class: 'settings-status is-off', 'data-testid': 'settings-model' },
+      h('p', { class: 'state-title' }, 'No model configured'),
+      h('p', null, s.how ?? 'Store a key of your own below.'),
+    );
   }
   return h(
     'div',
@@ -43,12 +48,39 @@ function budgetBox(s: LlmState): HTMLElement {
     h(
       'dl',
       { class: 'budget-figures' },
-      h('div', null, h('dt', null, 'Monthly budget'), h('dd', { 'data-testid': 'settings-budget-limit' }, limit === null ? 'none' : usd(limit))),
-      h('div', null, h('dt', null, 'Spent this month'), h('dd', { 'data-testid': 'settings-spent', 'data-usd': b.spentUsd }, usd(b.spentUsd))),
-      h('div', null, h('dt', null, 'Left'), h('dd', { 'data-testid': 'settings-left', class: b.leftUsd !== null && b.leftUsd <= 0 ? 'is-bad' : '' }, b.leftUsd === null ? '—' : usd(Math.max(0, b.leftUsd)))),
+      h(
+        'div',
+        null,
+        h('dt', null, 'Monthly budget'),
+        h('dd', { 'data-testid': 'settings-budget-limit' }, limit === null ? 'none' : usd(limit)),
+      ),
+      h(
+        'div',
+        null,
+        h('dt', null, 'Spent this month'),
+        h('dd', { 'data-testid': 'settings-spent', 'data-usd': b.spentUsd }, usd(b.spentUsd)),
+      ),
+      h(
+        'div',
+        null,
+        h('dt', null, 'Left'),
+        h(
+          'dd',
+          { 'data-testid': 'settings-left', class: b.leftUsd !== null && b.leftUsd <= 0 ? 'is-bad' : '' },
+          b.leftUsd === null ? '—' : usd(Math.max(0, b.leftUsd)),
+        ),
+      ),
     ),
     limit !== null
-      ? h('div', { class: `meter-bar${share >= 1 ? ' is-full' : share > 0.8 ? ' is-high' : ''}`, role: 'img', 'aria-label': `${Math.round(share * 100)}% of the budget spent` }, h('span', { style: `width: ${(share * 100).toFixed(1)}%` }))
+      ? h(
+          'div',
+          {
+            class: `meter-bar${share >= 1 ? ' is-full' : share > 0.8 ? ' is-high' : ''}`,
+            role: 'img',
+            'aria-label': `${Math.round(share * 100)}% of the budget spent`,
+          },
+          h('span', { style: `width: ${(share * 100).toFixed(1)}%` }),
+        )
       : null,
     h(
       'p',
@@ -100,7 +132,11 @@ export function settingsPage(): View {
     setLlmState(s);
     put(status, modelLine(s));
     const own = s.ownKey;
-    const del = h('button', { class: 'btn danger-text', type: 'button', 'data-testid': 'settings-key-delete' }, 'Delete key');
+    const del = h(
+      'button',
+      { class: 'btn danger-text', type: 'button', 'data-testid': 'settings-key-delete' },
+      'Delete key',
+    );
     del.addEventListener('click', () => void remove(del));
     put(
       keyState,
@@ -109,11 +145,22 @@ export function settingsPage(): View {
             'div',
             { class: 'key-set' },
             h('span', { class: 'badge tone-ok' }, 'stored'),
-            h('span', null, `Your ${providerName(own.provider)} key`, own.added ? `, added ${when(own.added)}` : '', '. It is never shown again.'),
+            h(
+              'span',
+              null,
+              `Your ${providerName(own.provider)} key`,
+              own.added ? `, added ${when(own.added)}` : '',
+              '. It is never shown again.',
+            ),
             h('span', { class: 'spacer' }),
             del,
           )
-        : h('p', { class: 'muted' }, 'No key of your own is stored. ', s.source === 'server' ? "Your runs use the server's key." : ''),
+        : h(
+            'p',
+            { class: 'muted' },
+            'No key of your own is stored. ',
+            s.source === 'server' ? "Your runs use the server's key." : '',
+          ),
     );
     if (own.provider && own.provider in PROVIDERS) provider.value = own.provider;
     if (!save.disabled) label();
@@ -124,7 +171,10 @@ export function settingsPage(): View {
     try {
       show(await refreshLlm());
     } catch (e) {
-      put(status, failed(`Cannot ask the server about the model: ${api.messageOf(e)}`, () => void load()));
+      put(
+        status,
+        failed(`Cannot ask the server about the model: ${api.messageOf(e)}`, () => void load()),
+      );
     }
   }
 
@@ -142,7 +192,12 @@ export function settingsPage(): View {
       try {
         const replaced = state?.ownKey.set === true;
         show(await api.setLlmKey(provider.value as Provider, text));
-        put(message, replaced ? 'The key is replaced. Your runs use it from now on.' : 'The key is stored. Your runs use it from now on.');
+        put(
+          message,
+          replaced
+            ? 'The key is replaced. Your runs use it from now on.'
+            : 'The key is stored. Your runs use it from now on.',
+        );
       } catch (err) {
         put(error, api.messageOf(err));
       } finally {
@@ -185,7 +240,11 @@ export function settingsPage(): View {
         h('h2', null, 'The AI engineer'),
         status,
         h('h3', { class: 'subhead' }, 'Your own key'),
-        h('p', { class: 'muted small' }, 'Runs use your key before the server’s. It is kept encrypted by the server and never reaches your sprite: the engineer’s requests go through the server, which adds it.'),
+        h(
+          'p',
+          { class: 'muted small' },
+          'Runs use your key before the server’s. It is kept encrypted by the server and never reaches your sprite: the engineer’s requests go through the server, which adds it.',
+        ),
         keyState,
         form,
         error,

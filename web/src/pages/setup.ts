@@ -31,7 +31,11 @@ export function setupPage(query: URLSearchParams): View {
   const username = field('setup-username', 'text', 'username');
   const password = field('setup-password', 'password', 'new-password');
   const again = field('setup-again', 'password', 'new-password');
-  const submit = h('button', { class: 'btn primary wide', type: 'submit', 'data-testid': 'setup-submit' }, 'Create account');
+  const submit = h(
+    'button',
+    { class: 'btn primary wide', type: 'submit', 'data-testid': 'setup-submit' },
+    'Create account',
+  );
   const form = h(
     'form',
     { class: 'card auth-card' },

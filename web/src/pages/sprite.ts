@@ -28,14 +28,24 @@ export function spritePage(params: Params, query: URLSearchParams): View {
   const bus = new Bus();
   const summary = h('div', { class: 'sprite-summary' });
   const content = h('div', { class: 'sprite-content' }, loading('Opening the sprite…'));
-  const widen = h('button', { class: 'btn small ghost', type: 'button', 'aria-pressed': 'false', 'data-testid': 'widen' }, 'Wider panel');
+  const widen = h(
+    'button',
+    { class: 'btn small ghost', type: 'button', 'aria-pressed': 'false', 'data-testid': 'widen' },
+    'Wider panel',
+  );
   const el = h(
     'div',
     { class: 'sprite-page' },
     h(
       'div',
       { class: 'subbar' },
-      h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '/' }, 'Dashboard'), h('span', { class: 'sep', 'aria-hidden': 'true' }, '/'), h('span', { 'aria-current': 'page' }, 'Sprite ', h('code', null, id))),
+      h(
+        'nav',
+        { class: 'crumbs', 'aria-label': 'Breadcrumb' },
+        h('a', { href: '/' }, 'Dashboard'),
+        h('span', { class: 'sep', 'aria-hidden': 'true' }, '/'),
+        h('span', { 'aria-current': 'page' }, 'Sprite ', h('code', null, id)),
+      ),
       summary,
       h('span', { class: 'spacer' }),
       widen,
@@ -56,7 +66,11 @@ export function spritePage(params: Params, query: URLSearchParams): View {
     put(
       summary,
       badge(s.state, 'sprite-state'),
-      h('span', { class: 'muted small' }, `${bytes(s.diskUsed)} used · ${plural(s.processes, 'process', 'processes')} · active ${ago(s.lastActive)}`),
+      h(
+        'span',
+        { class: 'muted small' },
+        `${bytes(s.diskUsed)} used · ${plural(s.processes, 'process', 'processes')} · active ${ago(s.lastActive)}`,
+      ),
     );
   }
 
@@ -98,10 +112,30 @@ export function spritePage(params: Params, query: URLSearchParams): View {
     const tablist = h('div', { class: 'tabs side-tabs', role: 'tablist', 'aria-label': 'Sprite panels' });
     const bodies: HTMLElement[] = [];
     for (const [name, label] of labels) {
-      const b = h('button', { class: 'tab', type: 'button', role: 'tab', id: `tab-${name}`, 'aria-controls': `panel-${name}`, 'data-testid': `tab-${name}`, on: { click: () => { select(name); } } }, label);
+      const b = h(
+        'button',
+        {
+          class: 'tab',
+          type: 'button',
+          role: 'tab',
+          id: `tab-${name}`,
+          'aria-controls': `panel-${name}`,
+          'data-testid': `tab-${name}`,
+          on: {
+            click: () => {
+              select(name);
+            },
+          },
+        },
+        label,
+      );
       tabButtons.set(name, b);
       tablist.append(b);
-      const body = h('div', { class: 'side-body', role: 'tabpanel', id: `panel-${name}`, 'aria-labelledby': `tab-${name}` }, p[name].el);
+      const body = h(
+        'div',
+        { class: 'side-body', role: 'tabpanel', id: `panel-${name}`, 'aria-labelledby': `tab-${name}` },
+        p[name].el,
+      );
       tabBodies.set(name, body);
       bodies.push(body);
     }
@@ -143,9 +177,20 @@ export function spritePage(params: Params, query: URLSearchParams): View {
       if (panels) return; // the summary stays as it was; the banner says what is wrong
       if (e instanceof api.ApiError && e.status === 404) {
         window.clearInterval(timer);
-        put(content, h('div', { class: 'page narrow' }, failed(`There is no sprite ${id} of yours.`), h('p', null, h('a', { href: '/' }, 'Back to the dashboard'))));
+        put(
+          content,
+          h(
+            'div',
+            { class: 'page narrow' },
+            failed(`There is no sprite ${id} of yours.`),
+            h('p', null, h('a', { href: '/' }, 'Back to the dashboard')),
+          ),
+        );
       } else {
-        put(content, failed(`Cannot open the sprite: ${api.messageOf(e)}`, () => void load()));
+        put(
+          content,
+          failed(`Cannot open the sprite: ${api.messageOf(e)}`, () => void load()),
+        );
       }
     }
   }

@@ -9,7 +9,11 @@ import { empty, failed, loading } from '../ui';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, ...children: (Node | string)[]): SVGElementTagNameMap[K] {
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  ...children: (Node | string)[]
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   el.append(...children);
@@ -40,7 +44,9 @@ function chart(r: UsageReport): SVGSVGElement {
     const v = value(d);
     const hgt = v > 0 ? Math.max(2, ((H - pad - 4) * v) / max) : 0;
     const x = i * step + (step - bar) / 2;
-    const tip = d ? `${day}: ${usd(d.cost_usd)}, ${tokens(allTokens(d))} tokens, ${plural(d.answers, 'answer')}` : `${day}: nothing`;
+    const tip = d
+      ? `${day}: ${usd(d.cost_usd)}, ${tokens(allTokens(d))} tokens, ${plural(d.answers, 'answer')}`
+      : `${day}: nothing`;
     const n = Number(day.slice(8));
     return svg(
       'g',
@@ -48,12 +54,20 @@ function chart(r: UsageReport): SVGSVGElement {
       svg('title', {}, tip),
       svg('rect', { x: i * step, y: 0, width: step, height: H, fill: 'transparent' }),
       svg('rect', { x, y: H - pad - hgt, width: bar, height: hgt, rx: 2, class: 'bar' }),
-      n === 1 || n % 5 === 0 || i === days.length - 1 ? svg('text', { x: x + bar / 2, y: H - 4, 'text-anchor': 'middle', class: 'tick' }, String(n)) : '',
+      n === 1 || n % 5 === 0 || i === days.length - 1
+        ? svg('text', { x: x + bar / 2, y: H - 4, 'text-anchor': 'middle', class: 'tick' }, String(n))
+        : '',
     );
   });
   return svg(
     'svg',
-    { class: 'usage-chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${priced ? 'Cost' : 'Tokens'} by day`, 'data-testid': 'usage-chart' },
+    {
+      class: 'usage-chart',
+      viewBox: `0 0 ${W} ${H}`,
+      role: 'img',
+      'aria-label': `${priced ? 'Cost' : 'Tokens'} by day`,
+      'data-testid': 'usage-chart',
+    },
     svg('line', { x1: 0, y1: H - pad, x2: W, y2: H - pad, class: 'axis' }),
     ...bars,
   );
@@ -61,12 +75,30 @@ function chart(r: UsageReport): SVGSVGElement {
 
 function figures(t: UsageCounts): HTMLElement {
   const fig = (label: string, value: string, detail: string, testid: string) =>
-    h('div', { class: 'figure', 'data-testid': testid }, h('div', { class: 'figure-label' }, label), h('div', { class: 'figure-value' }, value), h('div', { class: 'figure-detail muted small' }, detail));
+    h(
+      'div',
+      { class: 'figure', 'data-testid': testid },
+      h('div', { class: 'figure-label' }, label),
+      h('div', { class: 'figure-value' }, value),
+      h('div', { class: 'figure-detail muted small' }, detail),
+    );
   return h(
     'div',
     { class: 'figures' },
-    fig('Cost', usd(t.cost_usd), t.unpriced_answers ? `${plural(t.unpriced_answers, 'answer')} of a model without a price not counted` : plural(t.answers, 'model answer'), 'usage-cost'),
-    fig('Tokens', tokens(allTokens(t)), `${tokens(t.input_tokens)} in · ${tokens(t.output_tokens)} out · ${tokens(t.cache_read_tokens + t.cache_write_tokens)} cache`, 'usage-tokens'),
+    fig(
+      'Cost',
+      usd(t.cost_usd),
+      t.unpriced_answers
+        ? `${plural(t.unpriced_answers, 'answer')} of a model without a price not counted`
+        : plural(t.answers, 'model answer'),
+      'usage-cost',
+    ),
+    fig(
+      'Tokens',
+      tokens(allTokens(t)),
+      `${tokens(t.input_tokens)} in · ${tokens(t.output_tokens)} out · ${tokens(t.cache_read_tokens + t.cache_write_tokens)} cache`,
+      'usage-tokens',
+    ),
   );
 }
 
@@ -79,7 +111,17 @@ function runsTable(r: UsageReport, sprites: Map<string, string>): HTMLElement {
     h(
       'table',
       { class: 'table compact', 'data-testid': 'usage-runs' },
-      h('thead', null, h('tr', null, ['Run', who ? 'User' : null, 'Tokens', 'Cost'].filter((x) => x !== null).map((t) => h('th', { scope: 'col', class: t === 'Tokens' || t === 'Cost' ? 'num' : '' }, t)))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ['Run', who ? 'User' : null, 'Tokens', 'Cost']
+            .filter((x) => x !== null)
+            .map((t) => h('th', { scope: 'col', class: t === 'Tokens' || t === 'Cost' ? 'num' : '' }, t)),
+        ),
+      ),
       h(
         'tbody',
         null,
@@ -88,9 +130,27 @@ function runsTable(r: UsageReport, sprites: Map<string, string>): HTMLElement {
           return h(
             'tr',
             { 'data-testid': 'usage-run', 'data-run': x.run },
-            h('td', null, sprite ? h('a', { href: `/sprite/${encodeURIComponent(sprite)}/run/${encodeURIComponent(x.run)}` }, h('code', null, x.run)) : h('code', null, x.run), x.model ? h('span', { class: 'muted small' }, ` ${x.model}`) : null),
+            h(
+              'td',
+              null,
+              sprite
+                ? h(
+                    'a',
+                    { href: `/sprite/${encodeURIComponent(sprite)}/run/${encodeURIComponent(x.run)}` },
+                    h('code', null, x.run),
+                  )
+                : h('code', null, x.run),
+              x.model ? h('span', { class: 'muted small' }, ` ${x.model}`) : null,
+            ),
             who ? h('td', null, x.user ?? '—') : null,
-            h('td', { class: 'num', title: `${x.input_tokens.toLocaleString()} in, ${x.output_tokens.toLocaleString()} out, ${x.cache_read_tokens.toLocaleString()} cache read, ${x.cache_write_tokens.toLocaleString()} cache write` }, tokens(allTokens(x))),
+            h(
+              'td',
+              {
+                class: 'num',
+                title: `${x.input_tokens.toLocaleString()} in, ${x.output_tokens.toLocaleString()} out, ${x.cache_read_tokens.toLocaleString()} cache read, ${x.cache_write_tokens.toLocaleString()} cache write`,
+              },
+              tokens(allTokens(x)),
+            ),
             h('td', { class: 'num' }, usd(x.cost_usd)),
           );
         }),
@@ -107,7 +167,18 @@ function usersTable(users: (UsageCounts & { user: string })[]): HTMLElement {
     h(
       'table',
       { class: 'table compact', 'data-testid': 'usage-users' },
-      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'User'), h('th', { scope: 'col', class: 'num' }, 'Answers'), h('th', { scope: 'col', class: 'num' }, 'Tokens'), h('th', { scope: 'col', class: 'num' }, 'Cost'))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { scope: 'col' }, 'User'),
+          h('th', { scope: 'col', class: 'num' }, 'Answers'),
+          h('th', { scope: 'col', class: 'num' }, 'Tokens'),
+          h('th', { scope: 'col', class: 'num' }, 'Cost'),
+        ),
+      ),
       h(
         'tbody',
         null,
@@ -129,7 +200,18 @@ function usersTable(users: (UsageCounts & { user: string })[]): HTMLElement {
 /** The usage section; sprites maps a run to its sprite (for links); admin: the all-users toggle. */
 export function usageSection(admin: boolean): { el: HTMLElement; load: (sprites: Map<string, string>) => void } {
   const body = h('div', { class: 'usage-body' });
-  const toggle = h('button', { class: 'btn small', type: 'button', 'aria-pressed': 'false', 'data-testid': 'usage-all', hidden: !admin, title: "Every user's usage (you are an admin)" }, 'All users');
+  const toggle = h(
+    'button',
+    {
+      class: 'btn small',
+      type: 'button',
+      'aria-pressed': 'false',
+      'data-testid': 'usage-all',
+      hidden: !admin,
+      title: "Every user's usage (you are an admin)",
+    },
+    'All users',
+  );
   const el = h(
     'section',
     { class: 'section', 'data-testid': 'usage' },
@@ -148,7 +230,13 @@ export function usageSection(admin: boolean): { el: HTMLElement; load: (sprites:
       if (t !== token) return;
       el.dataset.all = String(r.all);
       if (!r.total.answers) {
-        put(body, empty(all ? 'No model answers this month' : 'The AI engineer has not been used this month', 'Its cost and tokens show here once it answers: record a site and ask it for a task.'));
+        put(
+          body,
+          empty(
+            all ? 'No model answers this month' : 'The AI engineer has not been used this month',
+            'Its cost and tokens show here once it answers: record a site and ask it for a task.',
+          ),
+        );
         return;
       }
       put(
@@ -157,7 +245,16 @@ export function usageSection(admin: boolean): { el: HTMLElement; load: (sprites:
           'div',
           { class: 'usage-grid card' },
           h('div', { class: 'usage-left' }, figures(r.total)),
-          h('div', { class: 'usage-right' }, h('div', { class: 'figure-label' }, r.days.some((d) => d.cost_usd > 0) ? 'Cost by day (UTC)' : 'Tokens by day (UTC)'), chart(r)),
+          h(
+            'div',
+            { class: 'usage-right' },
+            h(
+              'div',
+              { class: 'figure-label' },
+              r.days.some((d) => d.cost_usd > 0) ? 'Cost by day (UTC)' : 'Tokens by day (UTC)',
+            ),
+            chart(r),
+          ),
         ),
         r.all && r.users?.length ? h('h3', { class: 'subhead' }, 'By user') : null,
         r.all && r.users?.length ? usersTable(r.users) : null,
@@ -165,7 +262,11 @@ export function usageSection(admin: boolean): { el: HTMLElement; load: (sprites:
         r.runs.length ? runsTable(r, sprites) : null,
       );
     } catch (e) {
-      if (t === token) put(body, failed(api.messageOf(e), () => void load()));
+      if (t === token)
+        put(
+          body,
+          failed(api.messageOf(e), () => void load()),
+        );
     }
   }
 

@@ -90,7 +90,12 @@ export function browserPanel(
   );
   const stop = h(
     'button',
-    { class: 'btn danger', type: 'button', 'data-testid': 'stop-generate', on: { click: () => void stopAndGenerate() } },
+    {
+      class: 'btn danger',
+      type: 'button',
+      'data-testid': 'stop-generate',
+      on: { click: () => void stopAndGenerate() },
+    },
     'Stop & generate',
   );
   const replay = h('input', { type: 'checkbox', id: 'replay-toggle', 'data-testid': 'replay-toggle' });
@@ -138,8 +143,15 @@ export function browserPanel(
     configured = on;
     render();
   };
-  llmState().then((s) => { showPrompt(s.configured); }, () => undefined);
-  const stopLlm = onLlmChange((s) => { showPrompt(s.configured); });
+  llmState().then(
+    (s) => {
+      showPrompt(s.configured);
+    },
+    () => undefined,
+  );
+  const stopLlm = onLlmChange((s) => {
+    showPrompt(s.configured);
+  });
   const elapsed = h('span', { class: 'rec-time', 'data-testid': 'recording-time' });
   const counter = h('span', { class: 'rec-count', 'data-testid': 'recording-counter', 'aria-live': 'polite' });
   const indicator = h(
@@ -211,7 +223,8 @@ export function browserPanel(
 
     let over: HTMLElement | null = null;
     if (loadError) over = failed(loadError, refresh);
-    else if (state === 'loading') over = h('div', { class: 'state' }, spinner(), 'Asking the sprite about its browser…');
+    else if (state === 'loading')
+      over = h('div', { class: 'state' }, spinner(), 'Asking the sprite about its browser…');
     else if (state === 'idle')
       over = empty(
         'No browser running',
@@ -256,8 +269,7 @@ export function browserPanel(
       if (state === 'idle' || state === 'loading') state = 'recording';
       if (s.startedAt) startedAt = s.startedAt;
       // the tab's address (the start address until Chromium answers), unless the user is typing
-      if (s.url && s.url !== 'about:blank' && document.activeElement !== url && s.url !== url.value)
-        url.value = s.url;
+      if (s.url && s.url !== 'about:blank' && document.activeElement !== url && s.url !== url.value) url.value = s.url;
       // connecting before Xvnc listens would only fail: wait for Chromium to answer
       const ready = s.starting === false || (s.tabs ?? 0) > 0;
       if (state === 'recording' && display === null && ready) connectDisplay();

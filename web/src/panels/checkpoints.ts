@@ -21,7 +21,11 @@ export function checkpointsPanel(spriteId: string, bus: Bus): CheckpointsPanel {
     placeholder: 'What this state is, e.g. “signed in, two notes”',
     'data-testid': 'checkpoint-comment',
   });
-  const create = h('button', { class: 'btn primary', type: 'submit', 'data-testid': 'checkpoint-create' }, 'Create checkpoint');
+  const create = h(
+    'button',
+    { class: 'btn primary', type: 'submit', 'data-testid': 'checkpoint-create' },
+    'Create checkpoint',
+  );
   const message = h('div', { class: 'form-message', role: 'status' });
   const form = h(
     'form',
@@ -34,7 +38,11 @@ export function checkpointsPanel(spriteId: string, bus: Bus): CheckpointsPanel {
   const el = h(
     'section',
     { class: 'panel checkpoints', 'aria-label': 'Checkpoints' },
-    h('p', { class: 'muted small' }, 'A checkpoint keeps the whole workspace (HAR files, scripts, the browser profile). Restoring one brings it back in a moment.'),
+    h(
+      'p',
+      { class: 'muted small' },
+      'A checkpoint keeps the whole workspace (HAR files, scripts, the browser profile). Restoring one brings it back in a moment.',
+    ),
     form,
     message,
     list,
@@ -58,11 +66,24 @@ export function checkpointsPanel(spriteId: string, bus: Bus): CheckpointsPanel {
     const yes = await confirmDialog({
       title: 'Restore this checkpoint?',
       body: [
-        h('p', null, 'The workspace goes back to how it was ', h('strong', null, when(k.time)), k.comment ? [' (', h('em', null, k.comment), ')'] : null, '.'),
+        h(
+          'p',
+          null,
+          'The workspace goes back to how it was ',
+          h('strong', null, when(k.time)),
+          k.comment ? [' (', h('em', null, k.comment), ')'] : null,
+          '.',
+        ),
         h(
           'ul',
           null,
-          h('li', null, 'Every change in ', h('code', null, '/workspace'), ' since then is lost: newer HAR files, generated scripts and other files.'),
+          h(
+            'li',
+            null,
+            'Every change in ',
+            h('code', null, '/workspace'),
+            ' since then is lost: newer HAR files, generated scripts and other files.',
+          ),
           h('li', null, 'The browser and any process running in the sprite are stopped; a capture in progress ends.'),
         ),
         h('p', { class: 'muted' }, 'Create a checkpoint first to keep the current state.'),
@@ -92,9 +113,24 @@ export function checkpointsPanel(spriteId: string, bus: Bus): CheckpointsPanel {
       h(
         'div',
         { class: 'checkpoint-main' },
-        h('div', null, h('span', { class: 'checkpoint-time', title: new Date(k.time * 1000).toLocaleString() }, when(k.time)), h('span', { class: 'muted' }, ` · ${ago(k.time)}`)),
-        h('div', { class: 'checkpoint-comment' }, k.comment || h('span', { class: 'muted' }, 'no comment'), k.automatic ? h('span', { class: 'chip' }, 'automatic') : null),
-        h('div', { class: 'muted small' }, `${bytes(k.bytes)} · ${plural(k.files, 'file')}`, k.added ? ` · ${bytes(k.added)} new` : ''),
+        h(
+          'div',
+          null,
+          h('span', { class: 'checkpoint-time', title: new Date(k.time * 1000).toLocaleString() }, when(k.time)),
+          h('span', { class: 'muted' }, ` · ${ago(k.time)}`),
+        ),
+        h(
+          'div',
+          { class: 'checkpoint-comment' },
+          k.comment || h('span', { class: 'muted' }, 'no comment'),
+          k.automatic ? h('span', { class: 'chip' }, 'automatic') : null,
+        ),
+        h(
+          'div',
+          { class: 'muted small' },
+          `${bytes(k.bytes)} · ${plural(k.files, 'file')}`,
+          k.added ? ` · ${bytes(k.added)} new` : '',
+        ),
       ),
       button,
     );
@@ -111,7 +147,10 @@ export function checkpointsPanel(spriteId: string, bus: Bus): CheckpointsPanel {
           : empty('No checkpoints yet', 'One is made each time a capture stops; create one now to keep this state.'),
       );
     } catch (e) {
-      put(list, failed(api.messageOf(e), () => void refresh()));
+      put(
+        list,
+        failed(api.messageOf(e), () => void refresh()),
+      );
     }
   }
 

@@ -87,7 +87,8 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
       if (run && code.files().includes(path)) code.select(path);
     },
     // the client's stages ended well when they reached "engineered" (the model's part follows)
-    stages: (stages, live) => stageList(stages, live, stages.some((s) => s.name === 'engineered') ? 'complete' : (run?.status ?? 'error')),
+    stages: (stages, live) =>
+      stageList(stages, live, stages.some((s) => s.name === 'engineered') ? 'complete' : (run?.status ?? 'error')),
   });
   const box = composer((text) => (run?.fresh ? reEngineer(run, text) : followUp(text)));
   const note = h('p', { class: 'llm-note muted small', 'data-testid': 'llm-how' });
@@ -167,12 +168,18 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
           'No run open',
           'Record a site and press Stop & generate: the engineer reads the HAR and writes a Python client, an OpenAPI document, a replay test and a README. A HAR in Files can be generated again.',
         ),
-        llm && !llm.configured && llm.how ? h('p', { class: 'llm-note muted small', 'data-testid': 'llm-how' }, sentence(llm.how)) : null,
+        llm && !llm.configured && llm.how
+          ? h('p', { class: 'llm-note muted small', 'data-testid': 'llm-how' }, sentence(llm.how))
+          : null,
         runs.length ? h('h3', { class: 'subhead' }, 'Past runs') : null,
         runs.length ? h('ul', { class: 'run-list' }, runs.map(runLink)) : null,
       );
     } catch (e) {
-      if (g === generation) put(el, failed(api.messageOf(e), () => void listRuns()));
+      if (g === generation)
+        put(
+          el,
+          failed(api.messageOf(e), () => void listRuns()),
+        );
     }
   }
 
@@ -211,7 +218,11 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
       info = (await api.run(spriteId, r.id)).run;
       if (info.ai) await llmState().catch(() => null); // the box needs to know
     } catch (e) {
-      if (g === generation) put(el, failed(`Cannot open run ${r.id}: ${api.messageOf(e)}`, () => void load(r, g)));
+      if (g === generation)
+        put(
+          el,
+          failed(`Cannot open run ${r.id}: ${api.messageOf(e)}`, () => void load(r, g)),
+        );
       return;
     }
     if (g !== generation) return;
@@ -425,7 +436,8 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
         apply(r, info);
       } catch (e) {
         // it ended by itself meanwhile: the stream says how
-        if (!(e instanceof api.ApiError && e.code === 'not_running')) r.error = `Cannot stop the run: ${api.messageOf(e)}`;
+        if (!(e instanceof api.ApiError && e.code === 'not_running'))
+          r.error = `Cannot stop the run: ${api.messageOf(e)}`;
       }
     });
     if (g === generation) render();
@@ -479,7 +491,14 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
     put(progress, stageList(r.stages, live, r.status));
     put(
       result,
-      r.error ? h('div', { class: 'state error', role: 'alert', 'data-testid': 'run-error' }, h('p', { class: 'state-title' }, 'The engineer failed'), h('p', null, r.error)) : null,
+      r.error
+        ? h(
+            'div',
+            { class: 'state error', role: 'alert', 'data-testid': 'run-error' },
+            h('p', { class: 'state-title' }, 'The engineer failed'),
+            h('p', null, r.error),
+          )
+        : null,
       r.replay ? replayResult(r) : null,
       r.usage ? h('p', { class: 'muted small' }, `Model usage: ${r.usage}`) : null,
     );
@@ -488,11 +507,26 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
   function renderChat(r: RunState): void {
     const live = !TERMINAL.has(r.status);
     const llm = knownLlm();
-    const stop = h('button', { class: 'btn small danger-text', type: 'button', 'data-testid': 'run-stop', title: 'Stop the engineer: its commands end, what it wrote stays' }, '■ Stop');
+    const stop = h(
+      'button',
+      {
+        class: 'btn small danger-text',
+        type: 'button',
+        'data-testid': 'run-stop',
+        title: 'Stop the engineer: its commands end, what it wrote stays',
+      },
+      '■ Stop',
+    );
     stop.addEventListener('click', () => void cancel(r, stop));
     const again = h(
       'button',
-      { class: 'btn small', type: 'button', 'aria-pressed': String(r.fresh), 'data-testid': 'run-from', title: 'A new run on the same capture, starting from the scripts of this one' },
+      {
+        class: 'btn small',
+        type: 'button',
+        'aria-pressed': String(r.fresh),
+        'data-testid': 'run-from',
+        title: 'A new run on the same capture, starting from the scripts of this one',
+      },
       'Start from this run',
     );
     again.addEventListener('click', () => {
@@ -501,7 +535,14 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
     put(
       head,
       title(r),
-      r.fromRun ? h('span', { class: 'muted small' }, 'from ', h('a', { href: `/sprite/${sp}/run/${encodeURIComponent(r.fromRun)}` }, h('code', null, r.fromRun))) : null,
+      r.fromRun
+        ? h(
+            'span',
+            { class: 'muted small' },
+            'from ',
+            h('a', { href: `/sprite/${sp}/run/${encodeURIComponent(r.fromRun)}` }, h('code', null, r.fromRun)),
+          )
+        : null,
       h('span', { class: 'spacer' }),
       meter(r),
       live && r.status !== 'loading' ? stop : null,
@@ -519,19 +560,27 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
 
   /** Tokens and cost of the run so far: the stream's totals, else the record's. */
   function meter(r: RunState): HTMLElement {
-    const u = r.chat.usage ?? (r.recordUsage && {
-      input: r.recordUsage.inputTokens,
-      output: r.recordUsage.outputTokens,
-      cacheRead: r.recordUsage.cacheReadTokens,
-      cacheWrite: r.recordUsage.cacheWriteTokens,
-      cost: r.recordUsage.costUsd,
-    });
+    const u =
+      r.chat.usage ??
+      (r.recordUsage && {
+        input: r.recordUsage.inputTokens,
+        output: r.recordUsage.outputTokens,
+        cacheRead: r.recordUsage.cacheReadTokens,
+        cacheWrite: r.recordUsage.cacheWriteTokens,
+        cost: r.recordUsage.costUsd,
+      });
     if (!u) return h('span', { class: 'meter muted small', 'data-testid': 'run-meter' }, 'no model answer yet');
     const all = u.input + u.output + u.cacheRead + u.cacheWrite;
     const detail = `${u.input.toLocaleString()} input, ${u.output.toLocaleString()} output, ${u.cacheRead.toLocaleString()} cache read, ${u.cacheWrite.toLocaleString()} cache write tokens`;
     return h(
       'span',
-      { class: 'meter', 'data-testid': 'run-meter', 'data-cost': u.cost ?? '', 'data-tokens': all, title: `${detail}${u.cost === null ? '; the model\'s price is not known' : ''}` },
+      {
+        class: 'meter',
+        'data-testid': 'run-meter',
+        'data-cost': u.cost ?? '',
+        'data-tokens': all,
+        title: `${detail}${u.cost === null ? "; the model's price is not known" : ''}`,
+      },
       h('span', { class: 'meter-tokens' }, `${tokens(all)} tokens`),
       h('span', { class: 'meter-cost' }, u.cost === null ? 'cost unknown' : usd(u.cost)),
     );
@@ -548,11 +597,20 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
     note.textContent = llm?.how ? sentence(llm.how) : '';
     const mode: ComposerMode = fresh
       ? {
-          label: r.ai ? 'A new run on the same capture, starting from the scripts of this one.' : 'Ask the engineer for a task on this capture: a new run starts from these files.',
+          label: r.ai
+            ? 'A new run on the same capture, starting from the scripts of this one.'
+            : 'Ask the engineer for a task on this capture: a new run starts from these files.',
           placeholder: 'What should the new run do?',
           action: 'Start run',
           blocked: '',
-          leave: r.ai ? { text: 'Back to this conversation', fn: () => { setFresh(r, false); } } : undefined,
+          leave: r.ai
+            ? {
+                text: 'Back to this conversation',
+                fn: () => {
+                  setFresh(r, false);
+                },
+              }
+            : undefined,
         }
       : {
           label: '',
@@ -571,7 +629,10 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
     const ok = counted && res.failed === 0;
     const line = h(
       'span',
-      { 'data-testid': 'replay-result', title: 'replay.py sent the captured requests to the site again through the client' },
+      {
+        'data-testid': 'replay-result',
+        title: 'replay.py sent the captured requests to the site again through the client',
+      },
       'Replay: ',
       counted ? `${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped` : res.message,
     );
@@ -595,7 +656,13 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
     } else if (typeof r.endpoints === 'string') {
       put(endpointsBox, failed(r.endpoints));
     } else if (!r.endpoints.length) {
-      put(endpointsBox, empty('No API endpoints found', 'The capture had no API traffic the engineer could use: only pages, assets or trackers.'));
+      put(
+        endpointsBox,
+        empty(
+          'No API endpoints found',
+          'The capture had no API traffic the engineer could use: only pages, assets or trackers.',
+        ),
+      );
     } else {
       put(endpointsBox, endpointsTable(r.endpoints));
     }

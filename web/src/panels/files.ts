@@ -24,11 +24,7 @@ export interface FilesPanel {
 const parent = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
 const rootOf = (path: string) => ROOTS.find((r) => path === r.path || path.startsWith(`${r.path}/`)) ?? ROOTS[0];
 
-export function filesPanel(
-  spriteId: string,
-  bus: Bus,
-  generate: (harPath: string) => Promise<void>,
-): FilesPanel {
+export function filesPanel(spriteId: string, bus: Bus, generate: (harPath: string) => Promise<void>): FilesPanel {
   let cwd = ROOTS[0]?.path ?? '/workspace';
   let selected = '';
   let loadToken = 0;
@@ -38,7 +34,14 @@ export function filesPanel(
   const list = h('div', { class: 'list-box files-list' });
   const message = h('div', { class: 'form-message', role: 'status' });
   const preview = h('div', { class: 'preview', hidden: true });
-  const el = h('section', { class: 'panel files', 'aria-label': 'Files' }, h('div', { class: 'files-head' }, roots, crumbs), message, list, preview);
+  const el = h(
+    'section',
+    { class: 'panel files', 'aria-label': 'Files' },
+    h('div', { class: 'files-head' }, roots, crumbs),
+    message,
+    list,
+    preview,
+  );
 
   function renderHead(): void {
     const root = rootOf(cwd);
@@ -52,7 +55,11 @@ export function filesPanel(
             type: 'button',
             'aria-pressed': String(r === root),
             'data-testid': `files-root-${r.path.split('/').pop() ?? ''}`,
-            on: { click: () => { go(r.path); } },
+            on: {
+              click: () => {
+                go(r.path);
+              },
+            },
           },
           r.label,
         ),
@@ -64,7 +71,24 @@ export function filesPanel(
     for (const name of cwd.slice(at.length).split('/').filter(Boolean)) {
       at = `${at}/${name}`;
       const target = at;
-      parts.push(h('span', { class: 'sep', 'aria-hidden': 'true' }, '/'), target === cwd ? h('span', { 'aria-current': 'page' }, name) : h('button', { class: 'link', type: 'button', on: { click: () => { go(target); } } }, name));
+      parts.push(
+        h('span', { class: 'sep', 'aria-hidden': 'true' }, '/'),
+        target === cwd
+          ? h('span', { 'aria-current': 'page' }, name)
+          : h(
+              'button',
+              {
+                class: 'link',
+                type: 'button',
+                on: {
+                  click: () => {
+                    go(target);
+                  },
+                },
+              },
+              name,
+            ),
+      );
     }
     put(crumbs, h('code', null, root?.path ?? ''), parts);
   }
@@ -87,11 +111,25 @@ export function filesPanel(
         list,
         entries.length
           ? h('ul', { class: 'rows', 'data-testid': 'files-list' }, entries.map(row))
-          : empty(cwd.endsWith('/har') ? 'No HAR files yet' : cwd.endsWith('/scripts') ? 'No scripts yet' : 'This folder is empty', cwd.endsWith('/har') ? 'Each capture writes one here.' : cwd.endsWith('/scripts') ? 'Each engineer run writes a folder here.' : undefined),
+          : empty(
+              cwd.endsWith('/har')
+                ? 'No HAR files yet'
+                : cwd.endsWith('/scripts')
+                  ? 'No scripts yet'
+                  : 'This folder is empty',
+              cwd.endsWith('/har')
+                ? 'Each capture writes one here.'
+                : cwd.endsWith('/scripts')
+                  ? 'Each engineer run writes a folder here.'
+                  : undefined,
+            ),
       );
     } catch (e) {
       if (token !== loadToken) return;
-      put(list, failed(api.messageOf(e), () => void load()));
+      put(
+        list,
+        failed(api.messageOf(e), () => void load()),
+      );
     }
   }
 
@@ -100,7 +138,11 @@ export function filesPanel(
     const dir = f.type === 'dir';
     const actions: HTMLElement[] = [];
     if (f.name.endsWith('.har') && !dir) {
-      const gen = h('button', { class: 'btn small', type: 'button', title: 'Run the engineer on this HAR', 'data-testid': 'file-generate' }, 'Generate');
+      const gen = h(
+        'button',
+        { class: 'btn small', type: 'button', title: 'Run the engineer on this HAR', 'data-testid': 'file-generate' },
+        'Generate',
+      );
       gen.addEventListener('click', () => {
         void busy(gen, 'Starting…', () =>
           generate(path).catch((e: unknown) => {
@@ -111,24 +153,61 @@ export function filesPanel(
       actions.push(gen);
     }
     actions.push(
-      h('a', { class: 'btn small', href: api.fileUrl(spriteId, path, true), download: dir ? `${f.name}.zip` : f.name, 'data-testid': 'file-download', 'aria-label': `Download ${f.name}` }, dir ? 'Zip' : 'Download'),
+      h(
+        'a',
+        {
+          class: 'btn small',
+          href: api.fileUrl(spriteId, path, true),
+          download: dir ? `${f.name}.zip` : f.name,
+          'data-testid': 'file-download',
+          'aria-label': `Download ${f.name}`,
+        },
+        dir ? 'Zip' : 'Download',
+      ),
     );
-    const del = h('button', { class: 'btn small danger-text', type: 'button', 'data-testid': 'file-delete', 'aria-label': `Delete ${f.name}` }, 'Delete');
+    const del = h(
+      'button',
+      {
+        class: 'btn small danger-text',
+        type: 'button',
+        'data-testid': 'file-delete',
+        'aria-label': `Delete ${f.name}`,
+      },
+      'Delete',
+    );
     del.addEventListener('click', () => void remove(f, path, del));
     actions.push(del);
     return h(
       'li',
-      { class: `file${path === selected ? ' is-selected' : ''}`, 'data-testid': 'file-row', 'data-name': f.name, 'data-type': f.type },
+      {
+        class: `file${path === selected ? ' is-selected' : ''}`,
+        'data-testid': 'file-row',
+        'data-name': f.name,
+        'data-type': f.type,
+      },
       h(
         'div',
         { class: 'file-main' },
         h(
           'button',
-          { class: 'file-name link', type: 'button', on: { click: () => { if (dir) go(path); else void show(path); } } },
+          {
+            class: 'file-name link',
+            type: 'button',
+            on: {
+              click: () => {
+                if (dir) go(path);
+                else void show(path);
+              },
+            },
+          },
           h('span', { class: 'file-icon', 'aria-hidden': 'true' }, dir ? '▸' : '·'),
           f.name,
         ),
-        h('span', { class: 'muted small file-meta', title: when(f.mtime) }, dir ? `folder · ${ago(f.mtime)}` : `${bytes(f.size)} · ${ago(f.mtime)}`),
+        h(
+          'span',
+          { class: 'muted small file-meta', title: when(f.mtime) },
+          dir ? `folder · ${ago(f.mtime)}` : `${bytes(f.size)} · ${ago(f.mtime)}`,
+        ),
       ),
       h('span', { class: 'file-actions' }, actions),
     );
@@ -138,7 +217,14 @@ export function filesPanel(
     const yes = await confirmDialog({
       title: `Delete ${f.name}?`,
       body: [
-        h('p', null, 'This removes ', h('code', null, path), f.type === 'dir' ? ' and everything in it' : '', ' from the sprite.'),
+        h(
+          'p',
+          null,
+          'This removes ',
+          h('code', null, path),
+          f.type === 'dir' ? ' and everything in it' : '',
+          ' from the sprite.',
+        ),
         h('p', { class: 'muted' }, 'A checkpoint made before still has it.'),
       ],
       confirm: 'Delete',
@@ -177,7 +263,11 @@ export function filesPanel(
         h('span', { class: 'muted small' }, size),
         h('span', { class: 'spacer' }),
         h('a', { class: 'btn small', href: api.fileUrl(spriteId, path, true), download: name }, 'Download'),
-        h('button', { class: 'btn small ghost', type: 'button', 'aria-label': 'Close the preview', on: { click: closePreview } }, '✕'),
+        h(
+          'button',
+          { class: 'btn small ghost', type: 'button', 'aria-label': 'Close the preview', on: { click: closePreview } },
+          '✕',
+        ),
       );
     preview.hidden = false;
     put(preview, head(''), loading(`Loading ${name}…`));
@@ -191,12 +281,23 @@ export function filesPanel(
         file.binary
           ? empty('Not a text file', 'Download it to look inside.')
           : [
-              file.truncated ? h('p', { class: 'muted small note' }, `Showing the first ${bytes(PREVIEW_LIMIT)}${size ? ` of ${size}` : ''}. Download it for the rest.`) : null,
+              file.truncated
+                ? h(
+                    'p',
+                    { class: 'muted small note' },
+                    `Showing the first ${bytes(PREVIEW_LIMIT)}${size ? ` of ${size}` : ''}. Download it for the rest.`,
+                  )
+                : null,
               h('pre', { class: 'preview-text', 'data-testid': 'file-preview', tabindex: 0 }, file.text),
             ],
       );
     } catch (e) {
-      if (selected === path) put(preview, head(''), failed(api.messageOf(e), () => void show(path)));
+      if (selected === path)
+        put(
+          preview,
+          head(''),
+          failed(api.messageOf(e), () => void show(path)),
+        );
     }
   }
 
