@@ -18,6 +18,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
     echo "build-web: installing the web app's npm packages" >&2
     npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
+node scripts/api-types.mjs # src/gen/api.ts: the API's types, from src/server/openapi.json
 npx --no-install vite build --outDir "$out" --emptyOutDir --logLevel warn
 # gzip copies beside the scripts and styles (Monaco is 2.7 MB, 0.7 MB gzipped): rae serve sends
 # them to browsers that accept gzip

@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/'] },
+  { ignores: ['dist/', 'node_modules/', 'src/gen/'] },
   js.configs.recommended,
   {
     files: ['src/**/*.ts'],
@@ -19,7 +19,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['vite.config.ts', 'eslint.config.js', 'test/**/*.ts'],
+    files: ['vite.config.ts', 'eslint.config.js', 'test/**/*.ts', 'scripts/**/*.mjs'],
     extends: [tseslint.configs.recommended],
     languageOptions: { globals: globals.node },
   },

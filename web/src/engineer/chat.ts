@@ -87,8 +87,8 @@ export class Chat {
         break;
       case 'usage':
         this.usage = {
-          input: e.input_tokens ?? 0,
-          output: e.output_tokens ?? 0,
+          input: e.input_tokens,
+          output: e.output_tokens,
           cacheRead: e.cache_read_tokens ?? 0,
           cacheWrite: e.cache_write_tokens ?? 0,
           cost: e.cost_usd ?? null,

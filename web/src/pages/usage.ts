@@ -104,7 +104,6 @@ function figures(t: UsageCounts): HTMLElement {
 
 function runsTable(r: UsageReport, sprites: Map<string, string>): HTMLElement {
   const rows = r.runs.slice(0, 5);
-  const who = r.all || rows.some((x) => x.user);
   return h(
     'div',
     { class: 'table-wrap' },
@@ -117,9 +116,9 @@ function runsTable(r: UsageReport, sprites: Map<string, string>): HTMLElement {
         h(
           'tr',
           null,
-          ['Run', who ? 'User' : null, 'Tokens', 'Cost']
-            .filter((x) => x !== null)
-            .map((t) => h('th', { scope: 'col', class: t === 'Tokens' || t === 'Cost' ? 'num' : '' }, t)),
+          ['Run', 'Tokens', 'Cost'].map((t) =>
+            h('th', { scope: 'col', class: t === 'Tokens' || t === 'Cost' ? 'num' : '' }, t),
+          ),
         ),
       ),
       h(
@@ -140,9 +139,7 @@ function runsTable(r: UsageReport, sprites: Map<string, string>): HTMLElement {
                     h('code', null, x.run),
                   )
                 : h('code', null, x.run),
-              x.model ? h('span', { class: 'muted small' }, ` ${x.model}`) : null,
             ),
-            who ? h('td', null, x.user ?? '—') : null,
             h(
               'td',
               {

@@ -216,8 +216,9 @@ export function browserPanel(
     replay.disabled = state === 'stopping';
     prompt.disabled = state === 'stopping';
     url.disabled = state === 'stopping' || state === 'loading';
-    counter.textContent = plural(status.entries ?? 0, 'request');
-    counter.dataset.count = String(status.entries ?? 0);
+    const entries = status.running ? status.entries : 0;
+    counter.textContent = plural(entries, 'request');
+    counter.dataset.count = String(entries);
     elapsed.textContent = startedAt ? clock(Date.now() / 1000 - startedAt) : '';
     el.classList.toggle('is-recording', live);
 
@@ -271,7 +272,7 @@ export function browserPanel(
       // the tab's address (the start address until Chromium answers), unless the user is typing
       if (s.url && s.url !== 'about:blank' && document.activeElement !== url && s.url !== url.value) url.value = s.url;
       // connecting before Xvnc listens would only fail: wait for Chromium to answer
-      const ready = s.starting === false || (s.tabs ?? 0) > 0;
+      const ready = !s.starting || s.tabs > 0;
       if (state === 'recording' && display === null && ready) connectDisplay();
     } else if (state === 'recording' || state === 'loading') {
       if (state === 'recording') say(s.error ? `The capture ended: ${s.error}` : 'The capture ended.', !!s.error);
@@ -316,7 +317,20 @@ export function browserPanel(
     say('');
     state = 'starting';
     startedAt = Date.now() / 1000;
-    status = { running: true, entries: 0 };
+    status = {
+      running: true,
+      starting: true,
+      entries: 0,
+      pages: 0,
+      tabs: 0,
+      bytes: 0,
+      startedAt,
+      url: address,
+      startUrl: address,
+      title: '',
+      harPath: '',
+      captureId: '',
+    };
     display = null;
     render();
     try {

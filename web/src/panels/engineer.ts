@@ -326,8 +326,8 @@ export function engineerPanel(spriteId: string, start: (req: RunRequest) => Prom
       }
       case 'usage':
         r.usage = [
-          e.input_tokens !== undefined ? `${e.input_tokens.toLocaleString()} tokens in` : '',
-          e.output_tokens !== undefined ? `${e.output_tokens.toLocaleString()} out` : '',
+          `${e.input_tokens.toLocaleString()} tokens in`,
+          `${e.output_tokens.toLocaleString()} out`,
           typeof e.cost_usd === 'number' ? `$${e.cost_usd.toFixed(4)}` : '',
         ]
           .filter(Boolean)
