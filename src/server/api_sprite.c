@@ -1,5 +1,6 @@
 /* The sprite routes: the caller's sprite, its files, its checkpoints (docs/api.md). */
 #include "server/api.h"
+#include "util/text.h"
 #include "server/zip.h"
 
 #include <errno.h>
@@ -444,9 +445,13 @@ static json_t *job_json(const rae_store_job *j) {
                           j->sprite, "status", j->status, "started", j->started);
     if (j->ended > 0) json_object_set_new(o, "ended", json_real(j->ended));
     if (j->error && *j->error) json_object_set_new(o, "error", json_string(j->error));
-    json_t *detail = json_loads(j->detail, 0, NULL);
-    if (json_is_object(detail))
-        json_object_update_missing(o, detail); /* url, har_path, ... (as stored) */
+    json_t *detail = json_loads(j->detail, 0, NULL), *v;
+    const char *k;
+    char name[64];
+    json_object_foreach(detail, k, v) { /* url, har_path, ... as stored, in camelCase */
+        text_camel(k, name, sizeof name);
+        if (!json_object_get(o, name)) json_object_set(o, name, v);
+    }
     json_decref(detail);
     return o;
 }

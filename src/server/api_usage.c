@@ -8,11 +8,11 @@
 #include <time.h>
 
 static json_t *usage_json(const rae_usage *u) {
-    return json_pack("{s:I,s:I,s:I,s:I,s:f,s:I,s:I}", "input_tokens", (json_int_t)u->input_tokens,
-                     "output_tokens", (json_int_t)u->output_tokens, "cache_read_tokens",
-                     (json_int_t)u->cache_read_tokens, "cache_write_tokens",
-                     (json_int_t)u->cache_write_tokens, "cost_usd", u->cost_usd, "answers",
-                     (json_int_t)u->answers, "unpriced_answers", (json_int_t)u->unpriced);
+    return json_pack("{s:I,s:I,s:I,s:I,s:f,s:I,s:I}", "inputTokens", (json_int_t)u->input_tokens,
+                     "outputTokens", (json_int_t)u->output_tokens, "cacheReadTokens",
+                     (json_int_t)u->cache_read_tokens, "cacheWriteTokens",
+                     (json_int_t)u->cache_write_tokens, "costUsd", u->cost_usd, "answers",
+                     (json_int_t)u->answers, "unpricedAnswers", (json_int_t)u->unpriced);
 }
 
 /* [{key: ..., the usage}] of the groups. */

@@ -115,3 +115,16 @@ int text_hex_digit(char c) {
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
+
+void text_camel(const char *snake, char *out, size_t n) {
+    size_t k = 0;
+    for (const char *p = snake; *p && k + 1 < n; p++) {
+        if (*p == '_' && p[1] && k > 0) {
+            p++;
+            out[k++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+        } else {
+            out[k++] = *p;
+        }
+    }
+    if (n) out[k] = '\0';
+}

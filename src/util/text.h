@@ -8,6 +8,8 @@
 
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates), else 0. */
 int text_utf8_valid(const char *s, size_t n);
+/* snake_case as camelCase into out ("har_path" -> "harPath"), cut at n - 1 bytes. */
+void text_camel(const char *snake, char *out, size_t n);
 /* The value of hex digit c (either case), or -1. */
 int text_hex_digit(char c);
 /* Replaces, in place, each byte of s that is not part of well-formed UTF-8 with '?' (a message

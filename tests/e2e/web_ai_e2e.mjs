@@ -484,15 +484,15 @@ async function main() {
     const u = await api('/api/usage');
     const want = tokensOf([...TURNS_A, ...TURNS_B]);
     const got = u.total;
-    const same = got.input_tokens === want.input && got.output_tokens === want.output && got.cache_read_tokens === want.cacheRead && got.cache_write_tokens === want.cacheWrite;
+    const same = got.inputTokens === want.input && got.outputTokens === want.output && got.cacheReadTokens === want.cacheRead && got.cacheWriteTokens === want.cacheWrite;
     check(same, `/api/usage's total is ${JSON.stringify(got)}; the fixture's tokens: ${JSON.stringify(want)}`);
     const cost = costOf([...TURNS_A, ...TURNS_B], llm.model);
-    check(near(got.cost_usd, cost), `/api/usage's cost is ${got.cost_usd}, the fixture's tokens cost ${cost}`);
+    check(near(got.costUsd, cost), `/api/usage's cost is ${got.costUsd}, the fixture's tokens cost ${cost}`);
     check(got.answers === TURNS_A.length + TURNS_B.length, `${got.answers} answers counted`);
     const a = u.runs.find((r) => r.run === runA);
     const b = u.runs.find((r) => r.run === runB);
-    check(a && near(a.cost_usd, costOf(TURNS_A, llm.model)) && b && near(b.cost_usd, costOf(TURNS_B, llm.model)), `by run: ${JSON.stringify(u.runs)}`);
-    return `${got.answers} answers, ${totalOf(want)} tokens, $${got.cost_usd.toFixed(6)}: the fixture's counts exactly`;
+    check(a && near(a.costUsd, costOf(TURNS_A, llm.model)) && b && near(b.costUsd, costOf(TURNS_B, llm.model)), `by run: ${JSON.stringify(u.runs)}`);
+    return `${got.answers} answers, ${totalOf(want)} tokens, $${got.costUsd.toFixed(6)}: the fixture's counts exactly`;
   });
 
   await step('dashboard-usage', async () => {

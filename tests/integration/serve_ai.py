@@ -268,9 +268,8 @@ def usage_adds_up(alice):
     print("== 6: /api/usage adds up to the fixture's token counts")
     u = alice.call("GET", "/api/usage", expect=200)[1]["total"]
     want = sums(TURNS[0:6])
-    got = [u["input_tokens"], u["output_tokens"], u["cache_read_tokens"],
-           u["cache_write_tokens"]]
-    if got != want[:4] or abs(u["cost_usd"] - want[4]) > 1e-9 or u["answers"] != 6:
+    got = [u["inputTokens"], u["outputTokens"], u["cacheReadTokens"], u["cacheWriteTokens"]]
+    if got != want[:4] or abs(u["costUsd"] - want[4]) > 1e-9 or u["answers"] != 6:
         sl.fail("usage %s, want %s" % (u, want))
 
 

@@ -304,7 +304,7 @@ def run(server, port):
 
     history = alice.call("GET", "/api/sessions", expect=200)[1]["sessions"]
     if not history or history[0]["kind"] != "capture" or history[0]["status"] != "complete" \
-            or history[0]["har_path"] != stopped["harPath"]:
+            or history[0]["harPath"] != stopped["harPath"]:
         fail("the history: %s" % history)
     if bob.call("GET", "/api/sessions", expect=200)[1]["sessions"]:
         fail("bob sees alice's history")

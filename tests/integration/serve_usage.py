@@ -47,9 +47,9 @@ def main():
         span = "/api/usage?from=%d&to=%d" % (now - 10 * day, now + 10)
         got = alice.call("GET", span, expect=200)[1]
         t = got["total"]
-        want = {"input_tokens": 1500, "output_tokens": 180, "cache_read_tokens": 11000,
-                "answers": 3, "unpriced_answers": 1}
-        if any(t[k] != v for k, v in want.items()) or abs(t["cost_usd"] - 0.0163) > 1e-9:
+        want = {"inputTokens": 1500, "outputTokens": 180, "cacheReadTokens": 11000,
+                "answers": 3, "unpricedAnswers": 1}
+        if any(t[k] != v for k, v in want.items()) or abs(t["costUsd"] - 0.0163) > 1e-9:
             sl.fail("alice's total %s, wanted %s and $0.0163" % (t, want))
         if [d["answers"] for d in got["days"]] != [2, 1] or \
                 got["days"][0]["day"] >= got["days"][1]["day"]:
@@ -65,7 +65,7 @@ def main():
         alice.call("GET", "/api/usage?all=yes", expect=400)
         every = admin.call("GET", span + "&all=1", expect=200)[1]
         if not every["all"] or every["total"]["answers"] != 4 or \
-                abs(every["total"]["cost_usd"] - 0.5163) > 1e-9:
+                abs(every["total"]["costUsd"] - 0.5163) > 1e-9:
             sl.fail("an admin's all=1: %s" % every["total"])
         if [(u["user"], u["answers"]) for u in every.get("users", [])] != [("root1", 1),
                                                                           ("alice", 3)]:

@@ -54,9 +54,9 @@ function newSpriteButton(onError: (message: string) => void): HTMLButtonElement 
 
 /** A run's site and entry count are those of the capture that wrote its HAR. */
 function withCaptures(list: Session[]): Session[] {
-  const byHar = new Map(list.filter((s) => s.kind === 'capture' && s.har_path).map((s) => [s.har_path, s]));
+  const byHar = new Map(list.filter((s) => s.kind === 'capture' && s.harPath).map((s) => [s.harPath, s]));
   return list.map((s) => {
-    const capture = s.kind === 'run' ? byHar.get(s.har_path) : undefined;
+    const capture = s.kind === 'run' ? byHar.get(s.harPath) : undefined;
     return capture ? { ...s, url: s.url ?? capture.url, entries: s.entries ?? capture.entries } : s;
   });
 }
@@ -64,8 +64,8 @@ function withCaptures(list: Session[]): Session[] {
 function sessionRow(s: Session): HTMLElement {
   const sprite = `/sprite/${encodeURIComponent(s.sprite)}`;
   const links: HTMLElement[] = [];
-  if (s.har_path) {
-    links.push(h('a', { href: `${sprite}?file=${encodeURIComponent(s.har_path)}` }, 'HAR'));
+  if (s.harPath) {
+    links.push(h('a', { href: `${sprite}?file=${encodeURIComponent(s.harPath)}` }, 'HAR'));
   }
   if (s.kind === 'run') {
     links.push(h('a', { href: `${sprite}/run/${encodeURIComponent(s.id)}` }, 'Scripts'));

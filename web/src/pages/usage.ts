@@ -20,7 +20,7 @@ function svg<K extends keyof SVGElementTagNameMap>(
   return el;
 }
 
-const allTokens = (u: UsageCounts) => u.input_tokens + u.output_tokens + u.cache_read_tokens + u.cache_write_tokens;
+const allTokens = (u: UsageCounts) => u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
 
 /** "2026-05-01" of a unix time, in UTC (the server's days are UTC). */
 const dayOf = (unix: number) => new Date(unix * 1000).toISOString().slice(0, 10);
@@ -31,8 +31,8 @@ function chart(r: UsageReport): SVGSVGElement {
   const days: string[] = [];
   const last = dayOf(Math.min(r.to - 1, Date.now() / 1000));
   for (let t = r.from; dayOf(t) <= last && days.length < 62; t += 86400) days.push(dayOf(t));
-  const priced = r.days.some((d) => d.cost_usd > 0);
-  const value = (d: UsageCounts | undefined) => (d ? (priced ? d.cost_usd : allTokens(d)) : 0);
+  const priced = r.days.some((d) => d.costUsd > 0);
+  const value = (d: UsageCounts | undefined) => (d ? (priced ? d.costUsd : allTokens(d)) : 0);
   const max = Math.max(...days.map((d) => value(byDay.get(d))), priced ? 0.01 : 1);
   const W = 640;
   const H = 120;
@@ -45,7 +45,7 @@ function chart(r: UsageReport): SVGSVGElement {
     const hgt = v > 0 ? Math.max(2, ((H - pad - 4) * v) / max) : 0;
     const x = i * step + (step - bar) / 2;
     const tip = d
-      ? `${day}: ${usd(d.cost_usd)}, ${tokens(allTokens(d))} tokens, ${plural(d.answers, 'answer')}`
+      ? `${day}: ${usd(d.costUsd)}, ${tokens(allTokens(d))} tokens, ${plural(d.answers, 'answer')}`
       : `${day}: nothing`;
     const n = Number(day.slice(8));
     return svg(
@@ -87,16 +87,16 @@ function figures(t: UsageCounts): HTMLElement {
     { class: 'figures' },
     fig(
       'Cost',
-      usd(t.cost_usd),
-      t.unpriced_answers
-        ? `${plural(t.unpriced_answers, 'answer')} of a model without a price not counted`
+      usd(t.costUsd),
+      t.unpricedAnswers
+        ? `${plural(t.unpricedAnswers, 'answer')} of a model without a price not counted`
         : plural(t.answers, 'model answer'),
       'usage-cost',
     ),
     fig(
       'Tokens',
       tokens(allTokens(t)),
-      `${tokens(t.input_tokens)} in · ${tokens(t.output_tokens)} out · ${tokens(t.cache_read_tokens + t.cache_write_tokens)} cache`,
+      `${tokens(t.inputTokens)} in · ${tokens(t.outputTokens)} out · ${tokens(t.cacheReadTokens + t.cacheWriteTokens)} cache`,
       'usage-tokens',
     ),
   );
@@ -144,11 +144,11 @@ function runsTable(r: UsageReport, sprites: Map<string, string>): HTMLElement {
               'td',
               {
                 class: 'num',
-                title: `${x.input_tokens.toLocaleString()} in, ${x.output_tokens.toLocaleString()} out, ${x.cache_read_tokens.toLocaleString()} cache read, ${x.cache_write_tokens.toLocaleString()} cache write`,
+                title: `${x.inputTokens.toLocaleString()} in, ${x.outputTokens.toLocaleString()} out, ${x.cacheReadTokens.toLocaleString()} cache read, ${x.cacheWriteTokens.toLocaleString()} cache write`,
               },
               tokens(allTokens(x)),
             ),
-            h('td', { class: 'num' }, usd(x.cost_usd)),
+            h('td', { class: 'num' }, usd(x.costUsd)),
           );
         }),
       ),
@@ -186,7 +186,7 @@ function usersTable(users: (UsageCounts & { user: string })[]): HTMLElement {
             h('td', null, u.user),
             h('td', { class: 'num' }, u.answers.toLocaleString()),
             h('td', { class: 'num' }, tokens(allTokens(u))),
-            h('td', { class: 'num' }, usd(u.cost_usd)),
+            h('td', { class: 'num' }, usd(u.costUsd)),
           ),
         ),
       ),
@@ -248,7 +248,7 @@ export function usageSection(admin: boolean): { el: HTMLElement; load: (sprites:
             h(
               'div',
               { class: 'figure-label' },
-              r.days.some((d) => d.cost_usd > 0) ? 'Cost by day (UTC)' : 'Tokens by day (UTC)',
+              r.days.some((d) => d.costUsd > 0) ? 'Cost by day (UTC)' : 'Tokens by day (UTC)',
             ),
             chart(r),
           ),
