@@ -232,7 +232,9 @@ llm_gate *llm_gate_open(srv *s, const char *sprite, const char *run, long long u
     snprintf(g->data_dir, sizeof g->data_dir, "%s", s->data_dir);
     snprintf(g->sprite, sizeof g->sprite, "%s", sprite);
     snprintf(g->run, sizeof g->run, "%s", run);
-    snprintf(g->sock, sizeof g->sock, "llm-%s.sock", run);
+    /* a name of its own: the gateway before it (of the run's last message) may still be removing
+     * its socket */
+    snprintf(g->sock, sizeof g->sock, "llm-%s-%08x.sock", run, randombytes_random());
     g->c = *c;
     c->key = NULL;
     g->listen_fd = rae_sprite_listen(s->sprites, sprite, g->sock, inside, insiden, err, errlen);
