@@ -123,3 +123,22 @@ export function confirmDialog(o: ConfirmOptions): Promise<boolean> {
     cancel.focus(); // the safe answer is the default
   });
 }
+
+/** A column's heading: its text, and "num" for a column of numbers (right-aligned). */
+export type Heading = string | { text: string; num: true };
+
+/** A table in its scrolling wrapper: the headings, then the rows (already made). */
+export function dataTable(o: { testid: string; compact?: boolean; head: Heading[] }, rows: Child[]): HTMLElement {
+  const th = (x: Heading) =>
+    typeof x === 'string' ? h('th', { scope: 'col' }, x) : h('th', { scope: 'col', class: 'num' }, x.text);
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: o.compact ? 'table compact' : 'table', 'data-testid': o.testid },
+      h('thead', null, h('tr', null, o.head.map(th))),
+      h('tbody', null, rows),
+    ),
+  );
+}

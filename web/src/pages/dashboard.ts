@@ -8,7 +8,7 @@ import { h, put } from '../dom';
 import { ago, bytes, duration, host, when } from '../format';
 import { navigate, type View } from '../router';
 import type { Session, Sprite } from '../types';
-import { badge, busy, empty, failed, loading } from '../ui';
+import { badge, busy, dataTable, empty, failed, loading } from '../ui';
 import { usageSection } from './usage';
 
 function spriteCard(s: Sprite): HTMLElement {
@@ -93,23 +93,9 @@ function historyTable(list: Session[]): HTMLElement {
   if (!list.length) {
     return empty('No captures yet', 'Open your sprite, start a capture on a site, then press Stop & generate.');
   }
-  return h(
-    'div',
-    { class: 'table-wrap' },
-    h(
-      'table',
-      { class: 'table', 'data-testid': 'sessions-table' },
-      h(
-        'thead',
-        null,
-        h(
-          'tr',
-          null,
-          ['What', 'Site', 'When', 'Entries', 'Endpoints', 'Status', 'Open'].map((t) => h('th', { scope: 'col' }, t)),
-        ),
-      ),
-      h('tbody', null, withCaptures(list).map(sessionRow)),
-    ),
+  return dataTable(
+    { testid: 'sessions-table', head: ['What', 'Site', 'When', 'Entries', 'Endpoints', 'Status', 'Open'] },
+    withCaptures(list).map(sessionRow),
   );
 }
 

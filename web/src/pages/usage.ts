@@ -5,7 +5,7 @@ import * as api from '../api';
 import { h, put } from '../dom';
 import { plural, tokens, usd } from '../format';
 import type { UsageCounts, UsageReport } from '../types';
-import { empty, failed, loading } from '../ui';
+import { dataTable, empty, failed, loading } from '../ui';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -103,54 +103,27 @@ function figures(t: UsageCounts): HTMLElement {
 }
 
 function runsTable(r: UsageReport, sprites: Map<string, string>): HTMLElement {
-  const rows = r.runs.slice(0, 5);
-  return h(
-    'div',
-    { class: 'table-wrap' },
-    h(
-      'table',
-      { class: 'table compact', 'data-testid': 'usage-runs' },
+  const link = (run: string) => {
+    const sprite = sprites.get(run);
+    const id = h('code', null, run);
+    return sprite ? h('a', { href: `/sprite/${encodeURIComponent(sprite)}/run/${encodeURIComponent(run)}` }, id) : id;
+  };
+  return dataTable(
+    { testid: 'usage-runs', compact: true, head: ['Run', { text: 'Tokens', num: true }, { text: 'Cost', num: true }] },
+    r.runs.slice(0, 5).map((x) =>
       h(
-        'thead',
-        null,
+        'tr',
+        { 'data-testid': 'usage-run', 'data-run': x.run },
+        h('td', null, link(x.run)),
         h(
-          'tr',
-          null,
-          ['Run', 'Tokens', 'Cost'].map((t) =>
-            h('th', { scope: 'col', class: t === 'Tokens' || t === 'Cost' ? 'num' : '' }, t),
-          ),
+          'td',
+          {
+            class: 'num',
+            title: `${x.inputTokens.toLocaleString()} in, ${x.outputTokens.toLocaleString()} out, ${x.cacheReadTokens.toLocaleString()} cache read, ${x.cacheWriteTokens.toLocaleString()} cache write`,
+          },
+          tokens(allTokens(x)),
         ),
-      ),
-      h(
-        'tbody',
-        null,
-        rows.map((x) => {
-          const sprite = sprites.get(x.run);
-          return h(
-            'tr',
-            { 'data-testid': 'usage-run', 'data-run': x.run },
-            h(
-              'td',
-              null,
-              sprite
-                ? h(
-                    'a',
-                    { href: `/sprite/${encodeURIComponent(sprite)}/run/${encodeURIComponent(x.run)}` },
-                    h('code', null, x.run),
-                  )
-                : h('code', null, x.run),
-            ),
-            h(
-              'td',
-              {
-                class: 'num',
-                title: `${x.inputTokens.toLocaleString()} in, ${x.outputTokens.toLocaleString()} out, ${x.cacheReadTokens.toLocaleString()} cache read, ${x.cacheWriteTokens.toLocaleString()} cache write`,
-              },
-              tokens(allTokens(x)),
-            ),
-            h('td', { class: 'num' }, usd(x.costUsd)),
-          );
-        }),
+        h('td', { class: 'num' }, usd(x.costUsd)),
       ),
     ),
   );
@@ -158,37 +131,17 @@ function runsTable(r: UsageReport, sprites: Map<string, string>): HTMLElement {
 
 /** Every user's usage (an admin's view), the costliest first. */
 function usersTable(users: (UsageCounts & { user: string })[]): HTMLElement {
-  return h(
-    'div',
-    { class: 'table-wrap' },
-    h(
-      'table',
-      { class: 'table compact', 'data-testid': 'usage-users' },
+  const num = (text: string) => ({ text, num: true }) as const;
+  return dataTable(
+    { testid: 'usage-users', compact: true, head: ['User', num('Answers'), num('Tokens'), num('Cost')] },
+    users.map((u) =>
       h(
-        'thead',
-        null,
-        h(
-          'tr',
-          null,
-          h('th', { scope: 'col' }, 'User'),
-          h('th', { scope: 'col', class: 'num' }, 'Answers'),
-          h('th', { scope: 'col', class: 'num' }, 'Tokens'),
-          h('th', { scope: 'col', class: 'num' }, 'Cost'),
-        ),
-      ),
-      h(
-        'tbody',
-        null,
-        users.map((u) =>
-          h(
-            'tr',
-            { 'data-testid': 'usage-user', 'data-user': u.user },
-            h('td', null, u.user),
-            h('td', { class: 'num' }, u.answers.toLocaleString()),
-            h('td', { class: 'num' }, tokens(allTokens(u))),
-            h('td', { class: 'num' }, usd(u.costUsd)),
-          ),
-        ),
+        'tr',
+        { 'data-testid': 'usage-user', 'data-user': u.user },
+        h('td', null, u.user),
+        h('td', { class: 'num' }, u.answers.toLocaleString()),
+        h('td', { class: 'num' }, tokens(allTokens(u))),
+        h('td', { class: 'num' }, usd(u.costUsd)),
       ),
     ),
   );
