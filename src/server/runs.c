@@ -892,7 +892,7 @@ static json_t *run_detail(srv_req *r, caller *c, const char *sprite, const char 
 }
 
 /* The run's log made live again for its next process (from memory or its file). */
-static run_log *log_again(srv_req *r, caller *c, const char *sprite, const char *id) {
+static run_log *log_again(srv_req *r, caller *c, const char *id) {
     run_log *log = live_run(r->server, id);
     if (log) {
         log->refs++;
@@ -902,7 +902,6 @@ static run_log *log_again(srv_req *r, caller *c, const char *sprite, const char 
         log = log_from_file(r->server, &job);
         rae_store_job_clear(&job);
     }
-    (void)sprite;
     __atomic_store_n(&log->finished, 0, __ATOMIC_RELEASE);
     return log;
 }
@@ -911,7 +910,7 @@ static run_log *log_again(srv_req *r, caller *c, const char *sprite, const char 
 static void go_on(srv_req *r, caller *c, const char *sprite, const char *id, json_t *d,
                   run_ask *a) {
     srv *s = r->server;
-    run_log *log = s->stopping ? NULL : log_again(r, c, sprite, id);
+    run_log *log = s->stopping ? NULL : log_again(r, c, id);
     if (!log) {
         srv_error(r, 503, "stopping", "the server is stopping");
         return;

@@ -6,7 +6,7 @@
 #   start_site               # tests/e2e/site.py: SITE (its URL), SITE_PORT
 #   add_user NAME PASSWORD   # PASSWORD_FILE (in OUT, 0600)
 #   start_serve ARGS...      # rae serve on a free loopback port with ARGS: SERVER (its URL)
-#   ...                      # the test; NODE_PID is stopped too when it is set
+#   run_node SCRIPT ARGS...  # the browser test (NODE_PID: stopped too on a signal); its failure exits
 #   finish_serve             # rae serve must stop cleanly on SIGTERM; the sprites are removed
 #
 # The test's last line is `PASS NAME` or `FAIL NAME: why` (exit 1). Processes started with
@@ -186,4 +186,15 @@ finish_serve() {
             fail "rae sprite rm $(basename "$dir") failed: see $OUT/cleanup.log"
     done
     echo "stopped: rae serve exited 0, sprites removed"
+}
+
+# Runs the browser test: node SCRIPT ARGS... in the background (so that a signal stops it through
+# NODE_PID), waits for it, and exits with its status when it failed (it said why).
+run_node() {
+    node "$@" &
+    NODE_PID=$!
+    wait "$NODE_PID"
+    local rc=$?
+    NODE_PID=
+    [ "$rc" -eq 0 ] || exit "$rc"
 }

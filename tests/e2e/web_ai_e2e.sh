@@ -29,7 +29,7 @@ start_site
 # 2. the model server, playing the scenario's turns with the server's key
 KEY="sk-ant-e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 (umask 077 && printf '%s\n' "$KEY" >"$OUT/llm.key")
-node "$HERE/web_ai_e2e.mjs" --print-script "$SITE" --key "$KEY" >"$OUT/model-script.json" ||
+run_node "$HERE/web_ai_e2e.mjs" --print-script "$SITE" --key "$KEY" >"$OUT/model-script.json" ||
     fail "web_ai_e2e.mjs --print-script failed"
 rm -f "$OUT/model-requests.ndjson"
 /usr/bin/python3 "$ROOT/tests/fixtures/model_server/server.py" --script "$OUT/model-script.json" --port 0 \
@@ -47,12 +47,7 @@ start_serve --allow-net "127.0.0.1:$SITE_PORT" --llm-provider anthropic --llm-ba
 # 4. the browser test
 node "$HERE/web_ai_e2e.mjs" --server "$SERVER" --site "$SITE" --model "$MODEL" --out "$OUT" \
     --user "$USER_NAME" --password-file "$PASSWORD_FILE" --rae "$RAE" --data-dir "$DATA" \
-    --key-file "$OUT/llm.key" --server-log "$OUT/serve.log" &
-NODE_PID=$!
-wait "$NODE_PID"
-RC=$?
-NODE_PID=
-[ "$RC" -eq 0 ] || exit "$RC"   # web_ai_e2e.mjs said why
+    --key-file "$OUT/llm.key" --server-log "$OUT/serve.log"
 
 # 5. rae serve must have lived through it all and stop cleanly; the sprite must go
 finish_serve

@@ -24,13 +24,8 @@ add_user "$USER_NAME" 'correct horse e2e battery'
 start_serve --allow-net "127.0.0.1:$SITE_PORT"
 
 # 3. the browser test
-node "$HERE/web_e2e.mjs" --server "$SERVER" --site "$SITE" --out "$OUT" \
-    --user "$USER_NAME" --password-file "$PASSWORD_FILE" --server-log "$OUT/serve.log" &
-NODE_PID=$!
-wait "$NODE_PID"
-RC=$?
-NODE_PID=
-[ "$RC" -eq 0 ] || exit "$RC"   # web_e2e.mjs said why
+run_node "$HERE/web_e2e.mjs" --server "$SERVER" --site "$SITE" --out "$OUT" \
+    --user "$USER_NAME" --password-file "$PASSWORD_FILE" --server-log "$OUT/serve.log"
 
 # 4. rae serve must have lived through it all and stop cleanly; the sprite must go
 finish_serve
