@@ -20,6 +20,7 @@
 #include "ai/tools.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/fsutil.h"
 
 #define TRIES 5         /* sends of one turn, retries of a rate limit or an overload included */
 #define WAIT_MAX_S 60.0 /* the longest wait between them */
@@ -217,7 +218,7 @@ static int copy_script(run *r, int from, const char *name, char *err, size_t err
     buf_printf(&path, "%s/%s", r->dir, rel.data);
     int out =
         rc < 0 ? -1 : open(path.data, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (out < 0 || (text.len && write(out, text.data, text.len) != (ssize_t)text.len))
+    if (out < 0 || fs_write_all(out, text.data ? text.data : "", text.len) < 0)
         rc = err_set(err, errlen, "--from: %s: %s", rc < 0 ? name : path.data,
                      rc < 0 ? "more than 1 MiB, or unreadable" : strerror(errno));
     if (out >= 0) close(out);

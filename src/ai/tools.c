@@ -18,6 +18,7 @@
 #include "rae/arena.h"
 #include "rae/har.h"
 #include "util/err.h"
+#include "util/fsutil.h"
 
 #define SEARCH_HITS 20
 #define EXCERPT 120          /* bytes around a search hit */
@@ -281,7 +282,7 @@ static int write_file(ai_tools *t, json_t *input, buf *out) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     const char *text = json_string_value(content);
     size_t len = json_string_length(content);
-    if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+    if (fd < 0 || fs_write_all(fd, text, len) < 0) {
         buf_printf(out, "%s: %s", rel, strerror(errno));
         if (fd >= 0) close(fd);
         return 1;
