@@ -254,7 +254,7 @@ fi
 
 if [ "$(id -u)" -eq 0 ] && [ -d /sys/fs/cgroup/freezer ] || [ -f /sys/fs/cgroup/cgroup.controllers ]; then
     echo "== idle: warm (frozen) -> thawed by a call -> cold (services stopped) -> resumed, data kept"
-    "$rae" sprite service "$a" start beat --warm-after 1 --cold-after 4 -- \
+    "$rae" sprite service "$a" start beat --warm-after 1 --cold-after 6 -- \
         sh -c 'while true; do date +%s%N >/workspace/beat; sleep 0.1; done' || fail "start beat"
     # each state is waited for (up to a deadline) rather than slept for: under ASan on a loaded
     # machine the supervisor's turns come late
@@ -262,20 +262,22 @@ if [ "$(id -u)" -eq 0 ] && [ -d /sys/fs/cgroup/freezer ] || [ -f /sys/fs/cgroup/
         local end=$((SECONDS + $1)); shift
         while ! "$@"; do [ "$SECONDS" -lt "$end" ] || return 1; sleep 0.2; done
     }
-    is_warm() { "$rae" sprite list | grep -q "^$a *warm"; }
     stands_still() { # the beat did not move for 0.5 s
         local b1 b2
         b1=$(cat "$(workspace "$a")/beat"); sleep 0.5; b2=$(cat "$(workspace "$a")/beat")
         [ "$b1" = "$b2" ]
     }
-    until_true 15 is_warm || fail "not warm after 1 s idle: $("$rae" sprite list)"
+    # the warm window is short, and a loaded machine can poll past it: waiting for "warm or already
+    # cold" keeps the test honest, as the events below must still show the warm state was reached
+    warm_or_cold() { "$rae" sprite list | grep -Eq "^$a *(warm|cold)"; }
+    until_true 15 warm_or_cold || fail "not warm after 1 s idle: $("$rae" sprite list)"
     until_true 10 stands_still || fail "a warm sprite still runs"
     b2=$(cat "$(workspace "$a")/beat")
     "$rae" sprite files "$a" get beat >/dev/null || fail "a file call on a warm sprite"
     moved() { [ "$(cat "$(workspace "$a")/beat")" != "$b2" ]; }
     until_true 10 moved || fail "the call did not thaw the sprite"
     is_cold() { "$rae" sprite service "$a" status | grep -q "^beat *cold"; }
-    until_true 30 is_cold || fail "not cold after 4 s idle"
+    until_true 30 is_cold || fail "not cold after 6 s idle"
     pgrep -f "_supervise $a " >/dev/null && fail "the supervisor of a cold sprite still runs"
     [ "$("$rae" sprite files "$a" get v.txt)" = v1 ] || fail "a cold sprite lost its files"
     is_running() { "$rae" sprite service "$a" status | grep -q "^beat *running"; }
