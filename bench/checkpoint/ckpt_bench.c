@@ -19,16 +19,16 @@ static double now_ms(void) {
 }
 
 int main(int argc, char **argv) {
-    char err[1024];
+    rae_err err;
     if (argc != 6 || (strcmp(argv[1], "create") && strcmp(argv[1], "restore"))) {
         fprintf(stderr, "usage: ckpt_bench create STORE ROOT LEVEL SYNC\n"
                         "       ckpt_bench restore STORE ROOT ID SYNC\n");
         return 2;
     }
     int create = !strcmp(argv[1], "create");
-    ckpt_store *s = ckpt_store_open(argv[2], create ? atoi(argv[4]) : 0, err, sizeof err);
+    ckpt_store *s = ckpt_store_open(argv[2], create ? atoi(argv[4]) : 0, &err);
     if (!s) {
-        fprintf(stderr, "ckpt_bench: %s\n", err);
+        fprintf(stderr, "ckpt_bench: %s\n", err.message);
         return 1;
     }
     ckpt_store_set_sync(s, atoi(argv[5]));
@@ -36,13 +36,13 @@ int main(int argc, char **argv) {
     int rc;
     ckpt_info info;
     if (create)
-        rc = ckpt_create(s, argv[3], "bench", 1, &info, err, sizeof err);
+        rc = ckpt_create(s, argv[3], "bench", 1, &info, &err);
     else
-        rc = ckpt_restore(s, argv[4], argv[3], err, sizeof err);
+        rc = ckpt_restore(s, argv[4], argv[3], &err);
     double ms = now_ms() - t0;
     ckpt_store_free(s);
     if (rc < 0) {
-        fprintf(stderr, "ckpt_bench: %s\n", err);
+        fprintf(stderr, "ckpt_bench: %s\n", err.message);
         return 1;
     }
     if (create)

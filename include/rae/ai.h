@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "rae/arena.h"
+#include "rae/err.h"
 #include "rae/har.h"
 
 #include "rae/events.h"
@@ -53,8 +54,7 @@ int ai_configured(const ai_options *o, const char **why);
 /* Runs the AI engineer on the HAR at har_path in dir, where eng_write put the client and
  * model.json. 0 when the model finished; -1 with err filled (a provider's refusal, the budget,
  * the turns, an interruption): the transcript and the files so far are kept either way. */
-int ai_engineer(const char *har_path, const char *dir, const ai_options *o, char *err,
-                size_t errlen);
+int ai_engineer(const char *har_path, const char *dir, const ai_options *o, rae_err *err);
 
 /* rae gateway: the key stays with it; the AI engineer reaches it through a UNIX socket
  * (--base-url unix:PATH). */
@@ -75,6 +75,6 @@ typedef struct ai_gateway_options {
 /* Serves requests on o->socket_path until stopped: a budget used up is a 402 answer in the
  * provider's error shape; the key is added; the answer streams back and its usage is recorded.
  * 0, or -1 with err filled when the socket cannot be made. */
-int ai_gateway_serve(const ai_gateway_options *o, char *err, size_t errlen);
+int ai_gateway_serve(const ai_gateway_options *o, rae_err *err);
 
 #endif

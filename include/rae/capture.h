@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "rae/err.h"
 #include "rae/events.h"
 
 typedef struct rae_capture_opts {
@@ -34,17 +35,16 @@ typedef struct rae_capture_result {
     double first_paint;       /* seconds from the start to the first contentful paint, -1: none */
 } rae_capture_result;
 
-enum { RAE_CAPTURE_OK = 0, RAE_CAPTURE_RUNTIME = 1, RAE_CAPTURE_USAGE = 2 };
-
-/* Runs a capture to its end. Returns RAE_CAPTURE_OK, or _RUNTIME / _USAGE with err filled; in
- * every case what was recorded is in har_path (or, if writing it failed, in its journal). */
-int rae_capture_run(const rae_capture_opts *o, rae_capture_result *res, char *err, size_t errlen);
+/* Runs a capture to its end: 0, or -1 with err (RAE_E_INVALID for what the caller asked wrong:
+ * a profile folder, a journal or control socket that cannot be made); in every case what was
+ * recorded is in har_path (or, if writing it failed, in its journal). */
+int rae_capture_run(const rae_capture_opts *o, rae_capture_result *res, rae_err *err);
 
 /* The journal of a HAR path ("OUT.har.journal"), into out. */
 void rae_capture_journal_path(const char *har_path, char *out, size_t n);
 
-/* Writes har_path from its journal (a capture that did not finish), then removes the journal.
- * Returns RAE_CAPTURE_OK, _USAGE when there is no journal, _RUNTIME on a write error. */
-int rae_capture_recover(const char *har_path, long *entries, char *err, size_t errlen);
+/* Writes har_path from its journal (a capture that did not finish), then removes the journal: 0,
+ * or -1 with err (RAE_E_NOT_FOUND when there is no journal). */
+int rae_capture_recover(const char *har_path, long *entries, rae_err *err);
 
 #endif

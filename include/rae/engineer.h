@@ -1,7 +1,7 @@
 /* engineer: from a HAR to an API model, and from the model to a Python client, an OpenAPI spec, a
  * replay test and a README. Offline, deterministic, no LLM.
  *
- *   eng_model *m; eng_options o = eng_options_default(); har_error err;
+ *   eng_model *m; eng_options o = eng_options_default(); rae_err err;
  *   if (eng_analyze(reader, &o, &m, &err) < 0) ...;
  *   eng_write(m, "out", &o, &err);
  *   eng_model_free(m);
@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "rae/arena.h"
+#include "rae/err.h"
 #include "rae/events.h"
 #include "rae/har.h"
 
@@ -354,12 +355,12 @@ typedef struct eng_options {
 eng_options eng_options_default(void);
 
 /* Analyses every entry of r. 0 on success (free *out with eng_model_free), -1 with err filled. */
-int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error *err);
+int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, rae_err *err);
 void eng_model_free(eng_model *m);
 
 /* Writes api_client.py, openapi.json, replay.py, README.md, model.json and .env (0600) into dir
  * (made when missing). 0 on success, -1 with err->message naming the file. */
-int eng_write(const eng_model *m, const char *dir, const eng_options *o, har_error *err);
+int eng_write(const eng_model *m, const char *dir, const eng_options *o, rae_err *err);
 /* The name of the i-th file eng_write writes, or NULL past the last. */
 const char *eng_file_name(size_t i);
 

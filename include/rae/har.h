@@ -1,7 +1,7 @@
 /* har: read HAR files (1.1 and 1.2, as Chrome, Firefox, Safari, Charles, Fiddler, Insomnia,
  * mitmproxy, WebPagetest and Playwright write them) one entry at a time, with bounded memory.
  *
- *   har_reader *r; har_error err;
+ *   har_reader *r; rae_err err;
  *   if (har_reader_open(path, &r, &err) < 0) { fprintf(stderr, "%s\n", err.message); ... }
  *   arena *a = arena_new(); har_entry *e;
  *   while ((rc = har_reader_next(r, a, &e, &err)) > 0) { ...; arena_reset(a); }
@@ -15,14 +15,9 @@
 #include <stddef.h>
 
 #include "rae/arena.h"
-
-/* Where and why reading failed. `message` is one line that names the place. */
-typedef struct har_error {
-    char message[512];
-    size_t line, column; /* 1-based; 0 when unknown */
-    long entry;          /* 0-based entry index; -1 when not inside an entry */
-    size_t reason;       /* offset in message of the reason, after the place */
-} har_error;
+#include "rae/err.h"
+#include "rae/err.h"
+#include "rae/err.h"
 
 typedef struct har_pair {
     const char *name;
@@ -88,9 +83,9 @@ typedef struct har_reader har_reader;
  * har_reader_free), -1 on failure with err filled: not JSON, no `log`, no `log.entries`, or
  * malformed JSON before the entries. What follows is checked as the entries are read: a
  * truncated entry, or bad syntax after the entries array, is an error of har_reader_next. */
-int har_reader_open(const char *path, har_reader **out, har_error *err);
+int har_reader_open(const char *path, har_reader **out, rae_err *err);
 /* The same over memory; data is borrowed and must outlive the reader. */
-int har_reader_open_mem(const char *data, size_t len, har_reader **out, har_error *err);
+int har_reader_open_mem(const char *data, size_t len, har_reader **out, rae_err *err);
 void har_reader_free(har_reader *r);
 
 /* Borrowed, valid until har_reader_free. */
@@ -102,11 +97,11 @@ size_t har_reader_size(const har_reader *r);
 /* Decodes the next entry into *out, allocated from `a` (valid until `a` is reset or freed).
  * 1 on an entry, 0 at the end, -1 on a malformed entry (err names its index, line and column;
  * later entries can still be read). */
-int har_reader_next(har_reader *r, arena *a, har_entry **out, har_error *err);
+int har_reader_next(har_reader *r, arena *a, har_entry **out, rae_err *err);
 /* Goes past the next entry without parsing it (its brackets are matched, nothing is built): 1 on
  * an entry, 0 at the end, -1 when it does not end. For counting entries of a file no one vouches
  * for in constant memory: a parsed entry costs memory by its number of values. */
-int har_reader_skip(har_reader *r, har_error *err);
+int har_reader_skip(har_reader *r, rae_err *err);
 /* Starts again from the first entry. */
 void har_reader_rewind(har_reader *r);
 /* The byte offset reading has reached, for progress against har_reader_size. */

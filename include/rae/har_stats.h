@@ -2,6 +2,7 @@
 #ifndef RAE_HAR_STATS_H
 #define RAE_HAR_STATS_H
 
+#include "rae/err.h"
 #include "rae/har.h"
 #include "rae/har_filter.h"
 
@@ -25,7 +26,7 @@ typedef struct har_stats {
 
 /* Reads every entry of r. 0 on success (free with har_stats_free); -1 when the file cannot be read
  * (err filled). Malformed entries are counted in bad_entries, the first one reported in err. */
-int har_stats_collect(har_reader *r, har_stats *st, har_error *err);
+int har_stats_collect(har_reader *r, har_stats *st, rae_err *err);
 void har_stats_free(har_stats *st);
 
 #endif

@@ -9,6 +9,7 @@
 #ifndef RAE_HAR_VALIDATE_H
 #define RAE_HAR_VALIDATE_H
 
+#include "rae/err.h"
 #include "rae/har.h"
 
 typedef enum har_severity {
@@ -33,6 +34,6 @@ typedef void (*har_problem_fn)(void *user, const har_problem *p);
 /* Checks the whole file from its first entry; calls report for each problem, in file order but
  * for the log header's rules, which come first. Returns the number of errors (warnings are only
  * reported), or -1 when the file cannot be read on (err filled). */
-long har_validate(har_reader *r, har_problem_fn report, void *user, har_error *err);
+long har_validate(har_reader *r, har_problem_fn report, void *user, rae_err *err);
 
 #endif

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "rae/err.h"
+
 typedef struct rae_serve_opts {
     const char *listen;             /* "HOST:PORT" (default 127.0.0.1:8080) */
     const char *data_dir;           /* the store, the sprites (default ./data) */
@@ -26,6 +28,6 @@ typedef struct rae_serve_opts {
 
 /* Runs the server until SIGINT/SIGTERM. 0 after a clean stop; -1 + err when it cannot start
  * (the address is taken, the data dir is unusable, ...). */
-int rae_serve(const rae_serve_opts *o, char *err, size_t errlen);
+int rae_serve(const rae_serve_opts *o, rae_err *err);
 
 #endif

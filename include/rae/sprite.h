@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "rae/err.h"
+
 typedef struct rae_sprites rae_sprites; /* a driver with its state; opaque */
 
 /* Options of the local driver. */
@@ -29,7 +31,11 @@ typedef struct rae_sprite_local_opts {
 
 /* Opens the local driver on o->data_dir, creating it. Caller frees with rae_sprites_free(). NULL
  * and err filled when the data dir cannot be used. */
-rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t errlen);
+rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, rae_err *err);
+/* The local driver only: the folder on the host that is sprite name's /workspace, into out (for
+ * `rae sprite show --json` on this machine). -1 with err for another driver or no such sprite. */
+int rae_sprites_local_workspace(rae_sprites *d, const char *name, char *out, size_t n,
+                                rae_err *err);
 void rae_sprites_free(rae_sprites *d);
 /* Marks the calling thread as an event loop's (rae serve's): from it, every call below that may
  * block (it runs a process, walks files, takes a checkpoint store's lock, starts services, wakes
@@ -45,26 +51,23 @@ typedef struct rae_sprite_info {
     int processes;                   /* running now */
     long oom_kills;                  /* processes killed for reaching its memory limit, so far */
     unsigned long long memory_limit; /* bytes, 0: none */
-    char workspace[4096];            /* the workspace on the host (local driver) */
 } rae_sprite_info;
 
 /* A sprite name: 1-32 of [a-z0-9-], starting with a letter or digit. 0 when good, -1 + err. */
-int rae_sprite_name_check(const char *name, char *err, size_t errlen);
+int rae_sprite_name_check(const char *name, rae_err *err);
 
 /* Creates the sprite (an error when it exists or the cap is reached). */
-int rae_sprite_create(rae_sprites *d, const char *name, rae_sprite_info *out, char *err,
-                      size_t errlen);
+int rae_sprite_create(rae_sprites *d, const char *name, rae_sprite_info *out, rae_err *err);
 /* -1 with "no sprite 'NAME'" when it does not exist. */
-int rae_sprite_get(rae_sprites *d, const char *name, rae_sprite_info *out, char *err,
-                   size_t errlen);
+int rae_sprite_get(rae_sprites *d, const char *name, rae_sprite_info *out, rae_err *err);
 /* Every sprite, by name (caller frees *out with free()). */
-int rae_sprite_list(rae_sprites *d, rae_sprite_info **out, size_t *n, char *err, size_t errlen);
+int rae_sprite_list(rae_sprites *d, rae_sprite_info **out, size_t *n, rae_err *err);
 /* Stops its processes and removes it with its workspace and checkpoints. */
-int rae_sprite_destroy(rae_sprites *d, const char *name, char *err, size_t errlen);
+int rae_sprite_destroy(rae_sprites *d, const char *name, rae_err *err);
 
 /* Records use of the sprite now (so that it does not go idle) and wakes it if it was warm or
  * cold; for long-lived uses that make no other call, such as a VNC viewer. */
-int rae_sprite_touch(rae_sprites *d, const char *name, char *err, size_t errlen);
+int rae_sprite_touch(rae_sprites *d, const char *name, rae_err *err);
 
 /* ---- exec ---- */
 
@@ -86,7 +89,7 @@ typedef struct rae_sprite_proc {
 /* Starts argv in the sprite; the caller reads out_fd/err_fd and waits with
  * rae_sprite_proc_wait(). */
 int rae_sprite_exec(rae_sprites *d, const char *name, const rae_sprite_exec_opts *o,
-                    rae_sprite_proc *out, char *err, size_t errlen);
+                    rae_sprite_proc *out, rae_err *err);
 /* Waits for p (nonblocking when block is 0: returns 1 while it still runs) and gives its exit
  * status (128+N when killed by signal N); returns 0 once it has ended. The fds stay the caller's.
  */
@@ -106,22 +109,19 @@ typedef struct rae_sprite_service {
 } rae_sprite_service;
 
 /* A service name: 1-40 of [a-z0-9-]. */
-int rae_sprite_service_name_check(const char *svc, char *err, size_t errlen);
+int rae_sprite_service_name_check(const char *svc, rae_err *err);
 /* Defines (argv not NULL) or re-enables (argv NULL: as defined) service svc and starts it.
  * restart: "always", "on-failure" (the default when NULL) or "no". The definition is kept: after
  * a restart of the machine, the sprite's next use starts its services again. */
 int rae_sprite_service_start(rae_sprites *d, const char *name, const char *svc,
-                             const char *const *argv, const char *restart, char *err,
-                             size_t errlen);
+                             const char *const *argv, const char *restart, rae_err *err);
 /* Stops svc (SIGTERM to its processes, SIGKILL after 10 s) and keeps it stopped. */
-int rae_sprite_service_stop(rae_sprites *d, const char *name, const char *svc, char *err,
-                            size_t errlen);
+int rae_sprite_service_stop(rae_sprites *d, const char *name, const char *svc, rae_err *err);
 /* The services of the sprite, by name (caller frees *out). */
 int rae_sprite_services(rae_sprites *d, const char *name, rae_sprite_service **out, size_t *n,
-                        char *err, size_t errlen);
+                        rae_err *err);
 /* Opens svc's log (its stdout and stderr) for reading; the caller closes the fd. */
-int rae_sprite_service_logs(rae_sprites *d, const char *name, const char *svc, char *err,
-                            size_t errlen);
+int rae_sprite_service_logs(rae_sprites *d, const char *name, const char *svc, rae_err *err);
 
 /* ---- files: every path is inside the workspace ("har/x.har" or "/workspace/har/x.har") ---- */
 
@@ -134,18 +134,15 @@ typedef struct rae_sprite_file {
 
 /* The entries of a directory, by name (caller frees *out). */
 int rae_sprite_files_list(rae_sprites *d, const char *name, const char *path, rae_sprite_file **out,
-                          size_t *n, char *err, size_t errlen);
+                          size_t *n, rae_err *err);
 /* Opens a file of the workspace for reading (caller closes the fd). */
-int rae_sprite_file_open(rae_sprites *d, const char *name, const char *path, char *err,
-                         size_t errlen);
+int rae_sprite_file_open(rae_sprites *d, const char *name, const char *path, rae_err *err);
 /* Writes a file (creating its directories) from the bytes of fd, atomically (temp + rename). */
-int rae_sprite_file_put(rae_sprites *d, const char *name, const char *path, int fd, char *err,
-                        size_t errlen);
+int rae_sprite_file_put(rae_sprites *d, const char *name, const char *path, int fd, rae_err *err);
 /* Removes a file or a whole directory. */
-int rae_sprite_file_remove(rae_sprites *d, const char *name, const char *path, char *err,
-                           size_t errlen);
+int rae_sprite_file_remove(rae_sprites *d, const char *name, const char *path, rae_err *err);
 int rae_sprite_file_rename(rae_sprites *d, const char *name, const char *from, const char *to,
-                           char *err, size_t errlen);
+                           rae_err *err);
 
 /* ---- checkpoints of the workspace ---- */
 
@@ -158,14 +155,13 @@ typedef struct rae_checkpoint {
 } rae_checkpoint;
 
 int rae_sprite_checkpoint(rae_sprites *d, const char *name, const char *comment, int automatic,
-                          rae_checkpoint *out, char *err, size_t errlen);
+                          rae_checkpoint *out, rae_err *err);
 /* Oldest first (caller frees *out). */
 int rae_sprite_checkpoints(rae_sprites *d, const char *name, rae_checkpoint **out, size_t *n,
-                           char *err, size_t errlen);
+                           rae_err *err);
 /* Stops the sprite's processes, then swaps the workspace for the checkpoint's tree. */
-int rae_sprite_restore(rae_sprites *d, const char *name, const char *id, char *err, size_t errlen);
-int rae_sprite_checkpoint_delete(rae_sprites *d, const char *name, const char *id, char *err,
-                                 size_t errlen);
+int rae_sprite_restore(rae_sprites *d, const char *name, const char *id, rae_err *err);
+int rae_sprite_checkpoint_delete(rae_sprites *d, const char *name, const char *id, rae_err *err);
 
 /* ---- sockets ---- */
 
@@ -173,8 +169,7 @@ int rae_sprite_checkpoint_delete(rae_sprites *d, const char *name, const char *i
  * nonblocking. It never follows a symlink the sprite made (the socket must be one), never waits
  * (a listener with a full backlog: -1 with errno EAGAIN; none there: ENOENT; a stale socket:
  * ECONNREFUSED) and does not touch the sprite (rae_sprite_touch does). */
-int rae_sprite_connect(rae_sprites *d, const char *name, const char *socket_path, char *err,
-                       size_t errlen);
+int rae_sprite_connect(rae_sprites *d, const char *name, const char *socket_path, rae_err *err);
 
 /* The other way: a UNIX socket of the host, named sock (letters, digits, '-', '_', '.'; at most
  * 40 bytes), that the sprite's processes reach at *inside ("/run/rae/SOCK", read-only there) and
@@ -182,9 +177,8 @@ int rae_sprite_connect(rae_sprites *d, const char *name, const char *socket_path
  * listening fd (close-on-exec; the caller accepts on it), or -1 + err. Any socket of that name
  * before is replaced. rae_sprite_unlisten removes the name (the fd stays the caller's). */
 int rae_sprite_listen(rae_sprites *d, const char *name, const char *sock, char *inside,
-                      size_t insiden, char *err, size_t errlen);
-int rae_sprite_unlisten(rae_sprites *d, const char *name, const char *sock, char *err,
-                        size_t errlen);
+                      size_t insiden, rae_err *err);
+int rae_sprite_unlisten(rae_sprites *d, const char *name, const char *sock, rae_err *err);
 
 /* ---- events ---- */
 
@@ -194,7 +188,6 @@ int rae_sprite_unlisten(rae_sprites *d, const char *name, const char *sock, char
  * /tmp, seen while services run), "checkpoint" (id, comment) and "restore" (id). Returns an fd
  * to read them from, at the end (from_start: from the oldest kept); later events are appended to
  * the same file (watch it with inotify, or poll). The caller closes it. */
-int rae_sprite_events_open(rae_sprites *d, const char *name, int from_start, char *err,
-                           size_t errlen);
+int rae_sprite_events_open(rae_sprites *d, const char *name, int from_start, rae_err *err);
 
 #endif

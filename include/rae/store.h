@@ -6,24 +6,21 @@
  * Secrets are never stored: passwords as argon2id strings, session cookies, API tokens and setup
  * tokens as their BLAKE2b-256 hash. Tokens are shown once, when made.
  *
- * Errors: every function returns 0 (or a count, or 1 for "yes") on success and one of the
- * negative RAE_STORE_* codes below on failure; where it takes err/errlen the message goes there
- * too (err may be NULL), and rae_store_errmsg() always has the last one. A store handle is used by
- * one thread at a time; several handles (threads, processes) may share one data dir. A process
- * opens its handles once and keeps them (a pool lends them to worker threads): rae.db is only
- * ever opened by SQLite, never by anything else in a process that has it open. */
+ * Errors: every function returns 0 (or a count, or 1 for "yes") on success and -1 on failure;
+ * rae_store_err() then has the rae_err (rae/err.h) of that failure, and a function that takes
+ * `rae_err *err` fills it too (err may be NULL). The codes the store gives: RAE_E_FAIL (the
+ * database failed: I/O, full disk, locked too long), RAE_E_NOT_FOUND (no such user, sprite, token,
+ * job, or not the caller's), RAE_E_EXISTS (the name is taken), RAE_E_INVALID (bad input: a name, a
+ * password too short, bad JSON), RAE_E_DENIED (wrong password; unknown, expired or used token). A
+ * store handle is used by one thread at a time; several handles (threads, processes) may share one
+ * data dir. A process opens its handles once and keeps them (a pool lends them to worker threads):
+ * rae.db is only ever opened by SQLite, never by anything else in a process that has it open. */
 #ifndef RAE_STORE_H
 #define RAE_STORE_H
 
 #include <stddef.h>
 
-enum {
-    RAE_STORE_ERROR = -1,     /* the database failed (I/O, full disk, locked too long, ...) */
-    RAE_STORE_NOT_FOUND = -2, /* no such user, sprite, token, job (or not the caller's) */
-    RAE_STORE_EXISTS = -3,    /* the name is taken */
-    RAE_STORE_INVALID = -4,   /* bad input: a name, a password too short, bad JSON, ... */
-    RAE_STORE_DENIED = -5,    /* wrong password; unknown, expired or used token */
-};
+#include "rae/err.h"
 
 enum {
     RAE_STORE_TOKEN_MAX = 64,        /* buffer for a session, CSRF or setup token (43 chars) */
@@ -42,17 +39,17 @@ typedef struct rae_store rae_store; /* opaque */
 /* Opens DATA_DIR/rae.db (data_dir NULL: ./data), creating the directory (0700) and the file (0600)
  * when missing and migrating an older schema forward. Caller closes with rae_store_close(). NULL
  * and err filled when it cannot (no permission, a file of a newer rae, not a database). */
-rae_store *rae_store_open(const char *data_dir, char *err, size_t errlen);
+rae_store *rae_store_open(const char *data_dir, rae_err *err);
 /* Closes s (NULL is fine). */
 void rae_store_close(rae_store *s);
 /* The message of the last failure on s; borrowed, valid until the next call on s. */
-const char *rae_store_errmsg(const rae_store *s);
+const rae_err *rae_store_err(const rae_store *s);
 /* The clock every expiry and timestamp of s uses, in unix seconds (tests set one; NULL: the real
  * time). */
 typedef double (*rae_store_clock_fn)(void *ud);
 void rae_store_set_clock(rae_store *s, rae_store_clock_fn now, void *ud);
-/* PRAGMA integrity_check: 0 when "ok", RAE_STORE_ERROR with SQLite's first complaint otherwise. */
-int rae_store_integrity_check(rae_store *s, char *err, size_t errlen);
+/* PRAGMA integrity_check: 0 when "ok", -1 (RAE_E_FAIL) with SQLite's first complaint otherwise. */
+int rae_store_integrity_check(rae_store *s, rae_err *err);
 
 /* ---- a pool: handles opened once and kept, lent to worker threads ---- */
 
@@ -60,7 +57,7 @@ typedef struct rae_store_pool rae_store_pool; /* opaque; its calls are thread-sa
 
 /* n (1-64) handles of data_dir, all opened now (rae_store_open). Caller closes with
  * rae_store_pool_close() once every handle is back. NULL and err filled when one cannot open. */
-rae_store_pool *rae_store_pool_open(const char *data_dir, int n, char *err, size_t errlen);
+rae_store_pool *rae_store_pool_open(const char *data_dir, int n, rae_err *err);
 /* A handle for the calling thread, waiting until one is free; borrowed until
  * rae_store_pool_give(). */
 rae_store *rae_store_pool_take(rae_store_pool *p);
@@ -80,7 +77,7 @@ typedef struct rae_usage {
 
 /* Records one answer of run (its tokens; cost_usd < 0: the price is unknown). */
 int rae_store_usage_add(rae_store *s, long long user_id, const char *run, const char *model,
-                        const rae_usage *u, char *err, size_t errlen);
+                        const rae_usage *u, rae_err *err);
 /* The usage of user_id (every user when < 0) from `from` to `to` (unix seconds, to excluded). */
 int rae_store_usage_sum(rae_store *s, long long user_id, double from, double to, rae_usage *out);
 /* The usage of user_id (every user when < 0) from `from` to `to`, by day (UTC, "2026-12-03",
@@ -97,21 +94,21 @@ int rae_store_usage_groups(rae_store *s, long long user_id, double from, double 
 int rae_store_usage_of_run(rae_store *s, long long user_id, const char *run, rae_usage *out);
 /* The start of the calendar month (UTC) of unix time t: where budgets and usage reports begin. */
 double rae_store_month_start(double t);
-/* Sets the monthly budget in USD of user name (usd < 0: none). RAE_STORE_NOT_FOUND. */
-int rae_store_budget_set(rae_store *s, const char *name, double usd, char *err, size_t errlen);
+/* Sets the monthly budget in USD of user name (usd < 0: none). -1 (RAE_E_NOT_FOUND). */
+int rae_store_budget_set(rae_store *s, const char *name, double usd, rae_err *err);
 /* The budget of user_id (-1: none) and what it spent this calendar month (UTC, by the store's
  * clock). */
 int rae_store_budget_get(rae_store *s, long long user_id, double *budget, double *spent);
-/* 0 when user_id may spend more this month; RAE_STORE_DENIED with err saying the budget and what
+/* 0 when user_id may spend more this month; -1 (RAE_E_DENIED) with err saying the budget and what
  * was spent when it is used up. */
-int rae_store_budget_check(rae_store *s, long long user_id, char *err, size_t errlen);
+int rae_store_budget_check(rae_store *s, long long user_id, rae_err *err);
 
 /* A user's own key for a model provider, as the caller sealed it (the store never sees it in
  * the clear): sealed NULL removes it. */
 int rae_store_llm_key_set(rae_store *s, long long user_id, const char *provider,
-                          const unsigned char *sealed, size_t n, char *err, size_t errlen);
+                          const unsigned char *sealed, size_t n, rae_err *err);
 /* The sealed key of user_id (*sealed: caller frees), its provider and when it was set; 0, or
- * RAE_STORE_NOT_FOUND when the user has none. */
+ * -1 (RAE_E_NOT_FOUND) when the user has none. */
 int rae_store_llm_key_get(rae_store *s, long long user_id, char *provider, size_t pn,
                           unsigned char **sealed, size_t *n, double *added);
 
@@ -124,28 +121,27 @@ typedef struct rae_user {
     double created; /* unix seconds */
 } rae_user;
 
-/* 0 when name is 1-64 of [A-Za-z0-9._-]; RAE_STORE_INVALID and err otherwise. */
-int rae_store_user_name_check(const char *name, char *err, size_t errlen);
-/* Adds a user (the password hashed with argon2id: ~0.1 s and 64 MiB). RAE_STORE_INVALID for a bad
- * name or a password outside 8-1024 bytes, RAE_STORE_EXISTS when the name is taken (names are
+/* 0 when name is 1-64 of [A-Za-z0-9._-]; -1 (RAE_E_INVALID) and err otherwise. */
+int rae_store_user_name_check(const char *name, rae_err *err);
+/* Adds a user (the password hashed with argon2id: ~0.1 s and 64 MiB). -1 (RAE_E_INVALID) for a bad
+ * name or a password outside 8-1024 bytes, -1 (RAE_E_EXISTS) when the name is taken (names are
  * unique ignoring ASCII case). out may be NULL. */
 int rae_store_user_add(rae_store *s, const char *name, const char *password, int admin,
-                       rae_user *out, char *err, size_t errlen);
-/* The user of that exact name; RAE_STORE_NOT_FOUND when none. */
+                       rae_user *out, rae_err *err);
+/* The user of that exact name; -1 (RAE_E_NOT_FOUND) when none. */
 int rae_store_user_get(rae_store *s, const char *name, rae_user *out);
-/* The user with that id; RAE_STORE_NOT_FOUND when none. */
+/* The user with that id; -1 (RAE_E_NOT_FOUND) when none. */
 int rae_store_user_by_id(rae_store *s, long long id, rae_user *out);
-/* How many users there are (>= 0), or RAE_STORE_ERROR. */
+/* How many users there are (>= 0), or -1 (RAE_E_FAIL). */
 int rae_store_user_count(rae_store *s);
 /* Every user by name; caller frees *out with free() (NULL when *n is 0). */
 int rae_store_user_list(rae_store *s, rae_user **out, size_t *n);
 /* Sets the password and ends every browser session of the user (API tokens stay).
- * RAE_STORE_NOT_FOUND, RAE_STORE_INVALID as for rae_store_user_add. */
-int rae_store_user_set_password(rae_store *s, const char *name, const char *password, char *err,
-                                size_t errlen);
-/* Checks a sign-in: 0 and *out when right; RAE_STORE_DENIED for a wrong password and for an unknown
- * name alike, in the same time (a missing user is checked against a dummy hash). Names are matched
- * exactly. Upgrades the stored hash when the argon2id parameters changed. */
+ * -1 (RAE_E_NOT_FOUND), -1 (RAE_E_INVALID) as for rae_store_user_add. */
+int rae_store_user_set_password(rae_store *s, const char *name, const char *password, rae_err *err);
+/* Checks a sign-in: 0 and *out when right; -1 (RAE_E_DENIED) for a wrong password and for an
+ * unknown name alike, in the same time (a missing user is checked against a dummy hash). Names are
+ * matched exactly. Upgrades the stored hash when the argon2id parameters changed. */
 int rae_store_login(rae_store *s, const char *name, const char *password, rae_user *out);
 
 /* ---- sign-in throttling: the caller's keys ("user:NAME", "ip:ADDR"), 1-256 bytes ---- */
@@ -164,12 +160,12 @@ int rae_store_login_cleared(rae_store *s, const char *key);
 
 /* Starts a session of user_id that ends idle_ttl seconds after its last use or max_ttl seconds
  * after it began, whichever is first. token (the cookie) and csrf are filled, NUL-terminated;
- * only token's hash is kept. RAE_STORE_NOT_FOUND when there is no such user. */
+ * only token's hash is kept. -1 (RAE_E_NOT_FOUND) when there is no such user. */
 int rae_store_session_create(rae_store *s, long long user_id, double idle_ttl, double max_ttl,
                              char token[RAE_STORE_TOKEN_MAX], char csrf[RAE_STORE_TOKEN_MAX],
-                             char *err, size_t errlen);
+                             rae_err *err);
 /* The user and CSRF token (csrf may be NULL) of a live session, and marks it used;
- * RAE_STORE_DENIED when token is unknown or expired (an expired one is removed). */
+ * -1 (RAE_E_DENIED) when token is unknown or expired (an expired one is removed). */
 int rae_store_session_check(rae_store *s, const char *token, rae_user *out,
                             char csrf[RAE_STORE_TOKEN_MAX]);
 /* Ends the session (signing out); 0 also when it did not exist. */
@@ -189,48 +185,46 @@ typedef struct rae_store_token {
 
 /* Makes a token for user_id and fills token ("rae_" + 43 characters, NUL-terminated): shown once,
  * only its hash is kept. label: up to 100 printable bytes, may be NULL. id may be NULL.
- * RAE_STORE_NOT_FOUND when there is no such user, RAE_STORE_INVALID for a bad label. */
+ * -1 (RAE_E_NOT_FOUND) when there is no such user, -1 (RAE_E_INVALID) for a bad label. */
 int rae_store_token_create(rae_store *s, long long user_id, const char *label,
-                           char token[RAE_STORE_API_TOKEN_MAX], long long *id, char *err,
-                           size_t errlen);
-/* The user of a live token, and marks it used; RAE_STORE_DENIED when unknown or revoked. */
+                           char token[RAE_STORE_API_TOKEN_MAX], long long *id, rae_err *err);
+/* The user of a live token, and marks it used; -1 (RAE_E_DENIED) when unknown or revoked. */
 int rae_store_token_check(rae_store *s, const char *token, rae_user *out);
 /* The tokens of user_id (0: everyone's), newest first; caller frees *out with free() (NULL when
  * *n is 0). */
 int rae_store_token_list(rae_store *s, long long user_id, rae_store_token **out, size_t *n);
-/* Revokes token id when it is user_id's (0: anyone's); RAE_STORE_NOT_FOUND otherwise. */
+/* Revokes token id when it is user_id's (0: anyone's); -1 (RAE_E_NOT_FOUND) otherwise. */
 int rae_store_token_revoke(rae_store *s, long long user_id, long long id);
 
 /* ---- first-run setup ---- */
 
 /* While there is no user: a one-time token (43 characters, into token of n >=
  * RAE_STORE_TOKEN_MAX bytes) that lives RAE_STORE_SETUP_TTL seconds and replaces any earlier one.
- * RAE_STORE_EXISTS once there are users. */
-int rae_store_setup_token(rae_store *s, char *token, size_t n, char *err, size_t errlen);
-/* 0 when token is the live setup token (to show the form), RAE_STORE_DENIED otherwise. */
+ * -1 (RAE_E_EXISTS) once there are users. */
+int rae_store_setup_token(rae_store *s, char *token, size_t n, rae_err *err);
+/* 0 when token is the live setup token (to show the form), -1 (RAE_E_DENIED) otherwise. */
 int rae_store_setup_check(rae_store *s, const char *token);
 /* Uses the setup token: creates the first user, an admin, and consumes the token, atomically (of
- * two concurrent uses one wins; the other gets RAE_STORE_DENIED). RAE_STORE_DENIED for an unknown,
- * used or expired token or when a user exists already; RAE_STORE_INVALID for a bad name or
- * password (the token stays usable). out may be NULL. */
+ * two concurrent uses one wins; the other gets -1 (RAE_E_DENIED)). -1 (RAE_E_DENIED) for an
+ * unknown, used or expired token or when a user exists already; -1 (RAE_E_INVALID) for a bad name
+ * or password (the token stays usable). out may be NULL. */
 int rae_store_setup_use(rae_store *s, const char *token, const char *name, const char *password,
-                        rae_user *out, char *err, size_t errlen);
+                        rae_user *out, rae_err *err);
 
 /* ---- sprites: each belongs to one user; names are unique over all users ---- */
 
-/* Records that user_id owns sprite name. RAE_STORE_INVALID for a bad name
- * (rae_sprite_name_check), RAE_STORE_EXISTS when it is anyone's already (the owner's too),
- * RAE_STORE_NOT_FOUND when there is no such user. */
-int rae_store_sprite_add(rae_store *s, long long user_id, const char *name, char *err,
-                         size_t errlen);
+/* Records that user_id owns sprite name. -1 (RAE_E_INVALID) for a bad name
+ * (rae_sprite_name_check), -1 (RAE_E_EXISTS) when it is anyone's already (the owner's too),
+ * -1 (RAE_E_NOT_FOUND) when there is no such user. */
+int rae_store_sprite_add(rae_store *s, long long user_id, const char *name, rae_err *err);
 /* 1 when sprite name is user_id's, 0 when not (or it does not exist), < 0 on error. */
 int rae_store_sprite_owned(rae_store *s, long long user_id, const char *name);
-/* The owner of sprite name into *user_id; RAE_STORE_NOT_FOUND when it is nobody's. */
+/* The owner of sprite name into *user_id; -1 (RAE_E_NOT_FOUND) when it is nobody's. */
 int rae_store_sprite_owner(rae_store *s, const char *name, long long *user_id);
 /* The names of user_id's sprites, oldest first, at most max of them: the count filled, or < 0. */
 int rae_store_sprites_of(rae_store *s, long long user_id, char names[][RAE_STORE_SPRITE_NAME_MAX],
                          int max);
-/* Forgets that user_id owns sprite name; RAE_STORE_NOT_FOUND when it is not theirs. The history
+/* Forgets that user_id owns sprite name; -1 (RAE_E_NOT_FOUND) when it is not theirs. The history
  * of its jobs stays. */
 int rae_store_sprite_remove(rae_store *s, long long user_id, const char *name);
 
@@ -251,18 +245,18 @@ typedef struct rae_store_job {
 
 /* Starts a job of kind for user_id on sprite, status "running", started now; detail is a JSON
  * object or NULL ({}). Fills out (may be NULL; else the caller frees it with
- * rae_store_job_clear()). RAE_STORE_INVALID for a bad kind, sprite or detail,
- * RAE_STORE_NOT_FOUND when there is no such user. */
+ * rae_store_job_clear()). -1 (RAE_E_INVALID) for a bad kind, sprite or detail,
+ * -1 (RAE_E_NOT_FOUND) when there is no such user. */
 int rae_store_job_add(rae_store *s, const char *kind, long long user_id, const char *sprite,
-                      const char *detail, rae_store_job *out, char *err, size_t errlen);
+                      const char *detail, rae_store_job *out, rae_err *err);
 /* Updates job id: status (NULL: unchanged; "running" again clears ended; any other sets ended to
  * now, once),
  * error (NULL: unchanged, "": none), and detail_patch (NULL, or a JSON object merged into detail by
- * RFC 7396: its keys replace, a null removes). RAE_STORE_NOT_FOUND, RAE_STORE_INVALID. */
+ * RFC 7396: its keys replace, a null removes). -1 (RAE_E_NOT_FOUND), -1 (RAE_E_INVALID). */
 int rae_store_job_update(rae_store *s, const char *id, const char *status, const char *error,
-                         const char *detail_patch, char *err, size_t errlen);
+                         const char *detail_patch, rae_err *err);
 /* Job id when it is user_id's (user_id 0: anyone's), into out (caller frees with
- * rae_store_job_clear()); RAE_STORE_NOT_FOUND otherwise. */
+ * rae_store_job_clear()); -1 (RAE_E_NOT_FOUND) otherwise. */
 int rae_store_job_get(rae_store *s, long long user_id, const char *id, rae_store_job *out);
 /* user_id's jobs (0: everyone's), newest first, only of sprite and of kind when not NULL, at most
  * limit (0: all). Caller frees with rae_store_jobs_free(*out, *n). */

@@ -19,7 +19,7 @@
 #include "ai/secrets.h"
 #include "ai/tools.h"
 #include "util/buf.h"
-#include "util/err.h"
+#include "rae/err.h"
 #include "util/fsutil.h"
 
 #define TRIES 5         /* sends of one turn, retries of a rate limit or an overload included */
@@ -166,9 +166,9 @@ static void add_message(run *r, const char *role, json_t *content) {
 }
 
 /* The messages of an earlier run in dir, for --continue. */
-static int resume(run *r, const char *path, char *err, size_t errlen) {
+static int resume(run *r, const char *path, rae_err *err) {
     FILE *f = fopen(path, "r");
-    if (!f) return err_set(err, errlen, "--continue: %s: %s", path, strerror(errno));
+    if (!f) return rae_err_fail(err, "--continue: %s: %s", path, strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     while (getline(&line, &cap, f) > 0) {
@@ -183,7 +183,7 @@ static int resume(run *r, const char *path, char *err, size_t errlen) {
     free(line);
     fclose(f);
     if (!json_array_size(r->messages))
-        return err_set(err, errlen, "--continue: %s holds no conversation", path);
+        return rae_err_fail(err, "--continue: %s holds no conversation", path);
     return 0;
 }
 
@@ -204,7 +204,7 @@ static int read_small(int fd, buf *b) {
 }
 
 /* Copies one regular file name of from (a directory fd) to DIR/scripts/name, said as written. */
-static int copy_script(run *r, int from, const char *name, char *err, size_t errlen) {
+static int copy_script(run *r, int from, const char *name, rae_err *err) {
     int in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat sb;
     if (in < 0 || fstat(in, &sb) < 0 || !S_ISREG(sb.st_mode)) {
@@ -219,8 +219,8 @@ static int copy_script(run *r, int from, const char *name, char *err, size_t err
     int out =
         rc < 0 ? -1 : open(path.data, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (out < 0 || fs_write_all(out, text.data ? text.data : "", text.len) < 0)
-        rc = err_set(err, errlen, "--from: %s: %s", rc < 0 ? name : path.data,
-                     rc < 0 ? "more than 1 MiB, or unreadable" : strerror(errno));
+        rc = rae_err_fail(err, "--from: %s: %s", rc < 0 ? name : path.data,
+                          rc < 0 ? "more than 1 MiB, or unreadable" : strerror(errno));
     if (out >= 0) close(out);
     if (rc == 0) {
         r->tools.written = realloc(r->tools.written, (r->tools.n_written + 1) * sizeof(char *));
@@ -235,19 +235,19 @@ static int copy_script(run *r, int from, const char *name, char *err, size_t err
 }
 
 /* The task scripts of o->from_dir/scripts into DIR/scripts (at most FROM_MAX_FILES). */
-static int start_from(run *r, char *err, size_t errlen) {
+static int start_from(run *r, rae_err *err) {
     buf path = BUF_INIT;
     buf_printf(&path, "%s/scripts", r->o->from_dir);
     int from = open(path.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = from < 0 ? NULL : fdopendir(dup(from));
-    int rc = d ? 0 : err_set(err, errlen, "--from: %s: %s", path.data, strerror(errno));
+    int rc = d ? 0 : rae_err_fail(err, "--from: %s: %s", path.data, strerror(errno));
     buf_free(&path);
     buf_printf(&path, "%s/scripts", r->dir);
     if (rc == 0 && mkdir(path.data, 0755) < 0 && errno != EEXIST)
-        rc = err_set(err, errlen, "%s: %s", path.data, strerror(errno));
+        rc = rae_err_fail(err, "%s: %s", path.data, strerror(errno));
     struct dirent *e;
     for (int n = 0; rc == 0 && (e = readdir(d)) && n < FROM_MAX_FILES; n++)
-        if (e->d_name[0] != '.') rc = copy_script(r, from, e->d_name, err, errlen);
+        if (e->d_name[0] != '.') rc = copy_script(r, from, e->d_name, err);
     if (d) closedir(d);
     if (from >= 0) close(from);
     buf_free(&path);
@@ -286,15 +286,15 @@ static void method_list(buf *b, json_t *model) {
     }
 }
 
-static char *first_message(run *r, char *err, size_t errlen) {
+static char *first_message(run *r, rae_err *err) {
     buf path = BUF_INIT, b = BUF_INIT;
     buf_printf(&path, "%s/model.json", r->dir);
     json_error_t jerr;
     json_t *model = json_load_file(path.data, 0, &jerr);
     buf_free(&path);
     if (!model) {
-        err_set(err, errlen, "%s/model.json: %s (run rae engineer without --prompt first)", r->dir,
-                jerr.text);
+        rae_err_fail(err, "%s/model.json: %s (run rae engineer without --prompt first)", r->dir,
+                     jerr.text);
         return NULL;
     }
     char *text = json_dumps(model, JSON_COMPACT);
@@ -365,7 +365,7 @@ static void wait_s(run *r, double s) {
 /* Sends the conversation until an answer comes, retrying what may pass with time: a rate limit
  * or an overload (after retry-after, else 1, 2, 4, 8 s), a server error, the network, and a
  * stream cut short (once). The answer in *out (caller frees). */
-static int send_turn(run *r, ai_stream **out, char *err, size_t errlen) {
+static int send_turn(run *r, ai_stream **out, rae_err *err) {
     ai_request q = {r->ep.provider, r->model,        r->o->max_tokens,
                     r->system,      r->tools_schema, r->messages};
     char *body = ai_request_body(&q);
@@ -384,10 +384,12 @@ static int send_turn(run *r, ai_stream **out, char *err, size_t errlen) {
         if (!ai_fault_retryable(res.fault) || attempt + 1 >= TRIES || cuts > 1) {
             free(body);
             if (res.fault == AI_FAULT_STOPPED)
-                return err_set(err, errlen,
-                               "interrupted: the transcript and files so far are "
-                               "kept; --continue goes on");
-            return err_set(err, errlen, "%s%s", res.message, attempt ? " (after retries)" : "");
+                return rae_err_fail(err, "interrupted: the transcript and files so far are "
+                                         "kept; --continue goes on");
+            rae_errc code = res.fault == AI_FAULT_AUTH     ? RAE_E_DENIED
+                            : res.fault == AI_FAULT_BUDGET ? RAE_E_LIMIT
+                                                           : RAE_E_FAIL;
+            return rae_err_set(err, code, "%s%s", res.message, attempt ? " (after retries)" : "");
         }
         double wait = res.retry_after >= 0 ? res.retry_after : (double)(1 << attempt);
         if (res.fault == AI_FAULT_CUT) wait = 0;
@@ -455,9 +457,9 @@ static void run_tools(run *r, json_t *content, const char *truncated) {
 }
 
 /* One turn: 1 when the model is done, 0 to go on, -1 with err. */
-static int turn(run *r, char *err, size_t errlen) {
+static int turn(run *r, rae_err *err) {
     ai_stream *s = NULL;
-    if (send_turn(r, &s, err, errlen) < 0) return -1;
+    if (send_turn(r, &s, err) < 0) return -1;
     count(r, s);
     json_t *content = ai_stream_content(s);
     int tools = 0;
@@ -489,10 +491,10 @@ static int turn(run *r, char *err, size_t errlen) {
 
 /* ---- the run ---- */
 
-static int setup(run *r, const char *har_path, char *err, size_t errlen) {
+static int setup(run *r, const char *har_path, rae_err *err) {
     const char *why = NULL;
     ai_provider p;
-    if (provider_of(r->o, &p, &why) < 0) return err_set(err, errlen, "%s", why);
+    if (provider_of(r->o, &p, &why) < 0) return rae_err_fail(err, "%s", why);
     r->ep.provider = p;
     r->ep.key_var = p == AI_OPENAI ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY";
     r->ep.api_key = env_or(r->ep.key_var, "");
@@ -509,11 +511,11 @@ static int setup(run *r, const char *har_path, char *err, size_t errlen) {
     r->tools_schema = tools ? json_loads(tools, 0, NULL) : NULL;
     free(tools);
     if (!r->system || !r->tools_schema)
-        return err_set(err, errlen, "this rae was built without its AI engineer's files");
+        return rae_err_fail(err, "this rae was built without its AI engineer's files");
     r->secrets = r->o->secrets ? r->o->secrets : ai_redact_new();
     buf env = BUF_INIT;
     buf_printf(&env, "%s/.env", r->dir);
-    int rc = ai_secrets_collect(r->secrets, r->o->secrets ? NULL : har_path, env.data, err, errlen);
+    int rc = ai_secrets_collect(r->secrets, r->o->secrets ? NULL : har_path, env.data, err);
     buf_free(&env);
     if (rc < 0) return -1;
     r->messages = json_array();
@@ -528,14 +530,14 @@ static int setup(run *r, const char *har_path, char *err, size_t errlen) {
     return 0;
 }
 
-static int open_transcript(run *r, char *err, size_t errlen) {
+static int open_transcript(run *r, rae_err *err) {
     buf path = BUF_INIT;
     buf_printf(&path, "%s/transcript.ndjson", r->dir);
     int rc = 0;
-    if (r->o->resume) rc = resume(r, path.data, err, errlen);
+    if (r->o->resume) rc = resume(r, path.data, err);
     if (rc == 0) {
         r->transcript = fopen(path.data, r->o->resume ? "a" : "w");
-        if (!r->transcript) rc = err_set(err, errlen, "%s: %s", path.data, strerror(errno));
+        if (!r->transcript) rc = rae_err_fail(err, "%s: %s", path.data, strerror(errno));
     }
     buf_free(&path);
     return rc;
@@ -575,20 +577,20 @@ static void complete(run *r) {
 }
 
 /* Turns until the model is done, the turns or the budget run out, or an error. */
-static int converse(run *r, char *err, size_t errlen) {
+static int converse(run *r, rae_err *err) {
     for (;;) {
         if (r->turns >= r->o->max_turns)
-            return err_set(err, errlen,
-                           "the model did not finish in %d turns (--max-turns); "
-                           "--continue goes on",
-                           r->o->max_turns);
+            return rae_err_fail(err,
+                                "the model did not finish in %d turns (--max-turns); "
+                                "--continue goes on",
+                                r->o->max_turns);
         if (r->price.known && r->cost + r->last_turn_cost > r->o->max_cost)
-            return err_set(err, errlen,
-                           "another turn would pass --max-cost $%.2f ($%.4f spent); "
-                           "--continue with a higher --max-cost goes on",
-                           r->o->max_cost, r->cost);
+            return rae_err_fail(err,
+                                "another turn would pass --max-cost $%.2f ($%.4f spent); "
+                                "--continue with a higher --max-cost goes on",
+                                r->o->max_cost, r->cost);
         r->turns++;
-        int rc = turn(r, err, errlen);
+        int rc = turn(r, err);
         if (rc != 0) return rc < 0 ? -1 : 0;
     }
 }
@@ -603,14 +605,13 @@ static void done_run(run *r) {
     buf_free(&r->from);
 }
 
-int ai_engineer(const char *har_path, const char *dir, const ai_options *o, char *err,
-                size_t errlen) {
+int ai_engineer(const char *har_path, const char *dir, const ai_options *o, rae_err *err) {
     run r = {.o = o, .dir = dir};
-    int rc = setup(&r, har_path, err, errlen);
-    if (rc == 0) rc = open_transcript(&r, err, errlen);
-    if (rc == 0 && !o->resume && o->from_dir) rc = start_from(&r, err, errlen);
+    int rc = setup(&r, har_path, err);
+    if (rc == 0) rc = open_transcript(&r, err);
+    if (rc == 0 && !o->resume && o->from_dir) rc = start_from(&r, err);
     if (rc == 0 && !o->resume) {
-        char *text = first_message(&r, err, errlen);
+        char *text = first_message(&r, err);
         if (!text) rc = -1;
         if (text) {
             record(&r, json_pack("{s:s,s:s,s:s}", "type", "prompt", "text", o->prompt, "model",
@@ -625,7 +626,7 @@ int ai_engineer(const char *har_path, const char *dir, const ai_options *o, char
     }
     if (rc == 0) {
         progress(&r, "model", r.model);
-        rc = converse(&r, err, errlen);
+        rc = converse(&r, err);
     }
     if (rc == 0) {
         write_readme(&r);

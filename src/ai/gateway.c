@@ -22,7 +22,7 @@
 #include "ai/price.h"
 #include "rae/store.h"
 #include "util/buf.h"
-#include "util/err.h"
+#include "rae/err.h"
 
 #define HEAD_MAX 16384        /* bytes of a request's head */
 #define EVENT_MAX (16u << 20) /* of an event of the answer */
@@ -135,8 +135,8 @@ static int read_request(const ai_gateway_options *o, int fd, char *path, size_t 
 /* ---- the answer, streamed back ---- */
 
 static int on_event(void *user, const ai_sse_event *ev) {
-    char err[128];
-    ai_stream_event(user, ev, err, sizeof err);
+    rae_err err;
+    ai_stream_event(user, ev, &err);
     return 0; /* the client judges the stream; the gateway only reads the usage */
 }
 
@@ -164,8 +164,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *user) {
     x->failed_write |= send_all(x->fd, line, (size_t)k) < 0 || send_all(x->fd, data, len) < 0 ||
                        send_all(x->fd, "\r\n", 2) < 0;
     if (x->status == 200) {
-        char err[128];
-        ai_sse_feed(x->sse, data, len, err, sizeof err);
+        rae_err err;
+        ai_sse_feed(x->sse, data, len, &err);
     }
     return x->failed_write ? 0 : len; /* the client went away: so does the request */
 }
@@ -202,10 +202,9 @@ static void record(const ai_gateway_options *o, const char *model, const ai_stre
                      p.known ? ai_cost(&p, &u) : -1,
                      1,
                      !p.known};
-    char err[256];
-    if (o->store &&
-        rae_store_usage_add(o->store, o->user_id, o->run, model, &row, err, sizeof err) < 0)
-        fprintf(stderr, "rae gateway: %s\n", err);
+    rae_err err;
+    if (o->store && rae_store_usage_add(o->store, o->user_id, o->run, model, &row, &err) < 0)
+        fprintf(stderr, "rae gateway: %s\n", err.message);
     fprintf(stderr, "rae gateway: %s: %ld in, %ld out, %ld cached%s\n", model, u.input_tokens,
             u.output_tokens, u.cache_read_tokens, p.known ? "" : " (no price known)");
 }
@@ -259,17 +258,18 @@ static void forward(const ai_gateway_options *o, int fd, const buf *body) {
 }
 
 static void serve_one(const ai_gateway_options *o, int fd) {
-    char path[256], err[512];
+    char path[256];
+    rae_err err;
     buf body = BUF_INIT;
     const char *want = provider(o) == AI_OPENAI ? "/v1/chat/completions" : "/v1/messages";
     if (read_request(o, fd, path, sizeof path, &body) < 0) {
         /* answered, or the client went away */
     } else if (strcmp(path, want) != 0) {
-        snprintf(err, sizeof err, "the gateway serves POST %s, not %s", want, path);
-        answer(fd, 404, "not_found_error", err);
+        rae_err_fail(&err, "the gateway serves POST %s, not %s", want, path);
+        answer(fd, 404, "not_found_error", err.message);
     } else if (o->store && o->check_budget &&
-               rae_store_budget_check(o->store, o->user_id, err, sizeof err) < 0) {
-        answer(fd, 402, "budget_exceeded", err);
+               rae_store_budget_check(o->store, o->user_id, &err) < 0) {
+        answer(fd, 402, "budget_exceeded", err.message);
     } else {
         forward(o, fd, &body);
     }
@@ -278,25 +278,25 @@ static void serve_one(const ai_gateway_options *o, int fd) {
 }
 
 /* The listening socket at o->socket_path (0600, replacing one there); -1 + err. */
-static int make_socket(const ai_gateway_options *o, char *err, size_t errlen) {
+static int make_socket(const ai_gateway_options *o, rae_err *err) {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(o->socket_path) >= sizeof addr.sun_path)
-        return err_set(err, errlen, "%s: too long a path for a socket", o->socket_path);
+        return rae_err_fail(err, "%s: too long a path for a socket", o->socket_path);
     snprintf(addr.sun_path, sizeof addr.sun_path, "%s", o->socket_path);
     int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     unlink(o->socket_path);
     if (ls < 0 || bind(ls, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(ls, 8) < 0) {
         int e = errno;
         if (ls >= 0) close(ls);
-        return err_set(err, errlen, "%s: %s", o->socket_path, strerror(e));
+        return rae_err_fail(err, "%s: %s", o->socket_path, strerror(e));
     }
     chmod(o->socket_path, 0600);
     fprintf(stderr, "rae gateway: listening on %s\n", o->socket_path);
     return ls;
 }
 
-int ai_gateway_serve(const ai_gateway_options *o, char *err, size_t errlen) {
-    int ls = o->listen_fd >= 0 ? o->listen_fd : make_socket(o, err, errlen);
+int ai_gateway_serve(const ai_gateway_options *o, rae_err *err) {
+    int ls = o->listen_fd >= 0 ? o->listen_fd : make_socket(o, err);
     if (ls < 0) return -1;
     for (int served = 0; !o->max_requests || served < o->max_requests;) {
         struct pollfd p[2] = {{ls, POLLIN, 0}, {o->stop_fd, POLLIN, 0}};

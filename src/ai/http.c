@@ -24,7 +24,7 @@ typedef struct transfer {
     buf error_body;
     double retry_after;
     int stream_failed; /* the stream was not the protocol, or said error */
-    char stream_err[256];
+    rae_err stream_err;
     size_t bytes;
 } transfer;
 
@@ -55,7 +55,7 @@ char *ai_http_url(const ai_endpoint *ep) {
 
 static int on_sse(void *user, const ai_sse_event *ev) {
     transfer *t = user;
-    int rc = ai_stream_event(t->stream, ev, t->stream_err, sizeof t->stream_err);
+    int rc = ai_stream_event(t->stream, ev, &t->stream_err);
     if (rc < 0) t->stream_failed = 1;
     return rc < 0 ? 2 : 0; /* after the end, bytes still read are nothing */
 }
@@ -69,11 +69,11 @@ static size_t on_body(char *data, size_t size, size_t n, void *user) {
         if (t->error_body.len < ERROR_BODY_MAX) buf_append(&t->error_body, data, len);
         return len;
     }
-    char err[256];
-    int rc = ai_sse_feed(t->sse, data, len, err, sizeof err);
+    rae_err err;
+    int rc = ai_sse_feed(t->sse, data, len, &err);
     if (rc < 0) {
         t->stream_failed = 1;
-        snprintf(t->stream_err, sizeof t->stream_err, "%s", err);
+        t->stream_err = err;
     }
     return rc ? 0 : len; /* 0 ends the transfer */
 }
@@ -148,7 +148,7 @@ static void stream_error(transfer *t, ai_result *out) {
                  : strstr(type, "rate_limit")            ? AI_FAULT_RATE
                  : strcmp(type, "api_error") == 0        ? AI_FAULT_SERVER
                                                          : AI_FAULT_REQUEST;
-    snprintf(out->message, sizeof out->message, "%s", t->stream_err);
+    snprintf(out->message, sizeof out->message, "%s", t->stream_err.message);
 }
 
 struct curl_slist *ai_http_headers(const ai_endpoint *ep) {

@@ -10,7 +10,7 @@
 
 #include "rae/arena.h"
 #include "rae/har.h"
-#include "util/err.h"
+#include "rae/err.h"
 #include "util/url.h"
 
 /* Whether name ends with suffix, without case. */
@@ -187,18 +187,17 @@ static void env_file(ai_redact *r, const char *path) {
     fclose(f);
 }
 
-int ai_secrets_collect(ai_redact *r, const char *har_path, const char *env_path, char *err,
-                       size_t errlen) {
+int ai_secrets_collect(ai_redact *r, const char *har_path, const char *env_path, rae_err *err) {
     if (env_path) env_file(r, env_path);
     if (!har_path) return 0;
     har_reader *h;
-    har_error herr;
-    if (har_reader_open(har_path, &h, &herr) != 0)
-        return err_set(err, errlen, "reading %s for its secrets: %s", har_path, herr.message);
+    if (har_reader_open(har_path, &h, err) != 0) /* the message names the HAR */
+        return rae_err_prefix(err, "reading for its secrets");
     arena *a = arena_new();
     har_entry *e;
     int rc;
-    while ((rc = har_reader_next(h, a, &e, &herr)) != 0) {
+    rae_err bad; /* a malformed entry: skipped, its secrets unknown */
+    while ((rc = har_reader_next(h, a, &e, &bad)) != 0) {
         if (rc > 0) ai_secrets_entry(r, e, a);
         arena_reset(a);
     }

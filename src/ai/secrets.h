@@ -7,13 +7,13 @@
 
 #include "ai/redact.h"
 #include "rae/arena.h"
+#include "rae/err.h"
 #include "rae/har.h"
 
 /* Adds the secrets of the HAR at har_path and of the .env at env_path (either may be NULL) to r.
  * 0, or -1 with err filled when the HAR cannot be read (its readable entries still count). A
  * caller that read the HAR already (with ai_secrets_entry) passes NULL for har_path. */
-int ai_secrets_collect(ai_redact *r, const char *har_path, const char *env_path, char *err,
-                       size_t errlen);
+int ai_secrets_collect(ai_redact *r, const char *har_path, const char *env_path, rae_err *err);
 /* Whether a field, header or cookie named so holds a secret. */
 int ai_secret_name(const char *name);
 

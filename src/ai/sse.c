@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "util/buf.h"
-#include "util/err.h"
+#include "rae/err.h"
 
 struct ai_sse {
     ai_sse_fn fn;
@@ -109,7 +109,7 @@ static size_t skip_bom(ai_sse *p, const char *bytes, size_t n) {
     return i;
 }
 
-int ai_sse_feed(ai_sse *p, const char *bytes, size_t n, char *err, size_t errlen) {
+int ai_sse_feed(ai_sse *p, const char *bytes, size_t n, rae_err *err) {
     size_t i = skip_bom(p, bytes, n);
     for (; i < n; i++) {
         char c = bytes[i];
@@ -127,7 +127,7 @@ int ai_sse_feed(ai_sse *p, const char *bytes, size_t n, char *err, size_t errlen
         buf_append(&p->line, bytes + i, run - i);
         i = run - 1;
         if (p->line.len + p->data.len > p->max)
-            return err_set(err, errlen, "an event of the stream is over %zu bytes", p->max);
+            return rae_err_fail(err, "an event of the stream is over %zu bytes", p->max);
     }
     return 0;
 }

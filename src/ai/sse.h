@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "rae/err.h"
+
 typedef struct ai_sse_event {
     const char *type; /* the event field, "message" when none was given */
     const char *data; /* the data lines joined by "\n" (NUL-terminated; may hold NULs) */
@@ -27,7 +29,7 @@ ai_sse *ai_sse_new(ai_sse_fn fn, void *user, size_t max_bytes);
 void ai_sse_free(ai_sse *p);
 /* Reads n more bytes of the stream: 0, the callback's value when it stopped it, or -1 with err
  * filled when an event outgrew max_bytes. */
-int ai_sse_feed(ai_sse *p, const char *bytes, size_t n, char *err, size_t errlen);
+int ai_sse_feed(ai_sse *p, const char *bytes, size_t n, rae_err *err);
 /* The stream ended: whether it ended inside an event (data seen and no blank line after it),
  * which the providers never do unless cut. */
 int ai_sse_cut(const ai_sse *p);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "util/buf.h"
-#include "util/err.h"
+#include "rae/err.h"
 
 #define MAX_BLOCKS 64 /* content blocks (Anthropic) or tool calls (OpenAI) of one answer */
 
@@ -112,10 +112,10 @@ static void finish(ai_stream *s) {
     }
 }
 
-static block *block_at(ai_stream *s, json_t *index, char *err, size_t errlen) {
+static block *block_at(ai_stream *s, json_t *index, rae_err *err) {
     json_int_t i = json_is_integer(index) ? json_integer_value(index) : -1;
     if (i < 0 || i >= MAX_BLOCKS) {
-        err_set(err, errlen, "a content block index that is not 0 to %d", MAX_BLOCKS - 1);
+        rae_err_fail(err, "a content block index that is not 0 to %d", MAX_BLOCKS - 1);
         return NULL;
     }
     return &s->blocks[i];
@@ -145,19 +145,19 @@ static void usage_of(ai_usage *u, json_t *usage, int anthropic) {
 }
 
 /* An error event, or an error object in a chunk: its type, for the retry rules. */
-static int error_event(ai_stream *s, json_t *error, char *err, size_t errlen) {
+static int error_event(ai_stream *s, json_t *error, rae_err *err) {
     const char *type = json_string_value(json_object_get(error, "type"));
     const char *message = json_string_value(json_object_get(error, "message"));
     snprintf(s->error_type, sizeof s->error_type, "%s", type ? type : "error");
-    return err_set(err, errlen, "the provider's stream said %s: %s", s->error_type,
-                   message ? message : "(no message)");
+    return rae_err_fail(err, "the provider's stream said %s: %s", s->error_type,
+                        message ? message : "(no message)");
 }
 
-static int anthropic_block_start(ai_stream *s, json_t *ev, char *err, size_t errlen) {
-    block *b = block_at(s, json_object_get(ev, "index"), err, errlen);
+static int anthropic_block_start(ai_stream *s, json_t *ev, rae_err *err) {
+    block *b = block_at(s, json_object_get(ev, "index"), err);
     json_t *cb = json_object_get(ev, "content_block");
     const char *type = json_string_value(json_object_get(cb, "type"));
-    if (!b || !type) return b ? err_set(err, errlen, "a content block without a type") : -1;
+    if (!b || !type) return b ? rae_err_fail(err, "a content block without a type") : -1;
     block_free(b);
     memset(b, 0, sizeof *b);
     b->used = strcmp(type, "text") == 0 || strcmp(type, "tool_use") == 0;
@@ -165,7 +165,7 @@ static int anthropic_block_start(ai_stream *s, json_t *ev, char *err, size_t err
     if (b->tool) {
         const char *id = json_string_value(json_object_get(cb, "id"));
         const char *name = json_string_value(json_object_get(cb, "name"));
-        if (!id || !name) return err_set(err, errlen, "a tool_use block without an id or a name");
+        if (!id || !name) return rae_err_fail(err, "a tool_use block without an id or a name");
         b->id = strdup(id);
         b->name = strdup(name);
     } else if (b->used) {
@@ -175,12 +175,12 @@ static int anthropic_block_start(ai_stream *s, json_t *ev, char *err, size_t err
     return 0;
 }
 
-static int anthropic_delta(ai_stream *s, json_t *ev, char *err, size_t errlen) {
-    block *b = block_at(s, json_object_get(ev, "index"), err, errlen);
+static int anthropic_delta(ai_stream *s, json_t *ev, rae_err *err) {
+    block *b = block_at(s, json_object_get(ev, "index"), err);
     if (!b) return -1;
     json_t *delta = json_object_get(ev, "delta");
     const char *type = json_string_value(json_object_get(delta, "type"));
-    if (!type) return err_set(err, errlen, "a content_block_delta without a delta type");
+    if (!type) return rae_err_fail(err, "a content_block_delta without a delta type");
     if (!b->used) return 0; /* a block of a kind rae does not ask for */
     if (strcmp(type, "text_delta") == 0 && !b->tool) {
         const char *t = json_string_value(json_object_get(delta, "text"));
@@ -189,20 +189,20 @@ static int anthropic_delta(ai_stream *s, json_t *ev, char *err, size_t errlen) {
         const char *j = json_string_value(json_object_get(delta, "partial_json"));
         if (j) buf_puts(&b->text, j);
     } else {
-        return err_set(err, errlen, "a %s for a %s block", type, b->tool ? "tool_use" : "text");
+        return rae_err_fail(err, "a %s for a %s block", type, b->tool ? "tool_use" : "text");
     }
     return 0;
 }
 
-static int anthropic(ai_stream *s, const char *type, json_t *ev, char *err, size_t errlen) {
+static int anthropic(ai_stream *s, const char *type, json_t *ev, rae_err *err) {
     if (strcmp(type, "message_start") == 0) {
         usage_of(&s->usage, json_object_get(json_object_get(ev, "message"), "usage"), 1);
     } else if (strcmp(type, "content_block_start") == 0) {
-        return anthropic_block_start(s, ev, err, errlen);
+        return anthropic_block_start(s, ev, err);
     } else if (strcmp(type, "content_block_delta") == 0) {
-        return anthropic_delta(s, ev, err, errlen);
+        return anthropic_delta(s, ev, err);
     } else if (strcmp(type, "content_block_stop") == 0) {
-        block *b = block_at(s, json_object_get(ev, "index"), err, errlen);
+        block *b = block_at(s, json_object_get(ev, "index"), err);
         if (!b) return -1;
         b->closed = 1;
     } else if (strcmp(type, "message_delta") == 0) {
@@ -214,14 +214,14 @@ static int anthropic(ai_stream *s, const char *type, json_t *ev, char *err, size
         finish(s);
         return 1;
     } else if (strcmp(type, "error") == 0) {
-        return error_event(s, json_object_get(ev, "error"), err, errlen);
+        return error_event(s, json_object_get(ev, "error"), err);
     } /* ping, and event types added later: nothing to do */
     return 0;
 }
 
 /* One tool_calls[] fragment of an OpenAI delta. */
-static int openai_tool(ai_stream *s, json_t *call, char *err, size_t errlen) {
-    block *b = block_at(s, json_object_get(call, "index"), err, errlen);
+static int openai_tool(ai_stream *s, json_t *call, rae_err *err) {
+    block *b = block_at(s, json_object_get(call, "index"), err);
     if (!b) return -1;
     b->used = b->tool = 1;
     const char *id = json_string_value(json_object_get(call, "id"));
@@ -234,12 +234,12 @@ static int openai_tool(ai_stream *s, json_t *call, char *err, size_t errlen) {
     return 0;
 }
 
-static int openai(ai_stream *s, json_t *chunk, char *err, size_t errlen) {
+static int openai(ai_stream *s, json_t *chunk, rae_err *err) {
     if (json_object_get(chunk, "error"))
-        return error_event(s, json_object_get(chunk, "error"), err, errlen);
+        return error_event(s, json_object_get(chunk, "error"), err);
     usage_of(&s->usage, json_object_get(chunk, "usage"), 0);
     json_t *choices = json_object_get(chunk, "choices");
-    if (!json_is_array(choices)) return err_set(err, errlen, "a chunk without choices");
+    if (!json_is_array(choices)) return rae_err_fail(err, "a chunk without choices");
     json_t *choice = json_array_get(choices, 0); /* rae asks for one (n = 1) */
     if (!choice) return 0;                       /* the usage chunk */
     set_stop(s, json_string_value(json_object_get(choice, "finish_reason")));
@@ -251,11 +251,11 @@ static int openai(ai_stream *s, json_t *chunk, char *err, size_t errlen) {
     }
     json_t *calls = json_object_get(delta, "tool_calls");
     for (size_t i = 0; i < json_array_size(calls); i++)
-        if (openai_tool(s, json_array_get(calls, i), err, errlen) < 0) return -1;
+        if (openai_tool(s, json_array_get(calls, i), err) < 0) return -1;
     return 0;
 }
 
-int ai_stream_event(ai_stream *s, const ai_sse_event *ev, char *err, size_t errlen) {
+int ai_stream_event(ai_stream *s, const ai_sse_event *ev, rae_err *err) {
     if (s->done) return 1;
     if (s->provider == AI_OPENAI && strcmp(ev->data, "[DONE]") == 0) {
         s->done = 1;
@@ -266,15 +266,15 @@ int ai_stream_event(ai_stream *s, const ai_sse_event *ev, char *err, size_t errl
     json_t *j = json_loadb(ev->data, ev->data_len, 0, &jerr);
     if (!json_is_object(j)) {
         json_decref(j);
-        return err_set(err, errlen, "an event of the stream is not a JSON object: %s", jerr.text);
+        return rae_err_fail(err, "an event of the stream is not a JSON object: %s", jerr.text);
     }
     int rc;
     if (s->provider == AI_OPENAI) {
-        rc = openai(s, j, err, errlen);
+        rc = openai(s, j, err);
     } else {
         const char *type = json_string_value(json_object_get(j, "type"));
-        rc = type ? anthropic(s, type, j, err, errlen)
-                  : err_set(err, errlen, "an event without a type (%s)", ev->type);
+        rc = type ? anthropic(s, type, j, err)
+                  : rae_err_fail(err, "an event without a type (%s)", ev->type);
     }
     json_decref(j);
     return rc;

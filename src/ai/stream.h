@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "ai/sse.h"
+#include "rae/err.h"
 
 typedef enum ai_provider { AI_ANTHROPIC, AI_OPENAI } ai_provider;
 
@@ -41,7 +42,7 @@ void ai_stream_free(ai_stream *s);
 /* Takes one event of the stream: 0; 1 when the answer is whole (message_stop, [DONE]); -1 with
  * err filled for an event that is not the protocol's, or an error event (its type is then
  * ai_stream_error_type: "overloaded_error", "rate_limit_error"...). */
-int ai_stream_event(ai_stream *s, const ai_sse_event *ev, char *err, size_t errlen);
+int ai_stream_event(ai_stream *s, const ai_sse_event *ev, rae_err *err);
 /* The answer's content blocks (text, tool_use with its parsed input), borrowed. A tool call whose
  * input JSON was cut off (AI_STOP_MAX_TOKENS) has the input {} and is listed by
  * ai_stream_truncated. */

@@ -17,7 +17,7 @@
 
 #include "rae/arena.h"
 #include "rae/har.h"
-#include "util/err.h"
+#include "rae/err.h"
 #include "util/fsutil.h"
 
 #define SEARCH_HITS 20
@@ -55,29 +55,29 @@ static int env_name(const char *component, size_t n) {
     return n == 4 && memcmp(component, ".env", 4) == 0;
 }
 
-int ai_tool_path(const char *dir, const char *rel, int for_write, char *out, size_t n, char *why,
-                 size_t whylen) {
-    if (!rel || !*rel) return err_set(why, whylen, "no path given");
+int ai_tool_path(const char *dir, const char *rel, int for_write, char *out, size_t n,
+                 rae_err *why) {
+    if (!rel || !*rel) return rae_err_fail(why, "no path given");
     if (rel[0] == '/')
-        return err_set(why, whylen,
-                       "%s: an absolute path; give one relative to "
-                       "the working directory",
-                       rel);
+        return rae_err_fail(why,
+                            "%s: an absolute path; give one relative to "
+                            "the working directory",
+                            rel);
     for (const char *p = rel; *p;) {
         size_t c = strcspn(p, "/");
         if (c == 2 && p[0] == '.' && p[1] == '.')
-            return err_set(why, whylen, "%s: '..' would leave the working directory", rel);
+            return rae_err_fail(why, "%s: '..' would leave the working directory", rel);
         if (env_name(p, c))
-            return err_set(why, whylen,
-                           "%s: .env holds the secrets; api_client.py reads it, and "
-                           "its values are never shown",
-                           rel);
+            return rae_err_fail(why,
+                                "%s: .env holds the secrets; api_client.py reads it, and "
+                                "its values are never shown",
+                                rel);
         p += c + (p[c] == '/');
     }
     if ((size_t)snprintf(out, n, "%s/%s", dir, rel) >= n)
-        return err_set(why, whylen, "%s: too long a path", rel);
+        return rae_err_fail(why, "%s: too long a path", rel);
     char root[PATH_MAX], real[PATH_MAX];
-    if (!realpath(dir, root)) return err_set(why, whylen, "%s: %s", dir, strerror(errno));
+    if (!realpath(dir, root)) return rae_err_fail(why, "%s: %s", dir, strerror(errno));
     size_t rn = strlen(root);
     if (for_write) {
         /* every folder on the way: made when missing, never a link */
@@ -86,13 +86,12 @@ int ai_tool_path(const char *dir, const char *rel, int for_write, char *out, siz
             *s = '\0';
             struct stat st;
             if (mkdir(part, 0755) < 0 && errno != EEXIST) {
-                err_set(why, whylen, "%s: %s", rel, strerror(errno));
+                rae_err_fail(why, "%s: %s", rel, strerror(errno));
                 free(part);
                 return -1;
             }
             if (lstat(part, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                err_set(why, whylen, "%s: a part of it is not a folder of the working directory",
-                        rel);
+                rae_err_fail(why, "%s: a part of it is not a folder of the working directory", rel);
                 free(part);
                 return -1;
             }
@@ -101,9 +100,9 @@ int ai_tool_path(const char *dir, const char *rel, int for_write, char *out, siz
         free(part);
         return 0;
     }
-    if (!realpath(out, real)) return err_set(why, whylen, "%s: %s", rel, strerror(errno));
+    if (!realpath(out, real)) return rae_err_fail(why, "%s: %s", rel, strerror(errno));
     if (strncmp(real, root, rn) != 0 || (real[rn] != '/' && real[rn]))
-        return err_set(why, whylen, "%s: it leads out of the working directory", rel);
+        return rae_err_fail(why, "%s: it leads out of the working directory", rel);
     return 0;
 }
 
@@ -132,7 +131,7 @@ static int excerpt(ai_tools *t, buf *out, const char *where, const char *text, s
 }
 
 static int open_har(ai_tools *t, har_reader **r, buf *out) {
-    har_error err;
+    rae_err err;
     if (har_reader_open(t->har_path, r, &err) == 0) return 0;
     putf(t, out, "the HAR cannot be read: %s", err.message);
     return -1;
@@ -148,7 +147,7 @@ static int search_har(ai_tools *t, json_t *input, buf *out) {
     if (open_har(t, &r, out) < 0) return 1;
     arena *a = arena_new();
     har_entry *e;
-    har_error err;
+    rae_err err;
     int rc, hits = 0, more = 0;
     while ((rc = har_reader_next(r, a, &e, &err)) != 0) {
         if (rc < 0) continue;
@@ -209,7 +208,7 @@ static int get_entry(ai_tools *t, json_t *input, buf *out) {
     long want = (long)json_integer_value(index);
     har_reader *r;
     if (open_har(t, &r, out) < 0) return 1;
-    har_error err;
+    rae_err err;
     for (long i = 0; i < want; i++)
         if (har_reader_skip(r, &err) <= 0) {
             buf_printf(out, "the HAR has no entry %ld (it has %ld)", want, i);
@@ -237,10 +236,11 @@ static int get_entry(ai_tools *t, json_t *input, buf *out) {
 /* ---- files ---- */
 
 static int read_file(ai_tools *t, json_t *input, buf *out) {
-    char path[PATH_MAX], why[512];
+    char path[PATH_MAX];
+    rae_err why;
     if (ai_tool_path(t->dir, json_string_value(json_object_get(input, "path")), 0, path,
-                     sizeof path, why, sizeof why) < 0) {
-        buf_puts(out, why);
+                     sizeof path, &why) < 0) {
+        buf_puts(out, why.message);
         return 1;
     }
     FILE *f = fopen(path, "rb");
@@ -265,7 +265,8 @@ static int read_file(ai_tools *t, json_t *input, buf *out) {
 static int write_file(ai_tools *t, json_t *input, buf *out) {
     const char *rel = json_string_value(json_object_get(input, "path"));
     json_t *content = json_object_get(input, "content");
-    char path[PATH_MAX], why[512];
+    char path[PATH_MAX];
+    rae_err why;
     if (!json_is_string(content)) {
         buf_puts(out, "write_file needs the content as a string");
         return 1;
@@ -275,8 +276,8 @@ static int write_file(ai_tools *t, json_t *input, buf *out) {
                    json_string_length(content), WRITE_MAX);
         return 1;
     }
-    if (ai_tool_path(t->dir, rel, 1, path, sizeof path, why, sizeof why) < 0) {
-        buf_puts(out, why);
+    if (ai_tool_path(t->dir, rel, 1, path, sizeof path, &why) < 0) {
+        buf_puts(out, why.message);
         return 1;
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);

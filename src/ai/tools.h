@@ -11,6 +11,7 @@
 
 #include "ai/http.h"
 #include "ai/redact.h"
+#include "rae/err.h"
 #include "util/buf.h"
 
 typedef struct ai_tools {
@@ -35,7 +36,7 @@ int ai_tool_call(ai_tools *t, const char *name, json_t *input, buf *out);
 /* Frees what the tools kept (summary, written). */
 void ai_tools_done(ai_tools *t);
 /* A path relative to dir that stays inside it: 0 and the full path in out, else -1 and why. */
-int ai_tool_path(const char *dir, const char *rel, int for_write, char *out, size_t n, char *why,
-                 size_t whylen);
+int ai_tool_path(const char *dir, const char *rel, int for_write, char *out, size_t n,
+                 rae_err *why);
 
 #endif

@@ -38,9 +38,8 @@ typedef struct run {
     int temp_profile;
     char journal_path[PATH_MAX + 16];
     const char *ended_by;
-    int status;
-    char *err;
-    size_t errlen;
+    int failed; /* err holds why, the first failure's */
+    rae_err err;
     int load_warned;
     int gone;       /* the browser's end of the pipe closed */
     int control_fd; /* listening for commands (control.h), -1 when not */
@@ -65,16 +64,26 @@ static void emit(run *u, rae_event_type type, const char *fmt, ...) {
     u->o->on_event(u->o->user, &ev);
 }
 
-/* Sets the run's failure (the first one wins). */
-static int failed(run *u, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int failed(run *u, int status, const char *fmt, ...) {
-    if (u->status != RAE_CAPTURE_OK) return u->status;
+/* Sets the run's failure (the first one wins); returns -1. */
+static int failed(run *u, rae_errc code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int failed(run *u, rae_errc code, const char *fmt, ...) {
+    if (u->failed) return -1;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(u->err, u->errlen, fmt, ap);
+    char msg[sizeof u->err.message];
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    u->status = status;
-    return status;
+    rae_err_set(&u->err, code, "%s", msg);
+    u->failed = 1;
+    return -1;
+}
+
+/* The run failed as u->err, which a callee filled, says; with code when the callee's is generic. */
+static int failed_as(run *u, rae_errc code) {
+    if (u->err.code == RAE_E_FAIL || u->err.code == RAE_E_OK) u->err.code = code;
+    u->failed = 1;
+    return -1;
 }
 
 void rae_capture_journal_path(const char *har_path, char *out, size_t n) {
@@ -92,13 +101,13 @@ static int make_profile(run *u) {
     if (dir) {
         snprintf(u->profile, sizeof u->profile, "%s", dir);
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-            return failed(u, RAE_CAPTURE_USAGE, "--profile %s: %s", dir, strerror(errno));
+            return failed(u, RAE_E_INVALID, "--profile %s: %s", dir, strerror(errno));
         return 0;
     }
     const char *tmp = getenv("TMPDIR");
     snprintf(u->profile, sizeof u->profile, "%s/rae-profile-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(u->profile))
-        return failed(u, RAE_CAPTURE_RUNTIME, "temporary profile: %s", strerror(errno));
+        return failed(u, RAE_E_FAIL, "temporary profile: %s", strerror(errno));
     u->temp_profile = 1;
     return 0;
 }
@@ -106,13 +115,12 @@ static int make_profile(run *u) {
 static int start(run *u, rec_opts *ro) {
     const rae_capture_opts *o = u->o;
     rae_capture_journal_path(o->har_path, u->journal_path, sizeof u->journal_path);
-    u->j = journal_open(u->journal_path, u->err, u->errlen);
-    if (!u->j) return u->status = RAE_CAPTURE_USAGE;
-    if (make_profile(u)) return u->status;
+    u->j = journal_open(u->journal_path, &u->err);
+    if (!u->j) return failed_as(u, RAE_E_INVALID);
+    if (make_profile(u)) return -1;
     if (o->vnc_socket) {
-        int rc = display_start(o->vnc_socket, o->width, o->height, &u->d, u->err, u->errlen);
-        if (rc == DISPLAY_USAGE) return u->status = RAE_CAPTURE_USAGE;
-        if (rc != DISPLAY_OK) return u->status = RAE_CAPTURE_RUNTIME;
+        if (display_start(o->vnc_socket, o->width, o->height, &u->d, &u->err) < 0)
+            return failed_as(u, RAE_E_FAIL);
         emit(u, RAE_EV_PROGRESS, "display %s serves VNC on %s", u->d.name, o->vnc_socket);
     }
     chromium_opts co = {.binary = o->chromium,
@@ -124,7 +132,7 @@ static int start(run *u, rec_opts *ro) {
                         .height = o->height,
                         .locale = o->locale,
                         .timezone = o->timezone};
-    if (chromium_start(&co, &u->br, u->err, u->errlen) < 0) return u->status = RAE_CAPTURE_RUNTIME;
+    if (chromium_start(&co, &u->br, &u->err) < 0) return failed_as(u, RAE_E_FAIL);
     u->r = recorder_new(u->j, ro);
     u->c = cdp_new(u->br.cmd_fd, u->br.out_fd, recorder_on_event, u->r);
     u->br.cmd_fd = u->br.out_fd = -1; /* the cdp owns them now */
@@ -133,8 +141,8 @@ static int start(run *u, rec_opts *ro) {
     if (o->cdp_port > 0)
         emit(u, RAE_EV_PROGRESS, "DevTools for automation on http://127.0.0.1:%d", o->cdp_port);
     if (o->control_socket) {
-        u->control_fd = control_open(o->control_socket, u->err, u->errlen);
-        if (u->control_fd < 0) return u->status = RAE_CAPTURE_USAGE;
+        u->control_fd = control_open(o->control_socket, &u->err);
+        if (u->control_fd < 0) return failed_as(u, RAE_E_INVALID);
         emit(u, RAE_EV_PROGRESS, "commands for the tab on %s", o->control_socket);
     }
     return 0;
@@ -156,7 +164,7 @@ static void browser_gone(run *u) {
         return;
     }
     u->ended_by = "browser exited";
-    failed(u, RAE_CAPTURE_RUNTIME, "chromium exited unexpectedly (%s)%s%s",
+    failed(u, RAE_E_FAIL, "chromium exited unexpectedly (%s)%s%s",
            u->br.pid ? "still running" : how, u->br.tail_len ? "; its last words:\n" : "",
            u->br.tail);
 }
@@ -175,7 +183,7 @@ static int step(run *u, double deadline) {
     }
     if (timeout < 0 || timeout > 1000) timeout = 1000;
     if (poll(fds, 4, timeout) < 0 && errno != EINTR)
-        return failed(u, RAE_CAPTURE_RUNTIME, "poll: %s", strerror(errno)), 1;
+        return failed(u, RAE_E_FAIL, "poll: %s", strerror(errno)), 1;
     if (fds[3].revents) control_serve(u->control_fd, u->r);
     if (fds[1].revents) chromium_read_stderr(&u->br);
     if (fds[2].revents) {
@@ -183,10 +191,10 @@ static int step(run *u, double deadline) {
         return u->ended_by = "signal", 1;
     }
     if (fds[0].revents) {
-        char err[256];
-        int rc = cdp_read(u->c, err, sizeof err);
+        rae_err err;
+        int rc = cdp_read(u->c, &err);
         if (rc == 1) return u->gone = 1, browser_gone(u), 1;
-        if (rc < 0) return failed(u, RAE_CAPTURE_RUNTIME, "%s", err), 1;
+        if (rc < 0) return failed(u, RAE_E_FAIL, "%s", err.message), 1;
     }
     return 0;
 }
@@ -197,12 +205,12 @@ static int check(run *u, double t0) {
     const char *jerr = recorder_error(u->r);
     if (jerr) {
         u->ended_by = "journal error";
-        failed(u, RAE_CAPTURE_RUNTIME, "%s (the requests recorded before are kept)", jerr);
+        failed(u, RAE_E_FAIL, "%s (the requests recorded before are kept)", jerr);
         return 1;
     }
     if (st->start_error && !u->o->vnc_socket && u->o->cdp_port <= 0) {
         u->ended_by = "start page failed"; /* headless and nobody to drive it: nothing to do */
-        failed(u, RAE_CAPTURE_RUNTIME, "cannot open %s: %s", u->o->url, st->start_error);
+        failed(u, RAE_E_FAIL, "cannot open %s: %s", u->o->url, st->start_error);
         return 1;
     }
     if (st->had_tab && st->open_tabs == 0 && (u->o->vnc_socket || u->o->cdp_port <= 0)) {
@@ -233,8 +241,8 @@ static void pump(run *u, int ms, int (*done)(run *)) {
         if (poll(fds, 2, left < 100 ? left : 100) < 0 && errno != EINTR) return;
         if (fds[1].revents) chromium_read_stderr(&u->br);
         if (fds[0].revents) {
-            char err[256];
-            if (cdp_read(u->c, err, sizeof err) != 0) u->gone = 1;
+            rae_err err;
+            if (cdp_read(u->c, &err) != 0) u->gone = 1;
         }
         recorder_tick(u->r);
     }
@@ -271,12 +279,12 @@ static void write_har(run *u, rae_capture_result *res) {
     journal_close(u->j);
     u->j = NULL;
     journal_stats st;
-    char err[512];
-    if (journal_to_har(u->journal_path, u->o->har_path, &st, err, sizeof err) < 0) {
-        failed(u, RAE_CAPTURE_RUNTIME,
+    rae_err err;
+    if (journal_to_har(u->journal_path, u->o->har_path, &st, &err) < 0) {
+        failed(u, RAE_E_FAIL,
                "%s (the journal %s keeps the capture: run 'rae har recover "
                "%s' once there is room)",
-               err, u->journal_path, u->o->har_path);
+               err.message, u->journal_path, u->o->har_path);
         return;
     }
     unlink(u->journal_path);
@@ -299,10 +307,10 @@ static void cleanup(run *u) {
     if (u->temp_profile) nftw(u->profile, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-int rae_capture_run(const rae_capture_opts *o, rae_capture_result *res, char *err, size_t errlen) {
+int rae_capture_run(const rae_capture_opts *o, rae_capture_result *res, rae_err *err) {
     memset(res, 0, sizeof *res);
     res->first_paint = -1;
-    run u = {.o = o, .err = err, .errlen = errlen};
+    run u = {.o = o};
     u.br.cmd_fd = u.br.out_fd = u.br.err_fd = -1;
     u.control_fd = -1;
     rec_opts ro = {.start_url = o->url,
@@ -325,22 +333,23 @@ int rae_capture_run(const rae_capture_opts *o, rae_capture_result *res, char *er
     }
     res->ended_by = u.ended_by ? u.ended_by : "error";
     cleanup(&u);
-    return u.status;
+    if (!u.failed) return 0;
+    if (err) *err = u.err;
+    return -1;
 }
 
-int rae_capture_recover(const char *har_path, long *entries, char *err, size_t errlen) {
+int rae_capture_recover(const char *har_path, long *entries, rae_err *err) {
     char path[PATH_MAX + 16];
     rae_capture_journal_path(har_path, path, sizeof path);
     if (access(path, F_OK) < 0) {
-        snprintf(err, errlen,
-                 "no journal at %s: nothing to recover (a capture that finished "
-                 "leaves none)",
-                 path);
-        return RAE_CAPTURE_USAGE;
+        return rae_err_set(err, RAE_E_NOT_FOUND,
+                           "no journal at %s: nothing to recover (a capture that finished "
+                           "leaves none)",
+                           path);
     }
     journal_stats st;
-    if (journal_to_har(path, har_path, &st, err, errlen) < 0) return RAE_CAPTURE_RUNTIME;
+    if (journal_to_har(path, har_path, &st, err) < 0) return -1;
     unlink(path);
     *entries = st.entries;
-    return RAE_CAPTURE_OK;
+    return 0;
 }

@@ -142,14 +142,14 @@ static void dispatch_reply(cdp *c, jv *msg, cdp_msg *m) {
     pending_free(p);
 }
 
-static int dispatch(cdp *c, const char *s, size_t n, char *err, size_t errlen) {
+static int dispatch(cdp *c, const char *s, size_t n, rae_err *err) {
     arena_reset(c->a);
     if (c->trace) fprintf(c->trace, "cdp< %.*s\n", (int)(n < 400 ? n : 400), s);
-    jv_error jerr;
+    rae_err jerr;
     jv *msg = jv_parse(c->a, s, n, NULL, &jerr);
     if (!jv_is(msg, JV_OBJECT)) {
-        snprintf(err, errlen, "malformed DevTools message at byte %zu: %s", msg ? 0 : jerr.offset,
-                 msg ? "not an object" : jerr.message);
+        rae_err_fail(err, "malformed DevTools message at byte %zu: %s", msg ? 0 : jerr.at.offset,
+                     msg ? "not an object" : jerr.message);
         return -1;
     }
     cdp_msg m = {.a = c->a};
@@ -165,7 +165,7 @@ static int dispatch(cdp *c, const char *s, size_t n, char *err, size_t errlen) {
 }
 
 /* Dispatches every NUL-terminated message in c->in from c->start on. */
-static int drain(cdp *c, char *err, size_t errlen) {
+static int drain(cdp *c, rae_err *err) {
     for (;;) {
         char *from = c->in.data + c->start + c->scan;
         size_t left = c->in.len - c->start - c->scan;
@@ -175,14 +175,14 @@ static int drain(cdp *c, char *err, size_t errlen) {
             return 0;
         }
         size_t n = (size_t)(nul - (c->in.data + c->start));
-        int rc = dispatch(c, c->in.data + c->start, n, err, errlen);
+        int rc = dispatch(c, c->in.data + c->start, n, err);
         c->start += n + 1;
         c->scan = 0;
         if (rc < 0) return rc;
     }
 }
 
-int cdp_read(cdp *c, char *err, size_t errlen) {
+int cdp_read(cdp *c, rae_err *err) {
     if (c->start > 0) { /* keep only the unfinished message */
         memmove(c->in.data, c->in.data + c->start, c->in.len - c->start);
         c->in.len -= c->start;
@@ -195,14 +195,14 @@ int cdp_read(cdp *c, char *err, size_t errlen) {
     while (r < 0 && errno == EINTR);
     if (r < 0) {
         if (errno == EAGAIN) return 0;
-        snprintf(err, errlen, "reading from chromium: %s", strerror(errno));
+        rae_err_fail(err, "reading from chromium: %s", strerror(errno));
         return -1;
     }
     if (r == 0) return 1;
     c->in.len += (size_t)r;
     c->in.data[c->in.len] = '\0';
     c->bytes += (unsigned long long)r;
-    return drain(c, err, errlen);
+    return drain(c, err);
 }
 
 void cdp_session_gone(cdp *c, const char *session) {

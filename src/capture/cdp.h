@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "rae/arena.h"
+#include "rae/err.h"
 #include "util/json.h"
 
 typedef struct cdp cdp;
@@ -39,7 +40,7 @@ long cdp_send(cdp *c, const char *session, const char *method, json_t *params, c
 
 /* Reads what the browser has written and dispatches every whole message. Returns 0, 1 at the end
  * of the stream (the browser exited), or -1 on a read error or a malformed message (err filled). */
-int cdp_read(cdp *c, char *err, size_t errlen);
+int cdp_read(cdp *c, rae_err *err);
 
 /* Copies every message, both ways, to trace (cut to 400 bytes each); NULL: none. */
 void cdp_trace(cdp *c, FILE *trace);

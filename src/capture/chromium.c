@@ -92,22 +92,22 @@ static void child(const chromium_opts *o, int cmd_r, int out_w, int err_w, int r
     _exit(127);
 }
 
-static int fail(char *err, size_t errlen, const char *what) {
-    snprintf(err, errlen, "%s: %s", what, strerror(errno));
+static int fail(rae_err *err, const char *what) {
+    rae_err_fail(err, "%s: %s", what, strerror(errno));
     return -1;
 }
 
-int chromium_start(const chromium_opts *o, chromium *c, char *err, size_t errlen) {
+int chromium_start(const chromium_opts *o, chromium *c, rae_err *err) {
     memset(c, 0, sizeof *c);
     c->cmd_fd = c->out_fd = c->err_fd = -1;
     int cmd[2], out[2], errp[2], report[2];
     if (pipe2(cmd, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
         pipe2(report, O_CLOEXEC) < 0)
-        return fail(err, errlen, "pipe");
+        return fail(err, "pipe");
     char store[8192], *argv[MAX_ARGS];
     build_args(o, store, sizeof store, argv);
     pid_t pid = fork();
-    if (pid < 0) return fail(err, errlen, "fork");
+    if (pid < 0) return fail(err, "fork");
     if (pid == 0) child(o, cmd[0], out[1], errp[1], report[1], argv);
     close(cmd[0]);
     close(out[1]);
@@ -131,10 +131,10 @@ int chromium_start(const chromium_opts *o, chromium *c, char *err, size_t errlen
         close(c->out_fd);
         close(c->err_fd);
         c->cmd_fd = c->out_fd = c->err_fd = -1;
-        snprintf(err, errlen,
-                 "cannot start '%s': %s (install Debian's chromium, or name the "
-                 "browser with --chromium PATH or RAE_CHROMIUM)",
-                 argv[0], strerror(e));
+        rae_err_fail(err,
+                     "cannot start '%s': %s (install Debian's chromium, or name the "
+                     "browser with --chromium PATH or RAE_CHROMIUM)",
+                     argv[0], strerror(e));
         return -1;
     }
     return 0;

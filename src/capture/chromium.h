@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "rae/err.h"
+
 typedef struct chromium_opts {
     const char *binary;      /* NULL: $RAE_CHROMIUM, else "chromium" on PATH */
     const char *profile_dir; /* --user-data-dir; required */
@@ -29,7 +31,7 @@ typedef struct chromium {
 } chromium;
 
 /* Starts the browser. Returns 0, or -1 with err filled (e.g. the binary is missing). */
-int chromium_start(const chromium_opts *o, chromium *c, char *err, size_t errlen);
+int chromium_start(const chromium_opts *o, chromium *c, rae_err *err);
 /* Reads what the browser wrote on stderr into c->tail (call when err_fd is readable). */
 void chromium_read_stderr(chromium *c);
 /* Reaps the browser if it has exited, waiting up to timeout_ms. Returns 1 when it is gone. */

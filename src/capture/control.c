@@ -15,18 +15,18 @@
 
 #define LINE_MAX_BYTES 8192
 
-int control_open(const char *path, char *err, size_t errlen) {
+int control_open(const char *path, rae_err *err) {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     struct stat sb;
     if (strlen(path) >= sizeof sa.sun_path)
-        return snprintf(err, errlen, "control socket %s: path too long", path), -1;
+        return rae_err_fail(err, "control socket %s: path too long", path), -1;
     if (lstat(path, &sb) == 0 && !S_ISSOCK(sb.st_mode))
-        return snprintf(err, errlen, "control socket %s: a file is there already", path), -1;
+        return rae_err_fail(err, "control socket %s: a file is there already", path), -1;
     unlink(path); /* a socket a dead capture left */
     snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 8) < 0) {
-        snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+        rae_err_fail(err, "control socket %s: %s", path, strerror(errno));
         if (fd >= 0) close(fd);
         return -1;
     }
@@ -44,10 +44,9 @@ static json_t *answer(recorder *r, json_t *req) {
                          (json_int_t)st->open_tabs, "bytes", (json_int_t)st->bytes, "url",
                          st->tab_url, "title", st->tab_title);
     }
-    char err[256];
-    if (recorder_page_command(r, op, json_string_value(json_object_get(req, "url")), err,
-                              sizeof err) < 0)
-        return json_pack("{s:s}", "error", err);
+    rae_err err;
+    if (recorder_page_command(r, op, json_string_value(json_object_get(req, "url")), &err) < 0)
+        return json_pack("{s:s}", "error", err.message);
     return json_pack("{s:b}", "ok", 1);
 }
 

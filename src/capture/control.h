@@ -8,10 +8,11 @@
 #include <stddef.h>
 
 #include "capture/recorder.h"
+#include "rae/err.h"
 
 /* Listens on path (a socket left there by a capture that died is replaced; any other file is an
  * error). Returns the listening fd, or -1 and err. */
-int control_open(const char *path, char *err, size_t errlen);
+int control_open(const char *path, rae_err *err);
 /* Takes one connection on the listening fd and answers its command. */
 void control_serve(int listen_fd, recorder *r);
 /* Stops listening: closes fd and removes path. */

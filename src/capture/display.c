@@ -71,27 +71,26 @@ static int stale_socket(const char *path) {
     return refused;
 }
 
-int display_start(const char *socket_path, int width, int height, display *d, char *err,
-                  size_t errlen) {
+int display_start(const char *socket_path, int width, int height, display *d, rae_err *err) {
     memset(d, 0, sizeof *d);
     struct stat st;
     if (lstat(socket_path, &st) == 0 && S_ISSOCK(st.st_mode) && stale_socket(socket_path))
         unlink(socket_path); /* a display that was killed left it: nobody listens there */
     if (lstat(socket_path, &st) == 0) {
-        snprintf(err, errlen,
-                 "display socket %s already exists (another capture on it? remove it if not)",
-                 socket_path);
-        return DISPLAY_USAGE;
+        return rae_err_set(err, RAE_E_INVALID,
+                           "display socket %s already exists (another capture on it? remove it "
+                           "if not)",
+                           socket_path);
     }
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
-        return DISPLAY_RUNTIME;
+        rae_err_fail(err, "pipe: %s", strerror(errno));
+        return -1;
     }
     pid_t pid = fork();
     if (pid < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
-        return DISPLAY_RUNTIME;
+        rae_err_fail(err, "fork: %s", strerror(errno));
+        return -1;
     }
     if (pid == 0) child(socket_path, width, height, fds[1]);
     close(fds[1]);
@@ -104,13 +103,13 @@ int display_start(const char *socket_path, int width, int height, display *d, ch
         int gone = waitpid(pid, &status, WNOHANG) == pid;
         if (gone) d->pid = 0;
         display_stop(d);
-        snprintf(err, errlen, "Xvnc %s (is tigervnc-standalone-server installed?)",
-                 gone ? "exited before its display was ready" : "did not start within 10 s");
-        return DISPLAY_RUNTIME;
+        rae_err_fail(err, "Xvnc %s (is tigervnc-standalone-server installed?)",
+                     gone ? "exited before its display was ready" : "did not start within 10 s");
+        return -1;
     }
     d->number = number;
     snprintf(d->name, sizeof d->name, ":%d", number);
-    return DISPLAY_OK;
+    return 0;
 }
 
 void display_stop(display *d) {

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "rae/err.h"
+
 typedef struct display {
     pid_t pid;     /* Xvnc; 0 when not running */
     int number;    /* the X display :N */
@@ -13,13 +15,9 @@ typedef struct display {
     char *socket;  /* the RFB socket path (caller's string) */
 } display;
 
-enum { DISPLAY_OK = 0, DISPLAY_RUNTIME = -1, DISPLAY_USAGE = -2 };
-
-/* Starts Xvnc serving RFB on socket_path and waits until it accepts X clients. Returns
- * DISPLAY_OK, DISPLAY_USAGE when socket_path already exists, DISPLAY_RUNTIME otherwise (err
- * filled). */
-int display_start(const char *socket_path, int width, int height, display *d, char *err,
-                  size_t errlen);
+/* Starts Xvnc serving RFB on socket_path and waits until it accepts X clients: 0, or -1 with err
+ * (RAE_E_INVALID when socket_path is taken: the option names a path in use). */
+int display_start(const char *socket_path, int width, int height, display *d, rae_err *err);
 /* Stops Xvnc and removes its socket. */
 void display_stop(display *d);
 

@@ -105,7 +105,7 @@ struct recorder {
                            timestamp) */
     double last_progress;
     rec_stats st;
-    char error[512];
+    rae_err error;
     char start_error[256];
     int failed;
 };

@@ -23,10 +23,10 @@ struct journal {
     unsigned long long bytes;
 };
 
-journal *journal_open(const char *path, char *err, size_t errlen) {
+journal *journal_open(const char *path, rae_err *err) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        rae_err_fail(err, "%s: %s", path, strerror(errno));
         return NULL;
     }
     journal *j = calloc(1, sizeof *j);
@@ -36,11 +36,11 @@ journal *journal_open(const char *path, char *err, size_t errlen) {
     return j;
 }
 
-int journal_write(journal *j, const char *kind, json_t *obj, char *err, size_t errlen) {
+int journal_write(journal *j, const char *kind, json_t *obj, rae_err *err) {
     buf line = BUF_INIT;
     buf_printf(&line, "{\"%s\":", kind);
     if (jv_dump_jansson(obj, 15, &line) < 0) {
-        snprintf(err, errlen, "%s: cannot serialise a %s", j->path, kind);
+        rae_err_fail(err, "%s: cannot serialise a %s", j->path, kind);
         buf_free(&line);
         return -1;
     }
@@ -51,7 +51,7 @@ int journal_write(journal *j, const char *kind, json_t *obj, char *err, size_t e
         ssize_t w = write(j->fd, line.data + off, line.len - off);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
-            snprintf(err, errlen, "writing %s: %s", j->path, w < 0 ? strerror(errno) : "no space");
+            rae_err_fail(err, "writing %s: %s", j->path, w < 0 ? strerror(errno) : "no space");
             rc = -1;
             break;
         }
@@ -63,11 +63,11 @@ int journal_write(journal *j, const char *kind, json_t *obj, char *err, size_t e
     return rc;
 }
 
-int journal_sync(journal *j, char *err, size_t errlen) {
+int journal_sync(journal *j, rae_err *err) {
     if (!j->dirty) return 0;
     j->dirty = 0;
     if (fdatasync(j->fd) < 0 && errno != EINVAL) {
-        snprintf(err, errlen, "syncing %s: %s", j->path, strerror(errno));
+        rae_err_fail(err, "syncing %s: %s", j->path, strerror(errno));
         return -1;
     }
     return 0;
@@ -123,7 +123,7 @@ static char *member_text(reading *r, jv *obj, const char *name) {
 
 static void take_line(reading *r, const char *line, size_t n, int last) {
     arena_reset(r->scratch);
-    jv_error jerr;
+    rae_err jerr;
     jv *v = jv_parse(r->scratch, line, n, NULL, &jerr);
     if (!jv_is(v, JV_OBJECT) || v->len != 1 || line[0] != '{' || line[n - 1] != '}') {
         if (last)
@@ -191,19 +191,19 @@ static int fill(FILE *f, void *r) {
 
 /* The HAR replaces path whole (fs_replace), readable by its owner only: it holds the session's
  * cookies and what was typed. */
-static int write_har(reading *r, const char *path, char *err, size_t errlen) {
+static int write_har(reading *r, const char *path, rae_err *err) {
     if (fs_replace(path, 0600, fill, r) == 0) return 0;
-    snprintf(err, errlen, "writing %s: %s", path, strerror(errno ? errno : EIO));
+    rae_err_fail(err, "writing %s: %s", path, strerror(errno ? errno : EIO));
     return -1;
 }
 
-int journal_to_har(const char *journal_path, const char *har_path, journal_stats *st, char *err,
-                   size_t errlen) {
+int journal_to_har(const char *journal_path, const char *har_path, journal_stats *st,
+                   rae_err *err) {
     memset(st, 0, sizeof *st);
     int fd = open(journal_path, O_RDONLY | O_CLOEXEC);
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) < 0) {
-        snprintf(err, errlen, "%s: %s", journal_path, strerror(errno));
+        rae_err_fail(err, "%s: %s", journal_path, strerror(errno));
         if (fd >= 0) close(fd);
         return -1;
     }
@@ -211,7 +211,7 @@ int journal_to_har(const char *journal_path, const char *har_path, journal_stats
     const char *data = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : "";
     close(fd);
     if (data == MAP_FAILED) {
-        snprintf(err, errlen, "%s: %s", journal_path, strerror(errno));
+        rae_err_fail(err, "%s: %s", journal_path, strerror(errno));
         return -1;
     }
     reading r = {.a = arena_new(), .scratch = arena_new(), .pages = smap_new(), .st = st};
@@ -221,7 +221,7 @@ int journal_to_har(const char *journal_path, const char *har_path, journal_stats
         if (n > 0) take_line(&r, data + off, n, !nl);
         off += n + 1;
     }
-    int rc = write_har(&r, har_path, err, errlen);
+    int rc = write_har(&r, har_path, err);
     pvec_free(&r.entries);
     smap_free(r.pages);
     arena_free(r.a);

@@ -12,15 +12,17 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "rae/err.h"
+
 typedef struct journal journal;
 
 /* Creates (or truncates) path. Returns NULL with err filled. Caller closes. */
-journal *journal_open(const char *path, char *err, size_t errlen);
+journal *journal_open(const char *path, rae_err *err);
 /* Appends {"KIND":obj}. obj is borrowed. Returns 0, or -1 with err filled (e.g. the disk is
  * full); the journal stays readable up to the last whole line. */
-int journal_write(journal *j, const char *kind, json_t *obj, char *err, size_t errlen);
+int journal_write(journal *j, const char *kind, json_t *obj, rae_err *err);
 /* Makes the lines written so far durable (fdatasync) when any were written since the last call. */
-int journal_sync(journal *j, char *err, size_t errlen);
+int journal_sync(journal *j, rae_err *err);
 /* Bytes written so far. */
 unsigned long long journal_bytes(const journal *j);
 void journal_close(journal *j);
@@ -33,7 +35,6 @@ typedef struct journal_stats {
 
 /* Writes the HAR for the journal at journal_path to har_path (through a temporary file renamed
  * into place). Entries come out in the order they started. Returns 0, or -1 with err filled. */
-int journal_to_har(const char *journal_path, const char *har_path, journal_stats *st, char *err,
-                   size_t errlen);
+int journal_to_har(const char *journal_path, const char *har_path, journal_stats *st, rae_err *err);
 
 #endif

@@ -45,10 +45,10 @@ void rec_progress(recorder *r, const char *stage, const char *fmt, ...) {
 
 void rec_journal(recorder *r, const char *kind, json_t *obj) {
     if (r->failed) return;
-    if (journal_write(r->j, kind, obj, r->error, sizeof r->error) < 0) {
+    if (journal_write(r->j, kind, obj, &r->error) < 0) {
         r->failed = 1;
         if (r->o.on_event) {
-            rae_event ev = {.type = RAE_EV_ERROR, .kind = "runtime", .message = r->error};
+            rae_event ev = {.type = RAE_EV_ERROR, .kind = "runtime", .message = r->error.message};
             r->o.on_event(r->o.user, &ev);
         }
     }
@@ -744,7 +744,7 @@ int recorder_tick(recorder *r) {
         }
     }
     reqs_compact(r);
-    if (journal_sync(r->j, r->error, sizeof r->error) < 0) r->failed = 1;
+    if (journal_sync(r->j, &r->error) < 0) r->failed = 1;
     r->st.in_flight = open;
     return next < 0 ? -1 : (int)ceil((next - now) * 1000);
 }
@@ -765,7 +765,7 @@ void recorder_flush(recorder *r, const char *why) {
         req_settle(r, q, 1);
     }
     reqs_compact(r);
-    journal_sync(r->j, r->error, sizeof r->error);
+    journal_sync(r->j, &r->error);
 }
 
 const rec_stats *recorder_stats(const recorder *r) {
@@ -773,5 +773,5 @@ const rec_stats *recorder_stats(const recorder *r) {
 }
 
 const char *recorder_error(const recorder *r) {
-    return r->failed ? r->error : NULL;
+    return r->failed ? r->error.message : NULL;
 }

@@ -8,6 +8,7 @@
 
 #include "capture/cdp.h"
 #include "capture/journal.h"
+#include "rae/err.h"
 #include "rae/events.h"
 
 typedef struct rec_opts {
@@ -47,7 +48,7 @@ void recorder_start(recorder *r, cdp *c);
 int recorder_tick(recorder *r);
 /* Drives the tab a person looks at: op "navigate" (to url), "back", "forward" or "reload".
  * 0 when sent; -1 and err when there is no tab or op is unknown. */
-int recorder_page_command(recorder *r, const char *op, const char *url, char *err, size_t errlen);
+int recorder_page_command(recorder *r, const char *op, const char *url, rae_err *err);
 /* Asks now for every body still held back until its page loaded (at the end of a capture). */
 void recorder_release_bodies(recorder *r);
 /* Commands sent whose reply is awaited (bodies being fetched, ...). */

@@ -406,15 +406,15 @@ static void on_history(void *user, const cdp_msg *m) {
              json_pack("{s:i}", "entryId", (int)jv_num(jv_get(entry, "id"))), NULL, NULL, NULL);
 }
 
-int recorder_page_command(recorder *r, const char *op, const char *url, char *err, size_t errlen) {
+int recorder_page_command(recorder *r, const char *op, const char *url, rae_err *err) {
     rec_session *s = r->c ? current_page(r) : NULL;
-    if (!s) return snprintf(err, errlen, "no tab is open"), -1;
+    if (!s) return rae_err_fail(err, "no tab is open"), -1;
     /* until the start URL was asked for, a command would be overtaken by it (a navigate sent
      * first was aborted by rae's own navigation to the start URL a moment later) */
     if (r->o.start_url && !r->navigated)
-        return snprintf(err, errlen, "no tab is ready yet: the start page is being opened"), -1;
+        return rae_err_fail(err, "no tab is ready yet: the start page is being opened"), -1;
     if (strcmp(op, "navigate") == 0) {
-        if (!url || !*url) return snprintf(err, errlen, "navigate: no url"), -1;
+        if (!url || !*url) return rae_err_fail(err, "navigate: no url"), -1;
         cdp_send(r->c, s->id, "Page.navigate", json_pack("{s:s}", "url", url), NULL, NULL, NULL);
     } else if (strcmp(op, "reload") == 0) {
         cdp_send(r->c, s->id, "Page.reload", NULL, NULL, NULL, NULL);
@@ -422,8 +422,7 @@ int recorder_page_command(recorder *r, const char *op, const char *url, char *er
         cdp_send(r->c, s->id, "Page.getNavigationHistory", NULL, on_history, r,
                  op[0] == 'b' ? "-1" : "1");
     } else {
-        return snprintf(err, errlen, "unknown command '%s' (navigate, back, forward, reload)", op),
-               -1;
+        return rae_err_fail(err, "unknown command '%s' (navigate, back, forward, reload)", op), -1;
     }
     return 0;
 }

@@ -25,10 +25,9 @@ const char *ckpt_errtext(int e) {
     return e == ENOSPC ? "No space left on device (the store's disk is full)" : strerror(e);
 }
 
-int ckpt_lock(ckpt_store *s, int op, char *err, size_t errlen) {
+int ckpt_lock(ckpt_store *s, int op, rae_err *err) {
     while (flock(s->lockfd, op) < 0) {
-        if (errno != EINTR)
-            return err_set(err, errlen, "%s/lock: flock: %s", s->dir, strerror(errno));
+        if (errno != EINTR) return rae_err_fail(err, "%s/lock: flock: %s", s->dir, strerror(errno));
     }
     return 0;
 }
@@ -86,22 +85,21 @@ void ckpt_tmp_clean(ckpt_store *s) {
     closedir(d);
 }
 
-int ckpt_syncfs(ckpt_store *s, int fd, const char *what, char *err, size_t errlen) {
+int ckpt_syncfs(ckpt_store *s, int fd, const char *what, rae_err *err) {
     if (!s->sync) return 0;
-    if (syncfs(fd) < 0) return err_set(err, errlen, "%s: syncfs: %s", what, strerror(errno));
+    if (syncfs(fd) < 0) return rae_err_fail(err, "%s: syncfs: %s", what, strerror(errno));
     return 0;
 }
 
-int ckpt_check_outside(ckpt_store *s, int rootfd, const char *root, char *err, size_t errlen) {
+int ckpt_check_outside(ckpt_store *s, int rootfd, const char *root, rae_err *err) {
     struct stat rs, st, up;
-    if (fstat(rootfd, &rs) < 0) return err_set(err, errlen, "%s: %s", root, strerror(errno));
+    if (fstat(rootfd, &rs) < 0) return rae_err_fail(err, "%s: %s", root, strerror(errno));
     int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
         if (fstat(fd, &st) < 0) break;
         if (st.st_dev == rs.st_dev && st.st_ino == rs.st_ino) {
             close(fd);
-            return err_set(err, errlen, "%s: holds the checkpoint store %s; refusing", root,
-                           s->dir);
+            return rae_err_fail(err, "%s: holds the checkpoint store %s; refusing", root, s->dir);
         }
         int parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         close(fd);
@@ -153,59 +151,58 @@ int ckpt_blob_find(ckpt_store *s, const unsigned char h[CKPT_HASH], int *zst, st
 
 /* ---- opening ---- */
 
-static int open_sub(ckpt_store *s, const char *name, int *created, char *err, size_t errlen) {
+static int open_sub(ckpt_store *s, const char *name, int *created, rae_err *err) {
     if (mkdirat(s->dirfd, name, 0700) == 0)
         *created = 1;
     else if (errno != EEXIST)
-        return err_set(err, errlen, "%s/%s: mkdir: %s", s->dir, name, strerror(errno));
+        return rae_err_fail(err, "%s/%s: mkdir: %s", s->dir, name, strerror(errno));
     int fd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return err_set(err, errlen, "%s/%s: %s", s->dir, name, strerror(errno));
+    if (fd < 0) return rae_err_fail(err, "%s/%s: %s", s->dir, name, strerror(errno));
     return fd;
 }
 
-static int check_format(ckpt_store *s, int *created, char *err, size_t errlen) {
+static int check_format(ckpt_store *s, int *created, rae_err *err) {
     char text[64];
     int fd = openat(s->dirfd, "format", O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         ssize_t n = read(fd, text, sizeof text - 1);
         close(fd);
-        if (n < 0) return err_set(err, errlen, "%s/format: read: %s", s->dir, strerror(errno));
+        if (n < 0) return rae_err_fail(err, "%s/format: read: %s", s->dir, strerror(errno));
         text[n] = '\0';
         if (strcmp(text, FORMAT_LINE) != 0)
-            return err_set(err, errlen, "%s/format: not a rae checkpoint store (version 1)",
-                           s->dir);
+            return rae_err_fail(err, "%s/format: not a rae checkpoint store (version 1)", s->dir);
         return 0;
     }
-    if (errno != ENOENT) return err_set(err, errlen, "%s/format: %s", s->dir, strerror(errno));
+    if (errno != ENOENT) return rae_err_fail(err, "%s/format: %s", s->dir, strerror(errno));
     char tmp[64];
     ckpt_tmp_name(tmp, sizeof tmp, "format", randombytes_random());
     fd = openat(s->tmpfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return err_set(err, errlen, "%s/tmp/%s: %s", s->dir, tmp, strerror(errno));
+    if (fd < 0) return rae_err_fail(err, "%s/tmp/%s: %s", s->dir, tmp, strerror(errno));
     size_t len = strlen(FORMAT_LINE);
     if (write(fd, FORMAT_LINE, len) != (ssize_t)len || (s->sync && fdatasync(fd) < 0)) {
         int e = errno;
         close(fd);
         unlinkat(s->tmpfd, tmp, 0);
-        return err_set(err, errlen, "%s/tmp/%s: write: %s", s->dir, tmp, strerror(e));
+        return rae_err_fail(err, "%s/tmp/%s: write: %s", s->dir, tmp, strerror(e));
     }
     close(fd);
     if (renameat(s->tmpfd, tmp, s->dirfd, "format") < 0)
-        return err_set(err, errlen, "%s/format: rename: %s", s->dir, strerror(errno));
+        return rae_err_fail(err, "%s/format: rename: %s", s->dir, strerror(errno));
     *created = 1;
     return 0;
 }
 
-ckpt_store *ckpt_store_open(const char *dir, int zstd_level, char *err, size_t errlen) {
+ckpt_store *ckpt_store_open(const char *dir, int zstd_level, rae_err *err) {
     if (zstd_level < 0 || zstd_level > ZSTD_maxCLevel()) {
-        err_set(err, errlen, "%s: zstd level %d is not in 0-%d", dir, zstd_level, ZSTD_maxCLevel());
+        rae_err_fail(err, "%s: zstd level %d is not in 0-%d", dir, zstd_level, ZSTD_maxCLevel());
         return NULL;
     }
     if (sodium_init() < 0) {
-        err_set(err, errlen, "%s: libsodium could not be initialised", dir);
+        rae_err_fail(err, "%s: libsodium could not be initialised", dir);
         return NULL;
     }
     if (fs_mkdirs(dir, 0755, 0700) < 0) {
-        err_set(err, errlen, "%s: mkdir: %s", dir, strerror(errno));
+        rae_err_fail(err, "%s: mkdir: %s", dir, strerror(errno));
         return NULL;
     }
     ckpt_store *s = calloc(1, sizeof *s);
@@ -219,18 +216,18 @@ ckpt_store *ckpt_store_open(const char *dir, int zstd_level, char *err, size_t e
     struct stat st;
     s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (s->dirfd < 0 || fstat(s->dirfd, &st) < 0) {
-        err_set(err, errlen, "%s: %s", dir, strerror(errno));
+        rae_err_fail(err, "%s: %s", dir, strerror(errno));
         goto fail;
     }
     s->dev = st.st_dev;
     s->ino = st.st_ino;
-    if ((s->tmpfd = open_sub(s, "tmp", &created, err, errlen)) < 0) goto fail;
-    if (check_format(s, &created, err, errlen) < 0) goto fail;
-    if ((s->blobsfd = open_sub(s, "blobs", &created, err, errlen)) < 0) goto fail;
-    if ((s->mansfd = open_sub(s, "manifests", &created, err, errlen)) < 0) goto fail;
+    if ((s->tmpfd = open_sub(s, "tmp", &created, err)) < 0) goto fail;
+    if (check_format(s, &created, err) < 0) goto fail;
+    if ((s->blobsfd = open_sub(s, "blobs", &created, err)) < 0) goto fail;
+    if ((s->mansfd = open_sub(s, "manifests", &created, err)) < 0) goto fail;
     s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (s->lockfd < 0) {
-        err_set(err, errlen, "%s/lock: %s", dir, strerror(errno));
+        rae_err_fail(err, "%s/lock: %s", dir, strerror(errno));
         goto fail;
     }
     int fan_created = 0;
@@ -240,12 +237,12 @@ ckpt_store *ckpt_store_open(const char *dir, int zstd_level, char *err, size_t e
         if (mkdirat(s->blobsfd, name, 0700) == 0)
             fan_created = 1;
         else if (errno != EEXIST) {
-            err_set(err, errlen, "%s/blobs/%s: mkdir: %s", dir, name, strerror(errno));
+            rae_err_fail(err, "%s/blobs/%s: mkdir: %s", dir, name, strerror(errno));
             goto fail;
         }
     }
     if (s->sync && (created || fan_created) && (fsync(s->blobsfd) < 0 || fsync(s->dirfd) < 0)) {
-        err_set(err, errlen, "%s: fsync: %s", dir, strerror(errno));
+        rae_err_fail(err, "%s: fsync: %s", dir, strerror(errno));
         goto fail;
     }
     /* Leftovers of a killed writer; a live one holds the lock and keeps its files. */
@@ -288,14 +285,14 @@ static int info_cmp(const void *a, const void *b) {
 }
 
 /* Every manifest's header, oldest first (caller frees *out); the caller holds a lock. */
-static int list_locked(ckpt_store *s, ckpt_info **out, size_t *n, char *err, size_t errlen) {
+static int list_locked(ckpt_store *s, ckpt_info **out, size_t *n, rae_err *err) {
     *out = NULL;
     *n = 0;
     int fd = openat(s->mansfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
         if (fd >= 0) close(fd);
-        return err_set(err, errlen, "%s/manifests: %s", s->dir, strerror(errno));
+        return rae_err_fail(err, "%s/manifests: %s", s->dir, strerror(errno));
     }
     size_t cap = 0;
     ckpt_info *v = NULL;
@@ -308,8 +305,8 @@ static int list_locked(ckpt_store *s, ckpt_info **out, size_t *n, char *err, siz
             if (!v) abort();
         }
         ckpt_manifest m;
-        char e2[256];
-        if (ckpt_manifest_load(s, de->d_name, 0, &m, e2, sizeof e2) == 0) {
+        rae_err e2;
+        if (ckpt_manifest_load(s, de->d_name, 0, &m, &e2) == 0) {
             v[*n] = m.info;
         } else {
             memset(&v[*n], 0, sizeof v[*n]);
@@ -325,18 +322,18 @@ static int list_locked(ckpt_store *s, ckpt_info **out, size_t *n, char *err, siz
     return 0;
 }
 
-int ckpt_list(ckpt_store *s, ckpt_info **out, size_t *n, char *err, size_t errlen) {
-    if (ckpt_lock(s, LOCK_SH, err, errlen) < 0) return -1;
-    int rc = list_locked(s, out, n, err, errlen);
+int ckpt_list(ckpt_store *s, ckpt_info **out, size_t *n, rae_err *err) {
+    if (ckpt_lock(s, LOCK_SH, err) < 0) return -1;
+    int rc = list_locked(s, out, n, err);
     ckpt_unlock(s);
     return rc;
 }
 
-int ckpt_get(ckpt_store *s, const char *id, ckpt_info *out, char *err, size_t errlen) {
-    if (ckpt_id_check(id) < 0) return err_set(err, errlen, "no checkpoint '%s'", id);
-    if (ckpt_lock(s, LOCK_SH, err, errlen) < 0) return -1;
+int ckpt_get(ckpt_store *s, const char *id, ckpt_info *out, rae_err *err) {
+    if (ckpt_id_check(id) < 0) return rae_err_set(err, RAE_E_NOT_FOUND, "no checkpoint '%s'", id);
+    if (ckpt_lock(s, LOCK_SH, err) < 0) return -1;
     ckpt_manifest m;
-    int rc = ckpt_manifest_load(s, id, 0, &m, err, errlen);
+    int rc = ckpt_manifest_load(s, id, 0, &m, err);
     if (rc == 0 && out) *out = m.info;
     ckpt_manifest_free(&m);
     ckpt_unlock(s);
@@ -345,14 +342,14 @@ int ckpt_get(ckpt_store *s, const char *id, ckpt_info *out, char *err, size_t er
 
 /* ---- deleting ---- */
 
-static int gc_locked(ckpt_store *s, char *err, size_t errlen) {
+static int gc_locked(ckpt_store *s, rae_err *err) {
     smap *used = smap_new();
     ckpt_info *v;
     size_t n;
-    int rc = list_locked(s, &v, &n, err, errlen);
+    int rc = list_locked(s, &v, &n, err);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         ckpt_manifest m;
-        if (ckpt_manifest_load(s, v[i].id, 1, &m, err, errlen) < 0) {
+        if (ckpt_manifest_load(s, v[i].id, 1, &m, err) < 0) {
             rc = -1;
         } else {
             for (size_t j = 0; j < m.n; j++)
@@ -395,37 +392,37 @@ static int gc_locked(ckpt_store *s, char *err, size_t errlen) {
     return removed;
 }
 
-int ckpt_gc(ckpt_store *s, char *err, size_t errlen) {
-    if (ckpt_lock(s, LOCK_EX, err, errlen) < 0) return -1;
-    int rc = gc_locked(s, err, errlen);
+int ckpt_gc(ckpt_store *s, rae_err *err) {
+    if (ckpt_lock(s, LOCK_EX, err) < 0) return -1;
+    int rc = gc_locked(s, err);
     ckpt_unlock(s);
     return rc;
 }
 
-int ckpt_delete(ckpt_store *s, const char *id, char *err, size_t errlen) {
-    if (ckpt_id_check(id) < 0) return err_set(err, errlen, "no checkpoint '%s'", id);
-    if (ckpt_lock(s, LOCK_EX, err, errlen) < 0) return -1;
+int ckpt_delete(ckpt_store *s, const char *id, rae_err *err) {
+    if (ckpt_id_check(id) < 0) return rae_err_set(err, RAE_E_NOT_FOUND, "no checkpoint '%s'", id);
+    if (ckpt_lock(s, LOCK_EX, err) < 0) return -1;
     int rc = 0;
     if (unlinkat(s->mansfd, id, 0) < 0) {
         rc = errno == ENOENT
-                 ? err_set(err, errlen, "no checkpoint '%s'", id)
-                 : err_set(err, errlen, "%s/manifests/%s: unlink: %s", s->dir, id, strerror(errno));
+                 ? rae_err_set(err, RAE_E_NOT_FOUND, "no checkpoint '%s'", id)
+                 : rae_err_fail(err, "%s/manifests/%s: unlink: %s", s->dir, id, strerror(errno));
     } else if (s->sync && fsync(s->mansfd) < 0) {
-        rc = err_set(err, errlen, "%s/manifests: fsync: %s", s->dir, strerror(errno));
+        rc = rae_err_fail(err, "%s/manifests: fsync: %s", s->dir, strerror(errno));
     } else {
-        char e2[256];
-        gc_locked(s, e2, sizeof e2); /* a damaged manifest keeps every blob: safe */
+        rae_err e2;
+        gc_locked(s, &e2); /* a damaged manifest keeps every blob: safe */
     }
     ckpt_unlock(s);
     return rc;
 }
 
-int ckpt_prune(ckpt_store *s, int keep_auto, char *err, size_t errlen) {
+int ckpt_prune(ckpt_store *s, int keep_auto, rae_err *err) {
     if (keep_auto < 0) keep_auto = 0;
-    if (ckpt_lock(s, LOCK_EX, err, errlen) < 0) return -1;
+    if (ckpt_lock(s, LOCK_EX, err) < 0) return -1;
     ckpt_info *v;
     size_t n;
-    if (list_locked(s, &v, &n, err, errlen) < 0) {
+    if (list_locked(s, &v, &n, err) < 0) {
         ckpt_unlock(s);
         return -1;
     }
@@ -437,18 +434,17 @@ int ckpt_prune(ckpt_store *s, int keep_auto, char *err, size_t errlen) {
             continue;
         }
         if (unlinkat(s->mansfd, v[i].id, 0) < 0 && errno != ENOENT) {
-            rc = err_set(err, errlen, "%s/manifests/%s: unlink: %s", s->dir, v[i].id,
-                         strerror(errno));
+            rc = rae_err_fail(err, "%s/manifests/%s: unlink: %s", s->dir, v[i].id, strerror(errno));
             break;
         }
         deleted++;
     }
     free(v);
     if (deleted && s->sync && fsync(s->mansfd) < 0)
-        rc = err_set(err, errlen, "%s/manifests: fsync: %s", s->dir, strerror(errno));
+        rc = rae_err_fail(err, "%s/manifests: fsync: %s", s->dir, strerror(errno));
     if (rc == 0 && deleted) {
-        char e2[256];
-        gc_locked(s, e2, sizeof e2);
+        rae_err e2;
+        gc_locked(s, &e2);
     }
     ckpt_unlock(s);
     return rc < 0 ? -1 : deleted;

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "rae/err.h"
+
 typedef struct ckpt_store ckpt_store;
 
 typedef struct ckpt_info {
@@ -28,7 +30,7 @@ typedef struct ckpt_info {
  * zstd_level 0 = store blobs uncompressed. Caller frees with ckpt_store_free. NULL + err on
  * failure. A handle serves one thread at a time; handles (in threads or processes) are serialised
  * by a lock file in dir. */
-ckpt_store *ckpt_store_open(const char *dir, int zstd_level, char *err, size_t errlen);
+ckpt_store *ckpt_store_open(const char *dir, int zstd_level, rae_err *err);
 void ckpt_store_free(ckpt_store *s);
 /* What survives a power loss (a killed process never loses anything, whatever the level):
  * CKPT_SYNC_STORE (the default) fsyncs the store, so that every checkpoint made survives; the
@@ -43,22 +45,22 @@ void ckpt_store_set_sync(ckpt_store *s, int level);
  * size, mtime (ns), inode and device equal the store's index (the last checkpoint or restore) is
  * not read again. out may be NULL. */
 int ckpt_create(ckpt_store *s, const char *root, const char *comment, int automatic, ckpt_info *out,
-                char *err, size_t errlen);
+                rae_err *err);
 /* All checkpoints, oldest first (caller frees *out with free()). */
-int ckpt_list(ckpt_store *s, ckpt_info **out, size_t *n, char *err, size_t errlen);
+int ckpt_list(ckpt_store *s, ckpt_info **out, size_t *n, rae_err *err);
 /* -1 + "no checkpoint 'X'" when there is none. */
-int ckpt_get(ckpt_store *s, const char *id, ckpt_info *out, char *err, size_t errlen);
+int ckpt_get(ckpt_store *s, const char *id, ckpt_info *out, rae_err *err);
 /* Makes root exactly the checkpoint's tree, atomically: the new tree is built beside root (same
  * filesystem) and swapped in with renameat2(RENAME_EXCHANGE) (fallback: two renames), then the
  * old tree is removed. On any failure root is untouched. root need not exist; it must not be a
  * mount point. A process with its cwd (or a bind mount) in root keeps seeing the old tree. */
-int ckpt_restore(ckpt_store *s, const char *id, const char *root, char *err, size_t errlen);
-int ckpt_delete(ckpt_store *s, const char *id, char *err, size_t errlen);
+int ckpt_restore(ckpt_store *s, const char *id, const char *root, rae_err *err);
+int ckpt_delete(ckpt_store *s, const char *id, rae_err *err);
 /* Keeps the newest keep_auto automatic checkpoints and every manual one; deletes the rest and the
  * blobs no checkpoint uses. Returns the number deleted. */
-int ckpt_prune(ckpt_store *s, int keep_auto, char *err, size_t errlen);
+int ckpt_prune(ckpt_store *s, int keep_auto, rae_err *err);
 /* Removes blobs no manifest references (called by delete/prune). Returns the number removed; -1
  * when a manifest cannot be read (then nothing is removed). */
-int ckpt_gc(ckpt_store *s, char *err, size_t errlen);
+int ckpt_gc(ckpt_store *s, rae_err *err);
 
 #endif

@@ -47,7 +47,7 @@ typedef struct cctx {
     job q[QCAP];
     size_t qhead, qlen;
     int done, failed;
-    char err[512];
+    rae_err err;
     smap *pending; /* hash -> pending, in pa; under mu */
     arena *pa;
     unsigned long long tmpseq, read_files, read_bytes;
@@ -74,7 +74,7 @@ static void set_error(cctx *c, const char *msg) {
     pthread_mutex_lock(&c->mu);
     if (!c->failed) {
         c->failed = 1;
-        snprintf(c->err, sizeof c->err, "%s", msg);
+        rae_err_fail(&c->err, "%s", msg);
     }
     pthread_mutex_unlock(&c->mu);
 }
@@ -341,7 +341,7 @@ static int push(cctx *c, ckpt_entry *e, int fd) {
             c->nth++;
         } else if (c->nth == 0 && !c->failed) {
             c->failed = 1;
-            snprintf(c->err, sizeof c->err, "%s: pthread_create: %s", c->root, strerror(perr));
+            rae_err_fail(&c->err, "%s: pthread_create: %s", c->root, strerror(perr));
         }
     }
     while (c->qlen == QCAP && !c->failed)
@@ -362,11 +362,11 @@ typedef struct walker {
     ckpt_manifest *m;
     smap *index;
     unsigned long long skipped;
-    char err[512];
+    rae_err err;
 } walker;
 
 static int walk_fail(walker *w, const char *path, const char *what, int e) {
-    snprintf(w->err, sizeof w->err, "%s/%s: %s: %s", w->c->root, path, what, strerror(e));
+    rae_err_fail(&w->err, "%s/%s: %s: %s", w->c->root, path, what, strerror(e));
     return -1;
 }
 
@@ -393,8 +393,8 @@ static int visit(walker *w, int dirfd, const char *name, const char *rel, int de
         e->type = 'd';
         e->size = 0;
         if (st.st_dev == c->s->dev && st.st_ino == c->s->ino) {
-            snprintf(w->err, sizeof w->err, "%s/%s: holds the checkpoint store %s; refusing",
-                     c->root, path, c->s->dir);
+            rae_err_fail(&w->err, "%s/%s: holds the checkpoint store %s; refusing", c->root, path,
+                         c->s->dir);
             return -1;
         }
         int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -453,7 +453,7 @@ static int visit(walker *w, int dirfd, const char *name, const char *rel, int de
 static int walk(walker *w, int dirfd, const char *rel, int depth) {
     if (depth > 2048) {
         close(dirfd);
-        snprintf(w->err, sizeof w->err, "%s/%s: too deep", w->c->root, rel);
+        rae_err_fail(&w->err, "%s/%s: too deep", w->c->root, rel);
         return -1;
     }
     DIR *d = fdopendir(dirfd);
@@ -481,39 +481,38 @@ static int entry_cmp(const void *a, const void *b) {
 
 /* Makes the written blobs durable (syncfs) and renames them into DIR/blobs; adds their bytes to
  * *added. Returns how many, or -1. */
-static int commit_blobs(cctx *c, unsigned long long *added, char *err, size_t errlen) {
+static int commit_blobs(cctx *c, unsigned long long *added, rae_err *err) {
     ckpt_store *s = c->s;
     size_t n = smap_count(c->pending);
     int any = 0;
     for (size_t i = 0; i < n; i++)
         if (smap_value(c->pending, i) != c) any = 1;
     if (!any) return 0;
-    if (ckpt_syncfs(s, s->tmpfd, s->dir, err, errlen) < 0) return -1;
+    if (ckpt_syncfs(s, s->tmpfd, s->dir, err) < 0) return -1;
     for (size_t i = 0; i < n; i++) {
         pending *p = smap_value(c->pending, i);
         if ((void *)p == (void *)c) continue;
         char name[80];
         ckpt_blob_name(p->hash, p->zst, name);
         if (renameat(s->tmpfd, p->tmp, s->blobsfd, name) < 0)
-            return err_set(err, errlen, "%s/blobs/%s: rename: %s", s->dir, name,
-                           ckpt_errtext(errno));
+            return rae_err_fail(err, "%s/blobs/%s: rename: %s", s->dir, name, ckpt_errtext(errno));
         *added += p->stored;
     }
     return 1;
 }
 
 int ckpt_create(ckpt_store *s, const char *root, const char *comment, int automatic, ckpt_info *out,
-                char *err, size_t errlen) {
+                rae_err *err) {
     struct timespec start;
     clock_gettime(CLOCK_REALTIME, &start);
     int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0) return err_set(err, errlen, "%s: %s", root, strerror(errno));
+    if (rootfd < 0) return rae_err_fail(err, "%s: %s", root, strerror(errno));
     struct stat rst;
     if (fstat(rootfd, &rst) < 0) {
         close(rootfd);
-        return err_set(err, errlen, "%s: %s", root, strerror(errno));
+        return rae_err_fail(err, "%s: %s", root, strerror(errno));
     }
-    if (ckpt_lock(s, LOCK_EX, err, errlen) < 0) {
+    if (ckpt_lock(s, LOCK_EX, err) < 0) {
         close(rootfd);
         return -1;
     }
@@ -547,7 +546,7 @@ int ckpt_create(ckpt_store *s, const char *root, const char *comment, int automa
     int rc;
     if (rst.st_dev == s->dev && rst.st_ino == s->ino) {
         close(rootfd);
-        rc = err_set(w.err, sizeof w.err, "%s: is the checkpoint store", root);
+        rc = rae_err_fail(&w.err, "%s: is the checkpoint store", root);
     } else {
         rc = walk(&w, rootfd, ".", 0);
     }
@@ -559,10 +558,10 @@ int ckpt_create(ckpt_store *s, const char *root, const char *comment, int automa
     pthread_mutex_unlock(&c.mu);
     for (int i = 0; i < c.nth; i++)
         pthread_join(c.th[i], NULL);
-    if (c.err[0]) /* a worker failed first (the walk then stops with no message of its own) */
-        rc = err_set(err, errlen, "%s", c.err);
+    if (c.err.code) /* a worker failed first (the walk then stops with no message of its own) */
+        rc = rae_err_copy(err, &c.err);
     else if (rc < 0)
-        err_set(err, errlen, "%s", w.err);
+        rae_err_copy(err, &w.err);
 
     ckpt_info *in = &m.info;
     char tmpname[64] = "";
@@ -590,7 +589,7 @@ int ckpt_create(ckpt_store *s, const char *root, const char *comment, int automa
         in->automatic = automatic ? 1 : 0;
         in->time = (double)start.tv_sec + start.tv_nsec / 1e9;
         snprintf(in->comment, sizeof in->comment, "%s", comment ? comment : "");
-        rc = commit_blobs(&c, &in->added, err, errlen);
+        rc = commit_blobs(&c, &in->added, err);
     }
     int renamed = rc > 0;
     if (rc > 0) rc = 0;
@@ -598,14 +597,13 @@ int ckpt_create(ckpt_store *s, const char *root, const char *comment, int automa
         ckpt_next_id(s, in->time, in->id, sizeof in->id);
         snprintf(tmpname, sizeof tmpname, "manifest-%s", in->id);
         /* with new blobs, one syncfs makes their names and the manifest durable together */
-        rc = ckpt_manifest_write(s, &m, tmpname, s->sync && !renamed, err, errlen);
-        if (rc == 0 && renamed) rc = ckpt_syncfs(s, s->tmpfd, s->dir, err, errlen);
+        rc = ckpt_manifest_write(s, &m, tmpname, s->sync && !renamed, err);
+        if (rc == 0 && renamed) rc = ckpt_syncfs(s, s->tmpfd, s->dir, err);
     }
     if (rc == 0 && renameat(s->tmpfd, tmpname, s->mansfd, in->id) < 0)
-        rc = err_set(err, errlen, "%s/manifests/%s: rename: %s", s->dir, in->id,
-                     ckpt_errtext(errno));
+        rc = rae_err_fail(err, "%s/manifests/%s: rename: %s", s->dir, in->id, ckpt_errtext(errno));
     if (rc == 0 && s->sync && fsync(s->mansfd) < 0)
-        rc = err_set(err, errlen, "%s/manifests: fsync: %s", s->dir, strerror(errno));
+        rc = rae_err_fail(err, "%s/manifests: fsync: %s", s->dir, strerror(errno));
     if (rc == 0) {
         ckpt_save_seq(s, in->id);
         ckpt_index_save(s, iname, m.e, m.n);

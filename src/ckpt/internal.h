@@ -13,7 +13,7 @@
 #ifndef RAE_CKPT_INTERNAL_H
 #define RAE_CKPT_INTERNAL_H
 
-#include "util/err.h"
+#include "rae/err.h"
 
 #include <stddef.h>
 #include <sys/stat.h>
@@ -66,18 +66,18 @@ typedef struct ckpt_idx {
 const char *ckpt_errtext(int e);
 /* Fills err with the message; returns -1. */
 /* flock(LOCK_SH or LOCK_EX) of the store's lock file. */
-int ckpt_lock(ckpt_store *s, int op, char *err, size_t errlen);
+int ckpt_lock(ckpt_store *s, int op, rae_err *err);
 void ckpt_unlock(ckpt_store *s);
 /* Empties DIR/tmp (the caller holds the exclusive lock). */
 void ckpt_tmp_clean(ckpt_store *s);
 /* A name for a new temporary file in DIR/tmp: PREFIX-PID-N, N from *seq. */
 void ckpt_tmp_name(char *out, size_t n, const char *prefix, unsigned long long seq);
 /* -1 + err when the directory open as rootfd holds the store (root is the store or above it). */
-int ckpt_check_outside(ckpt_store *s, int rootfd, const char *root, char *err, size_t errlen);
+int ckpt_check_outside(ckpt_store *s, int rootfd, const char *root, rae_err *err);
 /* Removes name (a file or a whole tree) under dirfd, never following a symlink. */
 int ckpt_rm_tree(int dirfd, const char *name);
 /* fsync of the file system holding fd (syncfs), when s->sync is at least CKPT_SYNC_STORE. */
-int ckpt_syncfs(ckpt_store *s, int fd, const char *what, char *err, size_t errlen);
+int ckpt_syncfs(ckpt_store *s, int fd, const char *what, rae_err *err);
 
 void ckpt_hex(const unsigned char h[CKPT_HASH], char out[2 * CKPT_HASH + 1]);
 int ckpt_unhex(const char *s, size_t n, unsigned char h[CKPT_HASH]);
@@ -97,14 +97,13 @@ int ckpt_id_check(const char *id);
 
 /* Reads manifests/ID into m (m->a is made here; free with ckpt_manifest_free). full: the entries
  * too, checksum verified, paths validated and sorted in tree order; else the header only. */
-int ckpt_manifest_load(ckpt_store *s, const char *id, int full, ckpt_manifest *m, char *err,
-                       size_t errlen);
+int ckpt_manifest_load(ckpt_store *s, const char *id, int full, ckpt_manifest *m, rae_err *err);
 void ckpt_manifest_free(ckpt_manifest *m);
 /* Adds an entry allocated in m->a (zeroed). */
 ckpt_entry *ckpt_manifest_add(ckpt_manifest *m);
 /* Writes m (entries in tree order) as DIR/tmp/NAME, fdatasync'd when datasync. */
 int ckpt_manifest_write(ckpt_store *s, const ckpt_manifest *m, const char *tmpname, int datasync,
-                        char *err, size_t errlen);
+                        rae_err *err);
 
 /* The next id: one more than the largest sequence number given (DIR/seq) or in manifests/, then
  * the UTC time of now. */

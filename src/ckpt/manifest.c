@@ -120,7 +120,7 @@ void ckpt_manifest_free(ckpt_manifest *m) {
 }
 
 int ckpt_manifest_write(ckpt_store *s, const ckpt_manifest *m, const char *tmpname, int datasync,
-                        char *err, size_t errlen) {
+                        rae_err *err) {
     const ckpt_info *in = &m->info;
     buf b = BUF_INIT;
     buf_reserve(&b, 128 * m->n + 1024);
@@ -153,12 +153,12 @@ int ckpt_manifest_write(ckpt_store *s, const ckpt_manifest *m, const char *tmpna
     int rc = 0;
     int fd = openat(s->tmpfd, tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
-        rc = err_set(err, errlen, "%s/tmp/%s: %s", s->dir, tmpname, ckpt_errtext(errno));
+        rc = rae_err_fail(err, "%s/tmp/%s: %s", s->dir, tmpname, ckpt_errtext(errno));
     } else if (fs_write_all(fd, b.data, b.len) < 0 || (datasync && fdatasync(fd) < 0)) {
-        rc = err_set(err, errlen, "%s/tmp/%s: write: %s", s->dir, tmpname, ckpt_errtext(errno));
+        rc = rae_err_fail(err, "%s/tmp/%s: write: %s", s->dir, tmpname, ckpt_errtext(errno));
     }
     if (fd >= 0 && close(fd) < 0 && rc == 0)
-        rc = err_set(err, errlen, "%s/tmp/%s: close: %s", s->dir, tmpname, ckpt_errtext(errno));
+        rc = rae_err_fail(err, "%s/tmp/%s: close: %s", s->dir, tmpname, ckpt_errtext(errno));
     buf_free(&b);
     return rc;
 }
@@ -337,26 +337,24 @@ static int parse_manifest(ckpt_manifest *m, const char *id, char *text, size_t l
     return 0;
 }
 
-int ckpt_manifest_load(ckpt_store *s, const char *id, int full, ckpt_manifest *m, char *err,
-                       size_t errlen) {
+int ckpt_manifest_load(ckpt_store *s, const char *id, int full, ckpt_manifest *m, rae_err *err) {
     memset(m, 0, sizeof *m);
     m->a = arena_new();
-    if (ckpt_id_check(id) < 0) return err_set(err, errlen, "no checkpoint '%s'", id);
+    if (ckpt_id_check(id) < 0) return rae_err_set(err, RAE_E_NOT_FOUND, "no checkpoint '%s'", id);
     int fd = openat(s->mansfd, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ENOENT) return err_set(err, errlen, "no checkpoint '%s'", id);
-        return err_set(err, errlen, "%s/manifests/%s: %s", s->dir, id, strerror(errno));
+        if (errno == ENOENT) return rae_err_set(err, RAE_E_NOT_FOUND, "no checkpoint '%s'", id);
+        return rae_err_fail(err, "%s/manifests/%s: %s", s->dir, id, strerror(errno));
     }
     size_t len;
     char *text = read_fd(fd, full ? 0 : 4096, &len);
     int e = errno;
     close(fd);
-    if (!text) return err_set(err, errlen, "%s/manifests/%s: read: %s", s->dir, id, strerror(e));
+    if (!text) return rae_err_fail(err, "%s/manifests/%s: read: %s", s->dir, id, strerror(e));
     const char *why;
     int rc = parse_manifest(m, id, text, len, full, &why);
     free(text);
-    if (rc < 0)
-        return err_set(err, errlen, "%s/manifests/%s: damaged manifest: %s", s->dir, id, why);
+    if (rc < 0) return rae_err_fail(err, "%s/manifests/%s: damaged manifest: %s", s->dir, id, why);
     return 0;
 }
 

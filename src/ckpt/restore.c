@@ -54,7 +54,7 @@ typedef struct rctx {
     size_t qhead, qlen;
     int done, failed, nth, maxth;
     pthread_t th[MAX_WORKERS];
-    char err[512];
+    rae_err err;
 } rctx;
 
 /* What one thread needs to copy files. */
@@ -64,7 +64,7 @@ typedef struct wctx {
     size_t buf_cap;
     ZSTD_DCtx *dz;
     int can_clone, can_cfr;
-    char err[512];
+    rae_err err;
 } wctx;
 
 static long long ts_ns(struct timespec t) {
@@ -72,16 +72,17 @@ static long long ts_ns(struct timespec t) {
 }
 
 static int fail(wctx *w, const char *path, const char *what, int e) {
-    snprintf(w->err, sizeof w->err, "%s/%s: %s: %s", w->r->root, path, what,
-             e == ENOSPC ? "No space left on device (the workspace's disk is full)" : strerror(e));
+    rae_err_fail(&w->err, "%s/%s: %s: %s", w->r->root, path, what,
+                 e == ENOSPC ? "No space left on device (the workspace's disk is full)"
+                             : strerror(e));
     return -1;
 }
 
-static void set_error(rctx *r, const char *msg) {
+static void set_error(rctx *r, const rae_err *e) {
     pthread_mutex_lock(&r->mu);
     if (!r->failed) {
         r->failed = 1;
-        snprintf(r->err, sizeof r->err, "%s", msg);
+        rae_err_copy(&r->err, e);
     }
     pthread_mutex_unlock(&r->mu);
 }
@@ -167,8 +168,8 @@ static int copy_zst(wctx *w, int in, int out, ckpt_entry *e) {
             ZSTD_outBuffer obuf = {ob, out_cap, 0};
             last = ZSTD_decompressStream(w->dz, &obuf, &ibuf);
             if (ZSTD_isError(last)) {
-                snprintf(w->err, sizeof w->err, "%s/%s: damaged blob: zstd: %s", w->r->root,
-                         e->path, ZSTD_getErrorName(last));
+                rae_err_fail(&w->err, "%s/%s: damaged blob: zstd: %s", w->r->root, e->path,
+                             ZSTD_getErrorName(last));
                 return -1;
             }
             if (obuf.pos && fs_write_all(out, ob, obuf.pos) < 0)
@@ -191,19 +192,19 @@ static int copy_file(wctx *w, int dirfd, ckpt_entry *e) {
     char blob[80];
     if (!ckpt_blob_find(r->s, e->hash, &zst, &st)) {
         ckpt_blob_name(e->hash, 0, blob);
-        snprintf(w->err, sizeof w->err, "%s/blobs/%s: missing (for %s): the store is damaged",
-                 r->s->dir, blob, e->path);
+        rae_err_fail(&w->err, "%s/blobs/%s: missing (for %s): the store is damaged", r->s->dir,
+                     blob, e->path);
         return -1;
     }
     ckpt_blob_name(e->hash, zst, blob);
     if (!zst && (unsigned long long)st.st_size != e->size) {
-        snprintf(w->err, sizeof w->err, "%s/blobs/%s: %lld bytes, the manifest says %llu (for %s)",
-                 r->s->dir, blob, (long long)st.st_size, e->size, e->path);
+        rae_err_fail(&w->err, "%s/blobs/%s: %lld bytes, the manifest says %llu (for %s)", r->s->dir,
+                     blob, (long long)st.st_size, e->size, e->path);
         return -1;
     }
     int in = openat(r->s->blobsfd, blob, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (in < 0) {
-        snprintf(w->err, sizeof w->err, "%s/blobs/%s: %s", r->s->dir, blob, strerror(errno));
+        rae_err_fail(&w->err, "%s/blobs/%s: %s", r->s->dir, blob, strerror(errno));
         return -1;
     }
     int out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -244,7 +245,7 @@ static void *worker(void *arg) {
         int failed = r->failed;
         pthread_cond_signal(&r->can_put);
         pthread_mutex_unlock(&r->mu);
-        if (!failed && copy_file(&w, j.dirfd, j.e) < 0) set_error(r, w.err);
+        if (!failed && copy_file(&w, j.dirfd, j.e) < 0) set_error(r, &w.err);
         close(j.dirfd);
     }
     wctx_free(&w);
@@ -276,7 +277,7 @@ static int push(rctx *r, wctx *self, int dirfd, ckpt_entry *e) {
     pthread_mutex_unlock(&r->mu);
     if (failed) {
         close(fd);
-        snprintf(self->err, sizeof self->err, "%s", "a copy failed");
+        rae_err_fail(&self->err, "%s", "a copy failed");
         return -1;
     }
     return 0;
@@ -326,10 +327,10 @@ static int build(wctx *w, ckpt_manifest *m, int newfd, int oldfd) {
             close_level(&st[--depth]);
         level *top = &st[depth - 1];
         if (!(top->plen == plen && !memcmp(top->path, ppath, plen))) {
-            snprintf(w->err, sizeof w->err,
-                     "%s/manifests/%s: damaged manifest: '%s' is not inside a directory of the "
-                     "checkpoint",
-                     r->s->dir, m->info.id, e->path);
+            rae_err_fail(&w->err,
+                         "%s/manifests/%s: damaged manifest: '%s' is not inside a directory of the "
+                         "checkpoint",
+                         r->s->dir, m->info.id, e->path);
             rc = -1;
             break;
         }
@@ -395,7 +396,7 @@ static int build_all(rctx *r, ckpt_manifest *m, int newfd, int oldfd) {
     r->done = 1;
     if (rc < 0 && !r->failed) {
         r->failed = 1; /* the workers drop what is queued */
-        snprintf(r->err, sizeof r->err, "%s", w.err);
+        rae_err_copy(&r->err, &w.err);
     }
     pthread_cond_broadcast(&r->can_get);
     pthread_mutex_unlock(&r->mu);
@@ -403,7 +404,7 @@ static int build_all(rctx *r, ckpt_manifest *m, int newfd, int oldfd) {
         pthread_join(r->th[i], NULL);
     rc = r->failed ? -1 : 0;
     if (rc == 0 && finish_dirs(&w, m, newfd) < 0) {
-        snprintf(r->err, sizeof r->err, "%s", w.err);
+        rae_err_copy(&r->err, &w.err);
         rc = -1;
     }
     pthread_mutex_destroy(&r->mu);
@@ -432,7 +433,7 @@ static void clean_stale(int pfd, const char *prefix) {
     closedir(d);
 }
 
-int ckpt_restore(ckpt_store *s, const char *id, const char *root, char *err, size_t errlen) {
+int ckpt_restore(ckpt_store *s, const char *id, const char *root, rae_err *err) {
     struct timespec start;
     clock_gettime(CLOCK_REALTIME, &start);
     char parent[4096], name[256];
@@ -444,7 +445,7 @@ int ckpt_restore(ckpt_store *s, const char *id, const char *root, char *err, siz
     size_t blen = len - (size_t)(base - root);
     if (!blen || blen >= sizeof name || (blen == 1 && base[0] == '.') ||
         (blen == 2 && base[0] == '.' && base[1] == '.'))
-        return err_set(err, errlen, "%s: cannot restore into this path", root);
+        return rae_err_fail(err, "%s: cannot restore into this path", root);
     memcpy(name, base, blen);
     name[blen] = '\0';
     if (!slash)
@@ -453,11 +454,11 @@ int ckpt_restore(ckpt_store *s, const char *id, const char *root, char *err, siz
         snprintf(parent, sizeof parent, "/");
     else if (snprintf(parent, sizeof parent, "%.*s", (int)(slash - root), root) >=
              (int)sizeof parent)
-        return err_set(err, errlen, "%s: path too long", root);
+        return rae_err_fail(err, "%s: path too long", root);
 
-    if (ckpt_lock(s, LOCK_SH, err, errlen) < 0) return -1;
+    if (ckpt_lock(s, LOCK_SH, err) < 0) return -1;
     ckpt_manifest m;
-    int rc = ckpt_manifest_load(s, id, 1, &m, err, errlen);
+    int rc = ckpt_manifest_load(s, id, 1, &m, err);
     int pfd = -1, oldfd = -1, newfd = -1, built = 0;
     char tmp[300], prefix[280];
     snprintf(prefix, sizeof prefix, ".%.200s.ckpt-", name);
@@ -472,35 +473,36 @@ int ckpt_restore(ckpt_store *s, const char *id, const char *root, char *err, siz
     snprintf(full, sizeof full, "%s%s%s", parent, strcmp(parent, "/") ? "/" : "", name);
     ckpt_index_name(full, iname);
     if (rc == 0 && (pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        rc = err_set(err, errlen, "%s: %s", parent, strerror(errno));
+        rc = rae_err_fail(err, "%s: %s", parent, strerror(errno));
     if (rc == 0) {
         oldfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (oldfd < 0 && errno != ENOENT)
-            rc = err_set(err, errlen, "%s: %s", root,
-                         errno == ELOOP ? "is a symlink" : strerror(errno));
+            rc = rae_err_fail(err, "%s: %s", root,
+                              errno == ELOOP ? "is a symlink" : strerror(errno));
         else if (oldfd >= 0)
-            rc = ckpt_check_outside(s, oldfd, root, err, errlen);
+            rc = ckpt_check_outside(s, oldfd, root, err);
         struct stat a, b;
         if (rc == 0 && oldfd >= 0 && fstat(oldfd, &a) == 0 && fstat(pfd, &b) == 0 &&
             a.st_dev != b.st_dev)
-            rc = err_set(err, errlen,
-                         "%s: is a mount point; a restore swaps the directory, so it must be a "
-                         "plain directory of its file system",
-                         root);
+            rc =
+                rae_err_fail(err,
+                             "%s: is a mount point; a restore swaps the directory, so it must be a "
+                             "plain directory of its file system",
+                             root);
     }
     if (rc == 0) {
         clean_stale(pfd, prefix);
         if (mkdirat(pfd, tmp, 0700) < 0 ||
             (newfd = openat(pfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-            rc = err_set(err, errlen, "%s/%s: mkdir: %s", parent, tmp, strerror(errno));
+            rc = rae_err_fail(err, "%s/%s: mkdir: %s", parent, tmp, strerror(errno));
         else
             built = 1;
     }
     if (rc == 0) {
         r.index = oldfd >= 0 ? ckpt_index_load(s, iname, ia) : smap_new();
-        if (build_all(&r, &m, newfd, oldfd) < 0) rc = err_set(err, errlen, "%s", r.err);
+        if (build_all(&r, &m, newfd, oldfd) < 0) rc = rae_err_copy(err, &r.err);
     }
-    if (rc == 0 && s->sync >= CKPT_SYNC_ALL) rc = ckpt_syncfs(s, newfd, root, err, errlen);
+    if (rc == 0 && s->sync >= CKPT_SYNC_ALL) rc = ckpt_syncfs(s, newfd, root, err);
     const char *remove = NULL;
     char old2[300];
     if (rc == 0 && oldfd >= 0) {
@@ -509,20 +511,20 @@ int ckpt_restore(ckpt_store *s, const char *id, const char *root, char *err, siz
         } else if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
             snprintf(old2, sizeof old2, "%s%ld-%08x", prefix, (long)getpid(), randombytes_random());
             if (renameat(pfd, name, pfd, old2) < 0) {
-                rc = err_set(err, errlen, "%s: rename: %s", root, strerror(errno));
+                rc = rae_err_fail(err, "%s: rename: %s", root, strerror(errno));
             } else if (renameat(pfd, tmp, pfd, name) < 0) {
-                rc = err_set(err, errlen, "%s: rename: %s", root, strerror(errno));
+                rc = rae_err_fail(err, "%s: rename: %s", root, strerror(errno));
                 renameat(pfd, old2, pfd, name);
             } else {
                 remove = old2;
             }
         } else {
-            rc = err_set(err, errlen, "%s: renameat2(RENAME_EXCHANGE): %s", root, strerror(errno));
+            rc = rae_err_fail(err, "%s: renameat2(RENAME_EXCHANGE): %s", root, strerror(errno));
         }
     } else if (rc == 0) {
         if (renameat2(pfd, tmp, pfd, name, RENAME_NOREPLACE) < 0 &&
             (errno != EINVAL || renameat(pfd, tmp, pfd, name) < 0))
-            rc = err_set(err, errlen, "%s: rename: %s", root, strerror(errno));
+            rc = rae_err_fail(err, "%s: rename: %s", root, strerror(errno));
     }
     if (rc == 0) {
         built = 0;

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "rae/err.h"
 #include "rae/version.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -18,6 +19,10 @@ int cmd_user(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_gateway(int argc, char **argv);
 
+/* The exit status of a failure with that code (rae/err.h): what the caller gave (invalid, not
+ * found, refused) is EXIT_USAGE; the rest, a name already taken among them (a conflict with what
+ * is there, not a bad request), EXIT_RUNTIME. The one place where codes become statuses. */
+int cli_status(rae_errc code);
 /* Prints "rae: MESSAGE" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints ev as one NDJSON line on stdout (--json-stream) and flushes it. */

@@ -193,19 +193,20 @@ int cmd_capture(int argc, char **argv) {
         fprintf(stderr, "rae: recording %s into %s (Ctrl-C to stop)\n",
                 o.cap.url ? o.cap.url : "a blank tab", o.cap.har_path);
     rae_capture_result res;
-    char err[4096];
-    int rc = rae_capture_run(&o.cap, &res, err, sizeof err);
+    rae_err err;
+    int rc = rae_capture_run(&o.cap, &res, &err);
     if (o.cap.stop_fd >= 0) close(o.cap.stop_fd);
-    if (rc != RAE_CAPTURE_OK) {
+    if (rc < 0) {
+        int status = cli_status(err.code);
         if (o.stream) {
             rae_event ev = {.type = RAE_EV_ERROR,
-                            .kind = rc == RAE_CAPTURE_USAGE ? "usage" : "runtime",
-                            .message = err};
+                            .kind = status == EXIT_USAGE ? "usage" : "runtime",
+                            .message = err.message};
             cli_put_event(&ev);
         }
-        cli_error("%s", err);
+        cli_error("%s", err.message);
         if (res.entries > 0 || res.bytes > 0) report(&o, &res);
-        return rc == RAE_CAPTURE_USAGE ? EXIT_USAGE : EXIT_RUNTIME;
+        return status;
     }
     report(&o, &res);
     return EXIT_OK;

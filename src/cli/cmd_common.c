@@ -6,6 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+int cli_status(rae_errc code) {
+    switch (code) {
+    case RAE_E_OK:
+        return EXIT_OK;
+    case RAE_E_INVALID:
+    case RAE_E_NOT_FOUND:
+    case RAE_E_DENIED:
+        return EXIT_USAGE;
+    default:
+        return EXIT_RUNTIME;
+    }
+}
+
 void cli_error(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -134,8 +134,8 @@ static int run_ai(opts *o) {
     o->ai.stop_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     o->ai.on_event = print_ai_event;
     o->ai.event_user = o;
-    char err[1024];
-    int rc = ai_engineer(o->har, o->out, &o->ai, err, sizeof err);
+    rae_err err;
+    int rc = ai_engineer(o->har, o->out, &o->ai, &err);
     if (o->ai.stop_fd >= 0) {
         struct signalfd_siginfo si; /* taken, so that none is left to kill rae when unblocked */
         while (read(o->ai.stop_fd, &si, sizeof si) == (ssize_t)sizeof si)
@@ -154,10 +154,10 @@ static int run_ai(opts *o) {
     }
     if (rc < 0) {
         report_error(o,
-                     strstr(err, "refused the key")         ? "auth"
-                     : strncmp(err, "over budget", 11) == 0 ? "budget"
-                                                            : "runtime",
-                     err);
+                     err.code == RAE_E_DENIED  ? "auth"
+                     : err.code == RAE_E_LIMIT ? "budget"
+                                               : "runtime",
+                     err.message);
         return EXIT_RUNTIME;
     }
     if (!o->quiet && !o->stream)
@@ -332,7 +332,7 @@ int cmd_engineer(int argc, char **argv) {
         o.eng.entry_user = o.ai.secrets;
     }
     har_reader *r;
-    har_error err;
+    rae_err err;
     if (har_reader_open(o.har, &r, &err) < 0) {
         report_error(&o, "input", err.message);
         return EXIT_USAGE;
@@ -345,7 +345,7 @@ int cmd_engineer(int argc, char **argv) {
         har_reader_free(r);
         return EXIT_USAGE;
     }
-    har_error bad = err; /* the first malformed entry, if any */
+    rae_err bad = err; /* the first malformed entry, if any */
     if (!again && eng_write(m, o.out, &o.eng, &err) < 0) {
         report_error(&o, "runtime", err.message);
         eng_model_free(m);

@@ -87,14 +87,14 @@ int cmd_gateway(int argc, char **argv) {
     if (!o.g.base_url)
         o.g.base_url =
             getenv(strcmp(o.g.provider, "openai") == 0 ? "OPENAI_BASE_URL" : "ANTHROPIC_BASE_URL");
-    char err[1024];
+    rae_err err;
     if (!o.data_dir) o.data_dir = getenv("RAE_DATA_DIR");
     if (!o.data_dir || !*o.data_dir) o.data_dir = "./data";
     if (o.user) {
-        o.g.store = rae_store_open(o.data_dir, err, sizeof err);
+        o.g.store = rae_store_open(o.data_dir, &err);
         rae_user u;
         if (!o.g.store || rae_store_user_get(o.g.store, o.user, &u) < 0) {
-            cli_error("gateway: %s", o.g.store ? rae_store_errmsg(o.g.store) : err);
+            cli_error("gateway: %s", o.g.store ? rae_store_err(o.g.store)->message : err.message);
             if (o.g.store) rae_store_close(o.g.store);
             return EXIT_USAGE;
         }
@@ -106,12 +106,12 @@ int cmd_gateway(int argc, char **argv) {
     sigaddset(&set, SIGTERM);
     sigprocmask(SIG_BLOCK, &set, NULL);
     o.g.stop_fd = signalfd(-1, &set, SFD_CLOEXEC);
-    int rc = ai_gateway_serve(&o.g, err, sizeof err);
+    int rc = ai_gateway_serve(&o.g, &err);
     close(o.g.stop_fd);
     if (o.g.store) rae_store_close(o.g.store);
     memset(key, 0, sizeof key);
     if (rc < 0) {
-        cli_error("gateway: %s", err);
+        cli_error("gateway: %s", err.message);
         return EXIT_RUNTIME;
     }
     return EXIT_OK;

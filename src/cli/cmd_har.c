@@ -36,11 +36,11 @@ static const char usage[] =
 
 static int do_recover(const char *path) {
     long entries = 0;
-    char err[1024];
-    int rc = rae_capture_recover(path, &entries, err, sizeof err);
-    if (rc != RAE_CAPTURE_OK) {
-        cli_error("%s", err);
-        return rc == RAE_CAPTURE_USAGE ? EXIT_USAGE : EXIT_RUNTIME;
+    rae_err err;
+    int rc = rae_capture_recover(path, &entries, &err);
+    if (rc < 0) {
+        cli_error("%s", err.message);
+        return cli_status(err.code);
     }
     fprintf(stderr, "rae: recovered %ld entries into %s\n", entries, path);
     return EXIT_OK;
@@ -152,7 +152,7 @@ static void report(void *user, const har_problem *p) {
 
 static int do_validate(har_reader *r, const char *path, int as_json, long max) {
     vstate v = {path, 0, max, 0, 0, 0, as_json ? json_array() : NULL};
-    har_error err;
+    rae_err err;
     long n = har_validate(r, report, &v, &err); /* the errors; warnings are only reported */
     if (n < 0) {
         json_decref(v.list);
@@ -215,7 +215,7 @@ int cmd_har(int argc, char **argv) {
     }
     if (strcmp(sub, "recover") == 0) return do_recover(path);
     har_reader *r;
-    har_error err;
+    rae_err err;
     if (har_reader_open(path, &r, &err) < 0) {
         cli_error("%s", err.message);
         return EXIT_USAGE;

@@ -101,12 +101,12 @@ int cmd_serve(int argc, char **argv) {
     /* libuv's worker threads (4 by default) take sign-ins, checkpoints and every exchange with a
      * sprite; each user may hold only a few of them at once (routes.c), so there are more */
     setenv("UV_THREADPOOL_SIZE", "16", 0);
-    char err[1024];
-    int rc = rae_serve(&o, err, sizeof err);
+    rae_err err;
+    int rc = rae_serve(&o, &err);
     explicit_bzero(key, sizeof key);
     if (rc < 0) {
-        cli_error("serve: %s", err);
-        return strstr(err, "--") ? EXIT_USAGE : EXIT_RUNTIME;
+        cli_error("serve: %s", err.message);
+        return cli_status(err.code);
     }
     return EXIT_OK;
 }

@@ -150,12 +150,15 @@ static void fmt_time(double t, char *out, size_t n) {
     strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static json_t *info_json(const rae_sprite_info *s) {
+/* A sprite as JSON, with the host folder of its workspace (this command runs the local driver). */
+static json_t *info_json(rae_sprites *d, const rae_sprite_info *s) {
+    char ws[4096] = "";
+    rae_sprites_local_workspace(d, s->name, ws, sizeof ws, NULL);
     return json_pack("{s:s,s:s,s:f,s:f,s:I,s:i,s:I,s:I,s:s}", "name", s->name, "state", s->state,
                      "created", s->created, "last_active", s->last_active, "disk_used",
                      (json_int_t)s->disk_used, "processes", s->processes, "oom_kills",
                      (json_int_t)s->oom_kills, "memory_limit", (json_int_t)s->memory_limit,
-                     "workspace", s->workspace);
+                     "workspace", ws);
 }
 
 static void put_json(json_t *j) {
@@ -165,11 +168,11 @@ static void put_json(json_t *j) {
     json_decref(j);
 }
 
-static void print_infos(const rae_sprite_info *all, size_t n, int json) {
+static void print_infos(rae_sprites *d, const rae_sprite_info *all, size_t n, int json) {
     if (json) {
         json_t *arr = json_array();
         for (size_t i = 0; i < n; i++)
-            json_array_append_new(arr, info_json(&all[i]));
+            json_array_append_new(arr, info_json(d, &all[i]));
         put_json(arr);
         return;
     }
@@ -241,7 +244,7 @@ static int pump_exec(rae_sprite_proc *p, int tty, int sig_fd) {
 }
 
 /* rae sprite shell NAME: bash on a pty; our terminal raw meanwhile, its size passed on. */
-static int do_shell(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
+static int do_shell(rae_sprites *d, const sopts *o, rae_err *err) {
     static const char *const bash[] = {"/bin/bash", NULL};
     const char *const *argv = o->cmd && o->cmd[0] ? (const char *const *)o->cmd : bash;
     rae_sprite_exec_opts eo = {.argv = argv, .want_stdin = 1, .tty = 1};
@@ -253,7 +256,7 @@ static int do_shell(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
     }
     signal(SIGPIPE, SIG_IGN);
     rae_sprite_proc p;
-    if (rae_sprite_exec(d, o->pos[1], &eo, &p, err, errlen) < 0) return -1;
+    if (rae_sprite_exec(d, o->pos[1], &eo, &p, err) < 0) return -1;
     struct termios saved, raw;
     int sig_fd = -1;
     if (interactive && tcgetattr(0, &saved) == 0) {
@@ -272,7 +275,7 @@ static int do_shell(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
     return status;
 }
 
-static int do_exec(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
+static int do_exec(rae_sprites *d, const sopts *o, rae_err *err) {
     if (!o->cmd || !o->cmd[0]) {
         cli_error("sprite exec: no command (rae sprite exec NAME -- CMD [ARG]...)");
         return EXIT_USAGE;
@@ -281,11 +284,11 @@ static int do_exec(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
     rae_sprite_exec_opts eo = {.argv = (const char *const *)o->cmd, .want_stdin = 1};
     rae_sprite_proc p;
     rae_sprite_info before, after;
-    if (rae_sprite_get(d, o->pos[1], &before, err, errlen) < 0 ||
-        rae_sprite_exec(d, o->pos[1], &eo, &p, err, errlen) < 0)
+    if (rae_sprite_get(d, o->pos[1], &before, err) < 0 ||
+        rae_sprite_exec(d, o->pos[1], &eo, &p, err) < 0)
         return -1;
     int status = pump_exec(&p, 0, -1);
-    if (status == 128 + SIGKILL && rae_sprite_get(d, o->pos[1], &after, NULL, 0) == 0 &&
+    if (status == 128 + SIGKILL && rae_sprite_get(d, o->pos[1], &after, NULL) == 0 &&
         after.oom_kills > before.oom_kills)
         cli_error("sprite exec: killed: the sprite's memory limit of %llu MB was reached",
                   after.memory_limit >> 20);
@@ -306,10 +309,10 @@ static int copy_fd(int in, int out) {
     return n < 0 ? -1 : 0;
 }
 
-static int files_ls(rae_sprites *d, const sopts *o, const char *path, char *err, size_t errlen) {
+static int files_ls(rae_sprites *d, const sopts *o, const char *path, rae_err *err) {
     rae_sprite_file *all;
     size_t n;
-    if (rae_sprite_files_list(d, o->pos[1], path, &all, &n, err, errlen) < 0) return -1;
+    if (rae_sprite_files_list(d, o->pos[1], path, &all, &n, err) < 0) return -1;
     json_t *arr = o->json ? json_array() : NULL;
     for (size_t i = 0; i < n; i++) {
         char when[32], type[2] = {all[i].type, 0};
@@ -327,22 +330,21 @@ static int files_ls(rae_sprites *d, const sopts *o, const char *path, char *err,
     return 0;
 }
 
-static int do_files(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
+static int do_files(rae_sprites *d, const sopts *o, rae_err *err) {
     const char *verb = o->n_pos > 2 ? o->pos[2] : NULL;
     const char *path = o->n_pos > 3 ? o->pos[3] : NULL;
-    if (verb && strcmp(verb, "ls") == 0) return files_ls(d, o, path ? path : "", err, errlen);
+    if (verb && strcmp(verb, "ls") == 0) return files_ls(d, o, path ? path : "", err);
     if (!verb || !path || (strcmp(verb, "get") && strcmp(verb, "put") && strcmp(verb, "rm"))) {
         cli_error("sprite files: NAME ls|get|put|rm PATH (see 'rae sprite --help')");
         return EXIT_USAGE;
     }
-    if (strcmp(verb, "rm") == 0) return rae_sprite_file_remove(d, o->pos[1], path, err, errlen);
+    if (strcmp(verb, "rm") == 0) return rae_sprite_file_remove(d, o->pos[1], path, err);
     if (strcmp(verb, "get") == 0) {
-        int fd = rae_sprite_file_open(d, o->pos[1], path, err, errlen);
+        int fd = rae_sprite_file_open(d, o->pos[1], path, err);
         if (fd < 0) return -1;
         int out = o->output ? open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : 1;
         int rc = out < 0 ? -1 : copy_fd(fd, out);
-        if (rc < 0)
-            snprintf(err, errlen, "%s: %s", o->output ? o->output : "stdout", strerror(errno));
+        if (rc < 0) rae_err_fail(err, "%s: %s", o->output ? o->output : "stdout", strerror(errno));
         if (o->output && out >= 0) close(out);
         close(fd);
         return rc;
@@ -350,19 +352,19 @@ static int do_files(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
     const char *local = o->n_pos > 4 ? o->pos[4] : NULL;
     int in = local ? open(local, O_RDONLY | O_CLOEXEC) : 0;
     if (in < 0) {
-        snprintf(err, errlen, "%s: %s", local, strerror(errno));
+        rae_err_fail(err, "%s: %s", local, strerror(errno));
         return -1;
     }
-    int rc = rae_sprite_file_put(d, o->pos[1], path, in, err, errlen);
+    int rc = rae_sprite_file_put(d, o->pos[1], path, in, err);
     if (local) close(in);
     return rc;
 }
 
 /* ---- connect: our stdin and stdout to a UNIX socket of the sprite ---- */
 
-static int do_connect(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
-    if (rae_sprite_touch(d, o->pos[1], err, errlen) < 0) return -1; /* wakes it when idle */
-    int fd = rae_sprite_connect(d, o->pos[1], o->pos[2], err, errlen);
+static int do_connect(rae_sprites *d, const sopts *o, rae_err *err) {
+    if (rae_sprite_touch(d, o->pos[1], err) < 0) return -1; /* wakes it when idle */
+    int fd = rae_sprite_connect(d, o->pos[1], o->pos[2], err);
     if (fd < 0) return -1;
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK); /* this loop writes whole chunks */
     signal(SIGPIPE, SIG_IGN);
@@ -389,8 +391,8 @@ static int do_connect(rae_sprites *d, const sopts *o, char *err, size_t errlen) 
 
 /* ---- events: print, and with -f follow (inotify on the log) ---- */
 
-static int do_events(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
-    int fd = rae_sprite_events_open(d, o->pos[1], 1, err, errlen);
+static int do_events(rae_sprites *d, const sopts *o, rae_err *err) {
+    int fd = rae_sprite_events_open(d, o->pos[1], 1, err);
     if (fd < 0) return -1;
     int watch = -1;
     if (o->follow) {
@@ -414,10 +416,10 @@ done:
 
 /* ---- services ---- */
 
-static int services_status(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
+static int services_status(rae_sprites *d, const sopts *o, rae_err *err) {
     rae_sprite_service *all;
     size_t n;
-    if (rae_sprite_services(d, o->pos[1], &all, &n, err, errlen) < 0) return -1;
+    if (rae_sprite_services(d, o->pos[1], &all, &n, err) < 0) return -1;
     json_t *arr = o->json ? json_array() : NULL;
     if (!arr && n == 0)
         printf("no services: rae sprite service %s start SVC -- CMD\n", o->pos[1]);
@@ -445,23 +447,23 @@ static int services_status(rae_sprites *d, const sopts *o, char *err, size_t err
     return 0;
 }
 
-static int do_service(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
+static int do_service(rae_sprites *d, const sopts *o, rae_err *err) {
     const char *verb = o->pos[2], *svc = o->n_pos > 3 ? o->pos[3] : NULL;
-    if (strcmp(verb, "status") == 0) return services_status(d, o, err, errlen);
+    if (strcmp(verb, "status") == 0) return services_status(d, o, err);
     if (!svc || (strcmp(verb, "start") && strcmp(verb, "stop") && strcmp(verb, "logs"))) {
         cli_error("sprite service: NAME start|stop|logs SVC, or NAME status");
         return EXIT_USAGE;
     }
-    if (strcmp(verb, "stop") == 0) return rae_sprite_service_stop(d, o->pos[1], svc, err, errlen);
+    if (strcmp(verb, "stop") == 0) return rae_sprite_service_stop(d, o->pos[1], svc, err);
     if (strcmp(verb, "logs") == 0) {
-        int fd = rae_sprite_service_logs(d, o->pos[1], svc, err, errlen);
+        int fd = rae_sprite_service_logs(d, o->pos[1], svc, err);
         if (fd < 0) return -1;
         int rc = copy_fd(fd, 1);
         close(fd);
         return rc;
     }
     const char *const *argv = o->cmd && o->cmd[0] ? (const char *const *)o->cmd : NULL;
-    if (rae_sprite_service_start(d, o->pos[1], svc, argv, o->restart, err, errlen) < 0) return -1;
+    if (rae_sprite_service_start(d, o->pos[1], svc, argv, o->restart, err) < 0) return -1;
     if (!o->json) fprintf(stderr, "rae: service %s of '%s' started\n", svc, o->pos[1]);
     return 0;
 }
@@ -474,10 +476,10 @@ static json_t *ckpt_json(const rae_checkpoint *c) {
                      (json_int_t)c->bytes, "added", (json_int_t)c->added);
 }
 
-static int do_checkpoints(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
+static int do_checkpoints(rae_sprites *d, const sopts *o, rae_err *err) {
     rae_checkpoint *all;
     size_t n;
-    if (rae_sprite_checkpoints(d, o->pos[1], &all, &n, err, errlen) < 0) return -1;
+    if (rae_sprite_checkpoints(d, o->pos[1], &all, &n, err) < 0) return -1;
     json_t *arr = o->json ? json_array() : NULL;
     if (!arr && n == 0)
         printf("no checkpoints yet: rae sprite checkpoint %s\n", o->pos[1]);
@@ -499,11 +501,11 @@ static int do_checkpoints(rae_sprites *d, const sopts *o, char *err, size_t errl
     return 0;
 }
 
-static int do_checkpoint(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
+static int do_checkpoint(rae_sprites *d, const sopts *o, rae_err *err) {
     rae_checkpoint c;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (rae_sprite_checkpoint(d, o->pos[1], o->message, 0, &c, err, errlen) < 0) return -1;
+    if (rae_sprite_checkpoint(d, o->pos[1], o->message, 0, &c, err) < 0) return -1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
     if (o->json) {
@@ -526,58 +528,54 @@ static int need(const sopts *o, int n, const char *shape) {
     return -1;
 }
 
-static int run(rae_sprites *d, const sopts *o, char *err, size_t errlen) {
+static int run(rae_sprites *d, const sopts *o, rae_err *err) {
     const char *c = o->pos[0];
     rae_sprite_info info;
     if (strcmp(c, "list") == 0) {
         rae_sprite_info *all;
         size_t n;
-        if (rae_sprite_list(d, &all, &n, err, errlen) < 0) return -1;
-        print_infos(all, n, o->json);
+        if (rae_sprite_list(d, &all, &n, err) < 0) return -1;
+        print_infos(d, all, n, o->json);
         free(all);
         return 0;
     }
     if (strcmp(c, "create") == 0 || strcmp(c, "show") == 0) {
         if (need(o, 2, "create|show NAME") < 0) return EXIT_USAGE;
-        int rc = c[0] == 'c' ? rae_sprite_create(d, o->pos[1], &info, err, errlen)
-                             : rae_sprite_get(d, o->pos[1], &info, err, errlen);
-        if (rc == 0) print_infos(&info, 1, o->json);
+        int rc = c[0] == 'c' ? rae_sprite_create(d, o->pos[1], &info, err)
+                             : rae_sprite_get(d, o->pos[1], &info, err);
+        if (rc == 0) print_infos(d, &info, 1, o->json);
         return rc;
     }
     if (strcmp(c, "exec") == 0)
-        return need(o, 2, "exec NAME -- CMD") < 0 ? EXIT_USAGE : do_exec(d, o, err, errlen);
+        return need(o, 2, "exec NAME -- CMD") < 0 ? EXIT_USAGE : do_exec(d, o, err);
     if (strcmp(c, "files") == 0)
-        return need(o, 3, "files NAME ls|get|put|rm PATH") < 0 ? EXIT_USAGE
-                                                               : do_files(d, o, err, errlen);
+        return need(o, 3, "files NAME ls|get|put|rm PATH") < 0 ? EXIT_USAGE : do_files(d, o, err);
     if (strcmp(c, "events") == 0)
-        return need(o, 2, "events NAME [-f]") < 0 ? EXIT_USAGE : do_events(d, o, err, errlen);
+        return need(o, 2, "events NAME [-f]") < 0 ? EXIT_USAGE : do_events(d, o, err);
     if (strcmp(c, "connect") == 0)
-        return need(o, 3, "connect NAME SOCKET") < 0 ? EXIT_USAGE : do_connect(d, o, err, errlen);
+        return need(o, 3, "connect NAME SOCKET") < 0 ? EXIT_USAGE : do_connect(d, o, err);
     if (strcmp(c, "shell") == 0)
-        return need(o, 2, "shell NAME [-- CMD]") < 0 ? EXIT_USAGE : do_shell(d, o, err, errlen);
+        return need(o, 2, "shell NAME [-- CMD]") < 0 ? EXIT_USAGE : do_shell(d, o, err);
     if (strcmp(c, "service") == 0)
-        return need(o, 3, "service NAME start|stop|status|logs [SVC]") < 0
-                   ? EXIT_USAGE
-                   : do_service(d, o, err, errlen);
+        return need(o, 3, "service NAME start|stop|status|logs [SVC]") < 0 ? EXIT_USAGE
+                                                                           : do_service(d, o, err);
     if (strcmp(c, "_supervise") == 0)
-        return need(o, 2, "_supervise NAME") < 0
-                   ? EXIT_USAGE
-                   : rae_sprites_local_supervise(d, o->pos[1], err, errlen);
+        return need(o, 2, "_supervise NAME") < 0 ? EXIT_USAGE
+                                                 : rae_sprites_local_supervise(d, o->pos[1], err);
     if (strcmp(c, "checkpoint") == 0)
         return need(o, 2, "checkpoint NAME [-m COMMENT]") < 0 ? EXIT_USAGE
-                                                              : do_checkpoint(d, o, err, errlen);
+                                                              : do_checkpoint(d, o, err);
     if (strcmp(c, "checkpoints") == 0)
-        return need(o, 2, "checkpoints NAME") < 0 ? EXIT_USAGE : do_checkpoints(d, o, err, errlen);
+        return need(o, 2, "checkpoints NAME") < 0 ? EXIT_USAGE : do_checkpoints(d, o, err);
     if (strcmp(c, "restore") == 0) {
         if (need(o, 3, "restore NAME ID") < 0) return EXIT_USAGE;
-        int rc = rae_sprite_restore(d, o->pos[1], o->pos[2], err, errlen);
+        int rc = rae_sprite_restore(d, o->pos[1], o->pos[2], err);
         if (rc == 0 && !o->json)
             fprintf(stderr, "rae: '%s' is checkpoint %s again\n", o->pos[1], o->pos[2]);
         return rc;
     }
     if (strcmp(c, "rm") == 0)
-        return need(o, 2, "rm NAME") < 0 ? EXIT_USAGE
-                                         : rae_sprite_destroy(d, o->pos[1], err, errlen);
+        return need(o, 2, "rm NAME") < 0 ? EXIT_USAGE : rae_sprite_destroy(d, o->pos[1], err);
     cli_error("sprite: unknown command '%s' (see 'rae sprite --help')", c);
     return EXIT_USAGE;
 }
@@ -591,7 +589,7 @@ int cmd_sprite(int argc, char **argv) {
         cli_error("sprite: no command (see 'rae sprite --help')");
         return EXIT_USAGE;
     }
-    char err[1024] = "";
+    rae_err err;
     rae_sprite_local_opts lo = {.warm_after = o.warm_after,
                                 .cold_after = o.cold_after,
                                 .data_dir = o.data_dir,
@@ -601,19 +599,16 @@ int cmd_sprite(int argc, char **argv) {
                                 .disk_quota = (unsigned long long)o.quota_mb << 20,
                                 .cpu_percent = o.cpu,
                                 .max_procs = o.procs};
-    rae_sprites *d = rae_sprites_local(&lo, err, sizeof err);
+    rae_sprites *d = rae_sprites_local(&lo, &err);
     if (!d) {
-        cli_error("%s", err);
-        return EXIT_RUNTIME;
+        cli_error("%s", err.message);
+        return cli_status(err.code);
     }
-    int rc = run(d, &o, err, sizeof err);
+    int rc = run(d, &o, &err);
     rae_sprites_free(d);
     if (rc < 0) {
-        cli_error("%s", err);
-        return strncmp(err, "no sprite", 9) == 0 || strstr(err, "bad sprite name") ||
-                       strstr(err, "leads out") || strstr(err, "outside the workspace")
-                   ? EXIT_USAGE
-                   : EXIT_RUNTIME;
+        cli_error("%s", err.message);
+        return cli_status(err.code);
     }
     return rc;
 }

@@ -92,9 +92,9 @@ static int parse(int argc, char **argv, uopts *o) {
     return 0;
 }
 
-/* The exit status of a store failure: bad input is the caller's, the rest is ours. */
-static int status_of(int rc) {
-    return rc == RAE_STORE_ERROR ? EXIT_RUNTIME : EXIT_USAGE;
+/* The exit status of the store's last failure. */
+static int status_of(const rae_store *st) {
+    return cli_status(rae_store_err(st)->code);
 }
 
 static void fmt_time(double t, char *out, size_t n) {
@@ -197,27 +197,28 @@ static int get_password(const uopts *o, const char *name, char **out) {
 
 static int user_add(rae_store *st, const uopts *o) {
     const char *name = o->pos[1];
-    char err[512];
-    if (rae_store_user_name_check(name, err, sizeof err) < 0) {
-        cli_error("user add: %s", err);
+    rae_err err;
+    if (rae_store_user_name_check(name, &err) < 0) {
+        cli_error("user add: %s", err.message);
         return EXIT_USAGE;
     }
     rae_user u;
     int rc = rae_store_user_get(st, name, NULL);
-    if (rc != RAE_STORE_NOT_FOUND) { /* before asking for a password */
-        if (rc == 0)
-            cli_error("user add: user '%s' exists", name);
-        else
-            cli_error("user add: %s", rae_store_errmsg(st));
-        return status_of(rc == 0 ? RAE_STORE_EXISTS : rc);
+    if (rc == 0) { /* before asking for a password */
+        cli_error("user add: user '%s' exists", name);
+        return cli_status(RAE_E_EXISTS);
+    }
+    if (rae_store_err(st)->code != RAE_E_NOT_FOUND) {
+        cli_error("user add: %s", rae_store_err(st)->message);
+        return status_of(st);
     }
     char *password = NULL;
     if (get_password(o, name, &password) < 0) return EXIT_USAGE;
-    rc = rae_store_user_add(st, name, password, o->admin, &u, err, sizeof err);
+    rc = rae_store_user_add(st, name, password, o->admin, &u, &err);
     wipe(password);
     if (rc < 0) {
-        cli_error("user add: %s", err);
-        return status_of(rc);
+        cli_error("user add: %s", err.message);
+        return status_of(st);
     }
     if (o->json)
         put_json(json_pack("{s:I,s:s,s:b,s:f}", "id", (json_int_t)u.id, "name", u.name, "admin",
@@ -231,18 +232,19 @@ static int user_passwd(rae_store *st, const uopts *o) {
     const char *name = o->pos[1];
     int rc = rae_store_user_get(st, name, NULL);
     if (rc < 0) {
-        cli_error("user passwd: %s%s%s", rc == RAE_STORE_NOT_FOUND ? "no user '" : "",
-                  rc == RAE_STORE_NOT_FOUND ? name : rae_store_errmsg(st),
-                  rc == RAE_STORE_NOT_FOUND ? "'" : "");
-        return status_of(rc);
+        int none = rae_store_err(st)->code == RAE_E_NOT_FOUND;
+        cli_error("user passwd: %s%s%s", none ? "no user '" : "",
+                  none ? name : rae_store_err(st)->message, none ? "'" : "");
+        return status_of(st);
     }
-    char *password = NULL, err[512];
+    char *password = NULL;
+    rae_err err;
     if (get_password(o, name, &password) < 0) return EXIT_USAGE;
-    rc = rae_store_user_set_password(st, name, password, err, sizeof err);
+    rc = rae_store_user_set_password(st, name, password, &err);
     wipe(password);
     if (rc < 0) {
-        cli_error("user passwd: %s", err);
-        return status_of(rc);
+        cli_error("user passwd: %s", err.message);
+        return status_of(st);
     }
     if (!o->json) fprintf(stderr, "rae: password of '%s' set; their sessions ended\n", name);
     return EXIT_OK;
@@ -251,7 +253,8 @@ static int user_passwd(rae_store *st, const uopts *o) {
 /* rae user budget NAME [USD|none]: shown, or set. */
 static int user_budget(rae_store *st, const uopts *o) {
     const char *name = o->pos[1], *value = o->n_pos > 2 ? o->pos[2] : NULL;
-    char err[512], *end = NULL;
+    char *end = NULL;
+    rae_err err;
     double usd = value && strcmp(value, "none") != 0 ? strtod(value, &end) : -1;
     if (value && end && (*end || !(usd >= 0))) {
         cli_error("user budget: an amount of US dollars (0 or more) or 'none', not '%s'", value);
@@ -259,12 +262,12 @@ static int user_budget(rae_store *st, const uopts *o) {
     }
     rae_user u;
     int rc = rae_store_user_get(st, name, &u);
-    if (rc == 0 && value) rc = rae_store_budget_set(st, name, usd, err, sizeof err);
+    if (rc == 0 && value) rc = rae_store_budget_set(st, name, usd, &err);
     double budget = -1, spent = 0;
     if (rc == 0) rc = rae_store_budget_get(st, u.id, &budget, &spent);
     if (rc < 0) {
-        cli_error("user budget: %s", rae_store_errmsg(st));
-        return status_of(rc);
+        cli_error("user budget: %s", rae_store_err(st)->message);
+        return status_of(st);
     }
     if (o->json)
         put_json(json_pack("{s:s,s:o,s:f}", "user", name, "budget_usd",
@@ -281,8 +284,8 @@ static int user_list(rae_store *st, const uopts *o) {
     size_t n;
     int rc = rae_store_user_list(st, &all, &n);
     if (rc < 0) {
-        cli_error("user list: %s", rae_store_errmsg(st));
-        return status_of(rc);
+        cli_error("user list: %s", rae_store_err(st)->message);
+        return status_of(st);
     }
     json_t *arr = o->json ? json_array() : NULL;
     if (!arr && n == 0) puts("no users yet: rae user add NAME --admin");
@@ -305,9 +308,9 @@ static int user_list(rae_store *st, const uopts *o) {
 
 /* Opens the store of o, or says why. */
 static rae_store *open_store(const uopts *o) {
-    char err[1024];
-    rae_store *st = rae_store_open(o->data_dir, err, sizeof err);
-    if (!st) cli_error("%s", err);
+    rae_err err;
+    rae_store *st = rae_store_open(o->data_dir, &err);
+    if (!st) cli_error("%s", err.message);
     return st;
 }
 
@@ -350,15 +353,16 @@ static int token_create(rae_store *st, const uopts *o) {
     rae_user u;
     int rc = rae_store_user_get(st, o->pos[1], &u);
     if (rc < 0) {
-        cli_error("token create: %s", rae_store_errmsg(st));
-        return status_of(rc);
+        cli_error("token create: %s", rae_store_err(st)->message);
+        return status_of(st);
     }
-    char token[RAE_STORE_API_TOKEN_MAX], err[512];
+    char token[RAE_STORE_API_TOKEN_MAX];
+    rae_err err;
     long long id;
-    rc = rae_store_token_create(st, u.id, o->label, token, &id, err, sizeof err);
+    rc = rae_store_token_create(st, u.id, o->label, token, &id, &err);
     if (rc < 0) {
-        cli_error("token create: %s", err);
-        return status_of(rc);
+        cli_error("token create: %s", err.message);
+        return status_of(st);
     }
     if (o->json) {
         put_json(json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "user", u.name, "label",
@@ -376,16 +380,16 @@ static int token_list(rae_store *st, const uopts *o) {
     if (o->n_pos > 1) {
         int rc = rae_store_user_get(st, o->pos[1], &u);
         if (rc < 0) {
-            cli_error("token list: %s", rae_store_errmsg(st));
-            return status_of(rc);
+            cli_error("token list: %s", rae_store_err(st)->message);
+            return status_of(st);
         }
     }
     rae_store_token *all;
     size_t n;
     int rc = rae_store_token_list(st, u.id, &all, &n);
     if (rc < 0) {
-        cli_error("token list: %s", rae_store_errmsg(st));
-        return status_of(rc);
+        cli_error("token list: %s", rae_store_err(st)->message);
+        return status_of(st);
     }
     json_t *arr = o->json ? json_array() : NULL;
     if (!arr && n == 0) puts("no tokens: rae token create NAME");
@@ -426,8 +430,8 @@ static int token_revoke(rae_store *st, const uopts *o) {
     }
     int rc = rae_store_token_revoke(st, 0, id);
     if (rc < 0) {
-        cli_error("token revoke: %s", rae_store_errmsg(st));
-        return status_of(rc);
+        cli_error("token revoke: %s", rae_store_err(st)->message);
+        return status_of(st);
     }
     if (!o->json) fprintf(stderr, "rae: token %lld revoked\n", id);
     return EXIT_OK;

@@ -30,7 +30,7 @@ static void free_re(void *re) {
     free(re);
 }
 
-int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, har_error *err) {
+int eng_analyze(har_reader *r, const eng_options *o, eng_model **out, rae_err *err) {
     eng_model *m = calloc(1, sizeof *m);
     if (!m) abort();
     m->mem = arena_new();

@@ -86,7 +86,7 @@ static void py_value(buf *out, jv *v, arena *a) {
 }
 
 void eng_py_json(buf *out, const char *json, arena *a) {
-    jv_error err;
+    rae_err err;
     jv *v = jv_parse(a, json, strlen(json), NULL, &err);
     if (v)
         py_value(out, v, a);

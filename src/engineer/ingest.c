@@ -590,7 +590,7 @@ static int graphql_values(ingest *in, raw_call *c, pvec *vals, jv *j) {
     c->gql_hash = hash;
     jv *vars = jv_get(j, "variables");
     if (!vars || vars->type != JV_OBJECT) {
-        jv_error jerr;
+        rae_err jerr;
         vars = jv_parse(in->a, "{}", 2, NULL, &jerr);
     }
     c->body_json = vars;
@@ -656,7 +656,7 @@ static void body_values(ingest *in, raw_call *c, pvec *vals, const har_entry *e,
     const char *text = har_body_bytes(&e->req_body, scratch, &len);
     if (!text) text = "";
     if (is_json_mime(c->body_mime) || ((text[0] == '{' || text[0] == '[') && !*c->body_mime)) {
-        jv_error jerr;
+        rae_err jerr;
         char *copy = arena_strndup(in->a, text, len);
         jv *j = jv_parse(in->a, copy, len, NULL, &jerr);
         if (j) {
@@ -786,7 +786,7 @@ static void response_values(ingest *in, raw_call *c, long k, const har_entry *e,
     if (!bytes || !len) return;
     if (is_json_mime(c->resp_mime) ||
         ((bytes[0] == '{' || bytes[0] == '[') && !strstr(c->resp_mime, "html"))) {
-        jv_error jerr;
+        rae_err jerr;
         jv *j = jv_parse(scratch, bytes, len, NULL, &jerr);
         if (!j) return;
         jv *errors = c->gql_op ? jv_get(j, "errors") : NULL;
@@ -846,7 +846,7 @@ static void progress(ingest *in, const char *stage, long entries, size_t done, s
     in->o->on_event(in->o->event_user, &ev);
 }
 
-static int compile_re(const char *pattern, void **out, const char *what, har_error *err) {
+static int compile_re(const char *pattern, void **out, const char *what, rae_err *err) {
     if (!pattern) return 0;
     regex_t *re = malloc(sizeof *re);
     if (!re) abort();
@@ -863,7 +863,7 @@ static int compile_re(const char *pattern, void **out, const char *what, har_err
     return 0;
 }
 
-int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err) {
+int eng_ingest(ingest *in, har_reader *r, eng_model *m, rae_err *err) {
     if (compile_re(in->o->include, &in->include_re, "--include", err) < 0 ||
         compile_re(in->o->exclude, &in->exclude_re, "--exclude", err) < 0)
         return -1;
@@ -871,7 +871,7 @@ int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err) {
     har_site site;
     memset(&site, 0, sizeof site);
     har_entry *e;
-    har_error e_err;
+    rae_err e_err;
     /* Progress every twentieth of a file worth reporting on. */
     size_t size = har_reader_size(r), step = size > (8u << 20) ? size / 20 : 0, mark = step;
     int rc;
@@ -883,7 +883,7 @@ int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err) {
     while ((rc = har_reader_next(r, scratch, &e, &e_err)) != 0) {
         if (rc < 0) {
             if (!m->malformed++) *err = e_err;
-            m->bad_entries += e_err.entry >= 0;
+            m->bad_entries += e_err.at.entry >= 0;
             continue;
         }
         m->entries++;

@@ -4,6 +4,7 @@
 #define RAE_ENGINEER_INGEST_H
 
 #include "engineer/internal.h"
+#include "rae/err.h"
 #include "rae/har_filter.h"
 #include "util/vec.h"
 
@@ -78,7 +79,7 @@ typedef struct ingest {
 } ingest;
 
 /* ingest.c */
-int eng_ingest(ingest *in, har_reader *r, eng_model *m, har_error *err);
+int eng_ingest(ingest *in, har_reader *r, eng_model *m, rae_err *err);
 /* template.c: path templates, endpoints, parameters and names */
 void eng_build_endpoints(ingest *in, eng_model *m);
 /* session.c: auth, session values, credentials, pagination, and the call list */

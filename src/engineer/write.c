@@ -15,7 +15,7 @@ static int fill(FILE *f, void *ctx) {
 }
 
 static int write_file(const char *dir, const char *name, const buf *content, mode_t mode,
-                      har_error *err) {
+                      rae_err *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     if (fs_replace(path, mode, fill, (void *)content) == 0) return 0;
@@ -55,7 +55,7 @@ const char *eng_file_name(size_t i) {
     return i < N_FILES ? files[i].name : NULL;
 }
 
-int eng_write(const eng_model *m, const char *dir, const eng_options *o, har_error *err) {
+int eng_write(const eng_model *m, const char *dir, const eng_options *o, rae_err *err) {
     memset(err, 0, sizeof *err);
     if (fs_mkdirs(dir, 0755, 0755) < 0) {
         snprintf(err->message, sizeof err->message, "%.400s: cannot create directory: %s", dir,

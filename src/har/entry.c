@@ -10,7 +10,7 @@
 
 typedef struct conv {
     arena *a;
-    har_error *err;
+    rae_err *err;
 } conv;
 
 static int bad(conv *c, const char *field, const char *want) {
@@ -189,7 +189,7 @@ static int response(conv *c, jv *resp, har_entry *e) {
     return body(c, content, "response.content", &e->resp_body);
 }
 
-int har_entry_from_json(jv *j, long index, arena *a, har_entry *e, har_error *err) {
+int har_entry_from_json(jv *j, long index, arena *a, har_entry *e, rae_err *err) {
     conv c = {a, err};
     jv *req, *resp;
     double t;

@@ -2,12 +2,13 @@
 #ifndef RAE_HAR_INTERNAL_H
 #define RAE_HAR_INTERNAL_H
 
+#include "rae/err.h"
 #include "rae/har.h"
 #include "util/json.h"
 
 /* Like har_reader_next, but hands out the entry's JSON (allocated from a) and its byte offset in
  * the file. 1 on an entry, 0 at the end, -1 on a malformed entry (the next call goes on). */
-int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, har_error *err);
+int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, rae_err *err);
 /* The `log` object with its entries left out, for the validator (allocated from a); NULL if absent.
  */
 jv *har_reader_log_header(har_reader *r, arena *a);
@@ -20,10 +21,10 @@ const char *har_reader_data(const har_reader *r, size_t *len);
 
 /* Converts one entry's JSON into e (memory from a, where j must live too). 0 on success, -1 with
  * err->message naming the field. */
-int har_entry_from_json(jv *j, long index, arena *a, har_entry *e, har_error *err);
+int har_entry_from_json(jv *j, long index, arena *a, har_entry *e, rae_err *err);
 
 /* Fills err: "PATH:LINE:COLUMN: entry N: MESSAGE" (parts left out when unknown). */
-void har_error_set(har_error *err, const char *path, size_t line, size_t column, long entry,
+void har_error_set(rae_err *err, const char *path, size_t line, size_t column, long entry,
                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 #endif

@@ -28,7 +28,7 @@ struct har_reader {
     arena *info_arena;
 };
 
-void har_error_set(har_error *err, const char *path, size_t line, size_t column, long entry,
+void har_error_set(rae_err *err, const char *path, size_t line, size_t column, long entry,
                    const char *fmt, ...) {
     if (!err) return;
     buf b = BUF_INIT;
@@ -41,15 +41,15 @@ void har_error_set(har_error *err, const char *path, size_t line, size_t column,
     va_start(ap, fmt);
     buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    snprintf(err->message, sizeof err->message, "%s", buf_str(&b));
+    rae_err_set(err, RAE_E_INVALID, "%s", buf_str(&b));
     buf_free(&b);
-    err->line = line;
-    err->column = column;
-    err->entry = entry;
-    err->reason = reason < sizeof err->message ? reason : 0;
+    err->at.line = line;
+    err->at.column = column;
+    err->at.entry = entry;
+    err->at.reason = reason < sizeof err->message ? reason : 0;
 }
 
-static void fail_at(const har_reader *r, har_error *err, size_t off, long entry, const char *why) {
+static void fail_at(const har_reader *r, rae_err *err, size_t off, long entry, const char *why) {
     size_t line, col;
     har_scan_position(r->data, r->len, off, &line, &col);
     har_error_set(err, r->path, line, col, entry, "%s", why);
@@ -63,7 +63,7 @@ static int key_is(const char *s, size_t i, size_t end, const char *name) {
 
 /* A small JSON value (creator, browser, version); NULL on error. */
 static jv *load_span(const har_reader *r, size_t begin, size_t end) {
-    jv_error jerr;
+    rae_err jerr;
     return jv_parse(r->info_arena, r->data + begin, end - begin, NULL, &jerr);
 }
 
@@ -73,7 +73,7 @@ static const char *info_string(har_reader *r, jv *obj, const char *key) {
 }
 
 /* Counts the elements of the array at s[i] == '['; returns the end or -1. */
-static size_t count_array(har_reader *r, size_t i, long *count, har_error *err) {
+static size_t count_array(har_reader *r, size_t i, long *count, rae_err *err) {
     const char *why;
     size_t where;
     *count = 0;
@@ -99,10 +99,10 @@ static size_t count_array(har_reader *r, size_t i, long *count, har_error *err) 
 /* Walks an object's members from s[i] (a member name, after '{' or ','): calls
  * member(r, key_begin, key_end, value_begin) which returns the index past the value, -1 on error
  * or STOP to end the walk there. Returns the index past '}', -1 or STOP. */
-typedef size_t (*member_fn)(har_reader *r, size_t kb, size_t ke, size_t vb, har_error *err);
+typedef size_t (*member_fn)(har_reader *r, size_t kb, size_t ke, size_t vb, rae_err *err);
 #define STOP ((size_t)-2)
 
-static size_t walk_members(har_reader *r, size_t i, member_fn member, har_error *err) {
+static size_t walk_members(har_reader *r, size_t i, member_fn member, rae_err *err) {
     const char *s = r->data;
     size_t n = r->len;
     for (;;) {
@@ -137,14 +137,14 @@ static size_t walk_members(har_reader *r, size_t i, member_fn member, har_error 
 }
 
 /* s[i] is '{'. */
-static size_t walk_object(har_reader *r, size_t i, member_fn member, har_error *err) {
+static size_t walk_object(har_reader *r, size_t i, member_fn member, rae_err *err) {
     i = har_scan_ws(r->data, r->len, i + 1);
     if (i < r->len && r->data[i] == '}') return i + 1;
     return walk_members(r, i, member, err);
 }
 
 /* After a member's value at s[i]: the rest of the object, up to and past its '}'. */
-static size_t walk_rest(har_reader *r, size_t i, member_fn member, har_error *err) {
+static size_t walk_rest(har_reader *r, size_t i, member_fn member, rae_err *err) {
     i = har_scan_ws(r->data, r->len, i);
     if (i < r->len && r->data[i] == '}') return i + 1;
     if (i < r->len && r->data[i] == ',')
@@ -155,7 +155,7 @@ static size_t walk_rest(har_reader *r, size_t i, member_fn member, har_error *er
     return (size_t)-1;
 }
 
-static size_t skip_member(har_reader *r, size_t vb, har_error *err) {
+static size_t skip_member(har_reader *r, size_t vb, rae_err *err) {
     const char *why;
     size_t where;
     size_t end = har_scan_value(r->data, r->len, vb, &why, &where);
@@ -165,7 +165,7 @@ static size_t skip_member(har_reader *r, size_t vb, har_error *err) {
 
 #define INFO_SPAN_MAX 65536 /* of log.version, log.creator, log.browser: past it, not read */
 
-static size_t log_member(har_reader *r, size_t kb, size_t ke, size_t vb, har_error *err) {
+static size_t log_member(har_reader *r, size_t kb, size_t ke, size_t vb, rae_err *err) {
     const char *s = r->data;
     int is_array = vb < r->len && s[vb] == '[';
     if (key_is(s, kb, ke, "entries") || key_is(s, kb, ke, "pages")) {
@@ -201,7 +201,7 @@ static size_t log_member(har_reader *r, size_t kb, size_t ke, size_t vb, har_err
     return end;
 }
 
-static size_t top_member(har_reader *r, size_t kb, size_t ke, size_t vb, har_error *err) {
+static size_t top_member(har_reader *r, size_t kb, size_t ke, size_t vb, rae_err *err) {
     if (!key_is(r->data, kb, ke, "log")) return skip_member(r, vb, err);
     if (vb >= r->len || r->data[vb] != '{') {
         fail_at(r, err, vb, -1, "\"log\" is not an object");
@@ -214,7 +214,7 @@ static size_t top_member(har_reader *r, size_t kb, size_t ke, size_t vb, har_err
 }
 
 /* After the top-level object at s[end]: only whitespace (and NUL padding some writers leave). */
-static int check_trailer(har_reader *r, size_t end, har_error *err) {
+static int check_trailer(har_reader *r, size_t end, rae_err *err) {
     end = har_scan_ws(r->data, r->len, end);
     while (end < r->len && r->data[end] == '\0')
         end++;
@@ -225,7 +225,7 @@ static int check_trailer(har_reader *r, size_t end, har_error *err) {
     return 0;
 }
 
-static int scan_top(har_reader *r, har_error *err) {
+static int scan_top(har_reader *r, rae_err *err) {
     size_t i = har_scan_ws(r->data, r->len, 0);
     if (i >= r->len) {
         har_error_set(err, r->path, 0, 0, -1, "empty file, not a HAR");
@@ -261,7 +261,7 @@ static har_reader *reader_new(const char *path) {
     return r;
 }
 
-static int finish_open(har_reader *r, har_reader **out, har_error *err) {
+static int finish_open(har_reader *r, har_reader **out, rae_err *err) {
     /* A UTF-8 byte order mark is allowed before the JSON. */
     if (r->len >= 3 && memcmp(r->data, "\xEF\xBB\xBF", 3) == 0) {
         r->data += 3;
@@ -276,17 +276,19 @@ static int finish_open(har_reader *r, har_reader **out, har_error *err) {
     return 0;
 }
 
-int har_reader_open_mem(const char *data, size_t len, har_reader **out, har_error *err) {
+int har_reader_open_mem(const char *data, size_t len, har_reader **out, rae_err *err) {
     har_reader *r = reader_new("<memory>");
     r->data = data;
     r->len = len;
     return finish_open(r, out, err);
 }
 
-int har_reader_open(const char *path, har_reader **out, har_error *err) {
+int har_reader_open(const char *path, har_reader **out, rae_err *err) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        har_error_set(err, path, 0, 0, -1, "cannot open: %s", strerror(errno));
+        int e = errno;
+        har_error_set(err, path, 0, 0, -1, "cannot open: %s", strerror(e));
+        if (err) err->code = e == ENOENT ? RAE_E_NOT_FOUND : RAE_E_FAIL;
         return -1;
     }
     struct stat st;
@@ -301,6 +303,9 @@ int har_reader_open(const char *path, har_reader **out, har_error *err) {
         if (r->map == MAP_FAILED) {
             r->map = NULL;
             har_error_set(err, path, 0, 0, -1, "cannot map: %s", strerror(errno));
+            if (err) err->code = RAE_E_FAIL;
+            if (err) err->code = RAE_E_FAIL;
+            if (err) err->code = RAE_E_FAIL;
             close(fd);
             har_reader_free(r);
             return -1;
@@ -360,7 +365,7 @@ size_t har_reader_offset(const har_reader *r) {
 
 /* After the entries array (s[i] is past its ']'): the rest of log and of the top-level object,
  * whose syntax the open left unchecked. Sets n_entries. */
-static int finish(har_reader *r, size_t i, har_error *err) {
+static int finish(har_reader *r, size_t i, rae_err *err) {
     r->finished = 1;
     r->entries_end = i;
     r->info.n_entries = r->next_index;
@@ -376,7 +381,7 @@ static int finish(har_reader *r, size_t i, har_error *err) {
 
 /* Moves to the next entry of log.entries: 1 with *at its first byte (an object's '{') and *index
  * its index, 0 after the last, -1 + err. */
-static int entry_start(har_reader *r, size_t *at, long *index, har_error *err) {
+static int entry_start(har_reader *r, size_t *at, long *index, rae_err *err) {
     const char *s = r->data;
     size_t n = r->len, i = r->pos;
     if (r->finished) return 0;
@@ -423,16 +428,16 @@ static size_t skip_entry(har_reader *r, size_t i) {
     return end;
 }
 
-int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, har_error *err) {
+int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, rae_err *err) {
     size_t i;
     long index;
     int rc = entry_start(r, &i, &index, err);
     if (rc <= 0) return rc;
-    jv_error jerr;
+    rae_err jerr;
     size_t used;
     jv *j = jv_parse(a, r->data + i, r->len - i, &used, &jerr);
     if (!j) {
-        fail_at(r, err, i + jerr.offset, index, jerr.message);
+        fail_at(r, err, i + jerr.at.offset, index, jerr.message);
         skip_entry(r, i);
         return -1;
     }
@@ -442,7 +447,7 @@ int har_reader_next_json(har_reader *r, arena *a, jv **out, size_t *offset, har_
     return 1;
 }
 
-int har_reader_skip(har_reader *r, har_error *err) {
+int har_reader_skip(har_reader *r, rae_err *err) {
     size_t i;
     long index;
     int rc = entry_start(r, &i, &index, err);
@@ -452,7 +457,7 @@ int har_reader_skip(har_reader *r, har_error *err) {
     return -1;
 }
 
-int har_reader_next(har_reader *r, arena *a, har_entry **out, har_error *err) {
+int har_reader_next(har_reader *r, arena *a, har_entry **out, rae_err *err) {
     jv *j;
     size_t off;
     int rc = har_reader_next_json(r, a, &j, &off, err);
@@ -498,7 +503,7 @@ jv *har_reader_log_header(har_reader *r, arena *a) {
     }
     buf_putc(&b, '}');
     const char *copy = arena_strndup(a, buf_str(&b), b.len);
-    jv_error jerr;
+    rae_err jerr;
     jv *j = jv_parse(a, copy, b.len, NULL, &jerr);
     buf_free(&b);
     return j;

@@ -54,7 +54,7 @@ static void mime_key(const char *mime, char *out, size_t n) {
     out[len] = '\0';
 }
 
-int har_stats_collect(har_reader *r, har_stats *st, har_error *err) {
+int har_stats_collect(har_reader *r, har_stats *st, rae_err *err) {
     memset(st, 0, sizeof *st);
     st->mem = arena_new();
     smap *hosts = smap_new(), *methods = smap_new(), *mimes = smap_new();
@@ -62,13 +62,13 @@ int har_stats_collect(har_reader *r, har_stats *st, har_error *err) {
     har_site site;
     memset(&site, 0, sizeof site);
     har_entry *e;
-    har_error e_err;
+    rae_err e_err;
     int rc;
     har_reader_rewind(r);
     while ((rc = har_reader_next(r, a, &e, &e_err)) != 0) {
         if (rc < 0) {
             if (!st->malformed++ && err) *err = e_err;
-            st->bad_entries += e_err.entry >= 0;
+            st->bad_entries += e_err.at.entry >= 0;
             continue;
         }
         st->entries++;

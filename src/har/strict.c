@@ -365,10 +365,11 @@ static size_t outline_value(outline *o, size_t vb) {
     const char *s = o->c->data, *why;
     size_t where, ve = har_scan_value(s, o->c->len, vb, &why, &where);
     if (ve == FAIL) return FAIL;
-    jv_error jerr;
+    rae_err jerr;
     jv *v = jv_parse(o->scratch, s + vb, ve - vb, NULL, &jerr);
     if (!v)
-        report_at(o->c, s + vb + jerr.offset, HAR_SEVERITY_ERROR, HAR_PROBLEM_SYNTAX, jerr.message);
+        report_at(o->c, s + vb + jerr.at.offset, HAR_SEVERITY_ERROR, HAR_PROBLEM_SYNTAX,
+                  jerr.message);
     else
         walk(o->c, v, o->scratch);
     arena_reset(o->scratch);
@@ -402,7 +403,7 @@ static const char *decoded_name(outline *o, size_t kb, size_t ke, size_t *len) {
         *len = ke - kb - 2;
         return s + kb + 1;
     }
-    jv_error jerr;
+    rae_err jerr;
     jv *k = jv_parse(o->scratch, s + kb, ke - kb, NULL, &jerr);
     return k ? jv_str(k, o->scratch, len) : (*len = 0, "");
 }

@@ -21,7 +21,7 @@ typedef struct vctx {
     long count;          /* errors */
     arena *a;
     har_reader *r;
-    har_error *err;
+    rae_err *err;
     har_scan_cursor cur; /* line and column of offsets, counted on as the file is read */
     har_strict *strict;
 } vctx;
@@ -230,10 +230,10 @@ static void entries(void *user) {
     for (long index = 0; (rc = har_reader_next_json(v->r, v->a, &j, &off, v->err)) != 0; index++) {
         v->entry = index;
         if (rc < 0) { /* a JSON error inside one entry or after them: report it, go on */
-            v->entry = v->err->entry;
-            v->line = v->err->line;
-            v->column = v->err->column;
-            problem(v, HAR_PROBLEM_SYNTAX, "%s", v->err->message + v->err->reason);
+            v->entry = v->err->at.entry;
+            v->line = v->err->at.line;
+            v->column = v->err->at.column;
+            problem(v, HAR_PROBLEM_SYNTAX, "%s", v->err->message + v->err->at.reason);
             arena_reset(v->a);
             continue;
         }
@@ -245,7 +245,7 @@ static void entries(void *user) {
     v->entry = -1;
 }
 
-long har_validate(har_reader *r, har_problem_fn report, void *user, har_error *err) {
+long har_validate(har_reader *r, har_problem_fn report, void *user, rae_err *err) {
     vctx v = {report, user, -1, 0, 0, 0, arena_new(), r, err, {0}, NULL};
     size_t len;
     const char *data = har_reader_data(r, &len);

@@ -1,6 +1,6 @@
 /* sprite/cgroup: a control group per sprite (see cgroup.h and docs/sprite-cgroups.md). */
 #include "host/cgroup.h"
-#include "util/err.h"
+#include "rae/err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -123,10 +123,10 @@ static int valid_name(const char *name) {
     return i > 0;
 }
 
-int host_cg_name_check(const char *name, char *err, size_t errlen) {
+int host_cg_name_check(const char *name, rae_err *err) {
     if (valid_name(name)) return 0;
-    return err_set(err, errlen, "cgroup name '%.80s': must be 1..%d of [a-z0-9-]", name ? name : "",
-                   SCG_NAME_MAX);
+    return rae_err_fail(err, "cgroup name '%.80s': must be 1..%d of [a-z0-9-]", name ? name : "",
+                        SCG_NAME_MAX);
 }
 
 static const host_cg_dir *dir_with(const host_cg_ctx *c, unsigned ctl) {
@@ -166,9 +166,9 @@ static int has_token(const char *list, const char *tok) {
 }
 
 /* Finds the first v1 mount of each controller in CTLS (v1[i]) and the first cgroup2 mount. */
-static int read_mounts(mnt *v1, mnt *v2, char *why, size_t n) {
+static int read_mounts(mnt *v1, mnt *v2, rae_err *why) {
     FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (!f) return err_set(why, n, "/proc/self/mountinfo: %s", strerror(errno));
+    if (!f) return rae_err_fail(why, "/proc/self/mountinfo: %s", strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     while (getline(&line, &cap, f) > 0) {
@@ -209,9 +209,9 @@ static int read_mounts(mnt *v1, mnt *v2, char *why, size_t n) {
 
 /* rae's own group per v1 controller (v1[i]) and in the unified hierarchy (v2), from
  * /proc/self/cgroup; an empty string where there is no line. */
-static int read_self(char v1[][PATH_MAX], char *v2, char *why, size_t n) {
+static int read_self(char v1[][PATH_MAX], char *v2, rae_err *why) {
     FILE *f = fopen("/proc/self/cgroup", "re");
-    if (!f) return err_set(why, n, "/proc/self/cgroup: %s", strerror(errno));
+    if (!f) return rae_err_fail(why, "/proc/self/cgroup: %s", strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     while (getline(&line, &cap, f) > 0) {
@@ -248,29 +248,29 @@ static int join_mount(const mnt *m, const char *self, char *out, size_t n) {
     return k < 0 || (size_t)k >= n ? -1 : 0;
 }
 
-static int writable(const char *dir, char *why, size_t n) {
+static int writable(const char *dir, rae_err *why) {
     if (faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) == 0) return 0;
     int e = errno;
-    return err_set(why, n, "cgroups: %s: not writable: %s%s", dir, strerror(e),
-                   e == EACCES || e == EPERM ? " (needs root or a delegated group)" : "");
+    return rae_err_fail(why, "cgroups: %s: not writable: %s%s", dir, strerror(e),
+                        e == EACCES || e == EPERM ? " (needs root or a delegated group)" : "");
 }
 
-static int open_v1(host_cg_ctx *c, const mnt *m, char self[][PATH_MAX], char *why, size_t n) {
+static int open_v1(host_cg_ctx *c, const mnt *m, char self[][PATH_MAX], rae_err *why) {
     c->version = 1;
     c->primary = -1;
     for (size_t i = 0; i < NCTLS; i++) {
         if (!m[i].found) continue;
         if (!self[i][0])
-            return err_set(why, n, "cgroups: no %s line in /proc/self/cgroup", CTLS[i].name);
+            return rae_err_fail(why, "cgroups: no %s line in /proc/self/cgroup", CTLS[i].name);
         char path[PATH_MAX];
         if (join_mount(&m[i], self[i], path, sizeof path) < 0)
-            return err_set(why, n, "cgroups: rae's %s group %s is not visible under %s (root %s)",
-                           CTLS[i].name, self[i], m[i].point, m[i].root);
+            return rae_err_fail(why, "cgroups: rae's %s group %s is not visible under %s (root %s)",
+                                CTLS[i].name, self[i], m[i].point, m[i].root);
         int k = 0;
         while (k < c->ndirs && strcmp(c->dir[k].path, path) != 0)
             k++;
         if (k == c->ndirs) { /* a new hierarchy (co-mounted controllers share one) */
-            if (writable(path, why, n) < 0) return -1;
+            if (writable(path, why) < 0) return -1;
             snprintf(c->dir[k].path, sizeof c->dir[k].path, "%s", path);
             c->ndirs++;
         }
@@ -279,15 +279,14 @@ static int open_v1(host_cg_ctx *c, const mnt *m, char self[][PATH_MAX], char *wh
         if (CTLS[i].bit == CTL_FREEZER) c->primary = k;
     }
     if (c->primary < 0)
-        return err_set(why, n,
-                       "cgroups: v1 controllers are mounted but not the freezer "
-                       "(mount -t cgroup -o freezer cgroup /sys/fs/cgroup/freezer)");
+        return rae_err_fail(why, "cgroups: v1 controllers are mounted but not the freezer "
+                                 "(mount -t cgroup -o freezer cgroup /sys/fs/cgroup/freezer)");
     return 0;
 }
 
-static int open_v2(host_cg_ctx *c, const mnt *m, const char *self, char *why, size_t n) {
+static int open_v2(host_cg_ctx *c, const mnt *m, const char *self, rae_err *why) {
     c->version = 2;
-    if (!self[0]) return err_set(why, n, "cgroups: no '0::' line in /proc/self/cgroup");
+    if (!self[0]) return rae_err_fail(why, "cgroups: no '0::' line in /proc/self/cgroup");
     char base[PATH_MAX];
     snprintf(base, sizeof base, "%s", self);
     size_t bl = strlen(base), ll = strlen("/" SCG_LEAF);
@@ -295,12 +294,12 @@ static int open_v2(host_cg_ctx *c, const mnt *m, const char *self, char *why, si
     if (!base[0]) snprintf(base, sizeof base, "/");
     host_cg_dir *d = &c->dir[0];
     if (join_mount(m, base, d->path, sizeof d->path) < 0)
-        return err_set(why, n, "cgroups: rae's group %s is not visible under %s (root %s)", base,
-                       m->point, m->root);
-    if (writable(d->path, why, n) < 0) return -1;
+        return rae_err_fail(why, "cgroups: rae's group %s is not visible under %s (root %s)", base,
+                            m->point, m->root);
+    if (writable(d->path, why) < 0) return -1;
     char p[PATH_MAX + 32], list[512] = "";
     snprintf(p, sizeof p, "%s/cgroup.controllers", d->path);
-    if (read_file(p, list, sizeof list) < 0) return err_set(why, n, "%s: %s", p, strerror(errno));
+    if (read_file(p, list, sizeof list) < 0) return rae_err_fail(why, "%s: %s", p, strerror(errno));
     for (char *save = NULL, *t = strtok_r(list, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
         for (size_t i = 0; i < NCTLS; i++)
             if (strcmp(t, CTLS[i].name) == 0) c->avail |= CTLS[i].bit;
@@ -311,25 +310,25 @@ static int open_v2(host_cg_ctx *c, const mnt *m, const char *self, char *why, si
     return 0;
 }
 
-host_cg_ctx *host_cg_open(char *why, size_t n) {
+host_cg_ctx *host_cg_open(rae_err *why) {
     mnt *m = calloc(NCTLS + 1, sizeof *m);
     char(*self)[PATH_MAX] = calloc(NCTLS + 1, PATH_MAX);
     host_cg_ctx *c = calloc(1, sizeof *c);
     int rc = -1;
     if (!m || !self || !c) {
-        err_set(why, n, "cgroups: out of memory");
+        rae_err_fail(why, "cgroups: out of memory");
         goto out;
     }
-    if (read_mounts(m, &m[NCTLS], why, n) < 0 || read_self(self, self[NCTLS], why, n) < 0) goto out;
+    if (read_mounts(m, &m[NCTLS], why) < 0 || read_self(self, self[NCTLS], why) < 0) goto out;
     int any_v1 = 0;
     for (size_t i = 0; i < NCTLS; i++)
         any_v1 |= m[i].found;
     if (any_v1)
-        rc = open_v1(c, m, self, why, n);
+        rc = open_v1(c, m, self, why);
     else if (m[NCTLS].found)
-        rc = open_v2(c, &m[NCTLS], self[NCTLS], why, n);
+        rc = open_v2(c, &m[NCTLS], self[NCTLS], why);
     else
-        err_set(why, n, "cgroups: no cgroup file system is mounted (/proc/self/mountinfo)");
+        rae_err_fail(why, "cgroups: no cgroup file system is mounted (/proc/self/mountinfo)");
 out:
     free(m);
     free(self);
@@ -344,8 +343,8 @@ void host_cg_free(host_cg_ctx *c) {
     free(c);
 }
 
-int host_cg_available(char *why, size_t n) {
-    host_cg_ctx *c = host_cg_open(why, n);
+int host_cg_available(rae_err *why) {
+    host_cg_ctx *c = host_cg_open(why);
     if (!c) return 0;
     host_cg_free(c);
     return 1;
@@ -359,27 +358,26 @@ const char *host_cg_version(const host_cg_ctx *c) {
 
 /* Writes value to <d>/<name>/<file>; a missing file is fine unless required. */
 static int set_file(const host_cg_dir *d, const char *name, const char *file, const char *value,
-                    int required, char *err, size_t errlen) {
+                    int required, rae_err *err) {
     char p[PATH_MAX];
-    if (gpath(d, name, file, p, sizeof p) < 0)
-        return err_set(err, errlen, "cgroups: path too long");
+    if (gpath(d, name, file, p, sizeof p) < 0) return rae_err_fail(err, "cgroups: path too long");
     if (write_raw(p, value) == 0) return 0;
     if (errno == ENOENT && !required) return 0;
-    return err_set(err, errlen, "%s: write '%s': %s", p, value, strerror(errno));
+    return rae_err_fail(err, "%s: write '%s': %s", p, value, strerror(errno));
 }
 
 /* v2: moves every process of rae's group into <base>/_rae, so that controllers can be enabled. */
-static int v2_evacuate(const host_cg_dir *d, char *err, size_t errlen) {
+static int v2_evacuate(const host_cg_dir *d, rae_err *err) {
     char leaf[PATH_MAX], from[PATH_MAX + 16], to[PATH_MAX + 16];
     if (gpath(d, SCG_LEAF, NULL, leaf, sizeof leaf) < 0)
-        return err_set(err, errlen, "cgroups: path too long");
+        return rae_err_fail(err, "cgroups: path too long");
     if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
-        return err_set(err, errlen, "%s: mkdir: %s", leaf, strerror(errno));
+        return rae_err_fail(err, "%s: mkdir: %s", leaf, strerror(errno));
     snprintf(from, sizeof from, "%s/cgroup.procs", d->path);
     snprintf(to, sizeof to, "%s/cgroup.procs", leaf);
     for (int round = 0; round < 3; round++) { /* processes may fork meanwhile */
         FILE *f = fopen(from, "re");
-        if (!f) return err_set(err, errlen, "%s: %s", from, strerror(errno));
+        if (!f) return rae_err_fail(err, "%s: %s", from, strerror(errno));
         char line[32];
         int moved = 0;
         while (fgets(line, sizeof line, f)) {
@@ -388,7 +386,7 @@ static int v2_evacuate(const host_cg_dir *d, char *err, size_t errlen) {
             if (write_raw(to, line) < 0 && errno != ESRCH) {
                 int e = errno;
                 fclose(f);
-                return err_set(err, errlen, "%s: write '%s': %s", to, line, strerror(e));
+                return rae_err_fail(err, "%s: write '%s': %s", to, line, strerror(e));
             }
             moved++;
         }
@@ -400,12 +398,11 @@ static int v2_evacuate(const host_cg_dir *d, char *err, size_t errlen) {
 
 /* v2: enables the controllers of `want` (wanted: must work) and of `also` (best effort) in rae's
  * group's cgroup.subtree_control, moving rae's processes into _rae when the kernel says EBUSY. */
-static int v2_enable(const host_cg_ctx *c, unsigned want, unsigned also, char *err, size_t errlen) {
+static int v2_enable(const host_cg_ctx *c, unsigned want, unsigned also, rae_err *err) {
     const host_cg_dir *d = &c->dir[0];
     char p[PATH_MAX + 32], cur[512] = "";
     snprintf(p, sizeof p, "%s/cgroup.subtree_control", d->path);
-    if (read_file(p, cur, sizeof cur) < 0)
-        return err_set(err, errlen, "%s: %s", p, strerror(errno));
+    if (read_file(p, cur, sizeof cur) < 0) return rae_err_fail(err, "%s: %s", p, strerror(errno));
     int evacuated = 0;
     for (size_t i = 0; i < NCTLS; i++) {
         unsigned bit = CTLS[i].bit;
@@ -421,29 +418,29 @@ static int v2_enable(const host_cg_ctx *c, unsigned want, unsigned also, char *e
         int rc = write_raw(p, v);
         if (rc < 0 && errno == EBUSY && !evacuated) {
             /* no internal processes: rae's group may hold processes or enable controllers */
-            if (v2_evacuate(d, err, errlen) < 0) return -1;
+            if (v2_evacuate(d, err) < 0) return -1;
             evacuated = 1;
             rc = write_raw(p, v);
         }
         if (rc < 0 && (want & bit))
-            return err_set(err, errlen, "%s: write '%s': %s", p, v, strerror(errno));
+            return rae_err_fail(err, "%s: write '%s': %s", p, v, strerror(errno));
     }
     return 0;
 }
 
-static int limits_v1(const host_cg_ctx *c, const char *name, const host_cg_limits *lim, char *err,
-                     size_t errlen) {
+static int limits_v1(const host_cg_ctx *c, const char *name, const host_cg_limits *lim,
+                     rae_err *err) {
     char v[64];
     const host_cg_dir *d;
     if ((d = dir_with(c, CTL_MEMORY))) {
         /* memory+swap >= memory at every step: lift memsw, set memory, then memsw to match */
-        if (set_file(d, name, "memory.memsw.limit_in_bytes", "-1", 0, err, errlen) < 0) return -1;
+        if (set_file(d, name, "memory.memsw.limit_in_bytes", "-1", 0, err) < 0) return -1;
         if (lim->memory)
             snprintf(v, sizeof v, "%llu", lim->memory);
         else
             snprintf(v, sizeof v, "-1");
-        if (set_file(d, name, "memory.limit_in_bytes", v, 1, err, errlen) < 0) return -1;
-        if (lim->memory && set_file(d, name, "memory.memsw.limit_in_bytes", v, 0, err, errlen) < 0)
+        if (set_file(d, name, "memory.limit_in_bytes", v, 1, err) < 0) return -1;
+        if (lim->memory && set_file(d, name, "memory.memsw.limit_in_bytes", v, 0, err) < 0)
             return -1;
     }
     if ((d = dir_with(c, CTL_PIDS))) {
@@ -451,23 +448,23 @@ static int limits_v1(const host_cg_ctx *c, const char *name, const host_cg_limit
             snprintf(v, sizeof v, "%d", lim->pids);
         else
             snprintf(v, sizeof v, "max");
-        if (set_file(d, name, "pids.max", v, 1, err, errlen) < 0) return -1;
+        if (set_file(d, name, "pids.max", v, 1, err) < 0) return -1;
     }
     if ((d = dir_with(c, CTL_CPU))) {
         if (lim->cpu_percent) {
             snprintf(v, sizeof v, "%d", CPU_PERIOD_US);
-            if (set_file(d, name, "cpu.cfs_period_us", v, 1, err, errlen) < 0) return -1;
+            if (set_file(d, name, "cpu.cfs_period_us", v, 1, err) < 0) return -1;
             snprintf(v, sizeof v, "%lld", (long long)lim->cpu_percent * CPU_PERIOD_US / 100);
         } else {
             snprintf(v, sizeof v, "-1");
         }
-        if (set_file(d, name, "cpu.cfs_quota_us", v, 1, err, errlen) < 0) return -1;
+        if (set_file(d, name, "cpu.cfs_quota_us", v, 1, err) < 0) return -1;
     }
     return 0;
 }
 
-static int limits_v2(const host_cg_ctx *c, const char *name, const host_cg_limits *lim, char *err,
-                     size_t errlen) {
+static int limits_v2(const host_cg_ctx *c, const char *name, const host_cg_limits *lim,
+                     rae_err *err) {
     const host_cg_dir *d = &c->dir[0];
     char v[64];
     /* a controller that is not enabled has no files: fine as long as no limit asks for it */
@@ -475,29 +472,27 @@ static int limits_v2(const host_cg_ctx *c, const char *name, const host_cg_limit
         snprintf(v, sizeof v, "%llu", lim->memory);
     else
         snprintf(v, sizeof v, "max");
-    if (set_file(d, name, "memory.max", v, lim->memory != 0, err, errlen) < 0) return -1;
-    if (set_file(d, name, "memory.swap.max", lim->memory ? "0" : "max", 0, err, errlen) < 0)
-        return -1;
+    if (set_file(d, name, "memory.max", v, lim->memory != 0, err) < 0) return -1;
+    if (set_file(d, name, "memory.swap.max", lim->memory ? "0" : "max", 0, err) < 0) return -1;
     if (lim->pids)
         snprintf(v, sizeof v, "%d", lim->pids);
     else
         snprintf(v, sizeof v, "max");
-    if (set_file(d, name, "pids.max", v, lim->pids != 0, err, errlen) < 0) return -1;
+    if (set_file(d, name, "pids.max", v, lim->pids != 0, err) < 0) return -1;
     if (lim->cpu_percent)
         snprintf(v, sizeof v, "%lld %d", (long long)lim->cpu_percent * CPU_PERIOD_US / 100,
                  CPU_PERIOD_US);
     else
         snprintf(v, sizeof v, "max %d", CPU_PERIOD_US);
-    return set_file(d, name, "cpu.max", v, lim->cpu_percent != 0, err, errlen);
+    return set_file(d, name, "cpu.max", v, lim->cpu_percent != 0, err);
 }
 
-int host_cg_setup(const host_cg_ctx *c, const char *name, const host_cg_limits *lim, char *err,
-                  size_t errlen) {
+int host_cg_setup(const host_cg_ctx *c, const char *name, const host_cg_limits *lim, rae_err *err) {
     static const host_cg_limits none = {0, 0, 0};
-    if (host_cg_name_check(name, err, errlen) < 0) return -1;
+    if (host_cg_name_check(name, err) < 0) return -1;
     if (!lim) lim = &none;
     if (lim->pids < 0 || lim->cpu_percent < 0)
-        return err_set(err, errlen, "cgroup '%s': negative limit", name);
+        return rae_err_fail(err, "cgroup '%s': negative limit", name);
     unsigned want = (lim->memory ? CTL_MEMORY : 0u) | (lim->pids ? CTL_PIDS : 0u) |
                     (lim->cpu_percent ? CTL_CPU : 0u);
     for (size_t i = 0; i < NCTLS; i++)
@@ -505,19 +500,18 @@ int host_cg_setup(const host_cg_ctx *c, const char *name, const host_cg_limits *
             const char *where = c->version == 1 ? "is not mounted (cgroup v1)"
                                                 : "is not delegated to rae's group (cgroup v2: "
                                                   "not in its cgroup.controllers)";
-            return err_set(err, errlen, "cgroup '%s': %s limit: the %s controller %s", name,
-                           CTLS[i].name, CTLS[i].name, where);
+            return rae_err_fail(err, "cgroup '%s': %s limit: the %s controller %s", name,
+                                CTLS[i].name, CTLS[i].name, where);
         }
-    if (c->version == 2 && v2_enable(c, want, c->avail, err, errlen) < 0) return -1;
+    if (c->version == 2 && v2_enable(c, want, c->avail, err) < 0) return -1;
     for (int i = 0; i < c->ndirs; i++) {
         char p[PATH_MAX];
         if (gpath(&c->dir[i], name, NULL, p, sizeof p) < 0)
-            return err_set(err, errlen, "cgroups: path too long");
+            return rae_err_fail(err, "cgroups: path too long");
         if (mkdir(p, 0755) < 0 && errno != EEXIST)
-            return err_set(err, errlen, "%s: mkdir: %s", p, strerror(errno));
+            return rae_err_fail(err, "%s: mkdir: %s", p, strerror(errno));
     }
-    return c->version == 1 ? limits_v1(c, name, lim, err, errlen)
-                           : limits_v2(c, name, lim, err, errlen);
+    return c->version == 1 ? limits_v1(c, name, lim, err) : limits_v2(c, name, lim, err);
 }
 
 /* Reads <d>/<name>/<file>; 0 on success, -1 (errno) otherwise. */
@@ -537,11 +531,10 @@ static int group_exists(const host_cg_ctx *c, const char *name) {
            stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int host_cg_get_limits(const host_cg_ctx *c, const char *name, host_cg_limits *out, char *err,
-                       size_t errlen) {
+int host_cg_get_limits(const host_cg_ctx *c, const char *name, host_cg_limits *out, rae_err *err) {
     memset(out, 0, sizeof *out);
-    if (host_cg_name_check(name, err, errlen) < 0) return -1;
-    if (!group_exists(c, name)) return err_set(err, errlen, "cgroup '%s': no such group", name);
+    if (host_cg_name_check(name, err) < 0) return -1;
+    if (!group_exists(c, name)) return rae_err_fail(err, "cgroup '%s': no such group", name);
     char b[128];
     const host_cg_dir *d;
     int v2 = c->version == 2;
@@ -594,23 +587,26 @@ static void s_utoa(unsigned long v, char out[24]) {
     out[k] = 0;
 }
 
-/* Fills err with the concatenation of up to five strings (NULL ends them); returns -1. */
-static int s_fail(char *err, size_t errlen, const char *a, const char *b, const char *c,
-                  const char *d, const char *e) {
+/* Fills err with the concatenation of up to five strings (NULL ends them), with no call that is
+ * unsafe after fork (no printf); returns -1. */
+static int s_fail(rae_err *err, const char *a, const char *b, const char *c, const char *d,
+                  const char *e) {
     const char *part[] = {a, b, c, d, e};
     size_t at = 0;
-    if (!err || !errlen) return -1;
-    err[0] = 0;
+    if (!err) return -1;
+    err->code = RAE_E_FAIL;
+    err->message[0] = 0;
+    err->at = (rae_err_at){.entry = -1};
     for (size_t i = 0; i < sizeof part / sizeof part[0] && part[i]; i++)
-        s_cat(err, errlen, &at, part[i]);
+        s_cat(err->message, sizeof err->message, &at, part[i]);
     return -1;
 }
 
-int host_cg_enter(const host_cg_ctx *c, const char *name, pid_t pid, char *err, size_t errlen) {
+int host_cg_enter(const host_cg_ctx *c, const char *name, pid_t pid, rae_err *err) {
     if (!valid_name(name))
-        return s_fail(err, errlen, "cgroup name '", name ? name : "",
-                      "': must be 1..64 of [a-z0-9-]", NULL, NULL);
-    if (pid < 0) return s_fail(err, errlen, "cgroup '", name, "': bad pid", NULL, NULL);
+        return s_fail(err, "cgroup name '", name ? name : "", "': must be 1..64 of [a-z0-9-]", NULL,
+                      NULL);
+    if (pid < 0) return s_fail(err, "cgroup '", name, "': bad pid", NULL, NULL);
     char num[24];
     s_utoa((unsigned long)pid, num);
     /* the primary (freezer) last: limits apply before the group can freeze the process */
@@ -620,7 +616,7 @@ int host_cg_enter(const host_cg_ctx *c, const char *name, pid_t pid, char *err, 
         size_t at = 0;
         if (s_cat(p, sizeof p, &at, c->dir[i].path) < 0 || s_cat(p, sizeof p, &at, "/") < 0 ||
             s_cat(p, sizeof p, &at, name) < 0 || s_cat(p, sizeof p, &at, "/cgroup.procs") < 0)
-            return s_fail(err, errlen, c->dir[i].path, "/", name, ": path too long", NULL);
+            return s_fail(err, c->dir[i].path, "/", name, ": path too long", NULL);
         int fd = open(p, O_WRONLY | O_CLOEXEC);
         ssize_t w = -1;
         if (fd >= 0) {
@@ -633,7 +629,7 @@ int host_cg_enter(const host_cg_ctx *c, const char *name, pid_t pid, char *err, 
         }
         if (w < 0) {
             const char *why = strerrordesc_np(errno); /* a table lookup: no locale, no malloc */
-            return s_fail(err, errlen, p, ": write ", num, ": ", why ? why : "unknown error");
+            return s_fail(err, p, ": write ", num, ": ", why ? why : "unknown error");
         }
     }
     return 0;
@@ -653,11 +649,10 @@ static int read_frozen(const host_cg_ctx *c, const char *name) {
     return keyed(b, "frozen") == 1;
 }
 
-static int request_freeze(const host_cg_ctx *c, const char *name, int frozen, char *err,
-                          size_t errlen) {
+static int request_freeze(const host_cg_ctx *c, const char *name, int frozen, rae_err *err) {
     const char *file = c->version == 1 ? "freezer.state" : "cgroup.freeze";
     const char *v = c->version == 1 ? (frozen ? "FROZEN" : "THAWED") : (frozen ? "1" : "0");
-    return set_file(&c->dir[c->primary], name, file, v, 1, err, errlen);
+    return set_file(&c->dir[c->primary], name, file, v, 1, err);
 }
 
 /* Waits until the group is (not) frozen; -1 after ms milliseconds. */
@@ -676,23 +671,22 @@ static int wait_frozen(const host_cg_ctx *c, const char *name, int frozen, int m
     }
 }
 
-int host_cg_freeze(const host_cg_ctx *c, const char *name, int frozen, char *err, size_t errlen) {
-    if (host_cg_name_check(name, err, errlen) < 0) return -1;
-    if (request_freeze(c, name, frozen, err, errlen) < 0) return -1;
+int host_cg_freeze(const host_cg_ctx *c, const char *name, int frozen, rae_err *err) {
+    if (host_cg_name_check(name, err) < 0) return -1;
+    if (request_freeze(c, name, frozen, err) < 0) return -1;
     if (wait_frozen(c, name, frozen, SCG_TIMEOUT_MS) == 0) return 0;
     int e = errno;
     char p[PATH_MAX];
     gpath(&c->dir[c->primary], name, c->version == 1 ? "freezer.state" : "cgroup.events", p,
           sizeof p);
-    if (e != ETIMEDOUT) return err_set(err, errlen, "%s: %s", p, strerror(e));
+    if (e != ETIMEDOUT) return rae_err_fail(err, "%s: %s", p, strerror(e));
     if (frozen) {
-        char ignored[8];
-        request_freeze(c, name, 0, ignored, sizeof ignored);
-        return err_set(err, errlen,
-                       "%s: not frozen after %d s (a process stuck in the kernel?); thawed again",
-                       p, SCG_TIMEOUT_MS / 1000);
+        request_freeze(c, name, 0, NULL);
+        return rae_err_fail(
+            err, "%s: not frozen after %d s (a process stuck in the kernel?); thawed again", p,
+            SCG_TIMEOUT_MS / 1000);
     }
-    return err_set(err, errlen, "%s: still frozen %d s after thawing", p, SCG_TIMEOUT_MS / 1000);
+    return rae_err_fail(err, "%s: still frozen %d s after thawing", p, SCG_TIMEOUT_MS / 1000);
 }
 
 int host_cg_frozen(const host_cg_ctx *c, const char *name) {
@@ -757,37 +751,36 @@ static int empty(const host_cg_ctx *c, const char *name) {
     return host_cg_count(c, name) == 0;
 }
 
-int host_cg_kill_all(const host_cg_ctx *c, const char *name, char *err, size_t errlen) {
-    if (host_cg_name_check(name, err, errlen) < 0) return -1;
+int host_cg_kill_all(const host_cg_ctx *c, const char *name, rae_err *err) {
+    if (host_cg_name_check(name, err) < 0) return -1;
     if (!group_exists(c, name)) return 0;
     long long end = now_ms() + SCG_TIMEOUT_MS;
     int killed = 0;
     if (c->version == 2) {
         char p[PATH_MAX];
         if (gpath(&c->dir[0], name, "cgroup.kill", p, sizeof p) < 0)
-            return err_set(err, errlen, "cgroups: path too long");
+            return rae_err_fail(err, "cgroups: path too long");
         if (write_raw(p, "1") == 0)
             killed = 1;
         else if (errno != ENOENT) /* ENOENT: a kernel before 5.14, kill them one by one */
-            return err_set(err, errlen, "%s: write '1': %s", p, strerror(errno));
+            return rae_err_fail(err, "%s: write '1': %s", p, strerror(errno));
         /* killed processes leave even a frozen group; thaw it for the ones to come */
-        if (killed && request_freeze(c, name, 0, err, errlen) < 0) return -1;
+        if (killed && request_freeze(c, name, 0, err) < 0) return -1;
     }
     if (!killed) {
         /* frozen, nothing forks or exits (so no pid is reused) while each one gets SIGKILL; the
          * kill is delivered when they thaw */
-        if (request_freeze(c, name, 1, err, errlen) < 0) return -1;
+        if (request_freeze(c, name, 1, err) < 0) return -1;
         wait_frozen(c, name, 1, SCG_TIMEOUT_MS / 4); /* best effort: kill anyway */
         if (each_pid(c, name, sigkill) < 0 && errno != ENOENT)
-            return err_set(err, errlen, "cgroup '%s': cgroup.procs: %s", name, strerror(errno));
-        if (request_freeze(c, name, 0, err, errlen) < 0) return -1;
+            return rae_err_fail(err, "cgroup '%s': cgroup.procs: %s", name, strerror(errno));
+        if (request_freeze(c, name, 0, err) < 0) return -1;
     }
     long us = 100;
     while (!empty(c, name)) {
         if (now_ms() >= end) {
-            return err_set(err, errlen,
-                           "cgroup '%s': %d process(es) still alive %d s after SIGKILL", name,
-                           host_cg_count(c, name), SCG_TIMEOUT_MS / 1000);
+            return rae_err_fail(err, "cgroup '%s': %d process(es) still alive %d s after SIGKILL",
+                                name, host_cg_count(c, name), SCG_TIMEOUT_MS / 1000);
         }
         if (!killed) each_pid(c, name, sigkill); /* stragglers forked before the freeze held */
         backoff(&us);
@@ -806,20 +799,20 @@ long host_cg_oom_events(const host_cg_ctx *c, const char *name) {
     return n < 0 ? 0 : (long)n;
 }
 
-int host_cg_remove(const host_cg_ctx *c, const char *name, char *err, size_t errlen) {
-    if (host_cg_name_check(name, err, errlen) < 0) return -1;
+int host_cg_remove(const host_cg_ctx *c, const char *name, rae_err *err) {
+    if (host_cg_name_check(name, err) < 0) return -1;
     for (int i = 0; i < c->ndirs; i++) {
         char p[PATH_MAX];
         if (gpath(&c->dir[i], name, NULL, p, sizeof p) < 0)
-            return err_set(err, errlen, "cgroups: path too long");
+            return rae_err_fail(err, "cgroups: path too long");
         long long end = now_ms() + 500;
         long us = 100;
         /* a process killed a moment ago may still be on its way out (EBUSY) */
         while (rmdir(p) < 0 && errno != ENOENT) {
             int e = errno;
             if (e != EBUSY || now_ms() >= end)
-                return err_set(err, errlen, "%s: rmdir: %s%s", p, strerror(e),
-                               e == EBUSY ? " (processes left: host_cg_kill_all first)" : "");
+                return rae_err_fail(err, "%s: rmdir: %s%s", p, strerror(e),
+                                    e == EBUSY ? " (processes left: host_cg_kill_all first)" : "");
             backoff(&us);
         }
     }

@@ -2,7 +2,7 @@
  * guard inside it. Everything is done by fork/exec of ip, pasta and nft; see net.h. */
 #include "host/net.h"
 #include "host/tool.h"
-#include "util/err.h"
+#include "rae/err.h"
 
 #include "util/buf.h"
 
@@ -49,17 +49,17 @@ typedef struct tools {
 
 /* ---- names ---- */
 
-int host_net_name_check(const char *name, char *err, size_t errlen) {
+int host_net_name_check(const char *name, rae_err *err) {
     size_t n = name ? strlen(name) : 0;
     if (n == 0 || n > SNET_NAME_MAX) {
-        err_set(err, errlen, "sprite network name '%.64s': 1 to %d characters", name ? name : "",
-                SNET_NAME_MAX);
+        rae_err_fail(err, "sprite network name '%.64s': 1 to %d characters", name ? name : "",
+                     SNET_NAME_MAX);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-            err_set(err, errlen, "sprite network name '%.64s': only a-z, 0-9 and '-'", name);
+            rae_err_fail(err, "sprite network name '%.64s': only a-z, 0-9 and '-'", name);
             return -1;
         }
     }
@@ -73,26 +73,26 @@ void host_net_path(const char *name, char *out, size_t n) {
 /* ---- tools ---- */
 
 /* Finds ip, and pasta and nft too when all is set. */
-static int tools_find(tools *t, int all, const char *where, char *err, size_t errlen) {
+static int tools_find(tools *t, int all, const char *where, rae_err *err) {
     if (host_tool_find("ip", t->ip, sizeof t->ip) < 0) {
-        err_set(err, errlen, "%s: ip not found: apt-get install iproute2", where);
+        rae_err_fail(err, "%s: ip not found: apt-get install iproute2", where);
         return -1;
     }
     if (!all) return 0;
     if (host_tool_find("pasta", t->pasta, sizeof t->pasta) < 0) {
-        err_set(err, errlen, "%s: pasta not found: apt-get install passt", where);
+        rae_err_fail(err, "%s: pasta not found: apt-get install passt", where);
         return -1;
     }
     if (host_tool_find("nft", t->nft, sizeof t->nft) < 0) {
-        err_set(err, errlen, "%s: nft not found: apt-get install nftables", where);
+        rae_err_fail(err, "%s: nft not found: apt-get install nftables", where);
         return -1;
     }
     return 0;
 }
 
-int host_net_tools_check(char *err, size_t errlen) {
+int host_net_tools_check(rae_err *err) {
     tools t;
-    return tools_find(&t, 1, "sprite network", err, errlen);
+    return tools_find(&t, 1, "sprite network", err);
 }
 
 /* ---- running a tool ---- */
@@ -218,7 +218,7 @@ static int send_signal(pid_t pid, int pidfd, int sig) {
 
 /* Stops pid when it is a pasta for ns: SIGTERM, SIGKILL after 1 s. 0 when it is gone or not
  * ours; -1 + err when it would not die. */
-static int stop_pasta(pid_t pid, const char *ns, const char *where, char *err, size_t errlen) {
+static int stop_pasta(pid_t pid, const char *ns, const char *where, rae_err *err) {
     if (pid <= 0) return 0;
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* pins pid: no reuse races from here */
     if (pidfd < 0 && errno == ESRCH) return 0;
@@ -228,7 +228,7 @@ static int stop_pasta(pid_t pid, const char *ns, const char *where, char *err, s
         if (!wait_gone(pid, pidfd, 1000)) {
             send_signal(pid, pidfd, SIGKILL);
             if (!wait_gone(pid, pidfd, 2000)) {
-                err_set(err, errlen, "%s: pasta (pid %d) does not exit", where, (int)pid);
+                rae_err_fail(err, "%s: pasta (pid %d) does not exit", where, (int)pid);
                 rc = -1;
             }
         }
@@ -238,7 +238,7 @@ static int stop_pasta(pid_t pid, const char *ns, const char *where, char *err, s
 }
 
 /* Stops every pasta for ns but keep (a pid file lost, two rae racing, a pasta with other ports). */
-static int stop_strays(const char *ns, pid_t keep, const char *where, char *err, size_t errlen) {
+static int stop_strays(const char *ns, pid_t keep, const char *where, rae_err *err) {
     DIR *d = opendir("/proc");
     if (!d) return 0;
     int rc = 0;
@@ -247,7 +247,7 @@ static int stop_strays(const char *ns, pid_t keep, const char *where, char *err,
         char *end;
         long v = strtol(e->d_name, &end, 10);
         if (*end || v <= 0 || (pid_t)v == keep || (pid_t)v == getpid()) continue;
-        if (is_pasta_for((pid_t)v, ns) && stop_pasta((pid_t)v, ns, where, err, errlen) < 0) rc = -1;
+        if (is_pasta_for((pid_t)v, ns) && stop_pasta((pid_t)v, ns, where, err) < 0) rc = -1;
     }
     closedir(d);
     return rc;
@@ -264,10 +264,10 @@ static int ns_state(const char *path) {
 
 /* ---- the allow list ---- */
 
-int host_net_parse_allow(const char *spec, host_net_allow *out, char *err, size_t errlen) {
+int host_net_parse_allow(const char *spec, host_net_allow *out, rae_err *err) {
     memset(out, 0, sizeof *out);
     if (!spec || !*spec) {
-        err_set(err, errlen, "allow '': expected HOST:PORT");
+        rae_err_fail(err, "allow '': expected HOST:PORT");
         return -1;
     }
     const char *host = spec, *colon;
@@ -275,7 +275,7 @@ int host_net_parse_allow(const char *spec, host_net_allow *out, char *err, size_
     if (spec[0] == '[') {
         const char *close = strchr(spec, ']');
         if (!close || close[1] != ':') {
-            err_set(err, errlen, "allow '%.300s': expected [IPV6]:PORT", spec);
+            rae_err_fail(err, "allow '%.300s': expected [IPV6]:PORT", spec);
             return -1;
         }
         host = spec + 1;
@@ -284,42 +284,42 @@ int host_net_parse_allow(const char *spec, host_net_allow *out, char *err, size_
         struct in6_addr a6;
         char tmp[INET6_ADDRSTRLEN + 1];
         if (hlen == 0 || hlen >= sizeof tmp) {
-            err_set(err, errlen, "allow '%.300s': not an IPv6 address", spec);
+            rae_err_fail(err, "allow '%.300s': not an IPv6 address", spec);
             return -1;
         }
         memcpy(tmp, host, hlen);
         tmp[hlen] = 0;
         if (inet_pton(AF_INET6, tmp, &a6) != 1) {
-            err_set(err, errlen, "allow '%.300s': '%s' is not an IPv6 address", spec, tmp);
+            rae_err_fail(err, "allow '%.300s': '%s' is not an IPv6 address", spec, tmp);
             return -1;
         }
     } else {
         colon = strrchr(spec, ':');
         if (!colon) {
-            err_set(err, errlen, "allow '%.300s': expected HOST:PORT", spec);
+            rae_err_fail(err, "allow '%.300s': expected HOST:PORT", spec);
             return -1;
         }
         hlen = (size_t)(colon - spec);
         if (memchr(spec, ':', hlen)) {
-            err_set(err, errlen, "allow '%.300s': an IPv6 address goes in brackets: [ADDR]:PORT",
-                    spec);
+            rae_err_fail(err, "allow '%.300s': an IPv6 address goes in brackets: [ADDR]:PORT",
+                         spec);
             return -1;
         }
         if (hlen == 0 || hlen > 253) {
-            err_set(err, errlen, "allow '%.300s': the host must be 1 to 253 characters", spec);
+            rae_err_fail(err, "allow '%.300s': the host must be 1 to 253 characters", spec);
             return -1;
         }
         for (size_t i = 0; i < hlen; i++) {
             char c = spec[i];
             if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '.' || c == '-' || c == '_')) {
-                err_set(err, errlen, "allow '%.300s': bad character '%c' in the host", spec, c);
+                rae_err_fail(err, "allow '%.300s': bad character '%c' in the host", spec, c);
                 return -1;
             }
         }
         if (spec[0] == '.' || spec[0] == '-' || spec[hlen - 1] == '-' ||
             strstr(spec, "..") != NULL) {
-            err_set(err, errlen, "allow '%.300s': not a host name", spec);
+            rae_err_fail(err, "allow '%.300s': not a host name", spec);
             return -1;
         }
     }
@@ -328,7 +328,7 @@ int host_net_parse_allow(const char *spec, host_net_allow *out, char *err, size_
     size_t digits = strspn(p, "0123456789");
     if (digits == 0 || digits > 5 || p[digits] != 0 || (port = strtol(p, NULL, 10)) < 1 ||
         port > 65535) {
-        err_set(err, errlen, "allow '%.300s': the port must be 1 to 65535", spec);
+        rae_err_fail(err, "allow '%.300s': the port must be 1 to 65535", spec);
         return -1;
     }
     memcpy(out->host, host, hlen);
@@ -355,7 +355,7 @@ static void add_port(resolved *r, int port) {
 
 /* One resolved address of an allow entry: loopback → a pasta port, else an accept rule. */
 static int add_addr(resolved *r, const host_net_allow *a, int family, const void *addr,
-                    const char *where, char *err, size_t errlen) {
+                    const char *where, rae_err *err) {
     struct in_addr v4;
     if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)addr)) {
         memcpy(&v4, (const unsigned char *)addr + 12, 4);
@@ -367,16 +367,16 @@ static int add_addr(resolved *r, const host_net_allow *a, int family, const void
     if (family == AF_INET) {
         uint32_t h = ntohl(((const struct in_addr *)addr)->s_addr);
         if (h == 0) {
-            err_set(err, errlen, "%s: allow %s:%d: 0.0.0.0 is not a destination", where, a->host,
-                    a->port);
+            rae_err_fail(err, "%s: allow %s:%d: 0.0.0.0 is not a destination", where, a->host,
+                         a->port);
             return -1;
         }
         if (h >> 24 == 127) {
             if (h != INADDR_LOOPBACK) {
-                err_set(err, errlen,
-                        "%s: allow %s:%d: %s: of the host's loopback only 127.0.0.1 (or "
-                        "localhost, [::1]) can be allowed",
-                        where, a->host, a->port, text);
+                rae_err_fail(err,
+                             "%s: allow %s:%d: %s: of the host's loopback only 127.0.0.1 (or "
+                             "localhost, [::1]) can be allowed",
+                             where, a->host, a->port, text);
                 return -1;
             }
             add_port(r, a->port);
@@ -388,7 +388,7 @@ static int add_addr(resolved *r, const host_net_allow *a, int family, const void
     }
     const struct in6_addr *a6 = addr;
     if (IN6_IS_ADDR_UNSPECIFIED(a6)) {
-        err_set(err, errlen, "%s: allow %s:%d: :: is not a destination", where, a->host, a->port);
+        rae_err_fail(err, "%s: allow %s:%d: :: is not a destination", where, a->host, a->port);
         return -1;
     }
     if (IN6_IS_ADDR_LOOPBACK(a6)) {
@@ -402,19 +402,19 @@ static int add_addr(resolved *r, const host_net_allow *a, int family, const void
 
 /* Resolves the allow list into r (r->ports sized for n entries by the caller). */
 static int resolve_allows(resolved *r, const host_net_allow *allow, size_t n, const char *where,
-                          char *err, size_t errlen) {
+                          rae_err *err) {
     for (size_t i = 0; i < n; i++) {
         const host_net_allow *a = &allow[i];
         if (a->port < 1 || a->port > 65535 || !a->host[0] || !memchr(a->host, 0, sizeof a->host)) {
-            err_set(err, errlen, "%s: allow entry %zu: bad host or port", where, i + 1);
+            rae_err_fail(err, "%s: allow entry %zu: bad host or port", where, i + 1);
             return -1;
         }
         struct in_addr v4;
         struct in6_addr v6;
         if (inet_pton(AF_INET, a->host, &v4) == 1) {
-            if (add_addr(r, a, AF_INET, &v4, where, err, errlen) < 0) return -1;
+            if (add_addr(r, a, AF_INET, &v4, where, err) < 0) return -1;
         } else if (inet_pton(AF_INET6, a->host, &v6) == 1) {
-            if (add_addr(r, a, AF_INET6, &v6, where, err, errlen) < 0) return -1;
+            if (add_addr(r, a, AF_INET6, &v6, where, err) < 0) return -1;
         } else if (strcasecmp(a->host, "localhost") == 0) {
             add_port(r, a->port);
         } else {
@@ -424,18 +424,18 @@ static int resolve_allows(resolved *r, const host_net_allow *allow, size_t n, co
             hints.ai_socktype = SOCK_STREAM;
             int g = getaddrinfo(a->host, NULL, &hints, &res);
             if (g != 0) {
-                err_set(err, errlen, "%s: allow %s:%d: cannot resolve %s: %s", where, a->host,
-                        a->port, a->host, g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
+                rae_err_fail(err, "%s: allow %s:%d: cannot resolve %s: %s", where, a->host, a->port,
+                             a->host, g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
                 return -1;
             }
             int rc = 0;
             for (struct addrinfo *ai = res; ai && rc == 0; ai = ai->ai_next) {
                 if (ai->ai_family == AF_INET)
                     rc = add_addr(r, a, AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr,
-                                  where, err, errlen);
+                                  where, err);
                 else if (ai->ai_family == AF_INET6)
                     rc = add_addr(r, a, AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr,
-                                  where, err, errlen);
+                                  where, err);
             }
             freeaddrinfo(res);
             if (rc < 0) return -1;
@@ -557,30 +557,30 @@ static void pasta_argv(const tools *t, const char *ns, const resolved *r, const 
 /* ---- up, is_up, down ---- */
 
 int host_net_up(const char *name, const host_net_allow *allow, size_t n_allow, const char *pid_file,
-                char *err, size_t errlen) {
-    if (host_net_name_check(name, err, errlen) < 0) return -1;
+                rae_err *err) {
+    if (host_net_name_check(name, err) < 0) return -1;
     char where[96], ns[64], path[128];
     snprintf(where, sizeof where, "host_net_up(%s)", name);
     snprintf(ns, sizeof ns, NS_PREFIX "%s", name);
     host_net_path(name, path, sizeof path);
     if (!pid_file || !*pid_file) {
-        err_set(err, errlen, "%s: no pid file given", where);
+        rae_err_fail(err, "%s: no pid file given", where);
         return -1;
     }
     if (n_allow && !allow) {
-        err_set(err, errlen, "%s: %zu allow entries but no list", where, n_allow);
+        rae_err_fail(err, "%s: %zu allow entries but no list", where, n_allow);
         return -1;
     }
     if (geteuid() != 0) {
-        err_set(err, errlen, "%s: network namespaces need root", where);
+        rae_err_fail(err, "%s: network namespaces need root", where);
         return -1;
     }
     tools t;
-    if (tools_find(&t, 1, where, err, errlen) < 0) return -1;
+    if (tools_find(&t, 1, where, err) < 0) return -1;
 
     int lock = open(pid_file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (lock < 0) {
-        err_set(err, errlen, "%s: %s: %s", where, pid_file, strerror(errno));
+        rae_err_fail(err, "%s: %s: %s", where, pid_file, strerror(errno));
         return -1;
     }
     while (flock(lock, LOCK_EX) < 0 && errno == EINTR) {
@@ -592,27 +592,27 @@ int host_net_up(const char *name, const host_net_allow *allow, size_t n_allow, c
     const char **argv = NULL;
     char *ports_text = NULL, what[256];
     if (!r.ports) {
-        err_set(err, errlen, "%s: out of memory", where);
+        rae_err_fail(err, "%s: out of memory", where);
         goto out;
     }
-    if (resolve_allows(&r, allow, n_allow, where, err, errlen) < 0) goto out;
+    if (resolve_allows(&r, allow, n_allow, where, err) < 0) goto out;
 
     /* the namespace */
     int st = ns_state(path), fresh = st != 1; /* a new namespace needs a new pasta */
     if (st == 2) { /* a mount point left without its namespace: ip netns del clears it */
         const char *del[] = {t.ip, "netns", "del", ns, NULL};
         snprintf(what, sizeof what, "%s: ip netns del %s (stale)", where, ns);
-        if (host_tool_run(what, del, -1, NULL, err, errlen) < 0) goto out;
+        if (host_tool_run(what, del, -1, NULL, err) < 0) goto out;
         st = ns_state(path);
     }
     if (st == 0) {
         const char *add[] = {t.ip, "netns", "add", ns, NULL};
         snprintf(what, sizeof what, "%s: ip netns add %s", where, ns);
-        if (host_tool_run(what, add, -1, NULL, err, errlen) < 0) goto out;
+        if (host_tool_run(what, add, -1, NULL, err) < 0) goto out;
     }
     netns_fd = open(path, O_RDONLY | O_CLOEXEC);
     if (netns_fd < 0) {
-        err_set(err, errlen, "%s: %s: %s", where, path, strerror(errno));
+        rae_err_fail(err, "%s: %s: %s", where, path, strerror(errno));
         goto out;
     }
 
@@ -620,7 +620,7 @@ int host_net_up(const char *name, const host_net_allow *allow, size_t n_allow, c
     build_rules(&script, &r);
     const char *nft[] = {t.nft, "-f", "-", NULL};
     snprintf(what, sizeof what, "%s: nft (guard rules in %s)", where, ns);
-    if (host_tool_run(what, nft, netns_fd, buf_str(&script), err, errlen) < 0) goto out;
+    if (host_tool_run(what, nft, netns_fd, buf_str(&script), err) < 0) goto out;
 
     /* pasta: reuse the one that runs with these arguments, else start one */
     /* pasta opens its pid file with no CAP_DAC_OVERRIDE left: by name it could not reach one
@@ -628,30 +628,29 @@ int host_net_up(const char *name, const host_net_allow *allow, size_t n_allow, c
      * So it gets the file as its fd 3 (O_PATH: no lock of ours goes with it) and reopens that. */
     pid_path = open(pid_file, O_PATH | O_CLOEXEC);
     if (pid_path < 0) {
-        err_set(err, errlen, "%s: %s: %s", where, pid_file, strerror(errno));
+        rae_err_fail(err, "%s: %s: %s", where, pid_file, strerror(errno));
         goto out;
     }
     pasta_argv(&t, ns, &r, "/proc/self/fd/3", &argv, &ports_text);
     pid_t pid = read_pid_file(pid_file);
     if (!fresh && pid > 0 && proc_running(pid) && is_pasta_for(pid, ns) && args_match(pid, argv)) {
-        if (stop_strays(ns, pid, where, err, errlen) < 0) goto out;
+        if (stop_strays(ns, pid, where, err) < 0) goto out;
         rc = 0;
         goto out;
     }
-    if (stop_pasta(pid, ns, where, err, errlen) < 0 || stop_strays(ns, 0, where, err, errlen) < 0)
-        goto out;
+    if (stop_pasta(pid, ns, where, err) < 0 || stop_strays(ns, 0, where, err) < 0) goto out;
     if (ftruncate(lock, 0) < 0) {
-        err_set(err, errlen, "%s: %s: %s", where, pid_file, strerror(errno));
+        rae_err_fail(err, "%s: %s: %s", where, pid_file, strerror(errno));
         goto out;
     }
     snprintf(what, sizeof what, "%s: pasta --netns %s", where, ns);
-    if (host_tool_run_fd(what, argv, -1, NULL, pid_path, err, errlen) < 0) goto out;
+    if (host_tool_run_fd(what, argv, -1, NULL, pid_path, err) < 0) goto out;
     pid = read_pid_file(pid_file);
     if (pid <= 0 || !proc_running(pid) || !is_pasta_for(pid, ns)) {
         if (pid > 0)
-            err_set(err, errlen, "%s: pasta (pid %d) exited at once", where, (int)pid);
+            rae_err_fail(err, "%s: pasta (pid %d) exited at once", where, (int)pid);
         else
-            err_set(err, errlen, "%s: pasta wrote no pid to %s", where, pid_file);
+            rae_err_fail(err, "%s: pasta wrote no pid to %s", where, pid_file);
         goto out;
     }
     rc = 0;
@@ -668,7 +667,7 @@ out:
 }
 
 int host_net_is_up(const char *name, const char *pid_file) {
-    if (host_net_name_check(name, NULL, 0) < 0 || !pid_file) return 0;
+    if (host_net_name_check(name, NULL) < 0 || !pid_file) return 0;
     char ns[64], path[128];
     snprintf(ns, sizeof ns, NS_PREFIX "%s", name);
     host_net_path(name, path, sizeof path);
@@ -677,8 +676,8 @@ int host_net_is_up(const char *name, const char *pid_file) {
     return pid > 0 && proc_running(pid) && is_pasta_for(pid, ns);
 }
 
-int host_net_down(const char *name, const char *pid_file, char *err, size_t errlen) {
-    if (host_net_name_check(name, err, errlen) < 0) return -1;
+int host_net_down(const char *name, const char *pid_file, rae_err *err) {
+    if (host_net_name_check(name, err) < 0) return -1;
     char where[96], ns[64], path[128], what[256];
     snprintf(where, sizeof where, "host_net_down(%s)", name);
     snprintf(ns, sizeof ns, NS_PREFIX "%s", name);
@@ -688,18 +687,17 @@ int host_net_down(const char *name, const char *pid_file, char *err, size_t errl
         while (flock(lock, LOCK_EX) < 0 && errno == EINTR) {
         }
     int rc = 0;
-    if (pid_file && stop_pasta(read_pid_file(pid_file), ns, where, err, errlen) < 0) rc = -1;
-    if (rc == 0 && stop_strays(ns, 0, where, err, errlen) < 0) rc = -1;
+    if (pid_file && stop_pasta(read_pid_file(pid_file), ns, where, err) < 0) rc = -1;
+    if (rc == 0 && stop_strays(ns, 0, where, err) < 0) rc = -1;
     if (rc == 0 && ns_state(path) != 0) {
         tools t;
         const char *del[] = {t.ip, "netns", "del", ns, NULL};
         snprintf(what, sizeof what, "%s: ip netns del %s", where, ns);
-        if (tools_find(&t, 0, where, err, errlen) < 0 ||
-            host_tool_run(what, del, -1, NULL, err, errlen) < 0)
+        if (tools_find(&t, 0, where, err) < 0 || host_tool_run(what, del, -1, NULL, err) < 0)
             rc = -1;
     }
     if (rc == 0 && pid_file && unlink(pid_file) < 0 && errno != ENOENT) {
-        err_set(err, errlen, "%s: %s: %s", where, pid_file, strerror(errno));
+        rae_err_fail(err, "%s: %s: %s", where, pid_file, strerror(errno));
         rc = -1;
     }
     if (lock >= 0) close(lock);

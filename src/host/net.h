@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "rae/err.h"
+
 #define SNET_NAME_MAX 40         /* a namespace name is "rae-" + 1..40 of [a-z0-9-] */
 #define SNET_ADDR "192.0.2.2"    /* the sprite's own IPv4 address (eth0, /24) */
 #define SNET_GATEWAY "192.0.2.1" /* its default gateway; rejected but for DNS */
@@ -23,15 +25,15 @@ typedef struct host_net_allow {
 } host_net_allow;
 
 /* 0 when name is 1..SNET_NAME_MAX of [a-z0-9-]; -1 + err otherwise. */
-int host_net_name_check(const char *name, char *err, size_t errlen);
+int host_net_name_check(const char *name, rae_err *err);
 
 /* 0 when ip, pasta and nft are all installed; -1 + err naming the first missing one and its
  * package ("pasta not found: apt-get install passt"). */
-int host_net_tools_check(char *err, size_t errlen);
+int host_net_tools_check(rae_err *err);
 
 /* Parses "HOST:PORT" or "[IPV6]:PORT" (HOST: an IPv4 address, "localhost" or a host name); -1 +
  * err on bad input. A host name is resolved (getaddrinfo, every address) by host_net_up, once. */
-int host_net_parse_allow(const char *spec, host_net_allow *out, char *err, size_t errlen);
+int host_net_parse_allow(const char *spec, host_net_allow *out, rae_err *err);
 
 /* Brings up the namespace rae-NAME: creates it if missing, (re)installs the guard rules (one
  * atomic nft transaction, before pasta starts, so the namespace is never unguarded), and starts
@@ -41,7 +43,7 @@ int host_net_parse_allow(const char *spec, host_net_allow *out, char *err, size_
  * pid_file (its directory must exist), which is also locked (flock) while this runs. allow may be
  * NULL when n_allow is 0. Resolves host names of allow entries (blocking). Needs root. */
 int host_net_up(const char *name, const host_net_allow *allow, size_t n_allow, const char *pid_file,
-                char *err, size_t errlen);
+                rae_err *err);
 
 /* The namespace path for setns(2): "/run/netns/rae-NAME" (truncated to n). */
 void host_net_path(const char *name, char *out, size_t n);
@@ -51,6 +53,6 @@ int host_net_is_up(const char *name, const char *pid_file);
 
 /* Stops pasta (the one of pid_file and any other pasta for this namespace), deletes the namespace
  * and removes pid_file; 0 also when all of it was already gone. */
-int host_net_down(const char *name, const char *pid_file, char *err, size_t errlen);
+int host_net_down(const char *name, const char *pid_file, rae_err *err);
 
 #endif

@@ -3,7 +3,7 @@
  * for a container without capabilities, so that what runs in a sprite today (Chromium, Python,
  * rae itself) keeps running, and the kernel's riskiest entry points are out of reach. */
 #include "host/seccomp.h"
-#include "util/err.h"
+#include "rae/err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,25 +49,25 @@ static const unsigned long clone_ns[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIP
  * (AF_VSOCK). */
 static const int denied_families[] = {AF_ALG, AF_VSOCK};
 
-static int add_rules(scmp_filter_ctx ctx, char *err, size_t errlen) {
+static int add_rules(scmp_filter_ctx ctx, rae_err *err) {
     for (size_t i = 0; i < sizeof denied / sizeof *denied; i++) {
         int nr = seccomp_syscall_resolve_name(denied[i]);
         if (nr == __NR_SCMP_ERROR) continue; /* unknown to this libseccomp */
         int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-        if (rc < 0) return err_set(err, errlen, "seccomp: %s: %s", denied[i], strerror(-rc));
+        if (rc < 0) return rae_err_fail(err, "seccomp: %s: %s", denied[i], strerror(-rc));
     }
     for (size_t i = 0; i < sizeof clone_ns / sizeof *clone_ns; i++) {
         /* one rule per flag: rules of one call are alternatives, so any of them denies */
         int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
                                   SCMP_A0(SCMP_CMP_MASKED_EQ, clone_ns[i], clone_ns[i]));
-        if (rc < 0) return err_set(err, errlen, "seccomp: clone: %s", strerror(-rc));
+        if (rc < 0) return rae_err_fail(err, "seccomp: clone: %s", strerror(-rc));
     }
     int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-    if (rc < 0) return err_set(err, errlen, "seccomp: clone3: %s", strerror(-rc));
+    if (rc < 0) return rae_err_fail(err, "seccomp: clone3: %s", strerror(-rc));
     for (size_t i = 0; i < sizeof denied_families / sizeof *denied_families; i++) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
                               SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)denied_families[i]));
-        if (rc < 0) return err_set(err, errlen, "seccomp: socket: %s", strerror(-rc));
+        if (rc < 0) return rae_err_fail(err, "seccomp: socket: %s", strerror(-rc));
     }
     return 0;
 }
@@ -82,17 +82,17 @@ static int slurp(int fd, host_sec_filter *out) {
     return pread(fd, out->bpf, out->len, 0) == (ssize_t)out->len ? 0 : -1;
 }
 
-int host_sec_build(host_sec_filter *out, char *err, size_t errlen) {
+int host_sec_build(host_sec_filter *out, rae_err *err) {
     memset(out, 0, sizeof *out);
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx) return err_set(err, errlen, "seccomp: cannot start a filter");
+    if (!ctx) return rae_err_fail(err, "seccomp: cannot start a filter");
     /* only the native ABI: a system call of another (int 0x80, x32) ends the process */
     int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
     if (rc < 0) {
         seccomp_release(ctx);
-        return err_set(err, errlen, "seccomp: the other ABIs' action: %s", strerror(-rc));
+        return rae_err_fail(err, "seccomp: the other ABIs' action: %s", strerror(-rc));
     }
-    if (add_rules(ctx, err, errlen) < 0) {
+    if (add_rules(ctx, err) < 0) {
         seccomp_release(ctx);
         return -1;
     }
@@ -103,7 +103,7 @@ int host_sec_build(host_sec_filter *out, char *err, size_t errlen) {
     if (fd >= 0) close(fd);
     if (rc < 0) {
         host_sec_free(out);
-        return err_set(err, errlen, "seccomp: exporting the filter: %s", strerror(-rc));
+        return rae_err_fail(err, "seccomp: exporting the filter: %s", strerror(-rc));
     }
     return 0;
 }

@@ -11,13 +11,15 @@
 
 #include <stddef.h>
 
+#include "rae/err.h"
+
 typedef struct host_sec_filter {
     unsigned char *bpf; /* owned: struct sock_filter[len / 8] */
     size_t len;         /* bytes */
 } host_sec_filter;
 
 /* Builds the filter into *out (free it with host_sec_free). 0, or -1 + err. */
-int host_sec_build(host_sec_filter *out, char *err, size_t errlen);
+int host_sec_build(host_sec_filter *out, rae_err *err);
 /* Frees what host_sec_build made (a zeroed filter too). */
 void host_sec_free(host_sec_filter *f);
 /* A new memfd (close-on-exec, never fd 0, 1 or 2) holding the program at offset 0, for one bwrap

@@ -2,7 +2,7 @@
  * PATH or in the usual directories, run with a clean environment and no fd of rae, their output
  * captured for the error message. */
 #include "host/tool.h"
-#include "util/err.h"
+#include "rae/err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -121,12 +121,12 @@ static void clean_output(const char *raw, size_t len, char *out, size_t n) {
  * captured, in the network namespace netns_fd when >= 0. 0 when it exits 0; -1 otherwise, with
  * err = "WHERE: its output (exit N)". */
 int host_tool_run(const char *where, const char *const argv[], int netns_fd, const char *input,
-                  char *err, size_t errlen) {
-    return host_tool_run_fd(where, argv, netns_fd, input, -1, err, errlen);
+                  rae_err *err) {
+    return host_tool_run_fd(where, argv, netns_fd, input, -1, err);
 }
 
 int host_tool_run_fd(const char *where, const char *const argv[], int netns_fd, const char *input,
-                     int pass_fd, char *err, size_t errlen) {
+                     int pass_fd, rae_err *err) {
     int in_fd = -1, p[2] = {-1, -1};
     if (input) {
         in_fd = memfd_create("snet-input", MFD_CLOEXEC);
@@ -149,7 +149,7 @@ int host_tool_run_fd(const char *where, const char *const argv[], int netns_fd, 
         in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     }
     if (in_fd < 0 || pipe2(p, O_CLOEXEC) < 0) {
-        err_set(err, errlen, "%s: cannot prepare its input: %s", where, strerror(errno));
+        rae_err_fail(err, "%s: cannot prepare its input: %s", where, strerror(errno));
         if (in_fd >= 0) close(in_fd);
         return -1;
     }
@@ -160,7 +160,7 @@ int host_tool_run_fd(const char *where, const char *const argv[], int netns_fd, 
     close(in_fd);
     if (pid < 0) {
         close(p[0]);
-        err_set(err, errlen, "%s: fork: %s", where, strerror(fork_errno));
+        rae_err_fail(err, "%s: fork: %s", where, strerror(fork_errno));
         return -1;
     }
 
@@ -223,6 +223,6 @@ int host_tool_run_fd(const char *where, const char *const argv[], int netns_fd, 
         snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(status));
     else
         snprintf(why, sizeof why, "exit %d", WEXITSTATUS(status));
-    err_set(err, errlen, "%s: %s%s(%s)", where, text, text[0] ? " " : "", why);
+    rae_err_fail(err, "%s: %s%s(%s)", where, text, text[0] ? " " : "", why);
     return -1;
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "rae/err.h"
+
 /* Milliseconds since since (CLOCK_MONOTONIC). */
 long host_tool_elapsed_ms(const struct timespec *since);
 /* Sleeps ms milliseconds, through signals. */
@@ -18,9 +20,9 @@ int host_tool_find(const char *tool, char *out, size_t n);
  * captured, in the network namespace netns_fd when >= 0; killed after 15 s. 0 when it exits 0;
  * -1 otherwise, with err = "WHERE: its output (exit N)". */
 int host_tool_run(const char *where, const char *const argv[], int netns_fd, const char *input,
-                  char *err, size_t errlen);
+                  rae_err *err);
 /* host_tool_run, with pass_fd (>= 0) given to the tool as its fd 3. */
 int host_tool_run_fd(const char *where, const char *const argv[], int netns_fd, const char *input,
-                     int pass_fd, char *err, size_t errlen);
+                     int pass_fd, rae_err *err);
 
 #endif

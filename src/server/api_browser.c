@@ -48,7 +48,7 @@ typedef struct browser_job {
     char url[2048], har[128];
     rae_store_job capture; /* stop: the running capture (owned) */
     int rc;
-    char err[512];
+    rae_err err;
     rae_checkpoint k;
     long entries; /* stop: of the HAR written, -1 unknown */
 } browser_job;
@@ -73,14 +73,14 @@ static void start_work(void *arg) {
                           "--display", VNC_SOCKET,     "--har",
                           j->har,      "--profile",    "/workspace/.profile",
                           "--control", CONTROL_SOCKET, NULL};
-    j->rc = rae_sprite_service_start(j->sprites, j->id, SERVICE, argv, "no", j->err, sizeof j->err);
+    j->rc = rae_sprite_service_start(j->sprites, j->id, SERVICE, argv, "no", &j->err);
 }
 
 static void start_done(srv_req *r, void *arg) {
     browser_job *j = arg;
     char vnc[256];
     if (j->rc < 0) {
-        srv_error(r, 503, "browser_failed", "%s", j->err);
+        srv_error(r, 503, "browser_failed", "%s", j->err.message);
         free_browser_job(j);
         return;
     }
@@ -88,7 +88,7 @@ static void start_done(srv_req *r, void *arg) {
     char *text = json_dumps(detail, JSON_COMPACT);
     rae_store_job job;
     memset(&job, 0, sizeof job);
-    rae_store_job_add(r->server->store, "capture", j->user_id, j->id, text, &job, NULL, 0);
+    rae_store_job_add(r->server->store, "capture", j->user_id, j->id, text, &job, NULL);
     free(text);
     json_decref(detail);
     vnc_path(j->id, vnc, sizeof vnc);
@@ -124,7 +124,7 @@ void api_browser_start(srv_req *r, caller *c, char args[][128]) {
     snprintf(j->har, sizeof j->har, "/workspace/har/capture-%s.har", stamp);
     rae_store_job old;
     if (running_capture(r, c, args[0], &old) == 0) { /* one browser per sprite: the old ends */
-        rae_store_job_update(r->server->store, old.id, "complete", "", NULL, NULL, 0);
+        rae_store_job_update(r->server->store, old.id, "complete", "", NULL, NULL);
         rae_store_job_clear(&old);
     }
     srv_defer(r, start_work, start_done, j);
@@ -135,11 +135,11 @@ void api_browser_start(srv_req *r, caller *c, char args[][128]) {
  * (40 MB of "[0,0,...]" took 1.3 GB). */
 static long har_entries(rae_sprites *sprites, const char *sprite, const char *har) {
     char path[64];
-    int fd = rae_sprite_file_open(sprites, sprite, har, NULL, 0);
+    int fd = rae_sprite_file_open(sprites, sprite, har, NULL);
     if (fd < 0) return -1;
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     har_reader *rd;
-    har_error he;
+    rae_err he;
     long n = -1;
     if (har_reader_open(path, &rd, &he) == 0) {
         int rc;
@@ -154,14 +154,13 @@ static long har_entries(rae_sprites *sprites, const char *sprite, const char *ha
 static void stop_work(void *arg) {
     browser_job *j = arg;
     /* SIGTERM: rae capture writes the HAR and ends */
-    j->rc = rae_sprite_service_stop(j->sprites, j->id, SERVICE, j->err, sizeof j->err);
+    j->rc = rae_sprite_service_stop(j->sprites, j->id, SERVICE, &j->err);
     json_t *detail = json_loads(j->capture.detail, 0, NULL);
     const char *har = json_string_value(json_object_get(detail, "har_path"));
     j->entries = j->rc == 0 && har ? har_entries(j->sprites, j->id, har) : -1;
     json_decref(detail);
     if (j->rc == 0)
-        j->rc = rae_sprite_checkpoint(j->sprites, j->id, "after a capture", 1, &j->k, j->err,
-                                      sizeof j->err);
+        j->rc = rae_sprite_checkpoint(j->sprites, j->id, "after a capture", 1, &j->k, &j->err);
 }
 
 static void stop_done(srv_req *r, void *arg) {
@@ -171,9 +170,9 @@ static void stop_done(srv_req *r, void *arg) {
     char patch[64] = "{}";
     if (j->entries >= 0) snprintf(patch, sizeof patch, "{\"entries\":%ld}", j->entries);
     rae_store_job_update(r->server->store, j->capture.id, j->rc == 0 ? "complete" : "error",
-                         j->rc == 0 ? "" : j->err, patch, NULL, 0);
+                         j->rc == 0 ? "" : j->err.message, patch, NULL);
     if (j->rc < 0)
-        srv_error(r, 500, "browser_failed", "%s", j->err);
+        srv_error(r, 500, "browser_failed", "%s", j->err.message);
     else
         srv_json(r, 200,
                  json_pack("{s:s,s:s,s:s}", "harPath", har ? har : "", "checkpoint", j->k.id,
@@ -207,7 +206,7 @@ void api_browser_vnc(srv_req *r, caller *c, char args[][128]) {
  * it answers, within CONTROL_DEADLINE_MS in all); its answer (caller frees), or NULL with
  * *connected 0 when no capture listens, 1 when it did not answer. */
 static json_t *control_ask(rae_sprites *sprites, const char *id, json_t *cmd, int *connected) {
-    int fd = rae_sprite_connect(sprites, id, CONTROL_SOCKET, NULL, 0);
+    int fd = rae_sprite_connect(sprites, id, CONTROL_SOCKET, NULL);
     *connected = fd >= 0 || errno == EAGAIN; /* a full backlog: it listens, and does not answer */
     if (fd < 0) return NULL;
     json_t *answer = lineio_call(fd, cmd, 4095, CONTROL_DEADLINE_MS);
@@ -267,7 +266,7 @@ int api_browser_alive(rae_sprites *sprites, const char *id) {
     rae_sprite_service *all;
     size_t n;
     int alive = 0;
-    if (rae_sprite_services(sprites, id, &all, &n, NULL, 0) < 0) return 0;
+    if (rae_sprite_services(sprites, id, &all, &n, NULL) < 0) return 0;
     for (size_t i = 0; i < n; i++)
         if (strcmp(all[i].name, SERVICE) == 0)
             alive = strcmp(all[i].state, "running") == 0 || strcmp(all[i].state, "paused") == 0;
@@ -297,7 +296,7 @@ static void status_done(srv_req *r, void *arg) {
         json_object_get(detail, "url"), "harPath", json_object_get(detail, "har_path"));
     if (!j->alive) { /* it ended by itself */
         rae_store_job_update(r->server->store, j->capture.id, "error",
-                             "the browser stopped by itself", NULL, NULL, 0);
+                             "the browser stopped by itself", NULL, NULL);
         json_decref(out);
         out = json_pack("{s:b,s:s}", "running", 0, "error", "the browser stopped by itself");
     } else {

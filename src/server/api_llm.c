@@ -12,8 +12,9 @@
 /* The caller's state: the body of all three routes. */
 static json_t *llm_json(srv *s, const caller *c) {
     llm_choice ch;
-    char why[512] = "", provider[16] = "";
-    int ok = llm_choose(s, c->user.id, &ch, why, sizeof why) == 0;
+    char provider[16] = "";
+    rae_err why;
+    int ok = llm_choose(s, c->user.id, &ch, &why) == 0;
     unsigned char *sealed;
     size_t n;
     double added = 0, budget = -1, spent = 0;
@@ -24,7 +25,7 @@ static json_t *llm_json(srv *s, const caller *c) {
     json_t *j = json_pack(
         "{s:b,s:s?,s:s?,s:s?,s:s?,s:{s:b,s:s?,s:o},s:{s:o,s:f,s:o},s:i}", "configured", ok,
         "provider", ok ? ch.provider : NULL, "model", ok ? ch.model : NULL, "source",
-        ok ? ch.source : NULL, "how", ok ? NULL : why, "ownKey", "set", own, "provider",
+        ok ? ch.source : NULL, "how", ok ? NULL : why.message, "ownKey", "set", own, "provider",
         own ? provider : NULL, "added", own ? json_real(added) : json_null(), "budget",
         "monthlyUsd", budget >= 0 ? json_real(budget) : json_null(), "spentUsd", spent, "leftUsd",
         budget >= 0 ? json_real(budget > spent ? budget - spent : 0) : json_null(), "maxRuns",
@@ -42,7 +43,7 @@ void api_llm_key_put(srv_req *r, caller *c, char args[][128]) {
     (void)args;
     json_t *body = srv_body_json(r);
     const char *provider, *key;
-    char err[512];
+    rae_err err;
     if (!body || srv_body_string(r, body, "provider", &provider) < 0 ||
         srv_body_string(r, body, "key", &key) < 0) {
         /* answered */
@@ -51,8 +52,8 @@ void api_llm_key_put(srv_req *r, caller *c, char args[][128]) {
     } else if (!key || !*key || strlen(key) > KEY_MAX || strpbrk(key, "\r\n\t ")) {
         srv_error(r, 400, "bad_request", "key is the provider's key: 1 to %d bytes, one line",
                   KEY_MAX);
-    } else if (llm_key_keep(r->server, c->user.id, provider, key, err, sizeof err) < 0) {
-        srv_error(r, 500, "internal", "%s", err);
+    } else if (llm_key_keep(r->server, c->user.id, provider, key, &err) < 0) {
+        srv_error(r, 500, "internal", "%s", err.message);
     } else {
         srv_json(r, 200, llm_json(r->server, c));
     }
@@ -61,9 +62,9 @@ void api_llm_key_put(srv_req *r, caller *c, char args[][128]) {
 
 void api_llm_key_delete(srv_req *r, caller *c, char args[][128]) {
     (void)args;
-    char err[512];
-    if (llm_key_keep(r->server, c->user.id, NULL, NULL, err, sizeof err) < 0)
-        srv_error(r, 500, "internal", "%s", err);
+    rae_err err;
+    if (llm_key_keep(r->server, c->user.id, NULL, NULL, &err) < 0)
+        srv_error(r, 500, "internal", "%s", err.message);
     else
         srv_json(r, 200, llm_json(r->server, c));
 }

@@ -22,7 +22,7 @@ static json_t *sprite_json(const rae_sprite_info *i) {
  * keeps (the store, sprite.json): never what the sprite holds, so that it is quick on the loop. */
 int api_own_sprite(srv_req *r, caller *c, const char *id) {
     if (rae_store_sprite_owned(r->server->store, c->user.id, id) != 1 ||
-        rae_sprite_get(r->server->sprites, id, NULL, NULL, 0) < 0) {
+        rae_sprite_get(r->server->sprites, id, NULL, NULL) < 0) {
         srv_error(r, 404, "not_found", "no sprite '%s'", id);
         return 0;
     }
@@ -38,7 +38,7 @@ typedef struct sprite_job {
     char id[128], arg[1024]; /* the sprite, and a checkpoint id or a path */
     char *comment;           /* owned, may be NULL */
     int rc;
-    char err[512];
+    rae_err err;
     rae_sprite_info info; /* of a sprite made or read: its state, processes, disk used */
     rae_checkpoint k;
     char names[LIST_MAX][RAE_STORE_SPRITE_NAME_MAX]; /* a listing: the caller's sprites */
@@ -69,7 +69,7 @@ static void list_work(void *arg) {
     j->list = json_array();
     for (int i = 0; i < j->n_names; i++) {
         rae_sprite_info info;
-        if (rae_sprite_get(j->sprites, j->names[i], &info, NULL, 0) == 0)
+        if (rae_sprite_get(j->sprites, j->names[i], &info, NULL) == 0)
             json_array_append_new(j->list, sprite_json(&info));
     }
 }
@@ -90,25 +90,26 @@ void api_sprite_list(srv_req *r, caller *c, char args[][128]) {
 
 static void create_work(void *arg) {
     sprite_job *j = arg;
-    if (rae_sprite_get(j->sprites, j->id, &j->info, NULL, 0) == 0) return;
-    j->rc = rae_sprite_create(j->sprites, j->id, &j->info, j->err, sizeof j->err);
-    if (j->rc < 0 && rae_sprite_get(j->sprites, j->id, &j->info, NULL, 0) == 0)
+    if (rae_sprite_get(j->sprites, j->id, &j->info, NULL) == 0) return;
+    j->rc = rae_sprite_create(j->sprites, j->id, &j->info, &j->err);
+    if (j->rc < 0 && rae_sprite_get(j->sprites, j->id, &j->info, NULL) == 0)
         j->rc = 0; /* a request of the same user made it meanwhile */
 }
 
 static void create_done(srv_req *r, void *arg) {
     sprite_job *j = arg;
-    char err[512];
+    rae_err err;
     rae_store *st = r->server->store;
-    int rc = j->rc < 0 ? -1 : rae_store_sprite_add(st, j->user_id, j->id, err, sizeof err);
-    if (rc == RAE_STORE_EXISTS && rae_store_sprite_owned(st, j->user_id, j->id) != 1)
-        snprintf(err, sizeof err, "sprite '%s' belongs to another user", j->id);
-    else if (rc == RAE_STORE_EXISTS)
+    int rc = j->rc < 0 ? -1 : rae_store_sprite_add(st, j->user_id, j->id, &err);
+    int taken = rc < 0 && j->rc >= 0 && err.code == RAE_E_EXISTS;
+    if (taken && rae_store_sprite_owned(st, j->user_id, j->id) != 1)
+        rae_err_fail(&err, "sprite '%s' belongs to another user", j->id);
+    else if (taken)
         rc = 1; /* theirs already: made by a request of theirs meanwhile */
     if (j->rc < 0)
-        srv_error(r, 503, "sprite_failed", "%s", j->err);
+        srv_error(r, 503, "sprite_failed", "%s", j->err.message);
     else if (rc < 0)
-        srv_error(r, 500, "internal", "%s", err);
+        srv_error(r, 500, "internal", "%s", err.message);
     else
         srv_json(r, rc == 0 ? 201 : 200, sprite_json(&j->info));
     free_job(j);
@@ -119,7 +120,7 @@ void api_sprite_create(srv_req *r, caller *c, char args[][128]) {
     (void)args;
     char names[1][RAE_STORE_SPRITE_NAME_MAX], name[RAE_STORE_SPRITE_NAME_MAX];
     if (rae_store_sprites_of(r->server->store, c->user.id, names, 1) > 0 &&
-        rae_sprite_get(r->server->sprites, names[0], NULL, NULL, 0) == 0)
+        rae_sprite_get(r->server->sprites, names[0], NULL, NULL) == 0)
         snprintf(name, sizeof name, "%s", names[0]); /* create_work finds it and answers 200 */
     else
         snprintf(name, sizeof name, "u%lld", c->user.id);
@@ -128,7 +129,7 @@ void api_sprite_create(srv_req *r, caller *c, char args[][128]) {
 
 static void get_work(void *arg) {
     sprite_job *j = arg;
-    j->rc = rae_sprite_get(j->sprites, j->id, &j->info, j->err, sizeof j->err);
+    j->rc = rae_sprite_get(j->sprites, j->id, &j->info, &j->err);
 }
 
 static void get_done(srv_req *r, void *arg) {
@@ -146,13 +147,13 @@ void api_sprite_get(srv_req *r, caller *c, char args[][128]) {
 
 static void delete_work(void *arg) {
     sprite_job *j = arg;
-    j->rc = rae_sprite_destroy(j->sprites, j->id, j->err, sizeof j->err);
+    j->rc = rae_sprite_destroy(j->sprites, j->id, &j->err);
 }
 
 static void delete_done(srv_req *r, void *arg) {
     sprite_job *j = arg;
     if (j->rc < 0) {
-        srv_error(r, 500, "sprite_failed", "%s", j->err);
+        srv_error(r, 500, "sprite_failed", "%s", j->err.message);
     } else {
         rae_store_sprite_remove(r->server->store, j->user_id, j->id);
         srv_json(r, 200, json_pack("{s:b}", "ok", 1));
@@ -174,10 +175,15 @@ static int path_param(srv_req *r, char *path, size_t n) {
     return 0;
 }
 
-/* 400 for a path the sprite layer refuses as leading out, else 404. */
-static void file_error(srv_req *r, const char *err) {
-    int bad = strstr(err, "leads out") || strstr(err, "outside");
-    srv_error(r, bad ? 400 : 404, bad ? "bad_path" : "not_found", "%s", err);
+/* 400 for a path the sprite layer refuses (one that leads out), 404 for one that is not there,
+ * 500 for the rest. */
+static void file_error(srv_req *r, const rae_err *err) {
+    if (err->code == RAE_E_INVALID)
+        srv_error(r, 400, "bad_path", "%s", err->message);
+    else if (err->code == RAE_E_NOT_FOUND)
+        srv_error(r, 404, "not_found", "%s", err->message);
+    else
+        srv_error(r, 500, "internal", "%s", err->message);
 }
 
 static const char *type_of(const char *path) {
@@ -266,9 +272,10 @@ static int zip_dir(srv_req *r, rae_sprites *sprites, const char *sprite, const c
                    const char *prefix, zip_stream *z, int depth) {
     rae_sprite_file *all;
     size_t n;
-    char err[512];
-    if (depth > 32 || rae_sprite_files_list(sprites, sprite, dir, &all, &n, err, sizeof err) < 0) {
-        srv_error(r, 500, "internal", "%s", depth > 32 ? "directories nested too deep" : err);
+    rae_err err;
+    if (depth > 32 || rae_sprite_files_list(sprites, sprite, dir, &all, &n, &err) < 0) {
+        srv_error(r, 500, "internal", "%s",
+                  depth > 32 ? "directories nested too deep" : err.message);
         return -1;
     }
     int rc = 0;
@@ -301,22 +308,23 @@ static void send_zip(srv_req *r, rae_sprites *sprites, const char *sprite, const
 /* api_files_get's answer, built on a worker thread: a listing, a file, or a zip. */
 static void files_build(srv_req *r, void *arg) {
     sprite_job *j = arg;
-    char path[1024], flag[8], err[512];
+    char path[1024], flag[8];
+    rae_err err;
     const char *sprite = j->id;
     path_param(r, path, sizeof path);
     int download = srv_query(r, "download", flag, sizeof flag) == 0 && strcmp(flag, "0") != 0;
     rae_sprite_file *all;
     size_t n;
-    if (rae_sprite_files_list(j->sprites, sprite, path, &all, &n, err, sizeof err) == 0) {
+    if (rae_sprite_files_list(j->sprites, sprite, path, &all, &n, &err) == 0) {
         if (download)
             send_zip(r, j->sprites, sprite, path);
         else
             srv_json(r, 200, listing(all, n, path));
         free(all);
     } else {
-        int fd = rae_sprite_file_open(j->sprites, sprite, path, err, sizeof err);
+        int fd = rae_sprite_file_open(j->sprites, sprite, path, &err);
         if (fd < 0) {
-            file_error(r, err);
+            file_error(r, &err);
         } else {
             send_file(r, fd, path, download);
         }
@@ -333,13 +341,13 @@ void api_files_get(srv_req *r, caller *c, char args[][128]) {
 /* Removing a tree of the sprite may take long (200k files): on a worker thread. */
 static void delete_files_work(void *arg) {
     sprite_job *j = arg;
-    j->rc = rae_sprite_file_remove(j->sprites, j->id, j->arg, j->err, sizeof j->err);
+    j->rc = rae_sprite_file_remove(j->sprites, j->id, j->arg, &j->err);
 }
 
 static void delete_files_done(srv_req *r, void *arg) {
     sprite_job *j = arg;
     if (j->rc < 0)
-        file_error(r, j->err);
+        file_error(r, &j->err);
     else
         srv_json(r, 200, json_pack("{s:b}", "ok", 1));
     free_job(j);
@@ -366,7 +374,7 @@ static void checkpoints_work(void *arg) {
     sprite_job *j = arg;
     rae_checkpoint *all;
     size_t n;
-    j->rc = rae_sprite_checkpoints(j->sprites, j->id, &all, &n, j->err, sizeof j->err);
+    j->rc = rae_sprite_checkpoints(j->sprites, j->id, &all, &n, &j->err);
     if (j->rc < 0) return;
     j->list = json_array();
     for (size_t i = n; i-- > 0;) /* newest first */
@@ -377,7 +385,7 @@ static void checkpoints_work(void *arg) {
 static void checkpoints_done(srv_req *r, void *arg) {
     sprite_job *j = arg;
     if (j->rc < 0)
-        srv_error(r, 500, "internal", "%s", j->err);
+        srv_error(r, 500, "internal", "%s", j->err.message);
     else
         srv_json(r, 200, json_pack("{s:O}", "checkpoints", j->list));
     free_job(j);
@@ -390,13 +398,13 @@ void api_checkpoint_list(srv_req *r, caller *c, char args[][128]) {
 
 static void checkpoint_work(void *arg) {
     sprite_job *j = arg;
-    j->rc = rae_sprite_checkpoint(j->sprites, j->id, j->comment, 0, &j->k, j->err, sizeof j->err);
+    j->rc = rae_sprite_checkpoint(j->sprites, j->id, j->comment, 0, &j->k, &j->err);
 }
 
 static void checkpoint_done(srv_req *r, void *arg) {
     sprite_job *j = arg;
     if (j->rc < 0)
-        srv_error(r, 500, "checkpoint_failed", "%s", j->err);
+        srv_error(r, 500, "checkpoint_failed", "%s", j->err.message);
     else
         srv_json(r, 201, checkpoint_json(&j->k));
     free_job(j);
@@ -418,14 +426,15 @@ void api_checkpoint_create(srv_req *r, caller *c, char args[][128]) {
 
 static void restore_work(void *arg) {
     sprite_job *j = arg;
-    j->rc = rae_sprite_restore(j->sprites, j->id, j->arg, j->err, sizeof j->err);
+    j->rc = rae_sprite_restore(j->sprites, j->id, j->arg, &j->err);
 }
 
 static void restore_done(srv_req *r, void *arg) {
     sprite_job *j = arg;
-    int unknown = j->rc < 0 && strstr(j->err, "no checkpoint") != NULL;
+    int unknown = j->rc < 0 && j->err.code == RAE_E_NOT_FOUND;
     if (j->rc < 0)
-        srv_error(r, unknown ? 404 : 500, unknown ? "not_found" : "restore_failed", "%s", j->err);
+        srv_error(r, unknown ? 404 : 500, unknown ? "not_found" : "restore_failed", "%s",
+                  j->err.message);
     else
         srv_json(r, 200, json_pack("{s:b,s:s}", "ok", 1, "restored", j->arg));
     free_job(j);
@@ -461,7 +470,7 @@ void api_sessions_list(srv_req *r, caller *c, char args[][128]) {
     rae_store_job *jobs;
     size_t n;
     if (rae_store_job_list(r->server->store, c->user.id, NULL, NULL, 200, &jobs, &n) < 0) {
-        srv_error(r, 500, "internal", "%s", rae_store_errmsg(r->server->store));
+        srv_error(r, 500, "internal", "%s", rae_store_err(r->server->store)->message);
         return;
     }
     json_t *list = json_array();

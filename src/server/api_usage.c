@@ -70,7 +70,7 @@ void api_usage_get(srv_req *r, caller *c, char args[][128]) {
          rae_store_usage_groups(st, who, from, to, RAE_USAGE_BY_USER, &users, &n_users) < 0)) {
         free(days);
         free(runs);
-        srv_error(r, 500, "internal", "%s", rae_store_errmsg(st));
+        srv_error(r, 500, "internal", "%s", rae_store_err(st)->message);
         return;
     }
     json_t *body = json_pack("{s:f,s:f,s:b,s:o,s:o,s:o}", "from", from, "to", to, "all", everyone,

@@ -8,7 +8,7 @@
 #include "server/head.h"
 #include "server/server.h"
 #include "util/buf.h"
-#include "util/err.h"
+#include "rae/err.h"
 #include "util/text.h"
 
 #include <arpa/inet.h>
@@ -289,10 +289,10 @@ static int address_of(const char *host, struct in_addr *out) {
     return rc;
 }
 
-srv_gate *srv_gate_open(srv *s, const char *host, int port, char *err, size_t errlen) {
+srv_gate *srv_gate_open(srv *s, const char *host, int port, rae_err *err) {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (address_of(host, &sa.sin_addr) < 0) {
-        err_set(err, errlen, "cannot listen on %s: not an IPv4 address or an interface here", host);
+        rae_err_fail(err, "cannot listen on %s: not an IPv4 address or an interface here", host);
         return NULL;
     }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
@@ -300,7 +300,7 @@ srv_gate *srv_gate_open(srv *s, const char *host, int port, char *err, size_t er
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
         bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, SOMAXCONN) < 0 ||
         getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-        err_set(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+        rae_err_fail(err, "cannot listen on %s:%d: %s", host, port, strerror(errno));
         if (fd >= 0) close(fd);
         return NULL;
     }
@@ -310,10 +310,10 @@ srv_gate *srv_gate_open(srv *s, const char *host, int port, char *err, size_t er
     return g;
 }
 
-int srv_gate_start(srv_gate *g, struct lws_vhost *vh, char *err, size_t errlen) {
+int srv_gate_start(srv_gate *g, struct lws_vhost *vh, rae_err *err) {
     g->vhost = vh;
     if (!vh || uv_poll_init(g->server->loop, &g->listener, g->fd) < 0)
-        return err_set(err, errlen, "cannot watch the listening socket");
+        return rae_err_fail(err, "cannot watch the listening socket");
     g->listener.data = g;
     g->started = 1;
     uv_poll_start(&g->listener, UV_READABLE, on_accept);

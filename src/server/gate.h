@@ -10,6 +10,8 @@
 #include <libwebsockets.h>
 #include <stddef.h>
 
+#include "rae/err.h"
+
 #define SRV_GATE_WAIT_S 10 /* for a new connection's first request head */
 
 struct srv;
@@ -18,10 +20,10 @@ typedef struct srv_gate srv_gate;
 /* Listens on host (an IPv4 address, or the name of an interface here) and port (0: a free one),
  * before lws is set up (so that a port taken costs nothing to undo); NULL and err when it cannot.
  * Caller frees it with srv_gate_free (once the loop has run out, when it was started). */
-srv_gate *srv_gate_open(struct srv *s, const char *host, int port, char *err, size_t errlen);
+srv_gate *srv_gate_open(struct srv *s, const char *host, int port, rae_err *err);
 /* Starts taking connections on s's loop, handing them to vh; -1 and err when it cannot (then
  * free it). Caller stops it with srv_gate_close. */
-int srv_gate_start(srv_gate *g, struct lws_vhost *vh, char *err, size_t errlen);
+int srv_gate_start(srv_gate *g, struct lws_vhost *vh, rae_err *err);
 /* The port it listens on. */
 int srv_gate_port(const srv_gate *g);
 /* Stops listening and closes the connections still at the door (the server stops). */

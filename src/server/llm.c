@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "rae/ai.h"
-#include "util/err.h"
+#include "rae/err.h"
 
 #define SEAL_KEY_FILE "llm.key"
 #define KEY_MAX 1024 /* bytes of a provider's key */
@@ -56,7 +56,7 @@ static int read_all(int fd, unsigned char *p, size_t n) {
 }
 
 /* DATA/llm.key into l->seal, made when missing. */
-static int seal_key(srv_llm *l, const char *data_dir, char *err, size_t errlen) {
+static int seal_key(srv_llm *l, const char *data_dir, rae_err *err) {
     char path[4200];
     snprintf(path, sizeof path, "%s/" SEAL_KEY_FILE, data_dir);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -66,18 +66,18 @@ static int seal_key(srv_llm *l, const char *data_dir, char *err, size_t errlen) 
         int ok = fd >= 0 && write(fd, l->seal, sizeof l->seal) == (ssize_t)sizeof l->seal &&
                  fsync(fd) == 0;
         if (fd >= 0) close(fd);
-        return ok ? 0 : err_set(err, errlen, "%s: cannot make it: %s", path, strerror(errno));
+        return ok ? 0 : rae_err_fail(err, "%s: cannot make it: %s", path, strerror(errno));
     }
     int ok = fd >= 0 && read_all(fd, l->seal, sizeof l->seal) == 0;
     if (fd >= 0) close(fd);
-    return ok ? 0 : err_set(err, errlen, "%s: not a key of %zu bytes", path, sizeof l->seal);
+    return ok ? 0 : rae_err_fail(err, "%s: not a key of %zu bytes", path, sizeof l->seal);
 }
 
-srv_llm *llm_new(const rae_serve_opts *o, const char *data_dir, char *err, size_t errlen) {
+srv_llm *llm_new(const rae_serve_opts *o, const char *data_dir, rae_err *err) {
     srv_llm *l = calloc(1, sizeof *l);
     if (!l) abort();
     l->o = o;
-    if (seal_key(l, data_dir, err, errlen) < 0) {
+    if (seal_key(l, data_dir, err) < 0) {
         free(l);
         return NULL;
     }
@@ -90,10 +90,8 @@ static void seal_ad(long long user_id, const char *provider, char *ad, size_t n)
     snprintf(ad, n, "rae-llm-key/%lld/%s", user_id, provider);
 }
 
-int llm_key_keep(srv *s, long long user_id, const char *provider, const char *key, char *err,
-                 size_t errlen) {
-    if (!key)
-        return rae_store_llm_key_set(s->store, user_id, NULL, NULL, 0, err, errlen) < 0 ? -1 : 0;
+int llm_key_keep(srv *s, long long user_id, const char *provider, const char *key, rae_err *err) {
+    if (!key) return rae_store_llm_key_set(s->store, user_id, NULL, NULL, 0, err) < 0 ? -1 : 0;
     size_t n = strlen(key), nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
     size_t total = nb + n + crypto_aead_xchacha20poly1305_ietf_ABYTES;
     unsigned char *sealed = malloc(total);
@@ -105,15 +103,14 @@ int llm_key_keep(srv *s, long long user_id, const char *provider, const char *ke
     crypto_aead_xchacha20poly1305_ietf_encrypt(sealed + nb, &clen, (const unsigned char *)key, n,
                                                (const unsigned char *)ad, strlen(ad), NULL, sealed,
                                                s->llm->seal);
-    int rc =
-        rae_store_llm_key_set(s->store, user_id, provider, sealed, nb + (size_t)clen, err, errlen);
+    int rc = rae_store_llm_key_set(s->store, user_id, provider, sealed, nb + (size_t)clen, err);
     sodium_memzero(sealed, total);
     free(sealed);
     return rc < 0 ? -1 : 0;
 }
 
 /* The user's own key opened into c; 0, 1 when there is none, -1 with why. */
-static int own_key(srv *s, long long user_id, llm_choice *c, char *why, size_t n) {
+static int own_key(srv *s, long long user_id, llm_choice *c, rae_err *why) {
     unsigned char *sealed;
     size_t len, nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
     double added;
@@ -132,10 +129,10 @@ static int own_key(srv *s, long long user_id, llm_choice *c, char *why, size_t n
     free(sealed);
     if (!ok) {
         llm_choice_clear(c);
-        return err_set(why, n,
-                       "your own key cannot be opened with this server's %s: set it again "
-                       "in Settings",
-                       SEAL_KEY_FILE);
+        return rae_err_fail(why,
+                            "your own key cannot be opened with this server's %s: set it again "
+                            "in Settings",
+                            SEAL_KEY_FILE);
     }
     c->key[klen] = '\0';
     c->source = "own";
@@ -145,15 +142,15 @@ static int own_key(srv *s, long long user_id, llm_choice *c, char *why, size_t n
     return 0;
 }
 
-int llm_choose(srv *s, long long user_id, llm_choice *c, char *why, size_t n) {
+int llm_choose(srv *s, long long user_id, llm_choice *c, rae_err *why) {
     *c = (llm_choice){0};
     const rae_serve_opts *o = s->llm->o;
-    int rc = own_key(s, user_id, c, why, n);
+    int rc = own_key(s, user_id, c, why);
     if (rc < 0) return -1;
     if (rc == 1 && !o->llm_provider)
-        return err_set(why, n,
-                       "no model is configured: an admin starts rae serve with --llm-provider "
-                       "anthropic|openai (and its key), or you set your own key in Settings");
+        return rae_err_fail(why,
+                            "no model is configured: an admin starts rae serve with --llm-provider "
+                            "anthropic|openai (and its key), or you set your own key in Settings");
     if (rc == 1) {
         snprintf(c->provider, sizeof c->provider, "%s", o->llm_provider);
         snprintf(c->base_url, sizeof c->base_url, "%s", o->llm_base_url ? o->llm_base_url : "");
@@ -188,17 +185,17 @@ int llm_runs_of(const srv_llm *l, long long user_id) {
 
 static void *gate_thread(void *arg) {
     llm_gate *g = arg;
-    char err[512];
-    g->o.store = rae_store_open(g->data_dir, err, sizeof err);
+    rae_err err;
+    g->o.store = rae_store_open(g->data_dir, &err);
     if (!g->o.store)
-        fprintf(stderr, "rae: the gateway of run %s records no usage: %s\n", g->run, err);
-    if (ai_gateway_serve(&g->o, err, sizeof err) < 0)
-        fprintf(stderr, "rae: the gateway of run %s: %s\n", g->run, err);
+        fprintf(stderr, "rae: the gateway of run %s records no usage: %s\n", g->run, err.message);
+    if (ai_gateway_serve(&g->o, &err) < 0)
+        fprintf(stderr, "rae: the gateway of run %s: %s\n", g->run, err.message);
     if (g->o.store) rae_store_close(g->o.store);
     close(g->listen_fd);
     close(g->stop_rd);
-    if (rae_sprite_unlisten(g->sprites, g->sprite, g->sock, err, sizeof err) < 0)
-        fprintf(stderr, "rae: %s\n", err);
+    if (rae_sprite_unlisten(g->sprites, g->sprite, g->sock, &err) < 0)
+        fprintf(stderr, "rae: %s\n", err.message);
     llm_choice_clear(&g->c);
     __atomic_store_n(&g->done, 1, __ATOMIC_RELEASE);
     return NULL;
@@ -224,7 +221,7 @@ static void reap(srv_llm *l) {
 }
 
 llm_gate *llm_gate_open(srv *s, const char *sprite, const char *run, long long user_id,
-                        llm_choice *c, char *inside, size_t insiden, char *err, size_t errlen) {
+                        llm_choice *c, char *inside, size_t insiden, rae_err *err) {
     llm_gate *g = calloc(1, sizeof *g);
     if (!g) abort();
     g->user_id = user_id;
@@ -237,7 +234,7 @@ llm_gate *llm_gate_open(srv *s, const char *sprite, const char *run, long long u
     snprintf(g->sock, sizeof g->sock, "llm-%s-%08x.sock", run, randombytes_random());
     g->c = *c;
     c->key = NULL;
-    g->listen_fd = rae_sprite_listen(s->sprites, sprite, g->sock, inside, insiden, err, errlen);
+    g->listen_fd = rae_sprite_listen(s->sprites, sprite, g->sock, inside, insiden, err);
     int efd = g->listen_fd < 0 ? -1 : eventfd(0, EFD_CLOEXEC);
     g->stop_rd = efd;
     g->stop_wr = efd < 0 ? -1 : fcntl(efd, F_DUPFD_CLOEXEC, 0);
@@ -251,9 +248,9 @@ llm_gate *llm_gate_open(srv *s, const char *sprite, const char *run, long long u
                                 .stop_fd = g->stop_rd};
     if (g->stop_wr < 0 || pthread_create(&g->thread, NULL, gate_thread, g) != 0) {
         if (g->listen_fd >= 0) {
-            err_set(err, errlen, "the gateway of run %s: %s", run, strerror(errno));
+            rae_err_fail(err, "the gateway of run %s: %s", run, strerror(errno));
             close(g->listen_fd);
-            rae_sprite_unlisten(s->sprites, sprite, g->sock, NULL, 0);
+            rae_sprite_unlisten(s->sprites, sprite, g->sock, NULL);
         }
         if (efd >= 0) close(efd);
         if (g->stop_wr >= 0) close(g->stop_wr);

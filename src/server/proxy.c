@@ -1,6 +1,6 @@
 /* Trusted proxies (proxy.h). */
 #include "server/proxy.h"
-#include "util/err.h"
+#include "rae/err.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -40,17 +40,17 @@ static int parse_net(const char *spec, srv_net *net) {
     return 0;
 }
 
-int srv_proxies_parse(srv_proxies *p, const char *const *specs, size_t n, char *err,
-                      size_t errlen) {
+int srv_proxies_parse(srv_proxies *p, const char *const *specs, size_t n, rae_err *err) {
     memset(p, 0, sizeof *p);
     if (n > SRV_PROXIES_MAX)
-        return err_set(err, errlen, "--trusted-proxy: at most %d of them", SRV_PROXIES_MAX);
+        return rae_err_set(err, RAE_E_INVALID, "--trusted-proxy: at most %d of them",
+                           SRV_PROXIES_MAX);
     for (; p->n < n; p->n++)
         if (parse_net(specs[p->n], &p->nets[p->n]) < 0)
-            return err_set(err, errlen,
-                           "--trusted-proxy wants an address or ADDRESS/BITS (e.g. 10.0.0.5 or "
-                           "10.0.0.0/8), not '%s'",
-                           specs[p->n]);
+            return rae_err_set(err, RAE_E_INVALID,
+                               "--trusted-proxy wants an address or ADDRESS/BITS (e.g. 10.0.0.5 or "
+                               "10.0.0.0/8), not '%s'",
+                               specs[p->n]);
     return 0;
 }
 

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rae/err.h"
+
 #define SRV_PROXIES_MAX 16
 
 typedef struct srv_net {
@@ -23,7 +25,7 @@ typedef struct srv_proxies {
 } srv_proxies;
 
 /* Parses each "ADDR" or "ADDR/BITS" (IPv4 or IPv6) into p; -1 + err naming the bad one. */
-int srv_proxies_parse(srv_proxies *p, const char *const *specs, size_t n, char *err, size_t errlen);
+int srv_proxies_parse(srv_proxies *p, const char *const *specs, size_t n, rae_err *err);
 /* 1 when the textual address addr is in one of p's networks. */
 int srv_proxies_trust(const srv_proxies *p, const char *addr);
 /* The client's address into out (size n): peer, or when peer is trusted the right-most entry of

@@ -107,10 +107,11 @@ static json_t *user_json(const rae_user *u) {
 
 /* Starts a session for u: the cookie, and the CSRF token in the body. */
 static void sign_in(srv_req *r, const rae_user *u) {
-    char token[RAE_STORE_TOKEN_MAX], csrf[RAE_STORE_TOKEN_MAX], err[256];
+    char token[RAE_STORE_TOKEN_MAX], csrf[RAE_STORE_TOKEN_MAX];
+    rae_err err;
     if (rae_store_session_create(r->server->store, u->id, SESSION_IDLE_S, SESSION_MAX_S, token,
-                                 csrf, err, sizeof err) < 0) {
-        srv_error(r, 500, "internal", "%s", err);
+                                 csrf, &err) < 0) {
+        srv_error(r, 500, "internal", "%s", err.message);
         return;
     }
     set_session_cookie(r, token, SESSION_MAX_S);
@@ -126,7 +127,7 @@ typedef struct login_job {
     char key[320];                   /* the throttling key */
     int rc;
     rae_user u;
-    char err[256];
+    rae_err err;
 } login_job;
 
 static login_job *new_login(srv_req *r, const char *name, const char *password) {
@@ -150,21 +151,20 @@ static void login_work(void *arg) {
     login_job *j = arg;
     rae_store *st = rae_store_pool_take(j->pool);
     if (j->token[0])
-        j->rc =
-            rae_store_setup_use(st, j->token, j->name, j->password, &j->u, j->err, sizeof j->err);
+        j->rc = rae_store_setup_use(st, j->token, j->name, j->password, &j->u, &j->err);
     else
         j->rc = rae_store_login(st, j->name, j->password, &j->u);
-    if (j->rc == RAE_STORE_ERROR) snprintf(j->err, sizeof j->err, "%s", rae_store_errmsg(st));
+    if (j->rc < 0) rae_err_copy(&j->err, rae_store_err(st));
     rae_store_pool_give(j->pool, st);
 }
 
 static void login_done(srv_req *r, void *arg) {
     login_job *j = arg;
     rae_store *st = r->server->store;
-    if (j->rc == RAE_STORE_ERROR) {
-        srv_error(r, 500, "internal", "%s", j->err);
+    if (j->rc < 0 && j->err.code == RAE_E_FAIL) {
+        srv_error(r, 500, "internal", "%s", j->err.message);
     } else if (j->token[0] && j->rc < 0) {
-        srv_error(r, 403, "setup_refused", "%s", j->err);
+        srv_error(r, 403, "setup_refused", "%s", j->err.message);
     } else if (j->rc < 0) {
         srv_error(r, 401, "bad_credentials", "wrong username or password");
     } else {

@@ -5,6 +5,7 @@
  * capped (RUN_KEEP_BYTES, RUN_KEEP_LINES, RUN_LINE_MAX): the sprite decides what it prints. */
 #include "server/runs.h"
 #include "server/llm.h"
+#include "server/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,15 +23,11 @@
 #define RUN_KEEP_BYTES (16u << 20) /* of events kept per run, in memory and in its file */
 #define RUN_KEEP_LINES 50000       /* events kept per run */
 #define RUN_LINE_MAX (4u << 20)    /* a longer line of output is dropped (a code event is a file) */
-#define REAP_EVERY_MS 50           /* after its output ended, a process is looked for this often */
-#define REAP_MAX_MS 10000          /* and killed when it has not ended after this long */
 #define RUN_FILES_KEPT 50          /* runs of a sprite whose events are kept */
 
 typedef struct run_proc {
-    rae_sprite_proc p;   /* pid -1 while none runs */
-    uv_poll_t *poll;     /* on p.out_fd (heap: closed asynchronously) */
-    uv_timer_t *reap;    /* its output ended: waiting for it to exit (heap, too) */
-    double reap_since;   /* uv_now (ms) when the output ended */
+    rae_sprite_proc p;   /* as started on a worker thread; pid -1 while none runs */
+    srv_proc *watch;     /* then watched on the loop (p is handed to it); NULL when not */
     buf partial;         /* output not yet a whole line */
     size_t dropping;     /* bytes of an overlong line dropped so far (0: none) */
     int file;            /* DATA/runs/ID.ndjson, appended to */
@@ -48,7 +45,7 @@ typedef struct run_proc {
     char har[HAR_PATH_MAX + 16];
     rae_checkpoint k;
     int ck_rc, exec_rc; /* the checkpoint before it, the start of rae engineer */
-    char ck_err[512];
+    rae_err ck_err;
     /* an AI run (rae engineer --prompt), its model reached through the run's gateway */
     int ai;
     int resume;        /* a follow-up: --continue from the run's transcript */
@@ -206,10 +203,6 @@ run_log *run_log_open(srv *s, long long user_id, const char *sprite, const char 
 
 /* ---- the process ---- */
 
-static void poll_closed(uv_handle_t *h) {
-    free(h);
-}
-
 /* The outcome into the run's job, once: as soon as the last event came (a viewer may ask for the
  * record right after it), or when the process ended without one. */
 static void record(run_log *log) {
@@ -226,7 +219,7 @@ static void record(run_log *log) {
                             json_pack("{s:I,s:I,s:I}", "passed", (json_int_t)rp->passed, "failed",
                                       (json_int_t)rp->failed, "skipped", (json_int_t)rp->skipped));
     char *text = json_dumps(patch, JSON_COMPACT);
-    rae_store_job_update(rp->server->store, log->id, status, ok ? "" : rp->error, text, NULL, 0);
+    rae_store_job_update(rp->server->store, log->id, status, ok ? "" : rp->error, text, NULL);
     free(text);
     json_decref(patch);
 }
@@ -366,45 +359,6 @@ static void process_ended(run_log *log, int status) {
     }
 }
 
-static void timer_closed(uv_handle_t *h) {
-    free(h);
-}
-
-/* After its output ended the process should end at once; one that lingers (it closed its
- * output and went on) is killed after REAP_MAX_MS. Never a blocking wait on the loop. */
-static void on_reap(uv_timer_t *t) {
-    run_log *log = t->data;
-    run_proc *rp = log->proc;
-    int st = -1;
-    if (rae_sprite_proc_wait(&rp->p, 0, &st) == 1) {
-        if ((double)uv_now(rp->server->loop) - rp->reap_since > REAP_MAX_MS)
-            kill(rp->p.pid, SIGKILL); /* its sandbox dies with it (--die-with-parent) */
-        return;
-    }
-    uv_timer_stop(t);
-    uv_close((uv_handle_t *)t, timer_closed);
-    rp->reap = NULL;
-    process_ended(log, st);
-}
-
-static void output_ended(run_log *log) {
-    run_proc *rp = log->proc;
-    uv_poll_stop(rp->poll);
-    uv_close((uv_handle_t *)rp->poll, poll_closed);
-    rp->poll = NULL;
-    close(rp->p.out_fd);
-    rp->p.out_fd = -1;
-    if (rp->partial.len && !rp->dropping) take_line(log, (char *)buf_str(&rp->partial));
-    buf_reset(&rp->partial);
-    rp->dropping = 0;
-    rp->reap = malloc(sizeof *rp->reap);
-    if (!rp->reap) abort();
-    uv_timer_init(rp->server->loop, rp->reap);
-    rp->reap->data = log;
-    rp->reap_since = (double)uv_now(rp->server->loop);
-    uv_timer_start(rp->reap, on_reap, 0, REAP_EVERY_MS);
-}
-
 /* Splits what came into lines for take_line; a line past RUN_LINE_MAX is dropped whole (and said
  * once, while the run keeps events). */
 static void take_output(run_log *log, const char *chunk, size_t n) {
@@ -432,46 +386,55 @@ static void take_output(run_log *log, const char *chunk, size_t n) {
     }
 }
 
-static void on_output(uv_poll_t *h, int status, int events) {
-    (void)status, (void)events;
-    run_log *log = h->data;
-    run_proc *rp = log->proc;
-    char chunk[65536];
-    ssize_t n = read(rp->p.out_fd, chunk, sizeof chunk);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    if (n > 0)
-        take_output(log, chunk, (size_t)n);
-    else /* the end of its output: it has ended, or is ending now */
-        output_ended(log);
+static void on_chunk(void *ud, const char *data, size_t n) {
+    take_output(ud, data, n);
 }
 
-/* Reads the output of the process just started (rp->p). */
-static void attach_output(run_log *log) {
+/* The process has ended and its output is read: the last line without a newline is taken too. */
+static void on_exit_status(void *ud, int status) {
+    run_log *log = ud;
     run_proc *rp = log->proc;
-    fcntl(rp->p.out_fd, F_SETFL, fcntl(rp->p.out_fd, F_GETFL) | O_NONBLOCK);
-    rp->poll = malloc(sizeof *rp->poll);
-    if (!rp->poll) abort();
-    uv_poll_init(rp->server->loop, rp->poll, rp->p.out_fd);
-    rp->poll->data = log;
-    uv_poll_start(rp->poll, UV_READABLE, on_output);
+    rp->watch = NULL;
+    if (rp->partial.len && !rp->dropping) take_line(log, (char *)buf_str(&rp->partial));
+    buf_reset(&rp->partial);
+    rp->dropping = 0;
+    process_ended(log, status);
+}
+
+/* Watches the process just started (rp->p) on the loop: its output, then its end. 0, or -1 with
+ * err when the loop cannot (the process is killed then). */
+static int attach_output(run_log *log, rae_err *err) {
+    run_proc *rp = log->proc;
+    rp->watch = srv_proc_watch(rp->server->loop, &rp->p, on_chunk, on_exit_status, log, err);
+    if (rp->watch) return 0;
+    kill(rp->p.pid, SIGKILL);
+    rae_sprite_proc_wait(&rp->p, 1, NULL); /* killed: the wait is short */
+    return -1;
+}
+
+/* Kills the run's process, whether it is watched yet or only started. */
+static void kill_process(run_proc *rp) {
+    if (rp->watch)
+        srv_proc_kill(rp->watch, SIGKILL);
+    else if (rp->p.pid > 0)
+        kill(rp->p.pid, SIGKILL);
 }
 
 /* Starts argv in the sprite (in dir cwd, NULL: /workspace) into rp->p: on a worker thread, as
  * starting a sandbox may wake the sprite. 0, or -1 with err. */
-static int exec_in_sprite(run_log *log, const char *const *argv, const char *cwd, char *err,
-                          size_t errlen) {
+static int exec_in_sprite(run_log *log, const char *const *argv, const char *cwd, rae_err *err) {
     run_proc *rp = log->proc;
     /* no __pycache__ left among the scripts by replay.py */
     const char *env[] = {"PYTHONDONTWRITEBYTECODE=1", NULL};
     rae_sprite_exec_opts o = {.argv = argv, .cwd = cwd, .env = env, .merge_stderr = 1};
-    return rae_sprite_exec(rp->server->sprites, log->sprite, &o, &rp->p, err, errlen);
+    return rae_sprite_exec(rp->server->sprites, log->sprite, &o, &rp->p, err);
 }
 
 /* replay.py of the run, against the captured site, from inside the sprite. */
 typedef struct replay_job {
     run_log *log;
     int rc;
-    char err[512];
+    rae_err err;
 } replay_job;
 
 static void replay_work(void *arg) {
@@ -479,7 +442,7 @@ static void replay_work(void *arg) {
     char dir[128];
     snprintf(dir, sizeof dir, "/workspace/scripts/%s", j->log->id);
     const char *argv[] = {"python3", "replay.py", NULL};
-    j->rc = exec_in_sprite(j->log, argv, dir, j->err, sizeof j->err);
+    j->rc = exec_in_sprite(j->log, argv, dir, &j->err);
 }
 
 static void replay_started(srv_req *r, void *arg) {
@@ -494,11 +457,9 @@ static void replay_started(srv_req *r, void *arg) {
         rp->p.out_fd = -1;
         snprintf(rp->error, sizeof rp->error, "interrupted: the server stopped");
         run_finished(log, -1);
-    } else if (j->rc == 0) {
-        attach_output(log);
-    } else {
+    } else if (j->rc < 0 || attach_output(log, &j->err) < 0) {
         char msg[700];
-        snprintf(msg, sizeof msg, "replay.py did not start: %s", j->err);
+        snprintf(msg, sizeof msg, "replay.py did not start: %s", j->err.message);
         log_progress(log, "replay", msg);
         finish_run(log, 0); /* the run itself went well */
     }
@@ -563,20 +524,23 @@ static void checkpoint_work(void *arg) {
     snprintf(comment, sizeof comment, "before engineer run %s", log->id);
     if (!rp->no_checkpoint)
         rp->ck_rc = rae_sprite_checkpoint(rp->server->sprites, log->sprite, comment, 1, &rp->k,
-                                          rp->ck_err, sizeof rp->ck_err);
+                                          &rp->ck_err);
     if (rp->ck_rc < 0) return;
     snprintf(out, sizeof out, "/workspace/scripts/%s", log->id);
     const char *argv[24] = {"rae", "engineer", rp->har, "-o", out, "--json-stream", NULL};
+    rae_err err;
     if (rp->ai) {
         rp->gate = llm_gate_open(rp->server, log->sprite, log->id, log->user_id, &rp->choice,
-                                 rp->inside, sizeof rp->inside, rp->error, sizeof rp->error);
+                                 rp->inside, sizeof rp->inside, &err);
         if (!rp->gate) {
             rp->exec_rc = -1;
+            snprintf(rp->error, sizeof rp->error, "%s", err.message);
             return;
         }
         ai_argv(log, argv, base_url, sizeof base_url, cost, sizeof cost);
     }
-    rp->exec_rc = exec_in_sprite(log, argv, NULL, rp->error, sizeof rp->error);
+    rp->exec_rc = exec_in_sprite(log, argv, NULL, &err);
+    if (rp->exec_rc < 0) snprintf(rp->error, sizeof rp->error, "%s", err.message);
 }
 
 static void checkpoint_done(srv_req *r, void *arg) {
@@ -595,20 +559,25 @@ static void checkpoint_done(srv_req *r, void *arg) {
         return;
     }
     if (rp->ck_rc < 0) {
-        snprintf(rp->error, sizeof rp->error, "checkpoint before the run failed: %s", rp->ck_err);
+        snprintf(rp->error, sizeof rp->error, "checkpoint before the run failed: %s",
+                 rp->ck_err.message);
         srv_error(r, 500, "checkpoint_failed", "%s", rp->error);
         run_finished(log, -1);
         return;
     }
     snprintf(msg, sizeof msg, "checkpoint %s made", rp->k.id);
     if (!rp->no_checkpoint) log_progress(log, "checkpoint", msg);
+    rae_err err;
+    if (rp->exec_rc == 0 && attach_output(log, &err) < 0) {
+        snprintf(rp->error, sizeof rp->error, "%s", err.message);
+        rp->exec_rc = -1;
+    }
     if (rp->exec_rc < 0) {
         srv_error(r, 503, "sprite_failed", "%s", rp->error);
         run_finished(log, -1);
         return;
     }
-    attach_output(log);
-    if (rp->cancelled) kill(rp->p.pid, SIGKILL); /* asked while it started */
+    if (rp->cancelled) kill_process(rp); /* asked while it started */
     log_progress(log, "start", "rae engineer started");
     snprintf(scripts, sizeof scripts, "/workspace/scripts/%s", log->id);
     snprintf(stream, sizeof stream, "/api/sprite/%s/engineer/stream?run=%s", log->sprite, log->id);
@@ -628,7 +597,7 @@ typedef struct run_ask {
     int replay, rc, ai; /* ai: a model is configured and it has a prompt */
     llm_choice choice;
     double max_cost;
-    char err[512];
+    rae_err err;
 } run_ask;
 
 static void free_ask(run_ask *a) {
@@ -639,7 +608,7 @@ static void free_ask(run_ask *a) {
 
 static void har_work(void *arg) {
     run_ask *a = arg;
-    int fd = rae_sprite_file_open(a->sprites, a->sprite, a->har, a->err, sizeof a->err);
+    int fd = rae_sprite_file_open(a->sprites, a->sprite, a->har, &a->err);
     a->rc = fd < 0 ? -1 : 0;
     if (fd >= 0) close(fd);
 }
@@ -710,7 +679,7 @@ static void proc_ai(run_proc *rp, run_ask *a) {
 
 /* A new job and its live log with the process state; NULL with a response queued. */
 static run_log *new_run(srv_req *r, run_ask *a) {
-    char err[512];
+    rae_err err;
     json_t *detail =
         json_pack("{s:s,s:s*,s:b}", "har_path", a->har, "prompt", a->prompt, "ai", a->ai);
     if (a->ai) json_object_set_new(detail, "model", json_string(a->choice.model));
@@ -718,16 +687,15 @@ static run_log *new_run(srv_req *r, run_ask *a) {
     char *text = json_dumps(detail, JSON_COMPACT);
     json_decref(detail);
     rae_store_job job;
-    int rc = rae_store_job_add(r->server->store, "run", a->user_id, a->sprite, text, &job, err,
-                               sizeof err);
+    int rc = rae_store_job_add(r->server->store, "run", a->user_id, a->sprite, text, &job, &err);
     free(text);
     if (rc < 0) {
-        srv_error(r, 500, "internal", "%s", err);
+        srv_error(r, 500, "internal", "%s", err.message);
         return NULL;
     }
     char patch[128];
     snprintf(patch, sizeof patch, "{\"scripts_dir\":\"/workspace/scripts/%s\"}", job.id);
-    rae_store_job_update(r->server->store, job.id, NULL, NULL, patch, NULL, 0);
+    rae_store_job_update(r->server->store, job.id, NULL, NULL, patch, NULL);
     run_log *log = log_new(job.id, a->sprite, a->user_id);
     rae_store_job_clear(&job);
     prune_run_files(r->server, a->sprite);
@@ -742,8 +710,8 @@ static void har_done(srv_req *r, void *arg) {
     run_ask *a = arg;
     run_log *going = run_going(r->server, a->sprite), *log = NULL;
     if (a->rc < 0) {
-        int bad = strstr(a->err, "leads out") || strstr(a->err, "outside");
-        srv_error(r, bad ? 400 : 404, bad ? "bad_path" : "not_found", "%s", a->err);
+        int bad = a->err.code == RAE_E_INVALID;
+        srv_error(r, bad ? 400 : 404, bad ? "bad_path" : "not_found", "%s", a->err.message);
     } else if (going) { /* one asked at the same time started first */
         srv_error(r, 409, "run_running", "run %s is still going in sprite '%s'", going->id,
                   a->sprite);
@@ -760,11 +728,10 @@ static void har_done(srv_req *r, void *arg) {
 
 /* Whether the caller may start an AI process now: 0 with a->choice, a->max_cost and a->ai set;
  * 1 when no model is configured (why says so); -1 with a response queued (402, 429, 400). */
-static int ai_admit(srv_req *r, long long user_id, const char *model, run_ask *a, char *why,
-                    size_t n) {
+static int ai_admit(srv_req *r, long long user_id, const char *model, run_ask *a, rae_err *why) {
     srv *s = r->server;
-    if (llm_choose(s, user_id, &a->choice, why, n) < 0) return 1;
-    char err[512];
+    if (llm_choose(s, user_id, &a->choice, why) < 0) return 1;
+    rae_err err;
     if (model && (!*model || strlen(model) >= sizeof a->choice.model ||
                   strspn(model, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
                                 "-_.:/@") != strlen(model))) {
@@ -773,8 +740,8 @@ static int ai_admit(srv_req *r, long long user_id, const char *model, run_ask *a
     }
     if (model) snprintf(a->choice.model, sizeof a->choice.model, "%s", model);
     if (strcmp(a->choice.source, "server") == 0) {
-        if (rae_store_budget_check(s->store, user_id, err, sizeof err) < 0) {
-            srv_error(r, 402, "budget_exceeded", "%s", err);
+        if (rae_store_budget_check(s->store, user_id, &err) < 0) {
+            srv_error(r, 402, "budget_exceeded", "%s", err.message);
             return -1;
         }
     }
@@ -843,11 +810,11 @@ static run_ask *ask_of(srv_req *r, caller *c, const char *sprite, json_t *body) 
         snprintf(a->har, sizeof a->har, "%s%s", har[0] == '/' ? "" : "/workspace/", har);
     a->prompt = prompt ? strdup(prompt) : NULL;
     a->replay = replay;
-    char why[512];
+    rae_err why;
     int rc = from ? take_from_run(r, c->user.id, sprite, from, a) : 0;
-    if (rc == 0 && prompt && *prompt) rc = ai_admit(r, c->user.id, model, a, why, sizeof why);
+    if (rc == 0 && prompt && *prompt) rc = ai_admit(r, c->user.id, model, a, &why);
     if (rc == 1 && from) { /* re-engineering is the model's work */
-        srv_error(r, 400, "no_model", "%s", why);
+        srv_error(r, 400, "no_model", "%s", why.message);
         rc = -1;
     }
     if (rc < 0) {
@@ -922,7 +889,7 @@ static void go_on(srv_req *r, caller *c, const char *sprite, const char *id, jso
     json_t *files = json_object_get(d, "files");
     rp->files = json_is_array(files) ? json_deep_copy(files) : NULL;
     if (rae_store_usage_of_run(s->store, c->user.id, id, &rp->base) < 0) rp->base.answers = 0;
-    rae_store_job_update(s->store, id, "running", "", NULL, NULL, 0);
+    rae_store_job_update(s->store, id, "running", "", NULL, NULL);
     log_person(log, a->prompt);
     srv_defer(r, checkpoint_work, checkpoint_done, log);
 }
@@ -934,7 +901,7 @@ void api_engineer_run_message(srv_req *r, caller *c, char args[][128]) {
     json_t *body = srv_body_json(r), *d = NULL;
     const char *text = NULL;
     run_ask *a = calloc(1, sizeof *a);
-    char why[512];
+    rae_err why;
     run_log *going = NULL;
     if (!a) abort();
     if (!body || srv_body_string(r, body, "text", &text) < 0) {
@@ -949,9 +916,8 @@ void api_engineer_run_message(srv_req *r, caller *c, char args[][128]) {
         srv_error(r, 409, "run_running", "run %s is still going in sprite '%s'", going->id,
                   args[0]);
     } else {
-        int rc = ai_admit(r, c->user.id, json_string_value(json_object_get(d, "model")), a, why,
-                          sizeof why);
-        if (rc == 1) srv_error(r, 400, "no_model", "%s", why);
+        int rc = ai_admit(r, c->user.id, json_string_value(json_object_get(d, "model")), a, &why);
+        if (rc == 1) srv_error(r, 400, "no_model", "%s", why.message);
         if (rc == 0) {
             a->prompt = strdup(text);
             go_on(r, c, args[0], args[1], d, a);
@@ -1042,7 +1008,7 @@ void api_engineer_run_cancel(srv_req *r, caller *c, char args[][128]) {
         return;
     }
     log->proc->cancelled = 1;
-    if (log->proc->p.pid > 0) kill(log->proc->p.pid, SIGKILL); /* else checkpoint_done does */
+    kill_process(log->proc); /* when none runs yet, checkpoint_done does */
     log->refs++;
     srv_defer(r, cancel_wait, cancel_done, log);
 }
@@ -1062,7 +1028,7 @@ void runs_reattach(srv *s) {
         rae_store_job *j = &jobs[i];
         if (strcmp(j->status, "running") != 0 || api_browser_alive(s->sprites, j->sprite)) continue;
         rae_store_job_update(s->store, j->id, "error", "interrupted: the server stopped", NULL,
-                             NULL, 0);
+                             NULL);
         lost++;
     }
     rae_store_jobs_free(jobs, n);
@@ -1073,22 +1039,9 @@ void runs_stop_all(srv *s) {
     for (run_log *log = s->runs, *next; log; log = next) {
         next = log->next;
         run_proc *rp = log->proc;
-        if (!rp || (!rp->poll && !rp->reap)) continue; /* finished, or on a worker thread */
-        if (rp->poll) {
-            uv_poll_stop(rp->poll);
-            uv_close((uv_handle_t *)rp->poll, poll_closed);
-            rp->poll = NULL;
-        }
-        if (rp->reap) {
-            uv_timer_stop(rp->reap);
-            uv_close((uv_handle_t *)rp->reap, timer_closed);
-            rp->reap = NULL;
-        }
-        int st = -1;
-        if (rp->p.pid > 0) {
-            kill(rp->p.pid, SIGKILL); /* it ends at once: the wait is short */
-            rae_sprite_proc_wait(&rp->p, 1, &st);
-        }
+        if (!rp || !rp->watch) continue; /* finished, or on a worker thread */
+        int st = srv_proc_end_now(rp->watch);
+        rp->watch = NULL;
         if (!rp->terminal) snprintf(rp->error, sizeof rp->error, "interrupted: the server stopped");
         run_finished(log, st);
     }

@@ -6,7 +6,7 @@
 #include "server/head.h"
 #include "server/runs.h"
 #include "server/ws.h"
-#include "util/err.h"
+#include "rae/err.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,16 +24,15 @@ typedef struct loop_state {
 } loop_state;
 
 /* "HOST:PORT" into host and port. */
-static int parse_listen(const char *spec, char *host, size_t n, int *port, char *err,
-                        size_t errlen) {
+static int parse_listen(const char *spec, char *host, size_t n, int *port, rae_err *err) {
     const char *colon = strrchr(spec, ':');
     char *end;
     long p = colon ? strtol(colon + 1, &end, 10) : -1;
     if (!colon || colon == spec || *end || p < 0 || p > 65535 || (size_t)(colon - spec) >= n)
-        return err_set(err, errlen,
-                       "--listen wants HOST:PORT (e.g. 127.0.0.1:8080; port 0: any free one), "
-                       "not '%s'",
-                       spec);
+        return rae_err_set(err, RAE_E_INVALID,
+                           "--listen wants HOST:PORT (e.g. 127.0.0.1:8080; port 0: any free one), "
+                           "not '%s'",
+                           spec);
     snprintf(host, n, "%.*s", (int)(colon - spec), spec);
     *port = (int)p;
     return 0;
@@ -58,7 +57,7 @@ static void log_line(int level, const char *line) {
 
 /* The lws context on our libuv loop, listening on host:port. */
 static struct lws_context *make_context(srv *s, loop_state *ls, const char *host, int port,
-                                        char *err, size_t errlen) {
+                                        rae_err *err) {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     void *loops[] = {&ls->loop};
@@ -93,7 +92,7 @@ static struct lws_context *make_context(srv *s, loop_state *ls, const char *host
     lws_set_log_level(LLL_ERR | LLL_WARN, log_line);
     struct lws_context *ctx = lws_create_context(&info);
     if (!ctx)
-        err_set(err, errlen, "cannot listen on %s:%d (taken, or not an address here?)", host, port);
+        rae_err_fail(err, "cannot listen on %s:%d (taken, or not an address here?)", host, port);
     return ctx;
 }
 
@@ -102,19 +101,19 @@ static struct lws_context *make_context(srv *s, loop_state *ls, const char *host
 enum { STORE_WORKER_HANDLES = 4 };
 
 /* The store (opened once, kept until the end), the sprites, and what the last server left. */
-static int open_state(srv *s, char *err, size_t errlen) {
+static int open_state(srv *s, rae_err *err) {
     const char *data = s->data_dir = s->o->data_dir ? s->o->data_dir : "./data";
-    s->store = rae_store_open(data, err, errlen);
+    s->store = rae_store_open(data, err);
     if (!s->store) return -1;
-    s->pool = rae_store_pool_open(data, STORE_WORKER_HANDLES, err, errlen);
+    s->pool = rae_store_pool_open(data, STORE_WORKER_HANDLES, err);
     if (!s->pool) return -1;
     rae_sprite_local_opts so = {.data_dir = data,
                                 .allow_net = s->o->allow_net,
                                 .n_allow_net = s->o->n_allow_net,
                                 .max_sprites = s->o->max_sprites};
-    s->sprites = rae_sprites_local(&so, err, errlen);
+    s->sprites = rae_sprites_local(&so, err);
     if (!s->sprites) return -1;
-    s->llm = llm_new(s->o, data, err, errlen);
+    s->llm = llm_new(s->o, data, err);
     if (!s->llm) return -1;
     runs_reattach(s); /* what the last server left running */
     return 0;
@@ -122,9 +121,10 @@ static int open_state(srv *s, char *err, size_t errlen) {
 
 static void first_run_link(srv *s) {
     if (rae_store_user_count(s->store) > 0) return;
-    char token[128], err[256];
-    if (rae_store_setup_token(s->store, token, sizeof token, err, sizeof err) < 0) {
-        fprintf(stderr, "rae: no user yet, and no sign-in link: %s\n", err);
+    char token[128];
+    rae_err err;
+    if (rae_store_setup_token(s->store, token, sizeof token, &err) < 0) {
+        fprintf(stderr, "rae: no user yet, and no sign-in link: %s\n", err.message);
         return;
     }
     printf("No user yet. Create the first (admin) account at:\n  %s/setup?token=%s\n"
@@ -132,29 +132,27 @@ static void first_run_link(srv *s) {
            s->public_url, token);
 }
 
-int rae_serve(const rae_serve_opts *o, char *err, size_t errlen) {
+int rae_serve(const rae_serve_opts *o, rae_err *err) {
     char host[256];
     int port = 0;
-    if (parse_listen(o->listen ? o->listen : "127.0.0.1:8080", host, sizeof host, &port, err,
-                     errlen) < 0)
+    if (parse_listen(o->listen ? o->listen : "127.0.0.1:8080", host, sizeof host, &port, err) < 0)
         return -1;
     if (!o->tls_cert != !o->tls_key)
-        return err_set(err, errlen, "--tls-cert and --tls-key go together");
+        return rae_err_set(err, RAE_E_INVALID, "--tls-cert and --tls-key go together");
     srv s = {.o = o, .tls = o->tls_cert != NULL};
-    if (srv_proxies_parse(&s.proxies, o->trusted_proxies, o->n_trusted_proxies, err, errlen) < 0)
-        return -1;
+    if (srv_proxies_parse(&s.proxies, o->trusted_proxies, o->n_trusted_proxies, err) < 0) return -1;
     s.conns = srv_conns_new();
     loop_state ls;
     memset(&ls, 0, sizeof ls);
     ls.server = &s;
-    int rc = open_state(&s, err, errlen), loop_ok = 0;
+    int rc = open_state(&s, err), loop_ok = 0;
     if (rc == 0 && !(loop_ok = uv_loop_init(&ls.loop) == 0))
-        rc = err_set(err, errlen, "uv_loop_init failed");
+        rc = rae_err_fail(err, "uv_loop_init failed");
     s.loop = &ls.loop;
-    if (rc == 0 && !s.tls && !(ls.gate = srv_gate_open(&s, host, port, err, errlen))) rc = -1;
-    if (rc == 0) ls.ctx = make_context(&s, &ls, host, port, err, errlen);
+    if (rc == 0 && !s.tls && !(ls.gate = srv_gate_open(&s, host, port, err))) rc = -1;
+    if (rc == 0) ls.ctx = make_context(&s, &ls, host, port, err);
     if (rc == 0 && ls.ctx && ls.gate &&
-        srv_gate_start(ls.gate, lws_get_vhost_by_name(ls.ctx, "default"), err, errlen) < 0)
+        srv_gate_start(ls.gate, lws_get_vhost_by_name(ls.ctx, "default"), err) < 0)
         rc = -1;
     if (rc == 0 && ls.ctx) {
         if (ls.gate)

@@ -74,7 +74,7 @@ typedef struct touch_job {
 
 static void touch_work(void *arg) {
     touch_job *t = arg;
-    rae_sprite_touch(t->sprites, t->sprite, NULL, 0); /* may wake it: starts its services */
+    rae_sprite_touch(t->sprites, t->sprite, NULL); /* may wake it: starts its services */
 }
 
 static void touch_done(srv_req *r, void *arg) {
@@ -167,8 +167,8 @@ static int relay(vnc_conn *v) {
 
 /* One attempt at the sprite's display (never waits): 1 connected, 0 not yet (v->why says why). */
 static int try_display(vnc_conn *v) {
-    char err[512];
-    v->fd = rae_sprite_connect(v->server->sprites, v->sprite, VNC_SOCKET, err, sizeof err);
+    rae_err err;
+    v->fd = rae_sprite_connect(v->server->sprites, v->sprite, VNC_SOCKET, &err);
     if (v->fd >= 0) return 1;
     int e = errno;
     snprintf(v->why, sizeof v->why, "%s",
@@ -176,7 +176,7 @@ static int try_display(vnc_conn *v) {
              : e == EAGAIN                    ? "the sprite's display is busy"
                                               : "the sprite's display cannot be reached");
     v->permanent = e != ENOENT && e != ECONNREFUSED && e != EAGAIN; /* not a socket, say */
-    if (v->permanent) lwsl_warn("vnc relay for %s: %s\n", v->sprite, err);
+    if (v->permanent) lwsl_warn("vnc relay for %s: %s\n", v->sprite, err.message);
     return 0;
 }
 

@@ -117,7 +117,7 @@ static void common(buf *b, const zip_entry *e, uint32_t crc, uint32_t size) {
 static void next_file(zip_stream *z) {
     for (; z->at < z->n; z->at++) {
         zip_entry *e = &z->entries[z->at];
-        z->fd = rae_sprite_file_open(z->sprites, z->sprite, e->path, NULL, 0);
+        z->fd = rae_sprite_file_open(z->sprites, z->sprite, e->path, NULL);
         if (z->fd < 0) continue; /* gone since it was listed: left out */
         e->offset = (uint32_t)z->offset;
         le32(&z->pending, 0x04034b50);

@@ -4,6 +4,7 @@
 #ifndef RAE_STORE_INTERNAL_H
 #define RAE_STORE_INTERNAL_H
 
+#include "rae/err.h"
 #include "rae/store.h"
 
 #include <sqlite3.h>
@@ -21,7 +22,7 @@ struct rae_store {
     rae_store_clock_fn clock;
     void *clock_ud;
     char path[4096];
-    char errmsg[512];
+    rae_err last; /* the last failure on this handle (rae_store_err) */
 };
 
 /* The prepared statement of sql (a string literal: cached by its address); borrowed, reset by
@@ -29,17 +30,19 @@ struct rae_store {
 sqlite3_stmt *store_sql(rae_store *s, const char *sql);
 /* Resets st and clears its bindings (NULL is fine). */
 void store_done(sqlite3_stmt *st);
-/* Sets s->errmsg (and err when not NULL) and returns code. */
-int store_fail(rae_store *s, char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-/* A database failure while doing what: "what: SQLite's message"; returns RAE_STORE_ERROR. */
-int store_dberr(rae_store *s, char *err, size_t errlen, const char *what);
+/* Sets the handle's last error (and *err when err is not NULL) and returns -1. */
+int store_fail(rae_store *s, rae_err *err, rae_errc code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Copies the handle's last error into *err (when not NULL); returns -1. */
+int store_err_copy(rae_store *s, rae_err *err);
+/* A database failure while doing what: "what: SQLite's message"; returns -1 (RAE_E_FAIL). */
+int store_dberr(rae_store *s, rae_err *err, const char *what);
 /* BEGIN IMMEDIATE (waits for the write lock up to the busy timeout), COMMIT, ROLLBACK. */
-int store_begin(rae_store *s, char *err, size_t errlen);
-int store_commit(rae_store *s, char *err, size_t errlen);
+int store_begin(rae_store *s, rae_err *err);
+int store_commit(rae_store *s, rae_err *err);
 void store_rollback(rae_store *s);
 /* Runs a statement that returns no rows: 0, or the error; st is done afterwards. */
-int store_exec(rae_store *s, sqlite3_stmt *st, char *err, size_t errlen, const char *what);
+int store_exec(rae_store *s, sqlite3_stmt *st, rae_err *err, const char *what);
 /* Now, by s's clock. */
 double store_now(rae_store *s);
 
@@ -55,8 +58,8 @@ void store_col_text(sqlite3_stmt *st, int col, char *out, size_t n);
 int store_col_hash_is(sqlite3_stmt *st, int col, const unsigned char *hash);
 /* A user from columns col.. of st: id, name, admin, created. */
 void store_col_user(sqlite3_stmt *st, int col, rae_user *out);
-/* The argon2id string of password into out (crypto_pwhash_STRBYTES); RAE_STORE_INVALID when the
- * password is too short or long, RAE_STORE_ERROR when out of memory. */
-int store_password_hash(rae_store *s, const char *password, char *out, char *err, size_t errlen);
+/* The argon2id string of password into out (crypto_pwhash_STRBYTES); -1 with RAE_E_INVALID when
+ * the password is too short or long, RAE_E_FAIL when out of memory. */
+int store_password_hash(rae_store *s, const char *password, char *out, rae_err *err);
 
 #endif

@@ -3,7 +3,7 @@
  * time (and each open takes the write lock to check the schema); a pool opens its handles at
  * start and closes them at the end. */
 #include "rae/store.h"
-#include "util/err.h"
+#include "rae/err.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,20 +18,20 @@ struct rae_store_pool {
     int n, n_idle;
 };
 
-rae_store_pool *rae_store_pool_open(const char *data_dir, int n, char *err, size_t errlen) {
+rae_store_pool *rae_store_pool_open(const char *data_dir, int n, rae_err *err) {
     if (n < 1 || n > POOL_MAX) {
-        err_set(err, errlen, "store pool: 1 to %d handles, not %d", POOL_MAX, n);
+        rae_err_fail(err, "store pool: 1 to %d handles, not %d", POOL_MAX, n);
         return NULL;
     }
     rae_store_pool *p = calloc(1, sizeof *p);
     if (!p) {
-        err_set(err, errlen, "store pool: out of memory");
+        rae_err_fail(err, "store pool: out of memory");
         return NULL;
     }
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->given, NULL);
     for (; p->n < n; p->n++) {
-        p->all[p->n] = p->idle[p->n] = rae_store_open(data_dir, err, errlen);
+        p->all[p->n] = p->idle[p->n] = rae_store_open(data_dir, err);
         if (!p->all[p->n]) {
             rae_store_pool_close(p);
             return NULL;

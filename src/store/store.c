@@ -1,6 +1,6 @@
 /* store: opening DATA_DIR/rae.db, the schema and its migrations, and the helpers of every part. */
 #include "store/internal.h"
-#include "util/err.h"
+#include "rae/err.h"
 #include "util/fsutil.h"
 
 #include <errno.h>
@@ -94,20 +94,22 @@ enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 
 /* ---- helpers ---- */
 
-int store_fail(rae_store *s, char *err, size_t errlen, int code, const char *fmt, ...) {
-    char msg[sizeof s->errmsg];
+int store_fail(rae_store *s, rae_err *err, rae_errc code, const char *fmt, ...) {
+    rae_err_clear(&s->last);
+    s->last.code = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(s->last.message, sizeof s->last.message, fmt, ap);
     va_end(ap);
-    memcpy(s->errmsg, msg, sizeof msg);
-    if (err && errlen) snprintf(err, errlen, "%s", msg);
-    return code;
+    return store_err_copy(s, err);
 }
 
-int store_dberr(rae_store *s, char *err, size_t errlen, const char *what) {
-    return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s: %s", s->path, what,
-                      sqlite3_errmsg(s->db));
+int store_err_copy(rae_store *s, rae_err *err) {
+    return rae_err_copy(err, &s->last);
+}
+
+int store_dberr(rae_store *s, rae_err *err, const char *what) {
+    return store_fail(s, err, RAE_E_FAIL, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 
 sqlite3_stmt *store_sql(rae_store *s, const char *sql) {
@@ -115,11 +117,11 @@ sqlite3_stmt *store_sql(rae_store *s, const char *sql) {
         if (s->cache[i].sql == sql) return s->cache[i].st;
     sqlite3_stmt *st = NULL;
     if (s->n_cache == STORE_MAX_STMTS) {
-        store_fail(s, NULL, 0, RAE_STORE_ERROR, "store: more than %d statements", STORE_MAX_STMTS);
+        store_fail(s, NULL, RAE_E_FAIL, "store: more than %d statements", STORE_MAX_STMTS);
         return NULL;
     }
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-        store_dberr(s, NULL, 0, "prepare");
+        store_dberr(s, NULL, "prepare");
         sqlite3_finalize(st);
         return NULL;
     }
@@ -134,23 +136,22 @@ void store_done(sqlite3_stmt *st) {
     sqlite3_clear_bindings(st);
 }
 
-int store_exec(rae_store *s, sqlite3_stmt *st, char *err, size_t errlen, const char *what) {
+int store_exec(rae_store *s, sqlite3_stmt *st, rae_err *err, const char *what) {
     int rc = sqlite3_step(st);
     store_done(st);
     if (rc == SQLITE_DONE || rc == SQLITE_ROW) return 0;
-    return store_dberr(s, err, errlen, what);
+    return store_dberr(s, err, what);
 }
 
-int store_begin(rae_store *s, char *err, size_t errlen) {
+int store_begin(rae_store *s, rae_err *err) {
     sqlite3_stmt *st = store_sql(s, "BEGIN IMMEDIATE");
-    if (!st) return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s", s->errmsg);
-    return store_exec(s, st, err, errlen, "begin");
+    if (!st) return store_err_copy(s, err);
+    return store_exec(s, st, err, "begin");
 }
 
-int store_commit(rae_store *s, char *err, size_t errlen) {
+int store_commit(rae_store *s, rae_err *err) {
     sqlite3_stmt *st = store_sql(s, "COMMIT");
-    int rc = st ? store_exec(s, st, err, errlen, "commit")
-                : store_fail(s, err, errlen, RAE_STORE_ERROR, "%s", s->errmsg);
+    int rc = st ? store_exec(s, st, err, "commit") : store_err_copy(s, err);
     if (rc < 0) store_rollback(s);
     return rc;
 }
@@ -231,24 +232,23 @@ void store_col_user(sqlite3_stmt *st, int col, rae_user *out) {
  *   descriptor), and so are a -wal or -shm left behind (SQLite gives new ones the database's
  *   mode, and fixes only empty ones);
  * - a symlink is refused. */
-static int make_db_file(rae_store *s, char *err, size_t errlen) {
+static int make_db_file(rae_store *s, rae_err *err) {
     char tmp[sizeof s->path + 16];
     snprintf(tmp, sizeof tmp, "%s.new-XXXXXX", s->path);
     struct stat sb;
     if (lstat(s->path, &sb) < 0 && errno == ENOENT) {
         int fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
-            return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: creating it: %s", s->path,
-                              strerror(errno));
+            return store_fail(s, err, RAE_E_FAIL, "%s: creating it: %s", s->path, strerror(errno));
         close(fd);
         int rc = link(tmp, s->path) < 0 && errno != EEXIST ? errno : 0;
         unlink(tmp);
-        if (rc) return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s", s->path, strerror(rc));
+        if (rc) return store_fail(s, err, RAE_E_FAIL, "%s: %s", s->path, strerror(rc));
     }
     if (lstat(s->path, &sb) < 0)
-        return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s", s->path, strerror(errno));
+        return store_fail(s, err, RAE_E_FAIL, "%s: %s", s->path, strerror(errno));
     if (!S_ISREG(sb.st_mode))
-        return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s, refused", s->path,
+        return store_fail(s, err, RAE_E_FAIL, "%s: %s, refused", s->path,
                           S_ISLNK(sb.st_mode) ? "a symbolic link" : "not a regular file");
     static const char *const files[] = {"", "-wal", "-shm"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
@@ -261,35 +261,34 @@ static int make_db_file(rae_store *s, char *err, size_t errlen) {
 }
 
 /* Runs sql (one or more statements, no input); what names it in an error. */
-static int run_sql(rae_store *s, const char *sql, const char *what, char *err, size_t errlen) {
+static int run_sql(rae_store *s, const char *sql, const char *what, rae_err *err) {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
-    store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s: %s", s->path, what,
-               msg ? msg : sqlite3_errmsg(s->db));
+    store_fail(s, err, RAE_E_FAIL, "%s: %s: %s", s->path, what, msg ? msg : sqlite3_errmsg(s->db));
     sqlite3_free(msg);
-    return RAE_STORE_ERROR;
+    return -1;
 }
 
-static int user_version(rae_store *s, int *v, char *err, size_t errlen) {
+static int user_version(rae_store *s, int *v, rae_err *err) {
     sqlite3_stmt *st = store_sql(s, "PRAGMA user_version");
-    if (!st) return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s", s->errmsg);
+    if (!st) return store_err_copy(s, err);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *v = sqlite3_column_int(st, 0);
     store_done(st);
-    return rc == SQLITE_ROW ? 0 : store_dberr(s, err, errlen, "reading the schema version");
+    return rc == SQLITE_ROW ? 0 : store_dberr(s, err, "reading the schema version");
 }
 
 /* Takes the schema from its version to SCHEMA_VERSION, in one transaction: a second process
  * opening at the same time waits and then finds it done. */
-static int migrate(rae_store *s, char *err, size_t errlen) {
+static int migrate(rae_store *s, rae_err *err) {
     int v = 0;
-    if (store_begin(s, err, errlen) < 0 || user_version(s, &v, err, errlen) < 0) {
+    if (store_begin(s, err) < 0 || user_version(s, &v, err) < 0) {
         store_rollback(s);
-        return RAE_STORE_ERROR;
+        return -1;
     }
     if (v > SCHEMA_VERSION) {
         store_rollback(s);
-        return store_fail(s, err, errlen, RAE_STORE_ERROR,
+        return store_fail(s, err, RAE_E_FAIL,
                           "%s: schema version %d is from a newer rae (this one knows up to %d)",
                           s->path, v, (int)SCHEMA_VERSION);
     }
@@ -297,50 +296,48 @@ static int migrate(rae_store *s, char *err, size_t errlen) {
         char set[64], what[64];
         snprintf(set, sizeof set, "PRAGMA user_version = %d", v + 1);
         snprintf(what, sizeof what, "migrating the schema to version %d", v + 1);
-        if (run_sql(s, migrations[v], what, err, errlen) < 0 ||
-            run_sql(s, set, what, err, errlen) < 0) {
+        if (run_sql(s, migrations[v], what, err) < 0 || run_sql(s, set, what, err) < 0) {
             store_rollback(s);
-            return RAE_STORE_ERROR;
+            return -1;
         }
     }
-    return store_commit(s, err, errlen);
+    return store_commit(s, err);
 }
 
-rae_store *rae_store_open(const char *data_dir, char *err, size_t errlen) {
+rae_store *rae_store_open(const char *data_dir, rae_err *err) {
     if (sodium_init() < 0) {
-        err_set(err, errlen, "store: libsodium cannot start");
+        rae_err_fail(err, "store: libsodium cannot start");
         return NULL;
     }
     rae_store *s = calloc(1, sizeof *s);
     if (!s) {
-        err_set(err, errlen, "store: out of memory");
+        rae_err_fail(err, "store: out of memory");
         return NULL;
     }
     s->clock = real_now;
     const char *dir = data_dir && *data_dir ? data_dir : "./data";
     if (snprintf(s->path, sizeof s->path, "%s/rae.db", dir) >= (int)sizeof s->path) {
-        store_fail(s, err, errlen, RAE_STORE_ERROR, "data dir %s: too long a path", dir);
+        store_fail(s, err, RAE_E_FAIL, "data dir %s: too long a path", dir);
         goto fail;
     }
     if (fs_mkdirs(dir, 0700, 0700) < 0) {
-        store_fail(s, err, errlen, RAE_STORE_ERROR, "data dir %s: %s", dir, strerror(errno));
+        store_fail(s, err, RAE_E_FAIL, "data dir %s: %s", dir, strerror(errno));
         goto fail;
     }
-    if (make_db_file(s, err, errlen) < 0) goto fail;
+    if (make_db_file(s, err) < 0) goto fail;
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
-        store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: %s", s->path,
+        store_fail(s, err, RAE_E_FAIL, "%s: %s", s->path,
                    s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 5000);
     /* WAL: readers do not wait for the writer; FULL: a commit is on disk before it returns. */
-    if (run_sql(s, "PRAGMA journal_mode = WAL", "journal_mode", err, errlen) < 0 ||
-        run_sql(s, "PRAGMA synchronous = FULL", "synchronous", err, errlen) < 0 ||
-        run_sql(s, "PRAGMA foreign_keys = ON", "foreign_keys", err, errlen) < 0 ||
-        run_sql(s, "PRAGMA trusted_schema = OFF", "trusted_schema", err, errlen) < 0 ||
-        migrate(s, err, errlen) < 0)
+    if (run_sql(s, "PRAGMA journal_mode = WAL", "journal_mode", err) < 0 ||
+        run_sql(s, "PRAGMA synchronous = FULL", "synchronous", err) < 0 ||
+        run_sql(s, "PRAGMA foreign_keys = ON", "foreign_keys", err) < 0 ||
+        run_sql(s, "PRAGMA trusted_schema = OFF", "trusted_schema", err) < 0 || migrate(s, err) < 0)
         goto fail;
     return s;
 fail:
@@ -356,8 +353,8 @@ void rae_store_close(rae_store *s) {
     free(s);
 }
 
-const char *rae_store_errmsg(const rae_store *s) {
-    return s->errmsg;
+const rae_err *rae_store_err(const rae_store *s) {
+    return &s->last;
 }
 
 void rae_store_set_clock(rae_store *s, rae_store_clock_fn now, void *ud) {
@@ -365,28 +362,27 @@ void rae_store_set_clock(rae_store *s, rae_store_clock_fn now, void *ud) {
     s->clock_ud = now ? ud : NULL;
 }
 
-int rae_store_integrity_check(rae_store *s, char *err, size_t errlen) {
+int rae_store_integrity_check(rae_store *s, rae_err *err) {
     sqlite3_stmt *st = store_sql(s, "PRAGMA integrity_check(1)");
-    if (!st) return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s", s->errmsg);
+    if (!st) return store_err_copy(s, err);
     int rc = sqlite3_step(st);
     char first[256] = "";
     if (rc == SQLITE_ROW) store_col_text(st, 0, first, sizeof first);
     store_done(st);
-    if (rc != SQLITE_ROW) return store_dberr(s, err, errlen, "integrity check");
+    if (rc != SQLITE_ROW) return store_dberr(s, err, "integrity check");
     if (strcmp(first, "ok") != 0)
-        return store_fail(s, err, errlen, RAE_STORE_ERROR, "%s: damaged: %s", s->path, first);
+        return store_fail(s, err, RAE_E_FAIL, "%s: damaged: %s", s->path, first);
     return 0;
 }
 
-int store_password_hash(rae_store *s, const char *password, char *out, char *err, size_t errlen) {
+int store_password_hash(rae_store *s, const char *password, char *out, rae_err *err) {
     size_t n = password ? strlen(password) : 0;
     if (n < RAE_STORE_PASSWORD_MIN || n > RAE_STORE_PASSWORD_MAX)
-        return store_fail(s, err, errlen, RAE_STORE_INVALID,
-                          "a password has %d to %d bytes, not %zu", RAE_STORE_PASSWORD_MIN,
-                          RAE_STORE_PASSWORD_MAX, n);
+        return store_fail(s, err, RAE_E_INVALID, "a password has %d to %d bytes, not %zu",
+                          RAE_STORE_PASSWORD_MIN, RAE_STORE_PASSWORD_MAX, n);
     if (crypto_pwhash_str(out, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-        return store_fail(s, err, errlen, RAE_STORE_ERROR,
+        return store_fail(s, err, RAE_E_FAIL,
                           "hashing the password: out of memory (argon2id needs 64 MiB)");
     return 0;
 }

@@ -8,12 +8,12 @@
 #include <time.h>
 
 int rae_store_usage_add(rae_store *s, long long user_id, const char *run, const char *model,
-                        const rae_usage *u, char *err, size_t errlen) {
+                        const rae_usage *u, rae_err *err) {
     sqlite3_stmt *st = store_sql(
         s, "INSERT INTO llm_usage (user_id, run, model, at, input_tokens, output_tokens, "
            "cache_read_tokens, cache_write_tokens, cost_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
            "?7, ?8, ?9)");
-    if (!st) return store_dberr(s, err, errlen, "recording usage");
+    if (!st) return store_dberr(s, err, "recording usage");
     sqlite3_bind_int64(st, 1, user_id);
     sqlite3_bind_text(st, 2, run ? run : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, model ? model : "", -1, SQLITE_STATIC);
@@ -26,7 +26,7 @@ int rae_store_usage_add(rae_store *s, long long user_id, const char *run, const 
         sqlite3_bind_double(st, 9, u->cost_usd);
     else
         sqlite3_bind_null(st, 9);
-    return store_exec(s, st, err, errlen, "recording usage");
+    return store_exec(s, st, err, "recording usage");
 }
 
 static rae_usage usage_of_row(sqlite3_stmt *st, int col) {
@@ -46,26 +46,26 @@ static rae_usage usage_of_row(sqlite3_stmt *st, int col) {
 int rae_store_usage_sum(rae_store *s, long long user_id, double from, double to, rae_usage *out) {
     sqlite3_stmt *st = store_sql(s, "SELECT " USAGE_COLS " FROM llm_usage WHERE (?1 < 0 OR "
                                     "user_id = ?1) AND at >= ?2 AND at < ?3");
-    if (!st) return RAE_STORE_ERROR;
+    if (!st) return -1;
     sqlite3_bind_int64(st, 1, user_id);
     sqlite3_bind_double(st, 2, from);
     sqlite3_bind_double(st, 3, to);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *out = usage_of_row(st, 0);
     store_done(st);
-    return rc == SQLITE_ROW ? 0 : store_dberr(s, NULL, 0, "summing usage");
+    return rc == SQLITE_ROW ? 0 : store_dberr(s, NULL, "summing usage");
 }
 
 int rae_store_usage_of_run(rae_store *s, long long user_id, const char *run, rae_usage *out) {
     sqlite3_stmt *st = store_sql(s, "SELECT " USAGE_COLS " FROM llm_usage WHERE run = ?1 AND "
                                     "user_id = ?2");
-    if (!st) return RAE_STORE_ERROR;
+    if (!st) return -1;
     sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, user_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *out = usage_of_row(st, 0);
     store_done(st);
-    return rc == SQLITE_ROW ? 0 : store_dberr(s, NULL, 0, "summing a run's usage");
+    return rc == SQLITE_ROW ? 0 : store_dberr(s, NULL, "summing a run's usage");
 }
 
 int rae_store_usage_groups(rae_store *s, long long user_id, double from, double to, rae_usage_by by,
@@ -84,7 +84,7 @@ int rae_store_usage_groups(rae_store *s, long long user_id, double from, double 
     sqlite3_stmt *st = store_sql(s, sql[by]);
     *out = NULL;
     *n = 0;
-    if (!st) return RAE_STORE_ERROR;
+    if (!st) return -1;
     sqlite3_bind_int64(st, 1, user_id);
     sqlite3_bind_double(st, 2, from);
     sqlite3_bind_double(st, 3, to);
@@ -104,22 +104,22 @@ int rae_store_usage_groups(rae_store *s, long long user_id, double from, double 
         free(*out);
         *out = NULL;
         *n = 0;
-        return store_dberr(s, NULL, 0, "grouping usage");
+        return store_dberr(s, NULL, "grouping usage");
     }
     return 0;
 }
 
-int rae_store_budget_set(rae_store *s, const char *name, double usd, char *err, size_t errlen) {
+int rae_store_budget_set(rae_store *s, const char *name, double usd, rae_err *err) {
     sqlite3_stmt *st = store_sql(s, "UPDATE users SET budget_usd = ?2 WHERE name = ?1");
-    if (!st) return store_dberr(s, err, errlen, "setting a budget");
+    if (!st) return store_dberr(s, err, "setting a budget");
     sqlite3_bind_text(st, 1, name ? name : "", -1, SQLITE_STATIC);
     if (usd >= 0)
         sqlite3_bind_double(st, 2, usd);
     else
         sqlite3_bind_null(st, 2);
-    int rc = store_exec(s, st, err, errlen, "setting a budget");
+    int rc = store_exec(s, st, err, "setting a budget");
     if (rc == 0 && sqlite3_changes(s->db) == 0)
-        return store_fail(s, err, errlen, RAE_STORE_NOT_FOUND, "no user '%s'", name ? name : "");
+        return store_fail(s, err, RAE_E_NOT_FOUND, "no user '%s'", name ? name : "");
     return rc;
 }
 
@@ -134,7 +134,7 @@ double rae_store_month_start(double t) {
 
 int rae_store_budget_get(rae_store *s, long long user_id, double *budget, double *spent) {
     sqlite3_stmt *st = store_sql(s, "SELECT budget_usd FROM users WHERE id = ?1");
-    if (!st) return RAE_STORE_ERROR;
+    if (!st) return -1;
     sqlite3_bind_int64(st, 1, user_id);
     int rc = sqlite3_step(st);
     *budget = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
@@ -143,22 +143,21 @@ int rae_store_budget_get(rae_store *s, long long user_id, double *budget, double
     store_done(st);
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE
-                   ? store_fail(s, NULL, 0, RAE_STORE_NOT_FOUND, "no user of id %lld", user_id)
-                   : store_dberr(s, NULL, 0, "reading a budget");
+                   ? store_fail(s, NULL, RAE_E_NOT_FOUND, "no user of id %lld", user_id)
+                   : store_dberr(s, NULL, "reading a budget");
     double now = store_now(s);
     rae_usage u;
-    if (rae_store_usage_sum(s, user_id, rae_store_month_start(now), now + 1, &u) < 0)
-        return RAE_STORE_ERROR;
+    if (rae_store_usage_sum(s, user_id, rae_store_month_start(now), now + 1, &u) < 0) return -1;
     *spent = u.cost_usd;
     return 0;
 }
 
-int rae_store_budget_check(rae_store *s, long long user_id, char *err, size_t errlen) {
+int rae_store_budget_check(rae_store *s, long long user_id, rae_err *err) {
     double budget, spent;
     int rc = rae_store_budget_get(s, user_id, &budget, &spent);
-    if (rc < 0) return store_fail(s, err, errlen, rc, "%s", s->errmsg);
+    if (rc < 0) return store_err_copy(s, err);
     if (budget >= 0 && spent >= budget)
-        return store_fail(s, err, errlen, RAE_STORE_DENIED,
+        return store_fail(s, err, RAE_E_DENIED,
                           "this month's budget of $%.2f is spent ($%.4f): an admin may raise it "
                           "(rae user budget NAME USD)",
                           budget, spent);
@@ -166,19 +165,19 @@ int rae_store_budget_check(rae_store *s, long long user_id, char *err, size_t er
 }
 
 int rae_store_llm_key_set(rae_store *s, long long user_id, const char *provider,
-                          const unsigned char *sealed, size_t n, char *err, size_t errlen) {
+                          const unsigned char *sealed, size_t n, rae_err *err) {
     sqlite3_stmt *st = store_sql(s, "UPDATE users SET llm_key = ?2, llm_provider = ?3, "
                                     "llm_key_added = ?4 WHERE id = ?1");
-    if (!st) return store_dberr(s, err, errlen, "keeping a key");
+    if (!st) return store_dberr(s, err, "keeping a key");
     sqlite3_bind_int64(st, 1, user_id);
     if (sealed) {
         sqlite3_bind_blob(st, 2, sealed, (int)n, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, provider, -1, SQLITE_STATIC);
         sqlite3_bind_double(st, 4, store_now(s));
     } /* else all three NULL */
-    int rc = store_exec(s, st, err, errlen, "keeping a key");
+    int rc = store_exec(s, st, err, "keeping a key");
     if (rc == 0 && sqlite3_changes(s->db) == 0)
-        return store_fail(s, err, errlen, RAE_STORE_NOT_FOUND, "no user %lld", user_id);
+        return store_fail(s, err, RAE_E_NOT_FOUND, "no user %lld", user_id);
     return rc;
 }
 
@@ -188,7 +187,7 @@ int rae_store_llm_key_get(rae_store *s, long long user_id, char *provider, size_
                                     "WHERE id = ?1 AND llm_key IS NOT NULL");
     *sealed = NULL;
     *n = 0;
-    if (!st) return RAE_STORE_ERROR;
+    if (!st) return -1;
     sqlite3_bind_int64(st, 1, user_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -202,5 +201,6 @@ int rae_store_llm_key_get(rae_store *s, long long user_id, char *provider, size_
     }
     store_done(st);
     if (rc == SQLITE_ROW) return 0;
-    return rc == SQLITE_DONE ? RAE_STORE_NOT_FOUND : store_dberr(s, NULL, 0, "reading a key");
+    return rc == SQLITE_DONE ? store_fail(s, NULL, RAE_E_NOT_FOUND, "no key of user %lld", user_id)
+                             : store_dberr(s, NULL, "reading a key");
 }

@@ -1,5 +1,5 @@
 #include "util/jfile.h"
-#include "util/err.h"
+#include "rae/err.h"
 #include "util/fsutil.h"
 
 #include <errno.h>
@@ -20,10 +20,9 @@ static int fill(FILE *f, void *ctx) {
     return json_dumpf(d->j, f, d->flags) == 0 ? 0 : (errno = errno ? errno : EIO, -1);
 }
 
-int jfile_replace(const json_t *j, const char *path, mode_t mode, size_t flags, char *err,
-                  size_t errlen) {
+int jfile_replace(const json_t *j, const char *path, mode_t mode, size_t flags, rae_err *err) {
     dump d = {j, flags};
     if (fs_replace(path, mode, fill, &d) < 0)
-        return err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        return rae_err_fail(err, "%s: cannot write: %s", path, strerror(errno));
     return 0;
 }

@@ -7,9 +7,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "rae/err.h"
+
 /* Writes j (borrowed) to path with the given mode and jansson dump flags. 0, or -1 with err
  * naming the file. */
-int jfile_replace(const json_t *j, const char *path, mode_t mode, size_t flags, char *err,
-                  size_t errlen);
+int jfile_replace(const json_t *j, const char *path, mode_t mode, size_t flags, rae_err *err);
 
 #endif

@@ -12,7 +12,8 @@ typedef struct parser {
     arena *a;
     const char *s;
     size_t n, i;
-    jv_error *err;
+    rae_err *err; /* the caller's, or NULL */
+    int failed;
     /* Scratch stacks for the children of open arrays and objects, copied into the arena when
      * each closes: one allocation per container, none per element. */
     jv **items;
@@ -22,9 +23,10 @@ typedef struct parser {
 } parser;
 
 static jv *fail(parser *p, const char *message, size_t at) {
-    if (!p->err->message) {
-        p->err->message = message;
-        p->err->offset = at;
+    if (!p->failed) {
+        p->failed = 1;
+        rae_err_set(p->err, RAE_E_INVALID, "%s", message);
+        if (p->err) p->err->at.offset = at;
     }
     return NULL;
 }
@@ -229,10 +231,8 @@ static jv *parse_value(parser *p, int depth) {
     }
 }
 
-jv *jv_parse(arena *a, const char *s, size_t n, size_t *end, jv_error *err) {
-    parser p = {a, s, n, 0, err, NULL, 0, 0, NULL, 0, 0};
-    err->message = NULL;
-    err->offset = 0;
+jv *jv_parse(arena *a, const char *s, size_t n, size_t *end, rae_err *err) {
+    parser p = {.a = a, .s = s, .n = n, .err = err};
     jv *v = parse_value(&p, 0);
     if (v) {
         ws(&p);

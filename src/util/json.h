@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "rae/arena.h"
+#include "rae/err.h"
 
 typedef enum jv_type {
     JV_NULL,
@@ -44,17 +45,13 @@ struct jv {
     jv_member *members; /* object, in document order */
 };
 
-typedef struct jv_error {
-    const char *message; /* static text */
-    size_t offset;       /* byte offset of the problem in the input */
-} jv_error;
-
 #define JV_MAX_DEPTH 512
 
 /* Parses one value at s[0..n) (leading and trailing whitespace allowed). With end != NULL,
  * parsing stops after the value and *end gets its length; otherwise trailing data is an error.
- * Returns NULL with err filled on malformed input. */
-jv *jv_parse(arena *a, const char *s, size_t n, size_t *end, jv_error *err);
+ * Returns NULL with err filled on malformed input (RAE_E_INVALID, at.offset the byte offset of the
+ * problem in s; err may be NULL). */
+jv *jv_parse(arena *a, const char *s, size_t n, size_t *end, rae_err *err);
 
 /* The member's key as a C string (copied into a on first use). */
 const char *jv_key(jv_member *m, arena *a);

@@ -32,16 +32,16 @@ static int as_fd(const uint8_t *data, size_t size) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    char err[256];
+    rae_err err;
     int in = as_fd(data, size), out = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    journal *j = journal_open("/dev/null", err, sizeof err);
+    journal *j = journal_open("/dev/null", &err);
     if (in < 0 || out < 0 || !j) abort();
     rec_opts o = {.start_url = "http://127.0.0.1/", .headless = 1, .shared = 1};
     recorder *r = recorder_new(j, &o);
     cdp *c = cdp_new(out, in, recorder_on_event, r);
     recorder_start(r, c);
     for (int rc = 0, turns = 0; rc != 1 && turns < 100000; turns++)
-        rc = cdp_read(c, err, sizeof err); /* -1: a malformed message, skipped; 1: the end */
+        rc = cdp_read(c, &err); /* -1: a malformed message, skipped; 1: the end */
     recorder_tick(r);
     recorder_release_bodies(r);
     recorder_flush(r, "the fuzz input ended");

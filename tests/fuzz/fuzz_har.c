@@ -20,7 +20,7 @@ static void ignore(void *user, const har_problem *p) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     har_reader *r;
-    har_error err;
+    rae_err err;
     if (har_reader_open_mem((const char *)data, size, &r, &err) < 0) return 0;
     arena *a = arena_new();
     har_entry *e;

@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memset(&s, 0, sizeof s);
     memset(&r, 0, sizeof r);
     snprintf(s.public_url, sizeof s.public_url, "https://rae.example.com/");
-    if (srv_proxies_parse(&s.proxies, nets, 4, NULL, 0) < 0) return 0;
+    if (srv_proxies_parse(&s.proxies, nets, 4, NULL) < 0) return 0;
     r.server = &s;
     char xff[2048], peer[64];
     field(data, size, F_PATH, r.path, sizeof r.path);
@@ -98,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     routes(&r);
     srv_proxies_client(&s.proxies, peer, xff, r.peer, sizeof r.peer);
     char msg[512];
-    snprintf(msg, sizeof msg, "%s %s %s", r.path, r.query, xff);
+    if (snprintf(msg, sizeof msg, "%s %s %s", r.path, r.query, xff) < 0) return 0; /* cut: fine */
     text_utf8_scrub(msg);
     if (!text_utf8_valid(msg, strlen(msg))) __builtin_trap(); /* a scrubbed message is UTF-8 */
     return 0;

@@ -22,15 +22,16 @@ static int write_file(const char *path, const uint8_t *data, size_t size) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    char dir[] = "/tmp/rae-fuzz-journal-XXXXXX", in[64], out[64], err[512];
+    char dir[] = "/tmp/rae-fuzz-journal-XXXXXX", in[64], out[64];
+    rae_err err;
     if (!mkdtemp(dir)) abort();
     snprintf(in, sizeof in, "%s/capture.har.journal", dir);
     snprintf(out, sizeof out, "%s/capture.har", dir);
     if (write_file(in, data, size) < 0) abort();
     journal_stats st;
-    if (journal_to_har(in, out, &st, err, sizeof err) == 0) {
+    if (journal_to_har(in, out, &st, &err) == 0) {
         har_reader *r;
-        har_error he;
+        rae_err he;
         if (har_reader_open(out, &r, &he) < 0) {
             fprintf(stderr, "the HAR written from the journal is not one: %s\n", he.message);
             abort();

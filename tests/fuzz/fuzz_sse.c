@@ -26,17 +26,17 @@ static int record(void *user, const ai_sse_event *ev) {
 
 /* The events of data read in pieces of `step` bytes (0: whole), then "cut" or "whole". */
 static void read_in(const uint8_t *data, size_t size, size_t step, size_t split, buf *out) {
-    char err[128];
+    rae_err err;
     ai_sse *p = ai_sse_new(record, out, 4096);
     if (!p) abort();
     int rc = 0;
     if (split) {
-        rc = ai_sse_feed(p, (const char *)data, split, err, sizeof err);
-        if (rc == 0) rc = ai_sse_feed(p, (const char *)data + split, size - split, err, sizeof err);
+        rc = ai_sse_feed(p, (const char *)data, split, &err);
+        if (rc == 0) rc = ai_sse_feed(p, (const char *)data + split, size - split, &err);
     } else {
         for (size_t at = 0; at < size && rc == 0; at += step ? step : size) {
             size_t n = step && size - at > step ? step : size - at;
-            rc = ai_sse_feed(p, (const char *)data + at, n, err, sizeof err);
+            rc = ai_sse_feed(p, (const char *)data + at, n, &err);
         }
     }
     buf_puts(out, rc ? "error" : ai_sse_cut(p) ? "cut" : "whole");
@@ -44,17 +44,17 @@ static void read_in(const uint8_t *data, size_t size, size_t step, size_t split,
 }
 
 static int decode(void *user, const ai_sse_event *ev) {
-    char err[128];
-    return ai_stream_event(user, ev, err, sizeof err) == 1;
+    rae_err err;
+    return ai_stream_event(user, ev, &err) == 1;
 }
 
 /* The stream's events through a provider's decoder; what it made, asked for. */
 static void decode_all(const uint8_t *data, size_t size, ai_provider p) {
-    char err[128];
+    rae_err err;
     ai_stream *s = ai_stream_new(p, NULL, NULL);
     ai_sse *sse = ai_sse_new(decode, s, 4096);
     if (!s || !sse) abort();
-    ai_sse_feed(sse, (const char *)data, size, err, sizeof err);
+    ai_sse_feed(sse, (const char *)data, size, &err);
     char *content = json_dumps(ai_stream_content(s), JSON_COMPACT);
     if (!content) abort();
     free(content);

@@ -12,7 +12,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # folder: (its own and lower folders it may include, public headers it may include)
-BASE = {"arena", "events", "har", "version"}
+BASE = {"arena", "err", "events", "har", "version"}
 RULES = {
     "util": ({"util"}, BASE),
     "har": ({"har", "util"}, BASE | {"har_filter", "har_stats", "har_validate"}),

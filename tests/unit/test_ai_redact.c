@@ -75,11 +75,11 @@ static void test_secret_names(void **state) {
 
 static void test_paths(void **state) {
     (void)state;
-    char dir[] = "/tmp/rae-test-ai-XXXXXX", path[PATH_MAX], why[512], link[PATH_MAX];
+    char dir[] = "/tmp/rae-test-ai-XXXXXX", path[PATH_MAX], link[PATH_MAX];
+    rae_err why;
     assert_non_null(mkdtemp(dir));
     /* inside: folders made on the way */
-    assert_int_equal(ai_tool_path(dir, "scripts/deep/x.py", 1, path, sizeof path, why, sizeof why),
-                     0);
+    assert_int_equal(ai_tool_path(dir, "scripts/deep/x.py", 1, path, sizeof path, &why), 0);
     struct stat st;
     assert_int_equal(stat(strcat(strcpy(link, dir), "/scripts/deep"), &st), 0);
     /* refused, each with its reason */
@@ -99,10 +99,9 @@ static void test_paths(void **state) {
     snprintf(link, sizeof link, "%s/out/link", dir);
     assert_int_equal(symlink("/tmp", link), 0);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        why[0] = '\0';
-        assert_int_equal(
-            ai_tool_path(dir, bad[i].rel, bad[i].write, path, sizeof path, why, sizeof why), -1);
-        assert_non_null(strstr(why, bad[i].because));
+        rae_err_clear(&why);
+        assert_int_equal(ai_tool_path(dir, bad[i].rel, bad[i].write, path, sizeof path, &why), -1);
+        assert_non_null(strstr(why.message, bad[i].because));
     }
     unlink(link);
     char cmd[PATH_MAX + 16];

@@ -14,7 +14,7 @@ typedef struct run {
     ai_stream *stream;
     buf text; /* what on_text got */
     int rc;
-    char err[256];
+    rae_err err;
 } run;
 
 static void on_text(void *user, const char *t, size_t n) {
@@ -23,7 +23,7 @@ static void on_text(void *user, const char *t, size_t n) {
 
 static int on_event(void *user, const ai_sse_event *ev) {
     run *r = user;
-    r->rc = ai_stream_event(r->stream, ev, r->err, sizeof r->err);
+    r->rc = ai_stream_event(r->stream, ev, &r->err);
     return r->rc < 0 ? 2 : r->rc;
 }
 
@@ -32,9 +32,9 @@ static void feed(run *r, ai_provider p, const char *wire, size_t step) {
     memset(r, 0, sizeof *r);
     r->stream = ai_stream_new(p, on_text, r);
     ai_sse *sse = ai_sse_new(on_event, r, 1 << 20);
-    char err[128];
+    rae_err err;
     for (size_t at = 0, n = strlen(wire); at < n; at += step)
-        if (ai_sse_feed(sse, wire + at, n - at < step ? n - at : step, err, sizeof err)) break;
+        if (ai_sse_feed(sse, wire + at, n - at < step ? n - at : step, &err)) break;
     ai_sse_free(sse);
 }
 
@@ -103,7 +103,7 @@ static void test_anthropic_faults(void **state) {
          5);
     assert_int_equal(r.rc, -1);
     assert_string_equal(ai_stream_error_type(r.stream), "overloaded_error");
-    assert_non_null(strstr(r.err, "Overloaded"));
+    assert_non_null(strstr(r.err.message, "Overloaded"));
     done(&r);
     /* max_tokens inside a tool call's JSON: the call is named, its input is {} */
     feed(&r, AI_ANTHROPIC,

@@ -33,10 +33,10 @@ static void remove_paths(const paths *p) {
 }
 
 static void put(journal *j, const char *kind, const char *json) {
-    char err[256];
+    rae_err err;
     json_t *v = json_loads(json, 0, NULL);
     assert_non_null(v);
-    assert_int_equal(journal_write(j, kind, v, err, sizeof err), 0);
+    assert_int_equal(journal_write(j, kind, v, &err), 0);
     json_decref(v);
 }
 
@@ -48,8 +48,8 @@ static void append_raw(const char *path, const char *text) {
 }
 
 static void write_sample(const paths *p) {
-    char err[256];
-    journal *j = journal_open(p->journal, err, sizeof err);
+    rae_err err;
+    journal *j = journal_open(p->journal, &err);
     assert_non_null(j);
     put(j, "header",
         "{\"creator\":{\"name\":\"rae\",\"version\":\"t\"},"
@@ -62,7 +62,7 @@ static void write_sample(const paths *p) {
     put(j, "page",
         "{\"id\":\"page_1\",\"title\":\"Home\",\"startedDateTime\":"
         "\"2026-01-01T00:00:00.000Z\",\"pageTimings\":{\"onLoad\":5}}");
-    assert_int_equal(journal_sync(j, err, sizeof err), 0);
+    assert_int_equal(journal_sync(j, &err), 0);
     journal_close(j);
 }
 
@@ -73,8 +73,8 @@ static void test_order_pages_and_cut_tail(void **state) {
     write_sample(&p);
     append_raw(p.journal, "{\"entry\":{\"startedDateTime\":\"2026-01-01T00:00:0"); /* the kill */
     journal_stats st;
-    char err[256];
-    assert_int_equal(journal_to_har(p.journal, p.har, &st, err, sizeof err), 0);
+    rae_err err;
+    assert_int_equal(journal_to_har(p.journal, p.har, &st, &err), 0);
     assert_int_equal(st.entries, 2);
     assert_int_equal(st.pages, 1);
     assert_int_equal(st.cut_tail, 1);
@@ -104,8 +104,8 @@ static void test_bad_line_in_the_middle(void **state) {
     append_raw(p.journal, "garbage from a disk that lied\n{\"entry\":{\"startedDateTime\":"
                           "\"2026-01-01T00:00:03.000Z\",\"n\":3}}\n");
     journal_stats st;
-    char err[256];
-    assert_int_equal(journal_to_har(p.journal, p.har, &st, err, sizeof err), 0);
+    rae_err err;
+    assert_int_equal(journal_to_har(p.journal, p.har, &st, &err), 0);
     assert_int_equal(st.entries, 3);
     assert_int_equal(st.bad_lines, 1);
     assert_int_equal(st.cut_tail, 0);
@@ -116,12 +116,13 @@ static void test_recover_removes_the_journal(void **state) {
     (void)state;
     paths p;
     make_paths(&p);
-    char err[512];
+    rae_err err;
     long n = -1;
-    assert_int_equal(rae_capture_recover(p.har, &n, err, sizeof err), RAE_CAPTURE_USAGE);
-    assert_non_null(strstr(err, "no journal"));
+    assert_int_equal(rae_capture_recover(p.har, &n, &err), -1);
+    assert_int_equal(err.code, RAE_E_NOT_FOUND);
+    assert_non_null(strstr(err.message, "no journal"));
     write_sample(&p);
-    assert_int_equal(rae_capture_recover(p.har, &n, err, sizeof err), RAE_CAPTURE_OK);
+    assert_int_equal(rae_capture_recover(p.har, &n, &err), 0);
     assert_int_equal(n, 2);
     assert_int_equal(access(p.journal, F_OK), -1);
     assert_int_equal(access(p.har, F_OK), 0);
@@ -134,8 +135,8 @@ static void test_empty_journal(void **state) {
     make_paths(&p);
     append_raw(p.journal, "");
     journal_stats st;
-    char err[256];
-    assert_int_equal(journal_to_har(p.journal, p.har, &st, err, sizeof err), 0);
+    rae_err err;
+    assert_int_equal(journal_to_har(p.journal, p.har, &st, &err), 0);
     assert_int_equal(st.entries, 0);
     json_t *har = json_load_file(p.har, 0, NULL);
     assert_non_null(har);

@@ -289,14 +289,14 @@ static void change_tree(const char *ws) {
 static void roundtrip(int level) {
     tdir t;
     tdir_make(&t);
-    char err[512];
-    ckpt_store *s = ckpt_store_open(t.store, level, err, sizeof err);
+    rae_err err;
+    ckpt_store *s = ckpt_store_open(t.store, level, &err);
     assert_non_null(s);
     ckpt_store_set_sync(s, level ? CKPT_SYNC_ALL : CKPT_SYNC_STORE);
     make_tree(t.ws);
     char *want1 = tree_listing(t.ws);
     ckpt_info a, b;
-    assert_int_equal(ckpt_create(s, t.ws, "first", 0, &a, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "first", 0, &a, &err), 0);
     assert_int_equal(a.files, 9);
     assert_int_equal(a.dirs, 3);
     assert_int_equal(a.symlinks, 3);
@@ -306,26 +306,26 @@ static void roundtrip(int level) {
     if (level) assert_true(a.added < a.bytes); /* big.txt compresses */
     change_tree(t.ws);
     char *want2 = tree_listing(t.ws);
-    assert_int_equal(ckpt_create(s, t.ws, "second", 1, &b, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "second", 1, &b, &err), 0);
     assert_true(strcmp(a.id, b.id) < 0);
 
-    assert_int_equal(ckpt_restore(s, a.id, t.ws, err, sizeof err), 0);
+    assert_int_equal(ckpt_restore(s, a.id, t.ws, &err), 0);
     assert_same_tree(want1, t.ws);
     /* a checkpoint right after a restore reads nothing */
     ckpt_info c;
-    assert_int_equal(ckpt_create(s, t.ws, NULL, 1, &c, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, NULL, 1, &c, &err), 0);
     assert_int_equal(c.read_files, 0);
     assert_int_equal(c.added, 0);
-    assert_int_equal(ckpt_restore(s, b.id, t.ws, err, sizeof err), 0);
+    assert_int_equal(ckpt_restore(s, b.id, t.ws, &err), 0);
     assert_same_tree(want2, t.ws);
-    assert_int_equal(ckpt_restore(s, a.id, t.other, err, sizeof err), 0); /* root absent */
+    assert_int_equal(ckpt_restore(s, a.id, t.other, &err), 0); /* root absent */
     assert_same_tree(want1, t.other);
     /* only the workspaces and the store are left beside them: no temporary trees */
     assert_int_equal(count_dir(t.base), 3);
 
     ckpt_info *v;
     size_t n;
-    assert_int_equal(ckpt_list(s, &v, &n, err, sizeof err), 0);
+    assert_int_equal(ckpt_list(s, &v, &n, &err), 0);
     assert_int_equal(n, 3);
     assert_string_equal(v[0].id, a.id);
     assert_string_equal(v[1].comment, "second");
@@ -334,9 +334,9 @@ static void roundtrip(int level) {
     assert_string_equal(v[2].id, c.id);
     free(v);
     ckpt_info g;
-    assert_int_equal(ckpt_get(s, b.id, &g, err, sizeof err), 0);
+    assert_int_equal(ckpt_get(s, b.id, &g, &err), 0);
     assert_int_equal(g.bytes, b.bytes);
-    assert_int_equal(ckpt_delete(s, c.id, err, sizeof err), 0);
+    assert_int_equal(ckpt_delete(s, c.id, &err), 0);
     ckpt_store_free(s);
     free(want1);
     free(want2);
@@ -357,26 +357,26 @@ static void test_dedup(void **state) {
     (void)state;
     tdir t;
     tdir_make(&t);
-    char err[512];
-    ckpt_store *s = ckpt_store_open(t.store, 0, err, sizeof err);
+    rae_err err;
+    ckpt_store *s = ckpt_store_open(t.store, 0, &err);
     assert_non_null(s);
     puts_file(t.ws, "a", "same content\n");
     puts_file(t.ws, "b", "same content\n");
     puts_file(t.ws, "c", "other content\n");
     ckpt_info a, b;
-    assert_int_equal(ckpt_create(s, t.ws, "", 1, &a, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "", 1, &a, &err), 0);
     assert_int_equal(count_blobs(t.store), 2);
     assert_int_equal(a.added, 13 + 14);
     puts_file(t.ws, "d", "other content\n");
-    assert_int_equal(ckpt_create(s, t.ws, "", 1, &b, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "", 1, &b, &err), 0);
     assert_int_equal(count_blobs(t.store), 2);
     assert_int_equal(b.added, 0);
     /* the same content compressed by another store handle is still found */
     ckpt_store_free(s);
-    s = ckpt_store_open(t.store, 5, err, sizeof err);
+    s = ckpt_store_open(t.store, 5, &err);
     assert_non_null(s);
     puts_file(t.ws, "e", "same content\n");
-    assert_int_equal(ckpt_create(s, t.ws, "", 1, &b, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "", 1, &b, &err), 0);
     assert_int_equal(count_blobs(t.store), 2);
     ckpt_store_free(s);
     rm_rf(t.base);
@@ -388,15 +388,15 @@ static void test_unchanged_not_reread(void **state) {
     (void)state;
     tdir t;
     tdir_make(&t);
-    char err[512];
-    ckpt_store *s = ckpt_store_open(t.store, 0, err, sizeof err);
+    rae_err err;
+    ckpt_store *s = ckpt_store_open(t.store, 0, &err);
     assert_non_null(s);
     puts_file(t.ws, "f", "version 1\n");
     puts_file(t.ws, "g", "untouched\n");
     set_mtime(t.ws, "f", 1600000000);
     set_mtime(t.ws, "g", 1600000000);
     ckpt_info a, b, c;
-    assert_int_equal(ckpt_create(s, t.ws, "", 1, &a, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "", 1, &a, &err), 0);
     assert_int_equal(a.read_files, 2);
     char p[512];
     path_of(p, sizeof p, t.ws, "f");
@@ -409,25 +409,25 @@ static void test_unchanged_not_reread(void **state) {
     set_mtime(t.ws, "f", 1600000000);
     assert_int_equal(stat(p, &after), 0);
     assert_int_equal(before.st_ino, after.st_ino);
-    assert_int_equal(ckpt_create(s, t.ws, "", 1, &b, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "", 1, &b, &err), 0);
     assert_int_equal(b.read_files, 0);
-    assert_int_equal(ckpt_restore(s, b.id, t.other, err, sizeof err), 0);
+    assert_int_equal(ckpt_restore(s, b.id, t.other, &err), 0);
     char *got = slurp(t.other, "f", NULL);
     assert_string_equal(got, "version 1\n"); /* the old hash was kept: f was not read */
     free(got);
     set_mtime(t.ws, "f", 1600000001);
-    assert_int_equal(ckpt_create(s, t.ws, "", 1, &c, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "", 1, &c, &err), 0);
     assert_int_equal(c.read_files, 1);
     assert_int_equal(c.read_bytes, 10);
-    assert_int_equal(ckpt_restore(s, c.id, t.other, err, sizeof err), 0);
+    assert_int_equal(ckpt_restore(s, c.id, t.other, &err), 0);
     got = slurp(t.other, "f", NULL);
     assert_string_equal(got, "version 2\n");
     free(got);
     /* a file written just now is read again next time: its mtime may not show the next write */
     puts_file(t.ws, "g", "fresh one\n");
-    assert_int_equal(ckpt_create(s, t.ws, "", 1, &c, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "", 1, &c, &err), 0);
     assert_int_equal(c.read_files, 1);
-    assert_int_equal(ckpt_create(s, t.ws, "", 1, &c, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "", 1, &c, &err), 0);
     assert_int_equal(c.read_files, 1);
     ckpt_store_free(s);
     rm_rf(t.base);
@@ -437,8 +437,8 @@ static void test_bad_ids(void **state) {
     (void)state;
     tdir t;
     tdir_make(&t);
-    char err[512];
-    ckpt_store *s = ckpt_store_open(t.store, 0, err, sizeof err);
+    rae_err err;
+    ckpt_store *s = ckpt_store_open(t.store, 0, &err);
     assert_non_null(s);
     puts_file(t.ws, "a", "a\n");
     char *want = tree_listing(t.ws);
@@ -453,27 +453,27 @@ static void test_bad_ids(void **state) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char msg[128];
         snprintf(msg, sizeof msg, "no checkpoint '%s'", bad[i]);
-        assert_int_equal(ckpt_get(s, bad[i], &info, err, sizeof err), -1);
-        assert_string_equal(err, msg);
-        assert_int_equal(ckpt_restore(s, bad[i], t.ws, err, sizeof err), -1);
-        assert_string_equal(err, msg);
-        assert_int_equal(ckpt_delete(s, bad[i], err, sizeof err), -1);
-        assert_string_equal(err, msg);
+        assert_int_equal(ckpt_get(s, bad[i], &info, &err), -1);
+        assert_string_equal(err.message, msg);
+        assert_int_equal(ckpt_restore(s, bad[i], t.ws, &err), -1);
+        assert_string_equal(err.message, msg);
+        assert_int_equal(ckpt_delete(s, bad[i], &err), -1);
+        assert_string_equal(err.message, msg);
     }
     assert_same_tree(want, t.ws);
     free(want);
-    assert_null(ckpt_store_open(t.store, 99, err, sizeof err));
-    assert_non_null(strstr(err, "zstd level"));
+    assert_null(ckpt_store_open(t.store, 99, &err));
+    assert_non_null(strstr(err.message, "zstd level"));
     /* a tree that holds its own store */
     char inner[256];
     snprintf(inner, sizeof inner, "%s/store", t.ws);
-    ckpt_store *s2 = ckpt_store_open(inner, 0, err, sizeof err);
+    ckpt_store *s2 = ckpt_store_open(inner, 0, &err);
     assert_non_null(s2);
-    assert_int_equal(ckpt_create(s2, t.ws, "", 0, &info, err, sizeof err), -1);
-    assert_non_null(strstr(err, "holds the checkpoint store"));
+    assert_int_equal(ckpt_create(s2, t.ws, "", 0, &info, &err), -1);
+    assert_non_null(strstr(err.message, "holds the checkpoint store"));
     ckpt_store_free(s2);
-    assert_int_equal(ckpt_create(s, "/nonexistent/dir", "", 0, &info, err, sizeof err), -1);
-    assert_non_null(strstr(err, "/nonexistent/dir: No such file"));
+    assert_int_equal(ckpt_create(s, "/nonexistent/dir", "", 0, &info, &err), -1);
+    assert_non_null(strstr(err.message, "/nonexistent/dir: No such file"));
     ckpt_store_free(s);
     rm_rf(t.base);
 }
@@ -498,12 +498,12 @@ static void test_damaged_manifest(void **state) {
     (void)state;
     tdir t;
     tdir_make(&t);
-    char err[512];
-    ckpt_store *s = ckpt_store_open(t.store, 0, err, sizeof err);
+    rae_err err;
+    ckpt_store *s = ckpt_store_open(t.store, 0, &err);
     assert_non_null(s);
     puts_file(t.ws, "x", "payload\n");
     ckpt_info a;
-    assert_int_equal(ckpt_create(s, t.ws, "", 0, &a, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "", 0, &a, &err), 0);
     char *want = tree_listing(t.ws);
     size_t len;
     char mpath[256];
@@ -546,9 +546,9 @@ static void test_damaged_manifest(void **state) {
                  "entries %d\nd 755 0 0 0 0 - .\n%s",
                  nent, entries);
         write_manifest(t.store, "c000009-x", body);
-        assert_int_equal(ckpt_restore(s, "c000009-x", t.ws, err, sizeof err), -1);
-        if (getenv("CKPT_VERBOSE")) fprintf(stderr, "refused: %s\n", err);
-        assert_non_null(strstr(err, "damaged"));
+        assert_int_equal(ckpt_restore(s, "c000009-x", t.ws, &err), -1);
+        if (getenv("CKPT_VERBOSE")) fprintf(stderr, "refused: %s\n", err.message);
+        assert_non_null(strstr(err.message, "damaged"));
         assert_int_equal(access(outside, F_OK), -1);
         assert_same_tree(want, t.ws);
     }
@@ -561,26 +561,26 @@ static void test_damaged_manifest(void **state) {
     FILE *f = fopen(path, "w");
     fputs(bad, f);
     fclose(f);
-    assert_int_equal(ckpt_restore(s, a.id, t.ws, err, sizeof err), -1);
-    assert_non_null(strstr(err, "checksum"));
+    assert_int_equal(ckpt_restore(s, a.id, t.ws, &err), -1);
+    assert_non_null(strstr(err.message, "checksum"));
     /* a damaged header is listed as damaged, not fatal, and gc keeps every blob */
     f = fopen(path, "w");
     fputs("garbage", f);
     fclose(f);
     ckpt_info *v;
     size_t n;
-    assert_int_equal(ckpt_list(s, &v, &n, err, sizeof err), 0);
+    assert_int_equal(ckpt_list(s, &v, &n, &err), 0);
     assert_int_equal(n, 2);
     assert_int_equal(v[0].damaged, 1);
     free(v);
-    assert_int_equal(ckpt_gc(s, err, sizeof err), -1);
+    assert_int_equal(ckpt_gc(s, &err), -1);
     assert_int_equal(count_blobs(t.store), 1);
     /* the good manifest back: restorable again */
     f = fopen(path, "w");
     fputs(good, f);
     fclose(f);
-    assert_int_equal(ckpt_delete(s, "c000009-x", err, sizeof err), 0);
-    assert_int_equal(ckpt_restore(s, a.id, t.ws, err, sizeof err), 0);
+    assert_int_equal(ckpt_delete(s, "c000009-x", &err), 0);
+    assert_int_equal(ckpt_restore(s, a.id, t.ws, &err), 0);
     assert_same_tree(want, t.ws);
     /* a missing blob fails the restore, and leaves the workspace as it was */
     puts_file(t.ws, "y", "another\n");
@@ -588,8 +588,8 @@ static void test_damaged_manifest(void **state) {
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -f %s/blobs/*/*", t.store);
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(ckpt_restore(s, a.id, t.other, err, sizeof err), -1);
-    assert_non_null(strstr(err, "missing"));
+    assert_int_equal(ckpt_restore(s, a.id, t.other, &err), -1);
+    assert_non_null(strstr(err.message, "missing"));
     assert_int_equal(access(t.other, F_OK), -1);
     assert_same_tree(want2, t.ws);
     assert_int_equal(count_dir(t.base), 2);
@@ -605,8 +605,8 @@ static void test_prune(void **state) {
     (void)state;
     tdir t;
     tdir_make(&t);
-    char err[512];
-    ckpt_store *s = ckpt_store_open(t.store, 0, err, sizeof err);
+    rae_err err;
+    ckpt_store *s = ckpt_store_open(t.store, 0, &err);
     assert_non_null(s);
     char ids[8][32];
     int automatic[8] = {1, 0, 1, 1, 0, 1, 1, 1};
@@ -615,14 +615,14 @@ static void test_prune(void **state) {
         snprintf(text, sizeof text, "only in %d\n", i);
         puts_file(t.ws, "f", text);
         ckpt_info info;
-        assert_int_equal(ckpt_create(s, t.ws, "", automatic[i], &info, err, sizeof err), 0);
+        assert_int_equal(ckpt_create(s, t.ws, "", automatic[i], &info, &err), 0);
         snprintf(ids[i], sizeof ids[i], "%s", info.id);
     }
     assert_int_equal(count_blobs(t.store), 8);
-    assert_int_equal(ckpt_prune(s, 2, err, sizeof err), 4); /* autos 0, 2, 3, 5 */
+    assert_int_equal(ckpt_prune(s, 2, &err), 4); /* autos 0, 2, 3, 5 */
     ckpt_info *v;
     size_t n;
-    assert_int_equal(ckpt_list(s, &v, &n, err, sizeof err), 0);
+    assert_int_equal(ckpt_list(s, &v, &n, &err), 0);
     assert_int_equal(n, 4);
     const int kept[] = {1, 4, 6, 7};
     for (int i = 0; i < 4; i++)
@@ -630,19 +630,19 @@ static void test_prune(void **state) {
     free(v);
     assert_int_equal(count_blobs(t.store), 4);
     for (int i = 0; i < 4; i++) {
-        assert_int_equal(ckpt_restore(s, ids[kept[i]], t.ws, err, sizeof err), 0);
+        assert_int_equal(ckpt_restore(s, ids[kept[i]], t.ws, &err), 0);
         char *got = slurp(t.ws, "f", NULL), want[32];
         snprintf(want, sizeof want, "only in %d\n", kept[i]);
         assert_string_equal(got, want);
         free(got);
     }
-    assert_int_equal(ckpt_prune(s, 0, err, sizeof err), 2);
-    assert_int_equal(ckpt_prune(s, 0, err, sizeof err), 0);
-    assert_int_equal(ckpt_delete(s, ids[1], err, sizeof err), 0);
+    assert_int_equal(ckpt_prune(s, 0, &err), 2);
+    assert_int_equal(ckpt_prune(s, 0, &err), 0);
+    assert_int_equal(ckpt_delete(s, ids[1], &err), 0);
     assert_int_equal(count_blobs(t.store), 1);
     /* ids are not given again, even those of deleted checkpoints */
     ckpt_info info;
-    assert_int_equal(ckpt_create(s, t.ws, "", 0, &info, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "", 0, &info, &err), 0);
     assert_true(strncmp(info.id, "c000009-", 8) == 0);
     ckpt_store_free(s);
     rm_rf(t.base);
@@ -668,19 +668,19 @@ static void make_kill_tree(const char *ws, unsigned gen) {
 }
 
 static void check_store(const char *store, const char *scratch, size_t min) {
-    char err[512];
-    ckpt_store *s = ckpt_store_open(store, 0, err, sizeof err);
-    if (!s) fail_msg("%s", err);
+    rae_err err;
+    ckpt_store *s = ckpt_store_open(store, 0, &err);
+    if (!s) fail_msg("%s", err.message);
     char tmp[256];
     snprintf(tmp, sizeof tmp, "%s/tmp", store);
     assert_int_equal(count_dir(tmp), 0);
     ckpt_info *v;
     size_t n;
-    assert_int_equal(ckpt_list(s, &v, &n, err, sizeof err), 0);
+    assert_int_equal(ckpt_list(s, &v, &n, &err), 0);
     assert_true(n >= min);
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(v[i].damaged, 0);
-        if (ckpt_restore(s, v[i].id, scratch, err, sizeof err) < 0) fail_msg("%s", err);
+        if (ckpt_restore(s, v[i].id, scratch, &err) < 0) fail_msg("%s", err.message);
         char *list = tree_listing(scratch);
         size_t lines = 0;
         for (char *c = list; *c; c++)
@@ -696,22 +696,22 @@ static void test_kill9_during_create(void **state) {
     (void)state;
     tdir t;
     tdir_make(&t);
-    char err[512];
+    rae_err err;
     make_kill_tree(t.ws, 0);
-    ckpt_store *s = ckpt_store_open(t.store, 0, err, sizeof err);
+    ckpt_store *s = ckpt_store_open(t.store, 0, &err);
     ckpt_info first;
-    assert_int_equal(ckpt_create(s, t.ws, "before", 0, &first, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "before", 0, &first, &err), 0);
     ckpt_store_free(s);
     unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
     for (int round = 0; round < 20; round++) {
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
-            ckpt_store *cs = ckpt_store_open(t.store, round % 3 ? 0 : 1, err, sizeof err);
+            ckpt_store *cs = ckpt_store_open(t.store, round % 3 ? 0 : 1, &err);
             if (!cs) _exit(2);
             for (unsigned gen = 1;; gen++) {
                 make_kill_tree(t.ws, (unsigned)round * 1000 + gen);
-                if (ckpt_create(cs, t.ws, "child", 1, NULL, err, sizeof err) < 0) _exit(3);
+                if (ckpt_create(cs, t.ws, "child", 1, NULL, &err) < 0) _exit(3);
             }
         }
         seed = seed * 1103515245u + 12345u;
@@ -727,16 +727,16 @@ static void test_kill9_during_create(void **state) {
                     count_dir(tmp));
         }
         if (round % 5 == 4) {
-            s = ckpt_store_open(t.store, 0, err, sizeof err);
+            s = ckpt_store_open(t.store, 0, &err);
             assert_non_null(s);
-            assert_true(ckpt_prune(s, 3, err, sizeof err) >= 0);
+            assert_true(ckpt_prune(s, 3, &err) >= 0);
             ckpt_store_free(s);
             check_store(t.store, t.other, 1);
         }
     }
     check_store(t.store, t.other, 1);
-    s = ckpt_store_open(t.store, 0, err, sizeof err);
-    assert_true(ckpt_prune(s, 1, err, sizeof err) >= 0);
+    s = ckpt_store_open(t.store, 0, &err);
+    assert_true(ckpt_prune(s, 1, &err) >= 0);
     ckpt_store_free(s);
     check_store(t.store, t.other, 1);
     rm_rf(t.base);
@@ -747,17 +747,17 @@ static void test_kill9_during_restore(void **state) {
     (void)state;
     tdir t;
     tdir_make(&t);
-    char err[512];
+    rae_err err;
     make_kill_tree(t.ws, 1);
-    ckpt_store *s = ckpt_store_open(t.store, 0, err, sizeof err);
+    ckpt_store *s = ckpt_store_open(t.store, 0, &err);
     ckpt_info a, b;
-    assert_int_equal(ckpt_create(s, t.ws, "a", 0, &a, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "a", 0, &a, &err), 0);
     char *want_a = tree_listing(t.ws);
     make_kill_tree(t.ws, 2);
     char p[256];
     path_of(p, sizeof p, t.ws, "f00");
     unlink(p);
-    assert_int_equal(ckpt_create(s, t.ws, "b", 0, &b, err, sizeof err), 0);
+    assert_int_equal(ckpt_create(s, t.ws, "b", 0, &b, &err), 0);
     char *want_b = tree_listing(t.ws);
     ckpt_store_free(s);
     unsigned seed = (unsigned)getpid() * 31u + (unsigned)time(NULL);
@@ -765,10 +765,10 @@ static void test_kill9_during_restore(void **state) {
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
-            ckpt_store *cs = ckpt_store_open(t.store, 0, err, sizeof err);
+            ckpt_store *cs = ckpt_store_open(t.store, 0, &err);
             if (!cs) _exit(2);
             for (int i = 0;; i++)
-                if (ckpt_restore(cs, i % 2 ? b.id : a.id, t.ws, err, sizeof err) < 0) _exit(3);
+                if (ckpt_restore(cs, i % 2 ? b.id : a.id, t.ws, &err) < 0) _exit(3);
         }
         seed = seed * 1103515245u + 12345u;
         usleep(1000 + (seed >> 8) % 30000);
@@ -781,8 +781,8 @@ static void test_kill9_during_restore(void **state) {
         free(got);
     }
     /* the next restore clears what the killed ones left beside the workspace */
-    s = ckpt_store_open(t.store, 0, err, sizeof err);
-    assert_int_equal(ckpt_restore(s, a.id, t.ws, err, sizeof err), 0);
+    s = ckpt_store_open(t.store, 0, &err);
+    assert_int_equal(ckpt_restore(s, a.id, t.ws, &err), 0);
     assert_same_tree(want_a, t.ws);
     assert_int_equal(count_dir(t.base), 2);
     ckpt_store_free(s);
@@ -800,25 +800,25 @@ static void test_disk_full(void **state) {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        char err[512];
+        rae_err err;
         if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
             _exit(77);
         if (mkdir(t.store, 0700) < 0 ||
             mount("tmpfs", t.store, "tmpfs", 0, "size=3m,nr_inodes=2000") < 0)
             _exit(77);
-        ckpt_store *s = ckpt_store_open(t.store, 0, err, sizeof err);
+        ckpt_store *s = ckpt_store_open(t.store, 0, &err);
         if (!s) _exit(10);
         puts_file(t.ws, "small", "small\n");
         ckpt_info a, b;
-        if (ckpt_create(s, t.ws, "", 0, &a, err, sizeof err) < 0) _exit(11);
+        if (ckpt_create(s, t.ws, "", 0, &a, &err) < 0) _exit(11);
         size_t n = 4 << 20;
         unsigned char *d = malloc(n);
         fill_random(d, n, 9);
         put(t.ws, "big", d, n);
         free(d);
-        if (ckpt_create(s, t.ws, "", 0, &b, err, sizeof err) == 0) _exit(12);
-        if (!strstr(err, "No space left on device")) {
-            fprintf(stderr, "%s\n", err);
+        if (ckpt_create(s, t.ws, "", 0, &b, &err) == 0) _exit(12);
+        if (!strstr(err.message, "No space left on device")) {
+            fprintf(stderr, "%s\n", err.message);
             _exit(13);
         }
         char tmp[256];
@@ -826,16 +826,16 @@ static void test_disk_full(void **state) {
         if (count_dir(tmp) != 0) _exit(14);
         ckpt_info *v;
         size_t nv;
-        if (ckpt_list(s, &v, &nv, err, sizeof err) < 0 || nv != 1) _exit(15);
+        if (ckpt_list(s, &v, &nv, &err) < 0 || nv != 1) _exit(15);
         free(v);
-        if (ckpt_restore(s, a.id, t.other, err, sizeof err) < 0) _exit(16);
+        if (ckpt_restore(s, a.id, t.other, &err) < 0) _exit(16);
         char *got = slurp(t.other, "small", NULL);
         if (!got || strcmp(got, "small\n")) _exit(17);
         free(got);
         /* a mount point cannot be swapped: refused, untouched */
         if (mount("tmpfs", t.other, "tmpfs", 0, "size=1m") < 0) _exit(18);
         puts_file(t.other, "mine", "mine\n");
-        if (ckpt_restore(s, a.id, t.other, err, sizeof err) == 0 || !strstr(err, "mount point"))
+        if (ckpt_restore(s, a.id, t.other, &err) == 0 || !strstr(err.message, "mount point"))
             _exit(19);
         got = slurp(t.other, "mine", NULL);
         if (!got || strcmp(got, "mine\n")) _exit(20);

@@ -107,7 +107,7 @@ static const char capture[] =
 
 static eng_model *analyze(const char *har) {
     har_reader *r;
-    har_error err;
+    rae_err err;
     assert_int_equal(har_reader_open_mem(har, strlen(har), &r, &err), 0);
     eng_options o = eng_options_default();
     eng_model *m;
@@ -231,7 +231,7 @@ static void test_schema_merge(void **state) {
     const char *samples[] = {"{\"id\":1,\"name\":\"a\",\"tags\":[\"x\"]}",
                              "{\"id\":2,\"name\":null}", "{\"id\":3,\"name\":\"c\",\"tags\":[]}"};
     for (size_t i = 0; i < 3; i++) {
-        jv_error err;
+        rae_err err;
         eng_schema_add(a, s, jv_parse(a, samples[i], strlen(samples[i]), NULL, &err));
     }
     buf b = BUF_INIT;
@@ -261,7 +261,7 @@ static const eng_session_value *session(eng_model *m, const char *wire) {
 static void test_cookie_session_producers_and_files(void **state) {
     (void)state;
     har_reader *r;
-    har_error err;
+    rae_err err;
     assert_int_equal(har_reader_open(RAE_SOURCE_DIR "/tests/unit/data/shop_session.har", &r, &err),
                      0);
     eng_options o = eng_options_default();
@@ -313,7 +313,7 @@ static void test_cookie_session_producers_and_files(void **state) {
 static void test_graphql_operations(void **state) {
     (void)state;
     har_reader *r;
-    har_error err;
+    rae_err err;
     assert_int_equal(har_reader_open(RAE_SOURCE_DIR "/tests/unit/data/graphql.har", &r, &err), 0);
     eng_options o = eng_options_default();
     eng_model *m;
@@ -356,7 +356,7 @@ static const eng_endpoint *endpoint_of(const eng_model *m, size_t call) {
 static void test_unrecorded_bodies(void **state) {
     (void)state;
     har_reader *r;
-    har_error err;
+    rae_err err;
     assert_int_equal(
         har_reader_open(RAE_SOURCE_DIR "/tests/unit/data/unrecorded_body.har", &r, &err), 0);
     eng_options o = eng_options_default();
@@ -517,7 +517,7 @@ static const eng_arg *arg_of(const eng_call *c, const char *name) {
 static void test_spa_patterns(void **state) {
     (void)state;
     har_reader *r;
-    har_error err;
+    rae_err err;
     assert_int_equal(har_reader_open(RAE_SOURCE_DIR "/tests/unit/data/spa_patterns.har", &r, &err),
                      0);
     eng_options o = eng_options_default();
@@ -596,7 +596,7 @@ static void test_spa_patterns(void **state) {
 static void test_origins(void **state) {
     (void)state;
     har_reader *r;
-    har_error err;
+    rae_err err;
     assert_int_equal(har_reader_open(RAE_SOURCE_DIR "/tests/unit/data/multi_origin.har", &r, &err),
                      0);
     eng_options o = eng_options_default();
@@ -653,7 +653,7 @@ static void test_origins(void **state) {
 /* The model of the HAR at path (caller frees with eng_model_free). */
 static eng_model *analyzed(const char *path) {
     har_reader *r;
-    har_error err;
+    rae_err err;
     assert_int_equal(har_reader_open(path, &r, &err), 0);
     eng_options o = eng_options_default();
     eng_model *m;

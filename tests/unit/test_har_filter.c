@@ -18,7 +18,7 @@
 /* Classifies every entry of the capture, in order, into classes[]. */
 static void classify_all(const char *har, har_class *classes, size_t n) {
     har_reader *r;
-    har_error err;
+    rae_err err;
     assert_int_equal(har_reader_open_mem(har, strlen(har), &r, &err), 0);
     har_site site;
     memset(&site, 0, sizeof site);

@@ -12,7 +12,7 @@
 
 #include "rae/har.h"
 
-static har_reader *open_str(const char *s, har_error *err) {
+static har_reader *open_str(const char *s, rae_err *err) {
     har_reader *r = NULL;
     return har_reader_open_mem(s, strlen(s), &r, err) == 0 ? r : NULL;
 }
@@ -32,7 +32,7 @@ static void test_entry_fields(void **state) {
         "\"content\":{\"size\":-1,\"mimeType\":\"application/"
         "octet-stream\",\"encoding\":\"base64\","
         "\"text\":\"aGVsbG8=\"},\"redirectURL\":\"\"},\"_resourceType\":\"fetch\"}]}}";
-    har_error err;
+    rae_err err;
     har_reader *r = open_str(har, &err);
     assert_non_null(r);
     assert_string_equal(har_reader_info(r)->version, "1.2");
@@ -62,18 +62,18 @@ static void test_entry_fields(void **state) {
 }
 
 static void expect_open_error(const char *har, const char *needle, size_t line) {
-    har_error err;
-    memset(&err, 0, sizeof err);
+    rae_err err;
+    memset(&err, 0, sizeof err.message);
     har_reader *r = open_str(har, &err);
     assert_null(r);
     if (!strstr(err.message, needle)) fail_msg("message '%s' lacks '%s'", err.message, needle);
-    assert_int_equal(err.line, line);
+    assert_int_equal(err.at.line, line);
 }
 
 /* Opens fine (what precedes the entries is sound), then reading names the problem once. */
 static void expect_read_error(const char *har, const char *needle, size_t line, long entry) {
-    har_error err;
-    memset(&err, 0, sizeof err);
+    rae_err err;
+    memset(&err, 0, sizeof err.message);
     har_reader *r = open_str(har, &err);
     assert_non_null(r);
     arena *a = arena_new();
@@ -84,8 +84,8 @@ static void expect_read_error(const char *har, const char *needle, size_t line, 
             errors++;
             if (!strstr(err.message, needle))
                 fail_msg("message '%s' lacks '%s'", err.message, needle);
-            assert_int_equal(err.line, line);
-            assert_int_equal(err.entry, entry);
+            assert_int_equal(err.at.line, line);
+            assert_int_equal(err.at.entry, entry);
         }
     assert_int_equal(errors, 1);
     arena_free(a);
@@ -118,14 +118,14 @@ static void test_bad_entry_is_named_and_skipped(void **state) {
                       "{\"request\":{\"method\":\"GET\",\"url\":\"http://h/\",\"headers\":{}}},\n"
                       "{\"request\":{\"method\":\"GET\" \"url\":\"http://h/\"}}\n"
                       "]}}";
-    har_error err;
+    rae_err err;
     har_reader *r = open_str(har, &err);
     assert_non_null(r);
     arena *a = arena_new();
     har_entry *e;
     assert_int_equal(har_reader_next(r, a, &e, &err), -1);
-    assert_int_equal(err.entry, 0);
-    assert_int_equal(err.line, 2);
+    assert_int_equal(err.at.entry, 0);
+    assert_int_equal(err.at.line, 2);
     assert_non_null(strstr(err.message, "request.url is not a string"));
     assert_int_equal(har_reader_next(r, a, &e, &err), 1);
     assert_int_equal(e->index, 1);
@@ -133,8 +133,8 @@ static void test_bad_entry_is_named_and_skipped(void **state) {
     assert_int_equal(har_reader_next(r, a, &e, &err), -1);
     assert_non_null(strstr(err.message, "request.headers is not an array"));
     assert_int_equal(har_reader_next(r, a, &e, &err), -1);
-    assert_int_equal(err.entry, 3);
-    assert_int_equal(err.line, 5);
+    assert_int_equal(err.at.entry, 3);
+    assert_int_equal(err.at.line, 5);
     assert_int_equal(har_reader_next(r, a, &e, &err), 0);
     arena_free(a);
     har_reader_free(r);
@@ -146,7 +146,7 @@ static void test_invalid_text_is_repaired(void **state) {
     const char *har =
         "{\"log\":{\"entries\":[{\"request\":{\"method\":\"GET\",\"url\":\"http://h/caf\xE9\"},"
         "\"response\":{\"status\":200,\"content\":{\"text\":\"x\\ud800y\tz\"}}}]}}";
-    har_error err;
+    rae_err err;
     har_reader *r = open_str(har, &err);
     assert_non_null(r);
     arena *a = arena_new();
@@ -167,7 +167,7 @@ static void test_deep_nesting_fails_cleanly(void **state) {
     for (size_t i = 0; i < n; i++)
         s[at++] = '[';
     s[at] = '\0';
-    har_error err;
+    rae_err err;
     har_reader *r = open_str(s, &err);
     assert_non_null(r); /* entries are parsed as they are read */
     arena *a = arena_new();
@@ -190,7 +190,7 @@ static void test_skip_counts(void **state) {
                       "{\"a\":\"]}\\\"\"} ,\n"
                       "{\"request\":{\"method\":\"GET\" \"url\":\"http://h/\"}}\n"
                       "]}}";
-    har_error err;
+    rae_err err;
     har_reader *r = open_str(har, &err);
     assert_non_null(r);
     for (int i = 0; i < 3; i++)
@@ -229,7 +229,7 @@ static void test_corpus(void **state) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", RAE_CORPUS, de->d_name);
         har_reader *r;
-        har_error err;
+        rae_err err;
         files++;
         if (har_reader_open(path, &r, &err) < 0) {
             rejected++;

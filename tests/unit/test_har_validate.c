@@ -47,7 +47,7 @@ static void collect(void *user, const har_problem *p) {
 
 static void validate(const char *har, problems *ps) {
     har_reader *r = NULL;
-    har_error err;
+    rae_err err;
     memset(ps, 0, sizeof *ps);
     if (har_reader_open_mem(har, strlen(har), &r, &err) < 0) fail_msg("open: %s", err.message);
     ps->errors = har_validate(r, collect, ps, &err);
@@ -325,7 +325,7 @@ static void test_other_readers_still_read(void **state) {
     char *har = har_with("http://h/\xED\xA0\x80\\ud800\",\"url\":\"http://other/",
                          "\"value\":\"\xC0\xAF\"");
     har_reader *r;
-    har_error err;
+    rae_err err;
     assert_int_equal(har_reader_open_mem(har, strlen(har), &r, &err), 0);
     arena *a = arena_new();
     har_entry *e;

@@ -29,12 +29,12 @@ typedef struct shared {
     long counter[MAX_KIDS]; /* incremented by counting children */
     int ready[MAX_KIDS];    /* set once a child is in the group and running */
     int forked, eagain;     /* the forking child's results */
-    char err[MAX_KIDS][256];
+    rae_err err[MAX_KIDS];
 } shared;
 
 typedef struct tcase {
     host_cg_ctx *c;
-    char why[512];
+    rae_err why;
     char name[48];
     shared *sh;
     pid_t kid[MAX_KIDS];
@@ -65,7 +65,7 @@ static void need_cgroups(const tcase *t) {
         skip();
     }
     if (!t->c) {
-        print_message("[  SKIP    ] %s\n", t->why);
+        print_message("[  SKIP    ] %s\n", t->why.message);
         skip();
     }
 }
@@ -79,7 +79,7 @@ static int setup(void **state) {
         free(t);
         return -1;
     }
-    if (geteuid() == 0) t->c = host_cg_open(t->why, sizeof t->why);
+    if (geteuid() == 0) t->c = host_cg_open(&t->why);
     *state = t;
     return 0;
 }
@@ -93,12 +93,12 @@ static void reap(tcase *t, int i, int *status) {
 
 static int teardown(void **state) {
     tcase *t = *state;
-    char err[512];
+    rae_err err;
     if (t->c) {
-        if (host_cg_kill_all(t->c, t->name, err, sizeof err) < 0)
-            print_message("teardown: kill_all: %s\n", err);
-        if (host_cg_remove(t->c, t->name, err, sizeof err) < 0)
-            print_message("teardown: remove: %s\n", err);
+        if (host_cg_kill_all(t->c, t->name, &err) < 0)
+            print_message("teardown: kill_all: %s\n", err.message);
+        if (host_cg_remove(t->c, t->name, &err) < 0)
+            print_message("teardown: remove: %s\n", err.message);
     }
     for (int i = 0; i < t->nkids; i++) {
         int st;
@@ -114,13 +114,14 @@ static int teardown(void **state) {
 /* Sets the group up; a limit whose controller this host does not offer (not mounted, v2: not
  * delegated) skips the case. */
 static void setup_or_fail(const tcase *t, const host_cg_limits *lim) {
-    char err[512] = "";
-    int rc = host_cg_setup(t->c, t->name, lim, err, sizeof err);
-    if (rc != 0 && (strstr(err, "is not mounted") || strstr(err, "is not delegated"))) {
-        print_message("[  SKIP    ] %s\n", err);
+    rae_err err;
+    int rc = host_cg_setup(t->c, t->name, lim, &err);
+    if (rc != 0 &&
+        (strstr(err.message, "is not mounted") || strstr(err.message, "is not delegated"))) {
+        print_message("[  SKIP    ] %s\n", err.message);
         skip();
     }
-    if (rc != 0) print_message("host_cg_setup: %s\n", err);
+    if (rc != 0) print_message("host_cg_setup: %s\n", err.message);
     assert_int_equal(rc, 0);
 }
 
@@ -186,7 +187,7 @@ static pid_t spawn(tcase *t, void (*body)(shared *, int), int enter) {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        if (enter && host_cg_enter(t->c, t->name, 0, t->sh->err[i], sizeof t->sh->err[i]) < 0) {
+        if (enter && host_cg_enter(t->c, t->name, 0, &t->sh->err[i]) < 0) {
             __atomic_store_n(&t->sh->ready[i], -1, __ATOMIC_SEQ_CST);
             _exit(99);
         }
@@ -199,7 +200,8 @@ static pid_t spawn(tcase *t, void (*body)(shared *, int), int enter) {
     long long end = now_us() + 5000000;
     while (__atomic_load_n(&t->sh->ready[i], __ATOMIC_SEQ_CST) == 0 && now_us() < end)
         sleep_ms(1);
-    if (t->sh->ready[i] < 0) print_message("host_cg_enter in the child: %s\n", t->sh->err[i]);
+    if (t->sh->ready[i] < 0)
+        print_message("host_cg_enter in the child: %s\n", t->sh->err[i].message);
     assert_true(t->sh->ready[i] > 0);
     return pid;
 }
@@ -253,30 +255,32 @@ static int dirs_left(const char *name) {
 
 static void test_names(void **state) {
     tcase *t = *state;
-    char err[256], why[512];
+    rae_err why;
+    rae_err err;
     char long_name[SCG_NAME_MAX + 2];
     memset(long_name, 'a', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = 0;
-    assert_int_equal(host_cg_name_check("rae-test-1", err, sizeof err), 0);
-    assert_int_equal(host_cg_name_check("", err, sizeof err), -1);
-    assert_int_equal(host_cg_name_check("Bad_Name", err, sizeof err), -1);
-    assert_non_null(strstr(err, "Bad_Name"));
-    assert_int_equal(host_cg_name_check("../x", err, sizeof err), -1);
-    assert_int_equal(host_cg_name_check(long_name, err, sizeof err), -1);
+    assert_int_equal(host_cg_name_check("rae-test-1", &err), 0);
+    assert_int_equal(host_cg_name_check("", &err), -1);
+    assert_int_equal(host_cg_name_check("Bad_Name", &err), -1);
+    assert_non_null(strstr(err.message, "Bad_Name"));
+    assert_int_equal(host_cg_name_check("../x", &err), -1);
+    assert_int_equal(host_cg_name_check(long_name, &err), -1);
     long_name[SCG_NAME_MAX] = 0;
-    assert_int_equal(host_cg_name_check(long_name, err, sizeof err), 0);
-    int avail = host_cg_available(why, sizeof why);
-    print_message("host_cg_available: %d%s%s\n", avail, avail ? "" : ": ", avail ? "" : why);
+    assert_int_equal(host_cg_name_check(long_name, &err), 0);
+    int avail = host_cg_available(&why);
+    print_message("host_cg_available: %d%s%s\n", avail, avail ? "" : ": ",
+                  avail ? "" : why.message);
     need_cgroups(t);
     print_message("cgroup %s\n", host_cg_version(t->c));
-    assert_int_equal(host_cg_setup(t->c, "../escape", NULL, err, sizeof err), -1);
-    assert_int_equal(host_cg_enter(t->c, "a/b", 0, err, sizeof err), -1);
-    assert_non_null(strstr(err, "a/b"));
+    assert_int_equal(host_cg_setup(t->c, "../escape", NULL, &err), -1);
+    assert_int_equal(host_cg_enter(t->c, "a/b", 0, &err), -1);
+    assert_non_null(strstr(err.message, "a/b"));
 }
 
 static void test_enter(void **state) {
     tcase *t = *state;
-    char err[512];
+    rae_err err;
     need_cgroups(t);
     setup_or_fail(t, NULL);
     assert_int_equal(host_cg_count(t->c, t->name), 0);
@@ -287,22 +291,22 @@ static void test_enter(void **state) {
     /* moved by the parent this time */
     pid_t b = spawn(t, body_count, 0);
     assert_int_equal(host_cg_count(t->c, t->name), 1);
-    int rc = host_cg_enter(t->c, t->name, b, err, sizeof err);
-    if (rc) print_message("host_cg_enter: %s\n", err);
+    int rc = host_cg_enter(t->c, t->name, b, &err);
+    if (rc) print_message("host_cg_enter: %s\n", err.message);
     assert_int_equal(rc, 0);
     assert_int_equal(wait_count(t, 2), 2);
     assert_true(in_group(b, t->name) >= 1);
     assert_int_equal(host_cg_oom_events(t->c, t->name), 0);
     /* a missing group: a clear error naming the file */
-    assert_int_equal(host_cg_enter(t->c, "rae-test-no-such-group", b, err, sizeof err), -1);
-    print_message("enter a missing group: %s\n", err);
-    assert_non_null(strstr(err, "rae-test-no-such-group/cgroup.procs"));
-    assert_non_null(strstr(err, "No such file"));
+    assert_int_equal(host_cg_enter(t->c, "rae-test-no-such-group", b, &err), -1);
+    print_message("enter a missing group: %s\n", err.message);
+    assert_non_null(strstr(err.message, "rae-test-no-such-group/cgroup.procs"));
+    assert_non_null(strstr(err.message, "No such file"));
 }
 
 static void test_freeze(void **state) {
     tcase *t = *state;
-    char err[512];
+    rae_err err;
     need_cgroups(t);
     setup_or_fail(t, NULL);
     spawn(t, body_count, 1);
@@ -311,9 +315,9 @@ static void test_freeze(void **state) {
     assert_true(before > 0);
 
     long long t0 = now_us();
-    int rc = host_cg_freeze(t->c, t->name, 1, err, sizeof err);
+    int rc = host_cg_freeze(t->c, t->name, 1, &err);
     long long t1 = now_us();
-    if (rc) print_message("freeze: %s\n", err);
+    if (rc) print_message("freeze: %s\n", err.message);
     assert_int_equal(rc, 0);
     assert_int_equal(host_cg_frozen(t->c, t->name), 1);
     long frozen_at = counter(t, 0);
@@ -321,12 +325,12 @@ static void test_freeze(void **state) {
     assert_int_equal(counter(t, 0), frozen_at); /* no progress while frozen */
     assert_int_equal(host_cg_count(t->c, t->name), 1);
     /* freezing again is fine */
-    assert_int_equal(host_cg_freeze(t->c, t->name, 1, err, sizeof err), 0);
+    assert_int_equal(host_cg_freeze(t->c, t->name, 1, &err), 0);
 
     long long t2 = now_us();
-    rc = host_cg_freeze(t->c, t->name, 0, err, sizeof err);
+    rc = host_cg_freeze(t->c, t->name, 0, &err);
     long long t3 = now_us();
-    if (rc) print_message("thaw: %s\n", err);
+    if (rc) print_message("thaw: %s\n", err.message);
     assert_int_equal(rc, 0);
     assert_int_equal(host_cg_frozen(t->c, t->name), 0);
     long long end = now_us() + 1000000;
@@ -340,19 +344,19 @@ static void test_freeze(void **state) {
     assert_true(t3 - t2 < 100000); /* milliseconds, not seconds */
 
     /* a missing group */
-    assert_int_equal(host_cg_freeze(t->c, "rae-test-no-such-group", 1, err, sizeof err), -1);
-    print_message("freeze a missing group: %s\n", err);
+    assert_int_equal(host_cg_freeze(t->c, "rae-test-no-such-group", 1, &err), -1);
+    print_message("freeze a missing group: %s\n", err.message);
     assert_int_equal(host_cg_frozen(t->c, "rae-test-no-such-group"), -1);
 }
 
 static void test_pids(void **state) {
     tcase *t = *state;
-    char err[512];
+    rae_err err;
     need_cgroups(t);
     host_cg_limits lim = {.pids = 5};
     setup_or_fail(t, &lim);
     host_cg_limits got;
-    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, err, sizeof err), 0);
+    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, &err), 0);
     assert_int_equal(got.pids, 5);
     spawn(t, body_fork20, 1);
     long long end = now_us() + 5000000;
@@ -365,20 +369,20 @@ static void test_pids(void **state) {
     assert_true(n <= 5);
     assert_true(t->sh->forked <= 4);
     assert_int_equal(t->sh->eagain, 20 - t->sh->forked);
-    int rc = host_cg_kill_all(t->c, t->name, err, sizeof err);
-    if (rc) print_message("kill_all: %s\n", err);
+    int rc = host_cg_kill_all(t->c, t->name, &err);
+    if (rc) print_message("kill_all: %s\n", err.message);
     assert_int_equal(rc, 0);
     assert_int_equal(host_cg_count(t->c, t->name), 0);
 }
 
 static void test_memory(void **state) {
     tcase *t = *state;
-    char err[512];
+    rae_err err;
     need_cgroups(t);
     host_cg_limits lim = {.memory = 32 * MB};
     setup_or_fail(t, &lim);
     host_cg_limits got;
-    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, err, sizeof err), 0);
+    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, &err), 0);
     assert_int_equal(got.memory, 32 * MB);
     assert_int_equal(host_cg_oom_events(t->c, t->name), 0);
     spawn(t, body_hog, 1);
@@ -413,12 +417,12 @@ static double cpu_seconds(pid_t pid) {
 
 static void test_cpu(void **state) {
     tcase *t = *state;
-    char err[512];
+    rae_err err;
     need_cgroups(t);
     host_cg_limits lim = {.cpu_percent = 20};
     setup_or_fail(t, &lim);
     host_cg_limits got;
-    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, err, sizeof err), 0);
+    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, &err), 0);
     assert_int_equal(got.cpu_percent, 20);
     pid_t pid = spawn(t, body_spin, 1);
     double c0 = cpu_seconds(pid);
@@ -433,17 +437,17 @@ static void test_cpu(void **state) {
 
 static void test_kill_all(void **state) {
     tcase *t = *state;
-    char err[512];
+    rae_err err;
     need_cgroups(t);
     setup_or_fail(t, NULL);
     /* nothing to kill yet */
-    assert_int_equal(host_cg_kill_all(t->c, t->name, err, sizeof err), 0);
+    assert_int_equal(host_cg_kill_all(t->c, t->name, &err), 0);
     for (int i = 0; i < 3; i++)
         spawn(t, body_tree, 1);
     assert_int_equal(wait_count(t, 9), 9);
     long long t0 = now_us();
-    int rc = host_cg_kill_all(t->c, t->name, err, sizeof err);
-    if (rc) print_message("kill_all: %s\n", err);
+    int rc = host_cg_kill_all(t->c, t->name, &err);
+    if (rc) print_message("kill_all: %s\n", err.message);
     assert_int_equal(rc, 0);
     print_message("kill_all of 9 processes: %.2f ms\n", (double)(now_us() - t0) / 1000.0);
     assert_int_equal(host_cg_count(t->c, t->name), 0);
@@ -457,11 +461,11 @@ static void test_kill_all(void **state) {
     for (int i = 0; i < 3; i++)
         spawn(t, body_tree, 1);
     assert_int_equal(wait_count(t, 9), 9);
-    rc = host_cg_freeze(t->c, t->name, 1, err, sizeof err);
+    rc = host_cg_freeze(t->c, t->name, 1, &err);
     assert_int_equal(rc, 0);
     t0 = now_us();
-    rc = host_cg_kill_all(t->c, t->name, err, sizeof err);
-    if (rc) print_message("kill_all (frozen): %s\n", err);
+    rc = host_cg_kill_all(t->c, t->name, &err);
+    if (rc) print_message("kill_all (frozen): %s\n", err.message);
     assert_int_equal(rc, 0);
     print_message("kill_all of 9 frozen processes: %.2f ms\n", (double)(now_us() - t0) / 1000.0);
     assert_int_equal(host_cg_count(t->c, t->name), 0);
@@ -478,70 +482,70 @@ static void test_kill_all(void **state) {
         sleep_ms(1);
     assert_true(counter(t, 6) >= 5);
     /* a missing group: nothing to do */
-    assert_int_equal(host_cg_kill_all(t->c, "rae-test-no-such-group", err, sizeof err), 0);
+    assert_int_equal(host_cg_kill_all(t->c, "rae-test-no-such-group", &err), 0);
 }
 
 static void test_remove(void **state) {
     tcase *t = *state;
-    char err[512];
+    rae_err err;
     need_cgroups(t);
     setup_or_fail(t, NULL); /* still made in every controller */
     spawn(t, body_count, 1);
     print_message("the group's directories: %d\n", dirs_left(t->name));
     assert_true(dirs_left(t->name) >= 1);
     /* a group with a process cannot go */
-    int rc = host_cg_remove(t->c, t->name, err, sizeof err);
-    print_message("remove with a process left: %s\n", rc ? err : "(removed!)");
+    int rc = host_cg_remove(t->c, t->name, &err);
+    print_message("remove with a process left: %s\n", rc ? err.message : "(removed!)");
     assert_int_equal(rc, -1);
-    assert_non_null(strstr(err, "rmdir"));
-    assert_int_equal(host_cg_kill_all(t->c, t->name, err, sizeof err), 0);
-    rc = host_cg_remove(t->c, t->name, err, sizeof err);
-    if (rc) print_message("remove: %s\n", err);
+    assert_non_null(strstr(err.message, "rmdir"));
+    assert_int_equal(host_cg_kill_all(t->c, t->name, &err), 0);
+    rc = host_cg_remove(t->c, t->name, &err);
+    if (rc) print_message("remove: %s\n", err.message);
     assert_int_equal(rc, 0);
     assert_int_equal(host_cg_frozen(t->c, t->name), -1);
     assert_int_equal(dirs_left(t->name), 0);
     assert_int_equal(host_cg_count(t->c, t->name), 0);
     assert_int_equal(host_cg_oom_events(t->c, t->name), -1);
     host_cg_limits got;
-    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, err, sizeof err), -1);
+    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, &err), -1);
     /* absent: fine */
-    assert_int_equal(host_cg_remove(t->c, t->name, err, sizeof err), 0);
+    assert_int_equal(host_cg_remove(t->c, t->name, &err), 0);
 }
 
 static void test_idempotent(void **state) {
     tcase *t = *state;
-    char err[512];
+    rae_err err;
     need_cgroups(t);
     host_cg_limits a = {.memory = 64 * MB, .pids = 10, .cpu_percent = 50};
     setup_or_fail(t, &a);
     spawn(t, body_count, 1);
     setup_or_fail(t, &a);
     host_cg_limits got;
-    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, err, sizeof err), 0);
+    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, &err), 0);
     assert_int_equal(got.memory, 64 * MB);
     assert_int_equal(got.pids, 10);
     assert_int_equal(got.cpu_percent, 50);
     /* other limits: updated in place, the process stays */
     host_cg_limits b = {.memory = 128 * MB, .pids = 20, .cpu_percent = 150};
     setup_or_fail(t, &b);
-    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, err, sizeof err), 0);
+    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, &err), 0);
     assert_int_equal(got.memory, 128 * MB);
     assert_int_equal(got.pids, 20);
     assert_int_equal(got.cpu_percent, 150);
     /* lower again, then none at all */
     setup_or_fail(t, &a);
-    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, err, sizeof err), 0);
+    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, &err), 0);
     assert_int_equal(got.memory, 64 * MB);
     setup_or_fail(t, NULL);
-    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, err, sizeof err), 0);
+    assert_int_equal(host_cg_get_limits(t->c, t->name, &got, &err), 0);
     assert_int_equal(got.memory, 0);
     assert_int_equal(got.pids, 0);
     assert_int_equal(got.cpu_percent, 0);
     assert_int_equal(host_cg_count(t->c, t->name), 1);
     /* a negative limit is refused with a clear reason */
     host_cg_limits neg = {.pids = -1};
-    assert_int_equal(host_cg_setup(t->c, t->name, &neg, err, sizeof err), -1);
-    print_message("negative limit: %s\n", err);
+    assert_int_equal(host_cg_setup(t->c, t->name, &neg, &err), -1);
+    print_message("negative limit: %s\n", err.message);
 }
 
 int main(void) {

@@ -38,13 +38,13 @@ typedef struct ctx {
 /* ---- skipping, set-up, tear-down ---- */
 
 static void need_root_and_tools(void) {
-    char why[256];
+    rae_err why;
     if (geteuid() != 0) {
         print_message("[  SKIP    ] needs root (network namespaces)\n");
         skip();
     }
-    if (host_net_tools_check(why, sizeof why) < 0) {
-        print_message("[  SKIP    ] %s\n", why);
+    if (host_net_tools_check(&why) < 0) {
+        print_message("[  SKIP    ] %s\n", why.message);
         skip();
     }
 }
@@ -61,17 +61,16 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     ctx *c = *state;
-    char err[512];
-    if (host_net_down(c->name, c->pid_file, err, sizeof err) < 0)
-        print_message("teardown: %s\n", err);
+    rae_err err;
+    if (host_net_down(c->name, c->pid_file, &err) < 0) print_message("teardown: %s\n", err.message);
     free(c);
     return 0;
 }
 
 static void up_or_fail(const ctx *c, const host_net_allow *allow, size_t n) {
-    char err[1024] = "";
-    int rc = host_net_up(c->name, allow, n, c->pid_file, err, sizeof err);
-    if (rc != 0) print_message("host_net_up: %s\n", err);
+    rae_err err;
+    int rc = host_net_up(c->name, allow, n, c->pid_file, &err);
+    if (rc != 0) print_message("host_net_up: %s\n", err.message);
     assert_int_equal(rc, 0);
     assert_int_equal(host_net_is_up(c->name, c->pid_file), 1);
 }
@@ -506,7 +505,7 @@ static void ruleset_of(const ctx *c, char *out, size_t n) {
 static void test_parse(void **state) {
     (void)state;
     host_net_allow a;
-    char err[256];
+    rae_err err;
     static const struct {
         const char *spec, *host;
         int port;
@@ -518,8 +517,8 @@ static void test_parse(void **state) {
                 {"[fd00::1]:53", "fd00::1", 53},
                 {"db_1.internal:5432", "db_1.internal", 5432}};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
-        int rc = host_net_parse_allow(good[i].spec, &a, err, sizeof err);
-        if (rc) print_message("%s: %s\n", good[i].spec, err);
+        int rc = host_net_parse_allow(good[i].spec, &a, &err);
+        if (rc) print_message("%s: %s\n", good[i].spec, err.message);
         assert_int_equal(rc, 0);
         assert_string_equal(a.host, good[i].host);
         assert_int_equal(a.port, good[i].port);
@@ -529,21 +528,20 @@ static void test_parse(void **state) {
         "host:+80",  "::1:80",    "[::1]80",    "[::1]:",  "[zz]:80", "[]:80",      "a b:80",
         "-x.com:80", "x..com:80", "[::1]:80:1", "host:-1", "h/st:80", "host:008080"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        err[0] = 0;
-        assert_int_equal(host_net_parse_allow(bad[i], &a, err, sizeof err), -1);
-        assert_true(err[0] != 0);
+        rae_err_clear(&err);
+        assert_int_equal(host_net_parse_allow(bad[i], &a, &err), -1);
+        assert_true(err.message[0] != 0);
     }
     char longhost[300];
     memset(longhost, 'a', 280);
     strcpy(longhost + 280, ":80");
-    assert_int_equal(host_net_parse_allow(longhost, &a, err, sizeof err), -1);
+    assert_int_equal(host_net_parse_allow(longhost, &a, &err), -1);
 
-    assert_int_equal(host_net_name_check("abc-1", err, sizeof err), 0);
-    assert_int_equal(host_net_name_check("", err, sizeof err), -1);
-    assert_int_equal(host_net_name_check("ABC", err, sizeof err), -1);
-    assert_int_equal(host_net_name_check("a/b", err, sizeof err), -1);
-    assert_int_equal(
-        host_net_name_check("a234567890123456789012345678901234567890x", err, sizeof err), -1);
+    assert_int_equal(host_net_name_check("abc-1", &err), 0);
+    assert_int_equal(host_net_name_check("", &err), -1);
+    assert_int_equal(host_net_name_check("ABC", &err), -1);
+    assert_int_equal(host_net_name_check("a/b", &err), -1);
+    assert_int_equal(host_net_name_check("a234567890123456789012345678901234567890x", &err), -1);
     char path[128];
     host_net_path("abc", path, sizeof path);
     assert_string_equal(path, "/run/netns/rae-abc");
@@ -567,11 +565,12 @@ static void test_allow(void **state) {
     int port, l = listen_on("127.0.0.1", &port);
     assert_true(l >= 0);
     host_net_allow allow[3];
-    char spec[64], err[256];
+    char spec[64];
+    rae_err err;
     snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
-    assert_int_equal(host_net_parse_allow(spec, &allow[0], err, sizeof err), 0);
-    assert_int_equal(host_net_parse_allow("10.1.2.3:8443", &allow[1], err, sizeof err), 0);
-    assert_int_equal(host_net_parse_allow("[fd00::1234]:8443", &allow[2], err, sizeof err), 0);
+    assert_int_equal(host_net_parse_allow(spec, &allow[0], &err), 0);
+    assert_int_equal(host_net_parse_allow("10.1.2.3:8443", &allow[1], &err), 0);
+    assert_int_equal(host_net_parse_allow("[fd00::1234]:8443", &allow[2], &err), 0);
     up_or_fail(c, allow, 3);
     check_in_namespace(c, allow_checks, l, port);
     close(l);
@@ -589,13 +588,13 @@ static void test_allow(void **state) {
 
     /* bad entries fail with a message, and leave the running set-up alone */
     host_net_allow bad = {"127.0.0.2", 80};
-    err[0] = 0;
-    assert_int_equal(host_net_up(c->name, &bad, 1, c->pid_file, err, sizeof err), -1);
-    print_message("  (expected) %s\n", err);
-    assert_non_null(strstr(err, "host_net_up("));
+    rae_err_clear(&err);
+    assert_int_equal(host_net_up(c->name, &bad, 1, c->pid_file, &err), -1);
+    print_message("  (expected) %s\n", err.message);
+    assert_non_null(strstr(err.message, "host_net_up("));
     host_net_allow unknown = {"no-such-host.invalid", 80};
-    assert_int_equal(host_net_up(c->name, &unknown, 1, c->pid_file, err, sizeof err), -1);
-    print_message("  (expected) %s\n", err);
+    assert_int_equal(host_net_up(c->name, &unknown, 1, c->pid_file, &err), -1);
+    print_message("  (expected) %s\n", err.message);
     assert_int_equal(host_net_is_up(c->name, c->pid_file), 1);
 }
 
@@ -632,15 +631,15 @@ static void test_down(void **state) {
     up_or_fail(c, NULL, 0);
     pid_t pid = pid_of(c);
     assert_true(pid > 0 && running(pid));
-    char err[512];
-    assert_int_equal(host_net_down(c->name, c->pid_file, err, sizeof err), 0);
+    rae_err err;
+    assert_int_equal(host_net_down(c->name, c->pid_file, &err), 0);
     struct stat st;
     assert_int_equal(stat(c->path, &st), -1);
     assert_int_equal(errno, ENOENT);
     assert_true(wait_not_running(pid, 2000));
     assert_int_equal(host_net_is_up(c->name, c->pid_file), 0);
     assert_int_equal(access(c->pid_file, F_OK), -1);
-    assert_int_equal(host_net_down(c->name, c->pid_file, err, sizeof err), 0);
+    assert_int_equal(host_net_down(c->name, c->pid_file, &err), 0);
 }
 
 /* pasta killed (-9) with the namespace left: is_up says so, up repairs it. */

@@ -35,7 +35,7 @@ static int load(const host_sec_filter *f) {
 }
 
 /* Runs fn in a child under the filter; its status. fn writes what went wrong to fd. */
-static int in_child(const host_sec_filter *f, void (*fn)(int fd), char *why, size_t n) {
+static int in_child(const host_sec_filter *f, void (*fn)(int fd), rae_err *why) {
     int p[2];
     assert_int_equal(pipe(p), 0);
     pid_t pid = fork();
@@ -50,8 +50,9 @@ static int in_child(const host_sec_filter *f, void (*fn)(int fd), char *why, siz
         _exit(0);
     }
     close(p[1]);
-    ssize_t got = read(p[0], why, n - 1);
-    why[got > 0 ? got : 0] = 0;
+    rae_err_clear(why);
+    ssize_t got = read(p[0], why->message, sizeof why->message - 1);
+    why->message[got > 0 ? got : 0] = 0;
     close(p[0]);
     int st;
     assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -95,11 +96,12 @@ static void denied(int fd) {
 static void test_denied(void **state) {
     (void)state;
     host_sec_filter f;
-    char err[256], why[512];
-    assert_int_equal(host_sec_build(&f, err, sizeof err), 0);
+    rae_err why;
+    rae_err err;
+    assert_int_equal(host_sec_build(&f, &err), 0);
     assert_true(f.len > 0 && f.len % sizeof(struct sock_filter) == 0);
-    int st = in_child(&f, denied, why, sizeof why);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fail_msg("status %d: %s", st, why);
+    int st = in_child(&f, denied, &why);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fail_msg("status %d: %s", st, why.message);
     host_sec_free(&f);
 }
 
@@ -133,10 +135,11 @@ static void allowed(int fd) {
 static void test_allowed(void **state) {
     (void)state;
     host_sec_filter f;
-    char err[256], why[512];
-    assert_int_equal(host_sec_build(&f, err, sizeof err), 0);
-    int st = in_child(&f, allowed, why, sizeof why);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fail_msg("status %d: %s", st, why);
+    rae_err why;
+    rae_err err;
+    assert_int_equal(host_sec_build(&f, &err), 0);
+    int st = in_child(&f, allowed, &why);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fail_msg("status %d: %s", st, why.message);
     host_sec_free(&f);
 }
 
@@ -152,10 +155,11 @@ static void x32(int fd) {
 static void test_x32_ends_the_process(void **state) {
     (void)state;
     host_sec_filter f;
-    char err[256], why[512];
-    assert_int_equal(host_sec_build(&f, err, sizeof err), 0);
-    int st = in_child(&f, x32, why, sizeof why);
-    if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS) fail_msg("x32: status %d: %s", st, why);
+    rae_err why;
+    rae_err err;
+    assert_int_equal(host_sec_build(&f, &err), 0);
+    int st = in_child(&f, x32, &why);
+    if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS) fail_msg("x32: status %d: %s", st, why.message);
     host_sec_free(&f);
 }
 #endif

@@ -25,12 +25,12 @@ typedef struct writer {
 
 static void *write_many(void *arg) {
     writer *w = arg;
-    char err[256];
+    rae_err err;
     for (int i = 0; i < ROUNDS; i++) {
         /* sizes differ between writers, so that a mix of two would not parse */
         json_t *j = json_pack("{s:i,s:i,s:s}", "writer", w->id, "round", i, "pad",
                               w->id ? "a much longer value than the other writer's" : "x");
-        w->failures += jfile_replace(j, w->path, 0644, JSON_INDENT(1), err, sizeof err) != 0;
+        w->failures += jfile_replace(j, w->path, 0644, JSON_INDENT(1), &err) != 0;
         json_decref(j);
     }
     return NULL;
@@ -43,7 +43,7 @@ static void test_concurrent_writers(void **state) {
     snprintf(path, sizeof path, "%s/sprite.json", dir);
     writer w[2] = {{path, 0, 0}, {path, 1, 0}};
     json_t *first = json_pack("{s:i}", "round", -1);
-    assert_int_equal(jfile_replace(first, path, 0644, 0, NULL, 0), 0); /* it exists from now on */
+    assert_int_equal(jfile_replace(first, path, 0644, 0, NULL), 0); /* it exists from now on */
     json_decref(first);
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
@@ -79,10 +79,10 @@ static void test_concurrent_writers(void **state) {
 
 static void test_error_names_the_file(void **state) {
     (void)state;
-    char err[256];
+    rae_err err;
     json_t *j = json_object();
-    assert_int_equal(jfile_replace(j, "/nonexistent-dir/x.json", 0644, 0, err, sizeof err), -1);
-    assert_non_null(strstr(err, "/nonexistent-dir/x.json"));
+    assert_int_equal(jfile_replace(j, "/nonexistent-dir/x.json", 0644, 0, &err), -1);
+    assert_non_null(strstr(err.message, "/nonexistent-dir/x.json"));
     json_decref(j);
 }
 

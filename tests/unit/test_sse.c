@@ -23,12 +23,12 @@ static int record(void *user, const ai_sse_event *ev) {
 static char *read_stream(const char *text, size_t step, int *rc, int *cut) {
     static buf out;
     buf_reset(&out);
-    char err[128] = "";
+    rae_err err;
     ai_sse *p = ai_sse_new(record, &out, 64);
     *rc = 0;
     size_t n = strlen(text);
     for (size_t at = 0; at < n && *rc == 0; at += step)
-        *rc = ai_sse_feed(p, text + at, n - at < step ? n - at : step, err, sizeof err);
+        *rc = ai_sse_feed(p, text + at, n - at < step ? n - at : step, &err);
     *cut = ai_sse_cut(p);
     ai_sse_free(p);
     return out.data ? out.data : "";

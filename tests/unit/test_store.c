@@ -25,6 +25,13 @@
 
 #include "rae/store.h"
 
+/* A store call that must fail with code want (rae/err.h), as the handle's last error says. */
+#define assert_fails(s, call, want)                                                                \
+    do {                                                                                           \
+        assert_int_equal((call), -1);                                                              \
+        assert_int_equal(rae_store_err(s)->code, (want));                                          \
+    } while (0)
+
 static const char pw[] = "correct horse battery";
 
 typedef struct fixture {
@@ -44,9 +51,9 @@ static void rm_rf(const char *path) {
 }
 
 static rae_store *open_at(fixture *f) {
-    char err[512] = "";
-    rae_store *s = rae_store_open(f->dir, err, sizeof err);
-    if (!s) fail_msg("open %s: %s", f->dir, err);
+    rae_err err;
+    rae_store *s = rae_store_open(f->dir, &err);
+    if (!s) fail_msg("open %s: %s", f->dir, err.message);
     rae_store_set_clock(s, test_clock, f);
     return s;
 }
@@ -71,9 +78,9 @@ static int teardown(void **state) {
 
 static rae_user add_user(fixture *f, const char *name, int admin) {
     rae_user u;
-    char err[256] = "";
-    if (rae_store_user_add(f->s, name, pw, admin, &u, err, sizeof err) != 0)
-        fail_msg("user add %s: %s", name, err);
+    rae_err err;
+    if (rae_store_user_add(f->s, name, pw, admin, &u, &err) != 0)
+        fail_msg("user add %s: %s", name, err.message);
     return u;
 }
 
@@ -123,7 +130,7 @@ static int db_holds(const fixture *f, const void *needle, size_t len) {
 
 static void test_users(void **state) {
     fixture *f = *state;
-    char err[256];
+    rae_err err;
     assert_int_equal(rae_store_user_count(f->s), 0);
     rae_user a = add_user(f, "alice", 1), got;
     assert_true(a.id > 0);
@@ -134,34 +141,28 @@ static void test_users(void **state) {
     assert_int_equal(got.id, a.id);
     assert_int_equal(rae_store_user_by_id(f->s, a.id, &got), 0);
     assert_string_equal(got.name, "alice");
-    assert_int_equal(rae_store_user_get(f->s, "nobody", &got), RAE_STORE_NOT_FOUND);
-    assert_int_equal(rae_store_user_get(f->s, "Alice", &got), RAE_STORE_NOT_FOUND);
-    assert_int_equal(rae_store_user_by_id(f->s, 999, &got), RAE_STORE_NOT_FOUND);
+    assert_fails(f->s, rae_store_user_get(f->s, "nobody", &got), RAE_E_NOT_FOUND);
+    assert_fails(f->s, rae_store_user_get(f->s, "Alice", &got), RAE_E_NOT_FOUND);
+    assert_fails(f->s, rae_store_user_by_id(f->s, 999, &got), RAE_E_NOT_FOUND);
 
-    assert_int_equal(rae_store_user_add(f->s, "alice", pw, 0, NULL, err, sizeof err),
-                     RAE_STORE_EXISTS);
-    assert_string_equal(err, "user 'alice' exists");
-    assert_int_equal(rae_store_user_add(f->s, "ALICE", pw, 0, NULL, err, sizeof err),
-                     RAE_STORE_EXISTS);
+    assert_fails(f->s, rae_store_user_add(f->s, "alice", pw, 0, NULL, &err), RAE_E_EXISTS);
+    assert_string_equal(err.message, "user 'alice' exists");
+    assert_fails(f->s, rae_store_user_add(f->s, "ALICE", pw, 0, NULL, &err), RAE_E_EXISTS);
     static const char *const bad[] = {"", "a b", "x/y", "é", "semi;colon", "new\nline"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        assert_int_equal(rae_store_user_add(f->s, bad[i], pw, 0, NULL, err, sizeof err),
-                         RAE_STORE_INVALID);
-        assert_non_null(strstr(err, "bad user name"));
+        assert_fails(f->s, rae_store_user_add(f->s, bad[i], pw, 0, NULL, &err), RAE_E_INVALID);
+        assert_non_null(strstr(err.message, "bad user name"));
     }
     char long_name[80];
     memset(long_name, 'a', 65);
     long_name[65] = 0;
-    assert_int_equal(rae_store_user_add(f->s, long_name, pw, 0, NULL, err, sizeof err),
-                     RAE_STORE_INVALID);
+    assert_fails(f->s, rae_store_user_add(f->s, long_name, pw, 0, NULL, &err), RAE_E_INVALID);
     long_name[64] = 0;
     add_user(f, long_name, 0);
-    assert_int_equal(rae_store_user_add(f->s, "bob", "short", 0, NULL, err, sizeof err),
-                     RAE_STORE_INVALID);
-    assert_non_null(strstr(err, "8 to 1024 bytes"));
-    assert_int_equal(rae_store_user_add(f->s, "bob", NULL, 0, NULL, err, sizeof err),
-                     RAE_STORE_INVALID);
-    assert_int_equal(rae_store_user_add(f->s, "B.o_b-2", pw, 0, NULL, err, sizeof err), 0);
+    assert_fails(f->s, rae_store_user_add(f->s, "bob", "short", 0, NULL, &err), RAE_E_INVALID);
+    assert_non_null(strstr(err.message, "8 to 1024 bytes"));
+    assert_fails(f->s, rae_store_user_add(f->s, "bob", NULL, 0, NULL, &err), RAE_E_INVALID);
+    assert_int_equal(rae_store_user_add(f->s, "B.o_b-2", pw, 0, NULL, &err), 0);
 
     rae_user *all;
     size_t n;
@@ -181,11 +182,11 @@ static void test_login(void **state) {
     rae_user a = add_user(f, "alice", 0), u;
     assert_int_equal(rae_store_login(f->s, "alice", pw, &u), 0);
     assert_int_equal(u.id, a.id);
-    assert_int_equal(rae_store_login(f->s, "alice", "wrong password", &u), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_login(f->s, "ALICE", pw, &u), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_login(f->s, "mallory", pw, &u), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_login(f->s, "bad name!", pw, &u), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_login(f->s, NULL, NULL, &u), RAE_STORE_DENIED);
+    assert_fails(f->s, rae_store_login(f->s, "alice", "wrong password", &u), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_login(f->s, "ALICE", pw, &u), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_login(f->s, "mallory", pw, &u), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_login(f->s, "bad name!", pw, &u), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_login(f->s, NULL, NULL, &u), RAE_E_DENIED);
 
     /* an unknown user costs an argon2id check too: as long as a wrong password */
     double wrong = 1e9, unknown = 1e9;
@@ -224,18 +225,16 @@ static void test_login(void **state) {
     assert_int_equal(rae_store_login(f->s, "alice", pw, &u), 0);
 
     /* a new password: the old one stops working, and the sessions end */
-    char token[RAE_STORE_TOKEN_MAX], csrf[RAE_STORE_TOKEN_MAX], err[256];
-    assert_int_equal(
-        rae_store_session_create(f->s, a.id, 3600, 86400, token, csrf, err, sizeof err), 0);
-    assert_int_equal(rae_store_user_set_password(f->s, "alice", "another secret", err, sizeof err),
-                     0);
-    assert_int_equal(rae_store_session_check(f->s, token, &u, NULL), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_login(f->s, "alice", pw, &u), RAE_STORE_DENIED);
+    char token[RAE_STORE_TOKEN_MAX], csrf[RAE_STORE_TOKEN_MAX];
+    rae_err err;
+    assert_int_equal(rae_store_session_create(f->s, a.id, 3600, 86400, token, csrf, &err), 0);
+    assert_int_equal(rae_store_user_set_password(f->s, "alice", "another secret", &err), 0);
+    assert_fails(f->s, rae_store_session_check(f->s, token, &u, NULL), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_login(f->s, "alice", pw, &u), RAE_E_DENIED);
     assert_int_equal(rae_store_login(f->s, "alice", "another secret", &u), 0);
-    assert_int_equal(rae_store_user_set_password(f->s, "nobody", "another secret", err, sizeof err),
-                     RAE_STORE_NOT_FOUND);
-    assert_int_equal(rae_store_user_set_password(f->s, "alice", "short", err, sizeof err),
-                     RAE_STORE_INVALID);
+    assert_fails(f->s, rae_store_user_set_password(f->s, "nobody", "another secret", &err),
+                 RAE_E_NOT_FOUND);
+    assert_fails(f->s, rae_store_user_set_password(f->s, "alice", "short", &err), RAE_E_INVALID);
 }
 
 /* ---- sessions ---- */
@@ -243,8 +242,9 @@ static void test_login(void **state) {
 static void test_sessions(void **state) {
     fixture *f = *state;
     rae_user a = add_user(f, "alice", 0), b = add_user(f, "bob", 0), u;
-    char t1[RAE_STORE_TOKEN_MAX], c1[RAE_STORE_TOKEN_MAX], got[RAE_STORE_TOKEN_MAX], err[256];
-    assert_int_equal(rae_store_session_create(f->s, a.id, 100, 1000, t1, c1, err, sizeof err), 0);
+    char t1[RAE_STORE_TOKEN_MAX], c1[RAE_STORE_TOKEN_MAX], got[RAE_STORE_TOKEN_MAX];
+    rae_err err;
+    assert_int_equal(rae_store_session_create(f->s, a.id, 100, 1000, t1, c1, &err), 0);
     assert_int_equal(strlen(t1), 43);
     assert_int_equal(strlen(c1), 43);
     assert_string_not_equal(t1, c1);
@@ -258,46 +258,45 @@ static void test_sessions(void **state) {
     f->now += 90;
     assert_int_equal(rae_store_session_check(f->s, t1, &u, NULL), 0);
     f->now += 101;
-    assert_int_equal(rae_store_session_check(f->s, t1, &u, NULL), RAE_STORE_DENIED);
+    assert_fails(f->s, rae_store_session_check(f->s, t1, &u, NULL), RAE_E_DENIED);
     f->now -= 101; /* gone for good, even if the clock went back */
-    assert_int_equal(rae_store_session_check(f->s, t1, &u, NULL), RAE_STORE_DENIED);
+    assert_fails(f->s, rae_store_session_check(f->s, t1, &u, NULL), RAE_E_DENIED);
 
     /* absolute: used every 50 s, it still ends 1000 s after it began */
     double start = f->now;
-    assert_int_equal(rae_store_session_create(f->s, b.id, 100, 1000, t1, c1, err, sizeof err), 0);
+    assert_int_equal(rae_store_session_create(f->s, b.id, 100, 1000, t1, c1, &err), 0);
     while (f->now + 50 < start + 1000) {
         f->now += 50;
         assert_int_equal(rae_store_session_check(f->s, t1, &u, NULL), 0);
         assert_int_equal(u.id, b.id);
     }
     f->now = start + 1000;
-    assert_int_equal(rae_store_session_check(f->s, t1, &u, NULL), RAE_STORE_DENIED);
+    assert_fails(f->s, rae_store_session_check(f->s, t1, &u, NULL), RAE_E_DENIED);
 
     /* sign out; sign out everywhere */
     char t2[RAE_STORE_TOKEN_MAX], t3[RAE_STORE_TOKEN_MAX];
-    assert_int_equal(rae_store_session_create(f->s, a.id, 100, 1000, t1, c1, err, sizeof err), 0);
-    assert_int_equal(rae_store_session_create(f->s, a.id, 100, 1000, t2, c1, err, sizeof err), 0);
-    assert_int_equal(rae_store_session_create(f->s, b.id, 100, 1000, t3, c1, err, sizeof err), 0);
+    assert_int_equal(rae_store_session_create(f->s, a.id, 100, 1000, t1, c1, &err), 0);
+    assert_int_equal(rae_store_session_create(f->s, a.id, 100, 1000, t2, c1, &err), 0);
+    assert_int_equal(rae_store_session_create(f->s, b.id, 100, 1000, t3, c1, &err), 0);
     assert_int_equal(rae_store_session_delete(f->s, t1), 0);
-    assert_int_equal(rae_store_session_check(f->s, t1, &u, NULL), RAE_STORE_DENIED);
+    assert_fails(f->s, rae_store_session_check(f->s, t1, &u, NULL), RAE_E_DENIED);
     assert_int_equal(rae_store_session_check(f->s, t2, &u, NULL), 0);
     assert_int_equal(rae_store_session_delete(f->s, t1), 0); /* again: fine */
     assert_int_equal(rae_store_session_delete_user(f->s, a.id), 1);
-    assert_int_equal(rae_store_session_check(f->s, t2, &u, NULL), RAE_STORE_DENIED);
+    assert_fails(f->s, rae_store_session_check(f->s, t2, &u, NULL), RAE_E_DENIED);
     assert_int_equal(rae_store_session_check(f->s, t3, &u, NULL), 0);
 
     /* nonsense */
-    assert_int_equal(rae_store_session_check(f->s, "", &u, NULL), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_session_check(f->s, NULL, &u, NULL), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_session_check(f->s, "x' OR 1=1 --", &u, NULL), RAE_STORE_DENIED);
+    assert_fails(f->s, rae_store_session_check(f->s, "", &u, NULL), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_session_check(f->s, NULL, &u, NULL), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_session_check(f->s, "x' OR 1=1 --", &u, NULL), RAE_E_DENIED);
     char other[RAE_STORE_TOKEN_MAX];
     memcpy(other, t3, sizeof other);
     other[0] = other[0] == 'A' ? 'B' : 'A';
-    assert_int_equal(rae_store_session_check(f->s, other, &u, NULL), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_session_create(f->s, 999, 100, 1000, t1, c1, err, sizeof err),
-                     RAE_STORE_NOT_FOUND);
-    assert_int_equal(rae_store_session_create(f->s, a.id, 0, 1000, t1, c1, err, sizeof err),
-                     RAE_STORE_INVALID);
+    assert_fails(f->s, rae_store_session_check(f->s, other, &u, NULL), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_session_create(f->s, 999, 100, 1000, t1, c1, &err),
+                 RAE_E_NOT_FOUND);
+    assert_fails(f->s, rae_store_session_create(f->s, a.id, 0, 1000, t1, c1, &err), RAE_E_INVALID);
 }
 
 /* ---- API tokens ---- */
@@ -305,13 +304,14 @@ static void test_sessions(void **state) {
 static void test_api_tokens(void **state) {
     fixture *f = *state;
     rae_user a = add_user(f, "alice", 0), b = add_user(f, "bob", 0), u;
-    char t1[RAE_STORE_API_TOKEN_MAX], t2[RAE_STORE_API_TOKEN_MAX], err[256];
+    char t1[RAE_STORE_API_TOKEN_MAX], t2[RAE_STORE_API_TOKEN_MAX];
+    rae_err err;
     long long id1, id2;
-    assert_int_equal(rae_store_token_create(f->s, a.id, "laptop", t1, &id1, err, sizeof err), 0);
+    assert_int_equal(rae_store_token_create(f->s, a.id, "laptop", t1, &id1, &err), 0);
     assert_int_equal(strlen(t1), 47);
     assert_memory_equal(t1, "rae_", 4);
     f->now += 10;
-    assert_int_equal(rae_store_token_create(f->s, b.id, NULL, t2, &id2, err, sizeof err), 0);
+    assert_int_equal(rae_store_token_create(f->s, b.id, NULL, t2, &id2, &err), 0);
     assert_true(id2 > id1);
     assert_int_equal(rae_store_token_check(f->s, t1, &u), 0);
     assert_int_equal(u.id, a.id);
@@ -334,37 +334,36 @@ static void test_api_tokens(void **state) {
     free(all);
 
     /* bob cannot revoke alice's; alice can */
-    assert_int_equal(rae_store_token_revoke(f->s, b.id, id1), RAE_STORE_NOT_FOUND);
+    assert_fails(f->s, rae_store_token_revoke(f->s, b.id, id1), RAE_E_NOT_FOUND);
     assert_int_equal(rae_store_token_check(f->s, t1, &u), 0);
     assert_int_equal(rae_store_token_revoke(f->s, a.id, id1), 0);
-    assert_int_equal(rae_store_token_check(f->s, t1, &u), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_token_revoke(f->s, a.id, id1), RAE_STORE_NOT_FOUND);
+    assert_fails(f->s, rae_store_token_check(f->s, t1, &u), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_token_revoke(f->s, a.id, id1), RAE_E_NOT_FOUND);
     assert_int_equal(rae_store_token_revoke(f->s, 0, id2), 0);
-    assert_int_equal(rae_store_token_check(f->s, t2, &u), RAE_STORE_DENIED);
+    assert_fails(f->s, rae_store_token_check(f->s, t2, &u), RAE_E_DENIED);
 
     /* nonsense, and a session token is not an API token */
     char st[RAE_STORE_TOKEN_MAX], cs[RAE_STORE_TOKEN_MAX];
-    assert_int_equal(rae_store_session_create(f->s, a.id, 100, 1000, st, cs, err, sizeof err), 0);
-    assert_int_equal(rae_store_token_check(f->s, st, &u), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_token_check(f->s, "rae_", &u), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_token_check(f->s, "", &u), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_token_check(f->s, NULL, &u), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_token_create(f->s, 999, "x", t1, NULL, err, sizeof err),
-                     RAE_STORE_NOT_FOUND);
-    assert_int_equal(rae_store_token_create(f->s, a.id, "tab\there", t1, NULL, err, sizeof err),
-                     RAE_STORE_INVALID);
+    assert_int_equal(rae_store_session_create(f->s, a.id, 100, 1000, st, cs, &err), 0);
+    assert_fails(f->s, rae_store_token_check(f->s, st, &u), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_token_check(f->s, "rae_", &u), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_token_check(f->s, "", &u), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_token_check(f->s, NULL, &u), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_token_create(f->s, 999, "x", t1, NULL, &err), RAE_E_NOT_FOUND);
+    assert_fails(f->s, rae_store_token_create(f->s, a.id, "tab\there", t1, NULL, &err),
+                 RAE_E_INVALID);
 }
 
 /* The database holds no session, API or setup token, in any form; its files are 0600. */
 static void test_no_plain_secrets(void **state) {
     fixture *f = *state;
-    char setup_tok[RAE_STORE_TOKEN_MAX], err[256];
-    assert_int_equal(rae_store_setup_token(f->s, setup_tok, sizeof setup_tok, err, sizeof err), 0);
+    char setup_tok[RAE_STORE_TOKEN_MAX];
+    rae_err err;
+    assert_int_equal(rae_store_setup_token(f->s, setup_tok, sizeof setup_tok, &err), 0);
     rae_user a = add_user(f, "alice", 0);
     char tok[RAE_STORE_TOKEN_MAX], csrf[RAE_STORE_TOKEN_MAX], api[RAE_STORE_API_TOKEN_MAX];
-    assert_int_equal(rae_store_session_create(f->s, a.id, 100, 1000, tok, csrf, err, sizeof err),
-                     0);
-    assert_int_equal(rae_store_token_create(f->s, a.id, "x", api, NULL, err, sizeof err), 0);
+    assert_int_equal(rae_store_session_create(f->s, a.id, 100, 1000, tok, csrf, &err), 0);
+    assert_int_equal(rae_store_token_create(f->s, a.id, "x", api, NULL, &err), 0);
     assert_int_equal(rae_store_session_check(f->s, tok, NULL, NULL), 0);
     assert_int_equal(rae_store_token_check(f->s, api, NULL), 0);
 
@@ -396,69 +395,64 @@ static void test_no_plain_secrets(void **state) {
 
 static void test_setup(void **state) {
     fixture *f = *state;
-    char t1[RAE_STORE_TOKEN_MAX], t2[RAE_STORE_TOKEN_MAX], err[256];
+    char t1[RAE_STORE_TOKEN_MAX], t2[RAE_STORE_TOKEN_MAX];
+    rae_err err;
     rae_user u;
-    assert_int_equal(rae_store_setup_token(f->s, t1, sizeof t1, err, sizeof err), 0);
+    assert_int_equal(rae_store_setup_token(f->s, t1, sizeof t1, &err), 0);
     assert_int_equal(strlen(t1), 43);
     assert_int_equal(rae_store_setup_check(f->s, t1), 0);
-    assert_int_equal(rae_store_setup_token(f->s, t1, 10, err, sizeof err), RAE_STORE_INVALID);
+    assert_fails(f->s, rae_store_setup_token(f->s, t1, 10, &err), RAE_E_INVALID);
 
     /* a newer one replaces it */
-    assert_int_equal(rae_store_setup_token(f->s, t2, sizeof t2, err, sizeof err), 0);
-    assert_int_equal(rae_store_setup_check(f->s, t1), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_setup_use(f->s, t1, "root", pw, &u, err, sizeof err),
-                     RAE_STORE_DENIED);
+    assert_int_equal(rae_store_setup_token(f->s, t2, sizeof t2, &err), 0);
+    assert_fails(f->s, rae_store_setup_check(f->s, t1), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_setup_use(f->s, t1, "root", pw, &u, &err), RAE_E_DENIED);
 
     /* bad input keeps the token */
-    assert_int_equal(rae_store_setup_use(f->s, t2, "no good", pw, &u, err, sizeof err),
-                     RAE_STORE_INVALID);
-    assert_int_equal(rae_store_setup_use(f->s, t2, "root", "short", &u, err, sizeof err),
-                     RAE_STORE_INVALID);
-    assert_int_equal(rae_store_setup_use(f->s, "garbage", "root", pw, &u, err, sizeof err),
-                     RAE_STORE_DENIED);
+    assert_fails(f->s, rae_store_setup_use(f->s, t2, "no good", pw, &u, &err), RAE_E_INVALID);
+    assert_fails(f->s, rae_store_setup_use(f->s, t2, "root", "short", &u, &err), RAE_E_INVALID);
+    assert_fails(f->s, rae_store_setup_use(f->s, "garbage", "root", pw, &u, &err), RAE_E_DENIED);
     assert_int_equal(rae_store_setup_check(f->s, t2), 0);
 
-    assert_int_equal(rae_store_setup_use(f->s, t2, "root", pw, &u, err, sizeof err), 0);
+    assert_int_equal(rae_store_setup_use(f->s, t2, "root", pw, &u, &err), 0);
     assert_string_equal(u.name, "root");
     assert_int_equal(u.admin, 1);
     assert_int_equal(rae_store_login(f->s, "root", pw, &u), 0);
-    assert_int_equal(rae_store_setup_use(f->s, t2, "root2", pw, &u, err, sizeof err),
-                     RAE_STORE_DENIED);
-    assert_int_equal(rae_store_setup_check(f->s, t2), RAE_STORE_DENIED);
+    assert_fails(f->s, rae_store_setup_use(f->s, t2, "root2", pw, &u, &err), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_setup_check(f->s, t2), RAE_E_DENIED);
     assert_int_equal(rae_store_user_count(f->s), 1);
-    assert_int_equal(rae_store_setup_token(f->s, t1, sizeof t1, err, sizeof err), RAE_STORE_EXISTS);
+    assert_fails(f->s, rae_store_setup_token(f->s, t1, sizeof t1, &err), RAE_E_EXISTS);
 }
 
 static void test_setup_expiry(void **state) {
     fixture *f = *state;
-    char t[RAE_STORE_TOKEN_MAX], err[256];
+    char t[RAE_STORE_TOKEN_MAX];
+    rae_err err;
     rae_user u;
-    assert_int_equal(rae_store_setup_token(f->s, t, sizeof t, err, sizeof err), 0);
+    assert_int_equal(rae_store_setup_token(f->s, t, sizeof t, &err), 0);
     f->now += RAE_STORE_SETUP_TTL - 1;
     assert_int_equal(rae_store_setup_check(f->s, t), 0);
     f->now += 2;
-    assert_int_equal(rae_store_setup_check(f->s, t), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_setup_use(f->s, t, "root", pw, &u, err, sizeof err),
-                     RAE_STORE_DENIED);
+    assert_fails(f->s, rae_store_setup_check(f->s, t), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_setup_use(f->s, t, "root", pw, &u, &err), RAE_E_DENIED);
 
     /* users made otherwise (rae user add) void a live token */
-    assert_int_equal(rae_store_setup_token(f->s, t, sizeof t, err, sizeof err), 0);
+    assert_int_equal(rae_store_setup_token(f->s, t, sizeof t, &err), 0);
     add_user(f, "alice", 1);
-    assert_int_equal(rae_store_setup_check(f->s, t), RAE_STORE_DENIED);
-    assert_int_equal(rae_store_setup_use(f->s, t, "root", pw, &u, err, sizeof err),
-                     RAE_STORE_DENIED);
+    assert_fails(f->s, rae_store_setup_check(f->s, t), RAE_E_DENIED);
+    assert_fails(f->s, rae_store_setup_use(f->s, t, "root", pw, &u, &err), RAE_E_DENIED);
 }
 
 /* Two handles, and two processes at once: one use wins. */
 static void test_setup_concurrent(void **state) {
     fixture *f = *state;
-    char t[RAE_STORE_TOKEN_MAX], err[256];
+    char t[RAE_STORE_TOKEN_MAX];
+    rae_err err;
     rae_user u;
-    assert_int_equal(rae_store_setup_token(f->s, t, sizeof t, err, sizeof err), 0);
+    assert_int_equal(rae_store_setup_token(f->s, t, sizeof t, &err), 0);
     rae_store *other = open_at(f);
-    assert_int_equal(rae_store_setup_use(other, t, "first", pw, &u, err, sizeof err), 0);
-    assert_int_equal(rae_store_setup_use(f->s, t, "second", pw, &u, err, sizeof err),
-                     RAE_STORE_DENIED);
+    assert_int_equal(rae_store_setup_use(other, t, "first", pw, &u, &err), 0);
+    assert_fails(f->s, rae_store_setup_use(f->s, t, "second", pw, &u, &err), RAE_E_DENIED);
     rae_store_close(other);
 
     for (int round = 0; round < 3; round++) {
@@ -466,7 +460,7 @@ static void test_setup_concurrent(void **state) {
         snprintf(g.dir, sizeof g.dir, "%.100s/round%d", f->dir, round);
         rae_store *s = open_at(&g);
         rae_store_set_clock(s, NULL, NULL); /* the children's: the real time */
-        assert_int_equal(rae_store_setup_token(s, t, sizeof t, err, sizeof err), 0);
+        assert_int_equal(rae_store_setup_token(s, t, sizeof t, &err), 0);
         rae_store_close(s);
         int go[2];
         assert_int_equal(pipe(go), 0);
@@ -476,13 +470,14 @@ static void test_setup_concurrent(void **state) {
             assert_true(kids[k] >= 0);
             if (kids[k] == 0) {
                 close(go[1]);
-                char e[256], name[16], c;
-                rae_store *mine = rae_store_open(g.dir, e, sizeof e);
+                char name[16], c;
+                rae_err e;
+                rae_store *mine = rae_store_open(g.dir, &e);
                 if (!mine || read(go[0], &c, 1) != 0) _exit(1); /* waits for the start */
                 snprintf(name, sizeof name, "admin%d", k);
-                int rc = rae_store_setup_use(mine, t, name, pw, NULL, e, sizeof e);
+                int rc = rae_store_setup_use(mine, t, name, pw, NULL, &e);
                 rae_store_close(mine);
-                _exit(rc == 0 ? 0 : rc == RAE_STORE_DENIED ? 3 : 1);
+                _exit(rc == 0 ? 0 : e.code == RAE_E_DENIED ? 3 : 1);
             }
         }
         close(go[0]);
@@ -542,8 +537,8 @@ static void test_throttle(void **state) {
     char big[300];
     memset(big, 'k', sizeof big - 1);
     big[sizeof big - 1] = 0;
-    assert_int_equal(rae_store_login_failed(f->s, big), RAE_STORE_INVALID);
-    assert_int_equal(rae_store_login_failed(f->s, ""), RAE_STORE_INVALID);
+    assert_fails(f->s, rae_store_login_failed(f->s, big), RAE_E_INVALID);
+    assert_fails(f->s, rae_store_login_failed(f->s, ""), RAE_E_INVALID);
     assert_true(rae_store_login_blocked(f->s, NULL) < 0); /* callers treating it as blocked */
 }
 
@@ -552,25 +547,24 @@ static void test_throttle(void **state) {
 static void test_sprites(void **state) {
     fixture *f = *state;
     rae_user a = add_user(f, "alice", 0), b = add_user(f, "bob", 0);
-    char err[256], names[4][RAE_STORE_SPRITE_NAME_MAX];
+    char names[4][RAE_STORE_SPRITE_NAME_MAX];
+    rae_err err;
     long long owner = 0;
-    assert_int_equal(rae_store_sprite_add(f->s, a.id, "demo", err, sizeof err), 0);
+    assert_int_equal(rae_store_sprite_add(f->s, a.id, "demo", &err), 0);
     f->now += 1;
-    assert_int_equal(rae_store_sprite_add(f->s, a.id, "second", err, sizeof err), 0);
-    assert_int_equal(rae_store_sprite_add(f->s, b.id, "demo", err, sizeof err), RAE_STORE_EXISTS);
-    assert_int_equal(rae_store_sprite_add(f->s, a.id, "demo", err, sizeof err), RAE_STORE_EXISTS);
-    assert_int_equal(rae_store_sprite_add(f->s, b.id, "bobs", err, sizeof err), 0);
-    assert_int_equal(rae_store_sprite_add(f->s, b.id, "Bad Name", err, sizeof err),
-                     RAE_STORE_INVALID);
-    assert_int_equal(rae_store_sprite_add(f->s, 999, "ghost", err, sizeof err),
-                     RAE_STORE_NOT_FOUND);
+    assert_int_equal(rae_store_sprite_add(f->s, a.id, "second", &err), 0);
+    assert_fails(f->s, rae_store_sprite_add(f->s, b.id, "demo", &err), RAE_E_EXISTS);
+    assert_fails(f->s, rae_store_sprite_add(f->s, a.id, "demo", &err), RAE_E_EXISTS);
+    assert_int_equal(rae_store_sprite_add(f->s, b.id, "bobs", &err), 0);
+    assert_fails(f->s, rae_store_sprite_add(f->s, b.id, "Bad Name", &err), RAE_E_INVALID);
+    assert_fails(f->s, rae_store_sprite_add(f->s, 999, "ghost", &err), RAE_E_NOT_FOUND);
 
     assert_int_equal(rae_store_sprite_owned(f->s, a.id, "demo"), 1);
     assert_int_equal(rae_store_sprite_owned(f->s, b.id, "demo"), 0);
     assert_int_equal(rae_store_sprite_owned(f->s, b.id, "nothing"), 0);
     assert_int_equal(rae_store_sprite_owner(f->s, "bobs", &owner), 0);
     assert_int_equal(owner, b.id);
-    assert_int_equal(rae_store_sprite_owner(f->s, "nothing", &owner), RAE_STORE_NOT_FOUND);
+    assert_fails(f->s, rae_store_sprite_owner(f->s, "nothing", &owner), RAE_E_NOT_FOUND);
 
     assert_int_equal(rae_store_sprites_of(f->s, a.id, names, 4), 2);
     assert_string_equal(names[0], "demo");
@@ -581,11 +575,11 @@ static void test_sprites(void **state) {
     assert_string_equal(names[0], "bobs");
     assert_int_equal(rae_store_sprites_of(f->s, 999, names, 4), 0);
 
-    assert_int_equal(rae_store_sprite_remove(f->s, b.id, "demo"), RAE_STORE_NOT_FOUND);
+    assert_fails(f->s, rae_store_sprite_remove(f->s, b.id, "demo"), RAE_E_NOT_FOUND);
     assert_int_equal(rae_store_sprite_owned(f->s, a.id, "demo"), 1);
     assert_int_equal(rae_store_sprite_remove(f->s, a.id, "demo"), 0);
     assert_int_equal(rae_store_sprite_owned(f->s, a.id, "demo"), 0);
-    assert_int_equal(rae_store_sprite_add(f->s, b.id, "demo", err, sizeof err), 0);
+    assert_int_equal(rae_store_sprite_add(f->s, b.id, "demo", &err), 0);
     assert_int_equal(rae_store_sprite_owned(f->s, b.id, "demo"), 1);
 }
 
@@ -596,11 +590,11 @@ static void test_jobs(void **state) {
     rae_user a = add_user(f, "alice", 0), b = add_user(f, "bob", 0);
     rae_store_job c, r, j, *all;
     size_t n;
-    char err[256];
+    rae_err err;
     assert_int_equal(rae_store_job_add(f->s, "capture", a.id, "demo",
                                        "{\"url\": \"https://example.com/\", \"har_path\": "
                                        "\"har/a.har\"}",
-                                       &c, err, sizeof err),
+                                       &c, &err),
                      0);
     assert_int_equal(strlen(c.id), 10);
     assert_memory_equal(c.id, "c_", 2);
@@ -611,13 +605,12 @@ static void test_jobs(void **state) {
     assert_null(c.error);
     assert_string_equal(c.detail, "{\"url\":\"https://example.com/\",\"har_path\":\"har/a.har\"}");
     f->now += 5;
-    assert_int_equal(rae_store_job_add(f->s, "run", a.id, "demo", NULL, &r, err, sizeof err), 0);
+    assert_int_equal(rae_store_job_add(f->s, "run", a.id, "demo", NULL, &r, &err), 0);
     assert_memory_equal(r.id, "r_", 2);
     assert_string_equal(r.detail, "{}");
-    assert_int_equal(rae_store_job_add(f->s, "run", a.id, "other", NULL, NULL, err, sizeof err),
+    assert_int_equal(rae_store_job_add(f->s, "run", a.id, "other", NULL, NULL, &err),
                      0); /* same time as r: the later one is newer */
-    assert_int_equal(rae_store_job_add(f->s, "capture", b.id, "bobs", NULL, NULL, err, sizeof err),
-                     0);
+    assert_int_equal(rae_store_job_add(f->s, "capture", b.id, "bobs", NULL, NULL, &err), 0);
 
     assert_int_equal(rae_store_job_list(f->s, a.id, NULL, NULL, 0, &all, &n), 0);
     assert_int_equal(n, 3);
@@ -641,7 +634,7 @@ static void test_jobs(void **state) {
     /* updates: status ends it once; detail merged; error set and cleared */
     f->now += 7;
     assert_int_equal(rae_store_job_update(f->s, c.id, "complete", NULL,
-                                          "{\"entries\": 42, \"url\": null}", err, sizeof err),
+                                          "{\"entries\": 42, \"url\": null}", &err),
                      0);
     assert_int_equal(rae_store_job_get(f->s, a.id, c.id, &j), 0);
     assert_string_equal(j.status, "complete");
@@ -649,36 +642,33 @@ static void test_jobs(void **state) {
     assert_string_equal(j.detail, "{\"har_path\":\"har/a.har\",\"entries\":42}");
     rae_store_job_clear(&j);
     f->now += 1;
-    assert_int_equal(rae_store_job_update(f->s, c.id, "error", "it broke", NULL, err, sizeof err),
-                     0);
+    assert_int_equal(rae_store_job_update(f->s, c.id, "error", "it broke", NULL, &err), 0);
     assert_int_equal(rae_store_job_get(f->s, 0, c.id, &j), 0);
     assert_true(j.ended == f->now - 1);
     assert_string_equal(j.error, "it broke");
     rae_store_job_clear(&j);
-    assert_int_equal(rae_store_job_update(f->s, c.id, NULL, "", NULL, err, sizeof err), 0);
+    assert_int_equal(rae_store_job_update(f->s, c.id, NULL, "", NULL, &err), 0);
     assert_int_equal(rae_store_job_get(f->s, a.id, c.id, &j), 0);
     assert_null(j.error);
     assert_string_equal(j.status, "error");
     rae_store_job_clear(&j);
 
     /* another's job is not found; bad input */
-    assert_int_equal(rae_store_job_get(f->s, b.id, c.id, &j), RAE_STORE_NOT_FOUND);
-    assert_int_equal(
-        rae_store_job_update(f->s, "r_nothing", "complete", NULL, NULL, err, sizeof err),
-        RAE_STORE_NOT_FOUND);
-    assert_int_equal(rae_store_job_update(f->s, c.id, "Bad Status", NULL, NULL, err, sizeof err),
-                     RAE_STORE_INVALID);
-    assert_int_equal(rae_store_job_update(f->s, c.id, NULL, NULL, "[1]", err, sizeof err),
-                     RAE_STORE_INVALID);
-    assert_int_equal(rae_store_job_add(f->s, "run", a.id, "demo", "{oops", NULL, err, sizeof err),
-                     RAE_STORE_INVALID);
-    assert_non_null(strstr(err, "line 1"));
-    assert_int_equal(rae_store_job_add(f->s, "Run!", a.id, "demo", NULL, NULL, err, sizeof err),
-                     RAE_STORE_INVALID);
-    assert_int_equal(rae_store_job_add(f->s, "run", a.id, "Demo", NULL, NULL, err, sizeof err),
-                     RAE_STORE_INVALID);
-    assert_int_equal(rae_store_job_add(f->s, "run", 999, "demo", NULL, NULL, err, sizeof err),
-                     RAE_STORE_NOT_FOUND);
+    assert_fails(f->s, rae_store_job_get(f->s, b.id, c.id, &j), RAE_E_NOT_FOUND);
+    assert_fails(f->s, rae_store_job_update(f->s, "r_nothing", "complete", NULL, NULL, &err),
+                 RAE_E_NOT_FOUND);
+    assert_fails(f->s, rae_store_job_update(f->s, c.id, "Bad Status", NULL, NULL, &err),
+                 RAE_E_INVALID);
+    assert_fails(f->s, rae_store_job_update(f->s, c.id, NULL, NULL, "[1]", &err), RAE_E_INVALID);
+    assert_fails(f->s, rae_store_job_add(f->s, "run", a.id, "demo", "{oops", NULL, &err),
+                 RAE_E_INVALID);
+    assert_non_null(strstr(err.message, "line 1"));
+    assert_fails(f->s, rae_store_job_add(f->s, "Run!", a.id, "demo", NULL, NULL, &err),
+                 RAE_E_INVALID);
+    assert_fails(f->s, rae_store_job_add(f->s, "run", a.id, "Demo", NULL, NULL, &err),
+                 RAE_E_INVALID);
+    assert_fails(f->s, rae_store_job_add(f->s, "run", 999, "demo", NULL, NULL, &err),
+                 RAE_E_NOT_FOUND);
 
     /* a restarted server: what was running is interrupted */
     assert_int_equal(rae_store_jobs_interrupted(f->s, NULL), 3);
@@ -698,14 +688,14 @@ static void test_reopen(void **state) {
     fixture *f = *state;
     rae_user a = add_user(f, "alice", 1), u;
     char tok[RAE_STORE_TOKEN_MAX], csrf[RAE_STORE_TOKEN_MAX], got[RAE_STORE_TOKEN_MAX];
-    char api[RAE_STORE_API_TOKEN_MAX], err[256], names[2][RAE_STORE_SPRITE_NAME_MAX];
+    char api[RAE_STORE_API_TOKEN_MAX], names[2][RAE_STORE_SPRITE_NAME_MAX];
+    rae_err err;
     rae_store_job j;
-    assert_int_equal(rae_store_session_create(f->s, a.id, 100, 1000, tok, csrf, err, sizeof err),
+    assert_int_equal(rae_store_session_create(f->s, a.id, 100, 1000, tok, csrf, &err), 0);
+    assert_int_equal(rae_store_token_create(f->s, a.id, "ci", api, NULL, &err), 0);
+    assert_int_equal(rae_store_sprite_add(f->s, a.id, "demo", &err), 0);
+    assert_int_equal(rae_store_job_add(f->s, "run", a.id, "demo", "{\"prompt\":\"x\"}", &j, &err),
                      0);
-    assert_int_equal(rae_store_token_create(f->s, a.id, "ci", api, NULL, err, sizeof err), 0);
-    assert_int_equal(rae_store_sprite_add(f->s, a.id, "demo", err, sizeof err), 0);
-    assert_int_equal(
-        rae_store_job_add(f->s, "run", a.id, "demo", "{\"prompt\":\"x\"}", &j, err, sizeof err), 0);
     for (int i = 0; i < RAE_STORE_THROTTLE_FAILURES; i++)
         assert_int_equal(rae_store_login_failed(f->s, "ip:1.2.3.4"), 0);
     rae_store_close(f->s);
@@ -723,7 +713,7 @@ static void test_reopen(void **state) {
     assert_string_equal(k.detail, "{\"prompt\":\"x\"}");
     rae_store_job_clear(&k);
     rae_store_job_clear(&j);
-    assert_int_equal(rae_store_integrity_check(f->s, err, sizeof err), 0);
+    assert_int_equal(rae_store_integrity_check(f->s, &err), 0);
 }
 
 static int schema_version(const char *dir) {
@@ -742,7 +732,8 @@ static int schema_version(const char *dir) {
 
 static void test_schema_and_errors(void **state) {
     fixture *f = *state;
-    char err[512], path[256];
+    char path[256];
+    rae_err err;
     assert_int_equal(schema_version(f->dir), 3);
     rae_store_close(f->s);
     f->s = NULL;
@@ -771,8 +762,8 @@ static void test_schema_and_errors(void **state) {
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
-    assert_null(rae_store_open(f->dir, err, sizeof err));
-    assert_non_null(strstr(err, "newer rae"));
+    assert_null(rae_store_open(f->dir, &err));
+    assert_non_null(strstr(err.message, "newer rae"));
     assert_int_equal(schema_version(f->dir), 99);
 
     /* not a database; a data dir that is a file */
@@ -783,23 +774,23 @@ static void test_schema_and_errors(void **state) {
     FILE *fp = fopen(path, "w");
     fputs("this is not a database, but it is long enough to have a header page of a kind\n", fp);
     fclose(fp);
-    assert_null(rae_store_open(other, err, sizeof err));
-    assert_non_null(strstr(err, "not a database"));
-    assert_null(rae_store_open(path, err, sizeof err));
-    assert_non_null(strstr(err, "data dir"));
+    assert_null(rae_store_open(other, &err));
+    assert_non_null(strstr(err.message, "not a database"));
+    assert_null(rae_store_open(path, &err));
+    assert_non_null(strstr(err.message, "data dir"));
 
     /* a symlink in place of the file is refused */
     snprintf(other, sizeof other, "%.100s/link", f->dir);
     assert_int_equal(mkdir(other, 0700), 0);
     snprintf(path, sizeof path, "%.200s/rae.db", other);
     assert_int_equal(symlink("/tmp/rae-store-elsewhere.db", path), 0);
-    assert_null(rae_store_open(other, err, sizeof err));
-    assert_non_null(strstr(err, "symbolic link"));
+    assert_null(rae_store_open(other, &err));
+    assert_non_null(strstr(err.message, "symbolic link"));
     assert_int_equal(access("/tmp/rae-store-elsewhere.db", F_OK), -1);
 
     /* a new nested data dir is made */
     snprintf(other, sizeof other, "%.100s/a/b/c", f->dir);
-    f->s = rae_store_open(other, err, sizeof err);
+    f->s = rae_store_open(other, &err);
     assert_non_null(f->s);
     assert_int_equal(stat(other, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0700);
@@ -830,19 +821,21 @@ static void test_wal_kept(void **state) {
     pid_t kid = fork();
     assert_true(kid >= 0);
     if (kid == 0) {
-        char c, e[256], tok[RAE_STORE_API_TOKEN_MAX];
+        char c, tok[RAE_STORE_API_TOKEN_MAX];
+        rae_err e;
         if (read(go[0], &c, 1) != 1) _exit(1);
-        rae_store *s = rae_store_open(f->dir, e, sizeof e);
+        rae_store *s = rae_store_open(f->dir, &e);
         rae_user u;
         int ok = s && rae_store_user_get(s, "alice", &u) == 0 &&
-                 rae_store_token_create(s, u.id, "cli", tok, NULL, e, sizeof e) == 0;
+                 rae_store_token_create(s, u.id, "cli", tok, NULL, &e) == 0;
         rae_store_close(s);
         _exit(ok && write(done[1], "x", 1) == 1 ? 0 : 2);
     }
     f->s = open_at(f);
     rae_user a = add_user(f, "alice", 0);
     rae_store_close(open_at(f)); /* a worker's handle, opened and closed */
-    char c, err[256], path[256], tok[RAE_STORE_API_TOKEN_MAX];
+    char c, path[256], tok[RAE_STORE_API_TOKEN_MAX];
+    rae_err err;
     assert_int_equal(write(go[1], "x", 1), 1);
     assert_int_equal(read(done[0], &c, 1), 1);
     int st;
@@ -860,13 +853,13 @@ static void test_wal_kept(void **state) {
     assert_int_equal(rae_store_token_list(f->s, a.id, &toks, &n), 0);
     assert_int_equal(n, 1);
     free(toks);
-    assert_int_equal(rae_store_token_create(f->s, a.id, "after", tok, NULL, err, sizeof err), 0);
+    assert_int_equal(rae_store_token_create(f->s, a.id, "after", tok, NULL, &err), 0);
     rae_store_close(f->s);
     f->s = open_at(f);
     assert_int_equal(rae_store_token_list(f->s, a.id, &toks, &n), 0);
     assert_int_equal(n, 2);
     free(toks);
-    assert_int_equal(rae_store_integrity_check(f->s, err, sizeof err), 0);
+    assert_int_equal(rae_store_integrity_check(f->s, &err), 0);
 }
 
 typedef struct taker {
@@ -884,16 +877,16 @@ static void *take_one(void *arg) {
  * every handle is out, and gets the one given back. */
 static void test_pool(void **state) {
     fixture *f = *state;
-    char err[256] = "";
-    assert_null(rae_store_pool_open(f->dir, 0, err, sizeof err));
-    assert_non_null(strstr(err, "handles"));
-    rae_store_pool *p = rae_store_pool_open(f->dir, 2, err, sizeof err);
-    if (!p) fail_msg("pool: %s", err);
+    rae_err err;
+    assert_null(rae_store_pool_open(f->dir, 0, &err));
+    assert_non_null(strstr(err.message, "handles"));
+    rae_store_pool *p = rae_store_pool_open(f->dir, 2, &err);
+    if (!p) fail_msg("pool: %s", err.message);
     rae_store *a = rae_store_pool_take(p), *b = rae_store_pool_take(p);
     assert_non_null(a);
     assert_non_null(b);
     assert_ptr_not_equal(a, b);
-    assert_int_equal(rae_store_user_add(a, "alice", pw, 0, NULL, err, sizeof err), 0);
+    assert_int_equal(rae_store_user_add(a, "alice", pw, 0, NULL, &err), 0);
     assert_int_equal(rae_store_user_count(b), 1); /* one database */
     taker t = {.pool = p};
     pthread_t th;
@@ -925,16 +918,17 @@ static void test_kill9(void **state) {
         assert_true(kid >= 0);
         if (kid == 0) {
             close(ready[0]);
-            char e[256], key[32], tok[RAE_STORE_TOKEN_MAX], cs[RAE_STORE_TOKEN_MAX];
-            rae_store *s = rae_store_open(f->dir, e, sizeof e);
+            char key[32], tok[RAE_STORE_TOKEN_MAX], cs[RAE_STORE_TOKEN_MAX];
+            rae_err e;
+            rae_store *s = rae_store_open(f->dir, &e);
             if (!s) _exit(1);
             for (int i = 0;; i++) {
                 snprintf(key, sizeof key, "ip:%d", i % 50);
-                if (rae_store_job_add(s, "run", a.id, "demo", "{\"n\":1}", NULL, e, sizeof e) < 0 ||
+                if (rae_store_job_add(s, "run", a.id, "demo", "{\"n\":1}", NULL, &e) < 0 ||
                     rae_store_login_failed(s, key) < 0 ||
-                    rae_store_session_create(s, a.id, 1e6, 1e6, tok, cs, e, sizeof e) < 0 ||
-                    rae_store_job_update(s, "r_none", "complete", NULL, NULL, e, sizeof e) !=
-                        RAE_STORE_NOT_FOUND)
+                    rae_store_session_create(s, a.id, 1e6, 1e6, tok, cs, &e) < 0 ||
+                    rae_store_job_update(s, "r_none", "complete", NULL, NULL, &e) != -1 ||
+                    e.code != RAE_E_NOT_FOUND)
                     _exit(2);
                 if (i == 20 && write(ready[1], "x", 1) != 1) _exit(3);
             }
@@ -949,10 +943,10 @@ static void test_kill9(void **state) {
         assert_int_equal(waitpid(kid, &st, 0), kid);
         assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 
-        char err[512] = "";
-        rae_store *s = rae_store_open(f->dir, err, sizeof err);
-        if (!s) fail_msg("round %d: %s", round, err);
-        assert_int_equal(rae_store_integrity_check(s, err, sizeof err), 0);
+        rae_err err;
+        rae_store *s = rae_store_open(f->dir, &err);
+        if (!s) fail_msg("round %d: %s", round, err.message);
+        assert_int_equal(rae_store_integrity_check(s, &err), 0);
         rae_store_job *all;
         size_t n;
         assert_int_equal(rae_store_job_list(s, a.id, NULL, NULL, 0, &all, &n), 0);
@@ -970,14 +964,13 @@ static void test_kill9(void **state) {
 static void test_usage_and_budget(void **state) {
     fixture *f = *state;
     rae_user a = add_user(f, "alice", 0), b = add_user(f, "bob", 0);
-    char err[256];
+    rae_err err;
     f->now = 1764547200; /* 2025-12-01 00:00 UTC */
     rae_usage one = {1000, 200, 5000, 100, 0.0123, 0, 0}, unpriced = {10, 20, 0, 0, -1, 0, 0};
-    assert_int_equal(rae_store_usage_add(f->s, a.id, "run1", "claude-x", &one, err, sizeof err), 0);
+    assert_int_equal(rae_store_usage_add(f->s, a.id, "run1", "claude-x", &one, &err), 0);
     f->now += 3600;
-    assert_int_equal(rae_store_usage_add(f->s, a.id, "run1", "local", &unpriced, err, sizeof err),
-                     0);
-    assert_int_equal(rae_store_usage_add(f->s, b.id, "run2", "claude-x", &one, err, sizeof err), 0);
+    assert_int_equal(rae_store_usage_add(f->s, a.id, "run1", "local", &unpriced, &err), 0);
+    assert_int_equal(rae_store_usage_add(f->s, b.id, "run2", "claude-x", &one, &err), 0);
     rae_usage sum;
     assert_int_equal(rae_store_usage_sum(f->s, a.id, 0, f->now + 1, &sum), 0);
     assert_int_equal(sum.input_tokens, 1010);
@@ -994,19 +987,19 @@ static void test_usage_and_budget(void **state) {
     double budget, spent;
     assert_int_equal(rae_store_budget_get(f->s, a.id, &budget, &spent), 0);
     assert_true(budget < 0);
-    assert_int_equal(rae_store_budget_check(f->s, a.id, err, sizeof err), 0);
-    assert_int_equal(rae_store_budget_set(f->s, "alice", 0.02, err, sizeof err), 0);
-    assert_int_equal(rae_store_budget_check(f->s, a.id, err, sizeof err), 0);
-    assert_int_equal(rae_store_budget_set(f->s, "alice", 0.01, err, sizeof err), 0);
-    assert_int_equal(rae_store_budget_check(f->s, a.id, err, sizeof err), RAE_STORE_DENIED);
-    assert_non_null(strstr(err, "budget of $0.01 is spent"));
-    assert_int_equal(rae_store_budget_set(f->s, "nobody", 1, err, sizeof err), RAE_STORE_NOT_FOUND);
+    assert_int_equal(rae_store_budget_check(f->s, a.id, &err), 0);
+    assert_int_equal(rae_store_budget_set(f->s, "alice", 0.02, &err), 0);
+    assert_int_equal(rae_store_budget_check(f->s, a.id, &err), 0);
+    assert_int_equal(rae_store_budget_set(f->s, "alice", 0.01, &err), 0);
+    assert_fails(f->s, rae_store_budget_check(f->s, a.id, &err), RAE_E_DENIED);
+    assert_non_null(strstr(err.message, "budget of $0.01 is spent"));
+    assert_fails(f->s, rae_store_budget_set(f->s, "nobody", 1, &err), RAE_E_NOT_FOUND);
     /* a new month starts afresh; no budget again */
     f->now = 1767225600; /* 2026-01-01 */
-    assert_int_equal(rae_store_budget_check(f->s, a.id, err, sizeof err), 0);
+    assert_int_equal(rae_store_budget_check(f->s, a.id, &err), 0);
     assert_int_equal(rae_store_budget_get(f->s, a.id, &budget, &spent), 0);
     assert_true(spent == 0 && budget > 0.0099 && budget < 0.0101);
-    assert_int_equal(rae_store_budget_set(f->s, "alice", -1, err, sizeof err), 0);
+    assert_int_equal(rae_store_budget_set(f->s, "alice", -1, &err), 0);
     assert_int_equal(rae_store_budget_get(f->s, a.id, &budget, &spent), 0);
     assert_true(budget < 0);
 }
@@ -1015,17 +1008,17 @@ static void test_usage_and_budget(void **state) {
 static void test_llm_key(void **state) {
     fixture *f = *state;
     rae_user a = add_user(f, "alice", 0);
-    char err[256], provider[32];
+    char provider[32];
+    rae_err err;
     unsigned char *sealed;
     size_t n;
     double added;
-    assert_int_equal(
-        rae_store_llm_key_get(f->s, a.id, provider, sizeof provider, &sealed, &n, &added),
-        RAE_STORE_NOT_FOUND);
+    assert_fails(f->s,
+                 rae_store_llm_key_get(f->s, a.id, provider, sizeof provider, &sealed, &n, &added),
+                 RAE_E_NOT_FOUND);
     assert_null(sealed);
     const unsigned char blob[] = {0, 1, 2, 0xff, 0};
-    assert_int_equal(
-        rae_store_llm_key_set(f->s, a.id, "openai", blob, sizeof blob, err, sizeof err), 0);
+    assert_int_equal(rae_store_llm_key_set(f->s, a.id, "openai", blob, sizeof blob, &err), 0);
     assert_int_equal(
         rae_store_llm_key_get(f->s, a.id, provider, sizeof provider, &sealed, &n, &added), 0);
     assert_int_equal(n, sizeof blob);
@@ -1033,16 +1026,15 @@ static void test_llm_key(void **state) {
     assert_string_equal(provider, "openai");
     assert_true(added > 0);
     free(sealed);
-    assert_int_equal(rae_store_llm_key_set(f->s, a.id, NULL, NULL, 0, err, sizeof err), 0);
-    assert_int_equal(
-        rae_store_llm_key_get(f->s, a.id, provider, sizeof provider, &sealed, &n, &added),
-        RAE_STORE_NOT_FOUND);
-    assert_int_equal(rae_store_llm_key_set(f->s, 999, "openai", blob, 1, err, sizeof err),
-                     RAE_STORE_NOT_FOUND);
+    assert_int_equal(rae_store_llm_key_set(f->s, a.id, NULL, NULL, 0, &err), 0);
+    assert_fails(f->s,
+                 rae_store_llm_key_get(f->s, a.id, provider, sizeof provider, &sealed, &n, &added),
+                 RAE_E_NOT_FOUND);
+    assert_fails(f->s, rae_store_llm_key_set(f->s, 999, "openai", blob, 1, &err), RAE_E_NOT_FOUND);
     rae_usage u = {10, 20, 3, 4, 0.5, 1, 0}, sum;
-    assert_int_equal(rae_store_usage_add(f->s, a.id, "r1", "m", &u, err, sizeof err), 0);
-    assert_int_equal(rae_store_usage_add(f->s, a.id, "r1", "m", &u, err, sizeof err), 0);
-    assert_int_equal(rae_store_usage_add(f->s, a.id, "r2", "m", &u, err, sizeof err), 0);
+    assert_int_equal(rae_store_usage_add(f->s, a.id, "r1", "m", &u, &err), 0);
+    assert_int_equal(rae_store_usage_add(f->s, a.id, "r1", "m", &u, &err), 0);
+    assert_int_equal(rae_store_usage_add(f->s, a.id, "r2", "m", &u, &err), 0);
     assert_int_equal(rae_store_usage_of_run(f->s, a.id, "r1", &sum), 0);
     assert_true(sum.input_tokens == 20 && sum.output_tokens == 40 && sum.answers == 2);
     assert_int_equal(rae_store_usage_of_run(f->s, a.id + 1, "r1", &sum), 0);
@@ -1071,8 +1063,8 @@ static void test_migrate_from_1(void **state) {
     assert_int_equal(schema_version(f->dir), 3);
     rae_user u;
     assert_int_equal(rae_store_user_get(f->s, "alice", &u), 0);
-    char err[256];
-    assert_int_equal(rae_store_budget_set(f->s, "alice", 5, err, sizeof err), 0);
+    rae_err err;
+    assert_int_equal(rae_store_budget_set(f->s, "alice", 5, &err), 0);
 }
 
 int main(void) {

@@ -18,7 +18,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-int local_fs_available(char *why, size_t n) {
+int local_fs_available(rae_err *why) {
     char tool[PATH_MAX];
     const char *missing =
         geteuid() != 0                          ? "rae does not run as root"
@@ -27,7 +27,7 @@ int local_fs_available(char *why, size_t n) {
             ? "mkfs.ext4 not found: apt-get install e2fsprogs"
         : host_tool_find("mount", tool, sizeof tool) < 0 ? "mount not found: apt-get install mount"
                                                          : NULL;
-    if (missing) err_set(why, n, "%s", missing);
+    if (missing) rae_err_fail(why, "%s", missing);
     return !missing;
 }
 
@@ -40,15 +40,14 @@ static int mounted(const lsprite *s) {
 }
 
 /* DIR/sub, a directory of the sprite's uid (mode) or of root (mode): made when missing. */
-static int own_dir(const lsprite *s, const char *sub, int sprites, mode_t mode, char *err,
-                   size_t errlen) {
+static int own_dir(const lsprite *s, const char *sub, int sprites, mode_t mode, rae_err *err) {
     char path[PATH_MAX + 16];
     local_path(s, sub, path, sizeof path);
     if (mkdir(path, mode) < 0 && errno != EEXIST)
-        return err_set(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        return rae_err_fail(err, "%s: cannot create: %s", path, strerror(errno));
     if (sprites && geteuid() == 0 && chown(path, s->uid, s->gid) < 0)
-        return err_set(err, errlen, "%s: cannot hand to uid %u: %s", path, (unsigned)s->uid,
-                       strerror(errno));
+        return rae_err_fail(err, "%s: cannot hand to uid %u: %s", path, (unsigned)s->uid,
+                            strerror(errno));
     return 0;
 }
 
@@ -56,44 +55,43 @@ static int own_dir(const lsprite *s, const char *sub, int sprites, mode_t mode, 
  * it. A sprite made before they were (its /tmp in DIR/tmp, its logs in DIR/run/logs) gets them
  * on its next use: the old DIR/tmp goes when empty, else stays (what is in it stays the user's
  * until rm) and is no longer the sprite's /tmp; old logs are kept in DIR/run/logs.old. */
-static int lay_out_fs(const lsprite *s, char *err, size_t errlen) {
+static int lay_out_fs(const lsprite *s, rae_err *err) {
     char run_logs[PATH_MAX + 16], old[PATH_MAX + 32];
     struct stat sb;
-    if (own_dir(s, "ws/tmp", 1, 0700, err, errlen) < 0 ||
-        own_dir(s, "ws/logs", 0, 0700, err, errlen) < 0 ||
-        own_dir(s, "run", 0, 0755, err, errlen) < 0)
+    if (own_dir(s, "ws/tmp", 1, 0700, err) < 0 || own_dir(s, "ws/logs", 0, 0700, err) < 0 ||
+        own_dir(s, "run", 0, 0755, err) < 0)
         return -1;
     local_path(s, "run/logs", run_logs, sizeof run_logs);
     if (lstat(run_logs, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         snprintf(old, sizeof old, "%s.old", run_logs);
         if (rename(run_logs, old) < 0)
-            return err_set(err, errlen, "%s: cannot move aside: %s", run_logs, strerror(errno));
+            return rae_err_fail(err, "%s: cannot move aside: %s", run_logs, strerror(errno));
     }
     if (symlink("../ws/logs", run_logs) < 0 && errno != EEXIST)
-        return err_set(err, errlen, "%s: cannot link: %s", run_logs, strerror(errno));
+        return rae_err_fail(err, "%s: cannot link: %s", run_logs, strerror(errno));
     local_path(s, "tmp", old, sizeof old);
     rmdir(old); /* a /tmp of before: gone when empty */
     return 0;
 }
 
-int local_fs_mount(const lsprite *s, char *err, size_t errlen) {
+int local_fs_mount(const lsprite *s, rae_err *err) {
     if (!s->own_fs) return 0;
-    if (mounted(s)) return lay_out_fs(s, err, errlen);
+    if (mounted(s)) return lay_out_fs(s, err);
     char img[PATH_MAX + 16], mnt[PATH_MAX + 8], mount_bin[PATH_MAX];
     local_path(s, "workspace.img", img, sizeof img);
     local_path(s, "ws", mnt, sizeof mnt);
     if (mkdir(mnt, 0755) < 0 && errno != EEXIST)
-        return err_set(err, errlen, "%s: %s", mnt, strerror(errno));
+        return rae_err_fail(err, "%s: %s", mnt, strerror(errno));
     if (host_tool_find("mount", mount_bin, sizeof mount_bin) < 0)
-        return err_set(err, errlen, "mount not found: apt-get install mount");
+        return rae_err_fail(err, "mount not found: apt-get install mount");
     const char *argv[] = {mount_bin, "-o", "loop,nosuid,nodev,discard", img, mnt, NULL};
     char where[128];
     snprintf(where, sizeof where, "mounting the workspace of '%s'", s->name);
-    if (host_tool_run(where, argv, -1, NULL, err, errlen) < 0) return -1;
-    return lay_out_fs(s, err, errlen);
+    if (host_tool_run(where, argv, -1, NULL, err) < 0) return -1;
+    return lay_out_fs(s, err);
 }
 
-int local_fs_create(const lsprite *s, char *err, size_t errlen) {
+int local_fs_create(const lsprite *s, rae_err *err) {
     char img[PATH_MAX + 16], mkfs[PATH_MAX], owner[32];
     local_path(s, "workspace.img", img, sizeof img);
     int fd = open(img, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -105,25 +103,25 @@ int local_fs_create(const lsprite *s, char *err, size_t errlen) {
     if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
         int e = errno;
         if (fd >= 0) close(fd);
-        return err_set(err, errlen, "%s: %s", img, strerror(e));
+        return rae_err_fail(err, "%s: %s", img, strerror(e));
     }
     close(fd);
     if (host_tool_find("mkfs.ext4", mkfs, sizeof mkfs) < 0)
-        return err_set(err, errlen, "mkfs.ext4 not found: apt-get install e2fsprogs");
+        return rae_err_fail(err, "mkfs.ext4 not found: apt-get install e2fsprogs");
     snprintf(owner, sizeof owner, "root_owner=%u:%u", (unsigned)s->uid, (unsigned)s->gid);
     const char *argv[] = {mkfs, "-q", "-F", "-m", "50", "-E", owner, img, NULL};
     char where[128];
     snprintf(where, sizeof where, "making the workspace filesystem of '%s'", s->name);
-    if (host_tool_run(where, argv, -1, NULL, err, errlen) < 0) return -1;
-    return local_fs_mount(s, err, errlen);
+    if (host_tool_run(where, argv, -1, NULL, err) < 0) return -1;
+    return local_fs_mount(s, err);
 }
 
-int local_fs_unmount(const lsprite *s, char *err, size_t errlen) {
+int local_fs_unmount(const lsprite *s, rae_err *err) {
     char mnt[PATH_MAX + 8];
     local_path(s, "ws", mnt, sizeof mnt);
     if (!s->own_fs || !mounted(s)) return 0;
     /* detached: a process that still holds a file open cannot keep the sprite from going */
-    if (umount2(mnt, MNT_DETACH) < 0) return err_set(err, errlen, "%s: %s", mnt, strerror(errno));
+    if (umount2(mnt, MNT_DETACH) < 0) return rae_err_fail(err, "%s: %s", mnt, strerror(errno));
     return 0;
 }
 

@@ -47,13 +47,13 @@ void local_ev_emit(const lsprite *s, const char *type, json_t *fields) {
     free(line);
 }
 
-int local_ev_open(rae_sprites *d, const char *name, int from_start, char *err, size_t errlen) {
+int local_ev_open(rae_sprites *d, const char *name, int from_start, rae_err *err) {
     lsprite s;
-    if (local_load((local *)d, name, &s, err, errlen) < 0) return -1;
+    if (local_load((local *)d, name, &s, err) < 0) return -1;
     char path[PATH_MAX + 32];
     events_path(&s, path, sizeof path);
     int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return err_set(err, errlen, "%s: %s", path, strerror(errno));
+    if (fd < 0) return rae_err_fail(err, "%s: %s", path, strerror(errno));
     if (!from_start) lseek(fd, 0, SEEK_END);
     return fd;
 }

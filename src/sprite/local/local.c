@@ -64,13 +64,13 @@ void local_group(const local *l, const lsprite *s, char *out, size_t n) {
     snprintf(out, n, "rae-%s-%s", l->netns_tag, s->name);
 }
 
-int local_cg_setup(local *l, const lsprite *s, char *err, size_t errlen) {
+int local_cg_setup(local *l, const lsprite *s, rae_err *err) {
     if (!l->cg) return 0;
     char group[96];
     local_group(l, s, group, sizeof group);
     host_cg_limits lim = {
         .memory = s->lim.memory, .pids = s->lim.max_procs, .cpu_percent = s->lim.cpu_percent};
-    return host_cg_setup(l->cg, group, &lim, err, errlen);
+    return host_cg_setup(l->cg, group, &lim, err);
 }
 
 void local_netns(const local *l, const lsprite *s, char *out, size_t n) {
@@ -79,7 +79,7 @@ void local_netns(const local *l, const lsprite *s, char *out, size_t n) {
 
 /* ---- sprite.json ---- */
 
-static int meta_write(const lsprite *s, char *err, size_t errlen) {
+static int meta_write(const lsprite *s, rae_err *err) {
     char path[PATH_MAX + 16];
     local_path(s, "sprite.json", path, sizeof path);
     json_t *j =
@@ -94,12 +94,12 @@ static int meta_write(const lsprite *s, char *err, size_t errlen) {
                         json_pack("{s:I,s:I,s:i,s:i}", "memory", (json_int_t)s->lim.memory,
                                   "disk_quota", (json_int_t)s->lim.disk_quota, "max_procs",
                                   s->lim.max_procs, "cpu_percent", s->lim.cpu_percent));
-    int rc = jfile_replace(j, path, 0644, JSON_INDENT(1), err, errlen);
+    int rc = jfile_replace(j, path, 0644, JSON_INDENT(1), err);
     json_decref(j);
     return rc;
 }
 
-int local_load(local *l, const char *name, lsprite *s, char *err, size_t errlen) {
+int local_load(local *l, const char *name, lsprite *s, rae_err *err) {
     memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "%s", name);
     join(s->dir, sizeof s->dir, l->sprites_dir, name);
@@ -108,8 +108,9 @@ int local_load(local *l, const char *name, lsprite *s, char *err, size_t errlen)
     json_error_t je;
     json_t *j = json_load_file(path, 0, &je);
     if (!j) {
-        if (access(path, F_OK) < 0) return err_set(err, errlen, "no sprite '%s'", name);
-        return err_set(err, errlen, "%s:%d: %s", path, je.line, je.text);
+        if (access(path, F_OK) < 0)
+            return rae_err_set(err, RAE_E_NOT_FOUND, "no sprite '%s'", name);
+        return rae_err_fail(err, "%s:%d: %s", path, je.line, je.text);
     }
     s->created = json_real_value(json_object_get(j, "created"));
     s->last_active = json_real_value(json_object_get(j, "last_active"));
@@ -131,21 +132,21 @@ int local_load(local *l, const char *name, lsprite *s, char *err, size_t errlen)
         if (spec) snprintf(s->allow[s->n_allow++], sizeof s->allow[0], "%s", spec);
     }
     json_decref(j);
-    return local_fs_mount(s, err, errlen); /* after a reboot, its first use mounts it again */
+    return local_fs_mount(s, err); /* after a reboot, its first use mounts it again */
 }
 
-int local_use(local *l, const char *name, lsprite *s, char *err, size_t errlen) {
-    if (local_load(l, name, s, err, errlen) < 0) return -1;
+int local_use(local *l, const char *name, lsprite *s, rae_err *err) {
+    if (local_load(l, name, s, err) < 0) return -1;
     local_touch(l, s);
     return 0;
 }
 
 void local_touch(local *l, lsprite *s) {
     s->last_active = now_wall();
-    meta_write(s, NULL, 0);
+    meta_write(s, NULL);
     char group[96];
     local_group(l, s, group, sizeof group);
-    if (l->cg && host_cg_frozen(l->cg, group) == 1 && host_cg_freeze(l->cg, group, 0, NULL, 0) == 0)
+    if (l->cg && host_cg_frozen(l->cg, group) == 1 && host_cg_freeze(l->cg, group, 0, NULL) == 0)
         local_ev_emit(s, "state", json_pack("{s:s}", "state", "running")); /* it was warm */
     local_svc_wake(l, s);
 }
@@ -194,7 +195,7 @@ static void stop_processes(local *l, const lsprite *s) {
     /* with cgroups, exactly the sprite's processes (a warm sprite is thawed first); by uid only
      * without them, and only for a uid of rae's own range (a sprite made by an unprivileged rae
      * runs as its user) */
-    if (l->cg && host_cg_kill_all(l->cg, group, NULL, 0) == 0) return;
+    if (l->cg && host_cg_kill_all(l->cg, group, NULL) == 0) return;
     if (!l->root || s->uid <= UID_BASE) return;
     for (int round = 0; round < 50 && each_process(s->uid, kill_one) > 0; round++)
         usleep(20000);
@@ -265,13 +266,25 @@ static void fill_info(local *l, const lsprite *s, rae_sprite_info *out) {
     if (out->oom_kills < 0) out->oom_kills = 0;
     out->memory_limit = l->cg ? s->lim.memory : 0;
     out->disk_used = local_disk_used(s);
-    local_workspace(s, out->workspace, sizeof out->workspace);
 }
 
-static int l_get(rae_sprites *d, const char *name, rae_sprite_info *out, char *err, size_t errlen) {
+static const sprite_ops local_ops;
+
+int rae_sprites_local_workspace(rae_sprites *d, const char *name, char *out, size_t n,
+                                rae_err *err) {
+    if (d->ops != &local_ops)
+        return rae_err_set(err, RAE_E_INVALID, "sprite '%s': not on this machine (%s driver)", name,
+                           d->ops->kind);
+    lsprite s;
+    if (local_load((local *)d, name, &s, err) < 0) return -1;
+    local_workspace(&s, out, n);
+    return 0;
+}
+
+static int l_get(rae_sprites *d, const char *name, rae_sprite_info *out, rae_err *err) {
     local *l = (local *)d;
     lsprite s;
-    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    if (local_load(l, name, &s, err) < 0) return -1;
     if (out) fill_info(l, &s, out);
     return 0;
 }
@@ -280,18 +293,18 @@ static int by_name(const void *a, const void *b) {
     return strcmp(((const rae_sprite_info *)a)->name, ((const rae_sprite_info *)b)->name);
 }
 
-static int l_list(rae_sprites *d, rae_sprite_info **out, size_t *count, char *err, size_t errlen) {
+static int l_list(rae_sprites *d, rae_sprite_info **out, size_t *count, rae_err *err) {
     local *l = (local *)d;
     *out = NULL;
     *count = 0;
     DIR *dir = opendir(l->sprites_dir);
-    if (!dir) return err_set(err, errlen, "%s: %s", l->sprites_dir, strerror(errno));
+    if (!dir) return rae_err_fail(err, "%s: %s", l->sprites_dir, strerror(errno));
     struct dirent *de;
     size_t cap = 0;
     while ((de = readdir(dir))) {
         lsprite s;
-        if (de->d_name[0] == '.' || rae_sprite_name_check(de->d_name, NULL, 0) < 0) continue;
-        if (local_load(l, de->d_name, &s, NULL, 0) < 0) continue;
+        if (de->d_name[0] == '.' || rae_sprite_name_check(de->d_name, NULL) < 0) continue;
+        if (local_load(l, de->d_name, &s, NULL) < 0) continue;
         if (*count == cap) {
             cap = cap ? cap * 2 : 8;
             *out = realloc(*out, cap * sizeof **out);
@@ -313,12 +326,12 @@ static uid_t free_uid(local *l) {
     rae_sprite_info *all;
     size_t n;
     uid_t uid = l->uid_base;
-    if (l_list(&l->base, &all, &n, NULL, 0) < 0) return uid;
+    if (l_list(&l->base, &all, &n, NULL) < 0) return uid;
     for (int again = 1; again;) {
         again = 0;
         for (size_t i = 0; i < n; i++) {
             lsprite s;
-            if (local_load(l, all[i].name, &s, NULL, 0) == 0 && s.uid == uid) {
+            if (local_load(l, all[i].name, &s, NULL) == 0 && s.uid == uid) {
                 uid++;
                 again = 1;
             }
@@ -328,16 +341,16 @@ static uid_t free_uid(local *l) {
     return uid;
 }
 
-static int write_text(const char *path, const char *text, char *err, size_t errlen) {
+static int write_text(const char *path, const char *text, rae_err *err) {
     FILE *f = fopen(path, "w");
     if (!f || fputs(text, f) < 0 || fclose(f) != 0)
-        return err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        return rae_err_fail(err, "%s: cannot write: %s", path, strerror(errno));
     return 0;
 }
 
 /* The directories and files a new sprite starts with. */
 /* The sprite's own files: /etc/passwd, group, hostname, resolv.conf. */
-static int write_etc(const lsprite *s, char *err, size_t errlen) {
+static int write_etc(const lsprite *s, rae_err *err) {
     char host[64];
     snprintf(host, sizeof host, "%s\n", s->name);
     const char *const files[][2] = {
@@ -350,36 +363,36 @@ static int write_etc(const lsprite *s, char *err, size_t errlen) {
     char path[PATH_MAX + 32];
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         local_path(s, files[i][0], path, sizeof path);
-        if (write_text(path, files[i][1], err, errlen) < 0) return -1;
+        if (write_text(path, files[i][1], err) < 0) return -1;
     }
     return 0;
 }
 
 /* The directories and files a new sprite starts with; its workspace filesystem when it has one. */
-static int lay_out(local *l, const lsprite *s, char *err, size_t errlen) {
+static int lay_out(local *l, const lsprite *s, rae_err *err) {
     static const char *const dirs[] = {"", "etc", "run", "tmp"}; /* tmp: in the image if any */
     static const char *const in_ws[] = {"", "/har", "/scripts", "/.profile"};
     char path[PATH_MAX + 32], ws[PATH_MAX + 16];
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs - (s->own_fs ? 1 : 0); i++) {
         local_path(s, dirs[i], path, sizeof path);
         if (mkdir(path, 0755) < 0 && errno != EEXIST)
-            return err_set(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+            return rae_err_fail(err, "%s: cannot create: %s", path, strerror(errno));
     }
-    if (write_etc(s, err, errlen) < 0) return -1;
-    if (s->own_fs && local_fs_create(s, err, errlen) < 0) return -1;
+    if (write_etc(s, err) < 0) return -1;
+    if (s->own_fs && local_fs_create(s, err) < 0) return -1;
     local_workspace(s, ws, sizeof ws);
     for (size_t i = 0; i < sizeof in_ws / sizeof *in_ws; i++) {
         snprintf(path, sizeof path, "%s%s", ws, in_ws[i]);
         if (mkdir(path, 0755) < 0 && errno != EEXIST)
-            return err_set(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+            return rae_err_fail(err, "%s: cannot create: %s", path, strerror(errno));
         if (l->root && chown(path, s->uid, s->gid) < 0)
-            return err_set(err, errlen, "%s: cannot hand to uid %u: %s", path, (unsigned)s->uid,
-                           strerror(errno));
+            return rae_err_fail(err, "%s: cannot hand to uid %u: %s", path, (unsigned)s->uid,
+                                strerror(errno));
     }
     local_tmp(s, path, sizeof path);
     if (l->root && chown(path, s->uid, s->gid) < 0)
-        return err_set(err, errlen, "%s: cannot hand to uid %u: %s", path, (unsigned)s->uid,
-                       strerror(errno));
+        return rae_err_fail(err, "%s: cannot hand to uid %u: %s", path, (unsigned)s->uid,
+                            strerror(errno));
     chmod(path, 0700);
     return 0;
 }
@@ -387,14 +400,14 @@ static int lay_out(local *l, const lsprite *s, char *err, size_t errlen) {
 /* The data dir's create lock, held (flock, exclusive; close to release): creates run one at a
  * time, whether from the server's worker threads or from other rae processes, so that each counts
  * the sprites made before it and takes a uid none of them has. -1 + err when it cannot be had. */
-static int create_lock(const local *l, char *err, size_t errlen) {
+static int create_lock(const local *l, rae_err *err) {
     char path[PATH_MAX + 16];
     join(path, sizeof path, l->data_dir, "sprites.lock");
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return err_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    if (fd < 0) return rae_err_fail(err, "%s: cannot open: %s", path, strerror(errno));
     while (flock(fd, LOCK_EX) < 0) {
         if (errno == EINTR) continue;
-        err_set(err, errlen, "%s: flock: %s", path, strerror(errno));
+        rae_err_fail(err, "%s: flock: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
@@ -402,26 +415,25 @@ static int create_lock(const local *l, char *err, size_t errlen) {
 }
 
 /* l_create's work, under the create lock. */
-static int create_locked(local *l, const char *name, rae_sprite_info *out, char *err,
-                         size_t errlen) {
+static int create_locked(local *l, const char *name, rae_sprite_info *out, rae_err *err) {
     rae_sprites *d = &l->base;
     lsprite s;
-    if (local_load(l, name, &s, NULL, 0) == 0)
-        return err_set(err, errlen, "sprite '%s' exists already", name);
+    if (local_load(l, name, &s, NULL) == 0)
+        return rae_err_set(err, RAE_E_EXISTS, "sprite '%s' exists already", name);
     rae_sprite_info *all;
     size_t n;
-    if (l_list(d, &all, &n, err, errlen) < 0) return -1;
+    if (l_list(d, &all, &n, err) < 0) return -1;
     free(all);
     if ((int)n >= l->max_sprites)
-        return err_set(err, errlen,
-                       "cannot create '%s': %zu sprites, the most this data dir allows "
-                       "(remove one with 'rae sprite rm NAME')",
-                       name, n);
+        return rae_err_set(err, RAE_E_LIMIT,
+                           "cannot create '%s': %zu sprites, the most this data dir allows "
+                           "(remove one with 'rae sprite rm NAME')",
+                           name, n);
     memset(&s, 0, sizeof s);
     snprintf(s.name, sizeof s.name, "%s", name);
     join(s.dir, sizeof s.dir, l->sprites_dir, name);
     s.own_fs = 1; /* what a create that was cut short left (no sprite.json) goes */
-    local_fs_unmount(&s, NULL, 0);
+    local_fs_unmount(&s, NULL);
     rm_tree(s.dir);
     s.own_fs = l->own_fs;
     s.uid = l->root ? free_uid(l) : getuid();
@@ -429,11 +441,11 @@ static int create_locked(local *l, const char *name, rae_sprite_info *out, char 
     s.created = s.last_active = now_wall();
     s.lim = l->lim;
     if (l->n_allow > SPRITE_MAX_ALLOW)
-        return err_set(err, errlen, "at most %d --allow-net entries per sprite", SPRITE_MAX_ALLOW);
+        return rae_err_fail(err, "at most %d --allow-net entries per sprite", SPRITE_MAX_ALLOW);
     for (size_t i = 0; i < l->n_allow; i++)
         snprintf(s.allow[s.n_allow++], sizeof s.allow[0], "%s", l->allow[i]);
-    if (lay_out(l, &s, err, errlen) < 0 || meta_write(&s, err, errlen) < 0) {
-        local_fs_unmount(&s, NULL, 0);
+    if (lay_out(l, &s, err) < 0 || meta_write(&s, err) < 0) {
+        local_fs_unmount(&s, NULL);
         rm_tree(s.dir);
         return -1;
     }
@@ -442,12 +454,11 @@ static int create_locked(local *l, const char *name, rae_sprite_info *out, char 
     return 0;
 }
 
-static int l_create(rae_sprites *d, const char *name, rae_sprite_info *out, char *err,
-                    size_t errlen) {
+static int l_create(rae_sprites *d, const char *name, rae_sprite_info *out, rae_err *err) {
     local *l = (local *)d;
-    int lock = create_lock(l, err, errlen);
+    int lock = create_lock(l, err);
     if (lock < 0) return -1;
-    int rc = create_locked(l, name, out, err, errlen);
+    int rc = create_locked(l, name, out, err);
     close(lock);
     return rc;
 }
@@ -471,54 +482,53 @@ static int leftover(local *l, const char *name, lsprite *s) {
     return 1;
 }
 
-static int l_destroy(rae_sprites *d, const char *name, char *err, size_t errlen) {
+static int l_destroy(rae_sprites *d, const char *name, rae_err *err) {
     local *l = (local *)d;
     lsprite s;
-    if (local_load(l, name, &s, err, errlen) < 0 && !leftover(l, name, &s)) return -1;
-    local_svc_quit(l, &s, NULL, 0);
+    if (local_load(l, name, &s, err) < 0 && !leftover(l, name, &s)) return -1;
+    local_svc_quit(l, &s, NULL);
     stop_processes(l, &s);
     if (l->root && !l->no_network) {
         char ns[96], pid_file[PATH_MAX + 16];
         local_netns(l, &s, ns, sizeof ns);
         local_path(&s, "run/pasta.pid", pid_file, sizeof pid_file);
-        if (host_net_down(ns, pid_file, err, errlen) < 0) return -1;
+        if (host_net_down(ns, pid_file, err) < 0) return -1;
     }
     char group[96], meta[PATH_MAX + 16];
     local_group(l, &s, group, sizeof group);
-    if (l->cg) host_cg_remove(l->cg, group, NULL, 0);
+    if (l->cg) host_cg_remove(l->cg, group, NULL);
     local_path(&s, "sprite.json", meta, sizeof meta);
     unlink(meta); /* gone from now on, even if removing the rest is cut short */
-    if (local_fs_unmount(&s, err, errlen) < 0) return -1;
+    if (local_fs_unmount(&s, err) < 0) return -1;
     if (rm_tree(s.dir) < 0)
-        return err_set(err, errlen, "%s: cannot remove: %s", s.dir, strerror(errno));
+        return rae_err_fail(err, "%s: cannot remove: %s", s.dir, strerror(errno));
     return 0;
 }
 
-static int l_touch(rae_sprites *d, const char *name, char *err, size_t errlen) {
+static int l_touch(rae_sprites *d, const char *name, rae_err *err) {
     lsprite s;
-    return local_use((local *)d, name, &s, err, errlen);
+    return local_use((local *)d, name, &s, err);
 }
 
 /* ---- network ---- */
 
 /* The sprite's own allow list and the driver's, parsed into out (caller frees *out). */
-static int allow_list(local *l, const lsprite *s, host_net_allow **out, size_t *n, char *err,
-                      size_t errlen) {
+static int allow_list(local *l, const lsprite *s, host_net_allow **out, size_t *n, rae_err *err) {
     *n = 0;
     *out = calloc(l->n_allow + (size_t)s->n_allow + 1, sizeof **out);
     if (!*out) abort();
     for (int i = 0; i < s->n_allow; i++)
-        if (host_net_parse_allow(s->allow[i], &(*out)[(*n)++], err, errlen) < 0) return -1;
+        if (host_net_parse_allow(s->allow[i], &(*out)[(*n)++], err) < 0) return -1;
     for (size_t i = 0; i < l->n_allow; i++) {
         int seen = 0;
         for (int k = 0; k < s->n_allow && !seen; k++)
             seen = strcmp(s->allow[k], l->allow[i]) == 0;
-        if (!seen && host_net_parse_allow(l->allow[i], &(*out)[(*n)++], err, errlen) < 0) return -1;
+        if (!seen && host_net_parse_allow(l->allow[i], &(*out)[(*n)++], err) < 0) return -1;
     }
     return 0;
 }
 
-int local_net_up(local *l, lsprite *s, char *err, size_t errlen) {
+int local_net_up(local *l, lsprite *s, rae_err *err) {
     if (!l->root || l->no_network) return 0;
     char ns[96], pid_file[PATH_MAX + 16];
     local_netns(l, s, ns, sizeof ns);
@@ -526,27 +536,27 @@ int local_net_up(local *l, lsprite *s, char *err, size_t errlen) {
     if (host_net_is_up(ns, pid_file)) return 0;
     host_net_allow *allow;
     size_t n;
-    int rc = allow_list(l, s, &allow, &n, err, errlen);
-    if (rc == 0) rc = host_net_up(ns, allow, n, pid_file, err, errlen);
+    int rc = allow_list(l, s, &allow, &n, err);
+    if (rc == 0) rc = host_net_up(ns, allow, n, pid_file, err);
     free(allow);
     return rc;
 }
 
 static int l_exec(rae_sprites *d, const char *name, const rae_sprite_exec_opts *o,
-                  rae_sprite_proc *out, char *err, size_t errlen) {
+                  rae_sprite_proc *out, rae_err *err) {
     local *l = (local *)d;
     lsprite s;
-    if (local_use(l, name, &s, err, errlen) < 0) return -1;
-    if (local_net_up(l, &s, err, errlen) < 0) return -1;
-    return local_sbx_spawn(l, &s, o, -1, out, err, errlen);
+    if (local_use(l, name, &s, err) < 0) return -1;
+    if (local_net_up(l, &s, err) < 0) return -1;
+    return local_sbx_spawn(l, &s, o, -1, out, err);
 }
 
 /* ---- checkpoints ---- */
 
-static ckpt_store *store_of(const lsprite *s, char *err, size_t errlen) {
+static ckpt_store *store_of(const lsprite *s, rae_err *err) {
     char dir[PATH_MAX + 16];
     local_path(s, "ckpt", dir, sizeof dir);
-    return ckpt_store_open(dir, 0, err, errlen);
+    return ckpt_store_open(dir, 0, err);
 }
 
 static void to_public(const ckpt_info *c, rae_checkpoint *out) {
@@ -561,17 +571,17 @@ static void to_public(const ckpt_info *c, rae_checkpoint *out) {
 }
 
 static int l_checkpoint(rae_sprites *d, const char *name, const char *comment, int automatic,
-                        rae_checkpoint *out, char *err, size_t errlen) {
+                        rae_checkpoint *out, rae_err *err) {
     local *l = (local *)d;
     lsprite s;
-    if (local_use(l, name, &s, err, errlen) < 0) return -1;
-    ckpt_store *st = store_of(&s, err, errlen);
+    if (local_use(l, name, &s, err) < 0) return -1;
+    ckpt_store *st = store_of(&s, err);
     if (!st) return -1;
     char ws[PATH_MAX + 16];
     local_workspace(&s, ws, sizeof ws);
     ckpt_info info;
-    int rc = ckpt_create(st, ws, comment ? comment : "", automatic, &info, err, errlen);
-    if (rc == 0 && automatic) ckpt_prune(st, KEEP_AUTOMATIC, NULL, 0);
+    int rc = ckpt_create(st, ws, comment ? comment : "", automatic, &info, err);
+    if (rc == 0 && automatic) ckpt_prune(st, KEEP_AUTOMATIC, NULL);
     if (rc == 0)
         local_ev_emit(&s, "checkpoint",
                       json_pack("{s:s,s:s,s:b}", "id", info.id, "comment", info.comment,
@@ -582,17 +592,17 @@ static int l_checkpoint(rae_sprites *d, const char *name, const char *comment, i
 }
 
 static int l_checkpoints(rae_sprites *d, const char *name, rae_checkpoint **out, size_t *count,
-                         char *err, size_t errlen) {
+                         rae_err *err) {
     local *l = (local *)d;
     lsprite s;
     *out = NULL;
     *count = 0;
-    if (local_load(l, name, &s, err, errlen) < 0) return -1;
-    ckpt_store *st = store_of(&s, err, errlen);
+    if (local_load(l, name, &s, err) < 0) return -1;
+    ckpt_store *st = store_of(&s, err);
     if (!st) return -1;
     ckpt_info *all;
     size_t n;
-    int rc = ckpt_list(st, &all, &n, err, errlen);
+    int rc = ckpt_list(st, &all, &n, err);
     ckpt_store_free(st);
     if (rc < 0) return -1;
     *out = calloc(n ? n : 1, sizeof **out);
@@ -604,38 +614,39 @@ static int l_checkpoints(rae_sprites *d, const char *name, rae_checkpoint **out,
     return 0;
 }
 
-static int l_restore(rae_sprites *d, const char *name, const char *id, char *err, size_t errlen) {
+static int l_restore(rae_sprites *d, const char *name, const char *id, rae_err *err) {
     local *l = (local *)d;
     lsprite s;
-    if (local_load(l, name, &s, err, errlen) < 0) return -1;
-    ckpt_store *st = store_of(&s, err, errlen);
+    if (local_load(l, name, &s, err) < 0) return -1;
+    ckpt_store *st = store_of(&s, err);
     if (!st) return -1;
     ckpt_info info;
-    int rc = ckpt_get(st, id, &info, err, errlen);
-    if (rc == 0) rc = local_svc_pause(l, &s, err, errlen); /* services stop first... */
+    int rc = ckpt_get(st, id, &info, err);
+    if (rc == 0) rc = local_svc_pause(l, &s, err); /* services stop first... */
     if (rc == 0) {
         stop_processes(l, &s); /* ...and nothing may hold the old tree open for writing */
         char ws[PATH_MAX + 16];
         local_workspace(&s, ws, sizeof ws);
-        rc = ckpt_restore(st, id, ws, err, errlen);
+        rc = ckpt_restore(st, id, ws, err);
         if (rc == 0) local_ev_emit(&s, "restore", json_pack("{s:s}", "id", id));
-        char again[256];
-        if (local_svc_resume(l, &s, again, sizeof again) < 0 && rc == 0)
-            rc = err_set(err, errlen, "restored, but the services did not start: %s", again);
+        rae_err again;
+        if (local_svc_resume(l, &s, &again) < 0 && rc == 0) {
+            rae_err_copy(err, &again);
+            rc = rae_err_prefix(err, "restored, but the services did not start");
+        }
     }
     ckpt_store_free(st);
     local_touch(l, &s);
     return rc < 0 ? -1 : 0;
 }
 
-static int l_checkpoint_delete(rae_sprites *d, const char *name, const char *id, char *err,
-                               size_t errlen) {
+static int l_checkpoint_delete(rae_sprites *d, const char *name, const char *id, rae_err *err) {
     local *l = (local *)d;
     lsprite s;
-    if (local_load(l, name, &s, err, errlen) < 0) return -1;
-    ckpt_store *st = store_of(&s, err, errlen);
+    if (local_load(l, name, &s, err) < 0) return -1;
+    ckpt_store *st = store_of(&s, err);
     if (!st) return -1;
-    int rc = ckpt_delete(st, id, err, errlen);
+    int rc = ckpt_delete(st, id, err);
     ckpt_store_free(st);
     return rc < 0 ? -1 : 0;
 }
@@ -646,27 +657,27 @@ static int l_checkpoint_delete(rae_sprites *d, const char *name, const char *id,
  * name the sprite controls: the directory resolved beneath the sprite's tree with no symlinks, the
  * socket itself opened O_NOFOLLOW and checked to be a socket (a symlink the sprite planted, to
  * another sprite's supervisor say, is refused). */
-static int open_socket_path(const lsprite *s, const char *path, char *err, size_t errlen) {
+static int open_socket_path(const lsprite *s, const char *path, rae_err *err) {
     const char *slash = strrchr(path, '/');
     if (strncmp(path, "/tmp/", 5) != 0 && strncmp(path, "/workspace/", 11) != 0)
-        return err_set(err, errlen, "connect: %s: sockets are under /tmp or /workspace", path);
+        return rae_err_fail(err, "connect: %s: sockets are under /tmp or /workspace", path);
     if (!slash[1] || strcmp(slash + 1, ".") == 0 || strcmp(slash + 1, "..") == 0)
-        return err_set(err, errlen, "connect: %s: not a socket's name", path);
+        return rae_err_fail(err, "connect: %s: not a socket's name", path);
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    int dfd = local_files_open_sprite_dir(s, dir, err, errlen);
+    int dfd = local_files_open_sprite_dir(s, dir, err);
     if (dfd < 0) return -1;
     int fd = openat(dfd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     int e = errno;
     close(dfd);
     struct stat sb;
     if (fd < 0)
-        return err_set(err, errlen, "connect: %s in sprite '%s': %s", path, s->name, strerror(e));
+        return rae_err_fail(err, "connect: %s in sprite '%s': %s", path, s->name, strerror(e));
     if (fstat(fd, &sb) < 0 || !S_ISSOCK(sb.st_mode)) {
         close(fd);
         errno = ENOTSOCK;
-        return err_set(err, errlen, "connect: %s in sprite '%s': not a socket (%s)", path, s->name,
-                       S_ISLNK(sb.st_mode) ? "a symlink" : "another kind of file");
+        return rae_err_fail(err, "connect: %s in sprite '%s': not a socket (%s)", path, s->name,
+                            S_ISLNK(sb.st_mode) ? "a symlink" : "another kind of file");
     }
     return fd;
 }
@@ -675,19 +686,19 @@ static int open_socket_path(const lsprite *s, const char *path, char *err, size_
  * reaches the inode that was checked; no name is looked up again). Nonblocking, and it does not
  * wait: a listener whose backlog is full fails at once with EAGAIN. Does not touch the sprite (it
  * is called on rae serve's event loop). */
-static int l_connect(rae_sprites *d, const char *name, const char *path, char *err, size_t errlen) {
+static int l_connect(rae_sprites *d, const char *name, const char *path, rae_err *err) {
     local *l = (local *)d;
     lsprite s;
-    if (local_load(l, name, &s, err, errlen) < 0) return -1;
-    int pfd = open_socket_path(&s, path, err, errlen);
+    if (local_load(l, name, &s, err) < 0) return -1;
+    int pfd = open_socket_path(&s, path, err);
     if (pfd < 0) return -1;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d", pfd);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
         int e = errno;
-        err_set(err, errlen, "connect: %s in sprite '%s': %s", path, name,
-                e == EAGAIN ? "busy (its backlog is full)" : strerror(e));
+        rae_err_fail(err, "connect: %s in sprite '%s': %s", path, name,
+                     e == EAGAIN ? "busy (its backlog is full)" : strerror(e));
         if (fd >= 0) close(fd);
         fd = -1;
         errno = e;
@@ -702,22 +713,22 @@ static int l_connect(rae_sprites *d, const char *name, const char *path, char *e
 #define GATE_INSIDE "/run/rae"
 
 /* DIR/gate opened O_PATH (made 0755 when missing: the sprite's uid walks it, as root too). */
-static int gate_dir(const lsprite *s, char *err, size_t errlen) {
+static int gate_dir(const lsprite *s, rae_err *err) {
     char path[PATH_MAX + 16];
     local_path(s, GATE_DIR, path, sizeof path);
     if (mkdir(path, 0755) < 0 && errno != EEXIST)
-        return err_set(err, errlen, "%s: %s", path, strerror(errno));
+        return rae_err_fail(err, "%s: %s", path, strerror(errno));
     int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return err_set(err, errlen, "%s: %s", path, strerror(errno));
+    if (fd < 0) return rae_err_fail(err, "%s: %s", path, strerror(errno));
     return fd;
 }
 
 static int l_listen(rae_sprites *d, const char *name, const char *sock, char *inside,
-                    size_t insiden, char *err, size_t errlen) {
+                    size_t insiden, rae_err *err) {
     local *l = (local *)d;
     lsprite s;
-    if (local_load(l, name, &s, err, errlen) < 0) return -1;
-    int dir = gate_dir(&s, err, errlen);
+    if (local_load(l, name, &s, err) < 0) return -1;
+    int dir = gate_dir(&s, err);
     if (dir < 0) return -1;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dir, sock);
@@ -731,23 +742,22 @@ static int l_listen(rae_sprites *d, const char *name, const char *sock, char *in
     close(dir);
     if (!ok) {
         if (fd >= 0) close(fd);
-        return err_set(err, errlen, "a socket for sprite '%s' (%s): %s", name, sock, strerror(e));
+        return rae_err_fail(err, "a socket for sprite '%s' (%s): %s", name, sock, strerror(e));
     }
     snprintf(inside, insiden, GATE_INSIDE "/%s", sock);
     return fd;
 }
 
-static int l_unlisten(rae_sprites *d, const char *name, const char *sock, char *err,
-                      size_t errlen) {
+static int l_unlisten(rae_sprites *d, const char *name, const char *sock, rae_err *err) {
     local *l = (local *)d;
     lsprite s;
-    if (local_load(l, name, &s, err, errlen) < 0) return -1;
-    int dir = gate_dir(&s, err, errlen);
+    if (local_load(l, name, &s, err) < 0) return -1;
+    int dir = gate_dir(&s, err);
     if (dir < 0) return -1;
     int rc = unlinkat(dir, sock, 0) < 0 && errno != ENOENT ? -1 : 0;
     int e = errno;
     close(dir);
-    if (rc < 0) return err_set(err, errlen, "%s of sprite '%s': %s", sock, name, strerror(e));
+    if (rc < 0) return rae_err_fail(err, "%s of sprite '%s': %s", sock, name, strerror(e));
     return 0;
 }
 
@@ -791,7 +801,7 @@ static const sprite_ops local_ops = {
     .unlisten = l_unlisten,
 };
 
-rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t errlen) {
+rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, rae_err *err) {
     const char *data = o && o->data_dir ? o->data_dir : "./data";
     local *l = calloc(1, sizeof *l);
     if (!l) abort();
@@ -799,13 +809,13 @@ rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t
     char sprites[PATH_MAX];
     snprintf(sprites, sizeof sprites, "%s/sprites", data);
     if (fs_mkdirs(sprites, 0700, 0700) < 0 || !realpath(data, l->data_dir)) {
-        err_set(err, errlen, "data dir %s: %s", data, strerror(errno));
+        rae_err_fail(err, "data dir %s: %s", data, strerror(errno));
         free(l);
         return NULL;
     }
     if (strlen(l->data_dir) > MAX_DATA_DIR) {
-        err_set(err, errlen, "data dir %s: a path of at most %d characters, please", l->data_dir,
-                MAX_DATA_DIR);
+        rae_err_fail(err, "data dir %s: a path of at most %d characters, please", l->data_dir,
+                     MAX_DATA_DIR);
         free(l);
         return NULL;
     }
@@ -827,11 +837,11 @@ rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t
     l->warm_after = o && o->warm_after > 0 ? o->warm_after : DEFAULT_WARM_S;
     l->cold_after = o && o->cold_after > 0 ? o->cold_after : DEFAULT_COLD_S;
     if (l->root)
-        l->cg = host_cg_open(l->cg_why, sizeof l->cg_why);
+        l->cg = host_cg_open(&l->cg_why);
     else
-        snprintf(l->cg_why, sizeof l->cg_why, "rae does not run as root");
-    l->own_fs = local_fs_available(l->fs_why, sizeof l->fs_why);
-    if (host_sec_build(&l->seccomp, err, errlen) < 0) {
+        rae_err_fail(&l->cg_why, "rae does not run as root");
+    l->own_fs = local_fs_available(&l->fs_why);
+    if (host_sec_build(&l->seccomp, err) < 0) {
         l_free(&l->base);
         return NULL;
     }
@@ -840,7 +850,7 @@ rae_sprites *rae_sprites_local(const rae_sprite_local_opts *o, char *err, size_t
         if (!l->allow) abort();
         for (size_t i = 0; i < o->n_allow_net; i++) {
             host_net_allow probe;
-            if (host_net_parse_allow(o->allow_net[i], &probe, err, errlen) < 0) {
+            if (host_net_parse_allow(o->allow_net[i], &probe, err) < 0) {
                 l->n_allow = i;
                 l_free(&l->base);
                 return NULL;

@@ -316,10 +316,10 @@ static void child_run(const child_setup *c, char *const *argv) {
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     if (fcntl(c->seccomp_fd, F_SETFD, 0) < 0 || fcntl(c->args_fd, F_SETFD, 0) < 0)
         child_fail(c->report, "bwrap's options");
-    char why[256];
-    if (c->cg && host_cg_enter(c->cg, c->group, 0, why, sizeof why) < 0) {
+    rae_err why;
+    if (c->cg && host_cg_enter(c->cg, c->group, 0, &why) < 0) {
         errno = EPERM;
-        child_fail(c->report, why);
+        child_fail(c->report, why.message);
     }
     if (c->netns) {
         int fd = open(c->netns, O_RDONLY | O_CLOEXEC);
@@ -455,14 +455,14 @@ static void plan_free(spawn_plan *p) {
 }
 
 int local_sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log_fd,
-                    rae_sprite_proc *out, char *err, size_t errlen) {
+                    rae_sprite_proc *out, rae_err *err) {
     out->pid = -1;
     out->in_fd = out->out_fd = out->err_fd = -1;
     const char *bwrap = find_bwrap();
-    if (!bwrap) return err_set(err, errlen, "bwrap not found: apt-get install bubblewrap");
+    if (!bwrap) return rae_err_fail(err, "bwrap not found: apt-get install bubblewrap");
     char group[96], netns[PATH_MAX], name[96];
     local_group(l, s, group, sizeof group);
-    if (local_cg_setup(l, s, err, errlen) < 0) return -1;
+    if (local_cg_setup(l, s, err) < 0) return -1;
     stdio_fds f;
     spawn_plan plan = {.args_fd = -1};
     int report[2] = {-1, -1}, filter = -1;
@@ -478,7 +478,7 @@ int local_sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log
         }
         if (filter >= 0) close(filter);
         if (plan.a) plan_free(&plan);
-        return err_set(err, errlen, "exec in '%s': %s", s->name, strerror(e));
+        return rae_err_fail(err, "exec in '%s': %s", s->name, strerror(e));
     }
     int net = l->root && !l->no_network;
     if (net) {
@@ -519,7 +519,7 @@ int local_sbx_spawn(local *l, lsprite *s, const rae_sprite_exec_opts *o, int log
             snprintf(why, sizeof why, "fork: %s", strerror(errno));
         stdio_close(&f, log_fd, 1);
         if (pid > 0) waitpid(pid, NULL, 0);
-        return err_set(err, errlen, "exec in '%s': %s", s->name, why);
+        return rae_err_fail(err, "exec in '%s': %s", s->name, why);
     }
     out->pid = pid;
     out->in_fd = f.ours[0];

@@ -34,10 +34,10 @@ json_t *local_svc_load(const lsprite *s) {
     return j;
 }
 
-int local_svc_save(const lsprite *s, json_t *defs, char *err, size_t errlen) {
+int local_svc_save(const lsprite *s, json_t *defs, rae_err *err) {
     char path[PATH_MAX + 16];
     local_path(s, "services.json", path, sizeof path);
-    return jfile_replace(defs, path, 0644, JSON_INDENT(1), err, errlen);
+    return jfile_replace(defs, path, 0644, JSON_INDENT(1), err);
 }
 
 int local_svc_wanted(const lsprite *s) {
@@ -76,12 +76,12 @@ static int connect_supervisor(const lsprite *s) {
 }
 
 /* Starts `rae sprite _supervise NAME --data-dir DATA` as a daemon of its own session. */
-static int spawn_supervisor(local *l, const lsprite *s, char *err, size_t errlen) {
-    if (!l->self_exe[0]) return err_set(err, errlen, "cannot find the rae binary to supervise");
+static int spawn_supervisor(local *l, const lsprite *s, rae_err *err) {
+    if (!l->self_exe[0]) return rae_err_fail(err, "cannot find the rae binary to supervise");
     char log[PATH_MAX + 32];
     local_path(s, "run/supervisor.log", log, sizeof log);
     pid_t pid = fork();
-    if (pid < 0) return err_set(err, errlen, "fork: %s", strerror(errno));
+    if (pid < 0) return rae_err_fail(err, "fork: %s", strerror(errno));
     if (pid == 0) {
         if (fork() != 0) _exit(0); /* the daemon is the grandchild: no zombie for our caller */
         setsid();
@@ -116,16 +116,16 @@ static int wait_connect(const lsprite *s, int ms) {
 
 /* A connection to the supervisor of s, starting one when start is set; -2: none runs (and start
  * is 0); -1 + err. */
-static int open_supervisor(local *l, const lsprite *s, int start, char *err, size_t errlen) {
+static int open_supervisor(local *l, const lsprite *s, int start, rae_err *err) {
     int fd = connect_supervisor(s);
     if (fd >= 0) return fd;
     if (!start) return -2;
-    if (spawn_supervisor(l, s, err, errlen) < 0) return -1;
+    if (spawn_supervisor(l, s, err) < 0) return -1;
     fd = wait_connect(s, START_WAIT_MS);
     if (fd >= 0) return fd;
     char log[PATH_MAX + 32];
     local_path(s, "run/supervisor.log", log, sizeof log);
-    return err_set(err, errlen, "the supervisor of '%s' did not start (see %s)", s->name, log);
+    return rae_err_fail(err, "the supervisor of '%s' did not start (see %s)", s->name, log);
 }
 
 /* Sends req on fd and reads the answer (NULL when none came); closes fd. */
@@ -135,22 +135,22 @@ static json_t *exchange(int fd, json_t *req) {
     return j;
 }
 
-int local_svc_call(local *l, const lsprite *s, json_t *req, json_t **resp, int start, char *err,
-                   size_t errlen) {
+int local_svc_call(local *l, const lsprite *s, json_t *req, json_t **resp, int start,
+                   rae_err *err) {
     *resp = NULL;
     json_t *j = NULL;
     /* a supervisor may be ending (nothing left to run) just as we connect: then try again */
     for (int attempt = 0; attempt < 3 && !j; attempt++) {
         if (attempt) usleep(100000);
-        int fd = open_supervisor(l, s, start, err, errlen);
+        int fd = open_supervisor(l, s, start, err);
         if (fd == -2) return 1;
         if (fd < 0) return -1;
         j = exchange(fd, req);
     }
-    if (!j) return err_set(err, errlen, "the supervisor of '%s' did not answer", s->name);
+    if (!j) return rae_err_fail(err, "the supervisor of '%s' did not answer", s->name);
     const char *error = json_string_value(json_object_get(j, "error"));
     if (error) {
-        err_set(err, errlen, "%s", error);
+        rae_err_fail(err, "%s", error);
         json_decref(j);
         return -1;
     }
@@ -159,41 +159,40 @@ int local_svc_call(local *l, const lsprite *s, json_t *req, json_t **resp, int s
 }
 
 /* Sends a request that needs no answer but ok; quietly nothing when no supervisor runs. */
-static int simple_call(local *l, const lsprite *s, const char *op, int start, char *err,
-                       size_t errlen) {
+static int simple_call(local *l, const lsprite *s, const char *op, int start, rae_err *err) {
     json_t *req = json_pack("{s:s}", "op", op), *resp;
-    int rc = local_svc_call(l, s, req, &resp, start, err, errlen);
+    int rc = local_svc_call(l, s, req, &resp, start, err);
     json_decref(req);
     json_decref(resp);
     return rc < 0 ? -1 : 0;
 }
 
-int local_svc_pause(local *l, const lsprite *s, char *err, size_t errlen) {
-    return simple_call(l, s, "pause", 0, err, errlen);
+int local_svc_pause(local *l, const lsprite *s, rae_err *err) {
+    return simple_call(l, s, "pause", 0, err);
 }
 
-int local_svc_quit(local *l, const lsprite *s, char *err, size_t errlen) {
-    return simple_call(l, s, "quit", 0, err, errlen);
+int local_svc_quit(local *l, const lsprite *s, rae_err *err) {
+    return simple_call(l, s, "quit", 0, err);
 }
 
-int local_svc_resume(local *l, const lsprite *s, char *err, size_t errlen) {
-    return simple_call(l, s, "resume", local_svc_wanted(s) > 0, err, errlen);
+int local_svc_resume(local *l, const lsprite *s, rae_err *err) {
+    return simple_call(l, s, "resume", local_svc_wanted(s) > 0, err);
 }
 
 void local_svc_wake(local *l, const lsprite *s) {
     int fd = local_svc_wanted(s) ? connect_supervisor(s) : 0;
     if (fd > 0) close(fd);
-    if (fd < 0) simple_call(l, s, "status", 1, NULL, 0); /* a new supervisor starts them */
+    if (fd < 0) simple_call(l, s, "status", 1, NULL); /* a new supervisor starts them */
 }
 
 /* ---- the driver's calls ---- */
 
 int local_svc_start(rae_sprites *d, const char *name, const char *svc, const char *const *argv,
-                    const char *restart, char *err, size_t errlen) {
+                    const char *restart, rae_err *err) {
     local *l = (local *)d;
     lsprite s;
-    if (local_use(l, name, &s, err, errlen) < 0) return -1;
-    if (local_net_up(l, &s, err, errlen) < 0) return -1;
+    if (local_use(l, name, &s, err) < 0) return -1;
+    if (local_net_up(l, &s, err) < 0) return -1;
     json_t *req = json_pack("{s:s,s:s}", "op", "start", "service", svc);
     if (restart) json_object_set_new(req, "restart", json_string(restart));
     if (argv) {
@@ -203,18 +202,18 @@ int local_svc_start(rae_sprites *d, const char *name, const char *svc, const cha
         json_object_set_new(req, "argv", a);
     }
     json_t *resp;
-    int rc = local_svc_call(l, &s, req, &resp, 1, err, errlen);
+    int rc = local_svc_call(l, &s, req, &resp, 1, err);
     json_decref(req);
     json_decref(resp);
     return rc;
 }
 
-int local_svc_stop(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen) {
+int local_svc_stop(rae_sprites *d, const char *name, const char *svc, rae_err *err) {
     local *l = (local *)d;
     lsprite s;
-    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    if (local_load(l, name, &s, err) < 0) return -1;
     json_t *req = json_pack("{s:s,s:s}", "op", "stop", "service", svc), *resp;
-    int rc = local_svc_call(l, &s, req, &resp, 0, err, errlen);
+    int rc = local_svc_call(l, &s, req, &resp, 0, err);
     json_decref(req);
     json_decref(resp);
     if (rc != 1) return rc;
@@ -227,8 +226,8 @@ int local_svc_stop(rae_sprites *d, const char *name, const char *svc, char *err,
         json_object_set_new(def, "enabled", json_false());
         found = 1;
     }
-    rc = found ? local_svc_save(&s, defs, err, errlen)
-               : err_set(err, errlen, "sprite '%s' has no service '%s'", name, svc);
+    rc = found ? local_svc_save(&s, defs, err)
+               : rae_err_fail(err, "sprite '%s' has no service '%s'", name, svc);
     json_decref(defs);
     return rc;
 }
@@ -255,14 +254,14 @@ static void to_service(json_t *j, rae_sprite_service *out) {
 }
 
 int local_svc_list(rae_sprites *d, const char *name, rae_sprite_service **out, size_t *count,
-                   char *err, size_t errlen) {
+                   rae_err *err) {
     local *l = (local *)d;
     lsprite s;
     *out = NULL;
     *count = 0;
-    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    if (local_load(l, name, &s, err) < 0) return -1;
     json_t *req = json_pack("{s:s}", "op", "status"), *resp = NULL;
-    int rc = local_svc_call(l, &s, req, &resp, 0, err, errlen);
+    int rc = local_svc_call(l, &s, req, &resp, 0, err);
     json_decref(req);
     if (rc < 0) return -1;
     json_t *list = rc == 1 ? local_svc_load(&s) : json_incref(json_object_get(resp, "services"));
@@ -282,16 +281,16 @@ int local_svc_list(rae_sprites *d, const char *name, rae_sprite_service **out, s
     return 0;
 }
 
-int local_svc_logs(rae_sprites *d, const char *name, const char *svc, char *err, size_t errlen) {
+int local_svc_logs(rae_sprites *d, const char *name, const char *svc, rae_err *err) {
     local *l = (local *)d;
     lsprite s;
-    if (local_load(l, name, &s, err, errlen) < 0) return -1;
+    if (local_load(l, name, &s, err) < 0) return -1;
     char sub[96], path[PATH_MAX + 128];
     snprintf(sub, sizeof sub, "run/logs/%s.log", svc);
     local_path(&s, sub, path, sizeof path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return err_set(err, errlen, "sprite '%s' has no log for service '%s' (%s)", name, svc,
-                       strerror(errno));
+        return rae_err_fail(err, "sprite '%s' has no log for service '%s' (%s)", name, svc,
+                            strerror(errno));
     return fd;
 }

@@ -5,9 +5,10 @@
 
 #include <stddef.h>
 
+#include "rae/err.h"
 #include "rae/sprite.h"
 
 /* Supervises sprite name's services in this process until it has nothing left to run. */
-int rae_sprites_local_supervise(rae_sprites *d, const char *name, char *err, size_t errlen);
+int rae_sprites_local_supervise(rae_sprites *d, const char *name, rae_err *err);
 
 #endif

@@ -112,8 +112,8 @@ static void save(sup *u) {
         json_array_append_new(defs, json_pack("{s:s,s:O,s:s,s:b}", "name", v->name, "argv", v->argv,
                                               "restart", v->restart, "enabled", v->enabled));
     }
-    char err[256];
-    if (local_svc_save(&u->s, defs, err, sizeof err) < 0) fprintf(stderr, "supervisor: %s\n", err);
+    rae_err err;
+    if (local_svc_save(&u->s, defs, &err) < 0) fprintf(stderr, "supervisor: %s\n", err.message);
     json_decref(defs);
 }
 
@@ -161,14 +161,14 @@ static void launch(sup *u, svc *v) {
         argv[i] = json_string_value(json_array_get(v->argv, i));
     rae_sprite_exec_opts o = {.argv = argv};
     rae_sprite_proc p;
-    char err[512];
+    rae_err err;
     int log = open_log(u, v);
-    int rc = log < 0 ? -1 : local_sbx_spawn(u->l, &u->s, &o, log, &p, err, sizeof err);
-    if (log < 0) snprintf(err, sizeof err, "cannot open its log: %s", strerror(errno));
+    int rc = log < 0 ? -1 : local_sbx_spawn(u->l, &u->s, &o, log, &p, &err);
+    if (log < 0) rae_err_fail(&err, "cannot open its log: %s", strerror(errno));
     if (log >= 0) close(log);
     free(argv);
     if (rc < 0) {
-        note(u, v, "could not start: %s", err);
+        note(u, v, "could not start: %s", err.message);
         v->pid = 0;
         v->last_status = 127;
         v->crashes++;
@@ -309,18 +309,18 @@ static void idle_check(sup *u) {
     int frozen = host_cg_frozen(u->l->cg, group) == 1;
     if (idle < u->l->warm_after || exec_processes(u, group) > 0) return;
     if (idle >= u->l->cold_after) {
-        if (frozen) host_cg_freeze(u->l->cg, group, 0, NULL, 0); /* frozen processes cannot stop */
+        if (frozen) host_cg_freeze(u->l->cg, group, 0, NULL); /* frozen processes cannot stop */
         printf("idle %.0f s: cold (services stopped until the sprite is used)\n", idle);
         local_ev_emit(&u->s, "state", json_pack("{s:s}", "state", "cold"));
         u->quit = 1; /* the loop's end stops every service; services.json keeps them enabled */
         return;
     }
-    char err[256];
-    if (!frozen && host_cg_freeze(u->l->cg, group, 1, err, sizeof err) == 0) {
+    rae_err err;
+    if (!frozen && host_cg_freeze(u->l->cg, group, 1, &err) == 0) {
         printf("idle %.0f s: warm (frozen)\n", idle);
         local_ev_emit(&u->s, "state", json_pack("{s:s}", "state", "warm"));
     } else if (!frozen)
-        printf("idle %.0f s: could not freeze: %s\n", idle, err);
+        printf("idle %.0f s: could not freeze: %s\n", idle, err.message);
     fflush(stdout);
 }
 
@@ -463,7 +463,7 @@ static void serve_one(sup *u) {
 
 /* ---- the loop ---- */
 
-static int setup(sup *u, char *err, size_t errlen) {
+static int setup(sup *u, rae_err *err) {
     char path[PATH_MAX + 32];
     local_path(&u->s, "run/supervisor.pid", path, sizeof path);
     int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -472,7 +472,7 @@ static int setup(sup *u, char *err, size_t errlen) {
         usleep(50000);
         locked = flock(lock, LOCK_EX | LOCK_NB) == 0;
     }
-    if (!locked) return err_set(err, errlen, "%s: another supervisor runs", path);
+    if (!locked) return rae_err_fail(err, "%s: another supervisor runs", path);
     if (ftruncate(lock, 0) == 0) dprintf(lock, "%d\n", (int)getpid());
     /* the lock fd stays open (and locked) for the life of the process */
     sigset_t mask;
@@ -486,14 +486,14 @@ static int setup(sup *u, char *err, size_t errlen) {
     struct sockaddr_un sa;
     int dir;
     if (local_svc_socket_addr(&u->s, &sa, &dir) < 0)
-        return err_set(err, errlen, "%s/run: %s", u->s.dir, strerror(errno));
+        return rae_err_fail(err, "%s/run: %s", u->s.dir, strerror(errno));
     unlinkat(dir, "supervisor.sock", 0);
     u->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int ok = u->listen_fd >= 0 && bind(u->listen_fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
              listen(u->listen_fd, 16) == 0;
     fchmodat(dir, "supervisor.sock", 0600, 0);
     close(dir);
-    if (!ok) return err_set(err, errlen, "supervisor socket: %s", strerror(errno));
+    if (!ok) return rae_err_fail(err, "supervisor socket: %s", strerror(errno));
     return 0;
 }
 
@@ -534,9 +534,9 @@ static int anything_to_do(sup *u) {
     return u->paused; /* a restore is under way: the resume will come */
 }
 
-int rae_sprites_local_supervise(rae_sprites *d, const char *name, char *err, size_t errlen) {
+int rae_sprites_local_supervise(rae_sprites *d, const char *name, rae_err *err) {
     sup u = {.l = (local *)d, .listen_fd = -1, .sig_fd = -1, .watch_fd = -1};
-    if (local_load(u.l, name, &u.s, err, errlen) < 0 || setup(&u, err, errlen) < 0) return -1;
+    if (local_load(u.l, name, &u.s, err) < 0 || setup(&u, err) < 0) return -1;
     printf("supervisor of '%s' (pid %d)\n", name, (int)getpid());
     fflush(stdout);
     watch_tmp(&u);
