@@ -47,9 +47,9 @@ void ai_secrets_free(struct ai_redact *r);
 /* The secrets of one entry into the table `secrets` (an eng_options.on_entry). */
 void ai_secrets_entry(void *secrets, const har_entry *e, arena *scratch);
 
-/* Whether a model provider is configured (o->provider, or a key in the environment); when none
- * is, *why says so in one line. */
-int ai_configured(const ai_options *o, const char **why);
+/* Whether a model provider is configured (o->provider, or a key in the environment): 1, or 0 with
+ * why saying so in one line (RAE_E_INVALID for a provider rae does not know). */
+int ai_configured(const ai_options *o, rae_err *why);
 
 /* Runs the AI engineer on the HAR at har_path in dir, where eng_write put the client and
  * model.json. 0 when the model finished; -1 with err filled (a provider's refusal, the budget,

@@ -59,18 +59,18 @@ static const char *env_or(const char *name, const char *dflt) {
 }
 
 /* The provider: the option, else the one whose key is set (Anthropic's first). */
-static int provider_of(const ai_options *o, ai_provider *p, const char **why) {
+static int provider_of(const ai_options *o, ai_provider *p, rae_err *why) {
     if (o->provider && strcmp(o->provider, "anthropic") == 0) return *p = AI_ANTHROPIC, 0;
     if (o->provider && strcmp(o->provider, "openai") == 0) return *p = AI_OPENAI, 0;
-    if (o->provider) return *why = "--provider is anthropic or openai", -1;
+    if (o->provider) return rae_err_set(why, RAE_E_INVALID, "--provider is anthropic or openai");
     if (env_or("ANTHROPIC_API_KEY", NULL)) return *p = AI_ANTHROPIC, 0;
     if (env_or("OPENAI_API_KEY", NULL)) return *p = AI_OPENAI, 0;
     /* through rae's gateway, which holds the key */
     if (strncmp(env_or("ANTHROPIC_BASE_URL", ""), "unix:", 5) == 0) return *p = AI_ANTHROPIC, 0;
     if (strncmp(env_or("OPENAI_BASE_URL", ""), "unix:", 5) == 0) return *p = AI_OPENAI, 0;
-    *why = "no model configured (set ANTHROPIC_API_KEY or OPENAI_API_KEY, or pass --provider): "
-           "the deterministic client only";
-    return -1;
+    return rae_err_set(why, RAE_E_NOT_FOUND,
+                       "no model configured (set ANTHROPIC_API_KEY or OPENAI_API_KEY, or pass "
+                       "--provider): the deterministic client only");
 }
 
 struct ai_redact *ai_secrets_new(void) {
@@ -81,7 +81,7 @@ void ai_secrets_free(struct ai_redact *r) {
     ai_redact_free(r);
 }
 
-int ai_configured(const ai_options *o, const char **why) {
+int ai_configured(const ai_options *o, rae_err *why) {
     ai_provider p;
     if (provider_of(o, &p, why) < 0) return 0;
     const char *key = p == AI_OPENAI ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY";
@@ -90,7 +90,8 @@ int ai_configured(const ai_options *o, const char **why) {
                     : env_or(p == AI_OPENAI ? "OPENAI_BASE_URL" : "ANTHROPIC_BASE_URL", NULL);
     if (base && strncmp(base, "unix:", 5) == 0) return 1; /* rae's gateway holds the key */
     if (!env_or(key, NULL) && !(p == AI_OPENAI && base)) {
-        *why = p == AI_OPENAI ? "OPENAI_API_KEY is not set" : "ANTHROPIC_API_KEY is not set";
+        rae_err_set(why, RAE_E_NOT_FOUND, "%s is not set",
+                    p == AI_OPENAI ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY");
         return 0;
     }
     return 1;
@@ -492,9 +493,8 @@ static int turn(run *r, rae_err *err) {
 /* ---- the run ---- */
 
 static int setup(run *r, const char *har_path, rae_err *err) {
-    const char *why = NULL;
     ai_provider p;
-    if (provider_of(r->o, &p, &why) < 0) return rae_err_fail(err, "%s", why);
+    if (provider_of(r->o, &p, err) < 0) return -1;
     r->ep.provider = p;
     r->ep.key_var = p == AI_OPENAI ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY";
     r->ep.api_key = env_or(r->ep.key_var, "");

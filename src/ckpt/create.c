@@ -70,11 +70,11 @@ static void entry_stat(ckpt_entry *e, const struct stat *st) {
     e->ino = st->st_ino;
 }
 
-static void set_error(cctx *c, const char *msg) {
+static void set_error(cctx *c, const rae_err *e) {
     pthread_mutex_lock(&c->mu);
     if (!c->failed) {
         c->failed = 1;
-        rae_err_fail(&c->err, "%s", msg);
+        rae_err_copy(&c->err, e);
     }
     pthread_mutex_unlock(&c->mu);
 }
@@ -112,14 +112,14 @@ typedef struct wbufs {
     ZSTD_CCtx *z;
 } wbufs;
 
-static int open_tmp(cctx *c, const char *name, char *msg, size_t msglen) {
+static int open_tmp(cctx *c, const char *name, rae_err *err) {
     int fd = openat(c->s->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) snprintf(msg, msglen, "%s/tmp/%s: %s", c->s->dir, name, ckpt_errtext(errno));
+    if (fd < 0) rae_err_fail(err, "%s/tmp/%s: %s", c->s->dir, name, ckpt_errtext(errno));
     return fd;
 }
 
 /* Reads the whole of a small file (n bytes, possibly grown) in memory; writes a new blob. */
-static int store_small(cctx *c, wbufs *w, ckpt_entry *e, int fd, char *msg, size_t msglen) {
+static int store_small(cctx *c, wbufs *w, ckpt_entry *e, int fd, rae_err *err) {
     size_t n = 0;
     for (;;) {
         if (n == w->in_cap) {
@@ -130,7 +130,7 @@ static int store_small(cctx *c, wbufs *w, ckpt_entry *e, int fd, char *msg, size
         ssize_t r = read(fd, w->in + n, w->in_cap - n);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
-            snprintf(msg, msglen, "%s/%s: read: %s", c->root, e->path, strerror(errno));
+            rae_err_fail(err, "%s/%s: read: %s", c->root, e->path, strerror(errno));
             return -1;
         }
         if (r == 0) break;
@@ -161,7 +161,7 @@ static int store_small(cctx *c, wbufs *w, ckpt_entry *e, int fd, char *msg, size
             p->zst = 1;
         }
     }
-    int out = open_tmp(c, p->tmp, msg, msglen);
+    int out = open_tmp(c, p->tmp, err);
     if (out < 0) return -1;
     int rc = fs_write_all(out, data, len);
     int werr = errno;
@@ -172,7 +172,7 @@ static int store_small(cctx *c, wbufs *w, ckpt_entry *e, int fd, char *msg, size
         werr = errno;
     }
     if (rc < 0) {
-        snprintf(msg, msglen, "%s/tmp/%s: write: %s", c->s->dir, p->tmp, ckpt_errtext(werr));
+        rae_err_fail(err, "%s/tmp/%s: write: %s", c->s->dir, p->tmp, ckpt_errtext(werr));
         return -1;
     }
     pthread_mutex_lock(&c->mu);
@@ -182,12 +182,12 @@ static int store_small(cctx *c, wbufs *w, ckpt_entry *e, int fd, char *msg, size
 }
 
 /* Streams a large file into a temporary blob while hashing it; keeps the blob when it is new. */
-static int store_large(cctx *c, wbufs *w, ckpt_entry *e, int fd, char *msg, size_t msglen) {
+static int store_large(cctx *c, wbufs *w, ckpt_entry *e, int fd, rae_err *err) {
     char tmp[64];
     pthread_mutex_lock(&c->mu);
     blob_tmp_name(c, w->id, tmp, sizeof tmp);
     pthread_mutex_unlock(&c->mu);
-    int out = open_tmp(c, tmp, msg, msglen);
+    int out = open_tmp(c, tmp, err);
     if (out < 0) return -1;
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, CKPT_HASH);
@@ -197,7 +197,7 @@ static int store_large(cctx *c, wbufs *w, ckpt_entry *e, int fd, char *msg, size
         ssize_t r = read(fd, w->in, w->in_cap);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
-            snprintf(msg, msglen, "%s/%s: read: %s", c->root, e->path, strerror(errno));
+            rae_err_fail(err, "%s/%s: read: %s", c->root, e->path, strerror(errno));
             goto fail;
         }
         eof = r == 0;
@@ -213,8 +213,7 @@ static int store_large(cctx *c, wbufs *w, ckpt_entry *e, int fd, char *msg, size
             ZSTD_outBuffer o = {w->out, w->out_cap, 0};
             size_t left = ZSTD_compressStream2(w->z, &o, &in, eof ? ZSTD_e_end : ZSTD_e_continue);
             if (ZSTD_isError(left)) {
-                snprintf(msg, msglen, "%s/tmp/%s: zstd: %s", c->s->dir, tmp,
-                         ZSTD_getErrorName(left));
+                rae_err_fail(err, "%s/tmp/%s: zstd: %s", c->s->dir, tmp, ZSTD_getErrorName(left));
                 goto fail;
             }
             if (o.pos && fs_write_all(out, w->out, o.pos) < 0) goto write_fail;
@@ -243,7 +242,7 @@ static int store_large(cctx *c, wbufs *w, ckpt_entry *e, int fd, char *msg, size
     if (!mine) unlinkat(c->s->tmpfd, tmp, 0);
     return 0;
 write_fail:
-    snprintf(msg, msglen, "%s/tmp/%s: write: %s", c->s->dir, tmp, ckpt_errtext(errno));
+    rae_err_fail(err, "%s/tmp/%s: write: %s", c->s->dir, tmp, ckpt_errtext(errno));
 fail:
     if (out >= 0) close(out);
     unlinkat(c->s->tmpfd, tmp, 0);
@@ -251,13 +250,13 @@ fail:
 }
 
 static void hash_job(cctx *c, wbufs *w, job *j) {
-    char msg[512];
+    rae_err err;
     ckpt_entry *e = j->e;
     struct stat a, b;
     for (int attempt = 0;; attempt++) {
         if (fstat(j->fd, &a) < 0) {
-            snprintf(msg, sizeof msg, "%s/%s: fstat: %s", c->root, e->path, strerror(errno));
-            set_error(c, msg);
+            rae_err_fail(&err, "%s/%s: fstat: %s", c->root, e->path, strerror(errno));
+            set_error(c, &err);
             return;
         }
         if (!S_ISREG(a.st_mode)) { /* replaced since the walk */
@@ -265,15 +264,14 @@ static void hash_job(cctx *c, wbufs *w, job *j) {
             return;
         }
         if (attempt && lseek(j->fd, 0, SEEK_SET) < 0) {
-            snprintf(msg, sizeof msg, "%s/%s: lseek: %s", c->root, e->path, strerror(errno));
-            set_error(c, msg);
+            rae_err_fail(&err, "%s/%s: lseek: %s", c->root, e->path, strerror(errno));
+            set_error(c, &err);
             return;
         }
-        int rc = (unsigned long long)a.st_size <= SMALL
-                     ? store_small(c, w, e, j->fd, msg, sizeof msg)
-                     : store_large(c, w, e, j->fd, msg, sizeof msg);
+        int rc = (unsigned long long)a.st_size <= SMALL ? store_small(c, w, e, j->fd, &err)
+                                                        : store_large(c, w, e, j->fd, &err);
         if (rc < 0) {
-            set_error(c, msg);
+            set_error(c, &err);
             return;
         }
         if (fstat(j->fd, &b) < 0) b = a;
@@ -294,9 +292,9 @@ static void *worker(void *arg) {
     char dir[16];
     snprintf(dir, sizeof dir, "w%d", w.id);
     if (mkdirat(c->s->tmpfd, dir, 0700) < 0 && errno != EEXIST) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s/tmp/%s: mkdir: %s", c->s->dir, dir, ckpt_errtext(errno));
-        set_error(c, msg);
+        rae_err err;
+        rae_err_fail(&err, "%s/tmp/%s: mkdir: %s", c->s->dir, dir, ckpt_errtext(errno));
+        set_error(c, &err);
     }
     w.in_cap = SMALL + 1; /* one more byte shows a file that grew */
     w.in = malloc(w.in_cap);

@@ -117,13 +117,13 @@ static void report_error(const opts *o, const char *kind, const char *message);
 
 /* rae engineer --prompt: the AI engineer on top of what eng_write made. */
 static int run_ai(opts *o) {
-    const char *why = NULL;
+    rae_err why;
     if (!ai_configured(&o->ai, &why) && o->ai.provider) { /* asked for, and not there */
-        report_error(o, "usage", why);
+        report_error(o, "usage", why.message);
         return EXIT_USAGE;
     }
     if (!ai_configured(&o->ai, &why)) {
-        if (!o->quiet) fprintf(stderr, "rae: %s\n", why);
+        if (!o->quiet) fprintf(stderr, "rae: %s\n", why.message);
         return EXIT_OK;
     }
     sigset_t set;
@@ -325,7 +325,7 @@ int cmd_engineer(int argc, char **argv) {
     int again = o.ai.resume && has_model(o.out);
     o.eng.on_event = again ? NULL : print_event;
     o.eng.event_user = &o;
-    const char *why;
+    rae_err why;
     if (o.ai.prompt && ai_configured(&o.ai, &why)) { /* the secrets, in the engineer's pass */
         o.ai.secrets = ai_secrets_new();
         o.eng.on_entry = ai_secrets_entry;
