@@ -32,6 +32,22 @@ void eng_py_doc(buf *out, const char *s) {
     }
 }
 
+const char *eng_py_str_a(arena *a, const char *s) {
+    buf b = BUF_INIT;
+    eng_py_str(&b, s);
+    const char *text = arena_strdup(a, buf_str(&b));
+    buf_free(&b);
+    return text;
+}
+
+const char *eng_py_doc_a(arena *a, const char *s) {
+    buf b = BUF_INIT;
+    eng_py_doc(&b, s);
+    const char *text = arena_strdup(a, buf_str(&b));
+    buf_free(&b);
+    return text;
+}
+
 void eng_py_fstr_text(buf *out, const char *s) {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '{' || *p == '}') {

@@ -1,15 +1,17 @@
 #!/usr/bin/python3
-"""The Python rae writes, linted (issue 19): the shared templates of src/engineer/py (each one
-compiles: a file of methods as the body of the client's class), and the api_client.py and
-replay.py that `rae engineer` writes for every fixture app and every HAR of the corpus compile
-and pass pyflakes. Only "imported but unused" is let through: the templates import what some
-API needs (Iterator for pagination, base64 for bodies that replay sends as bytes).
+"""The Python rae writes, linted (issue 19): the templates of src/engineer/py (each one compiles,
+its holes filled with an identifier and the lines of every section kept; a file of methods as the
+body of the client's class), and the api_client.py and replay.py that `rae engineer` writes for
+every fixture app and every HAR of the corpus compile and pass pyflakes. Only "imported but
+unused" is let through: the templates import what some API needs (Iterator for pagination,
+base64 for bodies that replay sends as bytes).
 
     py_lint.py RAE OUTDIR
 """
 import glob
 import os
 import py_compile
+import re
 import shutil
 import subprocess
 import sys
@@ -25,10 +27,23 @@ def fail(what):
     print("FAIL " + what)
 
 
+# A template's holes (src/engineer/pytemplate.c): {{name}}, and the marks {{#name}}, {{^name}},
+# {{/name}} of its sections.
+HOLE = re.compile(r"\{\{([#^/]?)([a-z0-9_]+)\}\}")
+
+
+def unholed(text):
+    """A template as Python to compile: a section's marks and a hole standing for whole lines
+    gone (the lines of every section kept), each other hole an identifier."""
+    lines = [line for line in text.splitlines(keepends=True)
+             if not HOLE.fullmatch(line.rstrip("\n"))]
+    return HOLE.sub("hole", "".join(lines))
+
+
 def templates():
     for path in sorted(glob.glob(os.path.join(ROOT, "src/engineer/py/*.py"))):
         with open(path) as f:
-            text = f.read()
+            text = unholed(f.read())
         methods = text.startswith("    ")
         src = os.path.join(OUT, "template-" + os.path.basename(path))
         with open(src, "w") as f:
