@@ -184,7 +184,7 @@ int eng_gen_replay(const eng_model *m, const eng_options *o, buf *out) {
     buf steps = BUF_INIT;
     for (size_t i = 0; i < m->n_calls; i++)
         gen_step(m, i, &steps, a);
-    ENG_FILL(out, "replay.py", "source", eng_py_doc_a(a, m->source), "steps", buf_str(&steps));
+    ENG_FILL(out, "replay.py", {"source", eng_py_doc_a(a, m->source)}, {"steps", buf_str(&steps)});
     buf_free(&steps);
     arena_free(a);
     return 0;

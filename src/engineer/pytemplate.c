@@ -1,7 +1,7 @@
 /* The Python that the generators print: kept as .py files in src/engineer/py/ (linted by
  * cli/py_lint, tests/integration/py_lint.py) and built into rae under "py:NAME" (tools/embed.c).
  *
- * A template's holes, filled from the values eng_template_fill is given by name:
+ * A template's holes, filled with the values eng_template_fill is given by name:
  *   {{name}}       the value of name (name: a-z, 0-9, _). On a line of its own it stands for
  *                  whole lines: that line gives way to the value, "" or lines that end in "\n".
  *   {{#name}}      on lines of their own: the lines up to {{/name}} are kept when name's value
@@ -19,7 +19,7 @@
 
 typedef struct filling {
     const char *tpl;        /* the template's name, for the messages */
-    const char *const *kv;  /* name, value, name, value, ..., NULL */
+    const eng_value *v;     /* up to {NULL, NULL} */
     size_t n;               /* values */
     unsigned char used[64]; /* by value: a hole had it */
 } filling;
@@ -32,9 +32,9 @@ __attribute__((noreturn)) static void broken(const char *tpl, const char *what, 
 
 static const char *value_of(filling *f, const char *name, size_t len) {
     for (size_t i = 0; i < f->n; i++)
-        if (strlen(f->kv[2 * i]) == len && memcmp(f->kv[2 * i], name, len) == 0) {
+        if (strlen(f->v[i].name) == len && memcmp(f->v[i].name, name, len) == 0) {
             f->used[i] = 1;
-            return f->kv[2 * i + 1];
+            return f->v[i].value;
         }
     broken(f->tpl, "no value is given for", name, len);
 }
@@ -52,7 +52,7 @@ static size_t hole_at(const char *p, const char *end, char *sigil, const char **
     return (size_t)(q + 2 - p);
 }
 
-void eng_template_fill(buf *out, const char *name, const char *const *kv) {
+void eng_template_fill(buf *out, const char *name, const eng_value *values) {
     char key[64];
     snprintf(key, sizeof key, "py:%s", name);
     const asset *a = asset_find(key);
@@ -60,10 +60,11 @@ void eng_template_fill(buf *out, const char *name, const char *const *kv) {
         fprintf(stderr, "rae: this build lacks its template %s\n", name);
         abort();
     }
-    filling f = {name, kv, 0, {0}};
-    for (; kv && kv[2 * f.n]; f.n++)
-        if (f.n == sizeof f.used || !kv[2 * f.n + 1])
-            broken(name, "too many values, or none, for", kv[2 * f.n], strlen(kv[2 * f.n]));
+    filling f = {name, values, 0, {0}};
+    for (; values && values[f.n].name; f.n++)
+        if (f.n == sizeof f.used || !values[f.n].value)
+            broken(name, "too many values, or NULL, for", values[f.n].name,
+                   strlen(values[f.n].name));
     const char *start = (const char *)a->data, *end = (const char *)a->end, *p = start;
     const char *section = NULL; /* the name of the open section, and its length */
     size_t section_len = 0;
@@ -105,7 +106,7 @@ void eng_template_fill(buf *out, const char *name, const char *const *kv) {
     if (section) broken(name, "no end to the section", section, section_len);
     for (size_t i = 0; i < f.n; i++)
         if (!f.used[i])
-            broken(name, "a value given that has no hole:", kv[2 * i], strlen(kv[2 * i]));
+            broken(name, "a value given that has no hole:", values[i].name, strlen(values[i].name));
 }
 
 void eng_template(buf *out, const char *name) {
