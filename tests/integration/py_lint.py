@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""The Python rae writes, linted (issue 19): the templates of src/engineer/py (each one compiles,
-its holes filled with an identifier and the lines of every section kept; a file of methods as the
-body of the client's class), and the api_client.py and replay.py that `rae engineer` writes for
-every fixture app and every HAR of the corpus compile and pass pyflakes. Only "imported but
-unused" is let through: the templates import what some API needs (Iterator for pagination,
-base64 for bodies that replay sends as bytes).
+"""The Python rae writes, linted (issue 19): the templates of src/engineer/py (each one compiles
+with its holes as identifiers, once with the lines of its {{#name}} sections and once with those
+of its {{^name}} sections; a file of methods as the body of the client's class), and the
+api_client.py and replay.py that `rae engineer` writes for every fixture app and every HAR of the
+corpus compile and pass pyflakes. Only "imported but unused" is let through: the templates import
+what some API needs (Iterator for pagination, base64 for bodies that replay sends as bytes).
 
     py_lint.py RAE OUTDIR
 """
@@ -32,26 +32,38 @@ def fail(what):
 HOLE = re.compile(r"\{\{([#^/]?)([a-z0-9_]+)\}\}")
 
 
-def unholed(text):
-    """A template as Python to compile: a section's marks and a hole standing for whole lines
-    gone (the lines of every section kept), each other hole an identifier."""
-    lines = [line for line in text.splitlines(keepends=True)
-             if not HOLE.fullmatch(line.rstrip("\n"))]
+def unholed(text, on):
+    """A template as Python to compile: the lines of its {{#name}} sections kept and those of its
+    {{^name}} sections dropped (on), or the other way round; a hole standing for whole lines gone,
+    each other hole an identifier."""
+    lines, keep = [], True
+    for line in text.splitlines(keepends=True):
+        mark = HOLE.fullmatch(line.rstrip("\n"))
+        if mark and mark.group(1) == "/":
+            keep = True
+        elif mark and mark.group(1):
+            keep = (mark.group(1) == "#") == on
+        elif keep and not mark:
+            lines.append(line)
     return HOLE.sub("hole", "".join(lines))
 
 
 def templates():
     for path in sorted(glob.glob(os.path.join(ROOT, "src/engineer/py/*.py"))):
         with open(path) as f:
-            text = unholed(f.read())
-        methods = text.startswith("    ")
-        src = os.path.join(OUT, "template-" + os.path.basename(path))
-        with open(src, "w") as f:
-            f.write("class ApiClient:\n" + text if methods else text)
-        try:
-            py_compile.compile(src, doraise=True, cfile=src + "c")
-        except py_compile.PyCompileError as e:
-            fail("%s does not compile: %s" % (os.path.relpath(path, ROOT), e.msg))
+            template = f.read()
+        for on in (True, False):
+            text = unholed(template, on)
+            methods = text.startswith("    ")
+            src = os.path.join(OUT, "template-%s-%s" % ("on" if on else "off",
+                                                       os.path.basename(path)))
+            with open(src, "w") as f:
+                f.write("class ApiClient:\n" + text if methods else text)
+            try:
+                py_compile.compile(src, doraise=True, cfile=src + "c")
+            except py_compile.PyCompileError as e:
+                fail("%s does not compile (its %s sections kept): %s"
+                     % (os.path.relpath(path, ROOT), "{{#name}}" if on else "{{^name}}", e.msg))
 
 
 def generated():
