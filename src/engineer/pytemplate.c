@@ -6,9 +6,11 @@
  *                  whole lines: that line gives way to the value, "" or lines that end in "\n".
  *   {{#name}}      on lines of their own: the lines up to {{/name}} are kept when name's value
  *   {{^name}}      is not "" (#), or when it is "" (^). Sections do not nest.
- * All other text, braces included, is copied as it is. Every hole of the template must be given
- * a value, and every value given must have a hole: anything else is a bug of rae itself, and
- * aborts with the template's name and the hole's. */
+ * All other text, braces included, is copied as it is, and a value is never read for holes. Every
+ * hole of the template must be given a value, and every value given must have a hole: anything
+ * else is a bug of rae itself, and aborts with the template's name and the hole's. The template
+ * quotes a value that is a name rae made (an operation, a role: "{{name}}"); text from the HAR
+ * comes as a Python literal or docstring text, made by eng_py_str or eng_py_doc. */
 #include "engineer/internal.h"
 
 #include <stdio.h>
