@@ -65,7 +65,7 @@ void eng_template_fill(buf *out, const char *name, const eng_value *values) {
     filling f = {name, values, 0, {0}};
     for (; values && values[f.n].name; f.n++)
         if (f.n == sizeof f.used || !values[f.n].value)
-            broken(name, "too many values, or NULL, for", values[f.n].name,
+            broken(name, "a NULL value, or one too many, for", values[f.n].name,
                    strlen(values[f.n].name));
     const char *start = (const char *)a->data, *end = (const char *)a->end, *p = start;
     const char *section = NULL; /* the name of the open section, and its length */
