@@ -32,6 +32,30 @@ void eng_py_doc(buf *out, const char *s) {
     }
 }
 
+/* b's text as a string of a (a value for a template's hole); b is freed. */
+static const char *take(arena *a, buf *b) {
+    const char *text = arena_strdup(a, buf_str(b));
+    buf_free(b);
+    return text;
+}
+
+/* The value of a template's section: kept when on. */
+static const char *flag(int on) {
+    return on ? "yes" : "";
+}
+
+const char *eng_py_str_a(arena *a, const char *s) {
+    buf b = BUF_INIT;
+    eng_py_str(&b, s);
+    return take(a, &b);
+}
+
+const char *eng_py_doc_a(arena *a, const char *s) {
+    buf b = BUF_INIT;
+    eng_py_doc(&b, s);
+    return take(a, &b);
+}
+
 void eng_py_fstr_text(buf *out, const char *s) {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '{' || *p == '}') {
@@ -157,22 +181,18 @@ static void gen_renewers(const eng_model *m, const eng_session_value *s, buf *ou
         }
 }
 
-/* The GraphQL documents, by operation: sent as captured, with new variables. */
-static void gen_graphql_table(const eng_model *m, buf *out) {
-    int any = 0;
-    for (size_t i = 0; i < m->n_endpoints; i++)
-        any |= m->endpoints[i]->graphql_query != NULL;
-    if (!any) return;
-    buf_puts(out, "# The GraphQL documents of the operations, as the site sent them.\n");
-    buf_puts(out, "GRAPHQL: Dict[str, str] = {\n");
+/* GRAPHQL's entries: the GraphQL documents, by operation, sent as captured with new variables
+ * ("" when there are none). */
+static const char *graphql_entries(const eng_model *m, arena *a) {
+    buf b = BUF_INIT;
     for (size_t i = 0; i < m->n_endpoints; i++) {
         const eng_endpoint *ep = m->endpoints[i];
         if (!ep->graphql_query) continue;
-        buf_printf(out, "    \"%s\": ", ep->op_name);
-        eng_py_str(out, ep->graphql_query);
-        buf_puts(out, ",\n");
+        buf_printf(&b, "    \"%s\": ", ep->op_name);
+        eng_py_str(&b, ep->graphql_query);
+        buf_puts(&b, ",\n");
     }
-    buf_puts(out, "}\n\n");
+    return take(a, &b);
 }
 
 const eng_origin *eng_origin_of(const eng_model *m, const eng_endpoint *ep) {
@@ -181,75 +201,46 @@ const eng_origin *eng_origin_of(const eng_model *m, const eng_endpoint *ep) {
     return NULL;
 }
 
-/* ORIGINS: each origin's role, its RAE_*_URL, the captured URL, where the page names it, and the
- * headers its API demands. */
-static void gen_origins_table(const eng_model *m, buf *out) {
-    buf_puts(out,
-             "# The origins the site's page called, by role: the captured URL (used only while no "
-             "base URL is\n# given), where the page names it, and the headers its API "
-             "demands on every call.\n");
-    buf_puts(out, "ORIGINS: Dict[str, Dict[str, Any]] = {\n");
-    for (size_t i = 0; i < m->n_origins; i++) {
-        const eng_origin *o = &m->origins[i];
-        buf_printf(out, "    \"%s\": {\"env\": \"%s\", \"captured\": ", o->role, o->env_name);
-        eng_py_str(out, o->url);
+/* ORIGINS' entries: each origin's role, its RAE_*_URL, the captured URL, where the page names
+ * it, and the headers its API demands (with no origin captured, an empty "base"). */
+static const char *origins_entries(const eng_model *m, arena *a) {
+    static const eng_origin none = {.url = "", .role = "base", .env_name = "RAE_BASE_URL"};
+    const eng_origin *origins = m->n_origins ? m->origins : &none;
+    buf b = BUF_INIT;
+    for (size_t i = 0; i < (m->n_origins ? m->n_origins : 1); i++) {
+        const eng_origin *o = &origins[i];
+        buf_printf(&b, "    \"%s\": {\"env\": \"%s\", \"captured\": ", o->role, o->env_name);
+        eng_py_str(&b, o->url);
         if (o->config.kind != ENG_SRC_NONE && o->config.call >= 0 &&
             (size_t)o->config.call < m->n_calls) {
-            buf_printf(out, ", \"page\": \"%s\", \"kind\": \"%s\", \"name\": ",
+            buf_printf(&b, ", \"page\": \"%s\", \"kind\": \"%s\", \"name\": ",
                        m->calls[o->config.call].ep->op_name, source_kind(o->config.kind));
-            eng_py_str(out, o->config.path);
+            eng_py_str(&b, o->config.path);
         }
-        buf_puts(out, ", \"headers\": {");
+        buf_puts(&b, ", \"headers\": {");
         for (size_t h = 0; h < o->n_headers; h++) {
-            buf_puts(out, h ? ", " : "");
-            eng_py_str(out, o->headers[2 * h]);
-            buf_puts(out, ": ");
-            eng_py_str(out, o->headers[2 * h + 1]);
+            buf_puts(&b, h ? ", " : "");
+            eng_py_str(&b, o->headers[2 * h]);
+            buf_puts(&b, ": ");
+            eng_py_str(&b, o->headers[2 * h + 1]);
         }
-        buf_puts(out, "}},\n");
+        buf_puts(&b, "}},\n");
     }
-    if (m->n_origins == 0)
-        buf_puts(
-            out,
-            "    \"base\": {\"env\": \"RAE_BASE_URL\", \"captured\": \"\", \"headers\": {}},\n");
-    buf_puts(out, "}\n\n");
+    return take(a, &b);
 }
 
-/* FRESH: the headers made anew for each request, their kind and a captured sample. */
-static void gen_fresh_table(const eng_model *m, buf *out) {
+/* FRESH's entries: the headers made anew for each request, their kind and a captured sample. */
+static const char *fresh_entries(const eng_model *m, arena *a) {
     static const char *const kinds[] = {"uuid", "unix", "unix_ms", "iso", "nonce"};
-    buf_puts(out, "# Headers the site wants new on every request: made by fresh_value() for each "
-                  "call.\nFRESH: Dict[str, Dict[str, str]] = {\n");
+    buf b = BUF_INIT;
     for (size_t i = 0; i < m->n_fresh; i++) {
-        buf_puts(out, "    ");
-        eng_py_str(out, m->fresh[i].name);
-        buf_printf(out, ": {\"kind\": \"%s\", \"sample\": ", kinds[m->fresh[i].kind]);
-        eng_py_str(out, m->fresh[i].sample);
-        buf_puts(out, "},\n");
+        buf_puts(&b, "    ");
+        eng_py_str(&b, m->fresh[i].name);
+        buf_printf(&b, ": {\"kind\": \"%s\", \"sample\": ", kinds[m->fresh[i].kind]);
+        eng_py_str(&b, m->fresh[i].sample);
+        buf_puts(&b, "},\n");
     }
-    buf_puts(out, "}\n\n");
-}
-
-/* SIGNATURE: how the page signed its requests, when rae reproduced it. */
-static void gen_signature_table(const eng_model *m, buf *out) {
-    const eng_signature *s = &m->signature;
-    buf_puts(out,
-             "# How the site's page signs requests (HMAC-SHA256 over the parts, joined by sep).\n"
-             "SIGNATURE: Dict[str, str] = {");
-    if (s->header && s->reproduced && s->producer) {
-        buf_puts(out, "\"header\": ");
-        eng_py_str(out, s->header);
-        buf_puts(out, ", \"parts\": ");
-        eng_py_str(out, s->parts);
-        buf_puts(out, ", \"sep\": ");
-        eng_py_str(out, s->sep);
-        buf_printf(out,
-                   ", \"encoding\": \"%s\",\n                             \"producer\": \"%s\", "
-                   "\"path\": ",
-                   s->encoding, s->producer->op_name);
-        eng_py_str(out, s->key.path);
-    }
-    buf_puts(out, "}\n\n");
+    return take(a, &b);
 }
 
 static const char *cred_field(const eng_model *m, const char *env, const char *dflt) {
@@ -258,29 +249,18 @@ static const char *cred_field(const eng_model *m, const char *env, const char *d
     return dflt;
 }
 
-/* OAUTH: how the page signed in, when it did so by an OAuth 2.0 authorization code. */
-static void gen_oauth_table(const eng_model *m, buf *out) {
+/* The helpers of an OAuth 2.0 sign-in and OAUTH, how the page signed in, when it did so by an
+ * authorization code; else "". */
+static const char *oauth_part(const eng_model *m, arena *a) {
     const eng_oauth *o = &m->oauth;
-    if (!o->authorize) return;
-    eng_template(out, "oauth_helpers.py");
-    buf_puts(out, "# How the site's page signs in: an OAuth 2.0 authorization code, through the "
-                  "identity provider's\n# sign-in form (sign_in()).\n");
-    buf_printf(
-        out, "OAUTH: Dict[str, Any] = {\"authorize\": \"%s\", \"token\": ", o->authorize->op_name);
-    if (o->token)
-        buf_printf(out, "\"%s\"", o->token->op_name);
-    else
-        buf_puts(out, "None");
-    buf_puts(out, ", \"pkce\": ");
-    if (o->pkce)
-        eng_py_str(out, o->pkce);
-    else
-        buf_puts(out, "None");
-    buf_puts(out, ",\n                          \"username\": ");
-    eng_py_str(out, cred_field(m, "RAE_USERNAME", "username"));
-    buf_puts(out, ", \"password\": ");
-    eng_py_str(out, cred_field(m, "RAE_PASSWORD", "password"));
-    buf_puts(out, "}\n\n");
+    if (!o->authorize) return "";
+    buf b = BUF_INIT;
+    ENG_FILL(&b, "oauth_helpers.py", {"authorize", o->authorize->op_name},
+             {"token", o->token ? eng_py_str_a(a, o->token->op_name) : "None"},
+             {"pkce", o->pkce ? eng_py_str_a(a, o->pkce) : "None"},
+             {"username", eng_py_str_a(a, cred_field(m, "RAE_USERNAME", "username"))},
+             {"password", eng_py_str_a(a, cred_field(m, "RAE_PASSWORD", "password"))});
+    return take(a, &b);
 }
 
 /* `name=value, ` for each argument of captured call call_i that the client does not fill. */
@@ -300,86 +280,61 @@ static void call_args(const eng_model *m, long call_i, const char *skip, buf *ou
     }
 }
 
-/* `self.OP(captured arguments)`: a call of the sign-in as captured, but for what the client
- * fills itself. */
-static void sign_in_call(const eng_model *m, const eng_endpoint *ep, long call, const char *skip,
-                         buf *out) {
-    buf_printf(out, "self.%s(", ep->op_name);
-    size_t mark = out->len;
-    call_args(m, call, skip, out);
-    if (out->len > mark) out->len -= 2; /* the last ", " */
+/* `self.OP(captured arguments, last)`: a call of the sign-in as captured, but for what the client
+ * fills itself, and with `last` (when not NULL) as its last argument. */
+static const char *sign_in_call(const eng_model *m, const eng_endpoint *ep, long call,
+                                const char *skip, const char *last, arena *a) {
+    buf b = BUF_INIT;
+    buf_printf(&b, "self.%s(", ep->op_name);
+    size_t mark = b.len;
+    call_args(m, call, skip, &b);
+    if (last)
+        buf_puts(&b, last);
+    else if (b.len > mark)
+        b.len -= 2; /* the last ", " */
+    buf_putc(&b, ')');
+    return take(a, &b);
 }
 
-/* sign_in(): the first call of the sign-in, the identity provider's form, the code's redemption
- * (by the token endpoint, or by the page's server when it keeps the session). */
-static void gen_sign_in(const eng_model *m, buf *out) {
+/* The methods of an OAuth 2.0 sign-in and sign_in(): the first call of the sign-in, the identity
+ * provider's form, the code's redemption (by the token endpoint, or by the page's server when it
+ * keeps the session); "" when the page did not sign in so. */
+static const char *sign_in_part(const eng_model *m, arena *a) {
     const eng_oauth *o = &m->oauth;
-    if (!o->authorize) return;
-    eng_template(out, "oauth_methods.py");
-    buf_puts(out, "    def sign_in(self, username: Optional[str] = None, password: Optional[str] = "
-                  "None) -> Any:\n"
-                  "        \"\"\"Signs in the way the site's page did, without a browser (OAuth "
-                  "2.0 authorization code):\n");
-    if (o->start == o->authorize)
-        buf_printf(out,
-                   "        asks the identity provider for an authorization with a new state"
-                   "%s,\n        fills in ",
-                   o->pkce ? " and PKCE pair" : "");
-    else
-        buf_printf(out,
-                   "        starts where the page did (%s, which redirects to the identity "
-                   "provider),\n        fills in ",
-                   o->start->op_name);
-    buf_puts(out, "its sign-in form (the credentials default to .env) and follows it back\n"
-                  "        to the page, ");
-    if (o->token)
-        buf_puts(out, "which redeems the code for tokens. Returns the token answer.\"\"\"\n");
-    else
-        buf_puts(out, "whose server redeems the code and keeps the session (a cookie).\"\"\"\n");
-    buf_puts(out, "        self._producing.add(\"sign_in\")\n"
-                  "        try:\n"
-                  "            self.oauth_state = None\n"
-                  "            ");
-    sign_in_call(m, o->start, o->start_call, "", out);
-    buf_puts(out, ")\n            response = self.last_response\n"
-                  "            assert response is not None\n"
-                  "            ");
-    if (o->token) {
-        buf_puts(out, "code = self._authorization_code(response, username, password)\n"
-                      "            assert code is not None\n            return ");
-        sign_in_call(m, o->token, o->back_call, o->code->name, out);
-        buf_printf(out, "%s%s=code)\n", out->data[out->len - 1] == '(' ? "" : ", ",
-                   o->code->py_name);
-    } else {
-        buf_puts(out, "self._authorization_code(response, username, password)\n"
-                      "            return None\n");
-    }
-    buf_puts(out, "        finally:\n"
-                  "            self._producing.discard(\"sign_in\")\n\n");
+    if (!o->authorize) return "";
+    int asks = o->start == o->authorize; /* the sign-in starts at the identity provider */
+    buf b = BUF_INIT;
+    ENG_FILL(&b, "oauth_methods.py", {"asks_state", flag(asks && !o->pkce)},
+             {"asks_pkce", flag(asks && o->pkce)}, {"start", asks ? "" : o->start->op_name},
+             {"start_call", sign_in_call(m, o->start, o->start_call, "", NULL, a)},
+             {"token_call", o->token ? sign_in_call(m, o->token, o->back_call, o->code->name,
+                                                    arena_printf(a, "%s=code", o->code->py_name), a)
+                                     : ""});
+    return take(a, &b);
 }
 
-static void gen_session_table(const eng_model *m, buf *out) {
-    buf_puts(out, "# Session values the client keeps and sends by itself, and the operations that "
-                  "produce them.\n");
-    buf_puts(out, "SESSION: Dict[str, Dict[str, Any]] = {\n");
+/* SESSION's entries: each value, how it is sent, and the operation that produces it (with what
+ * renews it) or its RAE_* variable. */
+static const char *session_entries(const eng_model *m, arena *a) {
+    buf b = BUF_INIT;
     for (size_t i = 0; i < m->n_session; i++) {
         const eng_session_value *s = &m->session[i];
-        buf_printf(out, "    \"%s\": {\"use\": \"%s\", \"wire\": ", s->name, eng_use_name(s->use));
-        eng_py_str(out, s->wire_name);
+        buf_printf(&b, "    \"%s\": {\"use\": \"%s\", \"wire\": ", s->name, eng_use_name(s->use));
+        eng_py_str(&b, s->wire_name);
         if (s->producer) {
-            buf_printf(out,
+            buf_printf(&b,
                        ", \"producer\": \"%s\", \"kind\": \"%s\", \"path\": ", s->producer->op_name,
                        source_kind(s->src.kind));
-            eng_py_str(out, s->src.path);
-            captured_args(m, s->src.call, "args", out);
-            if (s->signs_in && m->oauth.authorize) buf_puts(out, ", \"via\": \"sign_in\"");
-            gen_renewers(m, s, out);
+            eng_py_str(&b, s->src.path);
+            captured_args(m, s->src.call, "args", &b);
+            if (s->signs_in && m->oauth.authorize) buf_puts(&b, ", \"via\": \"sign_in\"");
+            gen_renewers(m, s, &b);
         } else {
-            buf_printf(out, ", \"env\": \"%s\"", s->env_name);
+            buf_printf(&b, ", \"env\": \"%s\"", s->env_name);
         }
-        buf_puts(out, "},\n");
+        buf_puts(&b, "},\n");
     }
-    buf_puts(out, "}\n\n");
+    return take(a, &b);
 }
 
 static const eng_credential *cred(const eng_model *m, const char *field) {
@@ -388,90 +343,51 @@ static const eng_credential *cred(const eng_model *m, const char *field) {
     return NULL;
 }
 
-static void gen_init(const eng_model *m, buf *out, arena *a) {
-    buf_puts(out, "class ApiClient:\n");
-    buf_puts(out, "    \"\"\"Client for ");
-    eng_py_doc(out, m->base_url);
-    buf_puts(out, ", engineered by rae from a captured browser session.\n\n");
-    buf_puts(
-        out,
-        "    Settings come from arguments, then RAE_* environment variables, then the .env file\n"
-        "    next to this module. Every operation returns the parsed response body (JSON as\n"
-        "    dicts and lists, else text) and raises ApiError (AuthError, NotFoundError,\n"
-        "    ClientError, ServerError) for statuses of 400 and above. Tokens, CSRF values\n"
-        "    and keys are obtained and sent by the client itself; on a 401 or 403 it signs\n"
-        "    in again once and retries.\n    \"\"\"\n\n");
-    buf_puts(out, "    def __init__(self, base_url: Optional[str] = None, *, ");
+/* __init__'s keyword arguments for the origins other than the primary. */
+static const char *origin_args(const eng_model *m, arena *a) {
+    buf b = BUF_INIT;
     for (size_t i = 1; i < m->n_origins; i++)
-        buf_printf(out, "%s_url: Optional[str] = None,\n                 ", m->origins[i].role);
-    buf_puts(out, "env_file: Optional[str] = None, timeout: float = 30.0, **credentials: str) -> "
-                  "None:\n");
-    buf_puts(out, "        env = load_env(env_file)\n");
-    buf_puts(out, "        self.base_url = (base_url or env.get(\"RAE_BASE_URL\") or "
-                  "DEFAULT_BASE_URL).rstrip(\"/\")\n");
-    buf_puts(out, "        self._given = bool(base_url or env.get(\"RAE_BASE_URL\"))\n");
-    buf_puts(out,
-             "        # the base URL of each origin, by role; None: found when first needed\n");
-    buf_puts(out, "        self.urls: Dict[str, Optional[str]] = {\"base\": self.base_url");
+        buf_printf(&b, "%s_url: Optional[str] = None,\n                 ", m->origins[i].role);
+    return take(a, &b);
+}
+
+/* self.urls' entries for the origins other than the primary: the argument, else RAE_*_URL. */
+static const char *origin_urls(const eng_model *m, arena *a) {
+    buf b = BUF_INIT;
     for (size_t i = 1; i < m->n_origins; i++)
-        buf_printf(out,
+        buf_printf(&b,
                    ",\n                                               \"%s\": (%s_url or "
                    "env.get(\"%s\") or \"\").rstrip(\"/\") or None",
                    m->origins[i].role, m->origins[i].role, m->origins[i].env_name);
-    buf_puts(out, "}\n");
-    buf_puts(out, "        self.credentials: Dict[str, Optional[str]] = {\n");
+    return take(a, &b);
+}
+
+/* self.credentials' entries: each credential from its keyword argument, else its RAE_*. */
+static const char *credential_entries(const eng_model *m, arena *a) {
+    buf b = BUF_INIT;
     for (size_t i = 0; i < m->n_creds; i++) {
-        buf_printf(out, "            ");
-        eng_py_str(out, m->creds[i].env_name);
+        buf_printf(&b, "            ");
+        eng_py_str(&b, m->creds[i].env_name);
         char *key = arena_strdup(a, m->creds[i].env_name + 4);
         for (char *p = key; *p; p++)
             *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        buf_printf(out, ": credentials.get(\"%s\") or env.get(\"%s\"),\n", key,
+        buf_printf(&b, ": credentials.get(\"%s\") or env.get(\"%s\"),\n", key,
                    m->creds[i].env_name);
     }
-    buf_puts(out, "        }\n");
-    buf_puts(out, "        self.session: Dict[str, Optional[str]] = {\n");
+    return take(a, &b);
+}
+
+/* self.session's entries: None for a value that an operation produces, else its RAE_*. */
+static const char *session_values(const eng_model *m, arena *a) {
+    buf b = BUF_INIT;
     for (size_t i = 0; i < m->n_session; i++) {
         const eng_session_value *s = &m->session[i];
         if (s->producer)
-            buf_printf(out, "            \"%s\": None,\n", s->name);
+            buf_printf(&b, "            \"%s\": None,\n", s->name);
         else
-            buf_printf(out, "            \"%s\": env.get(\"%s\"),\n", s->name, s->env_name);
+            buf_printf(&b, "            \"%s\": env.get(\"%s\"),\n", s->name, s->env_name);
     }
-    buf_puts(out, "        }\n");
-    buf_puts(out, "        self.reauthenticate = True\n");
-    buf_puts(out, "        self.last_response: Optional[httpx.Response] = None\n");
-    buf_puts(out, "        self._producing: set = set()\n");
-    buf_puts(out, "        self.etags: Dict[str, str] = {}  # the last ETag seen, by URL\n");
-    buf_puts(out, "        self.signing_key: Optional[str] = None  # SIGNATURE's key, once got\n");
-    buf_puts(out,
-             "        self.answers: Dict[str, httpx.Response] = {}  # the last, by operation\n");
-    buf_puts(
-        out,
-        "        # the ids (UUIDs) of each operation's last call; `again`: send them once more\n"
-        "        self.last_ids: Dict[str, Dict[str, str]] = {}\n"
-        "        self.again = False\n"
-        "        self.bare = False  # True: calls go without the session values\n");
-    if (m->oauth.authorize)
-        buf_puts(out, "        # this sign-in's state and PKCE verifier (OAUTH)\n"
-                      "        self.oauth_state: Optional[str] = None\n"
-                      "        self.pkce_verifier: Optional[str] = None\n");
-    buf_puts(out,
-             "        # when each session value was obtained and when it expires (None: unknown)\n"
-             "        self.expires: Dict[str, Tuple[float, Optional[float]]] = {}\n");
-    buf_puts(out, "        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, "
-                  "follow_redirects=False)\n");
-    if (m->has_basic_auth)
-        buf_puts(out, "        basic = self.credentials.get(\"RAE_BASIC_AUTH\")\n"
-                      "        if basic:\n"
-                      "            self.http.headers[\"Authorization\"] = \"Basic \" + basic\n");
-    if (m->n_static_cookies)
-        buf_puts(out, "        # Cookies the site had set before the capture started.\n"
-                      "        for pair in (env.get(\"RAE_COOKIES\") or \"\").split(\";\"):\n"
-                      "            if \"=\" in pair:\n"
-                      "                name, value = pair.strip().split(\"=\", 1)\n"
-                      "                self.http.cookies.set(name, value)\n");
-    buf_puts(out, "\n");
+    return take(a, &b);
 }
 
 static int is_arg(const eng_param *p) {
@@ -496,9 +412,8 @@ const char *eng_py_raw_arg(const eng_endpoint *ep, const char *name, arena *a) {
     return name;
 }
 
-/* def NAME(self, required..., optional=None...) -> Any: */
-static void gen_signature(const eng_endpoint *ep, buf *out, arena *a) {
-    buf_printf(out, "    def %s(self", ep->op_name);
+/* `, required..., optional=None...`: a method's parameters after self. */
+static void gen_params(const eng_endpoint *ep, buf *out, arena *a) {
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < ep->n_params; i++) {
             const eng_param *p = &ep->params[i];
@@ -524,7 +439,6 @@ static void gen_signature(const eng_endpoint *ep, buf *out, arena *a) {
         buf_printf(out, ", %s: Optional[str] = None", eng_py_raw_arg(ep, "content_type", a));
     if (ep->if_match)
         buf_printf(out, ", %s: Optional[str] = None", eng_py_raw_arg(ep, "if_match", a));
-    buf_puts(out, ") -> Any:\n");
 }
 
 /* Docstring lines of text, indented by 8 and broken at spaces before column 100. */
@@ -544,8 +458,8 @@ static void doc_lines(buf *out, const char *text) {
 }
 
 /* What the docstring says of a body the HAR lacks: how to give it, or where its arguments came
- * from. */
-static void doc_missing_body(const eng_endpoint *ep, buf *out, arena *a) {
+ * from (operation.py adds how a whole body is given). */
+static void doc_missing_body(const eng_endpoint *ep, buf *out) {
     if (!ep->bodies_missing) return;
     buf text = BUF_INIT;
     if (ep->body_raw) {
@@ -562,33 +476,10 @@ static void doc_missing_body(const eng_endpoint *ep, buf *out, arena *a) {
     }
     doc_lines(out, buf_str(&text));
     buf_free(&text);
-    if (!ep->body_raw) return;
-    if (ep->body_kind == ENG_BODY_MULTIPART)
-        buf_printf(out,
-                   "            %s={\"file\": (\"name.txt\", b\"...\", \"text/plain\")} for the "
-                   "file parts,\n            %s={\"field\": \"value\"} for the other fields.\n",
-                   eng_py_raw_arg(ep, "files", a), eng_py_raw_arg(ep, "data", a));
-    else if (ep->body_kind == ENG_BODY_FORM)
-        buf_printf(out, "            %s={\"field\": \"value\"}.\n", eng_py_raw_arg(ep, "data", a));
-    else if (ep->body_kind == ENG_BODY_JSON)
-        buf_puts(out, "            body={...}, sent as JSON.\n");
-    else
-        buf_puts(out, "            body=\"...\" (str or bytes).\n");
 }
 
-static void gen_doc(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
-    buf_puts(out, "        \"\"\"");
-    eng_py_doc(out, ep->summary);
-    if (strcmp(ep->origin, m->base_url) != 0) {
-        buf_puts(out, " (on ");
-        eng_py_doc(out, ep->origin);
-        buf_putc(out, ')');
-    }
-    buf_puts(out, "\n\n");
-    if (ep->is_login)
-        buf_puts(out, "        Signs in; credentials default to RAE_USERNAME / RAE_PASSWORD.\n");
-    if (ep->is_page) buf_puts(out, "        An HTML page that later requests take values from.\n");
-    doc_missing_body(ep, out, a);
+/* The docstring's lines of the captured responses: status, type, the first keys, how often. */
+static void doc_captured(const eng_endpoint *ep, buf *out) {
     for (size_t i = 0; i < ep->n_responses; i++) {
         const eng_response *r = &ep->responses[i];
         buf_printf(out, "        Captured: %d ", r->status);
@@ -603,10 +494,6 @@ static void gen_doc(const eng_model *m, const eng_endpoint *ep, buf *out, arena 
         }
         buf_printf(out, " (%ld time%s).\n", r->samples, r->samples == 1 ? "" : "s");
     }
-    buf_puts(out, "\n        Example:\n            ");
-    eng_py_example(ep, out);
-    (void)a;
-    buf_puts(out, "\n        \"\"\"\n");
 }
 
 void eng_py_example(const eng_endpoint *ep, buf *out) {
@@ -773,14 +660,9 @@ static void gen_body(const eng_model *m, const eng_endpoint *ep, buf *out, arena
     }
 }
 
-static void gen_operation(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
-    gen_signature(ep, out, a);
-    gen_doc(m, ep, out, a);
-    if (ep->graphql_op)
-        buf_puts(out, "        result = ");
-    else
-        buf_puts(out, "        return ");
-    buf_printf(out, "self._call(\"%s\", \"%s\", ", ep->op_name, ep->method);
+/* The arguments of an operation's self._call(...). */
+static void gen_call(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
+    buf_printf(out, "\"%s\", \"%s\", ", ep->op_name, ep->method);
     gen_path(m, ep, out);
     int has_query = 0;
     for (size_t i = 0; i < ep->n_params; i++)
@@ -825,9 +707,31 @@ static void gen_operation(const eng_model *m, const eng_endpoint *ep, buf *out, 
             buf_printf(out, "\"%s\", ", m->session[ep->uses[i]].name);
         buf_putc(out, ')');
     }
-    buf_puts(out, ")\n");
-    if (ep->graphql_op) buf_puts(out, "        return graphql_data(result, self.last_response)\n");
-    buf_putc(out, '\n');
+}
+
+/* The method of an operation (operation.py). */
+static void gen_operation(const eng_model *m, const eng_endpoint *ep, buf *out, arena *a) {
+    buf params = BUF_INIT, missing = BUF_INIT, captured = BUF_INIT, example = BUF_INIT,
+        call = BUF_INIT;
+    gen_params(ep, &params, a);
+    doc_missing_body(ep, &missing);
+    doc_captured(ep, &captured);
+    eng_py_example(ep, &example);
+    gen_call(m, ep, &call, a);
+    int raw = ep->bodies_missing && ep->body_raw; /* a body the HAR lacks, given whole */
+    int multipart = ep->body_kind == ENG_BODY_MULTIPART, form = ep->body_kind == ENG_BODY_FORM,
+        json = ep->body_kind == ENG_BODY_JSON;
+    ENG_FILL(out, "operation.py", {"name", ep->op_name}, {"params", take(a, &params)},
+             {"summary", eng_py_doc_a(a, ep->summary)},
+             {"origin", strcmp(ep->origin, m->base_url) != 0 ? eng_py_doc_a(a, ep->origin) : ""},
+             {"login", flag(ep->is_login)}, {"page", flag(ep->is_page)},
+             {"body_missing", take(a, &missing)}, {"raw_multipart", flag(raw && multipart)},
+             {"raw_form", flag(raw && form)}, {"raw_json", flag(raw && json)},
+             {"raw_text", flag(raw && !multipart && !form && !json)},
+             {"files_arg", eng_py_raw_arg(ep, "files", a)},
+             {"data_arg", eng_py_raw_arg(ep, "data", a)}, {"captured", take(a, &captured)},
+             {"example", take(a, &example)}, {"graphql", flag(ep->graphql_op != NULL)},
+             {"call", take(a, &call)});
 }
 
 /* iter_NAME(...): follows the endpoint's pagination and yields items. */
@@ -844,105 +748,88 @@ static void gen_iterator(const eng_endpoint *ep, buf *out, arena *a) {
         if (ep->params[i].in == ENG_IN_QUERY && is_arg(&ep->params[i]) &&
             strcmp(ep->params[i].name, pg->limit_param) == 0)
             limit = ep->params[i].py_name;
-    buf_printf(out, "    def iter_%s(self", ep->op_name);
-    buf b = BUF_INIT; /* the call's arguments */
+    /* the method's parameters, and the arguments it calls the operation with */
+    buf params = BUF_INIT, args = BUF_INIT;
     for (size_t i = 0; i < ep->n_params; i++) {
         const eng_param *p = &ep->params[i];
         if (!is_arg(p)) continue;
         if (strcmp(p->py_name, move) != 0) {
             int required = p->required && !eng_param_defaulted(p);
             if (required)
-                buf_printf(out, ", %s: %s", p->py_name, param_type(p, a));
+                buf_printf(&params, ", %s: %s", p->py_name, param_type(p, a));
             else
-                buf_printf(out, ", %s: Any = None", p->py_name);
+                buf_printf(&params, ", %s: Any = None", p->py_name);
         }
-        buf_printf(&b, "%s%s=%s", b.len ? ", " : "", p->py_name,
+        buf_printf(&args, "%s%s=%s", args.len ? ", " : "", p->py_name,
                    strcmp(p->py_name, move) == 0 ? "position" : p->py_name);
     }
-    buf_puts(out, ") -> Iterator[Any]:\n");
-    buf_printf(out,
-               "        \"\"\"Yields every item of %s %s, page after page (%s pagination on "
-               "'%s').\"\"\"\n",
-               ep->method, ep->path,
-               pg->style == ENG_PAGE_CURSOR        ? "cursor"
-               : pg->style == ENG_PAGE_PAGE        ? "page-number"
-               : pg->style == ENG_PAGE_OFFSET      ? "offset"
-               : pg->style == ENG_PAGE_LINK_HEADER ? "Link header"
-                                                   : "next-link",
-               pg->param);
-    const char *items = *pg->items_path ? pg->items_path : "";
-    buf_printf(out, "        position: Any = %s\n",
-               pg->style == ENG_PAGE_PAGE     ? "1"
-               : pg->style == ENG_PAGE_OFFSET ? "0"
-                                              : "None");
-    buf_puts(out, "        while True:\n");
-    buf_printf(out, "            page = self.%s(%s)\n", ep->op_name, buf_str(&b));
-    if (*items) { /* a path of the site's keys: a literal, never code */
-        buf_puts(out, "            items = json_get(page, ");
-        eng_py_str(out, items);
-        buf_puts(out, ") or []\n");
-    } else
-        buf_puts(out, "            items = page if isinstance(page, list) else []\n");
-    buf_puts(out, "            yield from items\n");
-    if (pg->style == ENG_PAGE_LINK_HEADER) {
-        buf_puts(out, "            position = link_param(self.last_response, ");
-        eng_py_str(out, pg->next_path);
-        buf_puts(out, ", ");
-        eng_py_str(out, pg->param);
-        buf_puts(out, ")\n");
-        buf_puts(out, "            if not position:\n                return\n\n");
-    } else if (pg->style == ENG_PAGE_CURSOR || pg->style == ENG_PAGE_LINK) {
-        buf_puts(out, "            position = json_get(page, ");
-        eng_py_str(out, pg->next_path);
-        buf_puts(out, ")\n");
-        buf_puts(out, "            if not position or not items:\n                return\n\n");
-    } else {
-        int by_page = pg->style == ENG_PAGE_PAGE;
-        buf_printf(out,
-                   "            if not items or last_page(page, %s, len(items), %s):\n"
-                   "                return\n"
-                   "            position += %s\n\n",
-                   by_page ? "position" : "None", limit ? limit : "None",
-                   by_page ? "1" : "len(items)");
-    }
-    buf_free(&b);
+    int by_link = pg->style == ENG_PAGE_LINK_HEADER,
+        by_next = pg->style == ENG_PAGE_CURSOR || pg->style == ENG_PAGE_LINK,
+        by_page = pg->style == ENG_PAGE_PAGE;
+    ENG_FILL(out, "iterator.py", {"name", ep->op_name}, {"params", take(a, &params)},
+             {"method", ep->method}, {"path", ep->path},
+             {"style", pg->style == ENG_PAGE_CURSOR        ? "cursor"
+                       : pg->style == ENG_PAGE_PAGE        ? "page-number"
+                       : pg->style == ENG_PAGE_OFFSET      ? "offset"
+                       : pg->style == ENG_PAGE_LINK_HEADER ? "Link header"
+                                                           : "next-link"},
+             {"param", pg->param}, {"param_literal", eng_py_str_a(a, pg->param)},
+             {"first", by_page                        ? "1"
+                       : pg->style == ENG_PAGE_OFFSET ? "0"
+                                                      : "None"},
+             {"args", take(a, &args)},
+             /* a path of the site's keys: a literal, never code */
+             {"items_path", *pg->items_path ? eng_py_str_a(a, pg->items_path) : ""},
+             {"link_header", flag(by_link)}, {"next_link", flag(by_next)},
+             {"next_path", by_link || by_next ? eng_py_str_a(a, pg->next_path) : ""},
+             {"by_page", flag(by_page)}, {"by_offset", flag(!by_link && !by_next && !by_page)},
+             {"limit", limit ? limit : "None"});
+}
+
+/* The text of the template name, as a string of a. */
+static const char *template_text(const char *name, arena *a) {
+    buf b = BUF_INIT;
+    eng_template(&b, name);
+    return take(a, &b);
 }
 
 int eng_gen_python(const eng_model *m, const eng_options *o, buf *out) {
     (void)o;
     arena *a = arena_new();
-    buf_puts(out, "\"\"\"Python client for the API of ");
-    eng_py_doc(out, *m->base_url ? m->base_url : "(no API found)");
-    buf_puts(out, ".\n\nEngineered by rae from ");
-    eng_py_doc(out, m->source);
-    buf_printf(out, ": %zu operations. Usage:\n\n", m->n_endpoints);
-    buf_puts(out, "    from api_client import ApiClient\n\n    with ApiClient() as api:  # "
-                  "settings from .env\n");
+    buf examples = BUF_INIT, methods = BUF_INIT;
     for (size_t i = 0, shown = 0; i < m->n_endpoints && shown < 3; i++) {
         if (!eng_is_usage_example(m->endpoints[i])) continue;
-        buf_puts(out, "        ");
-        eng_py_example(m->endpoints[i], out);
-        buf_putc(out, '\n');
+        buf_puts(&examples, "        ");
+        eng_py_example(m->endpoints[i], &examples);
+        buf_putc(&examples, '\n');
         shown++;
     }
-    buf_puts(out, "\nRequires Python 3.9+ and httpx.\n\"\"\"\n\n");
-    eng_template(out, "prelude.py");
-    buf_puts(out, "\nDEFAULT_BASE_URL = ");
-    eng_py_str(out, m->base_url);
-    buf_puts(out, "\n\n");
-    gen_origins_table(m, out);
-    gen_fresh_table(m, out);
-    gen_signature_table(m, out);
-    gen_session_table(m, out);
-    gen_oauth_table(m, out);
-    gen_graphql_table(m, out);
-    gen_init(m, out, a);
-    eng_template(out, "plumbing.py");
-    gen_sign_in(m, out);
     for (size_t i = 0; i < m->n_endpoints; i++) {
-        gen_operation(m, m->endpoints[i], out, a);
-        gen_iterator(m->endpoints[i], out, a);
+        gen_operation(m, m->endpoints[i], &methods, a);
+        gen_iterator(m->endpoints[i], &methods, a);
     }
+    const eng_signature *s = &m->signature;
+    int sig = s->header && s->reproduced && s->producer; /* SIGNATURE, when rae reproduced it */
+    ENG_FILL(
+        out, "api_client.py",
+        {"api", eng_py_doc_a(a, *m->base_url ? m->base_url : "(no API found)")},
+        {"source", eng_py_doc_a(a, m->source)},
+        {"n_operations", arena_printf(a, "%zu", m->n_endpoints)}, {"examples", take(a, &examples)},
+        {"prelude", template_text("prelude.py", a)}, {"base_url", eng_py_str_a(a, m->base_url)},
+        {"origins", origins_entries(m, a)}, {"fresh", fresh_entries(m, a)},
+        {"signature_header", sig ? eng_py_str_a(a, s->header) : ""},
+        {"signature_parts", sig ? eng_py_str_a(a, s->parts) : ""},
+        {"signature_sep", sig ? eng_py_str_a(a, s->sep) : ""},
+        {"signature_encoding", sig ? s->encoding : ""},
+        {"signature_producer", sig ? s->producer->op_name : ""},
+        {"signature_key_path", sig ? eng_py_str_a(a, s->key.path) : ""},
+        {"session", session_entries(m, a)}, {"oauth", oauth_part(m, a)},
+        {"graphql", graphql_entries(m, a)}, {"base_url_text", eng_py_doc_a(a, m->base_url)},
+        {"origin_args", origin_args(m, a)}, {"origin_urls", origin_urls(m, a)},
+        {"credentials", credential_entries(m, a)}, {"session_values", session_values(m, a)},
+        {"basic_auth", flag(m->has_basic_auth)}, {"static_cookies", flag(m->n_static_cookies != 0)},
+        {"plumbing", template_text("plumbing.py", a)}, {"sign_in", sign_in_part(m, a)},
+        {"methods", take(a, &methods)});
     /* trim the last blank line: files end with one newline */
     while (out->len >= 2 && out->data[out->len - 1] == '\n' && out->data[out->len - 2] == '\n')
         out->data[--out->len] = '\0';

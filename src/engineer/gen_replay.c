@@ -181,30 +181,11 @@ static void gen_step(const eng_model *m, size_t i, buf *out, arena *a) {
 int eng_gen_replay(const eng_model *m, const eng_options *o, buf *out) {
     (void)o;
     arena *a = arena_new();
-    buf_puts(out, "#!/usr/bin/env python3\n");
-    buf_puts(out, "\"\"\"Replays the workflow captured in ");
-    eng_py_doc(out, m->source);
-    buf_puts(out, " through api_client.ApiClient.\n\n");
-    buf_puts(
-        out,
-        "Each step calls the client in the captured order; values that came from an earlier\n"
-        "response (ids, cursors, tokens, CSRF values) are taken from that response again, so the\n"
-        "replay works against a fresh instance of the site. Each step's status class is checked\n"
-        "against the captured one. A call whose request body the HAR lacks is skipped (it cannot\n"
-        "be sent as it was), and so is a step that needs a value from a skipped step's response.\n"
-        "The last line is `N passed, N failed, N skipped`; the exit status is 0 when none "
-        "failed.\n\n"
-        "    python3 replay.py [--base-url URL]\n\"\"\"\n");
-    eng_template(out, "replay_head.py");
-    if (m->n_calls == 0) buf_puts(out, "    # The capture held no API calls.\n");
+    buf steps = BUF_INIT;
     for (size_t i = 0; i < m->n_calls; i++)
-        gen_step(m, i, out, a);
-    buf_puts(out, "\n    print(f\"{counts['passed']} passed, {counts['failed']} failed, "
-                  "{counts['skipped']} skipped\")\n"
-                  "    client.close()\n"
-                  "    return 0 if counts[\"failed\"] == 0 else 1\n\n\n"
-                  "if __name__ == \"__main__\":\n"
-                  "    sys.exit(main())\n");
+        gen_step(m, i, &steps, a);
+    ENG_FILL(out, "replay.py", {"source", eng_py_doc_a(a, m->source)}, {"steps", buf_str(&steps)});
+    buf_free(&steps);
     arena_free(a);
     return 0;
 }

@@ -62,11 +62,22 @@ const char *eng_use_name(eng_session_use u);
 /* Python literals. Text from the HAR (a site's, or an attacker's) reaches the generated code
  * only through these: it can never end a string, a docstring or a line. */
 void eng_py_str(buf *out, const char *s);
-/* Appends the template src/engineer/py/NAME (built into rae) to out. */
+/* Appends the template src/engineer/py/NAME (built into rae) to out, its holes filled with
+ * values (the holes: pytemplate.c), up to one of name NULL. ENG_FILL(out, "NAME.py", {"name",
+ * value}, ...) ends the list; eng_template fills none. */
+typedef struct eng_value {
+    const char *name, *value;
+} eng_value;
+void eng_template_fill(buf *out, const char *name, const eng_value *values);
+#define ENG_FILL(out, name, ...)                                                                   \
+    eng_template_fill((out), (name), (const eng_value[]){__VA_ARGS__, {NULL, NULL}})
 void eng_template(buf *out, const char *name);
 /* s as text inside a docstring or a comment: quotes and backslashes escaped, control characters
  * (line breaks) as spaces. */
 void eng_py_doc(buf *out, const char *s);
+/* eng_py_str's and eng_py_doc's text in a string of a (a value for a template's hole). */
+const char *eng_py_str_a(arena *a, const char *s);
+const char *eng_py_doc_a(arena *a, const char *s);
 /* s inside an f-string literal: as eng_py_str's inside, and braces doubled. */
 void eng_py_fstr_text(buf *out, const char *s);
 /* "api.get_note(note_id=\"...\")": a call of the operation with captured example values. */

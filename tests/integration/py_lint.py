@@ -1,15 +1,17 @@
 #!/usr/bin/python3
-"""The Python rae writes, linted (issue 19): the shared templates of src/engineer/py (each one
-compiles: a file of methods as the body of the client's class), and the api_client.py and
-replay.py that `rae engineer` writes for every fixture app and every HAR of the corpus compile
-and pass pyflakes. Only "imported but unused" is let through: the templates import what some
-API needs (Iterator for pagination, base64 for bodies that replay sends as bytes).
+"""The Python rae writes, linted (issue 19): the templates of src/engineer/py (each one compiles
+with its holes as identifiers, once with the lines of its {{#name}} sections and once with those
+of its {{^name}} sections; a file of methods as the body of the client's class), and the
+api_client.py and replay.py that `rae engineer` writes for every fixture app and every HAR of the
+corpus compile and pass pyflakes. Only "imported but unused" is let through: the templates import
+what some API needs (Iterator for pagination, base64 for bodies that replay sends as bytes).
 
     py_lint.py RAE OUTDIR
 """
 import glob
 import os
 import py_compile
+import re
 import shutil
 import subprocess
 import sys
@@ -25,18 +27,43 @@ def fail(what):
     print("FAIL " + what)
 
 
+# A template's holes (src/engineer/pytemplate.c): {{name}}, and the marks {{#name}}, {{^name}},
+# {{/name}} of its sections.
+HOLE = re.compile(r"\{\{([#^/]?)([a-z0-9_]+)\}\}")
+
+
+def unholed(text, on):
+    """A template as Python to compile: the lines of its {{#name}} sections kept and those of its
+    {{^name}} sections dropped (on), or the other way round; a hole standing for whole lines gone,
+    each other hole an identifier."""
+    lines, keep = [], True
+    for line in text.splitlines(keepends=True):
+        mark = HOLE.fullmatch(line.rstrip("\n"))
+        if mark and mark.group(1) == "/":
+            keep = True
+        elif mark and mark.group(1):
+            keep = (mark.group(1) == "#") == on
+        elif keep and not mark:
+            lines.append(line)
+    return HOLE.sub("hole", "".join(lines))
+
+
 def templates():
     for path in sorted(glob.glob(os.path.join(ROOT, "src/engineer/py/*.py"))):
         with open(path) as f:
-            text = f.read()
-        methods = text.startswith("    ")
-        src = os.path.join(OUT, "template-" + os.path.basename(path))
-        with open(src, "w") as f:
-            f.write("class ApiClient:\n" + text if methods else text)
-        try:
-            py_compile.compile(src, doraise=True, cfile=src + "c")
-        except py_compile.PyCompileError as e:
-            fail("%s does not compile: %s" % (os.path.relpath(path, ROOT), e.msg))
+            template = f.read()
+        for on in (True, False):
+            text = unholed(template, on)
+            methods = text.startswith("    ")
+            src = os.path.join(OUT, "template-%s-%s" % ("on" if on else "off",
+                                                       os.path.basename(path)))
+            with open(src, "w") as f:
+                f.write("class ApiClient:\n" + text if methods else text)
+            try:
+                py_compile.compile(src, doraise=True, cfile=src + "c")
+            except py_compile.PyCompileError as e:
+                fail("%s does not compile (its %s sections kept): %s"
+                     % (os.path.relpath(path, ROOT), "{{#name}}" if on else "{{^name}}", e.msg))
 
 
 def generated():

@@ -49,3 +49,8 @@ def sign_in_form(page: str, username: str,
     return None
 
 
+# How the site's page signs in: an OAuth 2.0 authorization code, through the identity provider's
+# sign-in form (sign_in()).
+OAUTH: Dict[str, Any] = {"authorize": "{{authorize}}", "token": {{token}}, "pkce": {{pkce}},
+                          "username": {{username}}, "password": {{password}}}
+

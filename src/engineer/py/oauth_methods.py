@@ -65,3 +65,39 @@
             response = self.http.post(urljoin(str(response.url), action), data=fields)
         raise SignInError("16 pages of the identity provider went by without a redirect back")
 
+    def sign_in(self, username: Optional[str] = None, password: Optional[str] = None) -> Any:
+        """Signs in the way the site's page did, without a browser (OAuth 2.0 authorization code):
+{{#asks_state}}
+        asks the identity provider for an authorization with a new state,
+{{/asks_state}}
+{{#asks_pkce}}
+        asks the identity provider for an authorization with a new state and PKCE pair,
+{{/asks_pkce}}
+{{#start}}
+        starts where the page did ({{start}}, which redirects to the identity provider),
+{{/start}}
+        fills in its sign-in form (the credentials default to .env) and follows it back
+{{#token_call}}
+        to the page, which redeems the code for tokens. Returns the token answer."""
+{{/token_call}}
+{{^token_call}}
+        to the page, whose server redeems the code and keeps the session (a cookie)."""
+{{/token_call}}
+        self._producing.add("sign_in")
+        try:
+            self.oauth_state = None
+            {{start_call}}
+            response = self.last_response
+            assert response is not None
+{{#token_call}}
+            code = self._authorization_code(response, username, password)
+            assert code is not None
+            return {{token_call}}
+{{/token_call}}
+{{^token_call}}
+            self._authorization_code(response, username, password)
+            return None
+{{/token_call}}
+        finally:
+            self._producing.discard("sign_in")
+

@@ -1,3 +1,15 @@
+#!/usr/bin/env python3
+"""Replays the workflow captured in {{source}} through api_client.ApiClient.
+
+Each step calls the client in the captured order; values that came from an earlier
+response (ids, cursors, tokens, CSRF values) are taken from that response again, so the
+replay works against a fresh instance of the site. Each step's status class is checked
+against the captured one. A call whose request body the HAR lacks is skipped (it cannot
+be sent as it was), and so is a step that needs a value from a skipped step's response.
+The last line is `N passed, N failed, N skipped`; the exit status is 0 when none failed.
+
+    python3 replay.py [--base-url URL]
+"""
 import argparse
 import base64
 import sys
@@ -100,3 +112,15 @@ def main() -> int:
         else:
             fail(number, what, f" -> {status}{note}")
 
+{{^steps}}
+    # The capture held no API calls.
+{{/steps}}
+{{steps}}
+
+    print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    client.close()
+    return 0 if counts["failed"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
