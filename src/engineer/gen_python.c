@@ -767,13 +767,13 @@ static void gen_iterator(const eng_endpoint *ep, buf *out, arena *a) {
         by_next = pg->style == ENG_PAGE_CURSOR || pg->style == ENG_PAGE_LINK,
         by_page = pg->style == ENG_PAGE_PAGE;
     ENG_FILL(out, "iterator.py", {"name", ep->op_name}, {"params", take(a, &params)},
-             {"method", ep->method}, {"path", ep->path},
+             {"method", eng_py_doc_a(a, ep->method)}, {"path", eng_py_doc_a(a, ep->path)},
              {"style", pg->style == ENG_PAGE_CURSOR        ? "cursor"
                        : pg->style == ENG_PAGE_PAGE        ? "page-number"
                        : pg->style == ENG_PAGE_OFFSET      ? "offset"
                        : pg->style == ENG_PAGE_LINK_HEADER ? "Link header"
                                                            : "next-link"},
-             {"param", pg->param}, {"param_literal", eng_py_str_a(a, pg->param)},
+             {"param", eng_py_doc_a(a, pg->param)}, {"param_literal", eng_py_str_a(a, pg->param)},
              {"first", by_page                        ? "1"
                        : pg->style == ENG_PAGE_OFFSET ? "0"
                                                       : "None"},

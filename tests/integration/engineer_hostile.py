@@ -64,6 +64,11 @@ def hostile_har():
               headers=[{"name": "X-Api-Key", "value": p[0]}, {"name": p[0], "value": p[1]}]),
         entry("GET", "http://x{__import__('os').getcwd()}\"y.test/v2/z", 200, obj),
         entry("DELETE", "http://app.test/api/items/5", 204, {}),
+        # a cursor whose query name would end the iterator's docstring
+        entry("GET", "http://app.test/api/pages?c%22%22%22%5Cx=first", 200,
+              {"items": [{"id": 1}], "next": "eyJvZmZzZXQiOjEwfQ"}),
+        entry("GET", "http://app.test/api/pages?c%22%22%22%5Cx=eyJvZmZzZXQiOjEwfQ", 200,
+              {"items": [{"id": 2}], "next": None}),
     ]}}
 
 
