@@ -5,8 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "engineer/internal.h"
 #include "util/text.h"
@@ -747,6 +750,51 @@ static void test_oauth_by_server(void **state) {
     eng_model_free(m);
 }
 
+/* ---- the templates' holes (pytemplate.c) ---- */
+
+/* Fills the template with values in a child; what it wrote on stderr, and whether it aborted. */
+static int fill_in_child(const char *tpl, const eng_value *values, char *said, size_t n) {
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(p[1], 2);
+        buf out = BUF_INIT;
+        eng_template_fill(&out, tpl, values);
+        _exit(0);
+    }
+    close(p[1]);
+    ssize_t got = read(p[0], said, n - 1);
+    said[got > 0 ? got : 0] = 0;
+    close(p[0]);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void test_template_holes(void **state) {
+    (void)state;
+    buf out = BUF_INIT;
+    ENG_FILL(&out, "iterator.py", {"name", "list_notes"}, {"params", ""}, {"method", "GET"},
+             {"path", "/api/notes"}, {"style", "page-number"}, {"param", "page"},
+             {"param_literal", "\"page\""}, {"first", "1"}, {"args", "page=position"},
+             {"items_path", ""}, {"link_header", ""}, {"next_link", ""}, {"next_path", "None"},
+             {"by_page", "1"}, {"by_offset", ""}, {"limit", ""});
+    assert_non_null(strstr(buf_str(&out), "def iter_list_notes(self) -> Iterator[Any]:"));
+    assert_null(strstr(buf_str(&out), "{{"));
+    buf_free(&out);
+    char said[512];
+    /* a hole without a value, a value without a hole, a missing template: rae's own bugs */
+    assert_true(fill_in_child("iterator.py", (const eng_value[]){{"name", "x"}, {NULL, NULL}}, said,
+                              sizeof said));
+    assert_non_null(strstr(said, "the template iterator.py is used wrong"));
+    assert_true(fill_in_child("prelude.py", (const eng_value[]){{"nothing", "x"}, {NULL, NULL}},
+                              said, sizeof said));
+    assert_non_null(strstr(said, "{{nothing}}"));
+    assert_true(fill_in_child("no-such.py", (const eng_value[]){{NULL, NULL}}, said, sizeof said));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_endpoints_and_names),
@@ -763,6 +811,7 @@ int main(void) {
         cmocka_unit_test(test_origins),
         cmocka_unit_test(test_oauth),
         cmocka_unit_test(test_oauth_by_server),
+        cmocka_unit_test(test_template_holes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
