@@ -98,15 +98,20 @@ static void start_done(srv_req *r, void *arg) {
     free_browser_job(j);
 }
 
+/* The request's JSON body and its optional "url" (NULL when absent); NULL when a 400 is queued. */
+static json_t *url_body(srv_req *r, const char **url) {
+    json_t *body = srv_body_json(r);
+    if (body && srv_body_string(r, body, "url", url) == 0) return body;
+    json_decref(body);
+    return NULL;
+}
+
 void api_browser_start(srv_req *r, caller *c, char args[][128]) {
     char stamp[32];
     if (!api_own_sprite(r, c, args[0])) return;
-    json_t *body = srv_body_json(r);
     const char *url;
-    if (!body || srv_body_string(r, body, "url", &url) < 0) {
-        json_decref(body);
-        return;
-    }
+    json_t *body = url_body(r, &url);
+    if (!body) return;
     browser_job *j = new_browser_job(r, c, args[0]);
     if (url &&
         (strlen(url) >= sizeof j->url || url[0] == '-')) { /* never an option of rae capture */
@@ -327,12 +332,9 @@ void api_browser_status(srv_req *r, caller *c, char args[][128]) {
 /* navigate {url}, back, forward, reload: the URL bar and buttons of the browser view. */
 void api_browser_command(srv_req *r, caller *c, char args[][128]) {
     if (!api_own_sprite(r, c, args[0])) return;
-    json_t *body = srv_body_json(r);
     const char *url;
-    if (!body || srv_body_string(r, body, "url", &url) < 0) {
-        json_decref(body);
-        return;
-    }
+    json_t *body = url_body(r, &url);
+    if (!body) return;
     if (strcmp(args[1], "navigate") == 0 && (!url || !*url)) {
         srv_error(r, 400, "bad_request", "navigate needs {\"url\": ...}");
     } else if (strcmp(args[1], "navigate") && strcmp(args[1], "back") &&
