@@ -20,7 +20,7 @@ struct srv_proc {
     int output_done, exited, status;
     int open_handles; /* closed asynchronously: freed with the last */
     srv_proc_output_fn on_output;
-    srv_proc_exit_fn on_exit;
+    srv_proc_end_fn on_end;
     void *ud;
     char chunk[CHUNK];
 };
@@ -48,11 +48,11 @@ static void maybe_finish(srv_proc *pr) {
             uv_timer_start(&pr->linger, on_linger, SRV_PROC_LINGER_MS, 0);
         return;
     }
-    srv_proc_exit_fn on_exit = pr->on_exit;
+    srv_proc_end_fn on_end = pr->on_end;
     void *ud = pr->ud;
     int status = pr->status;
     close_all(pr);
-    on_exit(ud, status);
+    on_end(ud, status);
 }
 
 static void output_end(srv_proc *pr) {
@@ -114,7 +114,7 @@ static int start(uv_loop_t *loop, srv_proc *pr, int out_fd, rae_err *err) {
 }
 
 srv_proc *srv_proc_watch(uv_loop_t *loop, rae_sprite_proc *p, srv_proc_output_fn on_output,
-                         srv_proc_exit_fn on_exit, void *ud, rae_err *err) {
+                         srv_proc_end_fn on_end, void *ud, rae_err *err) {
     srv_proc *pr = calloc(1, sizeof *pr);
     if (!pr) abort();
     pr->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
@@ -125,7 +125,7 @@ srv_proc *srv_proc_watch(uv_loop_t *loop, rae_sprite_proc *p, srv_proc_output_fn
     }
     pr->p = *p;
     pr->on_output = on_output;
-    pr->on_exit = on_exit;
+    pr->on_end = on_end;
     pr->ud = ud;
     if (start(loop, pr, p->out_fd, err) < 0) {
         p->out_fd = -1;

@@ -391,7 +391,7 @@ static void on_chunk(void *ud, const char *data, size_t n) {
 }
 
 /* The process has ended and its output is read: the last line without a newline is taken too. */
-static void on_exit_status(void *ud, int status) {
+static void on_ended(void *ud, int status) {
     run_log *log = ud;
     run_proc *rp = log->proc;
     rp->watch = NULL;
@@ -405,7 +405,7 @@ static void on_exit_status(void *ud, int status) {
  * err when the loop cannot (the process is killed then). */
 static int attach_output(run_log *log, rae_err *err) {
     run_proc *rp = log->proc;
-    rp->watch = srv_proc_watch(rp->server->loop, &rp->p, on_chunk, on_exit_status, log, err);
+    rp->watch = srv_proc_watch(rp->server->loop, &rp->p, on_chunk, on_ended, log, err);
     if (rp->watch) return 0;
     kill(rp->p.pid, SIGKILL);
     rae_sprite_proc_wait(&rp->p, 1, NULL); /* killed: the wait is short */
