@@ -11,6 +11,7 @@
 #ifndef RAE_ERR_H
 #define RAE_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef enum rae_errc {
@@ -42,6 +43,9 @@ typedef struct rae_err {
  * that a failing function can end with `return rae_err_set(err, RAE_E_INVALID, "...", ...);`. */
 int rae_err_set(rae_err *err, rae_errc code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* rae_err_set for a function that takes the arguments as a va_list (its own printf-like one). */
+int rae_err_vset(rae_err *err, rae_errc code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 /* rae_err_set with RAE_E_FAIL: the common case. */
 int rae_err_fail(rae_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Puts "PREFIX: " before the message, keeping the code and place: context added on the way up. */

@@ -71,10 +71,8 @@ static int failed(run *u, rae_errc code, const char *fmt, ...) {
     if (u->failed) return -1;
     va_list ap;
     va_start(ap, fmt);
-    char msg[sizeof u->err.message];
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    rae_err_vset(&u->err, code, fmt, ap);
     va_end(ap);
-    rae_err_set(&u->err, code, "%s", msg);
     u->failed = 1;
     return -1;
 }

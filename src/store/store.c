@@ -95,11 +95,9 @@ enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 /* ---- helpers ---- */
 
 int store_fail(rae_store *s, rae_err *err, rae_errc code, const char *fmt, ...) {
-    rae_err_clear(&s->last);
-    s->last.code = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->last.message, sizeof s->last.message, fmt, ap);
+    rae_err_vset(&s->last, code, fmt, ap);
     va_end(ap);
     return store_err_copy(s, err);
 }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int vset(rae_err *err, rae_errc code, const char *fmt, va_list ap) {
+int rae_err_vset(rae_err *err, rae_errc code, const char *fmt, va_list ap) {
     if (!err) return -1;
     rae_err_clear(err);
     err->code = code;
@@ -15,7 +15,7 @@ static int vset(rae_err *err, rae_errc code, const char *fmt, va_list ap) {
 int rae_err_set(rae_err *err, rae_errc code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vset(err, code, fmt, ap);
+    rae_err_vset(err, code, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -23,7 +23,7 @@ int rae_err_set(rae_err *err, rae_errc code, const char *fmt, ...) {
 int rae_err_fail(rae_err *err, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vset(err, RAE_E_FAIL, fmt, ap);
+    rae_err_vset(err, RAE_E_FAIL, fmt, ap);
     va_end(ap);
     return -1;
 }
