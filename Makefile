@@ -32,8 +32,8 @@ run: rae
 demo: rae
 	@scripts/demo.sh $(BUILD)/rae
 
-fuzz: deps
-	@scripts/fuzz.sh $(or $(SECONDS),60)
+fuzz: deps configure
+	@scripts/fuzz.sh $(or $(SECONDS),60) $(BUILD)
 
 bench: build
 	@bench/engineer/run.sh $(BUILD)/rae
